@@ -1,0 +1,164 @@
+"""The hospitality app: create_app and the register_* helpers it calls."""
+import hashlib
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+
+from . import htmx
+from .config import Config
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate, talisman
+
+LANG_COOKIE = "lang"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    _fill_defaults(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    from .errors import register_error_handlers
+    register_error_handlers(app)
+    from .cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _fill_defaults(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_path = Path(app.instance_path) / "hospitality.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://") or uri.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if uri.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 10},
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    else:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10,
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    if not app.config.get("SECRET_KEY"):
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            os.chmod(key_file, 0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    compress.init_app(app)
+    csp = {
+        "default-src": "'self'",
+        "img-src": "'self' data: blob:",
+        "style-src": "'self'",
+        "script-src": "'self'",
+        "connect-src": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'self'",
+    }
+    talisman.init_app(app, content_security_policy=csp, force_https=app.config["FORCE_HTTPS"],
+                      session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+                      strict_transport_security=app.config["FORCE_HTTPS"],
+                      referrer_policy="same-origin",
+                      permissions_policy={"geolocation": "()", "camera": "(self)"})
+    htmx.init_app(app)
+    with app.app_context():
+        from .database import configure_engine
+        configure_engine(db.engine)
+        if app.config["SQL_COUNT_HEADER"]:
+            _count_queries(app)
+    from .auth.services import load_user, unauthorized
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+
+
+def _count_queries(app: Flask) -> None:
+    """Benchmark aid: report SQL statements per request in X-Query-Count."""
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def _count(*_args):
+        try:
+            g.query_count = g.get("query_count", 0) + 1
+        except RuntimeError:  # outside a request
+            pass
+
+    @app.after_request
+    def _header(response):
+        response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+        return response
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    lang = request.cookies.get(LANG_COOKIE)
+    if lang in Config.LANGUAGES:
+        return lang
+    return "zh_Hans"
+
+
+def select_timezone() -> str:
+    from .access import current_site
+    if current_user and current_user.is_authenticated:
+        return current_site().timezone
+    return Config.BABEL_DEFAULT_TIMEZONE
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .checklists import bp as checklists_bp
+    from .today import bp as today_bp
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(today_bp)
+    app.register_blueprint(checklists_bp, url_prefix="/checklists")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_template_helpers(app: Flask) -> None:
+    hashes: dict[str, str] = {}
+
+    def static_url(filename: str) -> str:
+        """A static URL with a content hash, so it can be cached for a year."""
+        if filename not in hashes:
+            path = Path(app.static_folder) / filename
+            hashes[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        from flask import url_for
+        return url_for("static", filename=filename, v=hashes[filename])
+
+    from .access import current_site
+    from .models.core import POSTS
+
+    @app.template_filter("num")
+    def _num(value):
+        """A quantity without trailing zeros: 12, 2.5."""
+        if value is None:
+            return ""
+        text = f"{value:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    @app.context_processor
+    def _ctx():
+        return {"static_url": static_url, "POSTS": POSTS, "current_site": current_site,
+                "timedelta": timedelta, "get_locale": get_locale}

@@ -1,0 +1,141 @@
+"""Rules for setting up a site and its people; every write is audited."""
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..audit import record
+from ..auth.services import end_all_sessions
+from ..database import write_tx
+from ..extensions import db
+from ..models import Location, SalesRep, Site, User
+from ..models.core import LOCATION_KINDS, POSTS
+
+
+class AdminError(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _taken(model, field: str, value, site_id: int | None = None, exclude_id: int | None = None):
+    col = getattr(model, field)
+    q = select(model.id).where(func.lower(col) == value.lower()) if isinstance(value, str) \
+        else select(model.id).where(col == value)
+    if site_id is not None:
+        q = q.where(model.site_id == site_id)
+    if exclude_id is not None:
+        q = q.where(model.id != exclude_id)
+    return db.session.scalar(q.limit(1)) is not None
+
+
+def create_site(manager: User, name: str, code: str, timezone: str, model_rooms: int) -> Site:
+    """A new sales center with default locations and routines, managed by its creator."""
+    from ..seed import add_default_content
+    code = code.strip().upper()
+    with write_tx():
+        if _taken(Site, "code", code):
+            raise AdminError(_("This code is used by another site."), "code")
+        site = Site(name=name.strip(), code=code, timezone=timezone)
+        db.session.add(site)
+        db.session.flush()
+        add_default_content(site, model_rooms)
+        db.session.get(User, manager.id).managed_sites.append(site)
+        record("create", "site", site.id, site_id=site.id, name=site.name, code=code)
+    return site
+
+
+def update_site(site: Site, name: str, timezone: str) -> None:
+    with write_tx():
+        site = db.session.get(Site, site.id)
+        before = {"name": site.name, "timezone": site.timezone}
+        site.name, site.timezone = name.strip(), timezone
+        record("update", "site", site.id, site_id=site.id, before=before, name=site.name,
+               timezone=timezone)
+
+
+def save_location(site: Site, location: Location | None, kind: str, name: str,
+                  active: bool = True) -> Location:
+    if kind not in LOCATION_KINDS:
+        raise AdminError(_("Choose a kind of location."), "kind")
+    name = name.strip()
+    with write_tx():
+        if _taken(Location, "name", name, site.id, location.id if location else None):
+            raise AdminError(_("This site already has a location of that name."), "name")
+        if location is None:
+            pos = db.session.scalar(select(func.coalesce(func.max(Location.position), 0))
+                                    .where(Location.site_id == site.id)) + 1
+            location = Location(site_id=site.id, position=pos)
+            db.session.add(location)
+            action = "create"
+        else:
+            location = db.session.get(Location, location.id)
+            action = "update"
+        location.kind, location.name, location.active = kind, name, active
+        db.session.flush()
+        record(action, "location", location.id, site_id=site.id, kind=kind, name=name,
+               active=active)
+    return location
+
+
+def create_staff(site: Site, actor: User | None, *, username: str, name: str, badge_no: str,
+                 phone: str, post: str, password: str) -> User:
+    if post not in POSTS:
+        raise AdminError(_("Choose a post."), "post")
+    with write_tx():
+        if _taken(User, "username", username.strip()):
+            raise AdminError(_("This username is taken."), "username")
+        if _taken(User, "badge_no", badge_no.strip(), site.id):
+            raise AdminError(_("Another person on this site has this badge number."), "badge_no")
+        user = User(site_id=site.id, username=username.strip(), name=name.strip(),
+                    badge_no=badge_no.strip(), phone=phone.strip(), post=post)
+        user.set_password(password)
+        if post == "manager":
+            user.managed_sites.append(db.session.get(Site, site.id))
+        db.session.add(user)
+        db.session.flush()
+        record("create", "user", user.id, site_id=site.id, user_id=actor.id if actor else None,
+               username=user.username, name=user.name, post=post)
+    return user
+
+
+def update_staff(site: Site, user: User, *, name: str, badge_no: str, phone: str, post: str,
+                 active: bool, password: str | None, actor: User) -> User:
+    if post not in POSTS:
+        raise AdminError(_("Choose a post."), "post")
+    if user.id == actor.id and (not active or post != user.post):
+        raise AdminError(_("You cannot deactivate yourself or change your own post."), "active")
+    with write_tx():
+        if _taken(User, "badge_no", badge_no.strip(), site.id, user.id):
+            raise AdminError(_("Another person on this site has this badge number."), "badge_no")
+        user = db.session.get(User, user.id)
+        before = {"name": user.name, "badge_no": user.badge_no, "phone": user.phone,
+                  "post": user.post, "active": user.active}
+        user.name, user.badge_no, user.phone = name.strip(), badge_no.strip(), phone.strip()
+        user.post, user.active = post, active
+        if password:
+            user.set_password(password)
+        if not active or password:
+            # A deactivated person or a new password: sessions on other phones end now.
+            end_all_sessions(user.id)
+        record("update", "user", user.id, site_id=site.id, before=before, name=user.name,
+               badge_no=user.badge_no, phone=user.phone, post=post, active=active,
+               password_reset=bool(password))
+    return user
+
+
+def save_rep(site: Site, rep: SalesRep | None, name: str, phone: str, active: bool = True) -> SalesRep:
+    name = name.strip()
+    with write_tx():
+        if _taken(SalesRep, "name", name, site.id, rep.id if rep else None):
+            raise AdminError(_("This site already has a sales rep of that name."), "name")
+        if rep is None:
+            rep = SalesRep(site_id=site.id)
+            db.session.add(rep)
+            action = "create"
+        else:
+            rep = db.session.get(SalesRep, rep.id)
+            action = "update"
+        rep.name, rep.phone, rep.active = name, phone.strip(), active
+        db.session.flush()
+        record(action, "sales_rep", rep.id, site_id=site.id, name=name, active=active)
+    return rep

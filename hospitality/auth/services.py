@@ -1,0 +1,91 @@
+"""Server-side login sessions: the cookie carries a token that logout revokes."""
+import secrets
+
+from flask import current_app, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..audit import record
+from ..database import write_tx
+from ..extensions import db
+from ..models import LoginSession, User, utcnow
+
+
+class LoginError(Exception):
+    pass
+
+
+def load_user(token: str):
+    """Flask-Login loader: the user behind a live, unrevoked session token, in one query."""
+    row = db.session.execute(
+        select(LoginSession, User).join(User, LoginSession.user_id == User.id)
+        .where(LoginSession.token == token, LoginSession.revoked_at.is_(None),
+               LoginSession.expires_at > utcnow(), User.active.is_(True))
+    ).first()
+    if row is None:
+        return None
+    session_row, user = row
+    user.login_session = session_row
+    return user
+
+
+def unauthorized():
+    """Not logged in (or the session ended): the login page, also for an htmx request."""
+    login = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request") == "true":
+        return "", 401, {"HX-Redirect": login}
+    return redirect(login)
+
+
+def authenticate(username: str, password: str) -> User:
+    user = db.session.execute(select(User).where(User.username == username.strip())).scalar()
+    if user is None or not user.check_password(password):
+        raise LoginError(_("Wrong username or password."))
+    if not user.active:
+        raise LoginError(_("This account has been deactivated. Ask your manager."))
+    return user
+
+
+def start_session(user: User) -> LoginSession:
+    """Open a server-side session for the user, on their home site."""
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    with write_tx():
+        row = LoginSession(token=secrets.token_urlsafe(32), user_id=user.id, site_id=user.site_id,
+                           expires_at=utcnow() + lifetime)
+        db.session.add(row)
+        record("login", "user", user.id, site_id=user.site_id, user_id=user.id)
+    user.login_session = row
+    return row
+
+
+def end_session(user: User) -> None:
+    with write_tx():
+        row = db.session.get(LoginSession, user.login_session.id)
+        row.revoked_at = utcnow()
+        record("logout", "user", user.id, site_id=row.site_id, user_id=user.id)
+
+
+def end_all_sessions(user_id: int) -> None:
+    """Revoke every live session of a user (deactivation, password reset); caller's transaction."""
+    db.session.execute(
+        LoginSession.__table__.update()
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+
+
+def set_locale(user: User | None, locale: str) -> None:
+    if user is not None:
+        with write_tx():
+            db.session.get(User, user.id).locale = locale
+        user.locale = locale
+
+
+def switch_site(user: User, site_id: int) -> bool:
+    """A manager moves their session to another site they manage."""
+    if site_id not in {s.id for s in user.managed_sites} | {user.site_id}:
+        return False
+    with write_tx():
+        db.session.get(LoginSession, user.login_session.id).site_id = site_id
+        record("switch_site", "site", site_id, site_id=site_id)
+    return True
+

@@ -1,0 +1,82 @@
+"""The manager edits checklist templates; items are retired, never deleted."""
+from datetime import time
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..audit import record
+from ..database import write_tx
+from ..extensions import db
+from ..models import ChecklistItem, ChecklistTemplate, Site
+from ..models.checklists import ANSWER_TYPES, KINDS
+from ..models.core import POSTS
+from .services import ChecklistError
+
+
+def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, name_en: str | None,
+                  kind: str, post: str, due_time: time | None, active: bool) -> ChecklistTemplate:
+    if kind not in KINDS:
+        raise ChecklistError(_("Choose a kind."), "kind")
+    if post not in POSTS:
+        raise ChecklistError(_("Choose a post."), "post")
+    with write_tx():
+        if template is None:
+            pos = db.session.scalar(select(func.coalesce(func.max(ChecklistTemplate.position), 0))
+                                    .where(ChecklistTemplate.site_id == site.id)) + 1
+            template = ChecklistTemplate(site_id=site.id, position=pos)
+            db.session.add(template)
+            action = "create"
+        else:
+            template = db.session.get(ChecklistTemplate, template.id)
+            action = "update"
+        template.name, template.name_en = name.strip(), (name_en or "").strip() or None
+        template.kind, template.post, template.due_time, template.active = kind, post, due_time, active
+        db.session.flush()
+        record(action, "checklist_template", template.id, site_id=site.id, name=template.name,
+               kind=kind, post=post, due_time=due_time, active=active)
+    return template
+
+
+def save_item(site: Site, template: ChecklistTemplate, item: ChecklistItem | None, *, text: str,
+              text_en: str | None, answer_type: str, required: bool, unit: str | None,
+              min_value: int | None, max_value: int | None, active: bool = True) -> ChecklistItem:
+    if answer_type not in ANSWER_TYPES:
+        raise ChecklistError(_("Choose an answer type."), "answer_type")
+    if min_value is not None and max_value is not None and min_value > max_value:
+        raise ChecklistError(_("The lowest value is above the highest."), "min_value")
+    with write_tx():
+        if item is None:
+            pos = db.session.scalar(select(func.coalesce(func.max(ChecklistItem.position), 0))
+                                    .where(ChecklistItem.template_id == template.id)) + 1
+            item = ChecklistItem(template_id=template.id, position=pos)
+            db.session.add(item)
+            action = "create"
+        else:
+            item = db.session.get(ChecklistItem, item.id)
+            action = "update"
+        item.text, item.text_en = text.strip(), (text_en or "").strip() or None
+        item.answer_type, item.required, item.active = answer_type, required, active
+        item.unit = (unit or "").strip() or None
+        item.min_value, item.max_value = min_value, max_value
+        db.session.flush()
+        record(action, "checklist_item", item.id, site_id=site.id, template=template.id,
+               text=item.text, answer_type=answer_type, required=required, active=active)
+    return item
+
+
+def move_item(site: Site, template: ChecklistTemplate, item: ChecklistItem, step: int) -> None:
+    """Swap an item with its neighbour above (-1) or below (+1)."""
+    with write_tx():
+        items = db.session.scalars(select(ChecklistItem).where(
+            ChecklistItem.template_id == template.id, ChecklistItem.active.is_(True))
+            .order_by(ChecklistItem.position, ChecklistItem.id)).all()
+        ids = [i.id for i in items]
+        if item.id not in ids:
+            raise ChecklistError(_("This item is no longer on the checklist. Reload the page."))
+        idx = ids.index(item.id)
+        other = idx + step
+        if 0 <= other < len(items):
+            items[idx], items[other] = items[other], items[idx]
+        for pos, it in enumerate(items):
+            it.position = pos
+        record("move", "checklist_item", item.id, site_id=site.id, step=step)

@@ -1,0 +1,27 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TimeField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..models.checklists import ANSWER_TYPES, KINDS
+from ..models.core import POSTS
+
+
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=80)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=80)])
+    kind = SelectField(_l("Kind"), choices=list(KINDS.items()))
+    post = SelectField(_l("Post"), choices=list(POSTS.items()))
+    due_time = TimeField(_l("Due by"), validators=[Optional()])
+    active = BooleanField(_l("In use"), default=True)
+
+
+class ItemForm(FlaskForm):
+    text = StringField(_l("Item (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    text_en = StringField(_l("Item (English)"), validators=[Optional(), Length(max=200)])
+    answer_type = SelectField(_l("Answer"), choices=list(ANSWER_TYPES.items()))
+    required = BooleanField(_l("Required"), default=True)
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=20)])
+    min_value = IntegerField(_l("Lowest"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    max_value = IntegerField(_l("Highest"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    active = BooleanField(_l("In use"), default=True)

@@ -1,0 +1,164 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..access import current_site, post_required, site_get_or_404
+from ..extensions import db
+from ..htmx import is_htmx
+from ..models import ChecklistItem, ChecklistRun, ChecklistTemplate
+from . import bp, editor, services
+from .forms import ItemForm, TemplateForm
+
+OVERSEERS = ("lead", "manager")
+
+
+def _template_for_user(template_id: int) -> tuple[ChecklistTemplate, bool]:
+    """The template (of this site) and whether the user may fill it in; 403 if not theirs."""
+    template = site_get_or_404(ChecklistTemplate, template_id)
+    if template.post == current_user.post:
+        return template, True
+    if current_user.post in OVERSEERS:
+        return template, False
+    abort(403)
+
+
+@bp.get("/<int:template_id>")
+@login_required
+def fill(template_id):
+    template, can_answer = _template_for_user(template_id)
+    site = current_site()
+    run = services.find_run(template, site.today())
+    return render_template("checklists/fill.html", template=template, run=run,
+                           answers=services.answers_by_item(run), can_answer=can_answer,
+                           items=template.active_items)
+
+
+@bp.post("/<int:template_id>/items/<int:item_id>")
+@login_required
+def answer(template_id, item_id):
+    template, can_answer = _template_for_user(template_id)
+    if not can_answer:
+        abort(403)
+    item = db.session.get(ChecklistItem, item_id)
+    if item is None or item.template_id != template.id:
+        abort(404)
+    error, status = None, 200
+    try:
+        services.answer_item(current_site(), current_user, template, item, request.form.get("ok"),
+                             request.form.get("number"), request.form.get("note"))
+    except services.ChecklistError as e:
+        error, status = e, 422
+    if not is_htmx():
+        if error:
+            flash(error.message, "error")
+        return redirect(url_for(".fill", template_id=template.id))
+    run = services.find_run(template, current_site().today())
+    answers = services.answers_by_item(run)
+    return render_template("checklists/_fragments/answer.html", template=template, item=item,
+                           answer=answers.get(item.id), error=error, form=request.form,
+                           can_answer=True, run=run, answers=answers, oob_progress=True), status
+
+
+@bp.post("/<int:template_id>/complete")
+@login_required
+def complete(template_id):
+    template, can_answer = _template_for_user(template_id)
+    if not can_answer:
+        abort(403)
+    try:
+        services.complete_run(current_site(), current_user, template)
+    except services.ChecklistError as e:
+        flash(e.message, "error")
+        return redirect(url_for(".fill", template_id=template.id))
+    flash(_("%(name)s: done.", name=template.label))
+    return redirect(url_for("today.index"))
+
+
+@bp.get("/runs/<int:run_id>")
+@login_required
+def run(run_id):
+    run = site_get_or_404(ChecklistRun, run_id)
+    template, _can = _template_for_user(run.template_id)
+    return render_template("checklists/run.html", template=template, run=run,
+                           answers=services.answers_by_item(run),
+                           items=[i for i in template.items if i.active or
+                                  i.id in {a.item_id for a in run.answers}])
+
+
+@bp.get("/templates")
+@post_required("manager")
+def templates():
+    rows = db.session.scalars(select(ChecklistTemplate).where(
+        ChecklistTemplate.site_id == current_site().id)
+        .order_by(ChecklistTemplate.active.desc(), ChecklistTemplate.position)).all()
+    return render_template("checklists/templates.html", templates=rows)
+
+
+@bp.route("/templates/new", methods=["GET", "POST"])
+@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+@post_required("manager")
+def template(template_id=None):
+    tpl = site_get_or_404(ChecklistTemplate, template_id) if template_id else None
+    form = TemplateForm(obj=tpl)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            tpl = editor.save_template(current_site(), tpl, name=form.name.data,
+                                       name_en=form.name_en.data, kind=form.kind.data,
+                                       post=form.post.data, due_time=form.due_time.data,
+                                       active=form.active.data)
+        except services.ChecklistError as e:
+            getattr(form, e.field or "name").errors.append(e.message)
+            status = 422
+        else:
+            flash(_("Saved."))
+            return redirect(url_for(".template", template_id=tpl.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("checklists/template.html", form=form, template=tpl,
+                           item_form=ItemForm(formdata=None)), status
+
+
+@bp.route("/templates/<int:template_id>/items/new", methods=["GET", "POST"])
+@bp.route("/templates/<int:template_id>/items/<int:item_id>", methods=["GET", "POST"])
+@post_required("manager")
+def item(template_id, item_id=None):
+    tpl = site_get_or_404(ChecklistTemplate, template_id)
+    it = None
+    if item_id is not None:
+        it = db.session.get(ChecklistItem, item_id)
+        if it is None or it.template_id != tpl.id:
+            abort(404)
+    form = ItemForm(obj=it)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            editor.save_item(current_site(), tpl, it, text=form.text.data, text_en=form.text_en.data,
+                             answer_type=form.answer_type.data, required=form.required.data,
+                             unit=form.unit.data, min_value=form.min_value.data,
+                             max_value=form.max_value.data, active=form.active.data)
+        except services.ChecklistError as e:
+            getattr(form, e.field or "text").errors.append(e.message)
+            status = 422
+        else:
+            flash(_("Saved."))
+            return redirect(url_for(".template", template_id=tpl.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("checklists/item.html", form=form, template=tpl, item=it), status
+
+
+@bp.post("/templates/<int:template_id>/items/<int:item_id>/move")
+@post_required("manager")
+def move(template_id, item_id):
+    tpl = site_get_or_404(ChecklistTemplate, template_id)
+    it = db.session.get(ChecklistItem, item_id)
+    if it is None or it.template_id != tpl.id:
+        abort(404)
+    step = -1 if request.form.get("step") == "up" else 1
+    try:
+        editor.move_item(current_site(), tpl, it, step)
+    except services.ChecklistError as e:
+        flash(e.message, "error")
+    return redirect(url_for(".template", template_id=tpl.id))

@@ -1,0 +1,205 @@
+"""Rules of the checklist engine: runs, answers, completion and the day's status."""
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import record
+from ..database import write_tx
+from ..extensions import db
+from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
+from ..models.checklists import ROUTINE_KINDS
+from ..models.core import utcnow
+
+NOTE_MAX = 500
+
+
+class ChecklistError(Exception):
+    """A rule said no; `field` names the form field the message belongs under."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class RoutineStatus:
+    template: ChecklistTemplate
+    run: ChecklistRun | None
+    answered: int
+    total: int
+    state: str  # done | late | in_progress | pending | missing
+
+    @property
+    def due_label(self) -> str:
+        return self.template.due_time.strftime("%H:%M") if self.template.due_time else ""
+
+
+def routines(site_id: int, post: str | None = None) -> list[ChecklistTemplate]:
+    """Active opening/closing routines of a site, optionally of one post, in screen order."""
+    q = select(ChecklistTemplate).where(ChecklistTemplate.site_id == site_id,
+                                        ChecklistTemplate.kind.in_(ROUTINE_KINDS),
+                                        ChecklistTemplate.active.is_(True))
+    if post:
+        q = q.where(ChecklistTemplate.post == post)
+    return list(db.session.scalars(q.order_by(ChecklistTemplate.position, ChecklistTemplate.id)))
+
+
+def day_status(site: Site, day: date, templates: list[ChecklistTemplate],
+               now: datetime | None = None) -> list[RoutineStatus]:
+    """Done, late, in progress, pending or missing for each template on a day: three queries."""
+    if not templates:
+        return []
+    ids = [t.id for t in templates]
+    runs = {r.template_id: r for r in db.session.scalars(
+        select(ChecklistRun).where(ChecklistRun.template_id.in_(ids),
+                                   ChecklistRun.shift_date == day, ChecklistRun.slot == ""))}
+    totals = dict(db.session.execute(
+        select(ChecklistItem.template_id, func.count()).where(
+            ChecklistItem.template_id.in_(ids), ChecklistItem.active.is_(True),
+            ChecklistItem.required.is_(True)).group_by(ChecklistItem.template_id)).all())
+    answered = {}
+    if runs:
+        answered = dict(db.session.execute(
+            select(ChecklistAnswer.run_id, func.count()).join(ChecklistItem)
+            .where(ChecklistAnswer.run_id.in_([r.id for r in runs.values()]),
+                   ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
+            .group_by(ChecklistAnswer.run_id)).all())
+    local_now = (now or site.now()).replace(tzinfo=None)
+    out = []
+    for t in templates:
+        run = runs.get(t.id)
+        due = datetime.combine(day, t.due_time or time(23, 59))
+        out.append(RoutineStatus(t, run, answered.get(run.id, 0) if run else 0,
+                                 totals.get(t.id, 0), _state(site, run, due, local_now)))
+    return out
+
+
+def _state(site: Site, run: ChecklistRun | None, due: datetime, now: datetime) -> str:
+    if run is not None and run.completed_at is not None:
+        done_local = to_local(site, run.completed_at)
+        return "done" if done_local <= due else "late"
+    if now > due:
+        return "missing"
+    return "in_progress" if run is not None else "pending"
+
+
+def to_local(site: Site, utc_naive: datetime) -> datetime:
+    """A stored (naive UTC) time as naive wall-clock time at the site."""
+    from datetime import UTC
+    return utc_naive.replace(tzinfo=UTC).astimezone(site.tz).replace(tzinfo=None)
+
+
+def find_run(template: ChecklistTemplate, day: date, slot: str = "") -> ChecklistRun | None:
+    return db.session.scalar(select(ChecklistRun).where(
+        ChecklistRun.template_id == template.id, ChecklistRun.shift_date == day,
+        ChecklistRun.slot == slot))
+
+
+def answers_by_item(run: ChecklistRun | None) -> dict[int, ChecklistAnswer]:
+    if run is None:
+        return {}
+    return {a.item_id: a for a in db.session.scalars(
+        select(ChecklistAnswer).where(ChecklistAnswer.run_id == run.id))}
+
+
+def _get_or_create_run(template: ChecklistTemplate, day: date, slot: str, user: User) -> ChecklistRun:
+    run = find_run(template, day, slot)
+    if run is not None:
+        return run
+    try:
+        # A savepoint: if another phone created the run a moment ago, use theirs.
+        with db.session.begin_nested():
+            run = ChecklistRun(site_id=template.site_id, template_id=template.id, shift_date=day,
+                               slot=slot, started_by_id=user.id)
+            db.session.add(run)
+    except IntegrityError:
+        run = find_run(template, day, slot)
+    else:
+        record("start", "checklist_run", run.id, site_id=template.site_id,
+               template=template.name, day=day.isoformat(), slot=slot)
+    return run
+
+
+def parse_answer(item: ChecklistItem, ok: str | None, number: str | None, note: str | None):
+    """Validate one answer against its item; returns (ok, number, note) or raises ChecklistError."""
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ChecklistError(_("At most %(n)d characters.", n=NOTE_MAX), "note")
+    if item.answer_type == "check":
+        if ok not in ("1", "0"):
+            raise ChecklistError(_("Tap OK or Problem."), "ok")
+        if ok == "0" and not note:
+            raise ChecklistError(_("Describe the problem: a failed item needs a note."), "note")
+        return ok == "1", None, note or None
+    if item.answer_type == "number":
+        try:
+            value = Decimal((number or "").strip())
+        except InvalidOperation:
+            raise ChecklistError(_("Enter a number."), "number") from None
+        if not value.is_finite():
+            raise ChecklistError(_("Enter a number."), "number")
+        low = item.min_value if item.min_value is not None else 0
+        high = item.max_value if item.max_value is not None else 100000
+        if value < low or value > high:
+            raise ChecklistError(_("Enter a number from %(low)s to %(high)s.", low=low, high=high),
+                                 "number")
+        if value != value.quantize(Decimal("0.01")):
+            raise ChecklistError(_("At most two decimal places."), "number")
+        return None, value, note or None
+    if not note:
+        raise ChecklistError(_("Write a note."), "note")
+    return None, None, note
+
+
+def answer_item(site: Site, user: User, template: ChecklistTemplate, item: ChecklistItem,
+                ok: str | None, number: str | None, note: str | None,
+                day: date | None = None, slot: str = "") -> ChecklistAnswer:
+    """Record (or correct) one item of today's run; starts the run on the first answer."""
+    if item.template_id != template.id or not item.active:
+        raise ChecklistError(_("This item is no longer on the checklist. Reload the page."))
+    parsed_ok, parsed_number, parsed_note = parse_answer(item, ok, number, note)
+    day = day or site.today()
+    with write_tx():
+        run = _get_or_create_run(template, day, slot, user)
+        if run.completed_at is not None:
+            raise ChecklistError(_("This checklist is already completed."))
+        answer = db.session.scalar(select(ChecklistAnswer).where(
+            ChecklistAnswer.run_id == run.id, ChecklistAnswer.item_id == item.id))
+        before = None
+        if answer is None:
+            answer = ChecklistAnswer(run_id=run.id, item_id=item.id, answered_by_id=user.id)
+            db.session.add(answer)
+        else:
+            before = {"ok": answer.ok, "number": answer.number, "note": answer.note}
+        answer.ok, answer.number, answer.note = parsed_ok, parsed_number, parsed_note
+        answer.answered_by_id, answer.answered_at = user.id, utcnow()
+        db.session.flush()
+        record("answer", "checklist_item", item.id, site_id=site.id, run=run.id,
+               item=item.text, ok=parsed_ok, number=parsed_number, note=parsed_note, before=before)
+    return answer
+
+
+def complete_run(site: Site, user: User, template: ChecklistTemplate, day: date | None = None,
+                 slot: str = "") -> ChecklistRun:
+    """Close today's run once every required item has an answer; a second tap is a no-op."""
+    day = day or site.today()
+    with write_tx():
+        run = find_run(template, day, slot)
+        if run is None:
+            raise ChecklistError(_("Answer the items first."))
+        if run.completed_at is not None:
+            return run
+        answers = answers_by_item(run)
+        missing = [i for i in template.active_items if i.required and i.id not in answers]
+        if missing:
+            raise ChecklistError(_("%(n)d item(s) still to answer.", n=len(missing)))
+        run.completed_at, run.completed_by_id = utcnow(), user.id
+        run.failed_count = sum(1 for a in answers.values() if a.failed)
+        record("complete", "checklist_run", run.id, site_id=site.id, template=template.name,
+               failed=run.failed_count)
+    return run

@@ -1,0 +1,49 @@
+"""Engine set-up and the one way services open a write transaction."""
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+IMMEDIATE = "hospitality_immediate"
+
+
+def configure_engine(engine: Engine) -> None:
+    """Tune SQLite for concurrent phones; PostgreSQL needs nothing here."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN is DEFERRED and too late).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A write transaction takes the write lock up front, so two writers queue on the busy
+        # timeout instead of failing when a read snapshot tries to upgrade.
+        immediate = conn.get_execution_options().get(IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_tx():
+    """One transaction per action: commit on success, roll back everything on error."""
+    session = db.session()  # the request's Session behind the scoped proxy
+    if session.in_transaction():
+        # End the read snapshot the request opened (user loader); nothing is pending in it.
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,129 @@
+"""The checklist engine: templates of items, and runs that answer them.
+
+Opening/closing routines use it now; grooming checks, inspections and patrols reuse it
+(a run's `slot` tells apart several runs of one template on one day: an hourly patrol,
+a grooming check per person).
+"""
+from datetime import date, datetime, time
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .core import utcnow
+
+KINDS = {
+    "opening": _l("Opening"),
+    "closing": _l("Closing"),
+    "grooming": _l("Grooming"),
+    "inspection": _l("Inspection"),
+    "patrol": _l("Patrol"),
+}
+ROUTINE_KINDS = ("opening", "closing")
+ANSWER_TYPES = {"check": _l("Yes / no"), "number": _l("Number"), "note": _l("Note")}
+
+
+def _localized(zh: str, en: str | None) -> str:
+    loc = get_locale()
+    return en if en and loc is not None and loc.language == "en" else zh
+
+
+class ChecklistTemplate(db.Model):
+    __tablename__ = "checklist_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    post: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    due_time: Mapped[time | None] = mapped_column(Time, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    items = relationship("ChecklistItem", back_populates="template",
+                         order_by="(ChecklistItem.position, ChecklistItem.id)")
+
+    @property
+    def label(self) -> str:
+        return _localized(self.name, self.name_en)
+
+    @property
+    def kind_label(self):
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def active_items(self):
+        return [i for i in self.items if i.active]
+
+
+class ChecklistItem(db.Model):
+    __tablename__ = "checklist_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("checklist_templates.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(String(200))
+    text_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    answer_type: Mapped[str] = mapped_column(String(10), default="check")
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    unit: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    min_value: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_value: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Items are retired, never deleted: old runs still point at them.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    template = relationship("ChecklistTemplate", back_populates="items")
+
+    @property
+    def label(self) -> str:
+        return _localized(self.text, self.text_en)
+
+    @property
+    def type_label(self):
+        return ANSWER_TYPES.get(self.answer_type, self.answer_type)
+
+
+class ChecklistRun(db.Model):
+    __tablename__ = "checklist_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("checklist_templates.id"))
+    shift_date: Mapped[date] = mapped_column(Date)
+    slot: Mapped[str] = mapped_column(String(20), default="")
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    template = relationship("ChecklistTemplate")
+    started_by = relationship("User", foreign_keys=[started_by_id])
+    completed_by = relationship("User", foreign_keys=[completed_by_id])
+    answers = relationship("ChecklistAnswer", back_populates="run")
+
+    # One run per template, day and slot: a double tap on "start" finds the run it made.
+    __table_args__ = (UniqueConstraint("template_id", "shift_date", "slot"),
+                      db.Index("ix_checklist_runs_site_date", "site_id", "shift_date"))
+
+
+class ChecklistAnswer(db.Model):
+    __tablename__ = "checklist_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("checklist_runs.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_items.id"))
+    ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    number: Mapped[float | None] = mapped_column(Numeric(12, 2), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    run = relationship("ChecklistRun", back_populates="answers")
+    answered_by = relationship("User")
+
+    __table_args__ = (UniqueConstraint("run_id", "item_id"),)
+
+    @property
+    def failed(self) -> bool:
+        return self.ok is False

@@ -1,0 +1,172 @@
+"""Sites, their locations, people and sessions, and the audit trail."""
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: stored the same way on SQLite and PostgreSQL."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# The posts of DOMAIN.md; the order is the order screens list them in.
+POSTS = {
+    "water_bar": _l("Water bar"),
+    "model_room": _l("Model room"),
+    "concierge": _l("Concierge"),
+    "security": _l("Security"),
+    "lead": _l("Team lead"),
+    "manager": _l("Manager"),
+}
+STAFF_POSTS = ("water_bar", "model_room", "concierge", "security")
+
+LOCATION_KINDS = {
+    "water_bar": _l("Water bar"),
+    "model_room": _l("Model room"),
+    "negotiation": _l("Negotiation area"),
+    "lounge": _l("Lounge / VIP room"),
+    "sand_table": _l("Sand table"),
+    "gate": _l("Gate"),
+    "car_park": _l("Car park"),
+    "other": _l("Other"),
+}
+
+manager_sites = Table(
+    "manager_sites",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Site(db.Model):
+    __tablename__ = "sites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    locations = relationship("Location", back_populates="site", order_by="Location.position")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def now(self) -> datetime:
+        """Wall-clock time at the site (aware)."""
+        return datetime.now(self.tz)
+
+    def today(self):
+        return self.now().date()
+
+
+class Location(db.Model):
+    __tablename__ = "locations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    site = relationship("Site", back_populates="locations")
+
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+
+    @property
+    def kind_label(self):
+        return LOCATION_KINDS.get(self.kind, self.kind)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    badge_no: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    post: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    site = relationship("Site")
+    managed_sites = relationship("Site", secondary=manager_sites, order_by="Site.name")
+
+    __table_args__ = (UniqueConstraint("site_id", "badge_no"),)
+
+    # Set by the user loader: the server-side session this request runs under.
+    login_session = None
+
+    def get_id(self):
+        return self.login_session.token if self.login_session else None
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def post_label(self):
+        return POSTS.get(self.post, self.post)
+
+    @property
+    def current_site_id(self) -> int:
+        return self.login_session.site_id if self.login_session else self.site_id
+
+
+class SalesRep(db.Model):
+    """A sales rep of the developer: named on visits, never logs in."""
+    __tablename__ = "sales_reps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+
+
+class LoginSession(db.Model):
+    """A server-side login: logout revokes it, so a copied cookie stops working."""
+    __tablename__ = "login_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    user = relationship("User")
+
+
+class AuditLog(db.Model):
+    """Who did what, when: written in the same transaction as the change it describes."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    user = relationship("User")

@@ -1,0 +1,35 @@
+// Small glue for htmx: no double submits, and errors the user can read.
+(function () {
+  "use strict";
+  function toast(text) {
+    var el = document.getElementById("toast");
+    if (!el) return;
+    el.textContent = text;
+    el.hidden = false;
+    clearTimeout(el._t);
+    el._t = setTimeout(function () { el.hidden = true; }, 5000);
+  }
+  function buttons(evt) {
+    var elt = evt.detail.elt;
+    var form = elt.tagName === "FORM" ? elt : elt.closest("form");
+    return form ? form.querySelectorAll("button, input[type=submit]") : [elt];
+  }
+  // A double tap must not post twice: disable the form's buttons while its request runs.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    buttons(evt).forEach(function (b) { b.disabled = true; });
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    buttons(evt).forEach(function (b) { b.disabled = false; });
+  });
+  document.addEventListener("htmx:responseError", function (evt) {
+    var div = document.createElement("div");
+    div.innerHTML = evt.detail.xhr.responseText || "";
+    var msg = div.querySelector(".toast-msg");
+    toast(msg ? msg.textContent : document.getElementById("toast").dataset.error);
+  });
+  function offline() {
+    toast(document.getElementById("toast").dataset.offline);
+  }
+  document.addEventListener("htmx:sendError", offline);
+  document.addEventListener("htmx:timeout", offline);
+})();

@@ -1,0 +1,46 @@
+from datetime import date
+
+from flask import render_template, request
+from flask_login import current_user, login_required
+
+from ..access import current_site, post_required
+from ..checklists import services as checklists
+from ..htmx import render_page_or_fragment
+from ..models.core import POSTS, STAFF_POSTS
+from . import bp
+
+
+def board_rows(site, day: date):
+    """Routines of every post on a day, grouped by post in screen order."""
+    statuses = checklists.day_status(site, day, checklists.routines(site.id))
+    rows = []
+    for post in STAFF_POSTS:
+        mine = [s for s in statuses if s.template.post == post]
+        if mine:
+            rows.append((post, POSTS[post], mine))
+    return rows
+
+
+@bp.get("/")
+@login_required
+def index():
+    site = current_site()
+    day = site.today()
+    if current_user.post in STAFF_POSTS:
+        statuses = checklists.day_status(site, day, checklists.routines(site.id, current_user.post))
+        return render_template("today/staff.html", statuses=statuses, day=day)
+    return render_template(f"today/{current_user.post}.html", rows=board_rows(site, day), day=day,
+                           today=day)
+
+
+@bp.get("/board")
+@post_required("lead", "manager")
+def board():
+    site = current_site()
+    today = site.today()
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        day = today
+    return render_page_or_fragment(f"today/{current_user.post}.html", "today/_board.html",
+                                   rows=board_rows(site, day), day=day, today=today)
