@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests (or the benchmark) need, if they are missing.
 set -euo pipefail
-want=(chromium)
+want=(chromium fonts-wqy-microhei)  # a CJK font so screenshots show Chinese
 [ "${1:-}" = "bench" ] && want=(wrk)
 [ "${1:-}" = "postgres" ] && want=(postgresql)
 missing=()

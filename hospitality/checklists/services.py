@@ -32,7 +32,7 @@ class RoutineStatus:
     run: ChecklistRun | None
     answered: int
     total: int
-    state: str  # done | late | in_progress | pending | missing
+    state: str  # done | late | in_progress | pending | overdue | missing
 
     @property
     def due_label(self) -> str:
@@ -84,7 +84,7 @@ def _state(site: Site, run: ChecklistRun | None, due: datetime, now: datetime) -
         done_local = to_local(site, run.completed_at)
         return "done" if done_local <= due else "late"
     if now > due:
-        return "missing"
+        return "overdue" if run is not None else "missing"
     return "in_progress" if run is not None else "pending"
 
 

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, time
 
 from flask import render_template, request
 from flask_login import current_user, login_required
@@ -8,6 +8,8 @@ from ..checklists import services as checklists
 from ..htmx import render_page_or_fragment
 from ..models.core import POSTS, STAFF_POSTS
 from . import bp
+
+URGENCY = {"overdue": 0, "missing": 0, "in_progress": 1, "pending": 2, "late": 3, "done": 3}
 
 
 def board_rows(site, day: date):
@@ -28,6 +30,8 @@ def index():
     day = site.today()
     if current_user.post in STAFF_POSTS:
         statuses = checklists.day_status(site, day, checklists.routines(site.id, current_user.post))
+        # What is due now comes first; finished routines sink to the bottom.
+        statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
         return render_template("today/staff.html", statuses=statuses, day=day)
     return render_template(f"today/{current_user.post}.html", rows=board_rows(site, day), day=day,
                            today=day)

@@ -84,6 +84,7 @@ def test_day_status_done_late_missing(setup):
     db.session.add(run)
     db.session.commit()
     assert services.day_status(site, day, [tpl], now=early)[0].state == "in_progress"
+    assert services.day_status(site, day, [tpl], now=late)[0].state == "overdue"
     run.completed_by_id, run.completed_at = user.id, _utc(site, late)
     db.session.commit()
     assert services.day_status(site, day, [tpl], now=late)[0].state == "late"
