@@ -33,8 +33,10 @@ def index():
         # What is due now comes first; finished routines sink to the bottom.
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
         return render_template("today/staff.html", statuses=statuses, day=day)
+    # A lead or manager may have routines of their own (the manager can add them).
+    mine = checklists.day_status(site, day, checklists.routines(site.id, current_user.post))
     return render_template(f"today/{current_user.post}.html", rows=board_rows(site, day), day=day,
-                           today=day)
+                           today=day, statuses=mine)
 
 
 @bp.get("/board")
