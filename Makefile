@@ -29,3 +29,16 @@ bench: install
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 .PHONY: install serve test bench
+
+# Re-extract the UI strings, update the zh_Hans and en catalogs, compile the .mo files.
+# New zh_Hans entries come out empty: translate them in
+# hospitality/translations/zh_Hans/LC_MESSAGES/messages.po, then run it again.
+# (--ignore-dirs '.*' so that templates in _fragments/ and _macros/ are scanned too.)
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.*' --no-wrap --sort-by-file \
+		-o hospitality/translations/messages.pot hospitality
+	$(BIN)/pybabel update -i hospitality/translations/messages.pot -d hospitality/translations \
+		--no-wrap --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile --statistics -d hospitality/translations
+
+.PHONY: translations

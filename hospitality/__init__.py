@@ -2,6 +2,7 @@
 import hashlib
 import os
 import secrets
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -134,6 +135,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(today_bp)
     app.register_blueprint(checklists_bp, url_prefix="/checklists")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from .inventory import bp as inventory_bp
+    from .purchasing import bp as purchasing_bp
+    app.register_blueprint(inventory_bp, url_prefix="/stock")
+    app.register_blueprint(purchasing_bp, url_prefix="/purchases")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -161,4 +166,5 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _ctx():
         return {"static_url": static_url, "POSTS": POSTS, "current_site": current_site,
-                "timedelta": timedelta, "get_locale": get_locale}
+                "timedelta": timedelta, "get_locale": get_locale, "new_idem": lambda: uuid.uuid4().hex,
+                "fmt_qty": _num}

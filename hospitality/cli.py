@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -46,8 +47,10 @@ def register_cli(app):
         if site is None:
             raise click.ClickException(f"no site with code {site_code}")
         try:
-            user = create_staff(site, None, username=username, name=name, badge_no=badge,
-                                phone=phone, post=post, password=password)
+            # No request here, so the locale selector (cookie, login) cannot run: pick one.
+            with force_locale("en"):
+                user = create_staff(site, None, username=username, name=name, badge_no=badge,
+                                    phone=phone, post=post, password=password)
         except AdminError as e:
             raise click.ClickException(e.message) from None
         click.echo(f"created user {user.username} (id {user.id})")

@@ -93,6 +93,47 @@ def add_default_content(site: Site, model_rooms: int = 2) -> None:
                                          required=extra.get("required", True)))
 
 
+# (name, name_en, unit, whole, pack, par, price, discard_at_close, stock)
+DEMO_BAR_ITEMS = [
+    ("矿泉水", "Bottled water", "瓶", True, 24, 48, "2.00", False, 60),
+    ("铁观音茶叶", "Tieguanyin tea", "包", True, 10, 10, "8.00", False, 14),
+    ("泡好的茶水", "Brewed tea", "壶", True, 1, 0, "0.00", True, 0),
+    ("咖啡胶囊", "Coffee capsules", "粒", True, 50, 40, "3.50", False, 55),
+    ("橙汁", "Orange juice", "瓶", True, 12, 12, "6.00", False, 10),
+    ("切好的果盘", "Cut fruit plate", "份", True, 1, 0, "15.00", True, 0),
+    ("水果", "Fruit", "斤", False, 5, 5, "12.00", False, 6),
+    ("糖果", "Candy", "袋", True, 10, 5, "9.90", False, 8),
+    ("一次性纸杯", "Paper cups", "个", True, 50, 100, "0.20", False, 150),
+]
+DEMO_FIXTURES = [("装饰花瓶", "Vase", 2), ("台灯", "Table lamp", 2), ("抱枕", "Cushion", 6),
+                 ("床品套件", "Bed linen set", 1), ("装饰画", "Wall picture", 3), ("电视遥控器", "TV remote", 1)]
+
+
+def add_demo_items(site: Site, user_id: int) -> None:
+    """Water-bar consumables and model-room fixtures, with their opening stock in the ledger."""
+    from decimal import Decimal
+
+    from .inventory import ledger
+    from .models import Item
+    entries = []
+    for loc in site.locations:
+        if loc.kind == "water_bar":
+            for pos, (name, en, unit, whole, pack, par, price, discard, stock) in enumerate(DEMO_BAR_ITEMS):
+                item = Item(site_id=site.id, location_id=loc.id, kind="consumable", name=name, name_en=en,
+                            unit=unit, whole=whole, pack_size=pack, par_level=Decimal(par),
+                            unit_price=Decimal(price), discard_at_close=discard, position=pos)
+                db.session.add(item)
+                entries.append((item, stock, "opening"))
+        elif loc.kind == "model_room":
+            for pos, (name, en, qty) in enumerate(DEMO_FIXTURES):
+                item = Item(site_id=site.id, location_id=loc.id, kind="fixture", name=name, name_en=en,
+                            unit="件", expected_qty=Decimal(qty), position=pos)
+                db.session.add(item)
+                entries.append((item, qty, "opening"))
+    db.session.flush()
+    ledger.post(site.id, user_id, entries, ref_type="seed")
+
+
 DEMO_PASSWORD = "demo1234"
 DEMO_USERS = [
     ("manager", "王经理", "M001", "manager"),
@@ -120,6 +161,9 @@ def seed_demo() -> bool:
         if post == "manager":
             user.managed_sites.append(site)
         db.session.add(user)
+    db.session.flush()
+    manager_id = db.session.scalar(select(User.id).where(User.username == "manager"))
+    add_demo_items(site, manager_id)
     for name in DEMO_REPS:
         db.session.add(SalesRep(site_id=site.id, name=name))
     record("seed_demo", "site", site.id, site_id=site.id)

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,13 +12,15 @@ from .forms import LoginForm
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Browsers read "/\\evil" as "//evil" and drop tabs and newlines, so those are refused too.
+    if (target and target.startswith("/") and not target.startswith("//") and target.isprintable()
+            and "\\" not in target and not urlsplit(target).netloc):
         return target
     return url_for("today.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: Config.LOGIN_RATE_LIMIT, methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("today.index"))

@@ -94,10 +94,16 @@ def to_local(site: Site, utc_naive: datetime) -> datetime:
     return utc_naive.replace(tzinfo=UTC).astimezone(site.tz).replace(tzinfo=None)
 
 
-def find_run(template: ChecklistTemplate, day: date, slot: str = "") -> ChecklistRun | None:
-    return db.session.scalar(select(ChecklistRun).where(
+def find_run(template: ChecklistTemplate, day: date, slot: str = "", lock: bool = False) -> ChecklistRun | None:
+    """The run of a template on a day; lock=True row-locks it (PostgreSQL) for the transaction."""
+    q = select(ChecklistRun).where(
         ChecklistRun.template_id == template.id, ChecklistRun.shift_date == day,
-        ChecklistRun.slot == slot))
+        ChecklistRun.slot == slot)
+    if lock:
+        # Writers of one run queue here, so two phones cannot both insert the same answer or both
+        # complete it. SQLite ignores FOR UPDATE: BEGIN IMMEDIATE serialises writers already.
+        q = q.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(q)
 
 
 def answers_by_item(run: ChecklistRun | None) -> dict[int, ChecklistAnswer]:
@@ -165,7 +171,8 @@ def answer_item(site: Site, user: User, template: ChecklistTemplate, item: Check
     parsed_ok, parsed_number, parsed_note = parse_answer(item, ok, number, note)
     day = day or site.today()
     with write_tx():
-        run = _get_or_create_run(template, day, slot, user)
+        _get_or_create_run(template, day, slot, user)
+        run = find_run(template, day, slot, lock=True)
         if run.completed_at is not None:
             raise ChecklistError(_("This checklist is already completed."))
         answer = db.session.scalar(select(ChecklistAnswer).where(
@@ -189,7 +196,7 @@ def complete_run(site: Site, user: User, template: ChecklistTemplate, day: date 
     """Close today's run once every required item has an answer; a second tap is a no-op."""
     day = day or site.today()
     with write_tx():
-        run = find_run(template, day, slot)
+        run = find_run(template, day, slot, lock=True)
         if run is None:
             raise ChecklistError(_("Answer the items first."))
         if run.completed_at is not None:

@@ -1,7 +1,10 @@
 """All models, importable from one place."""
 from .checklists import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate
 from .core import POSTS, AuditLog, Location, LoginSession, SalesRep, Site, User, manager_sites, utcnow
+from .inventory import CountLine, Discrepancy, Item, StockCount, StockMove
+from .purchasing import FixtureRelease, PurchaseLine, PurchaseRequest, Receipt, ReceiptLine
 
 __all__ = ["POSTS", "AuditLog", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
-           "ChecklistTemplate", "Location", "LoginSession", "SalesRep", "Site", "User",
-           "manager_sites", "utcnow"]
+           "ChecklistTemplate", "CountLine", "Discrepancy", "FixtureRelease", "Item", "Location",
+           "LoginSession", "PurchaseLine", "PurchaseRequest", "Receipt", "ReceiptLine", "SalesRep",
+           "Site", "StockCount", "StockMove", "User", "manager_sites", "utcnow"]

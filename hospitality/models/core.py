@@ -1,10 +1,11 @@
 """Sites, their locations, people and sessions, and the audit trail."""
 from datetime import UTC, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, Numeric, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -54,6 +55,8 @@ class Site(db.Model):
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Purchase requests below this amount approve themselves (None: the manager approves all).
+    auto_approve_below: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
 
     locations = relationship("Location", back_populates="site", order_by="Location.position")
 

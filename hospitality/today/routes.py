@@ -2,9 +2,13 @@ from datetime import date, time
 
 from flask import render_template, request
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from ..access import current_site, post_required
 from ..checklists import services as checklists
+from ..extensions import db
+from ..inventory import services as inventory
+from ..models import PurchaseRequest
 from ..htmx import render_page_or_fragment
 from ..models.core import POSTS, STAFF_POSTS
 from . import bp
@@ -23,6 +27,20 @@ def board_rows(site, day: date):
     return rows
 
 
+def stock_panel(site) -> dict:
+    """What the stock capability shows on a post's screen: its locations and what waits on it."""
+    post = current_user.post
+    panel = {"stock_locations": inventory.stock_locations(site.id, current_user)
+             if post in ("water_bar", "model_room", "lead", "manager") else []}
+    if post in ("security", "lead", "manager"):
+        panel["discrepancies"] = inventory.open_discrepancies(site.id)
+    if post == "manager":
+        panel["pending_requests"] = db.session.scalar(
+            select(func.count()).select_from(PurchaseRequest)
+            .where(PurchaseRequest.site_id == site.id, PurchaseRequest.status == "pending"))
+    return panel
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -32,11 +50,11 @@ def index():
         statuses = checklists.day_status(site, day, checklists.routines(site.id, current_user.post))
         # What is due now comes first; finished routines sink to the bottom.
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
-        return render_template("today/staff.html", statuses=statuses, day=day)
+        return render_template("today/staff.html", statuses=statuses, day=day, **stock_panel(site))
     # A lead or manager may have routines of their own (the manager can add them).
     mine = checklists.day_status(site, day, checklists.routines(site.id, current_user.post))
     return render_template(f"today/{current_user.post}.html", rows=board_rows(site, day), day=day,
-                           today=day, statuses=mine)
+                           today=day, statuses=mine, **stock_panel(site))
 
 
 @bp.get("/board")

@@ -1,0 +1,89 @@
+"""The stock ledger: the one place that writes stock moves and reads what is on hand."""
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Item, StockMove
+from ..models.inventory import IN_REASONS, OUT_REASONS
+
+
+class StockError(Exception):
+    """A stock rule said no; `field` names the form field the message belongs under."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def on_hand(item_ids) -> dict[int, Decimal]:
+    """Stock of each item: the running balance on its newest ledger row (one indexed seek each)."""
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    newest = (select(StockMove.balance_after).where(StockMove.item_id == Item.id)
+              .order_by(StockMove.id.desc()).limit(1).correlate(Item).scalar_subquery())
+    rows = db.session.execute(select(Item.id, newest).where(Item.id.in_(ids))).all()
+    return {item_id: (bal if bal is not None else Decimal(0)) for item_id, bal in rows}
+
+
+def _lock_items(ids: list[int]) -> None:
+    """Serialize writers per item. SQLite already holds the write lock (BEGIN IMMEDIATE)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Item.id).where(Item.id.in_(ids)).order_by(Item.id).with_for_update())
+
+
+def post(site_id: int, user_id: int, entries, *, ref_type: str | None = None, ref_id: int | None = None,
+         note: str | None = None, idem_key: str | None = None, allow_negative: bool = False,
+         reverses: dict[int, int] | None = None) -> list[StockMove]:
+    """Append ledger rows for (item, signed qty, reason) entries inside the caller's transaction.
+
+    A repeated idempotency key returns the rows the first request wrote and writes nothing.
+    """
+    entries = [(item, Decimal(qty), reason) for item, qty, reason in entries if Decimal(qty) != 0]
+    if not entries:
+        return []
+    ids = sorted({item.id for item, _q, _r in entries})
+    _lock_items(ids)
+    if idem_key:
+        done = db.session.scalars(select(StockMove).where(StockMove.idem_key == idem_key)).all()
+        if done:
+            return list(done)
+    balances = on_hand(ids)
+    rows = []
+    for item, qty, reason in entries:
+        if item.site_id != site_id:
+            raise StockError(_("Unknown item."))
+        if reason in OUT_REASONS and qty > 0 or reason in IN_REASONS and qty < 0:
+            raise StockError(_("Wrong sign for this kind of move."), "qty")
+        balance = balances[item.id] + qty
+        if balance < 0 and not allow_negative:
+            raise StockError(_("Only %(n)s %(unit)s of %(item)s in stock.", n=fmt(balances[item.id]),
+                               unit=item.unit, item=item.label), "qty")
+        balances[item.id] = balance
+        row = StockMove(site_id=site_id, item_id=item.id, qty=qty, balance_after=balance, reason=reason,
+                        user_id=user_id, note=note, ref_type=ref_type, ref_id=ref_id, idem_key=idem_key,
+                        reverses_id=(reverses or {}).get(item.id))
+        db.session.add(row)
+        rows.append(row)
+    db.session.flush()
+    return rows
+
+
+def reverse(move: StockMove, user_id: int, note: str) -> StockMove:
+    """Undo a mistaken row with a reversing row; the original stays as it was."""
+    if move.reason == "reversal":
+        raise StockError(_("A reversal cannot itself be reversed; record a new move instead."))
+    if db.session.scalar(select(StockMove.id).where(StockMove.reverses_id == move.id)):
+        raise StockError(_("This move has already been reversed."))
+    [row] = post(move.site_id, user_id, [(move.item, -move.qty, "reversal")], ref_type="reversal",
+                 ref_id=move.id, note=note, allow_negative=True, reverses={move.item_id: move.id})
+    return row
+
+
+def fmt(qty: Decimal) -> str:
+    """A quantity without trailing zeros."""
+    text = f"{qty:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

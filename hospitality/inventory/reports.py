@@ -1,0 +1,125 @@
+"""Daily consumption (日消耗) from the ledger and the day's counts, aggregated in SQL."""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Date, cast, func, select
+
+from ..extensions import db
+from ..models import CountLine, Item, Site, StockCount, StockMove
+
+FLOW = ("received", "served", "discarded", "damaged", "moved_out", "moved_in")
+
+
+def _utc_bounds(site: Site, first: date, last: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(first, time.min, site.tz).astimezone(UTC).replace(tzinfo=None)
+    end = datetime.combine(last + timedelta(days=1), time.min, site.tz).astimezone(UTC).replace(tzinfo=None)
+    return start, end
+
+
+def _local_day(site: Site, column, day: date):
+    """SQL for the site-local calendar day of a stored UTC time (the site's offset on that day)."""
+    minutes = int(datetime.combine(day, time(12), site.tz).utcoffset().total_seconds() // 60)
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(column, f"{minutes:+d} minutes")
+    return cast(column + timedelta(minutes=minutes), Date)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@dataclass
+class DayLine:
+    item: Item
+    day: date
+    opening: Decimal | None = None
+    closing: Decimal | None = None
+    flow: dict = field(default_factory=lambda: defaultdict(Decimal))
+
+    @property
+    def expected_closing(self) -> Decimal | None:
+        """The bar formula: opening + received − served − discarded − damaged − moved out (+ moved in)."""
+        if self.opening is None:
+            return None
+        f = self.flow
+        return (self.opening + f["received"] - f["served"] - f["discarded"] - f["damaged"]
+                - f["moved_out"] + f["moved_in"])
+
+    @property
+    def variance(self) -> Decimal | None:
+        exp = self.expected_closing
+        return None if exp is None or self.closing is None else self.closing - exp
+
+    @property
+    def cost(self) -> Decimal:
+        used = self.flow["served"] + self.flow["discarded"] + self.flow["damaged"]
+        return (used * (self.item.unit_price or 0)).quantize(Decimal("0.01"))
+
+
+def consumption(site: Site, items: list[Item], first: date, last: date) -> list[DayLine]:
+    """One line per day and item with counts, flows and variance: two aggregate queries."""
+    if not items:
+        return []
+    by_id = {i.id: i for i in items}
+    start, end = _utc_bounds(site, first, last)
+    day = _local_day(site, StockMove.at, first).label("day")
+    flows = db.session.execute(
+        select(StockMove.item_id, day, StockMove.reason, func.sum(StockMove.qty))
+        .where(StockMove.site_id == site.id, StockMove.item_id.in_(by_id), StockMove.at >= start,
+               StockMove.at < end, StockMove.reason.in_(FLOW))
+        .group_by(StockMove.item_id, day, StockMove.reason)).all()
+    cday = _local_day(site, StockCount.submitted_at, first).label("day")
+    counts = db.session.execute(
+        select(CountLine.item_id, cday, StockCount.kind, CountLine.counted, StockCount.submitted_at)
+        .join(StockCount, CountLine.count_id == StockCount.id)
+        .where(StockCount.site_id == site.id, StockCount.kind.in_(("opening", "closing")),
+               StockCount.status.in_(("matched", "discrepancy")), CountLine.item_id.in_(by_id),
+               StockCount.submitted_at >= start, StockCount.submitted_at < end)
+        .order_by(StockCount.submitted_at)).all()
+    lines: dict[tuple[int, date], DayLine] = {}
+
+    def line(item_id, d) -> DayLine:
+        key = (item_id, _as_date(d))
+        if key not in lines:
+            lines[key] = DayLine(by_id[item_id], key[1])
+        return lines[key]
+
+    for item_id, d, reason, total in flows:
+        line(item_id, d).flow[reason] += abs(Decimal(total))
+    for item_id, d, kind, counted, _at in counts:
+        dl = line(item_id, d)
+        if kind == "opening" and dl.opening is None:
+            dl.opening = counted  # the first opening count of the day
+        elif kind == "closing":
+            dl.closing = counted  # the last closing count of the day
+    order = {i.id: n for n, i in enumerate(items)}
+    return sorted(lines.values(), key=lambda dl: (dl.day, order[dl.item.id]))
+
+
+def daily_totals(lines: list[DayLine]) -> list[tuple[date, Decimal]]:
+    """Consumable cost per day, for the trend chart."""
+    totals: dict[date, Decimal] = defaultdict(Decimal)
+    for dl in lines:
+        totals[dl.day] += dl.cost
+    return sorted(totals.items())
+
+
+def served_by_weekday(site: Site, item_ids: list[int], for_date: date, weeks: int = 4) -> dict[int, Decimal]:
+    """Average served per item on the same weekday over the last few weeks."""
+    if not item_ids:
+        return {}
+    first = for_date - timedelta(days=7 * weeks)
+    start, end = _utc_bounds(site, first, for_date - timedelta(days=1))
+    day = _local_day(site, StockMove.at, first).label("day")
+    rows = db.session.execute(
+        select(StockMove.item_id, day, func.sum(StockMove.qty))
+        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.reason == "served",
+               StockMove.at >= start, StockMove.at < end)
+        .group_by(StockMove.item_id, day)).all()
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for item_id, d, total in rows:
+        if _as_date(d).weekday() == for_date.weekday():
+            totals[item_id] += abs(Decimal(total))
+    return {k: (v / weeks).quantize(Decimal("0.001")) for k, v in totals.items()}

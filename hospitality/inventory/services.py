@@ -1,0 +1,283 @@
+"""Stock rules: items, manual moves, counts and discrepancies. One transaction per action."""
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import record
+from ..database import write_tx
+from ..extensions import db
+from ..models import CountLine, Discrepancy, Item, Location, Site, StockCount, StockMove, User
+from ..models.core import utcnow
+from ..models.inventory import COUNT_KINDS
+from . import ledger
+from .ledger import StockError
+
+MAX_QTY = Decimal(100000)
+# Which posts count and move stock at which kind of location.
+POST_LOCATIONS = {"water_bar": ("water_bar",), "model_room": ("model_room",)}
+STOCK_LOCATION_KINDS = ("water_bar", "model_room")
+MANUAL_REASONS = ("served", "discarded", "damaged", "received", "found", "lost")
+
+
+def parse_qty(item: Item | None, raw, field: str = "qty", allow_zero: bool = True) -> Decimal:
+    """A quantity typed on a phone: a number, not negative, not absurd, whole where the unit is."""
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise StockError(_("Enter a number."), field) from None
+    if not value.is_finite():
+        raise StockError(_("Enter a number."), field)
+    if value < 0:
+        raise StockError(_("The quantity cannot be negative."), field)
+    if value == 0 and not allow_zero:
+        raise StockError(_("Enter a quantity above zero."), field)
+    if value > MAX_QTY:
+        raise StockError(_("That is more than %(n)s: check the number.", n=MAX_QTY), field)
+    if item is not None and item.whole and value != value.to_integral_value():
+        raise StockError(_("%(item)s is counted in whole %(unit)s.", item=item.label, unit=item.unit), field)
+    if value != value.quantize(Decimal("0.001")):
+        raise StockError(_("At most three decimal places."), field)
+    return value
+
+
+def can_handle(user: User, location: Location) -> bool:
+    """Whether this user counts and moves stock at this location."""
+    if user.post in ("manager", "lead"):
+        return True
+    return location.kind in POST_LOCATIONS.get(user.post, ())
+
+
+def stock_locations(site_id: int, user: User | None = None) -> list[Location]:
+    rows = db.session.scalars(select(Location).where(
+        Location.site_id == site_id, Location.active.is_(True),
+        Location.kind.in_(STOCK_LOCATION_KINDS)).order_by(Location.position)).all()
+    return [loc for loc in rows if user is None or can_handle(user, loc)]
+
+
+def location_items(location_id: int, active_only: bool = True) -> list[Item]:
+    q = select(Item).where(Item.location_id == location_id)
+    if active_only:
+        q = q.where(Item.active.is_(True))
+    return list(db.session.scalars(q.order_by(Item.position, Item.id)))
+
+
+def save_item(site: Site, user: User, item: Item | None, *, location_id: int, kind: str, name: str,
+              name_en: str | None, unit: str, whole: bool, pack_size: int, par_level: Decimal,
+              unit_price: Decimal, discard_at_close: bool, expected_qty: Decimal | None,
+              active: bool = True, initial_qty: Decimal | None = None) -> Item:
+    """Create or edit an item; a new item's starting stock is an 'opening' ledger row."""
+    location = db.session.get(Location, location_id)
+    if location is None or location.site_id != site.id or location.kind not in STOCK_LOCATION_KINDS:
+        raise StockError(_("Choose the water bar or a model room."), "location_id")
+    with write_tx():
+        dup = select(Item.id).where(Item.location_id == location_id, func.lower(Item.name) == name.strip().lower())
+        if item is not None:
+            dup = dup.where(Item.id != item.id)
+        if db.session.scalar(dup.limit(1)):
+            raise StockError(_("This location already has an item of that name."), "name")
+        action = "update"
+        if item is None:
+            pos = db.session.scalar(select(func.coalesce(func.max(Item.position), 0))
+                                    .where(Item.location_id == location_id)) + 1
+            item = Item(site_id=site.id, position=pos)
+            db.session.add(item)
+            action = "create"
+        else:
+            item = db.session.get(Item, item.id)
+        item.location_id, item.kind, item.name = location_id, kind, name.strip()
+        item.name_en = (name_en or "").strip() or None
+        item.unit, item.whole, item.pack_size = unit.strip(), whole, pack_size
+        item.par_level, item.unit_price, item.discard_at_close = par_level, unit_price, discard_at_close
+        item.expected_qty, item.active = expected_qty, active
+        db.session.flush()
+        start = initial_qty if initial_qty is not None else (expected_qty if kind == "fixture" else None)
+        if action == "create" and start:
+            ledger.post(site.id, user.id, [(item, start, "opening")], ref_type="item", ref_id=item.id)
+        record(action, "item", item.id, site_id=site.id, name=item.name, kind=kind, location=location.name,
+               par_level=par_level, unit_price=unit_price, active=active, initial_qty=start)
+    return item
+
+
+def record_moves(site: Site, user: User, location: Location, reason: str, quantities: dict[int, str],
+                 note: str | None, idem_key: str | None) -> list[StockMove]:
+    """Post served / discarded / damaged … for several items of a location in one transaction."""
+    if reason not in MANUAL_REASONS:
+        raise StockError(_("Choose what happened."), "reason")
+    if reason in ("lost", "found") and user.post != "manager":
+        raise StockError(_("Only the manager records lost or found stock; count instead."), "reason")
+    note = (note or "").strip()[:200] or None
+    items = {i.id: i for i in location_items(location.id)}
+    entries = []
+    for item_id, raw in quantities.items():
+        if raw is None or str(raw).strip() in ("", "0"):
+            continue
+        item = items.get(item_id)
+        if item is None:
+            raise StockError(_("Unknown item."))
+        qty = parse_qty(item, raw, f"qty-{item_id}")
+        entries.append((item, -qty if reason in ("served", "discarded", "damaged", "lost") else qty, reason))
+    if not entries:
+        raise StockError(_("Enter a quantity for at least one item."), "qty")
+    with write_tx():
+        rows = ledger.post(site.id, user.id, entries, ref_type="manual", note=note, idem_key=idem_key)
+        record(reason, "stock", location.id, site_id=site.id,
+               items={i.name: str(q) for i, q, _r in entries}, note=note)
+    return rows
+
+
+def reverse_move(site: Site, user: User, move: StockMove, note: str) -> StockMove:
+    if not (note or "").strip():
+        raise StockError(_("Say why this move is being reversed."), "note")
+    with write_tx():
+        move = db.session.get(StockMove, move.id)
+        row = ledger.reverse(move, user.id, note.strip()[:200])
+        record("reverse", "stock_move", move.id, site_id=site.id, item=move.item.name, qty=move.qty, note=note)
+    return row
+
+
+def open_count(location_id: int) -> StockCount | None:
+    return db.session.scalar(select(StockCount).where(StockCount.location_id == location_id,
+                                                      StockCount.status == "open"))
+
+
+def start_count(site: Site, user: User, location: Location, kind: str,
+                ref_type: str | None = None, ref_id: int | None = None) -> StockCount:
+    """Open a count of a location; the same person resumes theirs, anyone else is told who counts."""
+    if kind not in COUNT_KINDS:
+        raise StockError(_("Choose the kind of count."), "kind")
+    with write_tx():
+        current = open_count(location.id)
+        if current is not None:
+            if current.started_by_id == user.id:
+                return current
+            raise StockError(_("%(name)s is counting %(place)s right now. Wait until they finish.",
+                               name=current.started_by.name, place=location.name))
+        count = StockCount(site_id=site.id, location_id=location.id, kind=kind, started_by_id=user.id,
+                           ref_type=ref_type, ref_id=ref_id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(count)
+        except IntegrityError:
+            raise StockError(_("Someone else started counting %(place)s a moment ago.",
+                               place=location.name)) from None
+        record("start", "stock_count", count.id, site_id=site.id, location=location.name, kind=kind)
+    return count
+
+
+def cancel_count(site: Site, user: User, count: StockCount) -> None:
+    if count.status != "open":
+        raise StockError(_("This count is already submitted."))
+    if user.id != count.started_by_id and user.post != "manager":
+        raise StockError(_("Only the person counting or the manager can cancel a count."))
+    with write_tx():
+        count = db.session.get(StockCount, count.id)
+        count.status = "cancelled"
+        count.submitted_at = utcnow()
+        record("cancel", "stock_count", count.id, site_id=site.id)
+
+
+def submit_count(site: Site, user: User, count: StockCount, counted: dict[int, str] | None,
+                 all_match: bool = False) -> StockCount:
+    """Compare what was counted with the book; any difference opens a discrepancy."""
+    if count.status != "open":
+        if count.status in ("matched", "discrepancy") and count.started_by_id == user.id:
+            return count  # a double tap on submit
+        raise StockError(_("This count is already closed."))
+    if count.started_by_id != user.id:
+        raise StockError(_("Only the person who started this count can submit it."))
+    items = location_items(count.location_id)
+    values = {}
+    if not all_match:
+        errors = []
+        for item in items:
+            raw = (counted or {}).get(item.id)
+            if raw is None or str(raw).strip() == "":
+                errors.append(StockError(_("Count %(item)s.", item=item.label), f"qty-{item.id}"))
+                continue
+            try:
+                values[item.id] = parse_qty(item, raw, f"qty-{item.id}")
+            except StockError as e:
+                errors.append(e)
+        if errors:
+            raise CountErrors(errors)
+    with write_tx():
+        count = db.session.get(StockCount, count.id)
+        if count.status != "open":
+            return count
+        book = ledger.on_hand([i.id for i in items])
+        diffs = 0
+        for item in items:
+            got = book[item.id] if all_match else values[item.id]
+            db.session.add(CountLine(count_id=count.id, item_id=item.id, expected=book[item.id], counted=got))
+            diffs += got != book[item.id]
+        count.submitted_at, count.all_matched_tap = utcnow(), all_match
+        count.status = "discrepancy" if diffs else "matched"
+        if diffs:
+            db.session.add(Discrepancy(site_id=site.id, count_id=count.id, location_id=count.location_id))
+        record("submit", "stock_count", count.id, site_id=site.id, status=count.status, differences=diffs,
+               all_match=all_match)
+    return count
+
+
+class CountErrors(StockError):
+    """Several fields of a count are wrong at once."""
+
+    def __init__(self, errors: list[StockError]):
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = {e.field: e.message for e in errors}
+
+
+def confirm_discrepancy(site: Site, user: User, disc: Discrepancy, note: str | None) -> Discrepancy:
+    """The security guard on duty checks the difference with the attendant (与当班保安核对)."""
+    if user.post != "security":
+        raise StockError(_("The security guard on duty confirms a discrepancy."))
+    with write_tx():
+        disc = db.session.get(Discrepancy, disc.id)
+        if disc.status != "open":
+            raise StockError(_("This discrepancy has already been confirmed."))
+        disc.status, disc.confirmed_by_id, disc.confirmed_at = "confirmed", user.id, utcnow()
+        disc.confirm_note = (note or "").strip()[:500] or None
+        record("confirm", "discrepancy", disc.id, site_id=site.id, note=disc.confirm_note)
+    return disc
+
+
+CLOSE_REASONS = ("lost", "damaged", "found", "adjusted")
+
+
+def close_discrepancy(site: Site, user: User, disc: Discrepancy, reason: str, note: str) -> Discrepancy:
+    """The manager closes a confirmed discrepancy; correcting rows bring the book to the count."""
+    if user.post != "manager":
+        raise StockError(_("Only the manager closes a discrepancy."))
+    if reason not in CLOSE_REASONS:
+        raise StockError(_("Choose a reason."), "reason")
+    if not (note or "").strip():
+        raise StockError(_("Write what was found out."), "note")
+    with write_tx():
+        disc = db.session.get(Discrepancy, disc.id)
+        if disc.status == "closed":
+            raise StockError(_("This discrepancy is already closed."))
+        if disc.status != "confirmed":
+            raise StockError(_("Security has not confirmed this discrepancy yet."))
+        entries = []
+        for line in disc.count.lines:
+            diff = line.difference
+            if diff == 0:
+                continue
+            if diff < 0:
+                why = reason if reason in ("lost", "damaged") else "adjusted"
+            else:
+                why = "found" if reason == "found" else "adjusted"
+            entries.append((line.item, diff, why))
+        ledger.post(site.id, user.id, entries, ref_type="discrepancy", ref_id=disc.id, note=note.strip()[:200],
+                    allow_negative=True)
+        disc.status, disc.closed_by_id, disc.closed_at = "closed", user.id, utcnow()
+        disc.close_reason, disc.close_note = reason, note.strip()[:500]
+        record("close", "discrepancy", disc.id, site_id=site.id, reason=reason, note=disc.close_note)
+    return disc
+
+
+def open_discrepancies(site_id: int) -> list[Discrepancy]:
+    return list(db.session.scalars(select(Discrepancy).where(
+        Discrepancy.site_id == site_id, Discrepancy.status != "closed").order_by(Discrepancy.id.desc())))

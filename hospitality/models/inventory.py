@@ -1,0 +1,164 @@
+"""Stock: items per location, the append-only ledger, counts and discrepancies.
+
+On hand is never stored as a counter: every change is a ledger row carrying the item's running
+balance (`balance_after`), written under the item's lock, so the newest row of an item is its stock.
+"""
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .checklists import _localized
+from .core import utcnow
+
+QTY = Numeric(12, 3)
+MONEY = Numeric(12, 2)
+
+ITEM_KINDS = {"consumable": _l("Consumable"), "fixture": _l("Fixture")}
+REASONS = {
+    "opening": _l("Opening balance"),
+    "received": _l("Received"),
+    "served": _l("Served"),
+    "discarded": _l("Discarded"),
+    "damaged": _l("Damaged"),
+    "lost": _l("Lost"),
+    "found": _l("Found"),
+    "adjusted": _l("Adjusted"),
+    "moved_in": _l("Moved in"),
+    "moved_out": _l("Moved out"),
+    "reversal": _l("Reversal"),
+}
+# Reasons that always take stock down / up: the sign of the row follows from the reason.
+OUT_REASONS = ("served", "discarded", "damaged", "lost", "moved_out")
+IN_REASONS = ("opening", "received", "found", "moved_in")
+COUNT_KINDS = {"opening": _l("Opening count"), "closing": _l("Closing count"),
+               "spot": _l("Spot check"), "visit": _l("After a visit"), "handover": _l("Handover")}
+
+
+class Item(db.Model):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="consumable")
+    name: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    unit: Mapped[str] = mapped_column(String(12), default="个")
+    whole: Mapped[bool] = mapped_column(Boolean, default=True)  # counted in whole units
+    pack_size: Mapped[int] = mapped_column(Integer, default=1)  # units per purchase pack
+    par_level: Mapped[Decimal] = mapped_column(QTY, default=0)  # what a normal day needs
+    unit_price: Mapped[Decimal] = mapped_column(MONEY, default=0)
+    discard_at_close: Mapped[bool] = mapped_column(Boolean, default=False)
+    expected_qty: Mapped[Decimal | None] = mapped_column(QTY, nullable=True)  # fixtures
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    location = relationship("Location")
+
+    __table_args__ = (UniqueConstraint("location_id", "name"),)
+
+    @property
+    def label(self) -> str:
+        return _localized(self.name, self.name_en)
+
+
+class StockMove(db.Model):
+    """One change of stock. Never updated or deleted; a mistake gets a reversing row."""
+    __tablename__ = "stock_moves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    qty: Mapped[Decimal] = mapped_column(QTY)  # signed: + into stock, - out of it
+    balance_after: Mapped[Decimal] = mapped_column(QTY)
+    reason: Mapped[str] = mapped_column(String(12))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    ref_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    ref_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("stock_moves.id"), nullable=True,
+                                                    unique=True)
+    # The idempotency key of the action that wrote the row: a double tap posts once.
+    idem_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    item = relationship("Item")
+    user = relationship("User")
+
+    __table_args__ = (
+        Index("ix_stock_moves_item_id_id", "item_id", "id"),
+        Index("ix_stock_moves_site_at", "site_id", "at"),
+        Index("ix_stock_moves_ref", "ref_type", "ref_id"),
+        UniqueConstraint("idem_key", "item_id"),
+    )
+
+
+class StockCount(db.Model):
+    __tablename__ = "stock_counts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | matched | discrepancy
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    all_matched_tap: Mapped[bool] = mapped_column(Boolean, default=False)
+    ref_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    ref_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    location = relationship("Location")
+    started_by = relationship("User")
+    lines = relationship("CountLine", back_populates="count", order_by="CountLine.id")
+
+    __table_args__ = (
+        # One count in progress per location at a time.
+        Index("uq_stock_counts_open_location", "location_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index("ix_stock_counts_site_started", "site_id", "started_at"),
+    )
+
+
+class CountLine(db.Model):
+    __tablename__ = "count_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    expected: Mapped[Decimal] = mapped_column(QTY)
+    counted: Mapped[Decimal] = mapped_column(QTY)
+
+    count = relationship("StockCount", back_populates="lines")
+    item = relationship("Item")
+
+    __table_args__ = (UniqueConstraint("count_id", "item_id"),)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.counted - self.expected
+
+
+class Discrepancy(db.Model):
+    """A count that disagreed with the book: confirmed with security, closed by the manager."""
+    __tablename__ = "discrepancies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), unique=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | confirmed | closed
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    confirm_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    close_reason: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    close_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    count = relationship("StockCount")
+    location = relationship("Location")
+    confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
+
+    __table_args__ = (Index("ix_discrepancies_site_status", "site_id", "status"),)

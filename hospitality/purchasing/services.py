@@ -1,0 +1,267 @@
+"""Purchase requests → approval → receipt (入库), and fixture releases (放行)."""
+import math
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..audit import record
+from ..database import write_tx
+from ..extensions import db
+from ..inventory import ledger
+from ..inventory.ledger import StockError
+from ..inventory.reports import served_by_weekday
+from ..inventory.services import parse_qty
+from ..models import FixtureRelease, Item, Location, PurchaseLine, PurchaseRequest, Receipt, ReceiptLine, Site, User
+from ..models.core import utcnow
+
+EDITABLE = ("draft", "pending")
+RECEIVABLE = ("approved", "partial")
+
+
+class PurchaseError(StockError):
+    pass
+
+
+class PurchaseConflict(PurchaseError):
+    """Someone else acted on the request first (decided, or changed it meanwhile)."""
+
+
+def consumables(site_id: int) -> list[Item]:
+    return list(db.session.scalars(
+        select(Item).join(Location).where(Item.site_id == site_id, Item.kind == "consumable",
+                                          Item.active.is_(True), Location.kind == "water_bar")
+        .order_by(Location.position, Item.position, Item.id)))
+
+
+def propose(site: Site, for_date: date) -> list[tuple[Item, Decimal, Decimal, Decimal]]:
+    """Per consumable: (item, on hand, what tomorrow needs, proposed qty in whole packs).
+
+    Tomorrow needs the larger of the par level and what the same weekday used over the last four
+    weeks (weekends are busier); the proposal brings stock back to that, rounded up to packs.
+    """
+    items = consumables(site.id)
+    stock = ledger.on_hand(i.id for i in items)
+    usual = served_by_weekday(site, [i.id for i in items], for_date)
+    out = []
+    for item in items:
+        need = max(Decimal(item.par_level or 0), usual.get(item.id, Decimal(0)))
+        short = need - stock[item.id]
+        qty = Decimal(0)
+        if short > 0:
+            pack = max(item.pack_size or 1, 1)
+            qty = Decimal(math.ceil(short / pack) * pack)
+        out.append((item, stock[item.id], need, qty))
+    return out
+
+
+def _lines_from_form(site: Site, quantities: dict[int, str]) -> list[tuple[Item, Decimal]]:
+    items = {i.id: i for i in consumables(site.id)}
+    lines = []
+    for item_id, raw in quantities.items():
+        if raw is None or str(raw).strip() in ("", "0"):
+            continue
+        item = items.get(item_id)
+        if item is None:
+            raise PurchaseError(_("Unknown item."))
+        lines.append((item, parse_qty(item, raw, f"qty-{item_id}")))
+    if not lines:
+        raise PurchaseError(_("Enter a quantity for at least one item."), "qty")
+    return lines
+
+
+def create_request(site: Site, user: User, quantities: dict[int, str], note: str | None, for_date: date,
+                   idem_key: str | None, proposed: dict[int, Decimal] | None = None) -> PurchaseRequest:
+    """Submit a request; below the site's threshold it approves itself."""
+    lines = _lines_from_form(site, quantities)
+    with write_tx():
+        if idem_key:
+            done = db.session.scalar(select(PurchaseRequest).where(PurchaseRequest.idem_key == idem_key))
+            if done is not None:
+                return done
+        req = PurchaseRequest(site_id=site.id, status="pending", for_date=for_date, requested_by_id=user.id,
+                              submitted_at=utcnow(), note=(note or "").strip()[:500] or None, idem_key=idem_key)
+        db.session.add(req)
+        db.session.flush()
+        for item, qty in lines:
+            db.session.add(PurchaseLine(request_id=req.id, item_id=item.id, qty_requested=qty,
+                                        unit_price=item.unit_price, proposed_qty=(proposed or {}).get(item.id)))
+        db.session.flush()
+        db.session.refresh(req)
+        record("submit", "purchase_request", req.id, site_id=site.id, total=req.total,
+               lines={item.name: str(q) for item, q in lines})
+        limit = db.session.get(Site, site.id).auto_approve_below
+        if limit is not None and req.total < limit:
+            req.status, req.auto_approved, req.decided_at = "approved", True, utcnow()
+            for line in req.lines:
+                line.qty_approved = line.qty_requested
+            record("auto_approve", "purchase_request", req.id, site_id=site.id, total=req.total, limit=limit)
+    return req
+
+
+def update_request(site: Site, user: User, req: PurchaseRequest, version: int, quantities: dict[int, str],
+                   note: str | None) -> PurchaseRequest:
+    """The requester changes a request that is still waiting; approved requests are frozen."""
+    lines = _lines_from_form(site, quantities)
+    with write_tx():
+        req = _locked(req.id)
+        if req.requested_by_id != user.id:
+            raise PurchaseError(_("Only the person who asked can change this request."))
+        if req.status not in EDITABLE:
+            raise PurchaseConflict(_("This request has been decided and can no longer be changed."))
+        if req.version != version:
+            raise PurchaseConflict(_("This request was changed meanwhile. Reload and try again."))
+        before = {line.item.name: str(line.qty_requested) for line in req.lines}
+        for line in list(req.lines):
+            db.session.delete(line)
+        db.session.flush()
+        for item, qty in lines:
+            db.session.add(PurchaseLine(request_id=req.id, item_id=item.id, qty_requested=qty,
+                                        unit_price=item.unit_price))
+        req.note = (note or "").strip()[:500] or None
+        req.version += 1
+        db.session.flush()
+        db.session.refresh(req)
+        record("update", "purchase_request", req.id, site_id=site.id, before=before,
+               lines={item.name: str(q) for item, q in lines})
+    return req
+
+
+def _locked(request_id: int) -> PurchaseRequest:
+    """Load a request with a row lock (PostgreSQL); SQLite's write lock is already held."""
+    q = select(PurchaseRequest).where(PurchaseRequest.id == request_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
+
+
+def decide(site: Site, manager: User, req: PurchaseRequest, version: int, action: str,
+           approved: dict[int, str] | None = None, note: str | None = None) -> PurchaseRequest:
+    """Approve (optionally changing quantities) or reject with a reason, exactly once."""
+    if manager.post != "manager":
+        raise PurchaseError(_("Only the manager approves purchases."))
+    note = (note or "").strip()[:500] or None
+    if action == "reject" and not note:
+        raise PurchaseError(_("Give a reason for rejecting."), "note")
+    if action not in ("approve", "reject"):
+        raise PurchaseError(_("Approve or reject."))
+    with write_tx():
+        req = _locked(req.id)
+        if req.requested_by_id == manager.id:
+            raise PurchaseError(_("You cannot approve your own request."))
+        if req.status != "pending":
+            raise PurchaseConflict(_("This request has already been decided."))
+        if req.version != version:
+            raise PurchaseConflict(_("The request was changed while you were looking at it. Check it again."))
+        changes = {}
+        if action == "approve":
+            for line in req.lines:
+                raw = (approved or {}).get(line.id)
+                qty = line.qty_requested if raw in (None, "") else parse_qty(line.item, raw, f"qty-{line.id}")
+                line.qty_approved = qty
+                if qty != line.qty_requested:
+                    changes[line.item.name] = f"{ledger.fmt(line.qty_requested)}→{ledger.fmt(qty)}"
+            if all(line.qty_approved == 0 for line in req.lines):
+                raise PurchaseError(_("Nothing left to buy: reject the request instead."), "note")
+        req.status = "approved" if action == "approve" else "rejected"
+        req.decided_by_id, req.decided_at, req.decision_note = manager.id, utcnow(), note
+        req.version += 1
+        record(action, "purchase_request", req.id, site_id=site.id, changes=changes, note=note, total=req.total)
+    return req
+
+
+def receive(site: Site, user: User, req: PurchaseRequest, quantities: dict[int, str], note: str | None,
+            idem_key: str | None) -> Receipt:
+    """Record a delivery (partial allowed); it posts 'received' rows for the manager to sign."""
+    note = (note or "").strip()[:500] or None
+    with write_tx():
+        if idem_key:
+            done = db.session.scalar(select(Receipt).where(Receipt.idem_key == idem_key))
+            if done is not None:
+                return done
+        req = _locked(req.id)
+        if req.status not in RECEIVABLE:
+            raise PurchaseError(_("Only approved requests can be received."))
+        receipt = Receipt(site_id=site.id, request_id=req.id, received_by_id=user.id, note=note, idem_key=idem_key)
+        db.session.add(receipt)
+        db.session.flush()
+        entries = []
+        for line in req.lines:
+            raw = quantities.get(line.id)
+            if raw is None or str(raw).strip() in ("", "0"):
+                continue
+            qty = parse_qty(line.item, raw, f"qty-{line.id}")
+            if line.qty_received + qty > line.qty and not note:
+                raise PurchaseError(_("More than approved (%(n)s): add a note saying why.",
+                                      n=ledger.fmt(line.qty - line.qty_received)), f"qty-{line.id}")
+            line.qty_received += qty
+            db.session.add(ReceiptLine(receipt_id=receipt.id, line_id=line.id, qty=qty))
+            entries.append((line.item, qty, "received"))
+        if not entries:
+            raise PurchaseError(_("Enter what arrived for at least one item."), "qty")
+        ledger.post(site.id, user.id, entries, ref_type="receipt", ref_id=receipt.id, note=note)
+        req.status = "received" if all(line.qty_received >= line.qty for line in req.lines) else "partial"
+        req.version += 1
+        record("receive", "purchase_request", req.id, site_id=site.id, receipt=receipt.id,
+               items={i.name: str(q) for i, q, _r in entries}, note=note)
+    return receipt
+
+
+def sign_receipt(site: Site, manager: User, receipt: Receipt) -> Receipt:
+    """The manager signs the stock-in (物品入库签批)."""
+    if manager.post != "manager":
+        raise PurchaseError(_("Only the manager signs a stock-in."))
+    with write_tx():
+        receipt = db.session.get(Receipt, receipt.id)
+        if receipt.signed_at is not None:
+            return receipt
+        receipt.signed_by_id, receipt.signed_at = manager.id, utcnow()
+        record("sign", "receipt", receipt.id, site_id=site.id, request=receipt.request_id)
+    return receipt
+
+
+def request_release(site: Site, user: User, item: Item, raw_qty, reason: str,
+                    idem_key: str | None) -> FixtureRelease:
+    """Ask to take a fixture out of a model room (放行)."""
+    if item.kind != "fixture":
+        raise PurchaseError(_("Only model-room fixtures need a release."), "item_id")
+    qty = parse_qty(item, raw_qty, "qty", allow_zero=False)
+    if not (reason or "").strip():
+        raise PurchaseError(_("Say where it goes and why."), "reason")
+    with write_tx():
+        if idem_key:
+            done = db.session.scalar(select(FixtureRelease).where(FixtureRelease.idem_key == idem_key))
+            if done is not None:
+                return done
+        if qty > ledger.on_hand([item.id])[item.id]:
+            raise PurchaseError(_("Only %(n)s in the room.", n=ledger.fmt(ledger.on_hand([item.id])[item.id])), "qty")
+        rel = FixtureRelease(site_id=site.id, item_id=item.id, qty=qty, reason=reason.strip()[:500],
+                             requested_by_id=user.id, idem_key=idem_key)
+        db.session.add(rel)
+        db.session.flush()
+        record("request", "fixture_release", rel.id, site_id=site.id, item=item.name, qty=qty)
+    return rel
+
+
+def decide_release(site: Site, manager: User, rel: FixtureRelease, approve: bool, note: str | None) -> FixtureRelease:
+    if manager.post != "manager":
+        raise PurchaseError(_("Only the manager approves a release."))
+    note = (note or "").strip()[:500] or None
+    if not approve and not note:
+        raise PurchaseError(_("Give a reason for rejecting."), "note")
+    with write_tx():
+        rel = db.session.get(FixtureRelease, rel.id)
+        if rel.status != "pending":
+            raise PurchaseError(_("This release has already been decided."))
+        if approve:
+            ledger.post(site.id, manager.id, [(rel.item, -rel.qty, "moved_out")], ref_type="release",
+                        ref_id=rel.id, note=rel.reason[:200])
+        rel.status = "approved" if approve else "rejected"
+        rel.decided_by_id, rel.decided_at, rel.decision_note = manager.id, utcnow(), note
+        record("approve" if approve else "reject", "fixture_release", rel.id, site_id=site.id, note=note)
+    return rel
+
+
+def tomorrow(site: Site) -> date:
+    return site.today() + timedelta(days=1)

@@ -1,0 +1,124 @@
+"""Translations: every UI string has a Chinese translation, the .mo files are compiled
+from the current .po files, and the language switch works.
+
+To fix a failure here: `make translations`, translate the new entries of
+hospitality/translations/zh_Hans/LC_MESSAGES/messages.po, then `make translations` again.
+"""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from tests.factories import make_site, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "hospitality" / "translations"
+LOCALES = ("zh_Hans", "en")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]")
+
+
+def _po(locale: str):
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f, locale=locale)
+
+
+def _mo(locale: str):
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo", "rb") as f:
+        return read_mo(f)
+
+
+def _key(msgid) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
+def _strings(msgstr) -> tuple[str, ...]:
+    return (msgstr,) if isinstance(msgstr, str) else tuple(msgstr)
+
+
+@pytest.fixture(scope="module")
+def source_msgids(tmp_path_factory) -> set[str]:
+    """The msgids in the current source, extracted the way `make translations` does."""
+    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    proc = subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "--quiet", "extract",
+         "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--ignore-dirs", ".*",
+         "-o", str(pot), "hospitality"],
+        cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    with open(pot, "rb") as f:
+        ids = {_key(m.id) for m in read_po(f) if m.id}
+    assert len(ids) > 100, "extraction found almost nothing: is babel.cfg right?"
+    return ids
+
+
+def test_every_source_string_has_a_chinese_translation(source_msgids):
+    """A new _() string without a zh_Hans translation fails here."""
+    catalog = _po("zh_Hans")
+    translated = {_key(m.id) for m in catalog
+                  if m.id and not m.fuzzy and all(s.strip() for s in _strings(m.string))}
+    missing = sorted(source_msgids - translated)
+    assert not missing, ("untranslated or fuzzy in zh_Hans (run `make translations`, then translate): "
+                         + "; ".join(repr(m) for m in missing))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalog_lists_every_source_string(source_msgids, locale):
+    ids = {_key(m.id) for m in _po(locale) if m.id}
+    missing = sorted(source_msgids - ids)
+    assert not missing, f"not in the {locale} catalog (run `make translations`): {missing}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_compiled_mo_matches_po(locale):
+    """The committed .mo is what `pybabel compile` makes of the committed .po."""
+    po = {m.id: m.string for m in _po(locale)
+          if m.id and not m.fuzzy and all(_strings(m.string))}
+    mo = {m.id: m.string for m in _mo(locale) if m.id}
+    assert mo == po, f"{locale} messages.mo is stale: run `make translations`"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_placeholders_are_kept(locale):
+    wrong = []
+    for m in _po(locale):
+        if not m.id:
+            continue
+        wanted = set(PLACEHOLDER.findall(_key(m.id)))
+        for s in _strings(m.string):
+            if s and set(PLACEHOLDER.findall(s)) != wanted:
+                wrong.append((_key(m.id), s))
+    assert not wrong, f"placeholders differ in {locale}: {wrong}"
+
+
+def test_login_page_is_chinese_by_default(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "登录" in html and "用户名" in html and "密码" in html
+    assert 'lang="zh-CN"' in html
+
+
+def test_language_switch_to_english_and_back(client):
+    resp = client.post("/language/en", data={"next": "/login"})
+    assert resp.status_code == 302
+    html = client.get("/login").get_data(as_text=True)
+    assert "Log in" in html and "Username" in html and "登录" not in html
+    assert 'lang="en"' in html
+
+    client.post("/language/zh_Hans", data={"next": "/login"})
+    assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_logged_in_pages_follow_the_language(app, client, auth):
+    with app.app_context():
+        site = make_site()
+        make_user(site.id, "water_bar", username="bar1")
+    auth.login("bar1")
+    html = client.get("/").get_data(as_text=True)
+    assert "退出登录" in html and "开岗" in html
+
+    client.post("/language/en", data={"next": "/"})
+    html = client.get("/").get_data(as_text=True)
+    assert "Log out" in html and "Opening" in html and "退出登录" not in html
