@@ -319,8 +319,8 @@ def close_bar():
         try:
             quantities = qty_fields(request.form)
             if any(str(v).strip() not in ("", "0") for v in quantities.values()):
-                services.record_moves(site, current_user, bar, "discarded", quantities,
-                                      _("Discarded at closing"), idem())
+                services.record_moves(site, current_user, bar, "discarded", quantities, None, idem(),
+                                      ref_type="closing")
         except StockError as e:
             errors, status = {e.field or "qty": e.message}, 422
         else:

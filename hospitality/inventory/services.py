@@ -101,7 +101,7 @@ def save_item(site: Site, user: User, item: Item | None, *, location_id: int, ki
 
 
 def record_moves(site: Site, user: User, location: Location, reason: str, quantities: dict[int, str],
-                 note: str | None, idem_key: str | None) -> list[StockMove]:
+                 note: str | None, idem_key: str | None, ref_type: str = "manual") -> list[StockMove]:
     """Post served / discarded / damaged … for several items of a location in one transaction."""
     if reason not in MANUAL_REASONS:
         raise StockError(_("Choose what happened."), "reason")
@@ -121,7 +121,7 @@ def record_moves(site: Site, user: User, location: Location, reason: str, quanti
     if not entries:
         raise StockError(_("Enter a quantity for at least one item."), "qty")
     with write_tx():
-        rows = ledger.post(site.id, user.id, entries, ref_type="manual", note=note, idem_key=idem_key)
+        rows = ledger.post(site.id, user.id, entries, ref_type=ref_type, note=note, idem_key=idem_key)
         record(reason, "stock", location.id, site_id=site.id,
                items={i.name: str(q) for i, q, _r in entries}, note=note)
     return rows

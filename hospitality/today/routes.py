@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from ..access import current_site, post_required
 from ..checklists import services as checklists
 from ..extensions import db
+from ..htmx import render_page_or_fragment
 from ..inventory import services as inventory
 from ..models import PurchaseRequest
-from ..htmx import render_page_or_fragment
 from ..models.core import POSTS, STAFF_POSTS
 from . import bp
 

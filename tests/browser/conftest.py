@@ -1,0 +1,106 @@
+"""Real Chromium at a phone viewport against the app served on a loopback port.
+
+One browser per run; each test opens fresh phone contexts (own cookies) from the `phone` factory.
+Debian's Chromium is used as is (never `playwright install`): missing, it skips locally and fails in CI.
+"""
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from hospitality import create_app
+from hospitality.extensions import db as _db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 360, "height": 800}, "is_mobile": True, "has_touch": True,
+         "locale": "zh-CN"}
+
+
+def _no_browser(reason: str):
+    # In CI the browser tests are part of the gate: a missing browser must fail, not skip.
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+class LiveServer:
+    """An app served by werkzeug in a background thread on 127.0.0.1 and a free port."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    if not Path(CHROMIUM).exists():
+        _no_browser(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - requirements install it
+        _no_browser("the playwright package is not installed")
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright):
+    browser = _playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """Factory: a new phone (context and page) at 360x800 with touch; closed after the test."""
+    contexts = []
+
+    def new_phone(**overrides):
+        context = browser.new_context(**{**PHONE, **overrides})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_phone
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def csrf_server(app, database_url, tmp_path):
+    """A second app with CSRF protection on, on the same database, served on its own port."""
+    csrf_app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-csrf",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+    })
+    csrf_app.instance_path = str(tmp_path)
+    with LiveServer(csrf_app) as server:
+        server.app = csrf_app
+        yield server
+    with csrf_app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+

@@ -1,0 +1,250 @@
+"""Each post's opening routine on a 360 px phone: log in, answer every item, complete, lead sees it."""
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from hospitality.database import write_tx
+from hospitality.extensions import db
+from hospitality.models import Site
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+STAFF_POSTS = ["water_bar", "model_room", "concierge", "security"]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-phone.png"
+WIDTH = 360
+ANSWERED = re.compile(r"\banswered\b")
+
+
+def early_morning_tz() -> str:
+    """A fixed-offset zone where it is 06:xx now, before every routine's due time.
+
+    Completing at 15:00 in Shanghai would rightly show "done late"; the tests want "done", so
+    the site's clock is put in the early morning, far from midnight.
+    """
+    offset = ((6 - datetime.now(UTC).hour + 12) % 24) - 12
+    if offset == 0:
+        return "Etc/GMT"
+    # POSIX sign: Etc/GMT-8 is UTC+8.
+    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+def make_team(app, *posts: str, site_name: str | None = None) -> dict:
+    """A site on an early-morning clock, one user per post and each post's opening routine."""
+    with app.app_context():
+        site = factories.make_site(name=site_name)
+        with write_tx():
+            db.session.get(Site, site.id).timezone = early_morning_tz()
+        team = {"site": site.id, "users": {}, "routines": {}, "closing": {}}
+        for post in posts:
+            team["users"][post] = factories.make_user(site.id, post).username
+            if post in STAFF_POSTS:
+                t = factories.routine(site.id, post)
+                team["routines"][post] = (t.id, t.name)
+                team["closing"][post] = factories.routine(site.id, post, "closing").id
+    return team
+
+
+def login(page: Page, base_url: str, username: str) -> None:
+    """Log in through the form, as staff do, and land on the today screen."""
+    page.goto(f"{base_url}/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(factories.PASSWORD)
+    page.locator("form:has(#password) button[type=submit]").tap()
+    page.wait_for_url(f"{base_url}/")
+
+
+def assert_fits_phone(page: Page) -> None:
+    """Nothing on the page is wider than the phone: no sideways scrolling."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > WIDTH:
+        wide = page.evaluate(f"""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > {WIDTH} + 0.5)
+            .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').trim().slice(0, 30))""")
+        pytest.fail(f"{page.url} is {width}px wide at {WIDTH}px: {wide}")
+
+
+def assert_thumb_sized(page: Page, scope: str = "main") -> None:
+    """Every visible button and link in the scope is at least 40 px tall."""
+    small = page.evaluate(f"""() => [...document.querySelectorAll(
+            '{scope} button, {scope} a, {scope} [role=button], {scope} input[type=submit]')]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 40)
+        .map(e => e.outerHTML.slice(0, 80) + ' ' + e.getBoundingClientRect().height + 'px')""")
+    assert small == [], f"too small to tap on {page.url}: {small}"
+
+
+def mark_page(page: Page) -> None:
+    """Tag the window and the page title; a reload, or a boosted swap of the body, drops the tags."""
+    page.evaluate("window.__samePage = 'yes'; document.querySelector('h2.screen-title').dataset.kept = 'yes'")
+
+
+def assert_same_page(page: Page) -> None:
+    kept = page.evaluate("[window.__samePage, document.querySelector('h2.screen-title').dataset.kept]")
+    assert kept == ["yes", "yes"], "the answer replaced the page instead of swapping the item"
+
+
+def item_ids(page: Page) -> list[str]:
+    return page.eval_on_selector_all("li.ck-item", "els => els.map(e => e.id)")
+
+
+def answer(page: Page, item_id: str) -> None:
+    """Answer one item the way its type asks for, and wait for the swapped-in answered item."""
+    li = page.locator(f"#{item_id}")
+    if li.locator("button.ok").count():
+        li.locator("button.ok").tap()
+    elif li.locator("input[name=number]").count():
+        li.locator("input[name=number]").fill("12")
+        li.locator("button[type=submit]").tap()
+    else:
+        li.locator("textarea[name=note]").fill("毛巾已补充")
+        li.locator("button[type=submit]").tap()
+    expect(page.locator(f"#{item_id}")).to_have_class(ANSWERED)
+
+
+def open_routine(page: Page, base_url: str, template_id: int) -> None:
+    """Tap the routine's card on the today screen."""
+    card = page.locator(f'a.card[href="/checklists/{template_id}"]')
+    expect(card).to_be_visible()
+    card.tap()
+    page.wait_for_url(f"{base_url}/checklists/{template_id}")
+
+
+@pytest.mark.parametrize("post", STAFF_POSTS)
+def test_opening_routine_on_phone(app, live_server, phone, post):
+    """A post's staff answer every item of the opening routine in place, complete it, and a lead sees it done."""
+    base = live_server.url
+    team = make_team(app, post, "lead", site_name="盛世中央公馆售楼处")
+    template_id, name = team["routines"][post]
+
+    page = phone()
+    login(page, base, team["users"][post])
+    assert_fits_phone(page)
+    open_routine(page, base, template_id)
+    assert_fits_phone(page)
+    assert_thumb_sized(page)
+
+    ids = item_ids(page)
+    assert ids
+    progress = page.locator("#progress")
+    expect(progress.locator("progress")).to_have_attribute("value", "0")
+    before = progress.inner_text()
+    mark_page(page)
+
+    first = page.locator(f"#{ids[0]}")
+    first.locator("button.ok").tap()
+    expect(page.locator(f"#{ids[0]}")).to_have_class(ANSWERED)
+    expect(progress.locator("progress")).to_have_attribute("value", "1")
+    assert progress.inner_text() != before
+    assert_same_page(page)
+
+    for n, item_id in enumerate(ids[1:], start=2):
+        answer(page, item_id)
+        if post == "water_bar" and n == 3:
+            page.evaluate("window.scrollTo(0, 0)")
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+    assert_same_page(page)
+    total = progress.locator("progress").get_attribute("max")
+    expect(progress.locator("progress")).to_have_attribute("value", total)
+    assert_thumb_sized(page)
+    assert_fits_phone(page)
+
+    page.locator("button.complete").tap()
+    page.wait_for_url(f"{base}/")
+    card = page.locator(f'a.card[href="/checklists/{template_id}"]')
+    expect(card.locator("mark.st")).to_have_class(re.compile(r"\bst-done\b"))
+    expect(card.locator("mark.st")).to_have_text("已完成")
+    expect(card).to_have_class(re.compile(r"\bst-border-done\b"))
+
+    lead = phone()
+    login(lead, base, team["users"]["lead"])
+    row = lead.locator("table.board tr").filter(has_text=name)
+    expect(row).to_have_count(1)
+    expect(row.locator("mark.st")).to_have_class(re.compile(r"\bst-done\b"))
+    expect(row.locator("mark.st")).to_have_text("已完成")
+    assert_fits_phone(lead)
+
+
+def test_failed_item_needs_a_note(app, live_server, phone):
+    """Tapping ✗ without a note shows the error under the field; writing one and saving records it."""
+    base = live_server.url
+    team = make_team(app, "water_bar")
+    template_id, _name = team["routines"]["water_bar"]
+    page = phone()
+    login(page, base, team["users"]["water_bar"])
+    open_routine(page, base, template_id)
+    item_id = item_ids(page)[0]
+    mark_page(page)
+
+    page.locator(f"#{item_id} button.bad-btn").tap()
+    li = page.locator(f"#{item_id}")
+    error = li.locator("small.error")
+    expect(error).to_be_visible()
+    note = li.locator("textarea[name=note]")
+    expect(note).to_have_attribute("aria-invalid", "true")
+    assert error.bounding_box()["y"] >= note.bounding_box()["y"], "the error is not under the field"
+    expect(li).not_to_have_class(ANSWERED)
+    expect(page.locator("#progress progress")).to_have_attribute("value", "0")
+    assert_fits_phone(page)
+
+    note.fill("咖啡机漏水")
+    li.locator("button.bad-btn").tap()
+    expect(li).to_have_class(re.compile(r"\banswered\b.*\bfailed\b"))
+    expect(li.locator("small.error")).to_have_count(0)
+    expect(li.locator("textarea[name=note]")).to_have_value("咖啡机漏水")
+    expect(page.locator("#progress progress")).to_have_attribute("value", "1")
+    assert_same_page(page)
+
+
+def test_note_item_saves_in_place(app, live_server, phone):
+    """A note item (water bar closing: what to restock) is written and saved without leaving the page."""
+    base = live_server.url
+    team = make_team(app, "water_bar")
+    page = phone()
+    login(page, base, team["users"]["water_bar"])
+    open_routine(page, base, team["closing"]["water_bar"])
+    note_item = page.locator("li.ck-item").filter(has=page.locator("textarea[name=note]"))
+    expect(note_item).to_have_count(1)
+    item_id = note_item.get_attribute("id")
+    mark_page(page)
+    answer(page, item_id)
+    expect(page.locator(f"#{item_id} textarea[name=note]")).to_have_value("毛巾已补充")
+    assert_same_page(page)
+
+
+def test_manager_staff_page_fits_phone(app, live_server, phone):
+    """The manager's staff list does not scroll sideways at 360 px."""
+    team = make_team(app, "manager", *STAFF_POSTS, "lead")
+    page = phone()
+    login(page, live_server.url, team["users"]["manager"])
+    assert_fits_phone(page)
+    page.goto(f"{live_server.url}/admin/staff")
+    expect(page.locator("table.list tbody tr")).to_have_count(6)
+    assert_fits_phone(page)
+
+
+def test_htmx_answer_carries_csrf_header(app, csrf_server, phone):
+    """With CSRF on, an htmx answer is accepted on the X-CSRFToken header alone; without it, refused."""
+    base = csrf_server.url
+    team = make_team(app, "water_bar")
+    template_id, _name = team["routines"]["water_bar"]
+    page = phone()
+    login(page, base, team["users"]["water_bar"])
+    open_routine(page, base, template_id)
+    first, second = item_ids(page)[:2]
+
+    bare = page.request.post(f"{base}/checklists/{template_id}/items/{second.removeprefix('item-')}",
+                             form={"ok": "1"}, headers={"HX-Request": "true"})
+    assert bare.status == 400
+
+    # Only the header can carry the token now.
+    page.evaluate(f"document.querySelectorAll('#{first} input[name=csrf_token]').forEach(e => e.remove())")
+    with page.expect_response(lambda r: r.request.method == "POST" and "/items/" in r.url) as resp:
+        page.locator(f"#{first} button.ok").tap()
+    assert resp.value.status == 200
+    assert resp.value.request.headers.get("x-csrftoken")
+    expect(page.locator(f"#{first}")).to_have_class(ANSWERED)
+    expect(page.locator(f"#{second}")).not_to_have_class(ANSWERED)
