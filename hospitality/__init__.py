@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
@@ -111,6 +111,8 @@ def _count_queries(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and scripts speak the default language
+        return "zh_Hans"
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     lang = request.cookies.get(LANG_COOKIE)
@@ -121,7 +123,7 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     from .access import current_site
-    if current_user and current_user.is_authenticated:
+    if has_request_context() and current_user and current_user.is_authenticated:
         return current_site().timezone
     return Config.BABEL_DEFAULT_TIMEZONE
 

@@ -47,7 +47,7 @@ def register_cli(app):
         if site is None:
             raise click.ClickException(f"no site with code {site_code}")
         try:
-            # No request here, so the locale selector (cookie, login) cannot run: pick one.
+            # The command line speaks English, like click's own messages.
             with force_locale("en"):
                 user = create_staff(site, None, username=username, name=name, badge_no=badge,
                                     phone=phone, post=post, password=password)

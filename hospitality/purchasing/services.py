@@ -28,6 +28,14 @@ class PurchaseConflict(PurchaseError):
     """Someone else acted on the request first (decided, or changed it meanwhile)."""
 
 
+def _parse_qty(item: Item, raw, field: str, allow_zero: bool = True) -> Decimal:
+    """parse_qty, refusing with a PurchaseError: the purchasing views catch only those (else a 500)."""
+    try:
+        return parse_qty(item, raw, field, allow_zero)
+    except StockError as e:
+        raise PurchaseError(e.message, e.field) from None
+
+
 def consumables(site_id: int) -> list[Item]:
     return list(db.session.scalars(
         select(Item).join(Location).where(Item.site_id == site_id, Item.kind == "consumable",
@@ -65,7 +73,7 @@ def _lines_from_form(site: Site, quantities: dict[int, str]) -> list[tuple[Item,
         item = items.get(item_id)
         if item is None:
             raise PurchaseError(_("Unknown item."))
-        lines.append((item, parse_qty(item, raw, f"qty-{item_id}")))
+        lines.append((item, _parse_qty(item, raw, f"qty-{item_id}")))
     if not lines:
         raise PurchaseError(_("Enter a quantity for at least one item."), "qty")
     return lines
@@ -158,7 +166,7 @@ def decide(site: Site, manager: User, req: PurchaseRequest, version: int, action
         if action == "approve":
             for line in req.lines:
                 raw = (approved or {}).get(line.id)
-                qty = line.qty_requested if raw in (None, "") else parse_qty(line.item, raw, f"qty-{line.id}")
+                qty = line.qty_requested if raw in (None, "") else _parse_qty(line.item, raw, f"qty-{line.id}")
                 line.qty_approved = qty
                 if qty != line.qty_requested:
                     changes[line.item.name] = f"{ledger.fmt(line.qty_requested)}→{ledger.fmt(qty)}"
@@ -191,7 +199,7 @@ def receive(site: Site, user: User, req: PurchaseRequest, quantities: dict[int, 
             raw = quantities.get(line.id)
             if raw is None or str(raw).strip() in ("", "0"):
                 continue
-            qty = parse_qty(line.item, raw, f"qty-{line.id}")
+            qty = _parse_qty(line.item, raw, f"qty-{line.id}")
             if line.qty_received + qty > line.qty and not note:
                 raise PurchaseError(_("More than approved (%(n)s): add a note saying why.",
                                       n=ledger.fmt(line.qty - line.qty_received)), f"qty-{line.id}")
@@ -226,7 +234,7 @@ def request_release(site: Site, user: User, item: Item, raw_qty, reason: str,
     """Ask to take a fixture out of a model room (放行)."""
     if item.kind != "fixture":
         raise PurchaseError(_("Only model-room fixtures need a release."), "item_id")
-    qty = parse_qty(item, raw_qty, "qty", allow_zero=False)
+    qty = _parse_qty(item, raw_qty, "qty", allow_zero=False)
     if not (reason or "").strip():
         raise PurchaseError(_("Say where it goes and why."), "reason")
     with write_tx():
@@ -255,8 +263,11 @@ def decide_release(site: Site, manager: User, rel: FixtureRelease, approve: bool
         if rel.status != "pending":
             raise PurchaseError(_("This release has already been decided."))
         if approve:
-            ledger.post(site.id, manager.id, [(rel.item, -rel.qty, "moved_out")], ref_type="release",
-                        ref_id=rel.id, note=rel.reason[:200])
+            try:
+                ledger.post(site.id, manager.id, [(rel.item, -rel.qty, "moved_out")], ref_type="release",
+                            ref_id=rel.id, note=rel.reason[:200])
+            except StockError as e:  # fewer left than when it was asked for: a message, not a 500
+                raise PurchaseError(e.message, e.field) from None
         rel.status = "approved" if approve else "rejected"
         rel.decided_by_id, rel.decided_at, rel.decision_note = manager.id, utcnow(), note
         record("approve" if approve else "reject", "fixture_release", rel.id, site_id=site.id, note=note)

@@ -1,0 +1,154 @@
+"""The flask commands: init-db, seed-demo, create-user and backup."""
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hospitality import create_app
+from hospitality.extensions import db
+from hospitality.models import AuditLog, Site, User
+from hospitality.seed import DEMO_PASSWORD
+from tests.factories import make_site, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_LOGINS = {"manager": "manager", "lead": "lead", "waterbar": "water_bar", "modelroom": "model_room",
+               "concierge": "concierge", "security": "security"}
+
+
+@pytest.fixture
+def fresh_app(tmp_path, monkeypatch):
+    """An app on an empty SQLite file of its own, as on a fresh machine."""
+    monkeypatch.chdir(ROOT)  # Flask-Migrate finds migrations/ relative to the working directory
+    app = create_app({"TESTING": True, "SECRET_KEY": "cli-test", "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite'}"})
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _invoke(app, *args, **kw):
+    return app.test_cli_runner().invoke(args=list(args), **kw)
+
+
+def test_init_db_then_seed_demo_creates_one_login_per_post(fresh_app):
+    """init-db builds the schema; seed-demo makes the demo site with one working login per post."""
+    r = _invoke(fresh_app, "init-db")
+    assert r.exit_code == 0, r.output
+    assert "database is up to date" in r.output
+    r = _invoke(fresh_app, "seed-demo")
+    assert r.exit_code == 0, r.output
+    assert "demo data created" in r.output
+    with fresh_app.app_context():
+        users = {u.username: u for u in db.session.scalars(db.select(User))}
+        assert {name: u.post for name, u in users.items()} == DEMO_LOGINS
+        assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
+        assert DEMO_PASSWORD == "demo1234"
+        assert db.session.scalar(db.select(Site.code)) == "DEMO"
+    client = fresh_app.test_client()
+    for username in DEMO_LOGINS:
+        r = client.post("/login", data={"username": username, "password": "demo1234"})
+        assert r.status_code == 302, username
+        assert client.get("/").status_code == 200
+        client.post("/logout")
+
+
+def test_second_seed_demo_seeds_nothing(app, runner):
+    """Running seed-demo on a database with data leaves it as it is and says so."""
+    assert "demo data created" in runner.invoke(args=["seed-demo"]).output
+    r = runner.invoke(args=["seed-demo"])
+    assert r.exit_code == 0
+    assert "nothing seeded" in r.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == len(DEMO_LOGINS)
+        assert db.session.scalar(db.select(db.func.count()).select_from(Site)) == 1
+
+
+def _create_user(runner, username, badge="X1"):
+    return runner.invoke(args=["create-user", "--site", "DEMO", "--username", username, "--name", "新保安",
+                               "--badge", badge, "--post", "security", "--password", "night-pass-1"])
+
+
+def test_create_user_makes_a_login(app, runner):
+    """create-user adds a login on the named site that can log in, and audits it."""
+    with app.app_context():
+        make_site(code="DEMO")
+    r = _create_user(runner, "guard2")
+    assert r.exit_code == 0, r.output
+    assert "created user guard2" in r.output
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == "guard2"))
+        assert (user.post, user.badge_no, user.site.code) == ("security", "X1", "DEMO")
+        assert user.check_password("night-pass-1")
+        assert db.session.scalar(db.select(AuditLog.action).where(AuditLog.entity == "user",
+                                                                  AuditLog.entity_id == user.id)) == "create"
+    r = app.test_client().post("/login", data={"username": "guard2", "password": "night-pass-1"})
+    assert r.status_code == 302
+
+
+def test_create_user_refuses_a_taken_username(app, runner):
+    """create-user with a taken username fails with a clear message and adds no one."""
+    with app.app_context():
+        site = make_site(code="DEMO")
+        make_user(site.id, "security", username="guard")
+    r = _create_user(runner, "guard", badge="X2")
+    assert r.exit_code == 1
+    assert "Error: This username is taken." in r.output, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+
+
+def test_create_user_unknown_site(app, runner):
+    """create-user names the missing site instead of failing obscurely."""
+    r = _create_user(runner, "guard3")
+    assert r.exit_code == 1 and "no site with code DEMO" in r.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+
+
+def test_backup_writes_a_consistent_copy(app, runner, tmp_path):
+    """backup writes a copy of the live database that opens and holds the users."""
+    with app.app_context():
+        site = make_site()
+        make_user(site.id, "manager", username="boss")
+        make_user(site.id, "water_bar", username="barista")
+        backend = db.engine.url.get_backend_name()
+    if backend == "sqlite":
+        dest = tmp_path / "copy.sqlite"
+        r = runner.invoke(args=["backup", str(dest)])
+        assert r.exit_code == 0, r.output
+        assert f"backup written to {dest}" in r.output
+        with sqlite3.connect(dest) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            names = {row[0] for row in conn.execute("SELECT username FROM users")}
+        assert names == {"boss", "barista"}
+        return
+    if not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not installed, so the PostgreSQL backup cannot run")
+    dest = tmp_path / "copy.dump"
+    r = runner.invoke(args=["backup", str(dest)])
+    assert r.exit_code == 0, r.output
+    assert dest.read_bytes()[:5] == b"PGDMP"
+    data = subprocess.run(["pg_restore", "--data-only", "--table=users", "--file=-", str(dest)],
+                          check=True, capture_output=True, text=True).stdout
+    assert "boss" in data and "barista" in data
+
+
+def test_backup_defaults_to_the_instance_folder(app, runner):
+    """Without a destination, backup writes into instance/backups."""
+    with app.app_context():
+        make_site()
+        backend = db.engine.url.get_backend_name()
+    if backend != "sqlite" and not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not installed, so the PostgreSQL backup cannot run")
+    backups = Path(app.instance_path) / "backups"
+    before = set(backups.glob("*")) if backups.exists() else set()
+    r = runner.invoke(args=["backup"])
+    assert r.exit_code == 0, r.output
+    [new] = set(backups.glob("hospitality-*")) - before
+    assert new.stat().st_size > 0 and str(new) in r.output
