@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..audit import record
 from ..database import write_tx
@@ -279,5 +280,8 @@ def close_discrepancy(site: Site, user: User, disc: Discrepancy, reason: str, no
 
 
 def open_discrepancies(site_id: int) -> list[Discrepancy]:
+    # The cards show the location and who counted: load them here, not one query per card.
     return list(db.session.scalars(select(Discrepancy).where(
-        Discrepancy.site_id == site_id, Discrepancy.status != "closed").order_by(Discrepancy.id.desc())))
+        Discrepancy.site_id == site_id, Discrepancy.status != "closed").order_by(Discrepancy.id.desc())
+        .options(joinedload(Discrepancy.location),
+                 joinedload(Discrepancy.count).joinedload(StockCount.started_by))))

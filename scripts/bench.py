@@ -1,0 +1,439 @@
+#!/usr/bin/env python3
+"""Load test over loopback: `make bench` (or `.venv/bin/python scripts/bench.py --duration 5`).
+
+Builds a throw-away database (SQLite in a temp dir, or DATABASE_URL if set: it must point at an
+empty database), seeds the demo plus realistic extra data, starts gunicorn, logs in as every demo
+user and runs wrk against each screen. Prints a markdown table (p50/p95 latency, requests/s,
+compressed bytes, SQL statements per request), the first-load weight of a staff page, and checks
+the budgets: p95 <= 30 ms per page, first load <= 40 KB in <= 5 requests.
+
+It is a report: the exit code is 0 unless --strict is given and a budget is missed.
+"""
+import argparse
+import gzip
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the venv's bin/ (not resolved: it must stay in the venv)
+LUA = Path(__file__).resolve().parent / "bench_wrk.lua"
+SECRET_KEY = "bench-secret-key-not-for-production"
+P95_BUDGET_MS = 30.0
+FIRST_LOAD_BUDGET_KB = 40.0
+FIRST_LOAD_BUDGET_REQUESTS = 5
+STAFF_LOGINS = {"waterbar": "water_bar", "modelroom": "model_room", "concierge": "concierge",
+                "security": "security"}
+ALL_LOGINS = ["waterbar", "modelroom", "concierge", "security", "lead", "manager"]
+HISTORY_DAYS = 30
+EXTRA_SITES = 20
+AUDIT_ROWS = 3000
+
+
+# --------------------------------------------------------------------------- database
+
+
+def run_flask(command: str, env: dict) -> None:
+    subprocess.run([str(BIN / "flask"), "--app", "app", command], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def seed_extra(url: str) -> dict:
+    """Extra sites, staff, a month of finished routines and audit rows; returns the fixture ids."""
+    os.environ["DATABASE_URL"] = url
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import select
+    from werkzeug.security import generate_password_hash
+
+    from hospitality import create_app
+    from hospitality.extensions import db
+    from hospitality.models import AuditLog, ChecklistAnswer, ChecklistRun, ChecklistTemplate, SalesRep, Site, User
+    from hospitality.models.core import STAFF_POSTS
+    from hospitality.seed import add_default_content
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY})
+    rng = random.Random(42)
+    with app.app_context():
+        demo = db.session.scalar(select(Site).where(Site.code == "DEMO"))
+        if demo is None:
+            raise SystemExit("bench: the demo site is missing after seed-demo")
+        users = {u.username: u for u in db.session.scalars(select(User).where(User.site_id == demo.id))}
+        today = demo.today()
+        templates = list(db.session.scalars(select(ChecklistTemplate).where(
+            ChecklistTemplate.site_id == demo.id).order_by(ChecklistTemplate.position)))
+        fixture = {"today": today.isoformat(),
+                   "opening": {t.post: t.id for t in templates if t.kind == "opening"}}
+        if db.session.scalar(select(Site.id).where(Site.code == "BENCH01")) is not None:
+            return fixture  # a reused DATABASE_URL: the extra data is there already
+
+        password_hash = generate_password_hash("bench-password")  # hashing once keeps seeding fast
+        by_post = {post: next(u for u in users.values() if u.post == post) for post in STAFF_POSTS}
+        manager = users["manager"]
+
+        # More people on the demo site: six per staff post.
+        n = 0
+        for post in STAFF_POSTS:
+            for _ in range(6):
+                n += 1
+                db.session.add(User(site_id=demo.id, username=f"demo_staff{n:02d}", name=f"员工{n:02d}",
+                                    badge_no=f"X{n:03d}", phone=f"1390000{n:04d}", post=post,
+                                    password_hash=password_hash, active=n % 9 != 0))
+        # Twenty more sales centres, each with default content, staff, a manager and reps.
+        for i in range(1, EXTRA_SITES + 1):
+            site = Site(name=f"测试项目{i:02d}售楼处", code=f"BENCH{i:02d}", timezone="Asia/Shanghai")
+            db.session.add(site)
+            db.session.flush()
+            add_default_content(site)
+            for j, post in enumerate(list(STAFF_POSTS) * 2 + ["lead", "manager"], start=1):
+                db.session.add(User(site_id=site.id, username=f"bench{i:02d}_{j:02d}", name=f"员工{i:02d}{j:02d}",
+                                    badge_no=f"B{j:03d}", post=post, password_hash=password_hash))
+            db.session.add(SalesRep(site_id=site.id, name=f"置业顾问{i:02d}"))
+            if i <= 3:
+                manager.managed_sites.append(site)
+        db.session.flush()
+
+        # A month of routines on the demo site: finished runs (a few late, a few with problems).
+        def utc(day, t):
+            return datetime.combine(day, t).replace(tzinfo=demo.tz).astimezone(UTC).replace(tzinfo=None)
+
+        runs = answers = 0
+        for back in range(HISTORY_DAYS, -1, -1):
+            day = today - timedelta(days=back)
+            for t in templates:
+                items = t.active_items
+                due = t.due_time or datetime.min.time()
+                if back == 0:
+                    # Today: the water bar opening half done, the concierge opening finished.
+                    if t.kind != "opening" or t.post not in ("water_bar", "concierge"):
+                        continue
+                    if t.post == "water_bar":
+                        items = items[: len(items) // 2]
+                user = by_post[t.post]
+                start = utc(day, due) - timedelta(minutes=25)
+                finished = back > 0 or t.post == "concierge"
+                late = finished and rng.random() < 0.1
+                run = ChecklistRun(site_id=demo.id, template_id=t.id, shift_date=day, slot="",
+                                   started_by_id=user.id, started_at=start)
+                db.session.add(run)
+                failed = 0
+                for k, item in enumerate(items):
+                    ok = number = note = None
+                    if item.answer_type == "check":
+                        ok = rng.random() > 0.05
+                        if not ok:
+                            failed += 1
+                            note = "损坏,已报修"
+                    elif item.answer_type == "number":
+                        number = Decimal(rng.randint(10, int(item.max_value or 100) // 2))
+                    else:
+                        note = "纸杯补充2箱,茶叶1罐"
+                    run.answers.append(ChecklistAnswer(item_id=item.id, ok=ok, number=number, note=note,
+                                                       answered_by_id=user.id,
+                                                       answered_at=start + timedelta(minutes=2 * k)))
+                    answers += 1
+                if finished:
+                    run.completed_by_id = user.id
+                    run.completed_at = start + timedelta(minutes=70 if late else 20)
+                    run.failed_count = failed
+                runs += 1
+        # A few thousand audit rows over the month.
+        actors = list(users.values())
+        actions = [("answer", "checklist_item"), ("start", "checklist_run"), ("complete", "checklist_run"),
+                   ("login", "user"), ("logout", "user"), ("update", "user")]
+        start_of_month = utc(today - timedelta(days=HISTORY_DAYS), datetime.min.time())
+        for k in range(AUDIT_ROWS):
+            action, entity = rng.choice(actions)
+            db.session.add(AuditLog(site_id=demo.id, user_id=rng.choice(actors).id,
+                                    at=start_of_month + timedelta(minutes=k * HISTORY_DAYS * 24 * 60 // AUDIT_ROWS),
+                                    action=action, entity=entity, entity_id=rng.randint(1, 500),
+                                    detail={"item": "吧台面、机器、器皿清洁", "ok": rng.random() > 0.05,
+                                            "note": None, "before": None}))
+        db.session.commit()
+        fixture["counts"] = {"runs": runs, "answers": answers, "audit": AUDIT_ROWS}
+    return fixture
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class Client:
+    """A tiny HTTP/1.1 client with a cookie jar; bodies come back as sent (still compressed)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            conn.request(method, path, body=body, headers=h)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        for value in resp.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return resp, data
+
+
+def decode(resp, data: bytes) -> str:
+    enc = resp.headers.get("Content-Encoding", "")
+    if enc == "br":
+        import brotli
+        data = brotli.decompress(data)
+    elif enc == "gzip":
+        data = gzip.decompress(data)
+    return data.decode("utf-8", "replace")
+
+
+def login(port: int, username: str) -> str:
+    client = Client(port)
+    resp, data = client.request("GET", "/login")
+    m = re.search(r'<input[^>]*name="csrf_token"[^>]*>', decode(resp, data))
+    token = re.search(r'value="([^"]*)"', m.group(0)).group(1) if m else None
+    if not token:
+        raise SystemExit("bench: no csrf_token on the login page")
+    body = urlencode({"csrf_token": token, "username": username, "password": "demo1234"})
+    resp, _ = client.request("POST", "/login", body=body,
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    if resp.status != 302 or "session" not in client.cookies:
+        raise SystemExit(f"bench: login as {username} failed (HTTP {resp.status})")
+    return client.cookies["session"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Assets(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "link" and "stylesheet" in (a.get("rel") or "").split() and a.get("href"):
+            self.urls.append(a["href"])
+        elif tag == "script" and a.get("src"):
+            self.urls.append(a["src"])
+
+
+# --------------------------------------------------------------------------- gunicorn
+
+
+def start_gunicorn(port: int, workers: int, env: dict, log_path: Path) -> subprocess.Popen:
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the temp dir
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "app:app"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            resp, _ = Client(port).request("GET", "/login")
+            if resp.status == 200:
+                return proc
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop(proc)
+    sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
+    raise SystemExit("bench: gunicorn did not start")
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the master and its workers only
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def worker_cpu_seconds(master: int) -> float | None:
+    """User + system CPU time of the gunicorn workers so far (Linux /proc), or None."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        total = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def wrk(url: str, headers: dict, clients: int, duration: int) -> dict:
+    cmd = ["wrk", "-c", str(clients), "-t", str(min(2, clients)), "-d", f"{duration}s", "--latency",
+           "-s", str(LUA)]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    line = next((ln for ln in out.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"bench: no figures from wrk:\n{out}")
+    return json.loads(line.split(" ", 1)[1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=10, help="concurrent connections (wrk -c)")
+    ap.add_argument("--duration", type=int, default=10, help="seconds per page")
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if a budget is missed")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("bench: wrk is not installed (scripts/system-deps.sh bench)")
+
+    tmp = Path(tempfile.mkdtemp(prefix="hospitality-bench-"))
+    proc = None
+    try:
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite'}"
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "SQL_COUNT_HEADER": "1",
+               "PYTHONDONTWRITEBYTECODE": "1"}
+        print(f"bench: database {url.split('://')[0]}, seeding ...", flush=True)
+        t0 = time.monotonic()
+        run_flask("init-db", env)
+        run_flask("seed-demo", env)
+        fixture = seed_extra(url)
+        print(f"bench: seeded in {time.monotonic() - t0:.1f} s {fixture.get('counts', '')}", flush=True)
+
+        port = free_port()
+        proc = start_gunicorn(port, args.workers, env, tmp / "gunicorn.log")
+        base = f"http://127.0.0.1:{port}"
+        sessions = {u: login(port, u) for u in ALL_LOGINS}
+
+        yesterday = (datetime.fromisoformat(fixture["today"]) - timedelta(days=1)).date().isoformat()
+        pages = []  # (label, user, path, extra headers)
+        for user in STAFF_LOGINS:
+            pages.append((f"staff today `/` ({user})", user, "/", {}))
+        for user, post in STAFF_LOGINS.items():
+            pages.append((f"fill `/checklists/{fixture['opening'][post]}` ({user})", user,
+                          f"/checklists/{fixture['opening'][post]}", {}))
+        pages += [
+            ("lead board `/board`", "lead", "/board", {}),
+            ("manager today `/`", "manager", "/", {}),
+            ("`/admin/staff`", "manager", "/admin/staff", {}),
+            ("`/admin/audit`", "manager", "/admin/audit", {}),
+            ("`/checklists/templates`", "manager", "/checklists/templates", {}),
+            ("login page (anonymous)", None, "/login", {}),
+            (f"htmx fragment `/board?date={yesterday}`", "lead", f"/board?date={yesterday}",
+             {"HX-Request": "true"}),
+        ]
+
+        load_before = os.getloadavg()[0]
+        print(f"bench: {len(pages)} pages x {args.duration} s, {args.clients} clients, "
+              f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs, load average {load_before:.2f}", flush=True)
+        if load_before > 0.5 * (os.cpu_count() or 1):
+            print("bench: WARNING: the machine is busy; other processes will inflate the latencies", flush=True)
+        rows, failures = [], []
+        for label, user, path, extra in pages:
+            headers = {**extra}
+            if user:
+                headers["Cookie"] = f"session={sessions[user]}"
+            probe = Client(port)
+            resp, body = probe.request("GET", path, headers={**headers, "Accept-Encoding": "gzip, br"})
+            if resp.status != 200:
+                failures.append(f"{label}: HTTP {resp.status} (not measured)")
+                continue
+            size = f"{len(body):,} ({resp.headers.get('Content-Encoding', 'identity')})"
+            queries = resp.headers.get("X-Query-Count", "?")
+            # Warm both workers (templates compile on first use) before measuring.
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda _, p=path, h=headers: Client(port).request("GET", p, headers=h), range(8)))
+            cpu_before = worker_cpu_seconds(proc.pid)
+            r = wrk(base + path, {**headers, "Accept-Encoding": "br, gzip"}, args.clients, args.duration)
+            cpu_after = worker_cpu_seconds(proc.pid)
+            cpu = "?"
+            if cpu_before is not None and cpu_after is not None and r["requests"]:
+                cpu = f"{(cpu_after - cpu_before) * 1000 / r['requests']:.1f}"
+            rps = r["requests"] / (r["duration_us"] / 1e6)
+            errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
+            rows.append((label, r["p50"] / 1000, r["p95"] / 1000, r["p99"] / 1000, rps, size, queries, cpu,
+                         errors))
+            print(f"  {label}: p50 {r['p50'] / 1000:.1f} ms, p95 {r['p95'] / 1000:.1f} ms, {rps:.0f} req/s",
+                  file=sys.stderr, flush=True)
+
+        # First load of a staff page: the HTML and every stylesheet and script it references.
+        client = Client(port)
+        hdr = {"Cookie": f"session={sessions['waterbar']}", "Accept-Encoding": "br, gzip"}
+        resp, body = client.request("GET", "/", headers=hdr)
+        parser = Assets()
+        parser.feed(decode(resp, body))
+        first_bytes, first_parts = len(body), [f"HTML {len(body):,}"]
+        for asset in parser.urls:
+            aresp, abody = Client(port).request("GET", asset, headers=hdr)
+            first_bytes += len(abody)
+            name = asset.split("?")[0].rsplit("/", 1)[-1]
+            first_parts.append(f"{name} {len(abody):,} ({aresp.headers.get('Content-Encoding', 'identity')})")
+        first_requests = 1 + len(parser.urls)
+        first_kb = first_bytes / 1024
+
+        print()
+        print("| page | p50 ms | p95 ms | p99 ms | req/s | bytes (compressed) | SQL queries | worker CPU ms/req |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for label, p50, p95, p99, rps, size, queries, cpu, _errors in rows:
+            print(f"| {label} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {rps:.0f} | {size} | {queries} | {cpu} |")
+        load_after = os.getloadavg()[0]
+        print()
+        print(f"wrk and gunicorn share this machine's {os.cpu_count()} CPUs over loopback; 1-minute load average "
+              f"{load_before:.2f} before, {load_after:.2f} at the end (the benchmark alone adds about 2-3). "
+              f"With {args.clients} closed-loop clients on {args.workers} sync workers, latency ~ clients / (req/s); "
+              "worker CPU ms/req is the figure least disturbed by other load.")
+        print()
+        first_ok = first_kb <= FIRST_LOAD_BUDGET_KB and first_requests <= FIRST_LOAD_BUDGET_REQUESTS
+        print(f"First load of a staff page: {first_kb:.1f} KB in {first_requests} requests "
+              f"({', '.join(first_parts)}; response bodies, bytes) -- budget <= {FIRST_LOAD_BUDGET_KB:.0f} KB "
+              f"in <= {FIRST_LOAD_BUDGET_REQUESTS} requests: {'PASS' if first_ok else 'FAIL'}")
+        print()
+        print(f"Budget: p95 <= {P95_BUDGET_MS:.0f} ms at {args.clients} clients, {args.workers} workers")
+        missed = not first_ok
+        for label, _p50, p95, _p99, _rps, _size, _queries, _cpu, errors in rows:
+            ok = p95 <= P95_BUDGET_MS and errors == 0
+            missed |= not ok
+            note = f" ({errors} wrk errors)" if errors else ""
+            print(f"  {'PASS' if ok else 'FAIL'}  {label}: p95 {p95:.1f} ms{note}")
+        for f in failures:
+            missed = True
+            print(f"  FAIL  {f}")
+        return 1 if (missed and args.strict) else 0
+    finally:
+        stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up in main's finally
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even if started with SIGINT ignored
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

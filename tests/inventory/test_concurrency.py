@@ -1,0 +1,149 @@
+"""Many phones hitting the same stock at once: no lost rows, no "database is locked", a double tap posts once.
+
+Each thread works in its own app context (its own session and connection), as a request would.
+Runs on whichever engine the suite runs on (SQLite, or PostgreSQL with TEST_DATABASE_URL).
+"""
+import threading
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from hospitality.extensions import db
+from hospitality.inventory import services
+from hospitality.inventory.ledger import StockError
+from hospitality.models import AuditLog, Location, PurchaseRequest, Site, StockCount, StockMove, User
+from hospitality.purchasing import services as purchasing
+from hospitality.purchasing.services import PurchaseConflict
+from tests.factories import make_site, make_user
+from tests.inventory.helpers import assert_chain, count_rows, location, make_item, on_hand
+
+
+def _in_threads(app, n, work) -> tuple[list, list[BaseException]]:
+    """Run work(i) in n threads released together; return what they returned and what they raised."""
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def run(i):
+        try:
+            with app.app_context():
+                barrier.wait(timeout=30)
+                results.append(work(i))
+        except BaseException as e:  # noqa: B036 - collected and asserted on below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    return results, errors
+
+
+@pytest.fixture
+def ids(app):
+    with app.app_context():
+        site = make_site()
+        users = [make_user(site.id, "water_bar").id for _ in range(10)]
+        managers = [make_user(site.id, "manager").id for _ in range(10)]
+        water = make_item(site.id, name="矿泉水", stock=100, price="2.00")
+        return SimpleNamespace(site=site.id, users=users, managers=managers, water=water.id,
+                               bar=location(site.id).id)
+
+
+def _load(ids, i):
+    return (db.session.get(Site, ids.site), db.session.get(User, ids.users[i % len(ids.users)]),
+            db.session.get(Location, ids.bar))
+
+
+def test_thirty_phones_serving_the_same_item_lose_nothing(app, ids):
+    """30 threads each serve 1 of the same item: 30 rows, stock down by exactly 30, the chain intact."""
+    def work(i):
+        site, user, bar = _load(ids, i)
+        return services.record_moves(site, user, bar, "served", {ids.water: "1"}, None, f"serve{i:04d}x")
+
+    results, errors = _in_threads(app, 30, work)
+    assert errors == [], [repr(e) for e in errors]
+    assert len(results) == 30
+    with app.app_context():
+        served = db.session.scalars(select(StockMove).where(StockMove.reason == "served")).all()
+        assert len(served) == 30 and all(m.qty == -1 for m in served)
+        assert sorted(m.balance_after for m in served) == [Decimal(n) for n in range(70, 100)]
+        assert on_hand(ids.water) == 70
+        assert_chain(ids.water)
+        assert count_rows(AuditLog, AuditLog.action == "served") == 30
+
+
+def test_twenty_taps_with_the_same_key_post_once(app, ids):
+    """20 threads posting with the same idempotency key write exactly one row and all get it back."""
+    def work(i):
+        site, user, bar = _load(ids, i)
+        return [r.id for r in services.record_moves(site, user, bar, "served", {ids.water: "2"}, None,
+                                                    "doubletap0001")]
+
+    results, errors = _in_threads(app, 20, work)
+    assert errors == [], [repr(e) for e in errors]
+    with app.app_context():
+        [row] = db.session.scalars(select(StockMove).where(StockMove.idem_key == "doubletap0001")).all()
+        assert results == [[row.id]] * 20
+        assert on_hand(ids.water) == 98
+        assert_chain(ids.water)
+
+
+def test_ten_people_starting_a_count_at_once_make_one_count(app, ids):
+    """10 users starting a count of the same location: one open count, the others a StockError (no 500)."""
+    def work(i):
+        site, user, bar = _load(ids, i)
+        return services.start_count(site, user, bar, "spot").id
+
+    results, errors = _in_threads(app, 10, work)
+    assert len(results) == 1, [repr(e) for e in errors]
+    assert len(errors) == 9 and all(type(e) is StockError for e in errors), [repr(e) for e in errors]
+    with app.app_context():
+        [count] = db.session.scalars(select(StockCount).where(StockCount.status == "open")).all()
+        assert results == [count.id]
+        assert count_rows(AuditLog, AuditLog.entity == "stock_count", AuditLog.action == "start") == 1
+
+
+def test_ten_managers_approving_the_same_request_approve_once(app, ids):
+    """10 threads approving one request: exactly one approval, the rest a PurchaseConflict."""
+    with app.app_context():
+        site = db.session.get(Site, ids.site)
+        req = purchasing.create_request(site, db.session.get(User, ids.users[0]), {ids.water: "24"}, None,
+                                        site.today(), None)
+        req_id, version = req.id, req.version
+
+    def work(i):
+        site = db.session.get(Site, ids.site)
+        manager = db.session.get(User, ids.managers[i])
+        return purchasing.decide(site, manager, db.session.get(PurchaseRequest, req_id), version, "approve").id
+
+    results, errors = _in_threads(app, 10, work)
+    assert results == [req_id], [repr(e) for e in errors]
+    assert len(errors) == 9 and all(isinstance(e, PurchaseConflict) for e in errors), [repr(e) for e in errors]
+    with app.app_context():
+        req = db.session.get(PurchaseRequest, req_id)
+        assert req.status == "approved" and req.version == version + 1 and req.decided_by_id in ids.managers
+        assert count_rows(AuditLog, AuditLog.entity == "purchase_request", AuditLog.action == "approve") == 1
+
+
+def test_serving_and_receiving_many_items_at_once(app, ids):
+    """Threads serving and receiving across two items in one post each keep both chains exact."""
+    with app.app_context():
+        tea_id = make_item(ids.site, name="茶叶", stock=50).id
+
+    def work(i):
+        site, user, bar = _load(ids, i)
+        reason = "received" if i % 3 == 0 else "served"
+        return services.record_moves(site, user, bar, reason, {ids.water: "2", tea_id: "1"}, None, f"mix{i:05d}")
+
+    results, errors = _in_threads(app, 24, work)
+    assert errors == [], [repr(e) for e in errors]
+    with app.app_context():
+        assert on_hand(ids.water) == 100 + 8 * 2 - 16 * 2
+        assert on_hand(tea_id) == 50 + 8 - 16
+        assert_chain(ids.water)
+        assert_chain(tea_id)
+        assert count_rows(StockMove, StockMove.item_id.in_([ids.water, tea_id])) == 2 + 24 * 2

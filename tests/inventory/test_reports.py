@@ -1,0 +1,128 @@
+"""Daily consumption (日消耗) from the ledger and the counts, and the weekday usage behind proposals."""
+from datetime import time, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from hospitality.database import write_tx
+from hospitality.extensions import db
+from hospitality.inventory import reports, services
+from hospitality.models import CountLine, Site, StockCount
+from tests.factories import make_site, make_user
+from tests.inventory.helpers import insert_move, local_utc, location, make_item
+
+
+@pytest.fixture
+def env(ctx):
+    site = make_site()
+    wb = make_user(site.id, "water_bar")
+    water = make_item(site.id, name="矿泉水", stock=20, price="2.00")
+    tea = make_item(site.id, name="茶叶", stock=10, price="8.00")
+    fruit = make_item(site.id, name="水果", stock="3.5", whole=False, price="12.00")
+    return SimpleNamespace(site=db.session.get(Site, site.id), wb=wb, water=water, tea=tea, fruit=fruit,
+                           bar=location(site.id))
+
+
+def _by_item(lines, day):
+    return {dl.item.id: dl for dl in lines if dl.day == day}
+
+
+def _past_count(env, kind, day, at, counted):
+    """A submitted count of an earlier day, with its lines (services only count 'now')."""
+    with write_tx():
+        c = StockCount(site_id=env.site.id, location_id=env.bar.id, kind=kind, status="matched",
+                       started_by_id=env.wb.id, started_at=local_utc(env.site, day, at),
+                       submitted_at=local_utc(env.site, day, at))
+        db.session.add(c)
+        db.session.flush()
+        for item_id, qty in counted.items():
+            db.session.add(CountLine(count_id=c.id, item_id=item_id, expected=Decimal(qty), counted=Decimal(qty)))
+
+
+def test_a_day_at_the_bar(env):
+    """Opening count, received, served, discarded, damaged, closing count: the day's line and variance."""
+    site, wb, bar = env.site, env.wb, env.bar
+    c = services.start_count(site, wb, bar, "opening")
+    services.submit_count(site, wb, c, None, all_match=True)
+    services.record_moves(site, wb, bar, "received", {env.water.id: "24", env.fruit.id: "2"}, None, None)
+    services.record_moves(site, wb, bar, "served", {env.water.id: "10", env.fruit.id: "1.5"}, None, None)
+    services.record_moves(site, wb, bar, "served", {env.water.id: "3"}, None, None)
+    services.record_moves(site, wb, bar, "discarded", {env.water.id: "2"}, None, None)
+    services.record_moves(site, wb, bar, "damaged", {env.water.id: "1"}, None, None)
+    c = services.start_count(site, wb, bar, "closing")
+    services.submit_count(site, wb, c, {env.water.id: "27", env.tea.id: "10", env.fruit.id: "4"})
+    today = site.today()
+    lines = reports.consumption(site, [env.water, env.tea, env.fruit], today, today)
+    assert [dl.item.id for dl in lines] == [env.water.id, env.tea.id, env.fruit.id]
+    got = _by_item(lines, today)
+    water = got[env.water.id]
+    assert water.opening == 20 and water.closing == 27
+    assert (water.flow["received"], water.flow["served"], water.flow["discarded"], water.flow["damaged"]) == (
+        24, 13, 2, 1)
+    assert water.expected_closing == 20 + 24 - 13 - 2 - 1 == 28
+    assert water.variance == -1
+    assert water.cost == Decimal("32.00")  # (13 + 2 + 1) × ¥2
+    tea = got[env.tea.id]
+    assert tea.opening == tea.closing == 10 and tea.variance == 0 and tea.cost == 0
+    fruit = got[env.fruit.id]
+    assert fruit.expected_closing == Decimal("4.0") and fruit.variance == 0
+    assert fruit.cost == Decimal("18.00")
+    assert reports.daily_totals(lines) == [(today, Decimal("50.00"))]
+
+
+def test_a_day_without_an_opening_count_has_no_variance(env):
+    """Without an opening count the expected closing and the variance are unknown, not zero."""
+    services.record_moves(env.site, env.wb, env.bar, "served", {env.water.id: "2"}, None, None)
+    today = env.site.today()
+    [dl] = reports.consumption(env.site, [env.water], today, today)
+    assert dl.opening is None and dl.expected_closing is None and dl.variance is None
+    assert dl.flow["served"] == 2
+
+
+def test_range_splits_by_site_local_day(env):
+    """Moves and counts fall on the site's local day (Asia/Shanghai), and days outside the range are left out."""
+    site = env.site
+    d1 = site.today() - timedelta(days=3)
+    d2 = d1 + timedelta(days=1)
+    _past_count(env, "opening", d1, time(8, 30), {env.water.id: 20})
+    insert_move(env.water, env.wb.id, -5, "served", local_utc(site, d1, time(10)))
+    insert_move(env.water, env.wb.id, -1, "served", local_utc(site, d1, time(23, 50)))  # 15:50 UTC, still d1
+    _past_count(env, "closing", d1, time(23, 55), {env.water.id: 14})
+    insert_move(env.water, env.wb.id, -4, "served", local_utc(site, d2, time(0, 10)))  # 16:10 UTC of d1
+    insert_move(env.water, env.wb.id, 12, "received", local_utc(site, d2, time(9)))
+    _past_count(env, "opening", d2, time(8), {env.water.id: 10})
+    _past_count(env, "opening", d2, time(9, 30), {env.water.id: 99})  # only the first opening count counts
+    _past_count(env, "closing", d2, time(18), {env.water.id: 50})
+    _past_count(env, "closing", d2, time(19), {env.water.id: 18})  # the last closing count counts
+    insert_move(env.water, env.wb.id, -7, "served", local_utc(site, d2 + timedelta(days=1), time(10)))
+    lines = reports.consumption(site, [env.water, env.tea], d1, d2)
+    assert [(dl.day, dl.item.id) for dl in lines] == [(d1, env.water.id), (d2, env.water.id)]
+    first, second = lines
+    assert first.flow["served"] == 6 and first.opening == 20 and first.closing == 14 and first.variance == 0
+    assert second.flow["served"] == 4 and second.flow["received"] == 12
+    assert second.opening == 10 and second.closing == 18 and second.variance == 0
+    assert reports.daily_totals(lines) == [(d1, Decimal("12.00")), (d2, Decimal("8.00"))]
+
+
+def test_consumption_of_no_items_is_empty(env):
+    """No items, no lines (and no query)."""
+    assert reports.consumption(env.site, [], env.site.today(), env.site.today()) == []
+
+
+def test_served_by_weekday_averages_the_same_weekday_over_four_weeks(env):
+    """The average of the last four same weekdays; other weekdays, older weeks and the day itself left out."""
+    site = env.site
+    for_date = site.today() + timedelta(days=1)
+    for weeks_back, qty in ((1, 10), (2, 20), (3, 30), (4, 41)):
+        insert_move(env.water, env.wb.id, 100, "received", local_utc(site, for_date - timedelta(weeks=weeks_back)))
+        insert_move(env.water, env.wb.id, -qty, "served",
+                    local_utc(site, for_date - timedelta(weeks=weeks_back), time(23, 30)))
+    insert_move(env.water, env.wb.id, -500, "served", local_utc(site, for_date - timedelta(days=6), time(0, 30)))
+    insert_move(env.water, env.wb.id, -500, "served", local_utc(site, for_date - timedelta(days=1)))
+    insert_move(env.water, env.wb.id, -500, "served", local_utc(site, for_date - timedelta(weeks=5)))
+    insert_move(env.tea, env.wb.id, -4, "served", local_utc(site, for_date - timedelta(weeks=2), time(15)))
+    insert_move(env.tea, env.wb.id, 8, "received", local_utc(site, for_date - timedelta(weeks=1)))  # not served
+    got = reports.served_by_weekday(site, [env.water.id, env.tea.id, env.fruit.id], for_date)
+    assert got == {env.water.id: Decimal("25.250"), env.tea.id: Decimal("1.000")}
+    assert reports.served_by_weekday(site, [], for_date) == {}

@@ -1,0 +1,386 @@
+"""Who may reach what: every route × every post, anonymous visitors, and other sites' ids."""
+import re
+from dataclasses import dataclass, field
+from html import escape
+from urllib.parse import urlsplit
+
+import pytest
+from flask_babel import force_locale, gettext
+from werkzeug.security import generate_password_hash
+
+from hospitality import create_app
+from hospitality.auth.services import start_session
+from hospitality.checklists import services as checklists
+from hospitality.database import write_tx
+from hospitality.extensions import db
+from hospitality.inventory import services as inventory
+from hospitality.models import (
+    ChecklistTemplate,
+    Discrepancy,
+    Item,
+    Location,
+    PurchaseRequest,
+    SalesRep,
+    Site,
+    StockMove,
+    User,
+)
+from hospitality.models.core import POSTS
+from hospitality.purchasing import services as purchasing
+from hospitality.seed import add_demo_items
+from tests.factories import make_site, routine
+
+PUBLIC = "public"  # reachable without a login
+ANY = frozenset(POSTS)
+OVERSEE = frozenset({"water_bar", "lead", "manager"})  # the water-bar routine: its post + overseers
+MANAGER = frozenset({"manager"})
+LEAD_MANAGER = frozenset({"lead", "manager"})
+HASH = generate_password_hash("not-used-here")  # one hash for every user: scrypt is slow
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a route, and what a successful use looks like."""
+    allowed: frozenset | str
+    status: int = 200          # status for an allowed post (anonymous too when PUBLIC)
+    data: dict = field(default_factory=dict)
+    writes: bool = False       # an allowed POST changes the database
+    anon_status: int | None = None  # PUBLIC routes: status for anonymous when it differs
+    ids: dict = field(default_factory=dict)  # URL argument → key of the site's rows, if named apart
+
+
+TEMPLATE = {"name": "水吧开吧(新)", "kind": "opening", "post": "water_bar", "due_time": "09:00",
+            "active": "y"}
+ITEM = {"text": "检查冰箱温度", "answer_type": "check", "required": "y", "active": "y"}
+LOCATION = {"kind": "other", "name": "新地点", "active": "y"}
+REP = {"name": "新顾问", "phone": "13800000000", "active": "y"}
+STOCK_ITEM = {"location_id": "{bar_id}", "kind": "consumable", "name": "新物品", "unit": "瓶", "whole": "y",
+              "pack_size": "6", "par_level": "6", "unit_price": "3", "active": "y"}
+STOCK = frozenset({"water_bar", "model_room", "security", "lead", "manager"})
+BAR = frozenset({"water_bar", "lead", "manager"})  # who works the water bar's stock
+BUYERS = frozenset({"water_bar", "manager"})
+BAR_IDS = {"location_id": "bar_id"}
+STOCK_IDS = {"item_id": "stock_item_id"}
+PERSON = {"name": "改名", "badge_no": "T-9", "phone": "", "post": "concierge", "active": "y"}
+
+# (rule, method) → Rule. A route missing here fails test_access_matrix for every post.
+MATRIX = {
+    ("/static/<path:filename>", "GET"): Rule(PUBLIC),
+    ("/login", "GET"): Rule(PUBLIC, status=302, anon_status=200),
+    ("/login", "POST"): Rule(PUBLIC, status=302, anon_status=422,
+                             data={"username": "nobody", "password": "wrong-password"}),
+    ("/logout", "POST"): Rule(ANY, 302, writes=True),
+    ("/language/<lang>", "POST"): Rule(PUBLIC, 302, data={"next": "/"}, writes=True),
+    ("/site", "POST"): Rule(ANY, 302, data={"site_id": "{site_id}"}, writes=True),
+    ("/", "GET"): Rule(ANY),
+    ("/board", "GET"): Rule(LEAD_MANAGER),
+    ("/checklists/<int:template_id>", "GET"): Rule(OVERSEE),
+    ("/checklists/<int:template_id>/items/<int:item_id>", "POST"): Rule(
+        frozenset({"water_bar"}), 302, data={"ok": "1"}, writes=True),
+    ("/checklists/<int:template_id>/complete", "POST"): Rule(frozenset({"water_bar"}), 302),
+    ("/checklists/runs/<int:run_id>", "GET"): Rule(OVERSEE),
+    ("/checklists/templates", "GET"): Rule(MANAGER),
+    ("/checklists/templates/<int:template_id>", "GET"): Rule(MANAGER),
+    ("/checklists/templates/<int:template_id>", "POST"): Rule(MANAGER, 302, TEMPLATE, True),
+    ("/checklists/templates/new", "GET"): Rule(MANAGER),
+    ("/checklists/templates/new", "POST"): Rule(MANAGER, 302, TEMPLATE, True),
+    ("/checklists/templates/<int:template_id>/items/<int:item_id>", "GET"): Rule(MANAGER),
+    ("/checklists/templates/<int:template_id>/items/<int:item_id>", "POST"): Rule(
+        MANAGER, 302, ITEM, True),
+    ("/checklists/templates/<int:template_id>/items/new", "GET"): Rule(MANAGER),
+    ("/checklists/templates/<int:template_id>/items/new", "POST"): Rule(MANAGER, 302, ITEM, True),
+    ("/checklists/templates/<int:template_id>/items/<int:item_id>/move", "POST"): Rule(
+        MANAGER, 302, {"step": "down"}, True),
+    ("/admin/", "GET"): Rule(MANAGER),
+    ("/admin/", "POST"): Rule(MANAGER, 302, {"name": "新名字", "timezone": "Asia/Shanghai"}, True),
+    ("/admin/sites/new", "GET"): Rule(MANAGER),
+    ("/admin/sites/new", "POST"): Rule(MANAGER, 302, {
+        "name": "二期售楼处", "code": "PHASE2", "timezone": "Asia/Shanghai", "model_rooms": "1"}, True),
+    ("/admin/locations/<int:location_id>", "GET"): Rule(MANAGER),
+    ("/admin/locations/<int:location_id>", "POST"): Rule(MANAGER, 302, LOCATION, True),
+    ("/admin/locations/new", "GET"): Rule(MANAGER),
+    ("/admin/locations/new", "POST"): Rule(MANAGER, 302, LOCATION, True),
+    ("/admin/staff", "GET"): Rule(MANAGER),
+    ("/admin/staff/<int:user_id>", "GET"): Rule(MANAGER),
+    ("/admin/staff/<int:user_id>", "POST"): Rule(MANAGER, 302, PERSON, True),
+    ("/admin/staff/new", "GET"): Rule(MANAGER),
+    ("/admin/staff/new", "POST"): Rule(MANAGER, 302, PERSON | {
+        "username": "newcomer", "badge_no": "N-1", "password": "first-pass-1"}, True),
+    ("/admin/reps", "GET"): Rule(MANAGER),
+    ("/admin/reps", "POST"): Rule(MANAGER, 302, REP, True),
+    ("/admin/reps/<int:rep_id>", "GET"): Rule(MANAGER),
+    ("/admin/reps/<int:rep_id>", "POST"): Rule(MANAGER, 302, REP, True),
+    ("/admin/audit", "GET"): Rule(MANAGER),
+    ("/stock/", "GET"): Rule(STOCK),
+    ("/stock/loc/<int:location_id>", "GET"): Rule(BAR, ids=BAR_IDS),
+    ("/stock/loc/<int:location_id>/count", "POST"): Rule(BAR, 302, {"kind": "spot"}, True, ids=BAR_IDS),
+    ("/stock/loc/<int:location_id>/moves", "POST"): Rule(
+        BAR, 302, {"reason": "served", "qty-{stock_item_id}": "1", "idem": "matrix0001"}, True, ids=BAR_IDS),
+    # The count is submitted already: submitting again is refused, cancelling it too.
+    ("/stock/counts/<int:count_id>", "GET"): Rule(BAR | {"security"}),
+    ("/stock/counts/<int:count_id>", "POST"): Rule(BAR | {"security"}, 422, {"all_match": "1"}),
+    ("/stock/counts/<int:count_id>/cancel", "POST"): Rule(BAR, 302),
+    ("/stock/discrepancies/<int:disc_id>", "GET"): Rule(STOCK),
+    ("/stock/discrepancies/<int:disc_id>/confirm", "POST"): Rule(frozenset({"security"}), 302, writes=True),
+    # Not confirmed by security yet, so the manager's close is refused.
+    ("/stock/discrepancies/<int:disc_id>/close", "POST"): Rule(MANAGER, 422, {"reason": "lost", "note": "x"}),
+    ("/stock/items", "GET"): Rule(MANAGER),
+    ("/stock/items/new", "GET"): Rule(MANAGER),
+    ("/stock/items/new", "POST"): Rule(MANAGER, 302, STOCK_ITEM, True),
+    ("/stock/items/<int:item_id>/edit", "GET"): Rule(MANAGER, ids=STOCK_IDS),
+    ("/stock/items/<int:item_id>/edit", "POST"): Rule(MANAGER, 302, STOCK_ITEM, True, ids=STOCK_IDS),
+    ("/stock/items/<int:item_id>", "GET"): Rule(LEAD_MANAGER, ids=STOCK_IDS),
+    ("/stock/moves/<int:move_id>/reverse", "POST"): Rule(MANAGER, 302, {"note": "录错了"}, True),
+    ("/stock/consumption", "GET"): Rule(OVERSEE),
+    ("/stock/close", "GET"): Rule(frozenset({"water_bar"})),
+    ("/stock/close", "POST"): Rule(frozenset({"water_bar"}), 302, writes=True),
+    ("/purchases/", "GET"): Rule(OVERSEE),
+    ("/purchases/new", "GET"): Rule(BUYERS),
+    ("/purchases/new", "POST"): Rule(BUYERS, 302, {"qty-{stock_item_id}": "24", "idem": "matrix0002"}, True),
+    ("/purchases/<int:request_id>", "GET"): Rule(OVERSEE),
+    # Someone else's pending request: only its requester edits it, and it is not approved yet.
+    ("/purchases/<int:request_id>/edit", "POST"): Rule(BUYERS, 422, {"version": "1", "qty-{stock_item_id}": "1"}),
+    ("/purchases/<int:request_id>/decide", "POST"): Rule(MANAGER, 302, {"version": "1", "action": "approve"},
+                                                        True),
+    ("/purchases/<int:request_id>/receive", "POST"): Rule(BUYERS, 422, {"qty-{stock_item_id}": "1"}),
+    ("/purchases/receipts/<int:receipt_id>/sign", "POST"): Rule(MANAGER, 302, writes=True),
+    ("/purchases/releases", "GET"): Rule(frozenset({"model_room", "lead", "manager"})),
+    ("/purchases/releases", "POST"): Rule(frozenset({"model_room"}), 302, {
+        "item_id": "{fixture_id}", "qty": "1", "reason": "拿去清洗", "idem": "matrix0003"}, True),
+    ("/purchases/releases/<int:release_id>/decide", "POST"): Rule(MANAGER, 302, {"action": "approve"}, True),
+}
+
+
+def _app_routes() -> list[tuple[str, str]]:
+    """Every (rule, method) the app serves, read from its URL map."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "routes", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        db.engine.dispose()
+    return sorted({(r.rule, m) for r in app.url_map.iter_rules()
+                   for m in r.methods - {"HEAD", "OPTIONS"}})
+
+
+ROUTES = _app_routes()
+WHO = [*POSTS, None]  # None: not logged in
+
+
+def text(app, msgid: str) -> str:
+    """A message as the default (Chinese) page shows it."""
+    with app.test_request_context(), force_locale("zh_Hans"):
+        return escape(gettext(msgid))
+
+
+def snapshot() -> dict:
+    """Every row of every table, to prove a refused request wrote nothing."""
+    return {t.name: sorted(map(repr, db.session.execute(t.select()).all()))
+            for t in db.metadata.sorted_tables}
+
+
+def _user(site_id: int, post: str, username: str) -> User:
+    with write_tx():
+        user = User(site_id=site_id, username=username, name=f"{post}员工", badge_no=username,
+                    post=post, password_hash=HASH)
+        if post == "manager":
+            user.managed_sites.append(db.session.get(Site, site_id))
+        db.session.add(user)
+    return user
+
+
+def _site_rows(code: str, who: str | None) -> dict:
+    """A site with its default content, a person of post `who`, another person, a rep and a run."""
+    site = make_site(code=code)
+    actor = _user(site.id, who, f"{code.lower()}-{who}") if who else None
+    other = _user(site.id, "water_bar", f"{code.lower()}-other")
+    with write_tx():
+        rep = SalesRep(site_id=site.id, name=f"{code}顾问")
+        db.session.add(rep)
+    tpl = routine(site.id, "water_bar")
+    item = tpl.active_items[0]
+    site = db.session.get(Site, site.id)
+    checklists.answer_item(site, db.session.get(User, other.id), tpl, item, "1", None, None)
+    stock = _stock_rows(site, other.id)
+    return stock | {
+        "site_id": site.id,
+        "template_id": tpl.id,
+        "item_id": item.id,
+        "run_id": checklists.find_run(tpl, site.today()).id,
+        "location_id": db.session.scalar(db.select(Location.id).where(Location.site_id == site.id)),
+        "user_id": other.id,
+        "rep_id": rep.id,
+        "actor_id": actor.id if actor else None,
+    }
+
+
+def _stock_rows(site: Site, attendant_id: int) -> dict:
+    """Demo items, a count with a discrepancy, a pending and a received request, a release."""
+    attendant = db.session.get(User, attendant_id)
+    keeper = _user(site.id, "model_room", f"{site.code.lower()}-keeper")
+    boss = _user(site.id, "manager", f"{site.code.lower()}-boss")
+    with write_tx():
+        add_demo_items(db.session.get(Site, site.id), attendant_id)
+    site = db.session.get(Site, site.id)
+    bar = next(loc for loc in site.locations if loc.kind == "water_bar")
+    water, *_rest = inventory.location_items(bar.id)
+    fixture = next(i for i in db.session.scalars(db.select(Item).where(Item.site_id == site.id,
+                                                                       Item.kind == "fixture")))
+    count = inventory.start_count(site, attendant, bar, "opening")
+    count = inventory.submit_count(site, attendant, count, {i.id: "0" for i in inventory.location_items(bar.id)})
+    disc = db.session.scalar(db.select(Discrepancy).where(Discrepancy.count_id == count.id))
+    received = purchasing.create_request(site, attendant, {water.id: "24"}, None, site.today(), None)
+    purchasing.decide(site, db.session.get(User, boss.id), received, received.version, "approve")
+    receipt = purchasing.receive(site, attendant, db.session.get(PurchaseRequest, received.id),
+                                 {received.lines[0].id: "24"}, None, None)
+    pending = purchasing.create_request(site, attendant, {water.id: "12"}, None, site.today(), None)
+    release = purchasing.request_release(site, db.session.get(User, keeper.id), fixture, "1", "送洗", None)
+    return {"bar_id": bar.id, "stock_item_id": water.id, "fixture_id": fixture.id, "count_id": count.id,
+            "disc_id": disc.id, "request_id": pending.id, "receipt_id": receipt.id, "release_id": release.id,
+            "move_id": db.session.scalar(db.select(StockMove.id).where(StockMove.item_id == water.id)
+                                         .order_by(StockMove.id).limit(1))}
+
+
+def _log_in(app, client, user_id: int) -> None:
+    """Open a server-side session and hand its token to the test client (no password hashing)."""
+    with app.test_request_context():
+        token = start_session(db.session.get(User, user_id)).token
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+
+
+@pytest.fixture
+def world(app, client, request):
+    """Sites A (the user's) and B (someone else's); the client is logged in on A as `who`."""
+    who = request.param if hasattr(request, "param") else "manager"
+    with app.app_context():
+        a = _site_rows("SITEA", who)
+        b = _site_rows("SITEB", "manager")
+    if who:
+        _log_in(app, client, a["actor_id"])
+    return who, a, b
+
+
+def url_for_rule(rule: str, ids: dict, rename: dict | None = None) -> str:
+    fill = ids | {"filename": "app.css", "lang": "en"} | {k: ids[v] for k, v in (rename or {}).items()}
+    return re.sub(r"<(?:[a-z]+:)?(\w+)>", lambda m: str(fill[m.group(1)]), rule)
+
+
+def _form(data: dict, ids: dict) -> dict:
+    return {k.format(**ids): v.format(**ids) for k, v in data.items()}
+
+
+def test_every_route_has_a_matrix_entry():
+    """The matrix names exactly the routes the app serves: a new route needs an access rule."""
+    missing = sorted(set(ROUTES) - set(MATRIX))
+    stale = sorted(set(MATRIX) - set(ROUTES))
+    assert not missing, f"routes without an access rule: {missing}"
+    assert not stale, f"access rules for routes that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("world", WHO, indirect=True, ids=lambda w: w or "anonymous")
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r[1]} {r[0]}")
+def test_access_matrix(app, client, world, route):
+    """Each post reaches exactly its routes (others get 403); anonymous visitors go to login."""
+    who, a, _b = world
+    rule = MATRIX.get(route)
+    assert rule is not None, f"no access rule for {route[1]} {route[0]}: add it to MATRIX"
+    path, method = route
+    url = url_for_rule(path, a, rule.ids)
+    with app.app_context():
+        before = snapshot()
+    resp = client.open(url, method=method, data=_form(rule.data, a))
+    with app.app_context():
+        after = snapshot()
+    changed = after != before
+
+    if rule.allowed == PUBLIC:
+        expected = rule.anon_status if who is None and rule.anon_status else rule.status
+        assert resp.status_code == expected
+        assert changed == (rule.writes and who is not None)
+        return
+    if who is None:
+        assert resp.status_code == 302
+        assert urlsplit(resp.headers["Location"]).path == "/login"
+        assert not changed
+        return
+    if who in rule.allowed:
+        assert resp.status_code == rule.status, resp.text[:500]
+        if resp.status_code == 200:
+            assert "<html" in resp.text and text(app, "Your post does not have access to this page.") \
+                not in resp.text
+        assert changed == (method == "POST" and rule.writes)
+    else:
+        assert resp.status_code == 403
+        assert text(app, "Your post does not have access to this page.") in resp.text
+        assert not changed
+
+
+OTHER_SITE = [
+    ("GET", "/admin/staff/{b[user_id]}"),
+    ("POST", "/admin/staff/{b[user_id]}"),
+    ("GET", "/admin/locations/{b[location_id]}"),
+    ("POST", "/admin/locations/{b[location_id]}"),
+    ("GET", "/admin/reps/{b[rep_id]}"),
+    ("POST", "/admin/reps/{b[rep_id]}"),
+    ("GET", "/checklists/{b[template_id]}"),
+    ("POST", "/checklists/{b[template_id]}/complete"),
+    ("GET", "/checklists/runs/{b[run_id]}"),
+    ("GET", "/checklists/templates/{b[template_id]}"),
+    ("POST", "/checklists/templates/{b[template_id]}"),
+    ("GET", "/checklists/templates/{b[template_id]}/items/{b[item_id]}"),
+    ("POST", "/checklists/templates/{b[template_id]}/items/{b[item_id]}"),
+    ("GET", "/checklists/templates/{b[template_id]}/items/new"),
+    ("POST", "/checklists/templates/{b[template_id]}/items/new"),
+    ("POST", "/checklists/templates/{b[template_id]}/items/{b[item_id]}/move"),
+    ("GET", "/checklists/templates/{a[template_id]}/items/{b[item_id]}"),  # A's template, B's item
+    ("POST", "/checklists/templates/{a[template_id]}/items/{b[item_id]}/move"),
+    ("POST", "/site"),
+    ("GET", "/stock/loc/{b[bar_id]}"),
+    ("POST", "/stock/loc/{b[bar_id]}/count"),
+    ("GET", "/stock/counts/{b[count_id]}"),
+    ("GET", "/stock/discrepancies/{b[disc_id]}"),
+    ("POST", "/stock/discrepancies/{b[disc_id]}/close"),
+    ("GET", "/stock/items/{b[stock_item_id]}"),
+    ("GET", "/stock/items/{b[stock_item_id]}/edit"),
+    ("POST", "/stock/moves/{b[move_id]}/reverse"),
+    ("GET", "/purchases/{b[request_id]}"),
+    ("POST", "/purchases/{b[request_id]}/decide"),
+    ("POST", "/purchases/receipts/{b[receipt_id]}/sign"),
+    ("POST", "/purchases/releases/{b[release_id]}/decide"),
+]
+FORMS = {"/admin/staff": PERSON, "/admin/locations": LOCATION, "/admin/reps": REP,
+         "/move": {"step": "up"}, "/items": ITEM, "/site": {"site_id": "{site_b}"}}
+
+
+@pytest.mark.parametrize("method, path", OTHER_SITE, ids=lambda v: v)
+def test_other_sites_ids_are_404_for_a_manager(app, client, world, method, path):
+    """A manager of site A asking for site B's rows gets 404, and a POST writes nothing."""
+    _who, a, b = world
+    url = path.format(a=a, b=b)
+    data = next((f for key, f in FORMS.items() if key in url), TEMPLATE)
+    with app.app_context():
+        before = snapshot()
+    resp = client.open(url, method=method, data=_form(data, {"site_b": b["site_id"]}))
+    assert resp.status_code == 404
+    assert text(app, "Not found. It may belong to another site or have been removed.") in resp.text
+    with app.app_context():
+        assert snapshot() == before
+        assert db.session.get(ChecklistTemplate, b["template_id"]).name != TEMPLATE["name"]
+
+
+@pytest.mark.parametrize("world", ["water_bar"], indirect=True)
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_answering_another_sites_checklist_is_404(app, client, world, htmx):
+    """A water-bar attendant of A answering B's water-bar routine gets 404 and nothing is written."""
+    _who, a, b = world
+    headers = {"HX-Request": "true"} if htmx else {}
+    with app.app_context():
+        before = snapshot()
+    for url in (f"/checklists/{b['template_id']}/items/{b['item_id']}",
+                f"/checklists/{a['template_id']}/items/{b['item_id']}"):
+        resp = client.post(url, data={"ok": "0", "note": "坏了"}, headers=headers)
+        assert resp.status_code == 404
+        assert text(app, "Not found. It may belong to another site or have been removed.") in resp.text
+        assert ("<html" in resp.text) is not htmx  # htmx gets a toast, a browser a page
+    with app.app_context():
+        assert snapshot() == before
