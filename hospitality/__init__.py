@@ -3,7 +3,7 @@ import hashlib
 import os
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
@@ -144,15 +144,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    hashes: dict[str, str] = {}
+    urls: dict[str, str] = {}
 
     def static_url(filename: str) -> str:
-        """A static URL with a content hash, so it can be cached for a year."""
-        if filename not in hashes:
-            path = Path(app.static_folder) / filename
-            hashes[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-        from flask import url_for
-        return url_for("static", filename=filename, v=hashes[filename])
+        """A static URL with a content hash, so it can be cached for a year (computed once)."""
+        if filename not in urls:
+            from flask import url_for
+            digest = hashlib.sha256((Path(app.static_folder) / filename).read_bytes()).hexdigest()[:10]
+            urls[filename] = url_for("static", filename=filename, v=digest)
+        return urls[filename]
 
     from .access import current_site
     from .models.core import POSTS
@@ -164,6 +164,29 @@ def register_template_helpers(app: Flask) -> None:
             return ""
         text = f"{value:f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
+
+    def _local(value):
+        from .access import current_site
+        return value.replace(tzinfo=UTC).astimezone(current_site().tz)
+
+    @app.template_filter("when")
+    def _when(value):
+        """A stored UTC time as the site's wall clock, 2026-11-25 09:45 (cheaper than Babel's)."""
+        return _local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    @app.template_filter("hm")
+    def _hm(value):
+        return _local(value).strftime("%H:%M") if value else ""
+
+    @app.template_filter("day")
+    def _day(value):
+        """A calendar day the way staff say it: 11月25日 周三 / Wed 25 Nov 2026 (no Babel lookup)."""
+        if get_locale().language == "en":
+            return value.strftime("%a %d %b %Y")
+        return f"{value.year}年{value.month}月{value.day}日 周{'一二三四五六日'[value.weekday()]}"
+
+    from .checklists.services import STATE_LABELS
+    app.jinja_env.globals["STATE_LABELS"] = STATE_LABELS
 
     @app.context_processor
     def _ctx():

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DecimalField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..models.core import LOCATION_KINDS, POSTS
@@ -13,6 +13,8 @@ PHONE = Regexp(r"^[0-9+\- ]*$", message=_l("Digits, spaces, + and - only."))
 class SiteForm(FlaskForm):
     name = StringField(_l("Name of the sales center"), validators=[DataRequired(), Length(max=80)])
     timezone = SelectField(_l("Time zone"), choices=TIMEZONES)
+    auto_approve_below = DecimalField(_l("Purchase requests below this amount (¥) approve themselves"),
+                                      places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
 class NewSiteForm(SiteForm):

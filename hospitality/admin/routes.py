@@ -29,7 +29,8 @@ def _apply(form, action):
 def site():
     site = current_site()
     form = SiteForm(obj=site)
-    ok, status = _apply(form, lambda: services.update_site(site, form.name.data, form.timezone.data))
+    ok, status = _apply(form, lambda: services.update_site(site, form.name.data, form.timezone.data,
+                                                           form.auto_approve_below.data))
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".site"))

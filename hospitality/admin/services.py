@@ -44,13 +44,14 @@ def create_site(manager: User, name: str, code: str, timezone: str, model_rooms:
     return site
 
 
-def update_site(site: Site, name: str, timezone: str) -> None:
+def update_site(site: Site, name: str, timezone: str, auto_approve_below=None) -> None:
     with write_tx():
         site = db.session.get(Site, site.id)
-        before = {"name": site.name, "timezone": site.timezone}
+        before = {"name": site.name, "timezone": site.timezone, "auto_approve_below": site.auto_approve_below}
         site.name, site.timezone = name.strip(), timezone
+        site.auto_approve_below = auto_approve_below
         record("update", "site", site.id, site_id=site.id, before=before, name=site.name,
-               timezone=timezone)
+               timezone=timezone, auto_approve_below=auto_approve_below)
 
 
 def save_location(site: Site, location: Location | None, kind: str, name: str,

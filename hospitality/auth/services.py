@@ -1,14 +1,14 @@
 """Server-side login sessions: the cookie carries a token that logout revokes."""
 import secrets
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
-from ..models import LoginSession, User, utcnow
+from ..models import LoginSession, Site, User, utcnow
 
 
 class LoginError(Exception):
@@ -16,16 +16,19 @@ class LoginError(Exception):
 
 
 def load_user(token: str):
-    """Flask-Login loader: the user behind a live, unrevoked session token, in one query."""
+    """Flask-Login loader: the user behind a live, unrevoked session token, and the session's
+    site, in one query."""
     row = db.session.execute(
-        select(LoginSession, User).join(User, LoginSession.user_id == User.id)
+        select(LoginSession, User, Site).join(User, LoginSession.user_id == User.id)
+        .join(Site, LoginSession.site_id == Site.id)
         .where(LoginSession.token == token, LoginSession.revoked_at.is_(None),
                LoginSession.expires_at > utcnow(), User.active.is_(True))
     ).first()
     if row is None:
         return None
-    session_row, user = row
+    session_row, user, site = row
     user.login_session = session_row
+    g.site = site  # current_site() needs no query of its own
     return user
 
 

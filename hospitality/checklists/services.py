@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +16,8 @@ from ..models.checklists import ROUTINE_KINDS
 from ..models.core import utcnow
 
 NOTE_MAX = 500
+STATE_LABELS = {"done": _l("Done"), "late": _l("Done late"), "missing": _l("Missing"),
+                "pending": _l("To do"), "in_progress": _l("In progress"), "overdue": _l("Overdue")}
 
 
 class ChecklistError(Exception):

@@ -139,6 +139,16 @@ def test_edit_site_rejects_unknown_timezone(app, env, manager):
     assert _get(app, Site, env.site).timezone == "Asia/Shanghai"
 
 
+def test_auto_approve_threshold_is_set_and_cleared(app, env, manager):
+    """The manager sets the amount below which requests approve themselves; a negative one is refused."""
+    r = manager.post("/admin/", data={"name": "x", "timezone": "Asia/Shanghai", "auto_approve_below": "-5"})
+    assert r.status_code == 422 and _get(app, Site, env.site).auto_approve_below is None
+    r = manager.post("/admin/", data={"name": "x", "timezone": "Asia/Shanghai", "auto_approve_below": "200"})
+    assert r.status_code == 302 and _get(app, Site, env.site).auto_approve_below == 200
+    r = manager.post("/admin/", data={"name": "x", "timezone": "Asia/Shanghai", "auto_approve_below": ""})
+    assert r.status_code == 302 and _get(app, Site, env.site).auto_approve_below is None
+
+
 def test_location_add_rename_deactivate(app, env, manager):
     """A location is added, renamed, then switched off; it is never deleted."""
     r = manager.post("/admin/locations/new", data={"kind": "other", "name": "前台", "active": "y"})
