@@ -7,6 +7,13 @@ user and runs wrk against each screen. Prints a markdown table (p50/p95 latency,
 compressed bytes, SQL statements per request), the first-load weight of a staff page, and checks
 the budgets: p95 <= 30 ms per page, first load <= 40 KB in <= 5 requests.
 
+With --year (the default; --no-year for the small data set) it also seeds a year of stock data
+(scripts/bench_data.py: ~60 items and a few hundred ledger rows per site per day for the demo site
+and 20 more sites, counts, discrepancies, purchase requests) and measures the stock pages: a count
+in progress, the water bar's location page, today's consumption, the manager's 30-day consumption,
+the approval queue and a pending request. --writes then runs the concurrent-write benchmark
+(scripts/bench_write.py: 50 clients posting "served 1" to one item) against the same server.
+
 It is a report: the exit code is 0 unless --strict is given and a budget is missed.
 """
 import argparse
@@ -53,8 +60,9 @@ def run_flask(command: str, env: dict) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def seed_extra(url: str) -> dict:
-    """Extra sites, staff, a month of finished routines and audit rows; returns the fixture ids."""
+def seed_extra(url: str, year: bool = False, analyze: bool = False) -> dict:
+    """Extra sites, staff, a month of finished routines and audit rows (and with `year` a year of
+    stock data); returns the fixture ids."""
     os.environ["DATABASE_URL"] = url
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import select
@@ -79,6 +87,7 @@ def seed_extra(url: str) -> dict:
         fixture = {"today": today.isoformat(),
                    "opening": {t.post: t.id for t in templates if t.kind == "opening"}}
         if db.session.scalar(select(Site.id).where(Site.code == "BENCH01")) is not None:
+            stock_fixture(app, fixture)
             return fixture  # a reused DATABASE_URL: the extra data is there already
 
         password_hash = generate_password_hash("bench-password")  # hashing once keeps seeding fast
@@ -165,7 +174,29 @@ def seed_extra(url: str) -> dict:
                                             "note": None, "before": None}))
         db.session.commit()
         fixture["counts"] = {"runs": runs, "answers": answers, "audit": AUDIT_ROWS}
+    if year:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_data import seed_year
+        fixture["year"] = seed_year(app, analyze=analyze)
+    stock_fixture(app, fixture)
     return fixture
+
+
+def stock_fixture(app, fixture: dict) -> None:
+    """Ids the stock pages need: the demo water bar, its first item, a pending purchase request."""
+    from sqlalchemy import select
+
+    from hospitality.extensions import db
+    from hospitality.models import Item, Location, PurchaseRequest, Site
+    with app.app_context():
+        demo = db.session.scalar(select(Site).where(Site.code == "DEMO"))
+        bar = db.session.scalar(select(Location.id).where(Location.site_id == demo.id, Location.kind == "water_bar"))
+        fixture["bar"] = bar
+        fixture["bar_item"] = db.session.scalar(select(Item.id).where(Item.location_id == bar)
+                                                .order_by(Item.position, Item.id).limit(1))
+        fixture["pending"] = db.session.scalar(select(PurchaseRequest.id).where(
+            PurchaseRequest.site_id == demo.id, PurchaseRequest.status == "pending")
+            .order_by(PurchaseRequest.id).limit(1))
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -218,6 +249,23 @@ def login(port: int, username: str) -> str:
     if resp.status != 302 or "session" not in client.cookies:
         raise SystemExit(f"bench: login as {username} failed (HTTP {resp.status})")
     return client.cookies["session"]
+
+
+def start_count(port: int, cookie: str, location_id: int) -> str:
+    """Start a spot count of a location the way a phone does; returns the count page's path."""
+    client = Client(port)
+    client.cookies["session"] = cookie
+    resp, data = client.request("GET", f"/stock/loc/{location_id}")
+    m = re.search(r'name="csrf_token" value="([^"]+)"', decode(resp, data))
+    if resp.status != 200 or not m:
+        raise SystemExit(f"bench: no form on /stock/loc/{location_id} (HTTP {resp.status})")
+    body = urlencode({"csrf_token": m.group(1), "kind": "spot"})
+    resp, _ = client.request("POST", f"/stock/loc/{location_id}/count", body=body,
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    where = resp.headers.get("Location", "")
+    if resp.status != 302 or "/stock/counts/" not in where:
+        raise SystemExit(f"bench: starting a count failed (HTTP {resp.status} {where})")
+    return "/stock/counts/" + where.rsplit("/stock/counts/", 1)[1]
 
 
 def free_port() -> int:
@@ -309,6 +357,12 @@ def main() -> int:
     ap.add_argument("--duration", type=int, default=10, help="seconds per page")
     ap.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     ap.add_argument("--strict", action="store_true", help="exit 1 if a budget is missed")
+    ap.add_argument("--year", action=argparse.BooleanOptionalAction, default=True,
+                    help="seed a year of stock data for 21 sites (default; --no-year: the small data set)")
+    ap.add_argument("--analyze", action="store_true",
+                    help="run ANALYZE after seeding on SQLite too (the app never does; PostgreSQL always is)")
+    ap.add_argument("--writes", action="store_true", help="also run the concurrent-write benchmark")
+    ap.add_argument("--write-clients", type=int, default=50, help="writers for --writes")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench: wrk is not installed (scripts/system-deps.sh bench)")
@@ -323,16 +377,24 @@ def main() -> int:
         t0 = time.monotonic()
         run_flask("init-db", env)
         run_flask("seed-demo", env)
-        fixture = seed_extra(url)
-        print(f"bench: seeded in {time.monotonic() - t0:.1f} s {fixture.get('counts', '')}", flush=True)
+        fixture = seed_extra(url, year=args.year, analyze=args.analyze)
+        seeded_s = time.monotonic() - t0
+        print(f"bench: seeded in {seeded_s:.1f} s {fixture.get('counts', '')}", flush=True)
+        year = fixture.get("year")
+        if year:
+            print(f"bench: a year of stock: {year['moves']:,} ledger rows for {year['sites']} sites, "
+                  f"{year['items']} items, {year['counts']:,} counts ({year['count_lines']:,} lines), "
+                  f"{year['discrepancies']} discrepancies, {year['requests']} purchase requests "
+                  f"({year['pending']} pending), in {year['seconds']:.1f} s", flush=True)
 
         port = free_port()
         proc = start_gunicorn(port, args.workers, env, tmp / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         sessions = {u: login(port, u) for u in ALL_LOGINS}
+        count_path = start_count(port, sessions["waterbar"], fixture["bar"])
 
         yesterday = (datetime.fromisoformat(fixture["today"]) - timedelta(days=1)).date().isoformat()
-        pages = []  # (label, user, path, extra headers)
+        pages, failures = [], []  # (label, user, path, extra headers)
         for user in STAFF_LOGINS:
             pages.append((f"staff today `/` ({user})", user, "/", {}))
         for user, post in STAFF_LOGINS.items():
@@ -348,13 +410,29 @@ def main() -> int:
             (f"htmx fragment `/board?date={yesterday}`", "lead", f"/board?date={yesterday}",
              {"HX-Request": "true"}),
         ]
+        today = fixture["today"]
+        month_ago = (datetime.fromisoformat(today) - timedelta(days=30)).date().isoformat()
+        bar = fixture["bar"]
+        pages += [
+            (f"count in progress `{count_path}` (waterbar)", "waterbar", count_path, {}),
+            (f"stock location `/stock/loc/{bar}` (waterbar)", "waterbar", f"/stock/loc/{bar}", {}),
+            ("consumption today `/stock/consumption` (waterbar)", "waterbar", "/stock/consumption", {}),
+            ("consumption 30 days `/stock/consumption?from=…&to=…` (manager)", "manager",
+             f"/stock/consumption?from={month_ago}&to={today}", {}),
+            ("approval queue `/purchases/` (manager)", "manager", "/purchases/", {}),
+        ]
+        if fixture.get("pending"):
+            pages.append((f"pending request `/purchases/{fixture['pending']}` (manager)", "manager",
+                          f"/purchases/{fixture['pending']}", {}))
+        else:
+            failures.append("pending request page: no pending request (run with --year)")
 
         load_before = os.getloadavg()[0]
         print(f"bench: {len(pages)} pages x {args.duration} s, {args.clients} clients, "
               f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs, load average {load_before:.2f}", flush=True)
         if load_before > 0.5 * (os.cpu_count() or 1):
             print("bench: WARNING: the machine is busy; other processes will inflate the latencies", flush=True)
-        rows, failures = [], []
+        rows = []
         for label, user, path, extra in pages:
             headers = {**extra}
             if user:
@@ -424,6 +502,20 @@ def main() -> int:
         for f in failures:
             missed = True
             print(f"  FAIL  {f}")
+        if args.writes:
+            import bench_write
+            print(f"\nbench: concurrent writes, {args.write_clients} clients x {args.duration} s, "
+                  f"load average {os.getloadavg()[0]:.2f}", flush=True)
+            w = bench_write.run_writes(port, url, [sessions[u] for u in ("waterbar", "lead", "manager")],
+                                       fixture["bar"], fixture["bar_item"], args.write_clients, args.duration,
+                                       cpu=lambda: worker_cpu_seconds(proc.pid))
+            missed |= not bench_write.report(w, url.split("://")[0].split("+")[0])
+            print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        if year:
+            print()
+            print(f"Seeding: {seeded_s:.0f} s in all; the year of stock: {year['moves']:,} ledger rows in "
+                  f"{year['seconds']:.0f} s ({year['moves'] / max(year['seconds'], 0.001):,.0f} rows/s incl. "
+                  "generation, counts and requests)")
         return 1 if (missed and args.strict) else 0
     finally:
         stop(proc)

@@ -138,6 +138,15 @@ def reverse_move(site: Site, user: User, move: StockMove, note: str) -> StockMov
     return row
 
 
+def _locked(model, ident: int):
+    """Load a row to change it, fresh: a row lock on PostgreSQL, where two requests would otherwise both
+    see it unchanged and both act (SQLite's write lock is already held by write_tx)."""
+    q = select(model).where(model.id == ident)
+    if db.session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
+
+
 def open_count(location_id: int) -> StockCount | None:
     return db.session.scalar(select(StockCount).where(StockCount.location_id == location_id,
                                                       StockCount.status == "open"))
@@ -173,7 +182,9 @@ def cancel_count(site: Site, user: User, count: StockCount) -> None:
     if user.id != count.started_by_id and user.post != "manager":
         raise StockError(_("Only the person counting or the manager can cancel a count."))
     with write_tx():
-        count = db.session.get(StockCount, count.id)
+        count = _locked(StockCount, count.id)
+        if count.status != "open":
+            raise StockError(_("This count is already submitted."))
         count.status = "cancelled"
         count.submitted_at = utcnow()
         record("cancel", "stock_count", count.id, site_id=site.id)
@@ -204,7 +215,7 @@ def submit_count(site: Site, user: User, count: StockCount, counted: dict[int, s
         if errors:
             raise CountErrors(errors)
     with write_tx():
-        count = db.session.get(StockCount, count.id)
+        count = _locked(StockCount, count.id)
         if count.status != "open":
             return count
         book = ledger.on_hand([i.id for i in items])
@@ -235,7 +246,7 @@ def confirm_discrepancy(site: Site, user: User, disc: Discrepancy, note: str | N
     if user.post != "security":
         raise StockError(_("The security guard on duty confirms a discrepancy."))
     with write_tx():
-        disc = db.session.get(Discrepancy, disc.id)
+        disc = _locked(Discrepancy, disc.id)
         if disc.status != "open":
             raise StockError(_("This discrepancy has already been confirmed."))
         disc.status, disc.confirmed_by_id, disc.confirmed_at = "confirmed", user.id, utcnow()
@@ -256,7 +267,7 @@ def close_discrepancy(site: Site, user: User, disc: Discrepancy, reason: str, no
     if not (note or "").strip():
         raise StockError(_("Write what was found out."), "note")
     with write_tx():
-        disc = db.session.get(Discrepancy, disc.id)
+        disc = _locked(Discrepancy, disc.id)
         if disc.status == "closed":
             raise StockError(_("This discrepancy is already closed."))
         if disc.status != "confirmed":

@@ -24,7 +24,7 @@ def index():
                               .options(db.selectinload(PurchaseRequest.lines),
                                        db.joinedload(PurchaseRequest.requested_by))).all()
     unsigned = db.session.scalars(select(Receipt).where(Receipt.site_id == site.id, Receipt.signed_at.is_(None))
-                                  .order_by(Receipt.id)).all()
+                                  .order_by(Receipt.id).options(db.joinedload(Receipt.received_by))).all()
     return render_template("purchasing/index.html", requests=rows, unsigned=unsigned)
 
 

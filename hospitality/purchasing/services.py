@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
 from ..database import write_tx
@@ -34,6 +35,20 @@ def _parse_qty(item: Item, raw, field: str, allow_zero: bool = True) -> Decimal:
         return parse_qty(item, raw, field, allow_zero)
     except StockError as e:
         raise PurchaseError(e.message, e.field) from None
+
+
+def _add_once(row, model, idem_key: str | None):
+    """Insert a row carrying an idempotency key; when a concurrent double tap committed the same key
+    first (PostgreSQL makes the insert wait for it, then fail), return that row instead of a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        done = db.session.scalar(select(model).where(model.idem_key == idem_key)) if idem_key else None
+        if done is None:
+            raise
+        return done
+    return row
 
 
 def consumables(site_id: int) -> list[Item]:
@@ -90,8 +105,9 @@ def create_request(site: Site, user: User, quantities: dict[int, str], note: str
                 return done
         req = PurchaseRequest(site_id=site.id, status="pending", for_date=for_date, requested_by_id=user.id,
                               submitted_at=utcnow(), note=(note or "").strip()[:500] or None, idem_key=idem_key)
-        db.session.add(req)
-        db.session.flush()
+        first = _add_once(req, PurchaseRequest, idem_key)
+        if first is not req:
+            return first
         for item, qty in lines:
             db.session.add(PurchaseLine(request_id=req.id, item_id=item.id, qty_requested=qty,
                                         unit_price=item.unit_price, proposed_qty=(proposed or {}).get(item.id)))
@@ -136,9 +152,9 @@ def update_request(site: Site, user: User, req: PurchaseRequest, version: int, q
     return req
 
 
-def _locked(request_id: int) -> PurchaseRequest:
-    """Load a request with a row lock (PostgreSQL); SQLite's write lock is already held."""
-    q = select(PurchaseRequest).where(PurchaseRequest.id == request_id)
+def _locked(request_id: int, model=PurchaseRequest):
+    """Load a request (or a release) with a row lock (PostgreSQL); SQLite's write lock is already held."""
+    q = select(model).where(model.id == request_id)
     if db.session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()
     return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
@@ -184,11 +200,12 @@ def receive(site: Site, user: User, req: PurchaseRequest, quantities: dict[int, 
     """Record a delivery (partial allowed); it posts 'received' rows for the manager to sign."""
     note = (note or "").strip()[:500] or None
     with write_tx():
+        req = _locked(req.id)
+        # Checked under the request's lock: a concurrent double tap waits, then finds the first receipt.
         if idem_key:
             done = db.session.scalar(select(Receipt).where(Receipt.idem_key == idem_key))
             if done is not None:
                 return done
-        req = _locked(req.id)
         if req.status not in RECEIVABLE:
             raise PurchaseError(_("Only approved requests can be received."))
         receipt = Receipt(site_id=site.id, request_id=req.id, received_by_id=user.id, note=note, idem_key=idem_key)
@@ -246,8 +263,9 @@ def request_release(site: Site, user: User, item: Item, raw_qty, reason: str,
             raise PurchaseError(_("Only %(n)s in the room.", n=ledger.fmt(ledger.on_hand([item.id])[item.id])), "qty")
         rel = FixtureRelease(site_id=site.id, item_id=item.id, qty=qty, reason=reason.strip()[:500],
                              requested_by_id=user.id, idem_key=idem_key)
-        db.session.add(rel)
-        db.session.flush()
+        first = _add_once(rel, FixtureRelease, idem_key)
+        if first is not rel:
+            return first
         record("request", "fixture_release", rel.id, site_id=site.id, item=item.name, qty=qty)
     return rel
 
@@ -259,7 +277,7 @@ def decide_release(site: Site, manager: User, rel: FixtureRelease, approve: bool
     if not approve and not note:
         raise PurchaseError(_("Give a reason for rejecting."), "note")
     with write_tx():
-        rel = db.session.get(FixtureRelease, rel.id)
+        rel = _locked(rel.id, FixtureRelease)
         if rel.status != "pending":
             raise PurchaseError(_("This release has already been decided."))
         if approve:

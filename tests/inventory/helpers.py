@@ -1,20 +1,37 @@
 """Shared helpers for the stock tests: items made through the app's own service, ledger checks."""
 from datetime import UTC, datetime, time
 from decimal import Decimal
+from functools import cache
 from itertools import count
 from types import SimpleNamespace
+from unittest.mock import patch
 
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.inventory import ledger, services
 from hospitality.models import Discrepancy, Item, Location, Site, StockMove, User
 from hospitality.purchasing import services as purchasing
+from tests import factories
 from tests.conftest import Auth
-from tests.factories import make_site, make_user
+from tests.factories import make_site
 
 _seq = count(1)
+
+
+@cache
+def _hash(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def make_user(site_id: int, post: str, **kw) -> User:
+    """factories.make_user, hashing the password once per run (scrypt per user makes setups slow)."""
+    def set_password(user, password):
+        user.password_hash = _hash(password)
+    with patch.object(User, "set_password", set_password):
+        return factories.make_user(site_id, post, **kw)
 
 
 def location(site_id: int, kind: str = "water_bar", n: int = 0) -> Location:

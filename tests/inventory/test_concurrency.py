@@ -13,11 +13,24 @@ from sqlalchemy import select
 from hospitality.extensions import db
 from hospitality.inventory import services
 from hospitality.inventory.ledger import StockError
-from hospitality.models import AuditLog, Location, PurchaseRequest, Site, StockCount, StockMove, User
+from hospitality.models import (
+    AuditLog,
+    CountLine,
+    Discrepancy,
+    FixtureRelease,
+    Item,
+    Location,
+    PurchaseRequest,
+    Receipt,
+    Site,
+    StockCount,
+    StockMove,
+    User,
+)
 from hospitality.purchasing import services as purchasing
 from hospitality.purchasing.services import PurchaseConflict
-from tests.factories import make_site, make_user
-from tests.inventory.helpers import assert_chain, count_rows, location, make_item, on_hand
+from tests.factories import make_site
+from tests.inventory.helpers import assert_chain, count_rows, location, make_item, make_user, on_hand
 
 
 def _in_threads(app, n, work) -> tuple[list, list[BaseException]]:
@@ -147,3 +160,124 @@ def test_serving_and_receiving_many_items_at_once(app, ids):
         assert_chain(ids.water)
         assert_chain(tea_id)
         assert count_rows(StockMove, StockMove.item_id.in_([ids.water, tea_id])) == 2 + 24 * 2
+
+
+def test_double_tapped_purchase_request_makes_one(app, ids):
+    """20 threads submitting the same request form (one idempotency key) make one request, no errors."""
+    def work(i):
+        site = db.session.get(Site, ids.site)
+        return purchasing.create_request(site, db.session.get(User, ids.users[0]), {ids.water: "24"}, None,
+                                         site.today(), "sameform0001").id
+
+    results, errors = _in_threads(app, 20, work)
+    assert errors == [], [repr(e) for e in errors]
+    with app.app_context():
+        [req_id] = db.session.scalars(select(PurchaseRequest.id)).all()
+    assert results == [req_id] * 20
+
+
+def test_double_tapped_receipt_receives_once(app, ids):
+    """20 threads posting the same delivery form receive it once: one receipt, one ledger row, no errors."""
+    with app.app_context():
+        site = db.session.get(Site, ids.site)
+        req = purchasing.create_request(site, db.session.get(User, ids.users[0]), {ids.water: "24"}, None,
+                                        site.today(), None)
+        req = purchasing.decide(site, db.session.get(User, ids.managers[0]), req, req.version, "approve")
+        req_id, line_id = req.id, req.lines[0].id
+
+    def work(i):
+        site = db.session.get(Site, ids.site)
+        return purchasing.receive(site, db.session.get(User, ids.users[i % 10]),
+                                  db.session.get(PurchaseRequest, req_id), {line_id: "24"}, None,
+                                  "samedelivery01").id
+
+    results, errors = _in_threads(app, 20, work)
+    assert errors == [], [repr(e) for e in errors]
+    with app.app_context():
+        [receipt_id] = db.session.scalars(select(Receipt.id)).all()
+        assert count_rows(StockMove, StockMove.ref_type == "receipt") == 1
+        assert on_hand(ids.water) == 124
+        assert db.session.get(PurchaseRequest, req_id).status == "received"
+    assert results == [receipt_id] * 20
+
+
+def test_double_tapped_fixture_release_makes_one(app, ids):
+    """20 threads posting the same release form make one release request, no errors."""
+    with app.app_context():
+        vase_id = make_item(ids.site, "model_room", name="花瓶", expected=2).id
+        mr_id = make_user(ids.site, "model_room").id
+
+    def work(i):
+        site = db.session.get(Site, ids.site)
+        return purchasing.request_release(site, db.session.get(User, mr_id), db.session.get(Item, vase_id), "1",
+                                          "送修", "samerelease01").id
+
+    results, errors = _in_threads(app, 20, work)
+    assert errors == [], [repr(e) for e in errors]
+    with app.app_context():
+        [rel_id] = db.session.scalars(select(FixtureRelease.id)).all()
+    assert results == [rel_id] * 20
+
+
+def test_double_tapped_count_submission_is_recorded_once(app, ids):
+    """10 threads submitting the same count: one set of lines, one discrepancy, no errors."""
+    with app.app_context():
+        site, user, bar = _load(ids, 0)
+        count_id = services.start_count(site, user, bar, "closing").id
+
+    def work(i):
+        site, user, _bar = _load(ids, 0)
+        return services.submit_count(site, user, db.session.get(StockCount, count_id), {ids.water: "97"}).status
+
+    results, errors = _in_threads(app, 10, work)
+    assert errors == [], [repr(e) for e in errors]
+    assert results == ["discrepancy"] * 10
+    with app.app_context():
+        assert count_rows(CountLine, CountLine.count_id == count_id) == 1
+        assert count_rows(Discrepancy) == 1
+
+
+def test_ten_managers_closing_one_discrepancy_correct_the_book_once(app, ids):
+    """10 threads closing the same confirmed discrepancy post one set of corrections; the rest are refused."""
+    with app.app_context():
+        site, user, bar = _load(ids, 0)
+        count = services.start_count(site, user, bar, "closing")
+        services.submit_count(site, user, count, {ids.water: "97"})
+        disc = db.session.scalar(select(Discrepancy).where(Discrepancy.count_id == count.id))
+        services.confirm_discrepancy(site, make_user(ids.site, "security"), disc, None)
+        disc_id = disc.id
+
+    def work(i):
+        site = db.session.get(Site, ids.site)
+        return services.close_discrepancy(site, db.session.get(User, ids.managers[i]),
+                                          db.session.get(Discrepancy, disc_id), "lost", "丢了").id
+
+    results, errors = _in_threads(app, 10, work)
+    assert results == [disc_id], [repr(e) for e in errors]
+    assert len(errors) == 9 and all(type(e) is StockError for e in errors), [repr(e) for e in errors]
+    with app.app_context():
+        assert count_rows(StockMove, StockMove.ref_type == "discrepancy") == 1
+        assert on_hand(ids.water) == 97
+        assert count_rows(AuditLog, AuditLog.entity == "discrepancy", AuditLog.action == "close") == 1
+
+
+def test_ten_managers_approving_one_release_move_the_fixture_once(app, ids):
+    """10 threads approving the same fixture release post one moved_out row; the rest are refused."""
+    with app.app_context():
+        site = db.session.get(Site, ids.site)
+        vase = make_item(ids.site, "model_room", name="花瓶", expected=2)
+        rel_id = purchasing.request_release(site, make_user(ids.site, "model_room"), vase, "1", "送修", None).id
+        vase_id = vase.id
+
+    def work(i):
+        site = db.session.get(Site, ids.site)
+        return purchasing.decide_release(site, db.session.get(User, ids.managers[i]),
+                                         db.session.get(FixtureRelease, rel_id), True, None).id
+
+    results, errors = _in_threads(app, 10, work)
+    assert results == [rel_id], [repr(e) for e in errors]
+    assert len(errors) == 9 and all(isinstance(e, purchasing.PurchaseError) for e in errors), [
+        repr(e) for e in errors]
+    with app.app_context():
+        assert count_rows(StockMove, StockMove.reason == "moved_out") == 1
+        assert on_hand(vase_id) == 1

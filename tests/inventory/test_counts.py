@@ -10,8 +10,8 @@ from hospitality.extensions import db
 from hospitality.inventory import services
 from hospitality.inventory.ledger import StockError
 from hospitality.models import AuditLog, CountLine, Discrepancy, Site, StockCount, StockMove
-from tests.factories import make_site, make_user
-from tests.inventory.helpers import assert_chain, count_rows, location, make_item, on_hand, post
+from tests.factories import make_site
+from tests.inventory.helpers import assert_chain, count_rows, location, make_item, make_user, on_hand, post
 
 
 @pytest.fixture

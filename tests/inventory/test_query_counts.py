@@ -23,8 +23,7 @@ from hospitality.models import (
 )
 from hospitality.models.core import utcnow
 from hospitality.purchasing import services as purchasing
-from tests.factories import make_user
-from tests.inventory.helpers import location, login, make_item, route_env, user_id
+from tests.inventory.helpers import location, login, make_item, make_user, route_env, user_id
 
 
 @contextmanager

@@ -9,8 +9,8 @@ from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.inventory import reports, services
 from hospitality.models import CountLine, Site, StockCount
-from tests.factories import make_site, make_user
-from tests.inventory.helpers import insert_move, local_utc, location, make_item
+from tests.factories import make_site
+from tests.inventory.helpers import insert_move, local_utc, location, make_item, make_user
 
 
 @pytest.fixture

@@ -11,8 +11,17 @@ from sqlalchemy import select
 
 from hospitality.extensions import db
 from hospitality.models import AuditLog, CountLine, Discrepancy, Item, Site, StockCount, StockMove, User
-from tests.factories import make_user
-from tests.inventory.helpers import assert_chain, count_rows, insert_move, local_utc, login, on_hand, route_env, user_id
+from tests.inventory.helpers import (
+    assert_chain,
+    count_rows,
+    insert_move,
+    local_utc,
+    login,
+    make_user,
+    on_hand,
+    route_env,
+    user_id,
+)
 
 
 @pytest.fixture

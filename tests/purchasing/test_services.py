@@ -22,8 +22,8 @@ from hospitality.models import (
 )
 from hospitality.purchasing import services
 from hospitality.purchasing.services import PurchaseConflict, PurchaseError
-from tests.factories import make_site, make_user
-from tests.inventory.helpers import assert_chain, count_rows, insert_move, local_utc, make_item, on_hand
+from tests.factories import make_site
+from tests.inventory.helpers import assert_chain, count_rows, insert_move, local_utc, make_item, make_user, on_hand
 
 
 @pytest.fixture
