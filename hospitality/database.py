@@ -1,7 +1,7 @@
 """Engine set-up and the one way services open a write transaction."""
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -47,3 +47,8 @@ def write_tx():
     except BaseException:
         session.rollback()
         raise
+
+
+def next_position(column, *where) -> int:
+    """The position after the last one among the rows matching `where` (for appending to a list)."""
+    return db.session.scalar(select(func.coalesce(func.max(column), 0)).where(*where)) + 1

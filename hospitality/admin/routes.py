@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
+from ..forms import apply_form
 from ..models import AuditLog, Location, SalesRep, User
 from . import bp, services
 from .forms import LocationForm, NewSiteForm, RepForm, SiteForm, StaffForm
@@ -13,15 +14,7 @@ manager_only = post_required("manager")
 
 
 def _apply(form, action):
-    """Run a service for a valid form; a rule's refusal becomes an error under its field."""
-    if not form.validate_on_submit():
-        return False, 422 if form.is_submitted() else 200
-    try:
-        action()
-    except services.AdminError as e:
-        getattr(form, e.field or "name").errors.append(e.message)
-        return False, 422
-    return True, 200
+    return apply_form(form, action, (services.AdminError,), "name")
 
 
 @bp.route("/", methods=["GET", "POST"])

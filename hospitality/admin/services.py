@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from ..audit import record
 from ..auth.services import end_all_sessions
-from ..database import write_tx
+from ..database import next_position, write_tx
 from ..extensions import db
 from ..models import Location, SalesRep, Site, User
 from ..models.core import LOCATION_KINDS, POSTS
@@ -63,9 +63,8 @@ def save_location(site: Site, location: Location | None, kind: str, name: str,
         if _taken(Location, "name", name, site.id, location.id if location else None):
             raise AdminError(_("This site already has a location of that name."), "name")
         if location is None:
-            pos = db.session.scalar(select(func.coalesce(func.max(Location.position), 0))
-                                    .where(Location.site_id == site.id)) + 1
-            location = Location(site_id=site.id, position=pos)
+            location = Location(site_id=site.id,
+                                position=next_position(Location.position, Location.site_id == site.id))
             db.session.add(location)
             action = "create"
         else:

@@ -2,10 +2,10 @@
 from datetime import time
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..audit import record
-from ..database import write_tx
+from ..database import next_position, write_tx
 from ..extensions import db
 from ..models import ChecklistItem, ChecklistTemplate, Site
 from ..models.checklists import ANSWER_TYPES, KINDS
@@ -21,9 +21,8 @@ def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, 
         raise ChecklistError(_("Choose a post."), "post")
     with write_tx():
         if template is None:
-            pos = db.session.scalar(select(func.coalesce(func.max(ChecklistTemplate.position), 0))
-                                    .where(ChecklistTemplate.site_id == site.id)) + 1
-            template = ChecklistTemplate(site_id=site.id, position=pos)
+            template = ChecklistTemplate(site_id=site.id, position=next_position(
+                ChecklistTemplate.position, ChecklistTemplate.site_id == site.id))
             db.session.add(template)
             action = "create"
         else:
@@ -46,9 +45,8 @@ def save_item(site: Site, template: ChecklistTemplate, item: ChecklistItem | Non
         raise ChecklistError(_("The lowest value is above the highest."), "min_value")
     with write_tx():
         if item is None:
-            pos = db.session.scalar(select(func.coalesce(func.max(ChecklistItem.position), 0))
-                                    .where(ChecklistItem.template_id == template.id)) + 1
-            item = ChecklistItem(template_id=template.id, position=pos)
+            item = ChecklistItem(template_id=template.id, position=next_position(
+                ChecklistItem.position, ChecklistItem.template_id == template.id))
             db.session.add(item)
             action = "create"
         else:

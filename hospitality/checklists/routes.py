@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
+from ..forms import apply_form
 from ..htmx import is_htmx
 from ..models import ChecklistItem, ChecklistRun, ChecklistTemplate
 from . import bp, editor, services
@@ -101,21 +102,14 @@ def templates():
 def template(template_id=None):
     tpl = site_get_or_404(ChecklistTemplate, template_id) if template_id else None
     form = TemplateForm(obj=tpl)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            tpl = editor.save_template(current_site(), tpl, name=form.name.data,
-                                       name_en=form.name_en.data, kind=form.kind.data,
-                                       post=form.post.data, due_time=form.due_time.data,
-                                       active=form.active.data)
-        except services.ChecklistError as e:
-            getattr(form, e.field or "name").errors.append(e.message)
-            status = 422
-        else:
-            flash(_("Saved."))
-            return redirect(url_for(".template", template_id=tpl.id))
-    elif form.is_submitted():
-        status = 422
+    saved = {}
+    ok, status = apply_form(form, lambda: saved.setdefault("tpl", editor.save_template(
+        current_site(), tpl, name=form.name.data, name_en=form.name_en.data, kind=form.kind.data,
+        post=form.post.data, due_time=form.due_time.data, active=form.active.data)),
+        (services.ChecklistError,), "name")
+    if ok:
+        flash(_("Saved."))
+        return redirect(url_for(".template", template_id=saved["tpl"].id))
     return render_template("checklists/template.html", form=form, template=tpl,
                            item_form=ItemForm(formdata=None)), status
 
@@ -131,21 +125,14 @@ def item(template_id, item_id=None):
         if it is None or it.template_id != tpl.id:
             abort(404)
     form = ItemForm(obj=it)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            editor.save_item(current_site(), tpl, it, text=form.text.data, text_en=form.text_en.data,
-                             answer_type=form.answer_type.data, required=form.required.data,
-                             unit=form.unit.data, min_value=form.min_value.data,
-                             max_value=form.max_value.data, active=form.active.data)
-        except services.ChecklistError as e:
-            getattr(form, e.field or "text").errors.append(e.message)
-            status = 422
-        else:
-            flash(_("Saved."))
-            return redirect(url_for(".template", template_id=tpl.id))
-    elif form.is_submitted():
-        status = 422
+    ok, status = apply_form(form, lambda: editor.save_item(
+        current_site(), tpl, it, text=form.text.data, text_en=form.text_en.data,
+        answer_type=form.answer_type.data, required=form.required.data, unit=form.unit.data,
+        min_value=form.min_value.data, max_value=form.max_value.data, active=form.active.data),
+        (services.ChecklistError,), "text")
+    if ok:
+        flash(_("Saved."))
+        return redirect(url_for(".template", template_id=tpl.id))
     return render_template("checklists/item.html", form=form, template=tpl, item=it), status
 
 

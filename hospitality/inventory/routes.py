@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
+from ..forms import apply_form
 from ..models import Discrepancy, Item, Location, StockCount, StockMove
 from ..models.inventory import COUNT_KINDS, REASONS
 from . import bp, ledger, reports, services
@@ -189,24 +190,16 @@ def item_form(item_id=None):
     form.location_id.choices = [(loc.id, loc.name) for loc in services.stock_locations(site.id)]
     if item is not None:
         del form.initial_qty  # stock changes through the ledger, not the item form
-    status = 200
-    if form.validate_on_submit():
-        try:
-            item = services.save_item(
-                site, current_user, item, location_id=form.location_id.data, kind=form.kind.data,
-                name=form.name.data, name_en=form.name_en.data, unit=form.unit.data, whole=form.whole.data,
-                pack_size=form.pack_size.data, par_level=form.par_level.data or 0,
-                unit_price=form.unit_price.data or 0, discard_at_close=form.discard_at_close.data,
-                expected_qty=form.expected_qty.data, active=form.active.data,
-                initial_qty=form.initial_qty.data if form.initial_qty else None)
-        except StockError as e:
-            getattr(form, e.field or "name").errors.append(e.message)
-            status = 422
-        else:
-            flash(_("Saved."))
-            return redirect(url_for(".items"))
-    elif form.is_submitted():
-        status = 422
+    ok, status = apply_form(form, lambda: services.save_item(
+        site, current_user, item, location_id=form.location_id.data, kind=form.kind.data,
+        name=form.name.data, name_en=form.name_en.data, unit=form.unit.data, whole=form.whole.data,
+        pack_size=form.pack_size.data, par_level=form.par_level.data or 0,
+        unit_price=form.unit_price.data or 0, discard_at_close=form.discard_at_close.data,
+        expected_qty=form.expected_qty.data, active=form.active.data,
+        initial_qty=form.initial_qty.data if form.initial_qty else None), (StockError,), "name")
+    if ok:
+        flash(_("Saved."))
+        return redirect(url_for(".items"))
     return render_template("inventory/item_form.html", form=form, item=item), status
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..audit import record
-from ..database import write_tx
+from ..database import next_position, write_tx
 from ..extensions import db
 from ..models import CountLine, Discrepancy, Item, Location, Site, StockCount, StockMove, User
 from ..models.core import utcnow
@@ -80,9 +80,7 @@ def save_item(site: Site, user: User, item: Item | None, *, location_id: int, ki
             raise StockError(_("This location already has an item of that name."), "name")
         action = "update"
         if item is None:
-            pos = db.session.scalar(select(func.coalesce(func.max(Item.position), 0))
-                                    .where(Item.location_id == location_id)) + 1
-            item = Item(site_id=site.id, position=pos)
+            item = Item(site_id=site.id, position=next_position(Item.position, Item.location_id == location_id))
             db.session.add(item)
             action = "create"
         else:
