@@ -363,6 +363,8 @@ def main() -> int:
                     help="run ANALYZE after seeding on SQLite too (the app never does; PostgreSQL always is)")
     ap.add_argument("--writes", action="store_true", help="also run the concurrent-write benchmark")
     ap.add_argument("--write-clients", type=int, default=50, help="writers for --writes")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir (the SQLite database) and print it")
+    ap.add_argument("--seed-only", action="store_true", help="seed, print the figures and stop (with --keep)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench: wrk is not installed (scripts/system-deps.sh bench)")
@@ -386,6 +388,8 @@ def main() -> int:
                   f"{year['items']} items, {year['counts']:,} counts ({year['count_lines']:,} lines), "
                   f"{year['discrepancies']} discrepancies, {year['requests']} purchase requests "
                   f"({year['pending']} pending), in {year['seconds']:.1f} s", flush=True)
+        if args.seed_only:
+            return 0
 
         port = free_port()
         proc = start_gunicorn(port, args.workers, env, tmp / "gunicorn.log")
@@ -519,7 +523,10 @@ def main() -> int:
         return 1 if (missed and args.strict) else 0
     finally:
         stop(proc)
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.keep:
+            print(f"bench: kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ def reverse(move: StockMove, user_id: int, note: str) -> StockMove:
     """Undo a mistaken row with a reversing row; the original stays as it was."""
     if move.reason == "reversal":
         raise StockError(_("A reversal cannot itself be reversed; record a new move instead."))
+    _lock_items([move.item_id])  # so a concurrent double tap waits here and then sees the first reversal
     if db.session.scalar(select(StockMove.id).where(StockMove.reverses_id == move.id)):
         raise StockError(_("This move has already been reversed."))
     [row] = post(move.site_id, user_id, [(move.item, -move.qty, "reversal")], ref_type="reversal",

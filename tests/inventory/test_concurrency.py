@@ -281,3 +281,24 @@ def test_ten_managers_approving_one_release_move_the_fixture_once(app, ids):
     with app.app_context():
         assert count_rows(StockMove, StockMove.reason == "moved_out") == 1
         assert on_hand(vase_id) == 1
+
+
+def test_double_tapped_reversal_reverses_once(app, ids):
+    """10 threads reversing the same move: one reversing row, the rest a StockError (no 500)."""
+    with app.app_context():
+        site, user, bar = _load(ids, 0)
+        [move] = services.record_moves(site, user, bar, "served", {ids.water: "5"}, None, None)
+        move_id = move.id
+
+    def work(i):
+        site = db.session.get(Site, ids.site)
+        return services.reverse_move(site, db.session.get(User, ids.managers[i]),
+                                     db.session.get(StockMove, move_id), "记错").id
+
+    results, errors = _in_threads(app, 10, work)
+    assert len(results) == 1, [repr(e) for e in errors]
+    assert len(errors) == 9 and all(type(e) is StockError for e in errors), [repr(e) for e in errors]
+    with app.app_context():
+        assert count_rows(StockMove, StockMove.reverses_id == move_id) == 1
+        assert on_hand(ids.water) == 100
+        assert_chain(ids.water)
