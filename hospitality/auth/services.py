@@ -3,7 +3,7 @@ import secrets
 
 from flask import current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..audit import record
 from ..database import write_tx
@@ -15,15 +15,16 @@ class LoginError(Exception):
     pass
 
 
+_LIVE_SESSION = (select(LoginSession, User, Site).join(User, LoginSession.user_id == User.id)
+                 .join(Site, LoginSession.site_id == Site.id)
+                 .where(LoginSession.token == bindparam("token"), LoginSession.revoked_at.is_(None),
+                        LoginSession.expires_at > bindparam("now"), User.active.is_(True)))
+
+
 def load_user(token: str):
     """Flask-Login loader: the user behind a live, unrevoked session token, and the session's
     site, in one query."""
-    row = db.session.execute(
-        select(LoginSession, User, Site).join(User, LoginSession.user_id == User.id)
-        .join(Site, LoginSession.site_id == Site.id)
-        .where(LoginSession.token == token, LoginSession.revoked_at.is_(None),
-               LoginSession.expires_at > utcnow(), User.active.is_(True))
-    ).first()
+    row = db.session.execute(_LIVE_SESSION, {"token": token, "now": utcnow()}).first()
     if row is None:
         return None
     session_row, user, site = row

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
@@ -42,14 +42,30 @@ class RoutineStatus:
         return self.template.due_time.strftime("%H:%M") if self.template.due_time else ""
 
 
+# Hot statements are built once; only their parameters change per request (statement building
+# costs more CPU than running these small indexed queries).
+_ROUTINES = (select(ChecklistTemplate)
+             .where(ChecklistTemplate.site_id == bindparam("site_id"),
+                    ChecklistTemplate.kind.in_(ROUTINE_KINDS), ChecklistTemplate.active.is_(True))
+             .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+_ROUTINES_OF_POST = _ROUTINES.where(ChecklistTemplate.post == bindparam("post"))
+_DAY_RUNS = select(ChecklistRun).where(ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
+                                       ChecklistRun.shift_date == bindparam("day"), ChecklistRun.slot == "")
+_REQUIRED_TOTALS = (select(ChecklistItem.template_id, func.count())
+                    .where(ChecklistItem.template_id.in_(bindparam("ids", expanding=True)),
+                           ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
+                    .group_by(ChecklistItem.template_id))
+_REQUIRED_ANSWERED = (select(ChecklistAnswer.run_id, func.count()).join(ChecklistItem)
+                      .where(ChecklistAnswer.run_id.in_(bindparam("ids", expanding=True)),
+                             ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
+                      .group_by(ChecklistAnswer.run_id))
+
+
 def routines(site_id: int, post: str | None = None) -> list[ChecklistTemplate]:
     """Active opening/closing routines of a site, optionally of one post, in screen order."""
-    q = select(ChecklistTemplate).where(ChecklistTemplate.site_id == site_id,
-                                        ChecklistTemplate.kind.in_(ROUTINE_KINDS),
-                                        ChecklistTemplate.active.is_(True))
     if post:
-        q = q.where(ChecklistTemplate.post == post)
-    return list(db.session.scalars(q.order_by(ChecklistTemplate.position, ChecklistTemplate.id)))
+        return list(db.session.scalars(_ROUTINES_OF_POST, {"site_id": site_id, "post": post}))
+    return list(db.session.scalars(_ROUTINES, {"site_id": site_id}))
 
 
 def day_status(site: Site, day: date, templates: list[ChecklistTemplate],
@@ -58,20 +74,11 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate],
     if not templates:
         return []
     ids = [t.id for t in templates]
-    runs = {r.template_id: r for r in db.session.scalars(
-        select(ChecklistRun).where(ChecklistRun.template_id.in_(ids),
-                                   ChecklistRun.shift_date == day, ChecklistRun.slot == ""))}
-    totals = dict(db.session.execute(
-        select(ChecklistItem.template_id, func.count()).where(
-            ChecklistItem.template_id.in_(ids), ChecklistItem.active.is_(True),
-            ChecklistItem.required.is_(True)).group_by(ChecklistItem.template_id)).all())
+    runs = {r.template_id: r for r in db.session.scalars(_DAY_RUNS, {"ids": ids, "day": day})}
+    totals = dict(db.session.execute(_REQUIRED_TOTALS, {"ids": ids}).all())
     answered = {}
     if runs:
-        answered = dict(db.session.execute(
-            select(ChecklistAnswer.run_id, func.count()).join(ChecklistItem)
-            .where(ChecklistAnswer.run_id.in_([r.id for r in runs.values()]),
-                   ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
-            .group_by(ChecklistAnswer.run_id)).all())
+        answered = dict(db.session.execute(_REQUIRED_ANSWERED, {"ids": [r.id for r in runs.values()]}).all())
     local_now = (now or site.now()).replace(tzinfo=None)
     out = []
     for t in templates:

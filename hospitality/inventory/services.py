@@ -2,7 +2,7 @@
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -50,10 +50,13 @@ def can_handle(user: User, location: Location) -> bool:
     return location.kind in POST_LOCATIONS.get(user.post, ())
 
 
+_STOCK_LOCATIONS = (select(Location).where(Location.site_id == bindparam("site_id"), Location.active.is_(True),
+                                          Location.kind.in_(STOCK_LOCATION_KINDS)).order_by(Location.position))
+
+
 def stock_locations(site_id: int, user: User | None = None) -> list[Location]:
-    rows = db.session.scalars(select(Location).where(
-        Location.site_id == site_id, Location.active.is_(True),
-        Location.kind.in_(STOCK_LOCATION_KINDS)).order_by(Location.position)).all()
+    """The water bar and model rooms of a site (the ones this user works, if given)."""
+    rows = db.session.scalars(_STOCK_LOCATIONS, {"site_id": site_id}).all()
     return [loc for loc in rows if user is None or can_handle(user, loc)]
 
 

@@ -16,15 +16,19 @@ from . import bp
 URGENCY = {"overdue": 0, "missing": 0, "in_progress": 1, "pending": 2, "late": 3, "done": 3}
 
 
-def board_rows(site, day: date):
+def board_rows(statuses):
     """Routines of every post on a day, grouped by post in screen order."""
-    statuses = checklists.day_status(site, day, checklists.routines(site.id))
     rows = []
-    for post in STAFF_POSTS:
-        mine = [s for s in statuses if s.template.post == post]
-        if mine:
-            rows.append((post, POSTS[post], mine))
+    for post, label in POSTS.items():
+        of_post = [s for s in statuses if s.template.post == post]
+        if of_post:
+            rows.append((post, label, of_post))
     return rows
+
+
+def day_statuses(site, day: date):
+    """The state of every routine of the site on a day (one pass for the board and 'mine')."""
+    return checklists.day_status(site, day, checklists.routines(site.id))
 
 
 def stock_panel(site) -> dict:
@@ -51,9 +55,10 @@ def index():
         # What is due now comes first; finished routines sink to the bottom.
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
         return render_template("today/staff.html", statuses=statuses, day=day, **stock_panel(site))
+    statuses = day_statuses(site, day)
     # A lead or manager may have routines of their own (the manager can add them).
-    mine = checklists.day_status(site, day, checklists.routines(site.id, current_user.post))
-    return render_template(f"today/{current_user.post}.html", rows=board_rows(site, day), day=day,
+    mine = [s for s in statuses if s.template.post == current_user.post]
+    return render_template(f"today/{current_user.post}.html", rows=board_rows(statuses), day=day,
                            today=day, statuses=mine, **stock_panel(site))
 
 
@@ -67,4 +72,4 @@ def board():
     except ValueError:
         day = today
     return render_page_or_fragment(f"today/{current_user.post}.html", "today/_board.html",
-                                   rows=board_rows(site, day), day=day, today=today)
+                                   rows=board_rows(day_statuses(site, day)), day=day, today=today)
