@@ -30,6 +30,14 @@
   function offline() {
     toast(document.getElementById("toast").dataset.offline);
   }
+  // Count steppers: − / + next to a number; an empty field starts from the book figure.
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target.closest("[data-step]");
+    if (!btn) return;
+    var input = btn.parentElement.querySelector("input[type=number]");
+    var current = input.value === "" ? parseFloat(input.dataset.book || "0") : parseFloat(input.value);
+    input.value = Math.max(0, (isNaN(current) ? 0 : current) + parseInt(btn.dataset.step, 10));
+  });
   document.addEventListener("htmx:sendError", offline);
   document.addEventListener("htmx:timeout", offline);
 })();
