@@ -86,8 +86,13 @@ def register_extensions(app: Flask) -> None:
                       permissions_policy={"geolocation": "()", "camera": "(self)"})
     htmx.init_app(app)
     with app.app_context():
-        from .database import configure_engine
+        from .database import begin_request_write, configure_engine
         configure_engine(db.engine)
+
+    @app.before_request
+    def _writes_lock_first():
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            begin_request_write()
         if app.config["SQL_COUNT_HEADER"]:
             _count_queries(app)
     from .auth.services import load_user, unauthorized
@@ -141,6 +146,8 @@ def register_blueprints(app: Flask) -> None:
     from .purchasing import bp as purchasing_bp
     app.register_blueprint(inventory_bp, url_prefix="/stock")
     app.register_blueprint(purchasing_bp, url_prefix="/purchases")
+    from .visits import bp as visits_bp
+    app.register_blueprint(visits_bp, url_prefix="/visits")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -33,20 +33,45 @@ def configure_engine(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+WRITE_FLAG = "hospitality_write"
+
+
+def begin_write(session) -> None:
+    """Start a transaction that holds SQLite's write lock from its first statement."""
+    session.connection(execution_options={IMMEDIATE: True})
+    session.info[WRITE_FLAG] = True
+
+
+def begin_request_write() -> None:
+    """SQLite: a POST takes the write lock before anything it reads (the login lookup included).
+
+    Its reads then cannot go stale before it writes, and write_tx needs no second transaction
+    (which would expire and re-read everything the request had loaded).
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        begin_write(session)
+
+
 @contextmanager
 def write_tx():
     """One transaction per action: commit on success, roll back everything on error."""
     session = db.session()  # the request's Session behind the scoped proxy
-    if session.in_transaction():
-        # End the read snapshot the request opened (user loader); nothing is pending in it.
+    if session.in_transaction() and not session.info.get(WRITE_FLAG) \
+            and session.get_bind().dialect.name == "sqlite":
+        # A deferred read snapshot cannot safely take the write lock later: end it first.
+        # (PostgreSQL reads at READ COMMITTED; its writers rely on row locks instead.)
         session.commit()
-    session.connection(execution_options={IMMEDIATE: True})
+    if not session.in_transaction():
+        begin_write(session)
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(WRITE_FLAG, None)
 
 
 def next_position(column, *where) -> int:

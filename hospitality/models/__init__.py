@@ -3,8 +3,10 @@ from .checklists import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistT
 from .core import POSTS, AuditLog, Location, LoginSession, SalesRep, Site, User, manager_sites, utcnow
 from .inventory import CountLine, Discrepancy, Item, StockCount, StockMove
 from .purchasing import FixtureRelease, PurchaseLine, PurchaseRequest, Receipt, ReceiptLine
+from .visits import RoomVisit, UmbrellaLoan, Visit, VisitEvent, VisitSeen
 
 __all__ = ["POSTS", "AuditLog", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
            "ChecklistTemplate", "CountLine", "Discrepancy", "FixtureRelease", "Item", "Location",
            "LoginSession", "PurchaseLine", "PurchaseRequest", "Receipt", "ReceiptLine", "SalesRep",
-           "Site", "StockCount", "StockMove", "User", "manager_sites", "utcnow"]
+           "RoomVisit", "Site", "StockCount", "StockMove", "UmbrellaLoan", "User", "Visit", "VisitEvent",
+           "VisitSeen", "manager_sites", "utcnow"]

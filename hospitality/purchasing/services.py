@@ -238,7 +238,7 @@ def sign_receipt(site: Site, manager: User, receipt: Receipt) -> Receipt:
     if manager.post != "manager":
         raise PurchaseError(_("Only the manager signs a stock-in."))
     with write_tx():
-        receipt = db.session.get(Receipt, receipt.id)
+        receipt = db.session.get(Receipt, receipt.id, with_for_update=True, populate_existing=True)
         if receipt.signed_at is not None:
             return receipt
         receipt.signed_by_id, receipt.signed_at = manager.id, utcnow()

@@ -11,6 +11,7 @@ from ..htmx import render_page_or_fragment
 from ..inventory import services as inventory
 from ..models import PurchaseRequest
 from ..models.core import POSTS, STAFF_POSTS
+from ..visits.services import live_panel
 from . import bp
 
 URGENCY = {"overdue": 0, "missing": 0, "in_progress": 1, "pending": 2, "late": 3, "done": 3}
@@ -54,12 +55,14 @@ def index():
         statuses = checklists.day_status(site, day, checklists.routines(site.id, current_user.post))
         # What is due now comes first; finished routines sink to the bottom.
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
-        return render_template("today/staff.html", statuses=statuses, day=day, **stock_panel(site))
+        return render_template("today/staff.html", statuses=statuses, day=day, **stock_panel(site),
+                               **live_panel(site, current_user.post))
     statuses = day_statuses(site, day)
     # A lead or manager may have routines of their own (the manager can add them).
     mine = [s for s in statuses if s.template.post == current_user.post]
     return render_template(f"today/{current_user.post}.html", rows=board_rows(statuses), day=day,
-                           today=day, statuses=mine, **stock_panel(site))
+                           today=day, statuses=mine, **stock_panel(site),
+                           **live_panel(site, current_user.post))
 
 
 @bp.get("/board")

@@ -1,0 +1,212 @@
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..access import current_site, post_required, site_get_or_404
+from ..forms import apply_form
+from ..htmx import is_htmx, render_page_or_fragment
+from ..inventory.routes import idem, qty_fields
+from ..models import RoomVisit, SalesRep, UmbrellaLoan, Visit
+from ..models.visits import PURPOSES
+from . import bp, services
+from .forms import ArrivalForm
+from .services import VisitError
+
+
+def _fragment() -> bool:
+    """An action tapped on the visit card swaps just the card."""
+    return is_htmx() and request.headers.get("HX-Target") == "visit"
+
+
+def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
+    site = current_site()
+    lines, cost = services.served(visit)
+    ctx = {"visit": visit, "events": services.timeline(visit), "served": lines, "cost": cost,
+           "rooms": services.rooms_of(visit), "loans": services.umbrellas_of(visit),
+           "errors": errors or {}, "form": form or {}, "purposes": PURPOSES,
+           "refill_due": services.refill_due(visit)}
+    post = current_user.post
+    if post in ("concierge", "lead", "manager"):
+        ctx["reps"] = db_reps(site.id)
+    if post == "water_bar":
+        ctx["bar_items"] = [i for i in services.bar_items(site) if i.kind == "consumable"]
+    if post == "model_room":
+        ctx["model_rooms"] = services.model_rooms(site.id)
+        ctx.setdefault("reps", db_reps(site.id))
+    if post in services.ACK_POSTS:
+        ctx["seen"] = services.seen_by(visit, post)
+    return ctx
+
+
+def db_reps(site_id: int):
+    from ..extensions import db
+    return list(db.session.scalars(db.select(SalesRep).where(SalesRep.site_id == site_id,
+                                                             SalesRep.active.is_(True)).order_by(SalesRep.name)))
+
+
+def _act(visit_id: int, action):
+    """Run one action on a visit of this site: the card for htmx, a redirect for a plain form."""
+    visit = site_get_or_404(Visit, visit_id)
+    try:
+        action(visit)
+    except VisitError as e:
+        errors = {e.field or "form": e.message}
+        template = "visits/_visit.html" if _fragment() else "visits/detail.html"
+        return render_template(template, **_detail_ctx(visit, errors, request.form)), 422
+    if _fragment():
+        visit = site_get_or_404(Visit, visit_id)
+        return render_template("visits/_visit.html", **_detail_ctx(visit))
+    return redirect(url_for(".detail", visit_id=visit_id))
+
+
+@bp.get("/")
+@login_required
+def index():
+    site = current_site()
+    today = site.today()
+    day = today
+    if current_user.post in ("lead", "manager"):
+        try:
+            day = date.fromisoformat(request.args.get("date", ""))
+        except ValueError:
+            day = today
+    return render_template("visits/index.html", visits=services.day_visits(site, day), day=day, today=today,
+                           umbrellas_out=services.umbrellas_out(site.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@post_required("security", "concierge")
+def new():
+    site = current_site()
+    form = ArrivalForm()
+    created = []
+    ok, status = apply_form(form, lambda: created.append(services.record_arrival(
+        site, current_user, request.form.get("party_size_n") or form.party_size.data, form.by_car.data == "1",
+        form.plate.data, idem())), (VisitError,), "party_size")
+    if ok:
+        flash(_("Arrival recorded. The other posts can see it now."))
+        return redirect(url_for(".detail", visit_id=created[0].id))
+    if not form.is_submitted():
+        form.idem.data = None
+    return render_template("visits/new.html", form=form), status
+
+
+@bp.get("/plate")
+@post_required("security", "concierge")
+def plate():
+    """Active search on the plate field: who this car is, if it has been here before."""
+    if not is_htmx():
+        return redirect(url_for(".new"))
+    site = current_site()
+    try:
+        plate = services.normalize_plate(request.args.get("plate"))
+    except VisitError:
+        plate = None
+    return render_template("visits/_plate.html", last=services.known_plate(site, plate))
+
+
+@bp.get("/live")
+@login_required
+def live():
+    """The live element: 204 while nothing changed for the site, else the tiny list."""
+    site = current_site()
+    v = request.args.get("v", type=int)
+    due = request.args.get("d", type=int) or 0
+    if v is not None and services.version(site.id) == v and not services.due_passed(due):
+        return "", 204
+    return render_page_or_fragment("visits/live.html", "visits/_live.html",
+                                   **services.live_panel(site, current_user.post))
+
+
+@bp.get("/<int:visit_id>")
+@login_required
+def detail(visit_id):
+    visit = site_get_or_404(Visit, visit_id)
+    return render_template("visits/detail.html", **_detail_ctx(visit))
+
+
+@bp.post("/<int:visit_id>/seen")
+@post_required("water_bar", "concierge", "model_room")
+def seen(visit_id):
+    visit = site_get_or_404(Visit, visit_id)
+    services.acknowledge(current_site(), current_user, visit)
+    if is_htmx() and request.headers.get("HX-Target") == "visits-live":
+        return render_template("visits/_live.html", **services.live_panel(current_site(), current_user.post))
+    return _act(visit_id, lambda v: None)
+
+
+@bp.post("/<int:visit_id>/greet")
+@post_required("concierge")
+def greet(visit_id):
+    return _act(visit_id, lambda v: services.greet(current_site(), current_user, v, request.form.get("purpose", ""),
+                                                   request.form.get("rep_id")))
+
+
+@bp.post("/<int:visit_id>/serve")
+@post_required("water_bar")
+def serve(visit_id):
+    return _act(visit_id, lambda v: services.serve(current_site(), current_user, v, qty_fields(request.form),
+                                                   idem()))
+
+
+@bp.post("/<int:visit_id>/refill")
+@post_required("water_bar")
+def refill(visit_id):
+    return _act(visit_id, lambda v: services.refill(current_site(), current_user, v))
+
+
+@bp.post("/<int:visit_id>/umbrellas")
+@post_required("concierge")
+def lend(visit_id):
+    return _act(visit_id, lambda v: services.lend_umbrellas(current_site(), current_user, v,
+                                                            request.form.get("qty")))
+
+
+@bp.post("/<int:visit_id>/umbrellas/<int:loan_id>/return")
+@post_required("concierge")
+def give_back(visit_id, loan_id):
+    loan = site_get_or_404(UmbrellaLoan, loan_id)
+    if loan.visit_id != visit_id:
+        abort(404)
+    return _act(visit_id, lambda v: services.return_umbrellas(current_site(), current_user, loan))
+
+
+@bp.post("/<int:visit_id>/rooms")
+@post_required("model_room")
+def admit(visit_id):
+    return _act(visit_id, lambda v: services.admit(current_site(), current_user, v, request.form.get("location_id"),
+                                                   request.form.get("rep_id")))
+
+
+@bp.post("/rooms/<int:room_visit_id>/leave")
+@post_required("model_room")
+def leave_room(room_visit_id):
+    """The group left the room: straight to the count after the visit (一客一盘点)."""
+    rv = site_get_or_404(RoomVisit, room_visit_id)
+    try:
+        _rv, count = services.leave_room(current_site(), current_user, rv)
+    except VisitError as e:
+        flash(e.message, "error")
+        return redirect(url_for(".detail", visit_id=rv.visit_id))
+    return redirect(url_for("inventory.count", count_id=count.id))
+
+
+@bp.post("/<int:visit_id>/depart")
+@post_required("concierge", "security")
+def depart(visit_id):
+    return _act(visit_id, lambda v: services.depart(current_site(), current_user, v))
+
+
+@bp.post("/<int:visit_id>/car-left")
+@post_required("security")
+def car_left(visit_id):
+    return _act(visit_id, lambda v: services.car_left(current_site(), current_user, v))
+
+
+@bp.post("/<int:visit_id>/correct")
+@post_required("lead", "manager")
+def correct(visit_id):
+    return _act(visit_id, lambda v: services.correct(current_site(), current_user, v,
+                                                     request.form.get("party_size"), request.form.get("purpose")))

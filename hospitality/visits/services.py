@@ -1,0 +1,465 @@
+"""Visit rules: arrival, acknowledgement, greeting, serving, rooms, departure. One transaction per action."""
+import re
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..audit import record
+from ..database import write_tx
+from ..extensions import db
+from ..inventory import ledger
+from ..inventory import services as inventory
+from ..inventory.ledger import StockError
+from ..models import (
+    Item,
+    Location,
+    RoomVisit,
+    SalesRep,
+    Site,
+    StockCount,
+    StockMove,
+    UmbrellaLoan,
+    User,
+    Visit,
+    VisitEvent,
+    VisitSeen,
+)
+from ..models.core import utcnow
+from ..models.visits import PURPOSES
+
+REFILL_MINUTES = 10  # the seeds: refill every ~10 minutes while guests sit
+MAX_PARTY = 50
+MAX_UMBRELLAS = 20
+# Posts that are told of an arrival and acknowledge it; security records it, so has seen it.
+ACK_POSTS = ("water_bar", "concierge", "model_room", "security")
+LIVE_LIMIT = 12
+# A Chinese plate: province character, a letter (not I or O), then 5 characters (6 on green
+# new-energy plates); the last may be 学/警/挂/港/澳 on special plates.
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9学警挂港澳]"
+                   rf"|[A-HJ-NP-Z0-9]{{6}})$")
+
+
+class VisitError(Exception):
+    """A visit rule said no; `field` names the form field the message belongs under."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def normalize_plate(raw: str | None) -> str | None:
+    """Upper case, no spaces or dots; None when empty. Raises VisitError for a wrong format."""
+    plate = re.sub(r"[\s·.\-]", "", raw or "").upper()
+    if not plate:
+        return None
+    if not PLATE.match(plate):
+        raise VisitError(_("Not a valid plate, e.g. 粤B12345 or 粤BD12345 (no letters I or O)."), "plate")
+    return plate
+
+
+def parse_int(raw, field: str, low: int, high: int, message: str) -> int:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise VisitError(message, field) from None
+    if not low <= value <= high:
+        raise VisitError(message, field)
+    return value
+
+
+def _event(visit: Visit, user: User, kind: str, **detail) -> VisitEvent:
+    ev = VisitEvent(visit_id=visit.id, site_id=visit.site_id, kind=kind, user_id=user.id,
+                    detail={k: str(v) if not isinstance(v, (int, str, bool)) else v for k, v in detail.items()})
+    db.session.add(ev)
+    return ev
+
+
+def _locked(visit_id: int) -> Visit:
+    """The visit, fresh, under a row lock on PostgreSQL (SQLite's write lock is held by write_tx)."""
+    q = select(Visit).where(Visit.id == visit_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
+
+
+def _active(visit_id: int) -> Visit:
+    visit = _locked(visit_id)
+    if visit.status != "active":
+        raise VisitError(_("This group has already left."))
+    return visit
+
+
+def _rep(site: Site, rep_id, required: bool = False) -> SalesRep | None:
+    if rep_id in (None, "", "0"):
+        if required:
+            raise VisitError(_("Choose the sales rep."), "rep_id")
+        return None
+    try:
+        rep = db.session.get(SalesRep, int(rep_id))
+    except (TypeError, ValueError):
+        rep = None
+    if rep is None or rep.site_id != site.id or not rep.active:
+        raise VisitError(_("Choose the sales rep."), "rep_id")
+    return rep
+
+
+def known_plate(site: Site, plate: str | None) -> Visit | None:
+    """The last visit of this plate at the site, for 'seen before' on the arrival form."""
+    if not plate:
+        return None
+    return db.session.scalar(select(Visit).where(Visit.site_id == site.id, Visit.plate == plate)
+                             .order_by(Visit.id.desc()).limit(1).options(joinedload(Visit.rep)))
+
+
+def record_arrival(site: Site, user: User, party_size, by_car: bool, plate: str | None,
+                   idem_key: str | None) -> Visit:
+    """Security (or the concierge, for walk-ins) records a group; a double tap records it once."""
+    if user.post not in ("security", "concierge"):
+        raise VisitError(_("Security or the concierge records arrivals."))
+    size = parse_int(party_size, "party_size", 1, MAX_PARTY,
+                     _("Party size is 1 to %(n)s people.", n=MAX_PARTY))
+    plate = normalize_plate(plate) if by_car else None
+    if by_car and not plate:
+        raise VisitError(_("Enter the plate, or choose on foot."), "plate")
+    with write_tx():
+        if idem_key:
+            done = db.session.scalar(select(Visit).where(Visit.idem_key == idem_key))
+            if done is not None:
+                return done
+        visit = Visit(site_id=site.id, by_car=by_car, plate=plate, party_size=size, recorded_by_id=user.id,
+                      idem_key=idem_key)
+        try:
+            with db.session.begin_nested():
+                db.session.add(visit)
+        except IntegrityError:  # the same key from a concurrent double tap (PostgreSQL)
+            return db.session.scalar(select(Visit).where(Visit.idem_key == idem_key))
+        db.session.add(VisitSeen(visit_id=visit.id, post=user.post, user_id=user.id))
+        _event(visit, user, "arrived", party_size=size, plate=plate or "")
+        record("arrive", "visit", visit.id, site_id=site.id, party_size=size, plate=plate)
+    return visit
+
+
+def acknowledge(site: Site, user: User, visit: Visit) -> bool:
+    """A post has seen the arrival; tapping again (or a colleague on the same post) changes nothing."""
+    if user.post not in ACK_POSTS:
+        raise VisitError(_("Your post does not acknowledge arrivals."))
+    with write_tx():
+        if db.session.scalar(select(VisitSeen.id).where(VisitSeen.visit_id == visit.id,
+                                                        VisitSeen.post == user.post)):
+            return False
+        try:
+            with db.session.begin_nested():
+                db.session.add(VisitSeen(visit_id=visit.id, post=user.post, user_id=user.id))
+        except IntegrityError:
+            return False
+        _event(visit, user, "seen", post=user.post)
+        record("seen", "visit", visit.id, site_id=site.id, post=user.post)
+    return True
+
+
+def greet(site: Site, user: User, visit: Visit, purpose: str, rep_id) -> Visit:
+    """The concierge greets the group, asks why they came and calls a sales rep."""
+    if purpose not in PURPOSES:
+        raise VisitError(_("Choose why they came."), "purpose")
+    rep = _rep(site, rep_id, required=True)
+    with write_tx():
+        visit = _active(visit.id)
+        visit.purpose, visit.rep_id = purpose, rep.id
+        if visit.greeted_at is None:
+            visit.greeted_at, visit.greeted_by_id = utcnow(), user.id
+        _event(visit, user, "greeted", purpose=purpose, rep=rep.name)
+        record("greet", "visit", visit.id, site_id=site.id, purpose=purpose, rep=rep.name)
+    return visit
+
+
+def bar_items(site: Site) -> list[Item]:
+    """What the water bar serves: the consumables of its bar."""
+    bar = db.session.scalar(select(Location.id).where(Location.site_id == site.id, Location.kind == "water_bar",
+                                                      Location.active.is_(True)).order_by(Location.position))
+    return inventory.location_items(bar) if bar else []
+
+
+def serve(site: Site, user: User, visit: Visit, quantities: dict[int, str], idem_key: str | None):
+    """Ledger 'served' rows tied to the visit; the refill timer starts."""
+    items = {i.id: i for i in bar_items(site) if i.kind == "consumable"}
+    entries = []
+    for item_id, raw in quantities.items():
+        if raw is None or str(raw).strip() in ("", "0"):
+            continue
+        item = items.get(item_id)
+        if item is None:
+            raise VisitError(_("Unknown item."), "qty")
+        try:
+            qty = inventory.parse_qty(item, raw, f"qty-{item_id}")
+        except StockError as e:
+            raise VisitError(e.message, e.field) from None
+        entries.append((item, -qty, "served"))
+    if not entries:
+        raise VisitError(_("Enter a quantity for at least one item."), "qty")
+    with write_tx():
+        visit = _active(visit.id)
+        if idem_key and db.session.scalar(select(StockMove.id).where(StockMove.idem_key == idem_key).limit(1)):
+            return visit
+        try:
+            ledger.post(site.id, user.id, entries, ref_type="visit", ref_id=visit.id, idem_key=idem_key)
+        except StockError as e:
+            raise VisitError(e.message, e.field) from None
+        visit.last_refill_at = utcnow()
+        served = {i.name: str(-q) for i, q, _r in entries}
+        _event(visit, user, "served", items=served)
+        record("serve", "visit", visit.id, site_id=site.id, items=served)
+    return visit
+
+
+def refill(site: Site, user: User, visit: Visit) -> Visit:
+    with write_tx():
+        visit = _active(visit.id)
+        visit.last_refill_at = utcnow()
+        _event(visit, user, "refilled")
+        record("refill", "visit", visit.id, site_id=site.id)
+    return visit
+
+
+def lend_umbrellas(site: Site, user: User, visit: Visit, qty) -> UmbrellaLoan:
+    n = parse_int(qty, "qty", 1, MAX_UMBRELLAS, _("Lend 1 to %(n)s umbrellas.", n=MAX_UMBRELLAS))
+    with write_tx():
+        visit = _locked(visit.id)
+        loan = UmbrellaLoan(visit_id=visit.id, site_id=site.id, qty=n, lent_by_id=user.id)
+        db.session.add(loan)
+        _event(visit, user, "umbrella_lent", qty=n)
+        record("lend", "umbrella", visit.id, site_id=site.id, qty=n)
+    return loan
+
+
+def return_umbrellas(site: Site, user: User, loan: UmbrellaLoan) -> UmbrellaLoan:
+    with write_tx():
+        visit = _locked(loan.visit_id)
+        loan = db.session.get(UmbrellaLoan, loan.id, populate_existing=True)
+        if loan.returned_at is not None:
+            return loan
+        loan.returned_at = utcnow()
+        _event(visit, user, "umbrella_returned", qty=loan.qty)
+        record("return", "umbrella", visit.id, site_id=site.id, qty=loan.qty)
+    return loan
+
+
+def model_rooms(site_id: int) -> list[Location]:
+    return list(db.session.scalars(select(Location).where(
+        Location.site_id == site_id, Location.kind == "model_room", Location.active.is_(True))
+        .order_by(Location.position)))
+
+
+def admit(site: Site, user: User, visit: Visit, location_id, rep_id) -> RoomVisit:
+    """Admit a group escorted by its rep; without one it is refused politely, and the record says so."""
+    room = next((r for r in model_rooms(site.id) if str(r.id) == str(location_id)), None)
+    if room is None:
+        raise VisitError(_("Choose the model room."), "location_id")
+    rep = _rep(site, rep_id)
+    with write_tx():
+        visit = _active(visit.id)
+        rv = RoomVisit(visit_id=visit.id, site_id=site.id, location_id=room.id, rep_id=rep.id if rep else None,
+                       escorted=rep is not None, refused=rep is None, recorded_by_id=user.id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(rv)
+        except IntegrityError:
+            raise VisitError(_("This group is already in %(room)s.", room=room.name), "location_id") from None
+        if rep is None:
+            _event(visit, user, "room_refused", room=room.name)
+            record("refuse", "room_visit", rv.id, site_id=site.id, visit=visit.id, room=room.name)
+        else:
+            _event(visit, user, "room_admitted", room=room.name, rep=rep.name)
+            record("admit", "room_visit", rv.id, site_id=site.id, visit=visit.id, room=room.name, rep=rep.name)
+    return rv
+
+
+def leave_room(site: Site, user: User, rv: RoomVisit):
+    """The group leaves the room; the attendant counts it (一客一盘点) on the stock count page."""
+    if rv.refused:
+        raise VisitError(_("This group was not admitted."))
+    with write_tx():
+        visit = _locked(rv.visit_id)
+        rv = db.session.get(RoomVisit, rv.id, populate_existing=True)
+        if rv.left_at is None:
+            rv.left_at = utcnow()
+            _event(visit, user, "room_left", room=rv.location.name)
+            record("leave", "room_visit", rv.id, site_id=site.id, visit=visit.id)
+    if rv.count_id:
+        return rv, db.session.get(StockCount, rv.count_id)
+    return count_after_visit(site, user, rv.location)
+
+
+def count_after_visit(site: Site, user: User, location: Location):
+    """Start the count of a room for the group that last left it; no group, no visit count."""
+    rv = room_to_count(site, location.id)
+    if rv is None:
+        raise VisitError(_("No group has left %(room)s to count after.", room=location.name))
+    try:
+        count = inventory.start_count(site, user, location, "visit", ref_type="visit", ref_id=rv.visit_id)
+    except StockError as e:
+        raise VisitError(e.message) from None
+    with write_tx():
+        rv = db.session.get(RoomVisit, rv.id, populate_existing=True)
+        rv.count_id = count.id
+    return rv, count
+
+
+def room_to_count(site: Site, location_id: int) -> RoomVisit | None:
+    """The group that last left this room and still awaits its count (None: no visit to count)."""
+    return db.session.scalar(select(RoomVisit).where(
+        RoomVisit.site_id == site.id, RoomVisit.location_id == location_id, RoomVisit.refused.is_(False),
+        RoomVisit.left_at.is_not(None), RoomVisit.count_id.is_(None)).order_by(RoomVisit.id.desc()).limit(1))
+
+
+def depart(site: Site, user: User, visit: Visit) -> Visit:
+    """The group leaves the sales center; the water bar clears the table."""
+    with write_tx():
+        visit = _locked(visit.id)
+        if visit.status == "left":
+            return visit
+        now = utcnow()
+        visit.status, visit.left_at, visit.left_by_id = "left", now, user.id
+        db.session.execute(RoomVisit.__table__.update().where(
+            RoomVisit.visit_id == visit.id, RoomVisit.left_at.is_(None), RoomVisit.refused.is_(False))
+            .values(left_at=now))
+        _event(visit, user, "departed")
+        record("depart", "visit", visit.id, site_id=site.id)
+    return visit
+
+
+def car_left(site: Site, user: User, visit: Visit) -> Visit:
+    if not visit.by_car:
+        raise VisitError(_("This group came on foot."))
+    with write_tx():
+        visit = _locked(visit.id)
+        if visit.car_left_at is not None:
+            return visit
+        visit.car_left_at = utcnow()
+        _event(visit, user, "car_left", plate=visit.plate)
+        record("car_left", "visit", visit.id, site_id=site.id, plate=visit.plate)
+    return visit
+
+
+def correct(site: Site, user: User, visit: Visit, party_size, purpose: str | None) -> Visit:
+    """The lead or manager corrects party size and purpose; the audit keeps before and after."""
+    if user.post not in ("lead", "manager"):
+        raise VisitError(_("Only the lead or the manager corrects a visit."))
+    size = parse_int(party_size, "party_size", 1, MAX_PARTY, _("Party size is 1 to %(n)s people.", n=MAX_PARTY))
+    purpose = purpose or None
+    if purpose is not None and purpose not in PURPOSES:
+        raise VisitError(_("Choose why they came."), "purpose")
+    with write_tx():
+        visit = _locked(visit.id)
+        before = {"party_size": visit.party_size, "purpose": visit.purpose}
+        after = {"party_size": size, "purpose": purpose}
+        if before == after:
+            return visit
+        visit.party_size, visit.purpose = size, purpose
+        _event(visit, user, "corrected", **{f"{k}_before": v or "" for k, v in before.items()},
+               **{k: v or "" for k, v in after.items()})
+        record("correct", "visit", visit.id, site_id=site.id, before=before, after=after)
+    return visit
+
+
+def day_bounds(site: Site, day) -> tuple[datetime, datetime]:
+    """A site-local calendar day as naive UTC bounds."""
+    start = datetime.combine(day, time(0), site.tz).astimezone(UTC).replace(tzinfo=None)
+    return start, start + timedelta(days=1)
+
+
+def day_visits(site: Site, day) -> list[Visit]:
+    start, end = day_bounds(site, day)
+    rows = db.session.scalars(select(Visit).where(Visit.site_id == site.id, Visit.arrived_at >= start,
+                                                  Visit.arrived_at < end)
+                              .options(joinedload(Visit.rep)).order_by(Visit.arrived_at.desc())).all()
+    return sorted(rows, key=lambda v: v.status != "active")  # still on site first
+
+
+def timeline(visit: Visit) -> list[VisitEvent]:
+    return list(db.session.scalars(select(VisitEvent).where(VisitEvent.visit_id == visit.id)
+                                   .options(joinedload(VisitEvent.user)).order_by(VisitEvent.id)))
+
+
+def served(visit: Visit) -> tuple[list[tuple[Item, Decimal]], Decimal]:
+    """What the bar served this group, net of reversals, and its consumable cost."""
+    rows = db.session.execute(select(Item, func.sum(StockMove.qty)).join(StockMove, StockMove.item_id == Item.id)
+                              .where(StockMove.ref_type == "visit", StockMove.ref_id == visit.id,
+                                     StockMove.reason == "served").group_by(Item.id)).all()
+    lines = [(item, -qty) for item, qty in rows]
+    return lines, sum((q * item.unit_price for item, q in lines), Decimal(0))
+
+
+def rooms_of(visit: Visit) -> list[RoomVisit]:
+    return list(db.session.scalars(select(RoomVisit).where(RoomVisit.visit_id == visit.id)
+                                   .options(joinedload(RoomVisit.location), joinedload(RoomVisit.rep))
+                                   .order_by(RoomVisit.id)))
+
+
+def umbrellas_of(visit: Visit) -> list[UmbrellaLoan]:
+    return list(db.session.scalars(select(UmbrellaLoan).where(UmbrellaLoan.visit_id == visit.id)
+                                   .order_by(UmbrellaLoan.id)))
+
+
+def umbrellas_out(site_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
+        UmbrellaLoan.site_id == site_id, UmbrellaLoan.returned_at.is_(None)))
+
+
+_VERSION = select(func.coalesce(func.max(VisitEvent.id), 0)).where(VisitEvent.site_id == bindparam("site_id"))
+
+
+def version(site_id: int) -> int:
+    """The newest timeline row of the site: the live panel changes only when it does (one index seek)."""
+    return db.session.scalar(_VERSION, {"site_id": site_id})
+
+
+def live_rows(site: Site, post: str):
+    """Today's groups on site with an 'unseen by my post' flag, in one query."""
+    start, _end = day_bounds(site, site.today())
+    seen = exists().where(and_(VisitSeen.visit_id == Visit.id, VisitSeen.post == post))
+    q = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate, Visit.last_refill_at,
+                Visit.greeted_at, seen.label("seen"))
+         .where(Visit.site_id == site.id, Visit.status == "active", Visit.arrived_at >= start)
+         .order_by(Visit.arrived_at.desc()).limit(LIVE_LIMIT))
+    return db.session.execute(q).all()
+
+
+def live_panel(site: Site, post: str) -> dict:
+    """What the live element renders: the version it was built at, rows, and when a refill falls due."""
+    v = version(site.id)
+    rows = live_rows(site, post)
+    now = utcnow()
+    due_every = timedelta(minutes=REFILL_MINUTES)
+    due_ids, next_due = set(), None
+    for r in rows:
+        if r.last_refill_at is None:
+            continue
+        when = r.last_refill_at + due_every
+        if when <= now:
+            due_ids.add(r.id)
+        elif next_due is None or when < next_due:
+            next_due = when
+    return {"live_v": v, "live_rows": rows, "live_due": due_ids if post == "water_bar" else set(),
+            "live_next": int(next_due.replace(tzinfo=UTC).timestamp()) if next_due and post == "water_bar"
+            else 0, "live_ack": post in ACK_POSTS}
+
+
+def refill_due(visit: Visit) -> bool:
+    return (visit.status == "active" and visit.last_refill_at is not None
+            and utcnow() - visit.last_refill_at >= timedelta(minutes=REFILL_MINUTES))
+
+
+def due_passed(due_ts: int) -> bool:
+    """A refill the live element was built to expect has fallen due since (no query)."""
+    return bool(due_ts) and datetime.now(UTC).timestamp() >= due_ts
+
+
+def seen_by(visit: Visit, post: str) -> bool:
+    return db.session.scalar(select(VisitSeen.id).where(VisitSeen.visit_id == visit.id,
+                                                        VisitSeen.post == post)) is not None
