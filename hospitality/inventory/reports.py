@@ -98,6 +98,31 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
     return sorted(lines.values(), key=lambda dl: (dl.day, order[dl.item.id]))
 
 
+@dataclass
+class RangeLine:
+    """One item over several days: flows summed, variance summed over the days it was known."""
+    item: Item
+    days: int = 0
+    flow: dict = field(default_factory=lambda: defaultdict(Decimal))
+    variance: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+
+
+def per_item(lines: list[DayLine]) -> list[RangeLine]:
+    """Fold day lines into one line per item, in the order the items first appear."""
+    out: dict[int, RangeLine] = {}
+    for dl in lines:
+        rl = out.setdefault(dl.item.id, RangeLine(dl.item))
+        rl.days += 1
+        for reason, qty in dl.flow.items():
+            rl.flow[reason] += qty
+        variance = dl.variance
+        if variance:
+            rl.variance += variance
+        rl.cost += dl.cost
+    return list(out.values())
+
+
 def daily_totals(lines: list[DayLine]) -> list[tuple[date, Decimal]]:
     """Consumable cost per day, for the trend chart."""
     totals: dict[date, Decimal] = defaultdict(Decimal)

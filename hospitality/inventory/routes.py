@@ -263,7 +263,10 @@ def consumption():
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(lines, fmt, first, last)
-    return render_template("inventory/consumption.html", lines=lines, first=first, last=last,
+    # One day: a line per item with its counts. A range: a line per item with the days summed
+    # (the day-by-day detail is in the export), and the cost per day as a chart.
+    return render_template("inventory/consumption.html", lines=lines if first == last else [],
+                           items=reports.per_item(lines) if first != last else [], first=first, last=last,
                            totals=reports.daily_totals(lines))
 
 

@@ -6,6 +6,7 @@ a grooming check per person).
 """
 from datetime import date, datetime, time
 
+from flask import g, has_request_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, Time, UniqueConstraint
@@ -26,8 +27,17 @@ ANSWER_TYPES = {"check": _l("Yes / no"), "number": _l("Number"), "note": _l("Not
 
 
 def _localized(zh: str, en: str | None) -> str:
+    """The English name for an English-speaking user when there is one, else the Chinese."""
+    if not en:
+        return zh
+    if has_request_context():
+        # Looked up once per request: a long list asks for it on every row.
+        if "_english" not in g:
+            loc = get_locale()
+            g._english = loc is not None and loc.language == "en"
+        return en if g._english else zh
     loc = get_locale()
-    return en if en and loc is not None and loc.language == "en" else zh
+    return en if loc is not None and loc.language == "en" else zh
 
 
 class ChecklistTemplate(db.Model):
