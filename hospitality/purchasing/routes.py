@@ -2,12 +2,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
 from ..inventory import ledger
 from ..inventory.routes import idem, qty_fields
-from ..models import FixtureRelease, Item, Location, PurchaseRequest, Receipt
+from ..models import FixtureRelease, Item, Location, PurchaseLine, PurchaseRequest, Receipt
 from . import bp, services
 from .services import PurchaseError
 
@@ -57,8 +58,14 @@ def _request(request_id: int) -> PurchaseRequest:
 @post_required("water_bar", "lead", "manager")
 def detail(request_id, errors=None, status=200):
     req = _request(request_id)
+    # Lines with their items, and deliveries with who received and signed: a fixed number of queries.
+    set_committed_value(req, "lines", db.session.scalars(
+        select(PurchaseLine).where(PurchaseLine.request_id == req.id).order_by(PurchaseLine.id)
+        .options(db.joinedload(PurchaseLine.item))).all())
     stock = ledger.on_hand(line.item_id for line in req.lines)
-    receipts = db.session.scalars(select(Receipt).where(Receipt.request_id == req.id).order_by(Receipt.id)).all()
+    receipts = db.session.scalars(select(Receipt).where(Receipt.request_id == req.id).order_by(Receipt.id)
+                                  .options(db.selectinload(Receipt.lines), db.joinedload(Receipt.received_by),
+                                           db.joinedload(Receipt.signed_by))).all()
     return render_template("purchasing/detail.html", req=req, stock=stock, receipts=receipts,
                            errors=errors or {}, form=request.form), status
 
