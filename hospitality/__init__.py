@@ -88,13 +88,14 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         from .database import begin_request_write, configure_engine
         configure_engine(db.engine)
+        if app.config["SQL_COUNT_HEADER"]:
+            _count_queries(app)
 
     @app.before_request
     def _writes_lock_first():
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             begin_request_write()
-        if app.config["SQL_COUNT_HEADER"]:
-            _count_queries(app)
+
     from .auth.services import load_user, unauthorized
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)

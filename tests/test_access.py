@@ -24,10 +24,12 @@ from hospitality.models import (
     Site,
     StockMove,
     User,
+    Visit,
 )
 from hospitality.models.core import POSTS
 from hospitality.purchasing import services as purchasing
 from hospitality.seed import add_demo_items
+from hospitality.visits import services as visits
 from tests.factories import make_site, routine
 
 PUBLIC = "public"  # reachable without a login
@@ -61,6 +63,8 @@ BAR = frozenset({"water_bar", "lead", "manager"})  # who works the water bar's s
 BUYERS = frozenset({"water_bar", "manager"})
 BAR_IDS = {"location_id": "bar_id"}
 STOCK_IDS = {"item_id": "stock_item_id"}
+ARRIVE = frozenset({"security", "concierge"})
+CONCIERGE = frozenset({"concierge"})
 PERSON = {"name": "改名", "badge_no": "T-9", "phone": "", "post": "concierge", "active": "y"}
 
 # (rule, method) → Rule. A route missing here fails test_access_matrix for every post.
@@ -148,6 +152,29 @@ MATRIX = {
     ("/purchases/releases", "POST"): Rule(frozenset({"model_room"}), 302, {
         "item_id": "{fixture_id}", "qty": "1", "reason": "拿去清洗", "idem": "matrix0003"}, True),
     ("/purchases/releases/<int:release_id>/decide", "POST"): Rule(MANAGER, 302, {"action": "approve"}, True),
+    # A group on site: arrived by car, greeted, umbrellas out, in model room 1.
+    ("/visits/", "GET"): Rule(ANY),
+    ("/visits/live", "GET"): Rule(ANY),
+    ("/visits/new", "GET"): Rule(ARRIVE),
+    ("/visits/new", "POST"): Rule(ARRIVE, 302, {"party_size": "2", "by_car": "0", "idem": "matrix0005"}, True),
+    ("/visits/plate", "GET"): Rule(ARRIVE, 302),  # a plain GET goes to the form; htmx gets the hint
+    ("/visits/<int:visit_id>", "GET"): Rule(ANY),
+    ("/visits/<int:visit_id>/seen", "POST"): Rule(frozenset({"water_bar", "concierge", "model_room"}), 302,
+                                                  writes=True),
+    ("/visits/<int:visit_id>/greet", "POST"): Rule(CONCIERGE, 302, {"purpose": "return", "rep_id": "{rep_id}"},
+                                                   True),
+    ("/visits/<int:visit_id>/serve", "POST"): Rule(frozenset({"water_bar"}), 302, {
+        "qty-{stock_item_id}": "1", "idem": "matrix0006"}, True),
+    ("/visits/<int:visit_id>/refill", "POST"): Rule(frozenset({"water_bar"}), 302, writes=True),
+    ("/visits/<int:visit_id>/umbrellas", "POST"): Rule(CONCIERGE, 302, {"qty": "1"}, True),
+    ("/visits/<int:visit_id>/umbrellas/<int:loan_id>/return", "POST"): Rule(CONCIERGE, 302, writes=True),
+    ("/visits/<int:visit_id>/rooms", "POST"): Rule(frozenset({"model_room"}), 302, {
+        "location_id": "{room2_id}", "rep_id": "{rep_id}"}, True),
+    ("/visits/rooms/<int:room_visit_id>/leave", "POST"): Rule(frozenset({"model_room"}), 302, writes=True),
+    ("/visits/<int:visit_id>/depart", "POST"): Rule(ARRIVE, 302, writes=True),
+    ("/visits/<int:visit_id>/car-left", "POST"): Rule(frozenset({"security"}), 302, writes=True),
+    ("/visits/<int:visit_id>/correct", "POST"): Rule(LEAD_MANAGER, 302, {"party_size": "4", "purpose": "event"},
+                                                     True),
 }
 
 
@@ -200,6 +227,7 @@ def _site_rows(code: str, who: str | None) -> dict:
     site = db.session.get(Site, site.id)
     checklists.answer_item(site, db.session.get(User, other.id), tpl, item, "1", None, None)
     stock = _stock_rows(site, other.id)
+    stock |= _visit_rows(db.session.get(Site, site.id), rep.id)
     return stock | {
         "site_id": site.id,
         "template_id": tpl.id,
@@ -237,6 +265,19 @@ def _stock_rows(site: Site, attendant_id: int) -> dict:
             "disc_id": disc.id, "request_id": pending.id, "receipt_id": receipt.id, "release_id": release.id,
             "move_id": db.session.scalar(db.select(StockMove.id).where(StockMove.item_id == water.id)
                                          .order_by(StockMove.id).limit(1))}
+
+
+def _visit_rows(site: Site, rep_id: int) -> dict:
+    """A group on site by car, greeted, with umbrellas out and inside model room 1."""
+    guard = _user(site.id, "security", f"{site.code.lower()}-guard")
+    desk = _user(site.id, "concierge", f"{site.code.lower()}-desk")
+    keeper = db.session.scalar(db.select(User).where(User.username == f"{site.code.lower()}-keeper"))
+    visit = visits.record_arrival(site, guard, 3, True, "粤B12345", None)
+    visit = visits.greet(site, desk, db.session.get(Visit, visit.id), "first", rep_id)
+    loan = visits.lend_umbrellas(site, desk, visit, 2)
+    room, room2 = visits.model_rooms(site.id)[:2]
+    rv = visits.admit(site, keeper, visit, room.id, rep_id)
+    return {"visit_id": visit.id, "loan_id": loan.id, "room_visit_id": rv.id, "room2_id": room2.id}
 
 
 def _log_in(app, client, user_id: int) -> None:
@@ -347,6 +388,8 @@ OTHER_SITE = [
     ("POST", "/purchases/{b[request_id]}/decide"),
     ("POST", "/purchases/receipts/{b[receipt_id]}/sign"),
     ("POST", "/purchases/releases/{b[release_id]}/decide"),
+    ("GET", "/visits/{b[visit_id]}"),
+    ("POST", "/visits/{b[visit_id]}/correct"),
 ]
 FORMS = {"/admin/staff": PERSON, "/admin/locations": LOCATION, "/admin/reps": REP,
          "/move": {"step": "up"}, "/items": ITEM, "/site": {"site_id": "{site_b}"}}

@@ -1,0 +1,88 @@
+"""A whole visit on four phones: security records it, the concierge greets, the bar serves, the model room
+admits and counts after the group (一客一盘点); each phone sees the others' steps."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.test_routines import assert_fits_phone, login
+from tests.inventory.helpers import make_item
+
+pytestmark = pytest.mark.browser
+POLL = 12_000  # the live element polls every 5 s
+
+
+def test_visit_across_four_phones(app, live_server, phone):
+    """Arrival, seen, greeting, serving, model room and its count, seen from every post."""
+    base = live_server.url
+    with app.app_context():
+        site = factories.make_site()
+        users = {p: factories.make_user(site.id, p).username
+                 for p in ("security", "concierge", "water_bar", "model_room")}
+        factories.make_rep(site.id, "李顾问")
+        make_item(site.id, name="矿泉水", stock=20, price="2.00", unit="瓶")
+        make_item(site.id, "model_room", name="花瓶", expected=2, unit="件")
+    phones = {}
+    for post, username in users.items():
+        phones[post] = phone()
+        login(phones[post], base, username)
+
+    desk, bar, room, guard = phones["concierge"], phones["water_bar"], phones["model_room"], phones["security"]
+    for page in (desk, bar, room):
+        expect(page.locator("#visits-live")).to_be_visible()
+
+    # Security: three people by car.
+    guard.goto(f"{base}/visits/new")
+    assert_fits_phone(guard)
+    guard.locator("label.pick:has(input[name=party_size][value='3'])").tap()
+    guard.locator("#plate").fill("粤bd12345")
+    guard.locator("form.arrival button[type=submit]").tap()
+    expect(guard.locator("#visit h2")).to_contain_text("粤BD12345")
+    expect(guard.locator("#visit h2")).to_contain_text("3人")
+
+    # The other posts see it within a poll, marked unseen, without reloading.
+    for page in (desk, bar, room):
+        expect(page.locator("#visits-live li.unseen")).to_contain_text("粤BD12345", timeout=POLL)
+    desk.locator("#visits-live li.unseen button").tap()
+    expect(desk.locator("#visits-live li.unseen")).to_have_count(0)
+    expect(bar.locator("#visits-live li.unseen")).to_have_count(1)  # the bar has not tapped yet
+
+    # Concierge greets: purpose and rep.
+    desk.locator("#visits-live a", has_text="粤BD12345").tap()
+    desk.locator("label.pick:has(input[name=purpose][value='first'])").tap()
+    desk.locator("select[name=rep_id]").select_option(label="李顾问")
+    desk.locator("button.greet-btn").tap()
+    expect(desk.locator("#visit .sub")).to_contain_text("李顾问")
+    assert_fits_phone(desk)
+
+    # Water bar: sees who greeted them, serves two bottles.
+    bar.locator("#visits-live li.unseen button").tap()
+    bar.locator("#visits-live a", has_text="粤BD12345").tap()
+    expect(bar.locator("#visit .sub")).to_contain_text("李顾问")
+    bar.locator("#visit input[type=number]").first.fill("2")
+    bar.locator("button.serve-btn").tap()
+    expect(bar.locator("#visit .cost")).to_have_text("¥4")
+    expect(bar.locator("button.refill-btn")).to_be_visible()
+
+    # Model room: admits with the rep, the group leaves, the count after the visit: all match.
+    room.locator("#visits-live li.unseen button").tap()
+    room.locator("#visits-live a", has_text="粤BD12345").tap()
+    expect(room.locator("#visit .timeline")).to_contain_text("已接待")
+    room.locator("#visit select[name=rep_id]").select_option(label="李顾问")
+    room.locator("button.admit-btn").tap()
+    room.locator("button.leave-room").tap()
+    expect(room).to_have_url(re.compile(r"/stock/counts/\d+$"))
+    room.locator("button.all-match").tap()
+    expect(room.locator(".flash").first).to_contain_text("账实相符")
+
+    # Security sees every step on the visit's timeline, then sees them out.
+    guard.reload()
+    timeline = guard.locator("#visit .timeline")
+    for step in ("已接待", "进入样板间", "离开样板间"):
+        expect(timeline).to_contain_text(step)
+    guard.locator("button.depart-btn").tap()
+    expect(guard.locator("#visit .sub")).to_contain_text("离开")
+    # The bar is told to clear the table.
+    bar.reload()
+    expect(bar.locator("#visit")).to_contain_text("请收拾桌面")

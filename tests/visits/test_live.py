@@ -1,0 +1,95 @@
+"""The live element: 204 while nothing changed, a tiny fragment in at most 3 queries otherwise."""
+import re
+from datetime import timedelta
+
+import pytest
+
+from hospitality.extensions import db
+from hospitality.models import Visit
+from hospitality.visits import services
+from tests.inventory.helpers import login
+from tests.inventory.test_query_counts import counting
+from tests.visits.helpers import site, visit_env, who
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def env(app):
+    return visit_env(app)
+
+
+def arrive(app, env, n=1):
+    with app.test_request_context():
+        return [services.record_arrival(site(env), who(env, "security"), 3, True, f"粤B{10000 + i}", None).id
+                for i in range(n)]
+
+
+def queries(statements: list[str]) -> list[str]:
+    """The SQL that reads data: SQLite's BEGIN (sent by our begin hook) is transaction control."""
+    return [s for s in statements if s.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+
+def version_of(html: str) -> str:
+    return re.search(r'hx-get="/visits/live\?([^"]+)"', html).group(1).replace("&amp;", "&")
+
+
+def test_unchanged_is_204_and_new_arrival_shows_unseen(app, env):
+    """Polling with the current version gets 204; after an arrival the bar sees it marked unseen."""
+    bar = login(app, env.names["water_bar"])
+    html = bar.get("/visits/live", headers=HX).text
+    assert 'hx-trigger="every 5s"' in html
+    query = version_of(html)
+    assert bar.get(f"/visits/live?{query}", headers=HX).status_code == 204
+    [vid] = arrive(app, env)
+    r = bar.get(f"/visits/live?{query}", headers=HX)
+    assert r.status_code == 200 and 'class="unseen"' in r.text and "粤B10000" in r.text
+    # Tapping "seen" in the panel returns the panel without the mark.
+    r = bar.post(f"/visits/{vid}/seen", headers=HX | {"HX-Target": "visits-live"})
+    assert r.status_code == 200 and "unseen" not in r.text
+    # Security recorded it, so it is not unseen for security.
+    guard = login(app, env.names["security"])
+    assert "unseen" not in guard.get("/visits/live", headers=HX).text
+
+
+def test_today_screen_carries_the_live_element(app, env):
+    """Each post's today screen includes the polled element with its version."""
+    arrive(app, env)
+    for post in ("concierge", "lead", "manager"):
+        html = login(app, env.names[post]).get("/").text
+        assert 'id="visits-live"' in html and "粤B10000" in html
+
+
+def test_refill_due_re_renders_without_new_events(app, env):
+    """A refill falling due changes the bar's panel even when no one did anything."""
+    [vid] = arrive(app, env)
+    with app.test_request_context():
+        services.serve(site(env), who(env, "water_bar"), db.session.get(Visit, vid), {env.water: "1"}, None)
+    bar = login(app, env.names["water_bar"])
+    html = bar.get("/visits/live", headers=HX).text
+    query = version_of(html)
+    assert "d=0" not in query and " due" not in html
+    assert bar.get(f"/visits/live?{query}", headers=HX).status_code == 204
+    with app.app_context():
+        v = db.session.get(Visit, vid)
+        v.last_refill_at -= timedelta(minutes=11)
+        db.session.commit()
+    due = re.sub(r"d=\d+", "d=1", query)  # the due time the element was built with has passed
+    r = bar.get(f"/visits/live?{due}", headers=HX)
+    assert r.status_code == 200 and "unseen due" in r.text
+
+
+def test_fragment_is_small_and_cheap(app, env):
+    """With 12 groups on site the fragment is at most 2 KB and costs at most 3 queries, login included."""
+    arrive(app, env, 15)
+    bar = login(app, env.names["water_bar"])
+    with counting(app) as seen:
+        r = bar.get("/visits/live", headers=HX)
+    assert r.status_code == 200
+    assert len(r.data) <= 2048, len(r.data)
+    assert len(queries(seen)) <= 3, seen
+    query = version_of(r.text)
+    with counting(app) as seen:
+        assert bar.get(f"/visits/live?{query}", headers=HX).status_code == 204
+    assert len(queries(seen)) <= 2, seen
+    print(f"live fragment: {len(r.data)} bytes; unchanged: 204 in {len(queries(seen))} queries")
