@@ -18,7 +18,9 @@ naming = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-db = SQLAlchemy(metadata=MetaData(naming_convention=naming))
+# Objects keep their values after commit: an action commits once at its end, and the redirect
+# or fragment after it should not re-read the user, site and rows it just wrote.
+db = SQLAlchemy(metadata=MetaData(naming_convention=naming), session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

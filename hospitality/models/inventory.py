@@ -89,7 +89,8 @@ class StockMove(db.Model):
 
     __table_args__ = (
         Index("ix_stock_moves_item_id_id", "item_id", "id"),
-        Index("ix_stock_moves_site_at", "site_id", "at"),
+        # Covers the consumption report (flows per item, reason and day over a date range).
+        Index("ix_stock_moves_site_at_flow", "site_id", "at", "reason", "item_id", "qty"),
         Index("ix_stock_moves_ref", "ref_type", "ref_id"),
         UniqueConstraint("idem_key", "item_id"),
     )
