@@ -86,15 +86,10 @@ def register_extensions(app: Flask) -> None:
                       permissions_policy={"geolocation": "()", "camera": "(self)"})
     htmx.init_app(app)
     with app.app_context():
-        from .database import begin_request_write, configure_engine
+        from .database import configure_engine
         configure_engine(db.engine)
         if app.config["SQL_COUNT_HEADER"]:
             _count_queries(app)
-
-    @app.before_request
-    def _writes_lock_first():
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            begin_request_write()
 
     from .auth.services import load_user, unauthorized
     login_manager.user_loader(load_user)

@@ -42,25 +42,16 @@ def begin_write(session) -> None:
     session.info[WRITE_FLAG] = True
 
 
-def begin_request_write() -> None:
-    """SQLite: a POST takes the write lock before anything it reads (the login lookup included).
-
-    Its reads then cannot go stale before it writes, and write_tx needs no second transaction
-    (which would expire and re-read everything the request had loaded).
-    """
-    session = db.session()
-    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
-        begin_write(session)
-
-
 @contextmanager
 def write_tx():
     """One transaction per action: commit on success, roll back everything on error."""
     session = db.session()  # the request's Session behind the scoped proxy
     if session.in_transaction() and not session.info.get(WRITE_FLAG) \
             and session.get_bind().dialect.name == "sqlite":
-        # A deferred read snapshot cannot safely take the write lock later: end it first.
-        # (PostgreSQL reads at READ COMMITTED; its writers rely on row locks instead.)
+        # A deferred read snapshot cannot safely take the write lock later: end it first (nothing
+        # is pending in it, and objects keep their values), then hold the lock only for the action.
+        # Rules that depend on current state re-read under the lock (populate_existing).
+        # PostgreSQL reads at READ COMMITTED; its writers rely on row locks instead.
         session.commit()
     if not session.in_transaction():
         begin_write(session)
