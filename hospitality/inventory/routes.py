@@ -111,7 +111,7 @@ def count(count_id):
             return _after_count(count)
     items = services.location_items(count.location_id)
     book = ledger.on_hand(i.id for i in items) if count.status == "open" else {}
-    lines = {line.item_id: line for line in count.lines}
+    lines = {} if count.status == "open" else {line.item_id: line for line in count.lines}
     return render_template("inventory/count.html", count=count, items=items, book=book, lines=lines,
                            errors=errors, form=request.form, kinds=COUNT_KINDS), status
 

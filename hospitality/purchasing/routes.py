@@ -21,7 +21,7 @@ def index():
     site = current_site()
     pending_first = case((PurchaseRequest.status == "pending", 0), else_=1)
     rows = db.session.scalars(select(PurchaseRequest).where(PurchaseRequest.site_id == site.id)
-                              .order_by(pending_first, PurchaseRequest.id.desc()).limit(50)
+                              .order_by(pending_first, PurchaseRequest.id.desc()).limit(30)
                               .options(db.selectinload(PurchaseRequest.lines),
                                        db.joinedload(PurchaseRequest.requested_by))).all()
     unsigned = db.session.scalars(select(Receipt).where(Receipt.site_id == site.id, Receipt.signed_at.is_(None))
