@@ -100,27 +100,43 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
 
 @dataclass
 class RangeLine:
-    """One item over several days: flows summed, variance summed over the days it was known."""
+    """One item over several days: what came in and went out, and what it cost."""
     item: Item
-    days: int = 0
     flow: dict = field(default_factory=lambda: defaultdict(Decimal))
-    variance: Decimal = Decimal(0)
-    cost: Decimal = Decimal(0)
+
+    @property
+    def cost(self) -> Decimal:
+        used = self.flow["served"] + self.flow["discarded"] + self.flow["damaged"]
+        return (used * (self.item.unit_price or 0)).quantize(Decimal("0.01"))
 
 
-def per_item(lines: list[DayLine]) -> list[RangeLine]:
-    """Fold day lines into one line per item, in the order the items first appear."""
-    out: dict[int, RangeLine] = {}
-    for dl in lines:
-        rl = out.setdefault(dl.item.id, RangeLine(dl.item))
-        rl.days += 1
-        for reason, qty in dl.flow.items():
-            rl.flow[reason] += qty
-        variance = dl.variance
-        if variance:
-            rl.variance += variance
-        rl.cost += dl.cost
-    return list(out.values())
+USED = ("served", "discarded", "damaged")
+
+
+def range_summary(site: Site, items: list[Item], first: date, last: date):
+    """Per item totals and the cost per day over a range: two small aggregates, no per-day rows.
+
+    The day-by-day lines with counts and variance (consumption()) are for one day and the exports.
+    """
+    if not items:
+        return [], []
+    by_id = {i.id: i for i in items}
+    start, end = _utc_bounds(site, first, last)
+    in_range = (StockMove.site_id == site.id, StockMove.item_id.in_(by_id), StockMove.at >= start,
+                StockMove.at < end)
+    totals = db.session.execute(
+        select(StockMove.item_id, StockMove.reason, func.sum(StockMove.qty))
+        .where(*in_range, StockMove.reason.in_(FLOW)).group_by(StockMove.item_id, StockMove.reason)).all()
+    out: dict[int, RangeLine] = {i.id: RangeLine(i) for i in items}
+    for item_id, reason, total in totals:
+        out[item_id].flow[reason] += abs(Decimal(total))
+    day = _local_day(site, StockMove.at, first).label("day")
+    per_day = db.session.execute(
+        select(day, func.sum(StockMove.qty * Item.unit_price))
+        .join(Item, StockMove.item_id == Item.id)
+        .where(*in_range, StockMove.reason.in_(USED)).group_by(day)).all()
+    costs = sorted((_as_date(d), abs(Decimal(v or 0)).quantize(Decimal("0.01"))) for d, v in per_day)
+    return [rl for rl in out.values() if rl.flow], costs
 
 
 def daily_totals(lines: list[DayLine]) -> list[tuple[date, Decimal]]:

@@ -259,15 +259,19 @@ def consumption():
     bar_items = [i for i in db.session.scalars(
         select(Item).join(Location).where(Item.site_id == site.id, Item.kind == "consumable",
                                           Location.kind == "water_bar").order_by(Item.position, Item.id))]
-    lines = reports.consumption(site, bar_items, first, last)
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        return _export(lines, fmt, first, last)
-    # One day: a line per item with its counts. A range: a line per item with the days summed
-    # (the day-by-day detail is in the export), and the cost per day as a chart.
-    return render_template("inventory/consumption.html", lines=lines if first == last else [],
-                           items=reports.per_item(lines) if first != last else [], first=first, last=last,
-                           totals=reports.daily_totals(lines))
+        return _export(reports.consumption(site, bar_items, first, last), fmt, first, last)
+    # One day: a line per item with its counts and variance. A range: a line per item with the days
+    # summed and the cost per day as a chart (the day-by-day detail is in the exports).
+    if first == last:
+        lines = reports.consumption(site, bar_items, first, last)
+        items, totals = [], reports.daily_totals(lines)
+    else:
+        lines = []
+        items, totals = reports.range_summary(site, bar_items, first, last)
+    return render_template("inventory/consumption.html", lines=lines, items=items, first=first, last=last,
+                           totals=totals)
 
 
 def _export(lines, fmt, first, last):

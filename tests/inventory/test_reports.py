@@ -126,3 +126,38 @@ def test_served_by_weekday_averages_the_same_weekday_over_four_weeks(env):
     got = reports.served_by_weekday(site, [env.water.id, env.tea.id, env.fruit.id], for_date)
     assert got == {env.water.id: Decimal("25.250"), env.tea.id: Decimal("1.000")}
     assert reports.served_by_weekday(site, [], for_date) == {}
+
+
+def test_range_summary_totals_per_item_and_cost_per_day(env):
+    """Over a range: flows summed per item, cost per local day, moves outside the range left out."""
+    site, today = env.site, env.site.today()
+    d1, d2 = today - timedelta(days=2), today - timedelta(days=1)
+    insert_move(env.water, env.wb.id, -4, "served", local_utc(site, d1, time(9)))
+    insert_move(env.water, env.wb.id, -1, "discarded", local_utc(site, d1, time(23, 30)))  # still d1 locally
+    insert_move(env.tea, env.wb.id, -2, "served", local_utc(site, d2, time(0, 30)))
+    insert_move(env.water, env.wb.id, 24, "received", local_utc(site, d2, time(10)))
+    insert_move(env.water, env.wb.id, -7, "served", local_utc(site, d2 - timedelta(days=5), time(10)))  # outside
+    items, costs = reports.range_summary(site, [env.water, env.tea, env.fruit], d1, d2)
+    by_id = {rl.item.id: rl for rl in items}
+    assert set(by_id) == {env.water.id, env.tea.id}  # fruit did not move
+    assert by_id[env.water.id].flow["served"] == 4 and by_id[env.water.id].flow["discarded"] == 1
+    assert by_id[env.water.id].flow["received"] == 24 and by_id[env.water.id].cost == Decimal("10.00")
+    assert costs == [(d1, Decimal("10.00")), (d2, Decimal("16.00"))]
+
+
+def test_manager_range_page_shows_item_totals(app, client):
+    """The manager's range view lists each item once with its totals, and links the exports."""
+    from tests.inventory.helpers import login as login_as
+    with app.app_context():
+        site = make_site()
+        boss = make_user(site.id, "manager")
+        water = make_item(site.id, name="矿泉水", stock=20, price="2.00")
+        insert_move(water, boss.id, -3, "served", local_utc(db.session.get(Site, site.id),
+                                                              db.session.get(Site, site.id).today()))
+        today = db.session.get(Site, site.id).today()
+        username = boss.username
+    c = login_as(app, username)
+    r = c.get(f"/stock/consumption?from={(today - timedelta(days=6)).isoformat()}&to={today.isoformat()}")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert body.count("矿泉水") == 1 and "format=xlsx" in body and 'class="day-row"' not in body
