@@ -27,3 +27,4 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600  # static URLs carry a content hash
     SQL_COUNT_HEADER = os.environ.get("SQL_COUNT_HEADER", "0") == "1"  # used by the benchmark
     AUDIT_PAGE_SIZE = 50
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB photo and its form

@@ -134,6 +134,8 @@ MATRIX = {
     ("/stock/items/<int:item_id>/edit", "GET"): Rule(MANAGER, ids=STOCK_IDS),
     ("/stock/items/<int:item_id>/edit", "POST"): Rule(MANAGER, 302, STOCK_ITEM, True, ids=STOCK_IDS),
     ("/stock/items/<int:item_id>", "GET"): Rule(LEAD_MANAGER, ids=STOCK_IDS),
+    # The demo water has no photo: staff who may see photos get 404 (served photos: tests/inventory/test_photos.py).
+    ("/stock/items/<int:item_id>/photo", "GET"): Rule(STOCK, 404, ids=STOCK_IDS),
     ("/stock/moves/<int:move_id>/reverse", "POST"): Rule(MANAGER, 302, {"note": "录错了"}, True),
     ("/stock/consumption", "GET"): Rule(OVERSEE),
     ("/stock/close", "GET"): Rule(frozenset({"water_bar"})),

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -22,4 +23,5 @@ class ItemForm(FlaskForm):
     expected_qty = DecimalField(_l("Expected quantity (fixtures)"), places=3,
                                 validators=[Optional(), NumberRange(0, 100000)])
     initial_qty = DecimalField(_l("Stock now"), places=3, validators=[Optional(), NumberRange(0, 100000)])
+    photo = FileField(_l("Photo of where it stands"), render_kw={"accept": "image/*", "capture": "environment"})
     active = BooleanField(_l("In use"), default=True)

@@ -2,11 +2,12 @@ import csv
 import io
 from datetime import date, timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import photos
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
 from ..forms import apply_form
@@ -190,17 +191,39 @@ def item_form(item_id=None):
     form.location_id.choices = [(loc.id, loc.name) for loc in services.stock_locations(site.id)]
     if item is not None:
         del form.initial_qty  # stock changes through the ledger, not the item form
-    ok, status = apply_form(form, lambda: services.save_item(
-        site, current_user, item, location_id=form.location_id.data, kind=form.kind.data,
-        name=form.name.data, name_en=form.name_en.data, unit=form.unit.data, whole=form.whole.data,
-        pack_size=form.pack_size.data, par_level=form.par_level.data or 0,
-        unit_price=form.unit_price.data or 0, discard_at_close=form.discard_at_close.data,
-        expected_qty=form.expected_qty.data, active=form.active.data,
-        initial_qty=form.initial_qty.data if form.initial_qty else None), (StockError,), "name")
+    upload = request.files.get("photo")
+
+    def save():
+        # The photo is checked (and stored) first, so a bad one saves nothing.
+        name = photos.store(upload, "items") if upload and upload.filename else None
+        try:
+            saved = services.save_item(
+                site, current_user, item, location_id=form.location_id.data, kind=form.kind.data,
+                name=form.name.data, name_en=form.name_en.data, unit=form.unit.data, whole=form.whole.data,
+                pack_size=form.pack_size.data, par_level=form.par_level.data or 0,
+                unit_price=form.unit_price.data or 0, discard_at_close=form.discard_at_close.data,
+                expected_qty=form.expected_qty.data, active=form.active.data,
+                initial_qty=form.initial_qty.data if form.initial_qty else None)
+            if name:
+                services.set_item_photo(site, saved, name)
+        except BaseException:
+            photos.remove("items", name)
+            raise
+    ok, status = apply_form(form, save, (StockError, photos.PhotoError), "name")
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".items"))
     return render_template("inventory/item_form.html", form=form, item=item), status
+
+
+@bp.get("/items/<int:item_id>/photo")
+@stock_staff
+def item_photo(item_id):
+    """The reference photo of an item, for anyone who works with this site's stock."""
+    item = site_get_or_404(Item, item_id)
+    if not item.photo:
+        abort(404)
+    return send_from_directory(photos.folder("items"), item.photo, max_age=365 * 24 * 3600)
 
 
 @bp.get("/items/<int:item_id>")

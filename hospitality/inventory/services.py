@@ -102,6 +102,14 @@ def save_item(site: Site, user: User, item: Item | None, *, location_id: int, ki
     return item
 
 
+def set_item_photo(site: Site, item: Item, name: str) -> None:
+    """Point an item at its new reference photo (the file is already stored); the old file stays."""
+    with write_tx():
+        item = db.session.get(Item, item.id)
+        before, item.photo = item.photo, name
+        record("photo", "item", item.id, site_id=site.id, photo=name, before=before)
+
+
 def record_moves(site: Site, user: User, location: Location, reason: str, quantities: dict[int, str],
                  note: str | None, idem_key: str | None, ref_type: str = "manual") -> list[StockMove]:
     """Post served / discarded / damaged … for several items of a location in one transaction."""

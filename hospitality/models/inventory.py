@@ -53,6 +53,7 @@ class Item(db.Model):
     unit_price: Mapped[Decimal] = mapped_column(MONEY, default=0)
     discard_at_close: Mapped[bool] = mapped_column(Boolean, default=False)
     expected_qty: Mapped[Decimal | None] = mapped_column(QTY, nullable=True)  # fixtures
+    photo: Mapped[str | None] = mapped_column(String(80), nullable=True)  # where a fixture stands
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
