@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, cast, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import CountLine, Item, Site, StockCount, StockMove
@@ -24,6 +25,27 @@ def _local_day(site: Site, column, day: date):
     if db.session.get_bind().dialect.name == "sqlite":
         return func.date(column, f"{minutes:+d} minutes")
     return cast(column + timedelta(minutes=minutes), Date)
+
+
+Original = aliased(StockMove)
+
+
+def _reversals(site: Site, item_ids, start: datetime, end: datetime, day=None):
+    """Reversal rows in a period, grouped under the reason of the row each one undoes.
+
+    A mistaken 'served 3' reversed later must not count as served: the report nets it out on
+    the day the reversal was posted.
+    """
+    cols = [StockMove.item_id, Original.reason, func.sum(StockMove.qty)]
+    group = [StockMove.item_id, Original.reason]
+    if day is not None:
+        cols.insert(1, day)
+        group.insert(1, day)
+    return db.session.execute(
+        select(*cols).join(Original, StockMove.reverses_id == Original.id)
+        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.reason == "reversal",
+               StockMove.at >= start, StockMove.at < end, Original.reason.in_(FLOW))
+        .group_by(*group)).all()
 
 
 def _as_date(value) -> date:
@@ -88,6 +110,8 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
 
     for item_id, d, reason, total in flows:
         line(item_id, d).flow[reason] += abs(Decimal(total))
+    for item_id, d, reason, total in _reversals(site, by_id, start, end, day):
+        line(item_id, d).flow[reason] -= abs(Decimal(total))
     for item_id, d, kind, counted, _at in counts:
         dl = line(item_id, d)
         if kind == "opening" and dl.opening is None:
@@ -130,11 +154,17 @@ def range_summary(site: Site, items: list[Item], first: date, last: date):
     out: dict[int, RangeLine] = {i.id: RangeLine(i) for i in items}
     for item_id, reason, total in totals:
         out[item_id].flow[reason] += abs(Decimal(total))
+    for item_id, reason, total in _reversals(site, by_id, start, end):
+        out[item_id].flow[reason] -= abs(Decimal(total))
     day = _local_day(site, StockMove.at, first).label("day")
+    # Used stock costs money; a reversal of a used row (positive qty) gives it back.
     per_day = db.session.execute(
         select(day, func.sum(StockMove.qty * Item.unit_price))
         .join(Item, StockMove.item_id == Item.id)
-        .where(*in_range, StockMove.reason.in_(USED)).group_by(day)).all()
+        .outerjoin(Original, StockMove.reverses_id == Original.id)
+        .where(*in_range, or_(StockMove.reason.in_(USED),
+                              (StockMove.reason == "reversal") & Original.reason.in_(USED)))
+        .group_by(day)).all()
     costs = sorted((_as_date(d), abs(Decimal(v or 0)).quantize(Decimal("0.01"))) for d, v in per_day)
     return [rl for rl in out.values() if rl.flow], costs
 

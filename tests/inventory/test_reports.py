@@ -161,3 +161,17 @@ def test_manager_range_page_shows_item_totals(app, client):
     body = r.get_data(as_text=True)
     assert r.status_code == 200
     assert body.count("矿泉水") == 1 and "format=xlsx" in body and 'class="day-row"' not in body
+
+
+def test_a_reversed_move_is_netted_out_of_the_report(env):
+    """A mistaken 'served 5' that the manager reverses no longer counts as served, on the day or a range."""
+    site, wb, bar = env.site, env.wb, env.bar
+    boss = make_user(site.id, "manager")
+    services.record_moves(site, wb, bar, "served", {env.water.id: "2"}, None, None)
+    [mistake] = services.record_moves(site, wb, bar, "served", {env.water.id: "5"}, None, None)
+    services.reverse_move(site, boss, mistake, "录错了")
+    today = site.today()
+    [water] = [dl for dl in reports.consumption(site, [env.water], today, today)]
+    assert water.flow["served"] == 2 and water.cost == Decimal("4.00")
+    items, costs = reports.range_summary(site, [env.water], today - timedelta(days=1), today)
+    assert items[0].flow["served"] == 2 and costs == [(today, Decimal("4.00"))]
