@@ -1,4 +1,7 @@
-"""The one way a view runs a form through a service."""
+"""The one way a view runs a form through a service, and reads a date from the query string."""
+from datetime import date
+
+from flask import request
 
 
 def apply_form(form, action, refusals: tuple[type[Exception], ...], default_field: str) -> tuple[bool, int]:
@@ -14,3 +17,11 @@ def apply_form(form, action, refusals: tuple[type[Exception], ...], default_fiel
         getattr(form, getattr(e, "field", None) or default_field).errors.append(e.message)
         return False, 422
     return True, 200
+
+
+def arg_date(name: str, default: date) -> date:
+    """?name=YYYY-MM-DD, or the default when it is missing or not a date."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default

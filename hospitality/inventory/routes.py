@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .. import photos
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
-from ..forms import apply_form
+from ..forms import apply_form, arg_date
 from ..models import Discrepancy, Item, Location, StockCount, StockMove
 from ..models.inventory import COUNT_KINDS, REASONS
 from . import bp, ledger, reports, services
@@ -259,14 +259,8 @@ def reverse(move_id):
 def _range():
     site = current_site()
     today = site.today()
-    try:
-        first = date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        first = today
-    try:
-        last = date.fromisoformat(request.args.get("to", ""))
-    except ValueError:
-        last = first
+    first = arg_date("from", today)
+    last = arg_date("to", first)
     if current_user.post == "water_bar":
         first = last = today  # the bar sees today's; the lead and manager any range
     if last < first:

@@ -43,6 +43,24 @@ def parse_qty(item: Item | None, raw, field: str = "qty", allow_zero: bool = Tru
     return value
 
 
+def quantities_for(items: dict[int, Item], quantities: dict[int, str]) -> list[tuple[Item, Decimal]]:
+    """The (item, quantity) pairs a per-item form filled in; empty and zero fields are skipped.
+
+    Refuses an item not offered on the form, a bad number (under its field), or nothing at all.
+    """
+    out = []
+    for item_id, raw in quantities.items():
+        if raw is None or str(raw).strip() in ("", "0"):
+            continue
+        item = items.get(item_id)
+        if item is None:
+            raise StockError(_("Unknown item."))
+        out.append((item, parse_qty(item, raw, f"qty-{item_id}")))
+    if not out:
+        raise StockError(_("Enter a quantity for at least one item."), "qty")
+    return out
+
+
 def can_handle(user: User, location: Location) -> bool:
     """Whether this user counts and moves stock at this location."""
     if user.post in ("manager", "lead"):
@@ -118,18 +136,8 @@ def record_moves(site: Site, user: User, location: Location, reason: str, quanti
     if reason in ("lost", "found") and user.post != "manager":
         raise StockError(_("Only the manager records lost or found stock; count instead."), "reason")
     note = (note or "").strip()[:200] or None
-    items = {i.id: i for i in location_items(location.id)}
-    entries = []
-    for item_id, raw in quantities.items():
-        if raw is None or str(raw).strip() in ("", "0"):
-            continue
-        item = items.get(item_id)
-        if item is None:
-            raise StockError(_("Unknown item."))
-        qty = parse_qty(item, raw, f"qty-{item_id}")
-        entries.append((item, -qty if reason in ("served", "discarded", "damaged", "lost") else qty, reason))
-    if not entries:
-        raise StockError(_("Enter a quantity for at least one item."), "qty")
+    entries = [(item, -qty if reason in ("served", "discarded", "damaged", "lost") else qty, reason)
+               for item, qty in quantities_for({i.id: i for i in location_items(location.id)}, quantities)]
     with write_tx():
         rows = ledger.post(site.id, user.id, entries, ref_type=ref_type, note=note, idem_key=idem_key)
         record(reason, "stock", location.id, site_id=site.id,

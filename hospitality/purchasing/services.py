@@ -13,7 +13,7 @@ from ..extensions import db
 from ..inventory import ledger
 from ..inventory.ledger import StockError
 from ..inventory.reports import served_by_weekday
-from ..inventory.services import parse_qty
+from ..inventory.services import parse_qty, quantities_for
 from ..models import FixtureRelease, Item, Location, PurchaseLine, PurchaseRequest, Receipt, ReceiptLine, Site, User
 from ..models.core import utcnow
 
@@ -80,18 +80,10 @@ def propose(site: Site, for_date: date) -> list[tuple[Item, Decimal, Decimal, De
 
 
 def _lines_from_form(site: Site, quantities: dict[int, str]) -> list[tuple[Item, Decimal]]:
-    items = {i.id: i for i in consumables(site.id)}
-    lines = []
-    for item_id, raw in quantities.items():
-        if raw is None or str(raw).strip() in ("", "0"):
-            continue
-        item = items.get(item_id)
-        if item is None:
-            raise PurchaseError(_("Unknown item."))
-        lines.append((item, _parse_qty(item, raw, f"qty-{item_id}")))
-    if not lines:
-        raise PurchaseError(_("Enter a quantity for at least one item."), "qty")
-    return lines
+    try:
+        return quantities_for({i.id: i for i in consumables(site.id)}, quantities)
+    except StockError as e:
+        raise PurchaseError(e.message, e.field) from None
 
 
 def create_request(site: Site, user: User, quantities: dict[int, str], note: str | None, for_date: date,

@@ -1,12 +1,13 @@
 from datetime import date, time
 
-from flask import render_template, request
+from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..access import current_site, post_required
 from ..checklists import services as checklists
 from ..extensions import db
+from ..forms import arg_date
 from ..htmx import render_page_or_fragment
 from ..inventory import services as inventory
 from ..models import PurchaseRequest
@@ -70,9 +71,6 @@ def index():
 def board():
     site = current_site()
     today = site.today()
-    try:
-        day = date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        day = today
+    day = arg_date("date", today)
     return render_page_or_fragment(f"today/{current_user.post}.html", "today/_board.html",
                                    rows=board_rows(day_statuses(site, day)), day=day, today=today)

@@ -1,11 +1,10 @@
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access import current_site, post_required, site_get_or_404
-from ..forms import apply_form
+from ..forms import apply_form, arg_date
 from ..htmx import is_htmx, render_page_or_fragment
 from ..inventory.routes import idem, qty_fields
 from ..models import RoomVisit, SalesRep, UmbrellaLoan, Visit
@@ -66,12 +65,7 @@ def _act(visit_id: int, action):
 def index():
     site = current_site()
     today = site.today()
-    day = today
-    if current_user.post in ("lead", "manager"):
-        try:
-            day = date.fromisoformat(request.args.get("date", ""))
-        except ValueError:
-            day = today
+    day = arg_date("date", today) if current_user.post in ("lead", "manager") else today
     return render_template("visits/index.html", visits=services.day_visits(site, day), day=day, today=today,
                            umbrellas_out=services.umbrellas_out(site.id))
 

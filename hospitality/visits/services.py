@@ -187,21 +187,11 @@ def bar_items(site: Site) -> list[Item]:
 
 def serve(site: Site, user: User, visit: Visit, quantities: dict[int, str], idem_key: str | None):
     """Ledger 'served' rows tied to the visit; the refill timer starts."""
-    items = {i.id: i for i in bar_items(site) if i.kind == "consumable"}
-    entries = []
-    for item_id, raw in quantities.items():
-        if raw is None or str(raw).strip() in ("", "0"):
-            continue
-        item = items.get(item_id)
-        if item is None:
-            raise VisitError(_("Unknown item."), "qty")
-        try:
-            qty = inventory.parse_qty(item, raw, f"qty-{item_id}")
-        except StockError as e:
-            raise VisitError(e.message, e.field) from None
-        entries.append((item, -qty, "served"))
-    if not entries:
-        raise VisitError(_("Enter a quantity for at least one item."), "qty")
+    try:
+        entries = [(item, -qty, "served") for item, qty in inventory.quantities_for(
+            {i.id: i for i in bar_items(site) if i.kind == "consumable"}, quantities)]
+    except StockError as e:
+        raise VisitError(e.message, e.field) from None
     with write_tx():
         visit = _active(visit.id)
         if idem_key and db.session.scalar(select(StockMove.id).where(StockMove.idem_key == idem_key).limit(1)):
