@@ -1,4 +1,5 @@
 """Each post's opening routine on a 360 px phone: log in, answer every item, complete, lead sees it."""
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,7 +143,8 @@ def test_opening_routine_on_phone(app, live_server, phone, post):
 
     for n, item_id in enumerate(ids[1:], start=2):
         answer(page, item_id)
-        if post == "water_bar" and n == 3:
+        # The README's phone screenshot is refreshed on request only, so a test run leaves the tree clean.
+        if post == "water_bar" and n == 3 and os.environ.get("UPDATE_SCREENSHOT") == "1":
             page.evaluate("window.scrollTo(0, 0)")
             SCREENSHOT.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
