@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -119,7 +119,7 @@ def reps(rep_id=None):
 @bp.get("/audit")
 @manager_only
 def audit():
-    size = 50
+    size = current_app.config["AUDIT_PAGE_SIZE"]
     before = request.args.get("before", type=int)
     q = select(AuditLog).where(AuditLog.site_id == current_site().id)
     if before:

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -69,6 +69,5 @@ def switch_site():
     except ValueError:
         site_id = -1
     if not services.switch_site(current_user, site_id):
-        from flask import abort
         abort(404)
     return redirect(url_for("today.index"))
