@@ -144,6 +144,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(purchasing_bp, url_prefix="/purchases")
     from .visits import bp as visits_bp
     app.register_blueprint(visits_bp, url_prefix="/visits")
+    from .attendance import bp as attendance_bp
+    from .handover import bp as handover_bp
+    from .inspections import bp as inspections_bp
+    from .workers import bp as workers_bp
+    app.register_blueprint(attendance_bp, url_prefix="/attendance")
+    app.register_blueprint(handover_bp, url_prefix="/handover")
+    app.register_blueprint(inspections_bp, url_prefix="/inspections")
+    app.register_blueprint(workers_bp, url_prefix="/workers")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -5,6 +5,9 @@ from .inventory import CountLine, Discrepancy, Item, StockCount, StockMove
 from .purchasing import FixtureRelease, PurchaseLine, PurchaseRequest, Receipt, ReceiptLine
 from .visits import RoomVisit, UmbrellaLoan, Visit, VisitEvent, VisitSeen
 
+# Capability modules register their tables on import; import their classes from the module itself.
+from . import attendance, handover, inspections, workers  # noqa: E402,F401  isort: skip
+
 __all__ = ["POSTS", "AuditLog", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
            "ChecklistTemplate", "CountLine", "Discrepancy", "FixtureRelease", "Item", "Location",
            "LoginSession", "PurchaseLine", "PurchaseRequest", "Receipt", "ReceiptLine", "SalesRep",

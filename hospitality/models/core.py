@@ -57,6 +57,10 @@ class Site(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Purchase requests below this amount approve themselves (None: the manager approves all).
     auto_approve_below: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    # The water bar's refill round while guests sit (the seeds: about every 10 minutes).
+    refill_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # Minutes after a shift starts before a clock-in counts as late.
+    grace_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     locations = relationship("Location", back_populates="site", order_by="Location.position")
 

@@ -35,7 +35,8 @@ REASONS = {
 OUT_REASONS = ("served", "discarded", "damaged", "lost", "moved_out")
 IN_REASONS = ("opening", "received", "found", "moved_in")
 COUNT_KINDS = {"opening": _l("Opening count"), "closing": _l("Closing count"),
-               "spot": _l("Spot check"), "visit": _l("After a visit"), "handover": _l("Handover")}
+               "spot": _l("Spot check"), "visit": _l("After a visit"), "handover": _l("Handover"),
+               "worker_in": _l("Before workers"), "worker_out": _l("After workers")}
 
 
 class Item(db.Model):
@@ -130,6 +131,10 @@ class CountLine(db.Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     expected: Mapped[Decimal] = mapped_column(QTY)
     counted: Mapped[Decimal] = mapped_column(QTY)
+    # What the attendant saw besides the number: missing / damaged / moved, a note, a photo.
+    problem: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    photo: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
     count = relationship("StockCount", back_populates="lines")
     item = relationship("Item")
@@ -157,8 +162,12 @@ class Discrepancy(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     close_reason: Mapped[str | None] = mapped_column(String(12), nullable=True)
     close_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A count after a visitor group: the visit and the sales rep who escorted it (per-rep figures).
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), nullable=True, index=True)
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("sales_reps.id"), nullable=True, index=True)
 
     count = relationship("StockCount")
+    rep = relationship("SalesRep")
     location = relationship("Location")
     confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])

@@ -1,0 +1,6 @@
+"""handover."""
+from flask import Blueprint
+
+bp = Blueprint("handover", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,6 @@
+"""inspections."""
+from flask import Blueprint
+
+bp = Blueprint("inspections", __name__)
+
+from . import routes  # noqa: E402,F401

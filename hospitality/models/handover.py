@@ -1,0 +1,1 @@
+"""handover models: filled in by its capability."""

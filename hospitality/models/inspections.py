@@ -1,0 +1,1 @@
+"""inspections models: filled in by its capability."""

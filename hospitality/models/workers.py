@@ -1,0 +1,1 @@
+"""workers models: filled in by its capability."""

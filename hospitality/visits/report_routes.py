@@ -1,0 +1,1 @@
+"""Visit lists, filters, per-rep figures and exports for the lead and the manager."""
