@@ -117,6 +117,19 @@ def count(count_id):
                            errors=errors, form=request.form, kinds=COUNT_KINDS), status
 
 
+# A count made for something else goes back to it: ref_type → (endpoint, its id argument).
+COUNT_RETURNS = {"visit": ("visits.detail", "visit_id"), "handover": ("handover.show", "handover_id"),
+                 "worker": ("workers.show", "entry_id")}
+
+
+def count_return_url(count: StockCount) -> str | None:
+    """Where the count's purpose lives (the visit, the handover, the worker entry), if it has one."""
+    target = COUNT_RETURNS.get(count.ref_type or "")
+    if target is None or count.ref_id is None:
+        return None
+    return url_for(target[0], **{target[1]: count.ref_id})
+
+
 def _after_count(count: StockCount):
     if count.status == "discrepancy":
         disc = db.session.scalar(select(Discrepancy).where(Discrepancy.count_id == count.id))
@@ -125,7 +138,7 @@ def _after_count(count: StockCount):
     flash(_("Count saved: everything matches."))
     if count.kind == "closing" and count.location.kind == "water_bar" and current_user.post == "water_bar":
         return redirect(url_for("purchasing.new"))
-    return redirect(url_for(".location", location_id=count.location_id))
+    return redirect(count_return_url(count) or url_for(".location", location_id=count.location_id))
 
 
 @bp.post("/counts/<int:count_id>/cancel")

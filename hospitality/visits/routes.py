@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access import current_site, post_required, site_get_or_404
-from ..forms import apply_form, arg_date
+from ..forms import apply_form
 from ..htmx import is_htmx, render_page_or_fragment
 from ..inventory.routes import idem, qty_fields
 from ..models import RoomVisit, SalesRep, UmbrellaLoan, Visit
@@ -58,16 +58,6 @@ def _act(visit_id: int, action):
         visit = site_get_or_404(Visit, visit_id)
         return render_template("visits/_visit.html", **_detail_ctx(visit))
     return redirect(url_for(".detail", visit_id=visit_id))
-
-
-@bp.get("/")
-@login_required
-def index():
-    site = current_site()
-    today = site.today()
-    day = arg_date("date", today) if current_user.post in ("lead", "manager") else today
-    return render_template("visits/index.html", visits=services.day_visits(site, day), day=day, today=today,
-                           umbrellas_out=services.umbrellas_out(site.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
