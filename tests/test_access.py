@@ -15,6 +15,7 @@ from hospitality.extensions import db
 from hospitality.inventory import services as inventory
 from hospitality.models import (
     ChecklistTemplate,
+    CountLine,
     Discrepancy,
     Item,
     Location,
@@ -123,6 +124,9 @@ MATRIX = {
     ("/stock/items/<int:item_id>", "GET"): Rule(LEAD_MANAGER, ids=STOCK_IDS),
     # The demo water has no photo: staff who may see photos get 404 (served photos: tests/inventory/test_photos.py).
     ("/stock/items/<int:item_id>/photo", "GET"): Rule(STOCK, 404, ids=STOCK_IDS),
+    # The shared count has no photos: staff get 404 (served: tests/visits/test_after_visit_count.py).
+    ("/stock/counts/<int:count_id>/lines/<int:line_id>/photo", "GET"): Rule(
+        STOCK, 404, ids={"line_id": "count_line_id"}),
     ("/stock/moves/<int:move_id>/reverse", "POST"): Rule(MANAGER, 302, {"note": "录错了"}, True),
     ("/stock/consumption", "GET"): Rule(OVERSEE),
     ("/stock/close", "GET"): Rule(frozenset({"water_bar"})),
@@ -270,7 +274,10 @@ def _stock_rows(site: Site, attendant_id: int) -> dict:
                                  {received.lines[0].id: "24"}, None, None)
     pending = purchasing.create_request(site, attendant, {water.id: "12"}, None, site.today(), None)
     release = purchasing.request_release(site, db.session.get(User, keeper.id), fixture, "1", "送洗", None)
-    return {"bar_id": bar.id, "stock_item_id": water.id, "fixture_id": fixture.id, "count_id": count.id,
+    return {"bar_id": bar.id, "stock_item_id": water.id,
+            "count_line_id": db.session.scalar(db.select(CountLine.id).where(CountLine.count_id == count.id)
+                                               .limit(1)),
+            "fixture_id": fixture.id, "count_id": count.id,
             "disc_id": disc.id, "request_id": pending.id, "receipt_id": receipt.id, "release_id": release.id,
             "move_id": db.session.scalar(db.select(StockMove.id).where(StockMove.item_id == water.id)
                                          .order_by(StockMove.id).limit(1))}

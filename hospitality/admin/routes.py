@@ -23,7 +23,7 @@ def site():
     site = current_site()
     form = SiteForm(obj=site)
     ok, status = _apply(form, lambda: services.update_site(site, form.name.data, form.timezone.data,
-                                                           form.auto_approve_below.data))
+                                                           form.auto_approve_below.data, form.refill_minutes.data))
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".site"))

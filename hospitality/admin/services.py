@@ -44,14 +44,17 @@ def create_site(manager: User, name: str, code: str, timezone: str, model_rooms:
     return site
 
 
-def update_site(site: Site, name: str, timezone: str, auto_approve_below=None) -> None:
+def update_site(site: Site, name: str, timezone: str, auto_approve_below=None, refill_minutes=None) -> None:
     with write_tx():
         site = db.session.get(Site, site.id)
-        before = {"name": site.name, "timezone": site.timezone, "auto_approve_below": site.auto_approve_below}
+        before = {"name": site.name, "timezone": site.timezone, "auto_approve_below": site.auto_approve_below,
+                  "refill_minutes": site.refill_minutes}
         site.name, site.timezone = name.strip(), timezone
         site.auto_approve_below = auto_approve_below
+        if refill_minutes is not None:
+            site.refill_minutes = refill_minutes
         record("update", "site", site.id, site_id=site.id, before=before, name=site.name,
-               timezone=timezone, auto_approve_below=auto_approve_below)
+               timezone=timezone, auto_approve_below=auto_approve_below, refill_minutes=site.refill_minutes)
 
 
 def save_location(site: Site, location: Location | None, kind: str, name: str,

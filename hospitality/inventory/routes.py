@@ -11,8 +11,8 @@ from .. import photos
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
 from ..forms import apply_form, arg_date
-from ..models import Discrepancy, Item, Location, StockCount, StockMove
-from ..models.inventory import COUNT_KINDS, REASONS
+from ..models import CountLine, Discrepancy, Item, Location, StockCount, StockMove
+from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS, REASONS
 from . import bp, ledger, reports, services
 from .forms import ItemForm
 from .ledger import StockError
@@ -27,6 +27,19 @@ def qty_fields(form, prefix: str = "qty-") -> dict[int, str]:
     for key, value in form.items():
         if key.startswith(prefix) and key[len(prefix):].isdigit():
             out[int(key[len(prefix):])] = value
+    return out
+
+
+def _problems(req) -> dict[int, dict]:
+    """What the count form marked per item: problem-<id>, note-<id> and an optional photo-<id> upload."""
+    ids = {*qty_fields(req.form, "problem-"), *qty_fields(req.form, "note-"),
+           *(i for i, f in qty_fields(req.files, "photo-").items() if f.filename)}
+    out = {}
+    for item_id in ids:  # a note or photo without a problem chosen is refused under the field
+        photo = req.files.get(f"photo-{item_id}")
+        out[item_id] = {"problem": req.form.get(f"problem-{item_id}", ""),
+                        "note": req.form.get(f"note-{item_id}", ""),
+                        "photo": photo if photo and photo.filename else None}
     return out
 
 
@@ -103,7 +116,8 @@ def count(count_id):
     if request.method == "POST":
         try:
             count = services.submit_count(current_site(), current_user, count, qty_fields(request.form),
-                                          all_match=request.form.get("all_match") == "1")
+                                          all_match=request.form.get("all_match") == "1",
+                                          problems=_problems(request))
         except services.CountErrors as e:
             errors, status = e.errors, 422
         except StockError as e:
@@ -114,7 +128,7 @@ def count(count_id):
     book = ledger.on_hand(i.id for i in items) if count.status == "open" else {}
     lines = {} if count.status == "open" else {line.item_id: line for line in count.lines}
     return render_template("inventory/count.html", count=count, items=items, book=book, lines=lines,
-                           errors=errors, form=request.form, kinds=COUNT_KINDS), status
+                           errors=errors, form=request.form, kinds=COUNT_KINDS, line_problems=LINE_PROBLEMS), status
 
 
 # A count made for something else goes back to it: ref_type → (endpoint, its id argument).
@@ -156,9 +170,9 @@ def cancel_count(count_id):
 @stock_staff
 def discrepancy(disc_id, errors=None, status=200):
     disc = site_get_or_404(Discrepancy, disc_id)
-    lines = [line for line in disc.count.lines if line.difference != 0]
+    lines = [line for line in disc.count.lines if line.difference != 0 or line.problem]
     return render_template("inventory/discrepancy.html", disc=disc, lines=lines, errors=errors or {},
-                           form=request.form), status
+                           form=request.form, back=count_return_url(disc.count)), status
 
 
 @bp.post("/discrepancies/<int:disc_id>/confirm")
@@ -237,6 +251,17 @@ def item_photo(item_id):
     if not item.photo:
         abort(404)
     return send_from_directory(photos.folder("items"), item.photo, max_age=365 * 24 * 3600)
+
+
+@bp.get("/counts/<int:count_id>/lines/<int:line_id>/photo")
+@stock_staff
+def line_photo(count_id, line_id):
+    """A photo taken during a count (what was missing, damaged or moved)."""
+    count = site_get_or_404(StockCount, count_id)
+    line = db.session.get(CountLine, line_id)
+    if line is None or line.count_id != count.id or not line.photo:
+        abort(404)
+    return send_from_directory(photos.folder("counts"), line.photo, max_age=365 * 24 * 3600)
 
 
 @bp.get("/items/<int:item_id>")

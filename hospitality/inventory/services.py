@@ -6,12 +6,25 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from .. import photos
 from ..audit import record
 from ..database import next_position, write_tx
 from ..extensions import db
-from ..models import CountLine, Discrepancy, Item, Location, Site, StockCount, StockMove, User
+from ..models import (
+    CountLine,
+    Discrepancy,
+    Item,
+    Location,
+    RoomVisit,
+    Site,
+    StockCount,
+    StockMove,
+    User,
+    Visit,
+    VisitEvent,
+)
 from ..models.core import utcnow
-from ..models.inventory import COUNT_KINDS
+from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS
 from . import ledger
 from .ledger import StockError
 
@@ -207,9 +220,47 @@ def cancel_count(site: Site, user: User, count: StockCount) -> None:
         record("cancel", "stock_count", count.id, site_id=site.id)
 
 
+def parse_problems(items: list[Item], problems: dict[int, dict] | None) -> tuple[dict[int, dict], list]:
+    """The problems marked on a count (missing / damaged / moved + note + photo), checked; errors listed."""
+    out, errors = {}, []
+    for item in items:
+        raw = (problems or {}).get(item.id) or {}
+        kind = (raw.get("problem") or "").strip()
+        note = (raw.get("note") or "").strip()
+        photo = raw.get("photo")
+        if not kind:
+            if note or photo:
+                errors.append(StockError(_("Say what is wrong with %(item)s.", item=item.label), f"problem-{item.id}"))
+            continue
+        if kind not in LINE_PROBLEMS:
+            errors.append(StockError(_("Say what is wrong with %(item)s.", item=item.label), f"problem-{item.id}"))
+        elif not note:
+            errors.append(StockError(_("Add a note: what did you see?"), f"note-{item.id}"))
+        elif len(note) > 200:
+            errors.append(StockError(_("Keep the note under 200 characters."), f"note-{item.id}"))
+        else:
+            out[item.id] = {"problem": kind, "note": note, "photo": photo}
+    return out, errors
+
+
+def _store_problem_photos(problems: dict[int, dict]) -> tuple[dict[int, str], list]:
+    names, errors = {}, []
+    for item_id, p in problems.items():
+        if p["photo"] is None:
+            continue
+        try:
+            names[item_id] = photos.store(p["photo"], "counts")
+        except photos.PhotoError as e:
+            errors.append(StockError(e.message, f"photo-{item_id}"))
+    return names, errors
+
+
 def submit_count(site: Site, user: User, count: StockCount, counted: dict[int, str] | None,
-                 all_match: bool = False) -> StockCount:
-    """Compare what was counted with the book; any difference opens a discrepancy."""
+                 all_match: bool = False, problems: dict[int, dict] | None = None) -> StockCount:
+    """Compare what was counted with the book; a difference or a marked problem opens a discrepancy.
+
+    `problems` maps item ids to {"problem": missing|damaged|moved, "note": str, "photo": upload or None}.
+    """
     if count.status != "open":
         if count.status in ("matched", "discrepancy") and count.started_by_id == user.id:
             return count  # a double tap on submit
@@ -218,8 +269,10 @@ def submit_count(site: Site, user: User, count: StockCount, counted: dict[int, s
         raise StockError(_("Only the person who started this count can submit it."))
     items = location_items(count.location_id)
     values = {}
+    marked, errors = parse_problems(items, problems)
+    if all_match and marked:
+        raise StockError(_("You marked a problem: enter the count and submit it instead of “All match”."))
     if not all_match:
-        errors = []
         for item in items:
             raw = (counted or {}).get(item.id)
             if raw is None or str(raw).strip() == "":
@@ -229,25 +282,59 @@ def submit_count(site: Site, user: User, count: StockCount, counted: dict[int, s
                 values[item.id] = parse_qty(item, raw, f"qty-{item.id}")
             except StockError as e:
                 errors.append(e)
-        if errors:
-            raise CountErrors(errors)
+    if errors:
+        raise CountErrors(errors)
+    names, errors = _store_problem_photos(marked)
+    if errors:
+        for name in names.values():
+            photos.remove("counts", name)
+        raise CountErrors(errors)
+    try:
+        return _save_count(site, count, items, values, all_match, marked, names)
+    except BaseException:
+        for name in names.values():
+            photos.remove("counts", name)
+        raise
+
+
+def _save_count(site: Site, count: StockCount, items: list[Item], values: dict, all_match: bool,
+                marked: dict[int, dict], names: dict[int, str]) -> StockCount:
     with write_tx():
         count = _locked(StockCount, count.id)
         if count.status != "open":
+            for name in names.values():
+                photos.remove("counts", name)
             return count
         book = ledger.on_hand([i.id for i in items])
         diffs = 0
         for item in items:
             got = book[item.id] if all_match else values[item.id]
-            db.session.add(CountLine(count_id=count.id, item_id=item.id, expected=book[item.id], counted=got))
-            diffs += got != book[item.id]
+            p = marked.get(item.id) or {}
+            db.session.add(CountLine(count_id=count.id, item_id=item.id, expected=book[item.id], counted=got,
+                                     problem=p.get("problem"), note=p.get("note"), photo=names.get(item.id)))
+            diffs += got != book[item.id] or item.id in marked
         count.submitted_at, count.all_matched_tap = utcnow(), all_match
         count.status = "discrepancy" if diffs else "matched"
         if diffs:
-            db.session.add(Discrepancy(site_id=site.id, count_id=count.id, location_id=count.location_id))
+            disc = Discrepancy(site_id=site.id, count_id=count.id, location_id=count.location_id)
+            if count.ref_type == "visit" and count.ref_id:
+                _tie_to_visit(disc, count)
+            db.session.add(disc)
         record("submit", "stock_count", count.id, site_id=site.id, status=count.status, differences=diffs,
-               all_match=all_match)
+               all_match=all_match, problems={str(k): v["problem"] for k, v in marked.items()})
     return count
+
+
+def _tie_to_visit(disc: Discrepancy, count: StockCount) -> None:
+    """A count after a visitor group: the discrepancy names the visit and the rep who escorted it, and the
+    visit's timeline gets a row, which also moves the live panels (the manager's shows the alert)."""
+    visit = db.session.get(Visit, count.ref_id)
+    if visit is None:
+        return
+    rep_id = db.session.scalar(select(RoomVisit.rep_id).where(RoomVisit.count_id == count.id)) or visit.rep_id
+    disc.visit_id, disc.rep_id = visit.id, rep_id
+    db.session.add(VisitEvent(visit_id=visit.id, site_id=visit.site_id, kind="discrepancy",
+                              user_id=count.started_by_id, detail={"room": count.location.name}))
 
 
 class CountErrors(StockError):

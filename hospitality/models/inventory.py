@@ -34,6 +34,8 @@ REASONS = {
 # Reasons that always take stock down / up: the sign of the row follows from the reason.
 OUT_REASONS = ("served", "discarded", "damaged", "lost", "moved_out")
 IN_REASONS = ("opening", "received", "found", "moved_in")
+# What an attendant can mark on a counted item besides its number.
+LINE_PROBLEMS = {"missing": _l("Missing"), "damaged": _l("Damaged"), "moved": _l("Moved")}
 COUNT_KINDS = {"opening": _l("Opening count"), "closing": _l("Closing count"),
                "spot": _l("Spot check"), "visit": _l("After a visit"), "handover": _l("Handover"),
                "worker_in": _l("Before workers"), "worker_out": _l("After workers")}
@@ -144,6 +146,10 @@ class CountLine(db.Model):
     @property
     def difference(self) -> Decimal:
         return self.counted - self.expected
+
+    @property
+    def problem_label(self):
+        return LINE_PROBLEMS.get(self.problem, "") if self.problem else ""
 
 
 class Discrepancy(db.Model):

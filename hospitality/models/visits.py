@@ -16,6 +16,7 @@ EVENT_KINDS = {
     "umbrella_returned": _l("Umbrellas returned"), "room_admitted": _l("Entered a model room"),
     "room_refused": _l("Refused at a model room"), "room_left": _l("Left a model room"),
     "departed": _l("Left the sales center"), "car_left": _l("Car left"), "corrected": _l("Corrected"),
+    "discrepancy": _l("Count after the group differs"),
 }
 
 

@@ -25,7 +25,7 @@ def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
     ctx = {"visit": visit, "events": services.timeline(visit), "served": lines, "cost": cost,
            "rooms": services.rooms_of(visit), "loans": services.umbrellas_of(visit),
            "errors": errors or {}, "form": form or {}, "purposes": PURPOSES,
-           "refill_due": services.refill_due(visit)}
+           "refill_due": services.refill_due(visit, site)}
     post = current_user.post
     if post in ("concierge", "lead", "manager"):
         ctx["reps"] = db_reps(site.id)

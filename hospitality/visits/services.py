@@ -15,6 +15,7 @@ from ..inventory import ledger
 from ..inventory import services as inventory
 from ..inventory.ledger import StockError
 from ..models import (
+    Discrepancy,
     Item,
     Location,
     RoomVisit,
@@ -31,7 +32,7 @@ from ..models import (
 from ..models.core import utcnow
 from ..models.visits import PURPOSES
 
-REFILL_MINUTES = 10  # the seeds: refill every ~10 minutes while guests sit
+REFILL_MINUTES = 10  # the seeds: refill every ~10 minutes while guests sit (Site.refill_minutes)
 MAX_PARTY = 50
 MAX_UMBRELLAS = 20
 # Posts that are told of an arrival and acknowledge it; security records it, so has seen it.
@@ -420,12 +421,27 @@ def live_rows(site: Site, post: str):
     return db.session.execute(q).all()
 
 
+def _disc_after_visits(fn):
+    return (select(fn).where(Discrepancy.site_id == bindparam("site_id"), Discrepancy.status != "closed",
+                             Discrepancy.visit_id.is_not(None)).scalar_subquery())
+
+
+# The lead's and manager's live element also carries the alert for counts after a group that differed:
+# still one statement (the version, how many are open, the newest).
+_VERSION_ALERTS = select(_VERSION.scalar_subquery(), _disc_after_visits(func.count(Discrepancy.id)),
+                         _disc_after_visits(func.max(Discrepancy.id)))
+
+
 def live_panel(site: Site, post: str) -> dict:
     """What the live element renders: the version it was built at, rows, and when a refill falls due."""
-    v = version(site.id)
+    alerts, alert_id = 0, None
+    if post in ("lead", "manager"):
+        v, alerts, alert_id = db.session.execute(_VERSION_ALERTS, {"site_id": site.id}).one()
+    else:
+        v = version(site.id)
     rows = live_rows(site, post)
     now = utcnow()
-    due_every = timedelta(minutes=REFILL_MINUTES)
+    due_every = timedelta(minutes=site.refill_minutes or REFILL_MINUTES)
     due_ids, next_due = set(), None
     for r in rows:
         if r.last_refill_at is None:
@@ -437,12 +453,12 @@ def live_panel(site: Site, post: str) -> dict:
             next_due = when
     return {"live_v": v, "live_rows": rows, "live_due": due_ids if post == "water_bar" else set(),
             "live_next": int(next_due.replace(tzinfo=UTC).timestamp()) if next_due and post == "water_bar"
-            else 0, "live_ack": post in ACK_POSTS}
+            else 0, "live_ack": post in ACK_POSTS, "live_alerts": alerts, "live_alert_id": alert_id}
 
 
-def refill_due(visit: Visit) -> bool:
+def refill_due(visit: Visit, site: Site) -> bool:
     return (visit.status == "active" and visit.last_refill_at is not None
-            and utcnow() - visit.last_refill_at >= timedelta(minutes=REFILL_MINUTES))
+            and utcnow() - visit.last_refill_at >= timedelta(minutes=site.refill_minutes or REFILL_MINUTES))
 
 
 def due_passed(due_ts: int) -> bool:

@@ -149,6 +149,14 @@ def test_auto_approve_threshold_is_set_and_cleared(app, env, manager):
     assert r.status_code == 302 and _get(app, Site, env.site).auto_approve_below is None
 
 
+def test_refill_round_is_set_per_site(app, env, manager):
+    """The water bar's refill round is the site's: 3 to 60 minutes, a clear message otherwise."""
+    r = manager.post("/admin/", data={"name": "x", "timezone": "Asia/Shanghai", "refill_minutes": "0"})
+    assert r.status_code == 422 and "3" in r.text and _get(app, Site, env.site).refill_minutes == 10
+    r = manager.post("/admin/", data={"name": "x", "timezone": "Asia/Shanghai", "refill_minutes": "15"})
+    assert r.status_code == 302 and _get(app, Site, env.site).refill_minutes == 15
+
+
 def test_location_add_rename_deactivate(app, env, manager):
     """A location is added, renamed, then switched off; it is never deleted."""
     r = manager.post("/admin/locations/new", data={"kind": "other", "name": "前台", "active": "y"})

@@ -144,9 +144,9 @@ def test_refill_resets_timer_and_due(ctx, env):
     v.last_refill_at -= timedelta(minutes=11)
     db.session.commit()
     panel = services.live_panel(site(env), "water_bar")
-    assert v.id in panel["live_due"] and services.refill_due(v)
+    assert v.id in panel["live_due"] and services.refill_due(v, site(env))
     services.refill(site(env), who(env, "water_bar"), v)
-    assert not services.refill_due(db.session.get(Visit, v.id))
+    assert not services.refill_due(db.session.get(Visit, v.id), site(env))
 
 
 def test_umbrellas_lent_and_returned(ctx, env):
@@ -284,3 +284,21 @@ def test_room_left_by_departure_can_still_be_counted(ctx, env):
     services.depart(site(env), who(env, "security"), v)
     rv, count = services.leave_room(site(env), who(env, "model_room"), db.session.get(RoomVisit, rv.id))
     assert count.ref_id == v.id and rv.count_id == count.id
+
+
+def test_refill_round_follows_the_site_setting(ctx, env):
+    """With a 15-minute round a group served 11 minutes ago is not due yet; at 16 minutes it is."""
+    from datetime import timedelta
+    s = site(env)
+    s.refill_minutes = 15
+    db.session.commit()
+    v = arrive(env)
+    services.serve(site(env), who(env, "water_bar"), v, {env.water: "1"}, None)
+    v = db.session.get(Visit, v.id)
+    v.last_refill_at -= timedelta(minutes=11)
+    db.session.commit()
+    assert v.id not in services.live_panel(site(env), "water_bar")["live_due"]
+    assert not services.refill_due(v, site(env))
+    v.last_refill_at -= timedelta(minutes=5)
+    db.session.commit()
+    assert v.id in services.live_panel(site(env), "water_bar")["live_due"] and services.refill_due(v, site(env))
