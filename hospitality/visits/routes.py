@@ -132,7 +132,7 @@ def greet(visit_id):
 @post_required("water_bar")
 def serve(visit_id):
     return _act(visit_id, lambda v: services.serve(current_site(), current_user, v, qty_fields(request.form),
-                                                   idem()))
+                                                   idem(), request.form.getlist("guest")))
 
 
 @bp.post("/<int:visit_id>/refill")

@@ -76,7 +76,8 @@ def parse_int(raw, field: str, low: int, high: int, message: str) -> int:
 
 def _event(visit: Visit, user: User, kind: str, **detail) -> VisitEvent:
     ev = VisitEvent(visit_id=visit.id, site_id=visit.site_id, kind=kind, user_id=user.id,
-                    detail={k: str(v) if not isinstance(v, (int, str, bool)) else v for k, v in detail.items()})
+                    detail={k: str(v) if not isinstance(v, (int, str, bool, list, dict)) else v
+                            for k, v in detail.items()})
     db.session.add(ev)
     return ev
 
@@ -186,11 +187,33 @@ def bar_items(site: Site) -> list[Item]:
     return inventory.location_items(bar) if bar else []
 
 
-def serve(site: Site, user: User, visit: Visit, quantities: dict[int, str], idem_key: str | None):
-    """Ledger 'served' rows tied to the visit; the refill timer starts."""
+def _with_guest_choices(offered: dict[int, Item], quantities: dict[int, str], choices: list[str],
+                        party_size: int) -> tuple[dict[int, str], list[str]]:
+    """Add one of each guest's chosen drink to the typed quantities; the names, guest by guest."""
+    picked = [(n, c.strip()) for n, c in enumerate(choices, 1) if c and c.strip()]
+    if len(picked) > party_size:
+        raise VisitError(_("More guests than in the group."), "guests")
+    merged, names = dict(quantities), []
+    for n, raw in picked:
+        item = offered.get(int(raw)) if raw.isdigit() else None
+        if item is None:
+            raise VisitError(_("Choose what guest %(n)s drinks from the list.", n=n), f"guest-{n}")
+        typed = str(merged.get(item.id) or "").strip() or "0"
+        try:
+            merged[item.id] = str(Decimal(typed) + 1)
+        except ArithmeticError:
+            pass  # the typed quantity is wrong: its own field says so
+        names.append(f"{n}:{item.label}")
+    return merged, names
+
+
+def serve(site: Site, user: User, visit: Visit, quantities: dict[int, str], idem_key: str | None,
+          guest_choices: list[str] | None = None):
+    """Ledger 'served' rows tied to the visit (each guest's drink plus what was typed); the refill timer starts."""
+    offered = {i.id: i for i in bar_items(site) if i.kind == "consumable"}
+    quantities, guests = _with_guest_choices(offered, quantities, guest_choices or [], visit.party_size)
     try:
-        entries = [(item, -qty, "served") for item, qty in inventory.quantities_for(
-            {i.id: i for i in bar_items(site) if i.kind == "consumable"}, quantities)]
+        entries = [(item, -qty, "served") for item, qty in inventory.quantities_for(offered, quantities)]
     except StockError as e:
         raise VisitError(e.message, e.field) from None
     with write_tx():
@@ -203,8 +226,8 @@ def serve(site: Site, user: User, visit: Visit, quantities: dict[int, str], idem
             raise VisitError(e.message, e.field) from None
         visit.last_refill_at = utcnow()
         served = {i.name: str(-q) for i, q, _r in entries}
-        _event(visit, user, "served", items=served)
-        record("serve", "visit", visit.id, site_id=site.id, items=served)
+        _event(visit, user, "served", items=served, guests=guests)
+        record("serve", "visit", visit.id, site_id=site.id, items=served, guests=guests)
     return visit
 
 

@@ -152,3 +152,17 @@ def test_other_sites_visit_is_404(app, env):
     assert c.post(f"/visits/{other}/depart").status_code == 404
     with app.app_context():
         assert db.session.get(Visit, other).status == "active"
+
+
+def test_serving_per_guest_swaps_the_card_with_their_choices(app, env):
+    """The bar picks a drink per guest on the card; the swapped card lists guest by guest."""
+    vid = new_visit(app, env)
+    bar = login(app, env.names["water_bar"])
+    card = bar.get(f"/visits/{vid}").text
+    assert card.count('name="guest"') == 3  # one picker per guest of the party of 3
+    r = bar.post(f"/visits/{vid}/serve", headers=HX, data={"guest": [str(env.tea), str(env.water), ""],
+                                                            "idem": "guestserve0001"})
+    assert r.status_code == 200 and r.text.startswith('<article id="visit"')
+    assert "铁观音" in r.text and "矿泉水" in r.text
+    r = bar.post(f"/visits/{vid}/serve", headers=HX, data={"guest": ["12345"], "idem": "guestserve0002"})
+    assert r.status_code == 422 and 'aria-invalid="true"' in r.text

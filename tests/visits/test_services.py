@@ -302,3 +302,26 @@ def test_refill_round_follows_the_site_setting(ctx, env):
     v.last_refill_at -= timedelta(minutes=5)
     db.session.commit()
     assert v.id in services.live_panel(site(env), "water_bar")["live_due"] and services.refill_due(v, site(env))
+
+
+def test_each_guest_drink_is_served_and_remembered(ctx, env):
+    """Three guests choose tea, water, tea and the table gets one more water: tea −2, water −2, names kept."""
+    v = arrive(env, size=3)
+    services.serve(site(env), who(env, "water_bar"), v, {env.water: "1"}, None,
+                   [str(env.tea), str(env.water), str(env.tea)])
+    moves = dict(db.session.execute(select(StockMove.item_id, func.sum(StockMove.qty)).where(
+        StockMove.ref_type == "visit", StockMove.ref_id == v.id).group_by(StockMove.item_id)).all())
+    assert moves == {env.tea: -2, env.water: -2}
+    ev = db.session.scalar(select(VisitEvent).where(VisitEvent.kind == "served"))
+    assert ev.detail["guests"] == ["1:铁观音", "2:矿泉水", "3:铁观音"]
+
+
+@pytest.mark.parametrize("choices, field", [(["999999"], "guest-1"), (["", "abc"], "guest-2"),
+                                            (["{tea}"] * 4, "guests")])
+def test_bad_guest_choice_is_refused_and_nothing_served(ctx, env, choices, field):
+    """A drink not on the bar, garbage, or more guests than the group: refused under the field, no rows."""
+    v = arrive(env, size=3)
+    with pytest.raises(services.VisitError) as e:
+        services.serve(site(env), who(env, "water_bar"), v, {}, None, [c.format(tea=env.tea) for c in choices])
+    assert e.value.field == field
+    assert db.session.scalar(select(func.count(StockMove.id)).where(StockMove.ref_type == "visit")) == 0
