@@ -22,8 +22,10 @@ def _fragment() -> bool:
 def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
     site = current_site()
     lines, cost = services.served(visit)
-    ctx = {"visit": visit, "events": services.timeline(visit), "served": lines, "cost": cost,
-           "rooms": services.rooms_of(visit), "loans": services.umbrellas_of(visit),
+    events, rooms = services.timeline(visit), services.rooms_of(visit)
+    ctx = {"visit": visit, "events": events, "served": lines, "cost": cost,
+           "rooms": rooms, "loans": services.umbrellas_of(visit),
+           "durations": services.durations(visit, events, rooms),
            "errors": errors or {}, "form": form or {}, "purposes": PURPOSES,
            "refill_due": services.refill_due(visit, site)}
     post = current_user.post

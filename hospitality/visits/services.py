@@ -400,6 +400,31 @@ def timeline(visit: Visit) -> list[VisitEvent]:
                                    .options(joinedload(VisitEvent.user)).order_by(VisitEvent.id)))
 
 
+def durations(visit: Visit, events: list[VisitEvent], rooms: list[RoomVisit]) -> list[tuple[str, int]]:
+    """The waits and stays a lead looks at: arrival → greeting, → first drink, in model rooms, on site."""
+    first = {}
+    for e in events:
+        first.setdefault(e.kind, e.at)
+
+    def minutes(a, b):
+        return int((b - a).total_seconds() // 60)
+
+    out = []
+    if "greeted" in first:
+        out.append((_("Arrival to greeting"), minutes(visit.arrived_at, first["greeted"])))
+    if "served" in first:
+        out.append((_("Arrival to first drink"), minutes(visit.arrived_at, first["served"])))
+    refills = sum(1 for e in events if e.kind == "refilled")
+    if refills:
+        out.append((_("Refills"), refills))
+    in_rooms = sum(minutes(r.admitted_at, r.left_at) for r in rooms if r.left_at and not r.refused)
+    if in_rooms:
+        out.append((_("In model rooms (min)"), in_rooms))
+    end = visit.left_at or utcnow()
+    out.append((_("On site (min)") if visit.left_at else _("On site so far (min)"), minutes(visit.arrived_at, end)))
+    return out
+
+
 def served(visit: Visit) -> tuple[list[tuple[Item, Decimal]], Decimal]:
     """What the bar served this group, net of reversals, and its consumable cost."""
     rows = db.session.execute(select(Item, func.sum(StockMove.qty)).join(StockMove, StockMove.item_id == Item.id)

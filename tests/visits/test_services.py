@@ -325,3 +325,24 @@ def test_bad_guest_choice_is_refused_and_nothing_served(ctx, env, choices, field
         services.serve(site(env), who(env, "water_bar"), v, {}, None, [c.format(tea=env.tea) for c in choices])
     assert e.value.field == field
     assert db.session.scalar(select(func.count(StockMove.id)).where(StockMove.ref_type == "visit")) == 0
+
+
+def test_durations_of_a_visit(ctx, env):
+    """Greeted 3 min after arrival, first drink at 5, 20 min in a room, left at 40: the lead sees each."""
+    from datetime import timedelta
+    v = arrive(env)
+    services.greet(site(env), who(env, "concierge"), v, "first", env.rep)
+    services.serve(site(env), who(env, "water_bar"), v, {env.water: "1"}, None)
+    services.refill(site(env), who(env, "water_bar"), v)
+    rv = services.admit(site(env), who(env, "model_room"), v, env.room, env.rep)
+    services.depart(site(env), who(env, "concierge"), v)
+    v = db.session.get(Visit, v.id)
+    t0 = v.arrived_at
+    for e in services.timeline(v):
+        e.at = t0 + timedelta(minutes={"greeted": 3, "served": 5, "refilled": 15}.get(e.kind, 0))
+    rv = db.session.get(RoomVisit, rv.id)
+    rv.admitted_at, rv.left_at = t0 + timedelta(minutes=10), t0 + timedelta(minutes=30)
+    v.left_at = t0 + timedelta(minutes=40)
+    db.session.commit()
+    got = [n for _label, n in services.durations(v, services.timeline(v), services.rooms_of(v))]
+    assert got == [3, 5, 1, 20, 40]
