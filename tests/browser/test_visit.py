@@ -3,6 +3,7 @@ admits and counts after the group (一客一盘点); each phone sees the others'
 import re
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests import factories
@@ -60,9 +61,13 @@ def test_visit_across_four_phones(app, live_server, phone):
     bar.locator("#visits-live li.unseen button").tap()
     bar.locator("#visits-live a", has_text="粤BD12345").tap()
     expect(bar.locator("#visit .sub")).to_contain_text("李顾问")
-    bar.locator("#visit input[type=number]").first.fill("2")
+    pickers = bar.locator("#visit select[name=guest]")
+    expect(pickers).to_have_count(3)  # one per guest
+    pickers.nth(0).select_option(label="矿泉水")
+    pickers.nth(1).select_option(label="矿泉水")
     bar.locator("button.serve-btn").tap()
     expect(bar.locator("#visit .cost")).to_have_text("¥4")
+    expect(bar.locator("#visit .timeline")).to_contain_text("客人1 矿泉水")
     expect(bar.locator("button.refill-btn")).to_be_visible()
 
     # Model room: admits with the rep, the group leaves, the count after the visit: all match.
@@ -86,3 +91,49 @@ def test_visit_across_four_phones(app, live_server, phone):
     # The bar is told to clear the table.
     bar.reload()
     expect(bar.locator("#visit")).to_contain_text("请收拾桌面")
+
+
+def test_damaged_after_a_group_alerts_the_manager(app, live_server, phone, tmp_path):
+    """The model room marks a vase damaged with a camera photo after a group; the manager's phone shows the
+    alert within a poll and the discrepancy names the group's rep."""
+    base = live_server.url
+    with app.app_context():
+        site = factories.make_site()
+        users = {p: factories.make_user(site.id, p).username for p in ("security", "model_room", "manager")}
+        factories.make_rep(site.id, "周顾问")
+        make_item(site.id, "model_room", name="花瓶", expected=2, unit="件")
+    photo = tmp_path / "vase.jpg"
+    Image.new("RGB", (64, 48), (180, 40, 40)).save(photo, "JPEG")
+    guard, room, boss = phone(), phone(), phone()
+    for page, post in ((guard, "security"), (room, "model_room"), (boss, "manager")):
+        login(page, base, users[post])
+    expect(boss.locator("#visits-live")).to_be_visible()
+
+    guard.goto(f"{base}/visits/new")
+    guard.locator("label.pick:has(input[name=party_size][value='2'])").tap()
+    guard.locator("label.pick:has(input[name=by_car][value='0'])").tap()
+    guard.locator("form.arrival button[type=submit]").tap()
+    expect(guard.locator("#visit h2")).to_contain_text("2人")
+    visit_url = guard.url
+
+    room.goto(visit_url)
+    room.locator("#visit select[name=rep_id]").select_option(label="周顾问")
+    room.locator("button.admit-btn").tap()
+    room.locator("button.leave-room").tap()
+    expect(room).to_have_url(re.compile(r"/stock/counts/\d+$"))
+    room.locator("input[type=number]").first.fill("2")
+    room.locator("tr.problem-row summary").first.tap()
+    room.locator("select[name^=problem-]").first.select_option("damaged")
+    room.locator("input[name^=note-]").first.fill("瓶口有裂纹")
+    room.locator("input[type=file][name^=photo-]").first.set_input_files(str(photo))
+    assert_fits_phone(room)
+    room.locator("button[name=all_match][value='0']").tap()
+    expect(room).to_have_url(re.compile(r"/stock/discrepancies/\d+$"))
+    expect(room.get_by_text("周顾问")).to_be_visible()
+    expect(room.locator("img.thumb")).to_be_visible()
+
+    alert = boss.locator("#visits-live li.alert")
+    expect(alert).to_be_visible(timeout=POLL)
+    alert.locator("a").tap()
+    expect(boss).to_have_url(re.compile(r"/stock/discrepancies/\d+$"))
+    expect(boss.get_by_text("瓶口有裂纹")).to_be_visible()
