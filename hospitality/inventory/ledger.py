@@ -2,10 +2,10 @@
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Item, StockMove
+from ..models import Item, StockMove, Visit
 from ..models.inventory import IN_REASONS, OUT_REASONS
 
 
@@ -81,6 +81,10 @@ def reverse(move: StockMove, user_id: int, note: str) -> StockMove:
         raise StockError(_("This move has already been reversed."))
     [row] = post(move.site_id, user_id, [(move.item, -move.qty, "reversal")], ref_type="reversal",
                  ref_id=move.id, note=note, allow_negative=True, reverses={move.item_id: move.id})
+    if move.ref_type == "visit" and move.reason == "served" and move.ref_id:
+        # The visit's cost drops by what this row had added (served rows are negative).
+        db.session.execute(update(Visit).where(Visit.id == move.ref_id)
+                           .values(served_cost=Visit.served_cost + move.qty * move.item.unit_price))
     return row
 
 

@@ -1,8 +1,9 @@
 """Visits: a visitor group from the car park to the model room, its timeline, rooms and umbrellas."""
 from datetime import datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,6 +40,9 @@ class Visit(db.Model):
     car_left_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     idem_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     status: Mapped[str] = mapped_column(String(8), default="active")  # active | left
+    # What the bar served this group, at the prices of the day it was served, net of reversals: kept by
+    # visits.services.serve and inventory.ledger.reverse in the same transaction as the ledger rows.
+    served_cost: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0, server_default="0")
 
     rep = relationship("SalesRep")
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])

@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..audit import record
 from ..database import write_tx
@@ -225,6 +225,7 @@ def serve(site: Site, user: User, visit: Visit, quantities: dict[int, str], idem
         except StockError as e:
             raise VisitError(e.message, e.field) from None
         visit.last_refill_at = utcnow()
+        visit.served_cost = (visit.served_cost or 0) + sum((-q * i.unit_price for i, q, _r in entries), Decimal(0))
         served = {i.name: str(-q) for i, q, _r in entries}
         _event(visit, user, "served", items=served, guests=guests)
         record("serve", "visit", visit.id, site_id=site.id, items=served, guests=guests)
@@ -425,13 +426,30 @@ def durations(visit: Visit, events: list[VisitEvent], rooms: list[RoomVisit]) ->
     return out
 
 
+Reversal = aliased(StockMove)
+
+
+def net_served(visit_ids, by: str | None = None) -> dict[tuple, Decimal]:
+    """Net quantity served per (visit id or rep id, item id) — or per (item id,) with by=None — for the
+    visits in `visit_ids` (a list or a subquery): 'served' rows of the visits plus any row reversing them,
+    in one aggregate query."""
+    keys = {"visit": [StockMove.ref_id], "rep": [Visit.rep_id]}.get(by, [])
+    q = (select(*keys, StockMove.item_id, func.sum(StockMove.qty + func.coalesce(Reversal.qty, 0)))
+         .select_from(StockMove).outerjoin(Reversal, Reversal.reverses_id == StockMove.id)
+         .where(StockMove.ref_type == "visit", StockMove.reason == "served", StockMove.ref_id.in_(visit_ids))
+         .group_by(*keys, StockMove.item_id))
+    if by == "rep":
+        q = q.join(Visit, Visit.id == StockMove.ref_id)
+    # Served rows are negative, their reversals positive: what was used is minus the sum.
+    return {tuple(key): -Decimal(str(qty)) for *key, qty in db.session.execute(q)}
+
+
 def served(visit: Visit) -> tuple[list[tuple[Item, Decimal]], Decimal]:
-    """What the bar served this group, net of reversals, and its consumable cost."""
-    rows = db.session.execute(select(Item, func.sum(StockMove.qty)).join(StockMove, StockMove.item_id == Item.id)
-                              .where(StockMove.ref_type == "visit", StockMove.ref_id == visit.id,
-                                     StockMove.reason == "served").group_by(Item.id)).all()
-    lines = [(item, -qty) for item, qty in rows]
-    return lines, sum((q * item.unit_price for item, q in lines), Decimal(0))
+    """What the bar served this group, net of reversals, and its consumable cost (at the day's prices)."""
+    net = {item_id: qty for (item_id,), qty in net_served([visit.id]).items() if qty}
+    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(net)))} if net else {}
+    lines = sorted(((items[i], q) for i, q in net.items()), key=lambda line: (line[0].position, line[0].id))
+    return lines, visit.served_cost or Decimal(0)
 
 
 def rooms_of(visit: Visit) -> list[RoomVisit]:

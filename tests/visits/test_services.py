@@ -346,3 +346,19 @@ def test_durations_of_a_visit(ctx, env):
     db.session.commit()
     got = [n for _label, n in services.durations(v, services.timeline(v), services.rooms_of(v))]
     assert got == [3, 5, 1, 20, 40]
+
+
+def test_visit_cost_is_kept_with_its_rows_and_net_of_reversals(ctx, env):
+    """Serving writes the cost on the visit; reversing a served row takes it off again, items too."""
+    from hospitality.inventory import ledger
+    v = arrive(env)
+    services.serve(site(env), who(env, "water_bar"), v, {env.water: "2", env.tea: "1"}, None)
+    v = db.session.get(Visit, v.id)
+    assert v.served_cost == Decimal("12.00")  # 2 × ¥2 + 1 × ¥8
+    tea_row = db.session.scalar(select(StockMove).where(StockMove.item_id == env.tea, StockMove.ref_id == v.id))
+    ledger.reverse(tea_row, env.users["manager"], "记错了")
+    db.session.commit()
+    v = db.session.get(Visit, v.id, populate_existing=True)
+    lines, cost = services.served(v)
+    assert cost == Decimal("4.00") and v.served_cost == Decimal("4.00")
+    assert [(i.id, q) for i, q in lines] == [(env.water, 2)]
