@@ -91,6 +91,12 @@ def add_default_content(site: Site, model_rooms: int = 2) -> None:
             t.items.append(ChecklistItem(position=ipos, text=text, text_en=text_en, answer_type=atype,
                                          unit=extra.get("unit"), max_value=extra.get("max"),
                                          required=extra.get("required", True)))
+    db.session.flush()
+    # The day and night shifts, the grooming checklist and the area inspections (one per model room).
+    from .attendance.services import default_shifts
+    from .inspections.seed import seed_templates
+    default_shifts(site)
+    seed_templates(site)
 
 
 # (name, name_en, unit, whole, pack, par, price, discard_at_close, stock)
@@ -166,5 +172,9 @@ def seed_demo() -> bool:
     add_demo_items(site, manager_id)
     for name in DEMO_REPS:
         db.session.add(SalesRep(site_id=site.id, name=name))
+    db.session.flush()
+    from .attendance.demo import seed_demo as seed_attendance
+    people = {u.post: u for u in db.session.scalars(select(User).where(User.site_id == site.id))}
+    seed_attendance(site, people, people["lead"])
     record("seed_demo", "site", site.id, site_id=site.id)
     return True

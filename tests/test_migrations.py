@@ -67,3 +67,37 @@ def test_models_and_migrations_agree(migrated_app):
                                                      "compare_server_default": True})
         diff = compare_metadata(ctx, db.metadata)
     assert diff == []
+
+
+def test_0006_backfills_the_cost_of_earlier_visits(empty_db, tmp_path):
+    """A visit served before 0006 gets its cost from the ledger, net of a reversal."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "migrations", "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False, **empty_db})
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0005")
+        with db.engine.begin() as conn:
+            run = conn.execute
+            run(text("INSERT INTO sites (id, name, code, timezone, active, created_at) "
+                     "VALUES (1, 's', 'S', 'Asia/Shanghai', true, '2026-01-01')"))
+            run(text("INSERT INTO users (id, site_id, username, name, badge_no, phone, post, password_hash, active, "
+                     "created_at) VALUES (1, 1, 'u', 'u', 'B1', '', 'water_bar', 'x', true, '2026-01-01')"))
+            run(text("INSERT INTO locations (id, site_id, kind, name, position, active) "
+                     "VALUES (1, 1, 'water_bar', 'bar', 0, true)"))
+            run(text("INSERT INTO items (id, site_id, location_id, kind, name, unit, whole, pack_size, par_level, "
+                     "unit_price, discard_at_close, position, active) "
+                     "VALUES (1, 1, 1, 'consumable', 'tea', 'p', true, 1, 0, 8, false, 0, true)"))
+            run(text("INSERT INTO visits (id, site_id, arrived_at, by_car, party_size, recorded_by_id, status) "
+                     "VALUES (1, 1, '2026-01-01', false, 2, 1, 'active')"))
+            for mid, qty, bal, reason, ref_type, ref_id, rev in (
+                    (1, 3, 3, "received", None, None, None), (2, -2, 1, "served", "visit", 1, None),
+                    (3, -1, 0, "served", "visit", 1, None), (4, 1, 1, "reversal", "reversal", 3, 3)):
+                run(text("INSERT INTO stock_moves (id, site_id, item_id, qty, balance_after, reason, user_id, at, "
+                         "ref_type, ref_id, reverses_id) VALUES (:id, 1, 1, :qty, :bal, :reason, 1, '2026-01-01', "
+                         ":rt, :ri, :rev)"), {"id": mid, "qty": qty, "bal": bal, "reason": reason, "rt": ref_type,
+                                              "ri": ref_id, "rev": rev})
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT served_cost FROM visits WHERE id = 1")).scalar() == 16
+        db.session.remove()
+        db.engine.dispose()

@@ -16,7 +16,8 @@ class SiteForm(FlaskForm):
     auto_approve_below = DecimalField(_l("Purchase requests below this amount (¥) approve themselves"),
                                       places=2, validators=[Optional(), NumberRange(min=0, max=100000)])
     refill_minutes = IntegerField(_l("Water bar refill round while guests sit (minutes)"), default=10,
-                                  validators=[Optional(), NumberRange(min=3, max=60, message=_l("Enter 3 to 60 minutes."))])
+                                  validators=[Optional(),
+                                              NumberRange(min=3, max=60, message=_l("Enter 3 to 60 minutes."))])
 
 
 class NewSiteForm(SiteForm):

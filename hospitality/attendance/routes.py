@@ -1,1 +1,251 @@
-"""Routes."""
+"""Attendance pages: clock in/out, leave, the roster, the lead's board, monthly sheets, shift settings."""
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..access import current_site, post_required, site_get_or_404
+from ..forms import arg_date
+from ..htmx import is_htmx, render_page_or_fragment
+from ..inventory.routes import idem
+from ..models import User
+from ..models.attendance import LeaveRequest, RosterEntry
+from . import bp, reports, services
+from . import leave as leaves
+from .export import sheet_xlsx
+from .services import DECIDE_POSTS, ROSTER_POSTS, AttendanceError
+
+staff = post_required(*ROSTER_POSTS)
+oversee = post_required(*DECIDE_POSTS)
+
+
+def _today() -> date:
+    return services.site_now(current_site()).date()
+
+
+def _index_ctx(card: dict) -> dict:
+    return {"att_clock": card, "shifts_ahead": reports.my_shifts(current_user, card["now"].date()),
+            "requests": reports.my_requests(current_user, 5)}
+
+
+@bp.get("/")
+@staff
+def index():
+    """A person's own attendance: the clock card, their next shifts and their leave."""
+    return render_template("attendance/index.html", **_index_ctx(reports.today_card(current_site(), current_user)))
+
+
+def _clock(action, done: str):
+    """Clock in or out for the logged-in person only: the card for htmx, a redirect for a plain form."""
+    site = current_site()
+    try:
+        action(site, current_user, idem())
+    except AttendanceError as e:
+        card = reports.today_card(site, current_user)
+        card["error"] = e.message
+        if is_htmx():
+            return render_template("attendance/_clock.html", att_clock=card), 422
+        return render_template("attendance/index.html", **_index_ctx(card)), 422
+    if is_htmx():
+        return render_template("attendance/_clock.html", att_clock=reports.today_card(site, current_user))
+    flash(done)
+    return redirect(url_for(".index"))
+
+
+@bp.post("/clock-in")
+@staff
+def clock_in():
+    return _clock(services.clock_in, _("Clocked in."))
+
+
+@bp.post("/clock-out")
+@staff
+def clock_out():
+    return _clock(services.clock_out, _("Clocked out."))
+
+
+@bp.get("/board")
+@oversee
+def board():
+    """The lead's view of a day: on duty, late, absent, on leave, not started yet."""
+    site = current_site()
+    day = arg_date("date", _today())
+    return render_page_or_fragment("attendance/board.html", "attendance/_board.html",
+                                   att_board=reports.board_summary(site, day))
+
+
+def _roster_page(day: date, errors=None, status: int = 200):
+    return render_page_or_fragment("attendance/roster.html", "attendance/_roster.html", status,
+                                   r=reports.roster_week(current_site(), day), errors=errors or {},
+                                   form=request.form, today=_today())
+
+
+@bp.get("/roster")
+@oversee
+def roster():
+    return _roster_page(arg_date("day", _today()))
+
+
+def _form_day() -> date:
+    try:
+        return date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        return _today()
+
+
+@bp.post("/roster")
+@oversee
+def roster_add():
+    day = _form_day()
+    try:
+        services.add_entry(current_site(), current_user, request.form.get("user_id"), request.form.get("day"),
+                           request.form.get("shift_id"), request.form.get("post") or None)
+    except AttendanceError as e:
+        return _roster_page(day, {e.field or "form": e.message}, 422)
+    if is_htmx():
+        return _roster_page(day)
+    flash(_("Added to the roster."))
+    return redirect(url_for(".roster", day=day.isoformat()))
+
+
+@bp.post("/roster/<int:entry_id>/delete")
+@oversee
+def roster_remove(entry_id):
+    entry = site_get_or_404(RosterEntry, entry_id)
+    day = entry.day
+    try:
+        services.remove_entry(current_site(), current_user, entry)
+    except AttendanceError as e:
+        return _roster_page(day, {"form": e.message}, 422)
+    if is_htmx():
+        return _roster_page(day)
+    flash(_("Removed from the roster."))
+    return redirect(url_for(".roster", day=day.isoformat()))
+
+
+@bp.post("/roster/copy")
+@oversee
+def roster_copy():
+    day = _form_day()
+    copied, skipped = services.copy_last_week(current_site(), current_user, day)
+    flash(_("Copied %(n)s entries from last week; skipped %(m)s (already rostered, on leave or no longer here).",
+            n=copied, m=skipped))
+    return redirect(url_for(".roster", day=day.isoformat()))
+
+
+@bp.route("/leave", methods=["GET", "POST"])
+@staff
+def leave():
+    """A person's leave requests and the form to ask for days off."""
+    errors, status = {}, 200
+    if request.method == "POST":
+        f = request.form
+        try:
+            leaves.request_leave(current_site(), current_user, f.get("starts"), f.get("ends"), f.get("reason"),
+                                   idem())
+        except AttendanceError as e:
+            errors, status = {e.field or "starts": e.message}, 422
+        else:
+            flash(_("Leave requested. Your lead will decide."))
+            return redirect(url_for(".leave"))
+    return render_template("attendance/leave.html", requests=reports.my_requests(current_user), errors=errors,
+                           form=request.form, today=_today()), status
+
+
+@bp.post("/leave/<int:leave_id>/cancel")
+@staff
+def leave_cancel(leave_id):
+    lv = site_get_or_404(LeaveRequest, leave_id)
+    if lv.user_id != current_user.id:
+        abort(404)  # someone else's request does not exist for this person
+    try:
+        leaves.cancel_leave(current_site(), current_user, lv)
+    except AttendanceError as e:
+        flash(e.message, "error")
+    else:
+        flash(_("Request cancelled."))
+    return redirect(url_for(".leave"))
+
+
+@bp.get("/leave/queue")
+@oversee
+def queue(errors=None, status=200):
+    return render_template("attendance/queue.html", q=reports.leave_queue(current_site()),
+                           errors=errors or {}, form=request.form), status
+
+
+@bp.post("/leave/<int:leave_id>/decide")
+@oversee
+def decide(leave_id):
+    lv = site_get_or_404(LeaveRequest, leave_id)
+    f = request.form
+    try:
+        lv = leaves.decide_leave(current_site(), current_user, lv, f.get("action", ""), f.get("note"),
+                                   override=f.get("override") == "1")
+    except AttendanceError as e:
+        return queue(errors={leave_id: {e.field or "action": e.message}}, status=422)
+    flash(_("Leave approved.") if lv.status == "approved" else _("Leave refused."))
+    return redirect(url_for(".queue"))
+
+
+def _month() -> date:
+    raw = request.args.get("month", "")
+    try:
+        year, month = raw.split("-")[:2]
+        return date(int(year), int(month), 1)
+    except ValueError:
+        return _today().replace(day=1)
+
+
+@bp.get("/sheet")
+@login_required
+def sheet():
+    """The monthly attendance sheet: staff see their own; the lead and manager anyone's at the site."""
+    site = current_site()
+    month = _month()
+    user_id = request.args.get("user_id", type=int)
+    if current_user.post in DECIDE_POSTS:
+        if user_id is None:
+            people = reports.sheet_people(site.id)
+            return render_template("attendance/sheets.html", month=month,
+                                   totals=reports.month_totals(site, people, month))
+        person = site_get_or_404(User, user_id)
+        if person.post not in ROSTER_POSTS:
+            abort(404)
+    else:
+        if user_id is not None and user_id != current_user.id:
+            abort(403)
+        person = current_user
+    sheet = reports.month_sheets(site, [person], month)[0]
+    if request.args.get("format") == "xlsx":
+        return sheet_xlsx(sheet, month)
+    return render_template("attendance/sheet.html", sheet=sheet, month=month, today=_today(),
+                           people=reports.sheet_people(site.id) if current_user.post in DECIDE_POSTS else [])
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@oversee
+def settings():
+    """Shift times and the site's grace minutes."""
+    site = current_site()
+    errors, status = {}, 200
+    if request.method == "POST":
+        f = request.form
+        try:
+            if f.get("defaults"):
+                services.create_default_shifts(site, current_user)
+            else:
+                # Only the shifts the form showed: one added meanwhile by someone else stays as it is.
+                changes = {s.id: {"name": f.get(f"name-{s.id}"), "starts": f.get(f"starts-{s.id}"),
+                                  "ends": f.get(f"ends-{s.id}"), "active": f.get(f"active-{s.id}") == "1"}
+                           for s in services.shifts(site.id) if f"name-{s.id}" in f}
+                new = {k: f.get(f"{k}-new") for k in ("name", "starts", "ends")}
+                services.save_settings(site, current_user, f.get("grace_minutes"), changes, new)
+        except AttendanceError as e:
+            errors, status = {e.field or "form": e.message}, 422
+        else:
+            flash(_("Saved."))
+            return redirect(url_for(".settings"))
+    return render_template("attendance/settings.html", shifts=services.shifts(site.id), errors=errors,
+                           form=request.form, site=site), status

@@ -1,4 +1,5 @@
 """The manager edits checklist templates; items are retired, never deleted."""
+import re
 from datetime import time
 
 from flask_babel import gettext as _
@@ -7,18 +8,50 @@ from sqlalchemy import select
 from ..audit import record
 from ..database import next_position, write_tx
 from ..extensions import db
-from ..models import ChecklistItem, ChecklistTemplate, Site
+from ..models import ChecklistItem, ChecklistTemplate, Location, Site
 from ..models.checklists import ANSWER_TYPES, KINDS
 from ..models.core import POSTS
 from .services import ChecklistError
 
+KEEP = object()  # an argument left out keeps the template's current value
+MAX_ROUNDS = 20  # fits the times column
+
+
+def parse_times(text: str | None) -> str | None:
+    """Round times as typed (10:00 12:00, 15:00) → 10:00,12:00,15:00 (sorted, once each); None when empty."""
+    out = set()
+    for token in re.split(r"[\s,，、;]+", (text or "").strip()):
+        if not token:
+            continue
+        m = re.fullmatch(r"(\d{1,2})[:：.](\d{2})", token)
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise ChecklistError(_("Write the times like 10:00 15:00."), "times")
+        out.add(time(int(m.group(1)), int(m.group(2))).strftime("%H:%M"))
+    if len(out) > MAX_ROUNDS:
+        raise ChecklistError(_("At most %(n)d rounds a day.", n=MAX_ROUNDS), "times")
+    return ",".join(sorted(out)) or None
+
 
 def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, name_en: str | None,
-                  kind: str, post: str, due_time: time | None, active: bool) -> ChecklistTemplate:
+                  kind: str, post: str, due_time: time | None, active: bool, times=KEEP, location_id=KEEP,
+                  for_posts=KEEP) -> ChecklistTemplate:
+    """Create or change a template. `times`: text of round times; `location_id`: an area of this site or
+    None; `for_posts`: the posts a grooming list is for (empty: all)."""
     if kind not in KINDS:
         raise ChecklistError(_("Choose a kind."), "kind")
     if post not in POSTS:
         raise ChecklistError(_("Choose a post."), "post")
+    if times is not KEEP:
+        times = parse_times(times)
+    if location_id is not KEEP and location_id is not None:
+        loc = db.session.get(Location, location_id)
+        if loc is None or loc.site_id != site.id:
+            raise ChecklistError(_("Choose an area of this site."), "location_id")
+    if for_posts is not KEEP:
+        if any(p not in POSTS for p in for_posts or []):
+            raise ChecklistError(_("Choose a post."), "grooming_posts")
+        for_posts = ",".join(p for p in POSTS if p in (for_posts or [])) if kind == "grooming" else ""
+        for_posts = for_posts or None
     with write_tx():
         if template is None:
             template = ChecklistTemplate(site_id=site.id, position=next_position(
@@ -30,9 +63,14 @@ def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, 
             action = "update"
         template.name, template.name_en = name.strip(), (name_en or "").strip() or None
         template.kind, template.post, template.due_time, template.active = kind, post, due_time, active
+        changed = {}
+        for attr, value in (("times", times), ("location_id", location_id), ("for_posts", for_posts)):
+            if value is not KEEP:
+                setattr(template, attr, value)
+                changed[attr] = value
         db.session.flush()
         record(action, "checklist_template", template.id, site_id=site.id, name=template.name,
-               kind=kind, post=post, due_time=due_time, active=active)
+               kind=kind, post=post, due_time=due_time, active=active, **changed)
     return template
 
 

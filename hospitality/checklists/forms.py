@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TimeField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models.checklists import ANSWER_TYPES, KINDS
 from ..models.core import POSTS
@@ -13,6 +14,11 @@ class TemplateForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=list(KINDS.items()))
     post = SelectField(_l("Post"), choices=list(POSTS.items()))
     due_time = TimeField(_l("Due by"), validators=[Optional()])
+    times = StringField(_l("Round times"), validators=[Optional(), Length(max=120)])
+    location_id = SelectField(_l("Area"), choices=[], coerce=lambda v: "" if v in (None, "") else str(v),
+                              validate_choice=False)
+    grooming_posts = SelectMultipleField(_l("For the posts"), choices=list(POSTS.items()),
+                                         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     active = BooleanField(_l("In use"), default=True)
 
 

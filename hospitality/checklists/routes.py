@@ -7,11 +7,20 @@ from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
 from ..forms import apply_form
 from ..htmx import is_htmx
-from ..models import ChecklistItem, ChecklistRun, ChecklistTemplate
+from ..models import ChecklistItem, ChecklistRun, ChecklistTemplate, Location
+from ..models.checklists import ROUTINE_KINDS
 from . import bp, editor, services
 from .forms import ItemForm, TemplateForm
 
 OVERSEERS = ("lead", "manager")
+
+
+def _routine(template_id: int) -> ChecklistTemplate:
+    """A routine to fill in here; grooming checks and inspections are filled in on their own pages (404)."""
+    template = site_get_or_404(ChecklistTemplate, template_id)
+    if template.kind not in ROUTINE_KINDS:
+        abort(404)
+    return template
 
 
 def _template_for_user(template_id: int) -> tuple[ChecklistTemplate, bool]:
@@ -27,6 +36,10 @@ def _template_for_user(template_id: int) -> tuple[ChecklistTemplate, bool]:
 @bp.get("/<int:template_id>")
 @login_required
 def fill(template_id):
+    kind = site_get_or_404(ChecklistTemplate, template_id).kind
+    if kind not in ROUTINE_KINDS:  # several runs a day, or one per person: their own pages
+        return redirect(url_for("inspections.index") if kind == "grooming"
+                        else url_for("inspections.area", template_id=template_id))
     template, can_answer = _template_for_user(template_id)
     site = current_site()
     run = services.find_run(template, site.today())
@@ -38,6 +51,7 @@ def fill(template_id):
 @bp.post("/<int:template_id>/items/<int:item_id>")
 @login_required
 def answer(template_id, item_id):
+    _routine(template_id)
     template, can_answer = _template_for_user(template_id)
     if not can_answer:
         abort(403)
@@ -64,6 +78,7 @@ def answer(template_id, item_id):
 @bp.post("/<int:template_id>/complete")
 @login_required
 def complete(template_id):
+    _routine(template_id)
     template, can_answer = _template_for_user(template_id)
     if not can_answer:
         abort(403)
@@ -102,10 +117,18 @@ def templates():
 def template(template_id=None):
     tpl = site_get_or_404(ChecklistTemplate, template_id) if template_id else None
     form = TemplateForm(obj=tpl)
+    site = current_site()
+    form.location_id.choices = [("", "—")] + [(str(loc.id), loc.name) for loc in db.session.scalars(
+        select(Location).where(Location.site_id == site.id).order_by(Location.position, Location.id))]
+    if tpl is not None and not form.is_submitted():
+        form.times.data = " ".join((tpl.times or "").split(","))
+        form.grooming_posts.data = tpl.post_list
     saved = {}
     ok, status = apply_form(form, lambda: saved.setdefault("tpl", editor.save_template(
-        current_site(), tpl, name=form.name.data, name_en=form.name_en.data, kind=form.kind.data,
-        post=form.post.data, due_time=form.due_time.data, active=form.active.data)),
+        site, tpl, name=form.name.data, name_en=form.name_en.data, kind=form.kind.data,
+        post=form.post.data, due_time=form.due_time.data, active=form.active.data, times=form.times.data,
+        location_id=int(form.location_id.data) if (form.location_id.data or "").isdigit() else None,
+        for_posts=form.grooming_posts.data or [])),
         (services.ChecklistError,), "name")
     if ok:
         flash(_("Saved."))

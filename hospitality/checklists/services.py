@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import photos
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
@@ -16,6 +17,7 @@ from ..models.checklists import ROUTINE_KINDS
 from ..models.core import utcnow
 
 NOTE_MAX = 500
+PHOTO_KIND = "checks"  # folder of hospitality.photos for answers' photos
 STATE_LABELS = {"done": _l("Done"), "late": _l("Done late"), "missing": _l("Missing"),
                 "pending": _l("To do"), "in_progress": _l("In progress"), "overdue": _l("Overdue")}
 
@@ -36,10 +38,13 @@ class RoutineStatus:
     answered: int
     total: int
     state: str  # done | late | in_progress | pending | overdue | missing
+    slot: str = ""
+    due: time | None = None  # a round's own due time (templates with several `times`)
 
     @property
     def due_label(self) -> str:
-        return self.template.due_time.strftime("%H:%M") if self.template.due_time else ""
+        due = self.due or self.template.due_time
+        return due.strftime("%H:%M") if due else ""
 
 
 # Hot statements are built once; only their parameters change per request (statement building
@@ -89,6 +94,31 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate],
     return out
 
 
+_SLOT_RUNS = select(ChecklistRun).where(ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
+                                        ChecklistRun.shift_date == bindparam("day"))
+
+
+def slot_status(site: Site, day: date, entries: list[tuple[ChecklistTemplate, str, time | None]],
+                now: datetime | None = None) -> list[RoutineStatus]:
+    """day_status for runs told apart by slot: one (template, slot, due time) per entry, three queries."""
+    if not entries:
+        return []
+    ids = list({t.id for t, _slot, _due in entries})
+    runs = {(r.template_id, r.slot): r for r in db.session.scalars(_SLOT_RUNS, {"ids": ids, "day": day})}
+    totals = dict(db.session.execute(_REQUIRED_TOTALS, {"ids": ids}).all())
+    answered = {}
+    if runs:
+        answered = dict(db.session.execute(_REQUIRED_ANSWERED, {"ids": [r.id for r in runs.values()]}).all())
+    local_now = (now or site.now()).replace(tzinfo=None)
+    out = []
+    for t, slot, due_time in entries:
+        run = runs.get((t.id, slot))
+        due = datetime.combine(day, due_time or t.due_time or time(23, 59))
+        out.append(RoutineStatus(t, run, answered.get(run.id, 0) if run else 0, totals.get(t.id, 0),
+                                 _state(site, run, due, local_now), slot, due_time or t.due_time))
+    return out
+
+
 def _state(site: Site, run: ChecklistRun | None, due: datetime, now: datetime) -> str:
     if run is not None and run.completed_at is not None:
         done_local = to_local(site, run.completed_at)
@@ -123,7 +153,8 @@ def answers_by_item(run: ChecklistRun | None) -> dict[int, ChecklistAnswer]:
         select(ChecklistAnswer).where(ChecklistAnswer.run_id == run.id))}
 
 
-def _get_or_create_run(template: ChecklistTemplate, day: date, slot: str, user: User) -> ChecklistRun:
+def _get_or_create_run(template: ChecklistTemplate, day: date, slot: str, user: User,
+                       subject_user_id: int | None = None) -> ChecklistRun:
     run = find_run(template, day, slot)
     if run is not None:
         return run
@@ -131,7 +162,7 @@ def _get_or_create_run(template: ChecklistTemplate, day: date, slot: str, user: 
         # A savepoint: if another phone created the run a moment ago, use theirs.
         with db.session.begin_nested():
             run = ChecklistRun(site_id=template.site_id, template_id=template.id, shift_date=day,
-                               slot=slot, started_by_id=user.id)
+                               slot=slot, started_by_id=user.id, subject_user_id=subject_user_id)
             db.session.add(run)
     except IntegrityError:
         run = find_run(template, day, slot)
@@ -174,14 +205,22 @@ def parse_answer(item: ChecklistItem, ok: str | None, number: str | None, note: 
 
 def answer_item(site: Site, user: User, template: ChecklistTemplate, item: ChecklistItem,
                 ok: str | None, number: str | None, note: str | None,
-                day: date | None = None, slot: str = "") -> ChecklistAnswer:
-    """Record (or correct) one item of today's run; starts the run on the first answer."""
+                day: date | None = None, slot: str = "", *, subject_user_id: int | None = None,
+                photo: str | None = None, check=None) -> ChecklistAnswer:
+    """Record (or correct) one item of today's run; starts the run on the first answer.
+
+    `subject_user_id` names the person a grooming run is about; `photo` is a stored photo's name
+    (it replaces the answer's earlier one); `check()` runs first inside the transaction and may raise.
+    """
     if item.template_id != template.id or not item.active:
         raise ChecklistError(_("This item is no longer on the checklist. Reload the page."))
     parsed_ok, parsed_number, parsed_note = parse_answer(item, ok, number, note)
     day = day or site.today()
+    old_photo = None
     with write_tx():
-        _get_or_create_run(template, day, slot, user)
+        if check is not None:
+            check()
+        _get_or_create_run(template, day, slot, user, subject_user_id)
         run = find_run(template, day, slot, lock=True)
         if run.completed_at is not None:
             raise ChecklistError(_("This checklist is already completed."))
@@ -195,17 +234,30 @@ def answer_item(site: Site, user: User, template: ChecklistTemplate, item: Check
             before = {"ok": answer.ok, "number": answer.number, "note": answer.note}
         answer.ok, answer.number, answer.note = parsed_ok, parsed_number, parsed_note
         answer.answered_by_id, answer.answered_at = user.id, utcnow()
+        if photo:
+            old_photo, answer.photo = answer.photo, photo
         db.session.flush()
         record("answer", "checklist_item", item.id, site_id=site.id, run=run.id,
-               item=item.text, ok=parsed_ok, number=parsed_number, note=parsed_note, before=before)
+               item=item.text, ok=parsed_ok, number=parsed_number, note=parsed_note, before=before,
+               **({"photo": photo} if photo else {}))
+    if old_photo:
+        photos.remove(PHOTO_KIND, old_photo)
     return answer
 
 
+def score(answers) -> int | None:
+    """Per cent of the answered yes/no items that passed (None when there are none)."""
+    checks = [a.ok for a in answers if a.ok is not None]
+    return round(100 * sum(checks) / len(checks)) if checks else None
+
+
 def complete_run(site: Site, user: User, template: ChecklistTemplate, day: date | None = None,
-                 slot: str = "") -> ChecklistRun:
+                 slot: str = "", check=None) -> ChecklistRun:
     """Close today's run once every required item has an answer; a second tap is a no-op."""
     day = day or site.today()
     with write_tx():
+        if check is not None:
+            check()
         run = find_run(template, day, slot, lock=True)
         if run is None:
             raise ChecklistError(_("Answer the items first."))
@@ -217,6 +269,7 @@ def complete_run(site: Site, user: User, template: ChecklistTemplate, day: date 
             raise ChecklistError(_("%(n)d item(s) still to answer.", n=len(missing)))
         run.completed_at, run.completed_by_id = utcnow(), user.id
         run.failed_count = sum(1 for a in answers.values() if a.failed)
+        run.score = score(answers.values())
         record("complete", "checklist_run", run.id, site_id=site.id, template=template.name,
-               failed=run.failed_count)
+               failed=run.failed_count, score=run.score)
     return run

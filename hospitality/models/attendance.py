@@ -61,6 +61,9 @@ class Attendance(db.Model):
     clock_out_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     late_minutes: Mapped[int] = mapped_column(Integer, default=0)
     early_minutes: Mapped[int] = mapped_column(Integer, default=0)  # left before the shift's end
+    # The idempotency keys of the clock-in and clock-out taps: a double tap answers with the same row.
+    in_idem: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    out_idem: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
     user = relationship("User")
     roster = relationship("RosterEntry")
@@ -69,6 +72,7 @@ class Attendance(db.Model):
 
 
 class LeaveRequest(db.Model):
+    """A request for days off (dates inclusive): the lead approves or refuses it with a reason."""
     __tablename__ = "leave_requests"
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
@@ -82,11 +86,17 @@ class LeaveRequest(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     warning_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    idem_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
     user = relationship("User", foreign_keys=[user_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
 
-    __table_args__ = (Index("ix_leave_site_dates", "site_id", "starts", "ends"),)
+    __table_args__ = (Index("ix_leave_site_dates", "site_id", "starts", "ends"),
+                      Index("ix_leave_user_dates", "user_id", "starts"))
+
+    @property
+    def days(self) -> int:
+        return (self.ends - self.starts).days + 1
 
     @property
     def status_label(self):

@@ -52,9 +52,21 @@ class ChecklistTemplate(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Several rounds a day ("10:00,12:00,15:00,17:00", the lounge rounds of seed 000): one run per
+    # time, its slot is the time. Empty: one run a day, due by due_time.
+    times: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The area an inspection is about (a model room, the water bar…), if one.
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), nullable=True)
+    # Grooming: the posts whose people are checked with this list ("water_bar,concierge"); empty: all.
+    for_posts: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # Set on templates made by a seed function, so running it again adds nothing.
+    seed_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     items = relationship("ChecklistItem", back_populates="template",
                          order_by="(ChecklistItem.position, ChecklistItem.id)")
+    location = relationship("Location")
+
+    __table_args__ = (UniqueConstraint("site_id", "seed_key"),)
 
     @property
     def label(self) -> str:
@@ -67,6 +79,19 @@ class ChecklistTemplate(db.Model):
     @property
     def active_items(self):
         return [i for i in self.items if i.active]
+
+    @property
+    def time_list(self) -> list[time]:
+        """The due times of its rounds, in order (empty for a once-a-day checklist)."""
+        return [time.fromisoformat(t) for t in (self.times or "").split(",") if t]
+
+    @property
+    def post_list(self) -> list[str]:
+        return [p for p in (self.for_posts or "").split(",") if p]
+
+    def applies_to(self, post: str) -> bool:
+        """Whether this grooming list is the one for people of `post`."""
+        return not self.post_list or post in self.post_list
 
 
 class ChecklistItem(db.Model):
@@ -107,15 +132,21 @@ class ChecklistRun(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The person a grooming check is about (slot "u<id>").
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Per cent of the answered yes/no items that passed, set on completion.
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     template = relationship("ChecklistTemplate")
     started_by = relationship("User", foreign_keys=[started_by_id])
     completed_by = relationship("User", foreign_keys=[completed_by_id])
+    subject = relationship("User", foreign_keys=[subject_user_id])
     answers = relationship("ChecklistAnswer", back_populates="run")
 
     # One run per template, day and slot: a double tap on "start" finds the run it made.
     __table_args__ = (UniqueConstraint("template_id", "shift_date", "slot"),
-                      db.Index("ix_checklist_runs_site_date", "site_id", "shift_date"))
+                      db.Index("ix_checklist_runs_site_date", "site_id", "shift_date"),
+                      db.Index("ix_checklist_runs_subject", "subject_user_id", "completed_at"))
 
 
 class ChecklistAnswer(db.Model):
@@ -128,8 +159,11 @@ class ChecklistAnswer(db.Model):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A photo of what was found (hospitality.photos, kind "checks"), optional.
+    photo: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     run = relationship("ChecklistRun", back_populates="answers")
+    item = relationship("ChecklistItem")
     answered_by = relationship("User")
 
     __table_args__ = (UniqueConstraint("run_id", "item_id"),)

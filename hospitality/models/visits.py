@@ -129,3 +129,7 @@ class UmbrellaLoan(db.Model):
     lent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     lent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     returned_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    # "Umbrellas still out" on every handover and the concierge's screen reads only open loans.
+    __table_args__ = (Index("ix_umbrella_loans_site_out", "site_id", sqlite_where=text("returned_at IS NULL"),
+                            postgresql_where=text("returned_at IS NULL")),)

@@ -5,14 +5,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..access import current_site, post_required
+from ..attendance import reports as attendance
 from ..checklists import services as checklists
 from ..extensions import db
 from ..forms import arg_date
+from ..handover import services as handover
 from ..htmx import render_page_or_fragment
+from ..inspections import services as inspections
 from ..inventory import services as inventory
 from ..models import PurchaseRequest
 from ..models.core import POSTS, STAFF_POSTS
+from ..visits import reports as visit_reports
 from ..visits.services import live_panel
+from ..workers import queries as workers
 from . import bp
 
 URGENCY = {"overdue": 0, "missing": 0, "in_progress": 1, "pending": 2, "late": 3, "done": 3}
@@ -47,6 +52,25 @@ def stock_panel(site) -> dict:
     return panel
 
 
+def shift_panels(site) -> dict:
+    """The cards every post's screen carries around its routines: the clock, the handover, workers in the
+    model rooms, open tasks; and for the lead and manager the day at a glance."""
+    post = current_user.post
+    panels = {"handover_card": handover.today_card(site, current_user),
+              **inspections.tasks_panel(site, current_user)}
+    if post != "manager":
+        panels["att_clock"] = attendance.today_card(site, current_user)
+    if post in ("model_room", "security", "lead", "manager"):
+        panels |= workers.inside_panel(site)
+    if post in ("lead", "manager"):
+        day = site.today()
+        panels |= {"att_board": attendance.board_summary(site, day),
+                   "handover_board": handover.board_summary(site, day),
+                   "inspections_board": inspections.board_summary(site, day),
+                   "visit_figures": visit_reports.day_figures(site, day)}
+    return panels
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -57,13 +81,13 @@ def index():
         # What is due now comes first; finished routines sink to the bottom.
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
         return render_template("today/staff.html", statuses=statuses, day=day, **stock_panel(site),
-                               **live_panel(site, current_user.post))
+                               **live_panel(site, current_user.post), **shift_panels(site))
     statuses = day_statuses(site, day)
     # A lead or manager may have routines of their own (the manager can add them).
     mine = [s for s in statuses if s.template.post == current_user.post]
     return render_template(f"today/{current_user.post}.html", rows=board_rows(statuses), day=day,
                            today=day, statuses=mine, **stock_panel(site),
-                           **live_panel(site, current_user.post))
+                           **live_panel(site, current_user.post), **shift_panels(site))
 
 
 @bp.get("/board")

@@ -1,4 +1,4 @@
-"""workers."""
+"""Workers: construction crews entering a model room, registered and counted before and after."""
 from flask import Blueprint
 
 bp = Blueprint("workers", __name__)

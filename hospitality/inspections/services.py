@@ -1,0 +1,328 @@
+"""Grooming checks, area inspections and the tasks they raise, on the checklist engine.
+
+A grooming check is a run of a grooming template with slot "u<person id>" and the person as its subject;
+an inspection round is a run with slot "" (once a day) or its due time "10:00" (templates with `times`).
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..attendance.services import on_duty
+from ..audit import record
+from ..checklists import services as checklists
+from ..checklists.services import ChecklistError, RoutineStatus
+from ..database import write_tx
+from ..extensions import db
+from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
+from ..models.attendance import Attendance
+from ..models.core import utcnow
+from ..models.inspections import ASSIGNEES, Task
+
+CHECKERS = ("lead", "manager")  # who checks grooming and sees every inspection and task
+AREA_KINDS = ("inspection", "patrol")
+TREND_LENGTH = 30
+TASK_TEXT_MAX = 500
+DONE_SHOWN = 20
+OPEN_SHOWN = 100  # a screen, not an archive: the oldest open tasks first
+PANEL_SHOWN = 8  # on a today screen or the lead's page
+
+
+def grooming_slot(person_id: int) -> str:
+    return f"u{person_id}"
+
+
+# Grooming
+
+
+def grooming_templates(site_id: int) -> list[ChecklistTemplate]:
+    return list(db.session.scalars(select(ChecklistTemplate).where(
+        ChecklistTemplate.site_id == site_id, ChecklistTemplate.kind == "grooming",
+        ChecklistTemplate.active.is_(True)).order_by(ChecklistTemplate.position, ChecklistTemplate.id)))
+
+
+def template_for(templates: list[ChecklistTemplate], person: User) -> ChecklistTemplate | None:
+    """The grooming list for a person's post: the first that names the post, else the first for all."""
+    named = [t for t in templates if person.post in t.post_list]
+    return (named or [t for t in templates if not t.post_list] or [None])[0]
+
+
+def on_duty_ids(site: Site, day: date) -> list[int]:
+    return [u.id for u in on_duty(site, day)]
+
+
+def check_person(site: Site, checker: User, person: User, day: date) -> None:
+    """Refuse a grooming check of oneself or of someone not on today's roster (or on leave)."""
+    if person.id == checker.id:
+        raise ChecklistError(_("You cannot check your own grooming: another lead or the manager does."), "person")
+    if person.id not in on_duty_ids(site, day):
+        raise ChecklistError(_("%(name)s is not on duty today (not on the roster, or on leave): only people on "
+                               "duty are checked.", name=person.name), "person")
+
+
+def attendance_of(site: Site, day: date, user_ids: list[int]) -> dict[int, Attendance]:
+    if not user_ids:
+        return {}
+    return {a.user_id: a for a in db.session.scalars(select(Attendance).where(
+        Attendance.site_id == site.id, Attendance.day == day, Attendance.user_id.in_(user_ids)))}
+
+
+@dataclass
+class GroomingRow:
+    person: User
+    attendance: Attendance | None
+    template: ChecklistTemplate | None
+    run: ChecklistRun | None
+
+    @property
+    def done(self) -> bool:
+        return self.run is not None and self.run.completed_at is not None
+
+
+def grooming_overview(site: Site, day: date) -> list[GroomingRow]:
+    """Each person on duty with their clock-in and their grooming check of the day (four queries)."""
+    people = on_duty(site, day)
+    templates = grooming_templates(site.id)
+    ids = [p.id for p in people]
+    att = attendance_of(site, day, ids)
+    runs = {}
+    if ids and templates:
+        runs = {r.subject_user_id: r for r in db.session.scalars(select(ChecklistRun).where(
+            ChecklistRun.template_id.in_([t.id for t in templates]), ChecklistRun.shift_date == day,
+            ChecklistRun.subject_user_id.in_(ids)))}
+    return [GroomingRow(p, att.get(p.id), template_for(templates, p), runs.get(p.id)) for p in people]
+
+
+def grooming_run(template: ChecklistTemplate, person: User, day: date) -> ChecklistRun | None:
+    return checklists.find_run(template, day, grooming_slot(person.id))
+
+
+def answer_grooming(site: Site, checker: User, person: User, template: ChecklistTemplate, item: ChecklistItem,
+                    ok: str | None, number: str | None, note: str | None, photo: str | None = None):
+    """One item of today's grooming check of a person on duty (refused for anyone else, nothing saved)."""
+    day = site.today()
+    check_person(site, checker, person, day)
+    expected = template_for(grooming_templates(site.id), person)
+    if expected is None or template.id != expected.id:
+        raise ChecklistError(_("This checklist is not the grooming check for this person's post."), "person")
+    return checklists.answer_item(site, checker, template, item, ok, number, note, day=day,
+                                  slot=grooming_slot(person.id), subject_user_id=person.id, photo=photo)
+
+
+def complete_grooming(site: Site, checker: User, person: User, template: ChecklistTemplate) -> ChecklistRun:
+    day = site.today()
+    run = grooming_run(template, person, day)
+    if run is None or run.completed_at is None:
+        check_person(site, checker, person, day)
+    return checklists.complete_run(site, checker, template, day, grooming_slot(person.id))
+
+
+def person_record(site: Site, person: User, limit: int = TREND_LENGTH) -> dict:
+    """A person's last completed grooming checks (oldest first, for the trend) and their failed items."""
+    runs = list(db.session.scalars(
+        select(ChecklistRun).where(ChecklistRun.site_id == site.id, ChecklistRun.subject_user_id == person.id,
+                                   ChecklistRun.completed_at.is_not(None))
+        .order_by(ChecklistRun.shift_date.desc(), ChecklistRun.id.desc()).limit(limit)
+        .options(joinedload(ChecklistRun.completed_by))))
+    runs.reverse()
+    failed = []
+    if runs:
+        failed = list(db.session.scalars(
+            select(ChecklistAnswer).join(ChecklistRun, ChecklistRun.id == ChecklistAnswer.run_id)
+            .where(ChecklistAnswer.run_id.in_([r.id for r in runs]), ChecklistAnswer.ok.is_(False))
+            .options(contains_eager(ChecklistAnswer.run), joinedload(ChecklistAnswer.item))
+            .order_by(ChecklistRun.shift_date.desc(), ChecklistAnswer.id.desc())))
+    att = {}
+    if runs:
+        att = {a.day: a for a in db.session.scalars(select(Attendance).where(
+            Attendance.user_id == person.id, Attendance.day.in_({r.shift_date for r in runs})))}
+    scores = [r.score for r in runs if r.score is not None]
+    return {"runs": runs, "failed_items": failed_by_item(failed), "attendance": att,
+            "average": round(sum(scores) / len(scores)) if scores else None}
+
+
+@dataclass
+class FailedItem:
+    item: ChecklistItem
+    count: int
+    last: ChecklistAnswer  # the latest failure, with its note and photo
+
+
+def failed_by_item(answers: list[ChecklistAnswer]) -> list[FailedItem]:
+    """Failed answers (newest first) grouped by item: how often, and the latest one; most frequent first."""
+    out: dict[int, FailedItem] = {}
+    for a in answers:
+        if a.item_id in out:
+            out[a.item_id].count += 1
+        else:
+            out[a.item_id] = FailedItem(a.item, 1, a)
+    return sorted(out.values(), key=lambda f: -f.count)
+
+
+# Area inspections
+
+
+def area_templates(site_id: int) -> list[ChecklistTemplate]:
+    return list(db.session.scalars(select(ChecklistTemplate).where(
+        ChecklistTemplate.site_id == site_id, ChecklistTemplate.kind.in_(AREA_KINDS),
+        ChecklistTemplate.active.is_(True)).order_by(ChecklistTemplate.position, ChecklistTemplate.id)))
+
+
+def rounds(template: ChecklistTemplate) -> list[tuple[str, time | None]]:
+    """(slot, due time) of each run a day: one per time of `times`, else one slot "" due by due_time."""
+    times = template.time_list
+    if times:
+        return [(t.strftime("%H:%M"), t) for t in times]
+    return [("", template.due_time)]
+
+
+def valid_slot(template: ChecklistTemplate, slot: str) -> bool:
+    return slot in {s for s, _due in rounds(template)}
+
+
+def area_status(site: Site, day: date, templates: list[ChecklistTemplate] | None = None,
+                now: datetime | None = None) -> list[RoutineStatus]:
+    """Every inspection round of a day with its due time and state (done, late, missing…), by due time."""
+    templates = area_templates(site.id) if templates is None else templates
+    entries = [(t, slot, due) for t in templates for slot, due in rounds(t)]
+    out = checklists.slot_status(site, day, entries, now)
+    out.sort(key=lambda s: (s.due or time.max, s.template.position))
+    return out
+
+
+def post_rounds(site: Site, post: str, day: date | None = None) -> list[RoutineStatus]:
+    """The inspection rounds a post does itself (a template the manager gave to that post), for its screen."""
+    templates = [t for t in area_templates(site.id) if t.post == post]
+    return area_status(site, day or site.today(), templates) if templates else []
+
+
+def can_fill(user: User, template: ChecklistTemplate) -> bool:
+    return user.post == template.post or user.post in CHECKERS
+
+
+def answer_area(site: Site, user: User, template: ChecklistTemplate, slot: str, item: ChecklistItem,
+                ok: str | None, number: str | None, note: str | None, photo: str | None = None):
+    return checklists.answer_item(site, user, template, item, ok, number, note, slot=slot, photo=photo)
+
+
+def complete_area(site: Site, user: User, template: ChecklistTemplate, slot: str) -> ChecklistRun:
+    return checklists.complete_run(site, user, template, slot=slot)
+
+
+# Tasks
+
+
+def raise_task(site: Site, user: User, answer: ChecklistAnswer, assignee: str, text: str | None,
+               idem: str | None) -> Task:
+    """A task for a post or the cleaners from a failed item; the same form key twice makes one task."""
+    if assignee not in ASSIGNEES:
+        raise ChecklistError(_("Choose who should do it."), "assignee")
+    text = (text or "").strip() or (answer.note or "").strip()
+    if not text:
+        raise ChecklistError(_("Say what should be done."), "text")
+    if len(text) > TASK_TEXT_MAX:
+        raise ChecklistError(_("At most %(n)d characters.", n=TASK_TEXT_MAX), "text")
+    if idem:
+        existing = db.session.scalar(select(Task).where(Task.idem == idem))
+        if existing is not None:
+            return existing
+    with write_tx():
+        current = db.session.scalar(select(ChecklistAnswer).where(ChecklistAnswer.id == answer.id)
+                                    .execution_options(populate_existing=True))
+        if current is None or current.ok is not False:
+            raise ChecklistError(_("Only a failed item raises a task. Reload the page."), "assignee")
+        task = Task(site_id=site.id, run_id=current.run_id, answer_id=current.id, assignee=assignee, text=text,
+                    created_by_id=user.id, idem=idem)
+        try:
+            with db.session.begin_nested():
+                db.session.add(task)
+        except IntegrityError:  # the same form posted twice at once: the other request made it
+            task = db.session.scalar(select(Task).where(Task.idem == idem))
+        else:
+            record("create", "task", task.id, site_id=site.id, run=current.run_id, answer=current.id,
+                   assignee=assignee, text=text)
+    return task
+
+
+def can_close(user: User, task: Task) -> bool:
+    return user.post in CHECKERS or user.post == task.assignee
+
+
+def mark_done(site: Site, user: User, task: Task) -> Task:
+    """Close an open task; tapping again (or a second phone) changes nothing."""
+    with write_tx():
+        task = db.session.scalar(select(Task).where(Task.id == task.id).with_for_update()
+                                 .execution_options(populate_existing=True))
+        if task.status == "done":
+            return task
+        task.status, task.done_by_id, task.done_at = "done", user.id, utcnow()
+        record("done", "task", task.id, site_id=site.id, assignee=task.assignee)
+    return task
+
+
+def task_query():
+    return select(Task).options(joinedload(Task.run).joinedload(ChecklistRun.template),
+                                joinedload(Task.answer).joinedload(ChecklistAnswer.item),
+                                joinedload(Task.created_by), joinedload(Task.done_by))
+
+
+def my_tasks(site: Site, user: User, limit: int = OPEN_SHOWN) -> list[Task]:
+    """Open tasks a person should see, oldest first: their post's; every open task for the lead and manager."""
+    q = task_query().where(Task.site_id == site.id, Task.status == "open")
+    if user.post not in CHECKERS:
+        q = q.where(Task.assignee == user.post)
+    return list(db.session.scalars(q.order_by(Task.created_at, Task.id).limit(limit)))
+
+
+def open_task_count(site: Site, user: User) -> int:
+    q = select(func.count()).select_from(Task).where(Task.site_id == site.id, Task.status == "open")
+    if user.post not in CHECKERS:
+        q = q.where(Task.assignee == user.post)
+    return db.session.scalar(q)
+
+
+def tasks_panel(site: Site, user: User, limit: int = PANEL_SHOWN) -> dict:
+    """The context inspections/_tasks.html needs on a screen: the oldest open tasks and how many there are."""
+    return {"open_tasks": my_tasks(site, user, limit), "open_total": open_task_count(site, user)}
+
+
+def recently_done(site: Site, user: User, limit: int = DONE_SHOWN) -> list[Task]:
+    q = task_query().where(Task.site_id == site.id, Task.status == "done")
+    if user.post not in CHECKERS:
+        q = q.where(Task.assignee == user.post)
+    return list(db.session.scalars(q.order_by(Task.done_at.desc(), Task.id.desc()).limit(limit)))
+
+
+def tasks_by_answer(run: ChecklistRun | None) -> dict[int, list[Task]]:
+    if run is None:
+        return {}
+    out: dict[int, list[Task]] = {}
+    for t in db.session.scalars(select(Task).where(Task.run_id == run.id).order_by(Task.id)):
+        out.setdefault(t.answer_id, []).append(t)
+    return out
+
+
+# The lead's board
+
+
+def board_summary(site: Site, day: date, now: datetime | None = None) -> dict:
+    """Grooming checked x of y on duty, inspection rounds done / late / missed / to do, open tasks."""
+    ids = on_duty_ids(site, day)
+    groomed = 0
+    if ids:
+        groomed = db.session.scalar(
+            select(func.count(func.distinct(ChecklistRun.subject_user_id))).join(ChecklistTemplate)
+            .where(ChecklistTemplate.site_id == site.id, ChecklistTemplate.kind == "grooming",
+                   ChecklistRun.shift_date == day, ChecklistRun.completed_at.is_not(None),
+                   ChecklistRun.subject_user_id.in_(ids)))
+    counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
+    for s in area_status(site, day, now=now):
+        key = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}.get(s.state, "to_do")
+        counts[key] += 1
+    open_tasks = db.session.scalar(select(func.count()).select_from(Task).where(
+        Task.site_id == site.id, Task.status == "open"))
+    return {"day": day, "on_duty": len(ids), "groomed": groomed, "inspections": counts,
+            "rounds": sum(counts.values()), "open_tasks": open_tasks}
