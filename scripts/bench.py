@@ -7,12 +7,23 @@ user and runs wrk against each screen. Prints a markdown table (p50/p95 latency,
 compressed bytes, SQL statements per request), the first-load weight of a staff page, and checks
 the budgets: p95 <= 30 ms per page, first load <= 40 KB in <= 5 requests.
 
-With --year (the default; --no-year for the small data set) it also seeds a year of stock data
-(scripts/bench_data.py: ~60 items and a few hundred ledger rows per site per day for the demo site
-and 20 more sites, counts, discrepancies, purchase requests) and measures the stock pages: a count
-in progress, the water bar's location page, today's consumption, the manager's 30-day consumption,
-the approval queue and a pending request. --writes then runs the concurrent-write benchmark
-(scripts/bench_write.py: 50 clients posting "served 1" to one item) against the same server.
+With --year (the default; --no-year for the small data set, --year-days N for a shorter history) it
+also seeds a year of stock data and visits (scripts/bench_data.py: ~60 items and a few hundred ledger
+rows per site per day for the demo site and 20 more sites, counts, discrepancies, purchase requests;
+20-60 visitor groups per site per day with their timelines, servings in the ledger, model-room visits
+and their counts, umbrellas, and a handful of groups on site now on the demo site) and measures the
+stock pages: a count in progress, the water bar's location page, today's consumption, the manager's
+30-day consumption, the approval queue and a pending request; and the visit pages: the live element
+as each staff post polls it, unchanged (204) and one event behind (the htmx fragment), checked against
+its own budget (<= 2 KB, <= 3 SQL statements), the day's visit list for a staff post and the manager,
+a group's page as water bar, model room, concierge and manager, and the arrival form.
+--writes then runs the concurrent-write benchmark (scripts/bench_write.py: 50 clients posting
+"served 1" to one item) against the same server, and --poll the polling benchmark
+(scripts/bench_poll.py: 100 phones polling the live element every 5 s for 60 s, arrivals every ~10 s;
+budget < 10 % of one core).
+
+--schema models builds the schema from the models instead of the migrations (for a working tree whose
+models are ahead of its migrations).
 
 It is a report: the exit code is 0 unless --strict is given and a budget is missed.
 """
@@ -44,6 +55,9 @@ SECRET_KEY = "bench-secret-key-not-for-production"
 P95_BUDGET_MS = 30.0
 FIRST_LOAD_BUDGET_KB = 40.0
 FIRST_LOAD_BUDGET_REQUESTS = 5
+LIVE_BYTES_BUDGET = 2048  # the live element polled every 5 s by every phone: <= 2 KB ...
+LIVE_QUERY_BUDGET = 3  # ... in <= 3 SQL statements (transaction control not counted)
+HX = {"HX-Request": "true"}
 STAFF_LOGINS = {"waterbar": "water_bar", "modelroom": "model_room", "concierge": "concierge",
                 "security": "security"}
 ALL_LOGINS = ["waterbar", "modelroom", "concierge", "security", "lead", "manager"]
@@ -60,7 +74,20 @@ def run_flask(command: str, env: dict) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def seed_extra(url: str, year: bool = False, analyze: bool = False) -> dict:
+def init_schema(url: str, env: dict, schema: str = "migrations") -> None:
+    """The empty schema: the migrations (as `flask init-db`), or with "models" straight from the models
+    (db.create_all), for a working tree whose models are ahead of its migrations."""
+    if schema == "migrations":
+        run_flask("init-db", env)
+        return
+    sys.path.insert(0, str(ROOT))
+    from hospitality import create_app
+    from hospitality.extensions import db
+    with create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY}).app_context():
+        db.create_all()
+
+
+def seed_extra(url: str, year: bool = False, analyze: bool = False, days: int = 365) -> dict:
     """Extra sites, staff, a month of finished routines and audit rows (and with `year` a year of
     stock data); returns the fixture ids."""
     os.environ["DATABASE_URL"] = url
@@ -88,6 +115,7 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False) -> dict:
                    "opening": {t.post: t.id for t in templates if t.kind == "opening"}}
         if db.session.scalar(select(Site.id).where(Site.code == "BENCH01")) is not None:
             stock_fixture(app, fixture)
+            visit_fixture(app, fixture)
             return fixture  # a reused DATABASE_URL: the extra data is there already
 
         password_hash = generate_password_hash("bench-password")  # hashing once keeps seeding fast
@@ -124,6 +152,8 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False) -> dict:
         for back in range(HISTORY_DAYS, -1, -1):
             day = today - timedelta(days=back)
             for t in templates:
+                if t.post not in by_post or t.kind not in ("opening", "closing"):
+                    continue  # the staff posts' routines only (the lead's own lists are other capabilities')
                 items = t.active_items
                 due = t.due_time or datetime.min.time()
                 if back == 0:
@@ -177,8 +207,9 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False) -> dict:
     if year:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from bench_data import seed_year
-        fixture["year"] = seed_year(app, analyze=analyze)
+        fixture["year"] = seed_year(app, days=days, analyze=analyze)
     stock_fixture(app, fixture)
+    visit_fixture(app, fixture)
     return fixture
 
 
@@ -197,6 +228,29 @@ def stock_fixture(app, fixture: dict) -> None:
         fixture["pending"] = db.session.scalar(select(PurchaseRequest.id).where(
             PurchaseRequest.site_id == demo.id, PurchaseRequest.status == "pending")
             .order_by(PurchaseRequest.id).limit(1))
+
+
+def visit_fixture(app, fixture: dict) -> None:
+    """The demo's busiest group still on site (for the detail pages) and how many groups today."""
+    from sqlalchemy import func, select
+
+    from hospitality.extensions import db
+    from hospitality.models import Site, Visit, VisitEvent
+    from hospitality.visits.services import day_bounds
+    with app.app_context():
+        demo = db.session.scalar(select(Site).where(Site.code == "DEMO"))
+        fixture["visit"] = db.session.scalar(
+            select(Visit.id).join(VisitEvent, VisitEvent.visit_id == Visit.id)
+            .where(Visit.site_id == demo.id, Visit.status == "active").group_by(Visit.id)
+            .order_by(func.count(VisitEvent.id).desc(), Visit.id).limit(1))
+        start, end = day_bounds(demo, demo.today())
+        today = select(func.count(Visit.id)).where(Visit.site_id == demo.id, Visit.arrived_at >= start,
+                                                   Visit.arrived_at < end)
+        fixture["visits_today"] = db.session.scalar(today)
+        fixture["on_site"] = db.session.scalar(today.where(Visit.status == "active"))
+        fixture["visits_yesterday"] = db.session.scalar(
+            select(func.count(Visit.id)).where(Visit.site_id == demo.id, Visit.arrived_at >= start - timedelta(days=1),
+                                               Visit.arrived_at < start))
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -266,6 +320,25 @@ def start_count(port: int, cookie: str, location_id: int) -> str:
     if resp.status != 302 or "/stock/counts/" not in where:
         raise SystemExit(f"bench: starting a count failed (HTTP {resp.status} {where})")
     return "/stock/counts/" + where.rsplit("/stock/counts/", 1)[1]
+
+
+def live_state(port: int, cookie: str) -> tuple[int, int]:
+    """The version and refill due time the live element was built at, from its hx-get (as htmx polls it)."""
+    client = Client(port)
+    client.cookies["session"] = cookie
+    resp, data = client.request("GET", "/visits/live", headers=HX)
+    m = re.search(r'hx-get="/visits/live\?v=(-?\d+)&amp;d=(\d+)"', decode(resp, data))
+    if resp.status != 200 or not m:
+        raise SystemExit(f"bench: no live element at /visits/live (HTTP {resp.status})")
+    return int(m.group(1)), int(m.group(2))
+
+
+def statements(queries: str, dialect: str) -> int | None:
+    """Data statements from X-Query-Count: on SQLite it also counts the BEGIN that the app's begin hook
+    sends (hospitality/database.py), one per read-only request; psycopg sends no statement for BEGIN."""
+    if not queries.isdigit():
+        return None
+    return int(queries) - (1 if dialect == "sqlite" and int(queries) else 0)
 
 
 def free_port() -> int:
@@ -363,6 +436,14 @@ def main() -> int:
                     help="run ANALYZE after seeding on SQLite too (the app never does; PostgreSQL always is)")
     ap.add_argument("--writes", action="store_true", help="also run the concurrent-write benchmark")
     ap.add_argument("--write-clients", type=int, default=50, help="writers for --writes")
+    ap.add_argument("--schema", choices=("migrations", "models"), default="migrations",
+                    help="build the database with the migrations (default) or from the models (db.create_all)")
+    ap.add_argument("--year-days", type=int, default=365, help="days of history with --year (fewer: faster seeding)")
+    ap.add_argument("--only", metavar="REGEX", help="measure only the pages whose label matches (e.g. 'live|visit')")
+    ap.add_argument("--poll", action="store_true",
+                    help="also run the polling benchmark (scripts/bench_poll.py: phones polling the live element)")
+    ap.add_argument("--phones", type=int, default=100, help="phones for --poll")
+    ap.add_argument("--poll-seconds", type=int, default=60, help="measuring window for --poll")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (the SQLite database) and print it")
     ap.add_argument("--seed-only", action="store_true", help="seed, print the figures and stop (with --keep)")
     args = ap.parse_args()
@@ -377,9 +458,9 @@ def main() -> int:
                "PYTHONDONTWRITEBYTECODE": "1"}
         print(f"bench: database {url.split('://')[0]}, seeding ...", flush=True)
         t0 = time.monotonic()
-        run_flask("init-db", env)
+        init_schema(url, env, args.schema)
         run_flask("seed-demo", env)
-        fixture = seed_extra(url, year=args.year, analyze=args.analyze)
+        fixture = seed_extra(url, year=args.year, analyze=args.analyze, days=args.year_days)
         seeded_s = time.monotonic() - t0
         print(f"bench: seeded in {seeded_s:.1f} s {fixture.get('counts', '')}", flush=True)
         year = fixture.get("year")
@@ -388,6 +469,12 @@ def main() -> int:
                   f"{year['items']} items, {year['counts']:,} counts ({year['count_lines']:,} lines), "
                   f"{year['discrepancies']} discrepancies, {year['requests']} purchase requests "
                   f"({year['pending']} pending), in {year['seconds']:.1f} s", flush=True)
+            v = year.get("visits") or {}
+            if v:
+                print(f"bench: visits: {v['visits']:,} groups ({v['visit_events']:,} timeline rows, "
+                      f"{v['visit_seen']:,} seen, {v['room_visits']:,} room visits, {v['umbrella_loans']:,} "
+                      f"umbrella loans); demo site today: {fixture.get('visits_today')} groups, "
+                      f"{fixture.get('on_site')} on site; yesterday {fixture.get('visits_yesterday')}", flush=True)
         if args.seed_only:
             return 0
 
@@ -430,24 +517,49 @@ def main() -> int:
                           f"/purchases/{fixture['pending']}", {}))
         else:
             failures.append("pending request page: no pending request (run with --year)")
+        # Visits: the live element as each staff post polls it (unchanged: 204; one event behind: the
+        # fragment), the day's list, a group's page per post, the arrival form.
+        for user in STAFF_LOGINS:
+            v, d = live_state(port, sessions[user])
+            pages.append((f"live unchanged `/visits/live?v={v}&d={d}` 204 ({user})", user,
+                          f"/visits/live?v={v}&d={d}", HX, 204))
+            pages.append((f"live changed `/visits/live?v={v - 1}&d={d}` htmx ({user})", user,
+                          f"/visits/live?v={v - 1}&d={d}", HX))
+        pages += [
+            ("visit list today `/visits/` (concierge)", "concierge", "/visits/", {}),
+            ("visit list today `/visits/` (manager)", "manager", "/visits/", {}),
+            (f"visit list yesterday `/visits/?date={yesterday}` (manager)", "manager",
+             f"/visits/?date={yesterday}", {}),
+        ]
+        if fixture.get("visit"):
+            for user in ("waterbar", "modelroom", "concierge", "manager"):
+                pages.append((f"visit `/visits/{fixture['visit']}` ({user})", user, f"/visits/{fixture['visit']}", {}))
+        else:
+            failures.append("visit pages: no group on site (run with --year)")
+        pages.append(("arrival form `/visits/new` (security)", "security", "/visits/new", {}))
 
+        if args.only:
+            pages = [pg for pg in pages if re.search(args.only, pg[0])]
         load_before = os.getloadavg()[0]
         print(f"bench: {len(pages)} pages x {args.duration} s, {args.clients} clients, "
               f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs, load average {load_before:.2f}", flush=True)
         if load_before > 0.5 * (os.cpu_count() or 1):
             print("bench: WARNING: the machine is busy; other processes will inflate the latencies", flush=True)
         rows = []
-        for label, user, path, extra in pages:
+        dialect = url.split("://")[0].split("+")[0]
+        live_rows = []  # (label, compressed bytes, data statements, X-Query-Count)
+        for label, user, path, extra, *expect in pages:
             headers = {**extra}
             if user:
                 headers["Cookie"] = f"session={sessions[user]}"
             probe = Client(port)
             resp, body = probe.request("GET", path, headers={**headers, "Accept-Encoding": "gzip, br"})
-            if resp.status != 200:
+            if resp.status != (expect[0] if expect else 200):
                 failures.append(f"{label}: HTTP {resp.status} (not measured)")
                 continue
             size = f"{len(body):,} ({resp.headers.get('Content-Encoding', 'identity')})"
             queries = resp.headers.get("X-Query-Count", "?")
+            live = label.startswith("live ")
             # Warm both workers (templates compile on first use) before measuring.
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(lambda _, p=path, h=headers: Client(port).request("GET", p, headers=h), range(8)))
@@ -461,6 +573,8 @@ def main() -> int:
             errors = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
             rows.append((label, r["p50"] / 1000, r["p95"] / 1000, r["p99"] / 1000, rps, size, queries, cpu,
                          errors))
+            if live:
+                live_rows.append((label, len(body), statements(queries, dialect), queries))
             print(f"  {label}: p50 {r['p50'] / 1000:.1f} ms, p95 {r['p95'] / 1000:.1f} ms, {rps:.0f} req/s",
                   file=sys.stderr, flush=True)
 
@@ -506,6 +620,16 @@ def main() -> int:
         for f in failures:
             missed = True
             print(f"  FAIL  {f}")
+        if live_rows:
+            print()
+            print(f"Live element: <= {LIVE_BYTES_BUDGET / 1024:.0f} KB and <= {LIVE_QUERY_BUDGET} SQL statements "
+                  "per poll (transaction control not counted" + ("; X-Query-Count includes SQLite's BEGIN"
+                                                                  if dialect == "sqlite" else "") + ")")
+            for label, nbytes, n, raw in live_rows:
+                ok = nbytes <= LIVE_BYTES_BUDGET and n is not None and n <= LIVE_QUERY_BUDGET
+                missed |= not ok
+                print(f"  {'PASS' if ok else 'FAIL'}  {label}: {nbytes:,} bytes, {n} statements "
+                      f"(X-Query-Count {raw})")
         if args.writes:
             import bench_write
             print(f"\nbench: concurrent writes, {args.write_clients} clients x {args.duration} s, "
@@ -515,6 +639,13 @@ def main() -> int:
                                        cpu=lambda: worker_cpu_seconds(proc.pid))
             missed |= not bench_write.report(w, url.split("://")[0].split("+")[0])
             print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        if args.poll:
+            import bench_poll
+            print(f"\nbench: {args.phones} phones polling the live element every {bench_poll.INTERVAL} s for "
+                  f"{args.poll_seconds} s, load average {os.getloadavg()[0]:.2f}", flush=True)
+            pr = bench_poll.run_poll(port, url, SECRET_KEY, phones=args.phones, duration=args.poll_seconds,
+                                     cpu=lambda: worker_cpu_seconds(proc.pid))
+            missed |= not bench_poll.report(pr, args.workers)
         if year:
             print()
             print(f"Seeding: {seeded_s:.0f} s in all; the year of stock: {year['moves']:,} ledger rows in "

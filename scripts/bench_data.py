@@ -1,4 +1,4 @@
-"""A year of stock data for the benchmark (`scripts/bench.py --year`); not part of the app.
+"""A year of stock data and visits for the benchmark (`scripts/bench.py --year`); not part of the app.
 
 For the demo site and every BENCHnn site: about 60 items (the demo items from
 `hospitality.seed.add_demo_items` plus more consumables at the water bar and more fixtures per model
@@ -7,9 +7,20 @@ room), a year of ledger rows (a few hundred moves per site per day) with consist
 counts of the water bar for the last COUNT_DAYS days (a few of them discrepancies), and a few hundred
 purchase requests, some pending for the manager's queue.
 
-Rows are generated in Python, one item at a time in time order, and bulk inserted with SQLAlchemy
-Core (executemany; COPY on PostgreSQL), day by day, without the ORM and without audit rows.
+Visits: 20-45 groups a day (30-60 at weekends) per site, each with its timeline (arrived, seen by each
+post, greeted with a purpose and a sales rep, served and refilled, model rooms, umbrellas on rainy days,
+departed, car left), the water bar's servings as the ledger's "served" rows (ref_type "visit"), room
+visits with the count after each group (一客一盘点; count lines for the last COUNT_DAYS days only, to keep
+seeding fast) and umbrella loans. Today's groups that have not left are still on site; the demo site
+always has at least ACTIVE_DEMO_GROUPS of them, one with everything (served, a room and its count, umbrellas).
+An on-site group's last serving is at least REFILL_QUIET minutes old, so the live element's refill
+timer (its `d`) does not fire while the benchmark runs and an unchanged poll stays a 204.
+
+Rows are generated in Python, one item at a time in time order, and bulk inserted without the ORM and
+without audit rows, a week at a time: SQLAlchemy Core or the driver's executemany on SQLite, COPY on
+PostgreSQL.
 """
+import json
 import random
 import time
 from collections import defaultdict
@@ -19,7 +30,6 @@ from decimal import Decimal
 
 HISTORY_DAYS = 365
 COUNT_DAYS = 60
-MOVES_PER_SITE_DAY = 300  # approximate: served rows are drawn around this
 REQUEST_DAYS = 14  # one purchase request per site per day for the last two weeks
 BATCH_DAYS = 7  # insert ledger rows a week at a time
 
@@ -57,6 +67,27 @@ EXTRA_FIXTURES = [("地毯", "Rug", 1), ("落地灯", "Floor lamp", 1), ("挂钟
 MOVE_COLUMNS = ("site_id", "item_id", "qty", "balance_after", "reason", "user_id", "at", "note", "ref_type",
                 "ref_id")
 
+# Visits: groups per site and day, party sizes, purposes, how often it rains (umbrellas).
+GROUPS_WEEKDAY, GROUPS_WEEKEND = (20, 45), (30, 60)
+PARTY_SIZES = ([1, 2, 3, 4, 5, 6, 8], [14, 34, 24, 15, 7, 4, 2])
+PURPOSE_MIX = (["first", "return", "signing", "event", "other"], [55, 28, 9, 5, 3])
+RAIN_DAYS = 0.18
+ACTIVE_DEMO_GROUPS = 5  # on site on the demo site now, whatever the time of day
+REFILL_QUIET = 11  # minutes: an on-site group's last serving is older than the 10-minute refill timer
+PROVINCES = "粤" * 14 + "湘赣桂闽川鄂豫琼京沪浙"
+PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+PLATE_CHARS = "0123456789" * 3 + PLATE_LETTERS
+VISIT_COLUMNS = ("id", "site_id", "arrived_at", "by_car", "plate", "party_size", "recorded_by_id", "purpose",
+                 "rep_id", "greeted_by_id", "greeted_at", "last_refill_at", "left_at", "left_by_id", "car_left_at",
+                 "idem_key", "status")
+EVENT_COLUMNS = ("visit_id", "site_id", "kind", "user_id", "at", "detail")
+SEEN_COLUMNS = ("visit_id", "post", "user_id", "at")
+ROOM_COLUMNS = ("visit_id", "site_id", "location_id", "rep_id", "escorted", "refused", "recorded_by_id",
+                "admitted_at", "left_at", "count_id")
+LOAN_COLUMNS = ("visit_id", "site_id", "qty", "lent_by_id", "lent_at", "returned_at")
+VISIT_TABLES = (("visits", VISIT_COLUMNS), ("visit_events", EVENT_COLUMNS), ("visit_seen", SEEN_COLUMNS),
+                ("room_visits", ROOM_COLUMNS), ("umbrella_loans", LOAN_COLUMNS))
+
 
 def _utc(tz, day, t: dtime, seconds: float = 0.0) -> datetime:
     local = datetime.combine(day, t).replace(tzinfo=tz) + timedelta(seconds=seconds)
@@ -82,6 +113,27 @@ class _Writer:
             from hospitality.models import StockMove
             self.conn.execute(StockMove.__table__.insert(), [dict(zip(MOVE_COLUMNS, r, strict=True)) for r in rows])
 
+    def tuples(self, table: str, columns: tuple, rows: list) -> None:
+        """Plain rows in `columns` order (datetimes already as the dialect stores them, see `ts`)."""
+        if not rows:
+            return
+        if self.pg:
+            raw = self.conn.connection.driver_connection
+            with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            for k in range(0, len(rows), 20000):
+                self.conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                                          rows[k:k + 20000])
+
+    def ts(self, value: datetime | None):
+        """A naive UTC datetime as the driver takes it: itself for psycopg, SQLAlchemy's text form on SQLite."""
+        if value is None or self.pg:
+            return value
+        return value.isoformat(" ", "microseconds")
+
     def rows(self, table, rows: list[dict]) -> None:
         for k in range(0, len(rows), 5000):
             self.conn.execute(table.insert(), rows[k:k + 5000])
@@ -98,9 +150,171 @@ def _next_id(db, model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
-def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE_DAY, seed: int = 7,
-              analyze: bool = False) -> dict:
-    """Add the year of stock data to every site that has no stock history yet; returns figures."""
+def _check_columns(db) -> None:
+    """Refuse early if a visit table gained a required column this generator does not fill."""
+    for table, columns in VISIT_TABLES:
+        t = db.metadata.tables[table]
+        missing = [c.name for c in t.columns if c.name not in columns and not c.primary_key and not c.nullable
+                   and c.default is None and c.server_default is None]
+        if missing:
+            raise SystemExit(f"bench_data: {table}.{', '.join(missing)} is required: fill it in VISIT_TABLES")
+
+
+class _Visits:
+    """Generates a site's visitor groups day by day: visits, timelines, rooms, umbrellas, and the
+    servings and room counts that the ledger and count rows of the same day take over."""
+
+    def __init__(self, rng: random.Random, ts, first_id: int):
+        self.rng, self.ts, self.next_id = rng, ts, first_id
+        self.plates: dict[int, list[str]] = defaultdict(list)
+        self.clear()
+        self.totals = defaultdict(int)
+
+    def clear(self) -> None:
+        self.rows = {table: [] for table, _cols in VISIT_TABLES}
+
+    def _plate(self, sid: int) -> str:
+        rng, seen = self.rng, self.plates[sid]
+        if seen and rng.random() < 0.2:  # a returning car: "seen before" on the arrival form
+            return rng.choice(seen)
+        plate = rng.choice(PROVINCES) + rng.choice(PLATE_LETTERS)
+        if rng.random() < 0.25:  # green new-energy plate: six characters
+            plate += rng.choice("DF") + "".join(rng.choices("0123456789", k=5))
+        else:
+            plate += "".join(rng.choices(PLATE_CHARS, k=5))
+        seen.append(plate)
+        return plate
+
+    def day(self, sid: int, p: dict, day0: datetime, now_sec: float, weekend: bool, demo: bool = False):
+        """One day of a site (`day0`: local midnight as naive UTC; `now_sec`: seconds since then, or inf).
+        Returns (servings [(seconds, item, qty, visit id)], room counts [(room row, location, seconds, visit)])."""
+        rng = self.rng
+        lo, hi = GROUPS_WEEKEND if weekend else GROUPS_WEEKDAY
+        rainy = rng.random() < RAIN_DAYS
+        servings, room_counts, active = [], [], 0
+        for a in sorted(rng.uniform(9.5, 17.8) * 3600 for _ in range(rng.randint(lo, hi))):
+            if a > now_sec:
+                break
+            active += self._visit(sid, p, day0, a, rng.triangular(15, 110, 40) * 60, rainy, now_sec, servings,
+                                  room_counts)
+        if demo and now_sec != float("inf"):
+            # Groups on site now on the demo site, whatever the time of day; the first one has everything.
+            for k, minutes in enumerate((48, 35, 22, 12, 4)[:max(ACTIVE_DEMO_GROUPS - active, 1)]):
+                a = max(now_sec - minutes * 60, min(60.0 * (k + 1), now_sec))
+                self._visit(sid, p, day0, a, now_sec - a + 3600, rainy, now_sec, servings, room_counts,
+                            rich=k == 0)
+        return servings, room_counts
+
+    def _visit(self, sid, p, day0, a, stay, rainy, now_sec, servings, room_counts, rich=False) -> int:
+        rng, users = self.rng, p["by_post"]
+
+        def when(sec):
+            return self.ts(day0 + timedelta(seconds=sec)) if sec is not None else None
+
+        vid = self.next_id
+        self.next_id += 1
+        left = a + stay
+        on_site = left > now_sec
+        events = []  # (seconds, kind, user id, detail)
+        by_car = rich or rng.random() < 0.7
+        plate = self._plate(sid) if by_car else None
+        size = rng.choices(*PARTY_SIZES)[0]
+        recorder = "security" if by_car or rng.random() < 0.5 else "concierge"
+        events.append((a, "arrived", users[recorder], {"party_size": size, "plate": plate or ""}))
+        seen = [(recorder, a)]
+        for post, lo, hi in (("concierge", 10, 60), ("water_bar", 20, 120), ("model_room", 30, 300)):
+            if post != recorder and (not on_site or rich or rng.random() < 0.6):
+                seen.append((post, a + rng.uniform(lo, hi)))
+        for post, at in seen[1:]:
+            events.append((at, "seen", users[post], {"post": post}))
+        purpose = rep = greeted = None
+        if rich or rng.random() < 0.95:
+            greeted = a + rng.uniform(60, 180)
+            purpose = rng.choices(*PURPOSE_MIX)[0]
+            rep = rng.choice(p["reps"]) if p["reps"] else None
+            events.append((greeted, "greeted", users["concierge"], {"purpose": purpose, "rep": rep[1] if rep else ""}))
+        # The water bar serves a few minutes after arrival, then every 10-14 minutes while they sit.
+        times, t = [], a + rng.uniform(180, 420)
+        while t < left - 300 and len(times) < 6:
+            times.append(t)
+            t += rng.uniform(600, 840)
+        if on_site:
+            times = [t for t in times if t <= now_sec - REFILL_QUIET * 60]
+        bar, weights = p["bar_items"], p["weights"]
+        for k, t in enumerate(times):
+            if k and rng.random() < 0.5:
+                events.append((t, "refilled", users["water_bar"], {}))
+                continue
+            served = {}
+            for item in rng.choices(bar, weights=weights, k=rng.randint(3, 4) if k == 0 else rng.randint(1, 3)):
+                qty = Decimal("0.5") if not item.whole else Decimal(1 if rng.random() < 0.8 else 2)
+                servings.append((t, item, -qty, vid))
+                served[item.name] = str(Decimal(served.get(item.name, 0)) + qty)
+            events.append((t, "served", users["water_bar"], {"items": served}))
+        if rainy or rich:
+            lent = a + rng.uniform(60, 200)
+            if rich or rng.random() < 0.5:
+                qty = rng.randint(1, min(size, 4))
+                back = left - 60 if left - 60 <= now_sec else None
+                self.rows["umbrella_loans"].append((vid, sid, qty, users["concierge"], when(lent),
+                                                    when(back)))
+                events.append((lent, "umbrella_lent", users["concierge"], {"qty": qty}))
+                if back:
+                    events.append((back, "umbrella_returned", users["concierge"], {"qty": qty}))
+        if rep and p["rooms"] and (rich or rng.random() < 0.45):
+            t = a + (20 * 60 if rich else stay * rng.uniform(0.25, 0.45))
+            rooms = rng.sample(p["rooms"], 2 if len(p["rooms"]) > 1 and rng.random() < 0.2 else 1)
+            for room_id, room_name in rooms:
+                if t > now_sec:
+                    break
+                admitted = when(t)
+                if not rich and rng.random() < 0.04:  # no sales rep with them: refused, on record
+                    self.rows["room_visits"].append([vid, sid, room_id, None, False, True, users["model_room"],
+                                                     admitted, None, None])
+                    events.append((t, "room_refused", users["model_room"], {"room": room_name}))
+                    continue
+                out = min(t + (12 if rich else rng.uniform(8, 20)) * 60, left - 60)
+                row = [vid, sid, room_id, rep[0], True, False, users["model_room"], admitted, None, None]
+                self.rows["room_visits"].append(row)
+                events.append((t, "room_admitted", users["model_room"], {"room": room_name, "rep": rep[1]}))
+                if out <= now_sec:
+                    row[8] = when(out)
+                    events.append((out, "room_left", users["model_room"], {"room": room_name}))
+                    if out + 240 <= now_sec:  # the count after the group (一客一盘点), done
+                        room_counts.append((row, room_id, out, vid))
+                t = out + rng.uniform(60, 180)
+        left_by = car_left = None
+        if not on_site:
+            left_by = users["concierge" if rng.random() < 0.7 else "security"]
+            events.append((left, "departed", left_by, {}))
+            if by_car and left + 400 <= now_sec:
+                car_left = left + rng.uniform(120, 400)
+                events.append((car_left, "car_left", users["security"], {"plate": plate}))
+        self.rows["visits"].append((
+            vid, sid, when(a), by_car, plate, size, users[recorder], purpose,
+            rep[0] if rep else None, users["concierge"] if greeted else None,
+            when(greeted),
+            when(times[-1]) if times else None,
+            None if on_site else when(left), left_by,
+            when(car_left), None, "active" if on_site else "left"))
+        self.rows["visit_seen"].extend((vid, post, users[post], when(at)) for post, at in seen
+                                       if at <= now_sec)
+        self.rows["visit_events"].extend(
+            (vid, sid, kind, user, when(at), json.dumps(detail, ensure_ascii=False))
+            for at, kind, user, detail in sorted(events, key=lambda e: e[0]) if at <= now_sec)
+        self.totals["on_site"] += on_site
+        return int(on_site)
+
+    def flush(self, writer: _Writer) -> None:
+        for table, columns in VISIT_TABLES:
+            rows = self.rows[table]
+            writer.tuples(table, columns, [tuple(r) for r in rows])
+            self.totals[table] += len(rows)
+        self.clear()
+
+
+def seed_year(app, days: int = HISTORY_DAYS, seed: int = 7, analyze: bool = False) -> dict:
+    """Add the year of stock data and visits to every site that has no stock history yet; returns figures."""
     from sqlalchemy import event, func, select, update
 
     from hospitality.extensions import db
@@ -112,16 +326,19 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
         Location,
         PurchaseLine,
         PurchaseRequest,
+        SalesRep,
         Site,
         StockCount,
         StockMove,
         User,
+        Visit,
     )
     from hospitality.seed import add_demo_items
 
     rng = random.Random(seed)
     t0 = time.monotonic()
     with app.app_context():
+        _check_columns(db)
         if db.engine.dialect.name == "sqlite":
             # Seeding only (a crash just means seeding again): no fsync, a big page cache. Set on
             # fresh connections, after the app's own connect hook (a pragma outside a transaction).
@@ -170,8 +387,16 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
             bar = next(loc for loc in site.locations if loc.kind == "water_bar")
             items = list(db.session.scalars(select(Item).join(Location).where(Item.site_id == site.id)
                                             .order_by(Location.position, Item.position, Item.id)))
+            active = [u for u in users if u.active]
+            reps = list(db.session.execute(select(SalesRep.id, SalesRep.name).where(
+                SalesRep.site_id == site.id, SalesRep.active.is_(True)).order_by(SalesRep.id)))
             plan[site.id] = {"bar": bar.id, "staff": staff.id, "manager": manager.id, "items": items,
-                             "users": [u.id for u in users if u.post in ("water_bar", "lead", "manager")]}
+                             "users": [u.id for u in users if u.post in ("water_bar", "lead", "manager")],
+                             "by_post": {post: next(u.id for u in active if u.post == post)
+                                         for post in ("security", "concierge", "water_bar", "model_room")},
+                             "reps": [tuple(r) for r in reps],
+                             "rooms": [(loc.id, loc.name) for loc in site.locations
+                                       if loc.kind == "model_room" and loc.active]}
         if not plan:
             return {"moves": 0, "seconds": 0.0, "skipped": True}
         # The opening rows just written are the start of the history, a year ago.
@@ -184,6 +409,8 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
         writer = _Writer(db)
         count_id, disc_id = _next_id(db, StockCount), _next_id(db, Discrepancy)
         counts, lines, discs = [], [], []
+        n_counts = n_lines = 0
+        visits = _Visits(random.Random(seed + 1), writer.ts, _next_id(db, Visit))
         demo_site = sites[0].id
         # A few discrepancies: on the demo site 4 (the last two still open), elsewhere one in ~40 days.
         disc_days = {(demo_site, today - timedelta(days=d)) for d in (45, 20, 3, 1)}
@@ -198,6 +425,10 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
             p["bar_items"] = bar_items
             p["fixtures"] = [i for i in p["items"] if i.kind == "fixture"]
             p["discard"] = [i for i in bar_items if i.discard_at_close]
+            p["weights"] = weights_of[sid]
+            p["fixtures_of"] = defaultdict(list)
+            for i in p["fixtures"]:
+                p["fixtures_of"][i.location_id].append(i)
 
         for back in range(days, -1, -1):
             day = first_day + timedelta(days=days - back)
@@ -206,9 +437,11 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
             for sid, p in plan.items():
                 bar_items = p["bar_items"]
                 per_item: dict[int, list] = defaultdict(list)  # item id -> [(seconds after 00:00, qty, reason, ref)]
-                n_served = int(moves_per_day * (1.3 if weekend else 0.9) * rng.uniform(0.85, 1.15)) - 20
-                for item in rng.choices(bar_items, weights=weights_of[sid], k=max(n_served, 0)):
-                    per_item[item.id].append((rng.uniform(9.5, 18.0) * 3600, None, "served", None))
+                day0 = _utc(tz, day, dtime(0))
+                now_sec = (now - day0).total_seconds() if back == 0 else float("inf")
+                servings, room_counts = visits.day(sid, p, day0, now_sec, weekend, demo=sid == demo_site)
+                for sec, item, qty, visit_id in servings:  # what the bar served each group
+                    per_item[item.id].append((sec, qty, "served", visit_id))
                 for item in p["discard"]:  # prepared in the morning, the rest poured away at close
                     per_item[item.id].append((9 * 3600 + 300, Decimal(rng.randint(12, 20)), "received", None))
                     per_item[item.id].append((18.5 * 3600, None, "discarded", None))
@@ -232,7 +465,7 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
                             pack = max(item.pack_size or 1, 1)
                             qty = Decimal(-(-int(need * 3 - bal) // pack) * pack)
                             events.insert(0, (9 * 3600 + 60, qty, "received", None))
-                    for sec, qty, reason, _ref in events:
+                    for sec, qty, reason, ref in events:
                         if reason in ("served", "damaged") and qty is None:
                             qty = -(Decimal("0.5") if not item.whole else Decimal(1 if rng.random() < 0.8 else 2))
                         elif reason == "discarded":
@@ -243,7 +476,8 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
                         if at > now:
                             continue
                         bal += qty
-                        site_rows.append((at, sid, item.id, qty, bal, reason, p["staff"], None, None, None))
+                        site_rows.append((at, sid, item.id, qty, bal, reason, p["staff"], None,
+                                          "visit" if ref else None, ref))
                     closing_bal[item.id] = bal
                     balance[item.id] = bal
                 # Counts: opening at 08:50, closing at 18:45 (after the discard), each line = the book.
@@ -257,7 +491,7 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
                         counts.append({"id": count_id, "site_id": sid, "location_id": p["bar"], "kind": kind,
                                        "status": "discrepancy" if off else "matched", "started_by_id": p["staff"],
                                        "started_at": at - timedelta(minutes=8), "submitted_at": at,
-                                       "all_matched_tap": not off})
+                                       "all_matched_tap": not off, "ref_type": None, "ref_id": None})
                         for item in bar_items:
                             got = book[item.id] - (1 if off and item.id == disc_item.id else 0)
                             lines.append({"count_id": count_id, "item_id": item.id, "expected": book[item.id],
@@ -278,14 +512,29 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
                                                   "discrepancy", disc_id))
                             disc_id += 1
                         count_id += 1
+                # The count of a model room after each group that left it (一客一盘点), all matching.
+                for row, room_id, sec, visit_id in room_counts:
+                    at = day0 + timedelta(seconds=sec)
+                    counts.append({"id": count_id, "site_id": sid, "location_id": room_id, "kind": "visit",
+                                   "status": "matched", "started_by_id": p["by_post"]["model_room"],
+                                   "started_at": at + timedelta(minutes=1), "submitted_at": at + timedelta(minutes=4),
+                                   "all_matched_tap": True, "ref_type": "visit", "ref_id": visit_id})
+                    row[9] = count_id
+                    if with_counts:
+                        lines.extend({"count_id": count_id, "item_id": i.id, "expected": closing_bal[i.id],
+                                      "counted": closing_bal[i.id]} for i in p["fixtures_of"][room_id])
+                    count_id += 1
                 pending.extend(site_rows)
             if back % BATCH_DAYS == 0 or back == 0:
+                # Parents first (foreign keys): counts, their lines, visits and their rows, then the ledger.
+                writer.rows(StockCount.__table__, counts)
+                writer.rows(CountLine.__table__, lines)
+                n_counts, n_lines, counts, lines = n_counts + len(counts), n_lines + len(lines), [], []
+                visits.flush(writer)
                 pending.sort(key=lambda r: r[0])  # stable: an item's rows stay in their order
                 writer.moves([(r[1], r[2], r[3], r[4], r[5], r[6], r[0], r[7], r[8], r[9]) for r in pending])
                 total_moves += len(pending)
                 pending = []
-        writer.rows(StockCount.__table__, counts)
-        writer.rows(CountLine.__table__, lines)
         for d in discs:  # confirmed by security, closed by the manager
             sec = db.session.scalar(select(User.id).where(User.site_id == d["site_id"], User.post == "security"))
             closed = d["status"] == "closed"
@@ -325,15 +574,21 @@ def seed_year(app, days: int = HISTORY_DAYS, moves_per_day: int = MOVES_PER_SITE
         # Pending ones came out ordered oldest first; that is the queue order too.
         writer.rows(PurchaseRequest.__table__, reqs)
         writer.rows(PurchaseLine.__table__, plines)
-        writer.fix_sequences(["stock_counts", "discrepancies", "purchase_requests"])
+        writer.fix_sequences(["stock_counts", "discrepancies", "purchase_requests", "visits"])
+        # Each visit's kept cost (the app writes it with the serving; bulk rows skip the app).
+        db.session.execute(db.text(
+            "UPDATE visits SET served_cost = c.cost FROM (SELECT m.ref_id AS vid, -SUM(m.qty * i.unit_price) AS cost"
+            " FROM stock_moves m JOIN items i ON i.id = m.item_id WHERE m.ref_type = 'visit' AND m.reason = 'served'"
+            " GROUP BY m.ref_id) AS c WHERE c.vid = visits.id"))
         db.session.commit()
         if writer.pg or analyze:  # PostgreSQL's autovacuum would do it; SQLite never does by itself
             db.session.execute(db.text("ANALYZE"))
             db.session.commit()
         figures = {"sites": len(plan), "items": sum(len(p["items"]) for p in plan.values()),
-                   "moves": total_moves, "counts": len(counts), "count_lines": len(lines),
+                   "moves": total_moves, "counts": n_counts, "count_lines": n_lines,
                    "discrepancies": len(discs), "requests": len(reqs),
-                   "pending": sum(r["status"] == "pending" for r in reqs), "seconds": time.monotonic() - t0}
+                   "pending": sum(r["status"] == "pending" for r in reqs), "seconds": time.monotonic() - t0,
+                   "visits": dict(visits.totals)}
     return figures
 
 

@@ -100,10 +100,11 @@ def live():
     site = current_site()
     v = request.args.get("v", type=int)
     due = request.args.get("d", type=int) or 0
-    if v is not None and services.version(site.id) == v and not services.due_passed(due):
+    state = services.live_state(site, current_user.post)
+    if v is not None and state[0] == v and not services.due_passed(due):
         return "", 204
     return render_page_or_fragment("visits/live.html", "visits/_live.html",
-                                   **services.live_panel(site, current_user.post))
+                                   **services.live_panel(site, current_user.post, state))
 
 
 @bp.get("/<int:visit_id>")

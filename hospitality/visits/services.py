@@ -498,13 +498,17 @@ _VERSION_ALERTS = select(_VERSION.scalar_subquery(), _disc_after_visits(func.cou
                          _disc_after_visits(func.max(Discrepancy.id)))
 
 
-def live_panel(site: Site, post: str) -> dict:
-    """What the live element renders: the version it was built at, rows, and when a refill falls due."""
-    alerts, alert_id = 0, None
+def live_state(site: Site, post: str) -> tuple[int, int, int | None]:
+    """The live element's version, and for the lead and manager the open alerts: one statement."""
     if post in ("lead", "manager"):
-        v, alerts, alert_id = db.session.execute(_VERSION_ALERTS, {"site_id": site.id}).one()
-    else:
-        v = version(site.id)
+        return tuple(db.session.execute(_VERSION_ALERTS, {"site_id": site.id}).one())
+    return version(site.id), 0, None
+
+
+def live_panel(site: Site, post: str, state: tuple | None = None) -> dict:
+    """What the live element renders: the version it was built at, rows, and when a refill falls due.
+    `state` is live_state() when the caller has read it already (the poll compares it first)."""
+    v, alerts, alert_id = state or live_state(site, post)
     rows = live_rows(site, post)
     now = utcnow()
     due_every = timedelta(minutes=site.refill_minutes or REFILL_MINUTES)

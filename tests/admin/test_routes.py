@@ -15,6 +15,7 @@ from hospitality.models import (
     Site,
     User,
 )
+from hospitality.models.attendance import Shift
 from tests.conftest import Auth
 from tests.factories import make_rep, make_site, make_user, routine
 
@@ -96,7 +97,14 @@ def test_create_site_with_defaults_and_switch_to_it(app, env, manager):
         names = db.session.scalars(db.select(Location.name).where(Location.site_id == site.id)).all()
         assert {"样板间1", "样板间2", "样板间3", "水吧", "洽谈区"} <= set(names) and "样板间4" not in names
         assert len(names) == 9
-        assert _count(app, ChecklistTemplate, ChecklistTemplate.site_id == site.id) == 8
+        assert _count(app, ChecklistTemplate, ChecklistTemplate.site_id == site.id,
+                      ChecklistTemplate.kind.in_(("opening", "closing"))) == 8
+        # Grooming for hospitality staff and for security, and an inspection per area incl. each model room.
+        kinds = db.session.scalars(db.select(ChecklistTemplate.kind).where(
+            ChecklistTemplate.site_id == site.id, ChecklistTemplate.kind.in_(("grooming", "inspection")))).all()
+        assert kinds.count("grooming") == 2 and kinds.count("inspection") >= 3 + 3  # rooms + bar, talks, lounge
+        assert {s.code for s in db.session.scalars(db.select(Shift).where(Shift.site_id == site.id))} == {
+            "day", "night"}
         boss = db.session.get(User, env.boss)
         assert site.id in {s.id for s in boss.managed_sites}
         live = db.session.scalars(db.select(LoginSession).where(LoginSession.user_id == env.boss,

@@ -35,7 +35,8 @@ def test_create_site_adds_defaults_and_manager(setup):
     assert (new.name, new.code) == ("新城售楼处", "NC-1")
     kinds = db.session.scalars(db.select(Location.kind).where(Location.site_id == new.id)).all()
     assert "model_room" not in kinds and "water_bar" in kinds
-    assert _count(ChecklistTemplate, ChecklistTemplate.site_id == new.id) == 8
+    assert _count(ChecklistTemplate, ChecklistTemplate.site_id == new.id,
+                  ChecklistTemplate.kind.in_(("opening", "closing"))) == 8  # + grooming and inspections
     assert new.id in {s.id for s in db.session.get(User, boss.id).managed_sites}
     assert _count(AuditLog, AuditLog.action == "create", AuditLog.entity == "site", AuditLog.entity_id == new.id) == 1
 

@@ -93,3 +93,9 @@ def test_fragment_is_small_and_cheap(app, env):
         assert bar.get(f"/visits/live?{query}", headers=HX).status_code == 204
     assert len(queries(seen)) <= 2, seen
     print(f"live fragment: {len(r.data)} bytes; unchanged: 204 in {len(queries(seen))} queries")
+    # A poll one event behind (what phones send) and the manager's (with its alerts): still 3 at most.
+    arrive(app, env)
+    for client in (bar, login(app, env.names["manager"])):
+        with counting(app) as seen:
+            r = client.get(f"/visits/live?{query}", headers=HX)
+        assert r.status_code == 200 and len(queries(seen)) <= 3, seen

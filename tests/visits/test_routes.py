@@ -166,3 +166,12 @@ def test_serving_per_guest_swaps_the_card_with_their_choices(app, env):
     assert "铁观音" in r.text and "矿泉水" in r.text
     r = bar.post(f"/visits/{vid}/serve", headers=HX, data={"guest": ["12345"], "idem": "guestserve0002"})
     assert r.status_code == 422 and 'aria-invalid="true"' in r.text
+
+
+def test_refused_serving_keeps_each_guests_choice(app, env):
+    """A wrong pick for guest 2 is refused under it; guest 1's tea stays chosen."""
+    vid = new_visit(app, env)
+    bar = login(app, env.names["water_bar"])
+    r = bar.post(f"/visits/{vid}/serve", headers=HX, data={"guest": [str(env.tea), "999999"], "idem": "keep00000001"})
+    assert r.status_code == 422
+    assert f'value="{env.tea}" selected' in r.text and r.text.count(" selected") == 1
