@@ -57,7 +57,7 @@ def test_two_accept_taps_at_once_accept_once(app):
     results, errors = _together(app, [accept, accept])
     assert len(results) == 1, errors
     assert len(errors) == 1 and isinstance(errors[0], HandoverError), [repr(e) for e in errors]
-    assert "already accepted" in errors[0].message
+    assert errors[0].message.startswith("您已在")  # "You already accepted this handover at …"
     with app.app_context():
         assert fresh(hid).status == "accepted" and fresh(hid).accepted_at == results[0]
     assert _count(app, AuditLog, AuditLog.action == "accept", AuditLog.entity == "handover") == 1
