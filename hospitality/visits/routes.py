@@ -37,7 +37,7 @@ def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
         ctx["model_rooms"] = services.model_rooms(site.id)
         ctx.setdefault("reps", db_reps(site.id))
     if post in services.ACK_POSTS:
-        ctx["seen"] = services.seen_by(visit, post)
+        ctx["seen"] = services.seen_in(events, post)
     return ctx
 
 

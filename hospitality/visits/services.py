@@ -536,6 +536,14 @@ def due_passed(due_ts: int) -> bool:
     return bool(due_ts) and datetime.now(UTC).timestamp() >= due_ts
 
 
+def seen_in(events: list[VisitEvent], post: str) -> bool:
+    """Whether a post has acknowledged the group, read off its timeline (no query): a "seen" row of that
+    post, or the arrival recorded by that post."""
+    if events and events[0].kind == "arrived" and events[0].user is not None and events[0].user.post == post:
+        return True
+    return any(e.kind == "seen" and e.detail.get("post") == post for e in events)
+
+
 def seen_by(visit: Visit, post: str) -> bool:
     return db.session.scalar(select(VisitSeen.id).where(VisitSeen.visit_id == visit.id,
                                                         VisitSeen.post == post)) is not None

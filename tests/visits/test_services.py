@@ -53,6 +53,8 @@ def test_arrival_records_visit_event_seen_and_audit(ctx, env):
     assert (v.party_size, v.plate, v.status, v.by_car) == (3, "粤B12345", "active", True)
     assert [e.kind for e in services.timeline(v)] == ["arrived"]
     assert services.seen_by(v, "security") and not services.seen_by(v, "water_bar")
+    events = services.timeline(v)  # the page reads the same off the timeline
+    assert services.seen_in(events, "security") and not services.seen_in(events, "water_bar")
     assert db.session.scalar(select(AuditLog.action).where(AuditLog.entity == "visit")) == "arrive"
 
 
@@ -362,3 +364,12 @@ def test_visit_cost_is_kept_with_its_rows_and_net_of_reversals(ctx, env):
     lines, cost = services.served(v)
     assert cost == Decimal("4.00") and v.served_cost == Decimal("4.00")
     assert [(i.id, q) for i, q in lines] == [(env.water, 2)]
+
+
+def test_seen_read_off_the_timeline_matches_the_rows(ctx, env):
+    """After the bar taps "seen", the timeline says so for the bar and still not for the model room."""
+    v = arrive(env)
+    services.acknowledge(site(env), who(env, "water_bar"), v)
+    events = services.timeline(v)
+    for post in ("water_bar", "model_room", "concierge", "security"):
+        assert services.seen_in(events, post) == services.seen_by(v, post), post
