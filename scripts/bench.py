@@ -492,6 +492,14 @@ def main() -> int:
             pages.append((f"fill `/checklists/{fixture['opening'][post]}` ({user})", user,
                           f"/checklists/{fixture['opening'][post]}", {}))
         pages += [
+            # Issue 5: the lead's screen composes attendance, handovers, inspections and tasks.
+            ("lead today `/` (attendance, handovers, inspections)", "lead", "/", {}),
+            ("attendance board `/attendance/board`", "lead", "/attendance/board", {}),
+            ("roster `/attendance/roster`", "lead", "/attendance/roster", {}),
+            ("handovers `/handover/` (lead)", "lead", "/handover/", {}),
+            ("handover `/handover/` (water bar)", "waterbar", "/handover/", {}),
+            ("my attendance `/attendance/` (water bar)", "waterbar", "/attendance/", {}),
+            ("inspections `/inspections/` (lead)", "lead", "/inspections/", {}),
             ("lead board `/board`", "lead", "/board", {}),
             ("manager today `/`", "manager", "/", {}),
             ("`/admin/staff`", "manager", "/admin/staff", {}),
