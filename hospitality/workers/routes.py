@@ -116,26 +116,26 @@ def _to_count(entry: WorkerEntry, count):
     return redirect(url)
 
 
+def _act(entry_id: int, rule, after):
+    """Run one rule on an entry of this site: a refusal re-renders with its message, else `after`."""
+    entry = site_get_or_404(WorkerEntry, entry_id)
+    try:
+        result = rule(current_site(), current_user, entry)
+    except WorkerError as e:
+        return _refused(entry, e)
+    return after(entry, result)
+
+
 @bp.post("/<int:entry_id>/count-in")
 @post_required(*COUNTERS)
 def count_in(entry_id):
-    entry = site_get_or_404(WorkerEntry, entry_id)
-    try:
-        count = services.count_before(current_site(), current_user, entry)
-    except WorkerError as e:
-        return _refused(entry, e)
-    return _to_count(entry, count)
+    return _act(entry_id, services.count_before, _to_count)
 
 
 @bp.post("/<int:entry_id>/in")
 @post_required(*DOORS)
 def go_in(entry_id):
-    entry = site_get_or_404(WorkerEntry, entry_id)
-    try:
-        services.go_in(current_site(), current_user, entry)
-    except WorkerError as e:
-        return _refused(entry, e)
-    return _done(entry, _("In. Supervise them while they work."))
+    return _act(entry_id, services.go_in, lambda entry, _r: _done(entry, _("In. Supervise them while they work.")))
 
 
 @bp.post("/<int:entry_id>/out")
@@ -164,21 +164,11 @@ def out(entry_id):
 @bp.post("/<int:entry_id>/count-out")
 @post_required(*COUNTERS)
 def count_out(entry_id):
-    entry = site_get_or_404(WorkerEntry, entry_id)
-    try:
-        count = services.count_after(current_site(), current_user, entry)
-    except WorkerError as e:
-        return _refused(entry, e)
-    return _to_count(entry, count)
+    return _act(entry_id, services.count_after, _to_count)
 
 
 @bp.post("/<int:entry_id>/cancel")
 @post_required(*DOORS)
 def cancel(entry_id):
-    entry = site_get_or_404(WorkerEntry, entry_id)
-    try:
-        services.cancel(current_site(), current_user, entry)
-    except WorkerError as e:
-        return _refused(entry, e)
-    return _done(entry, _("Registration cancelled."))
+    return _act(entry_id, services.cancel, lambda entry, _r: _done(entry, _("Registration cancelled.")))
 
