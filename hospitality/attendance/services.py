@@ -365,6 +365,14 @@ def _hm(site: Site, stored: datetime) -> str:
     return local(site, stored).strftime("%H:%M")
 
 
+def _tapped_before(column, idem_key: str | None, user: User) -> Attendance | None:
+    """The clock-in/out this same tap already made (a double tap answers with it)."""
+    if not idem_key:
+        return None
+    done = db.session.scalar(select(Attendance).where(column == idem_key))
+    return done if done is not None and done.user_id == user.id else None
+
+
 def clock_in(site: Site, user: User, idem_key: str | None = None, now: datetime | None = None) -> Attendance:
     """The person clocks in for today's (or last night's) roster entry; unrostered is allowed and flagged."""
     if user.post not in ROSTER_POSTS:
@@ -372,10 +380,8 @@ def clock_in(site: Site, user: User, idem_key: str | None = None, now: datetime 
     now = _now(site, now)
     with write_tx():
         _lock_user(user.id)
-        if idem_key:
-            done = db.session.scalar(select(Attendance).where(Attendance.in_idem == idem_key))
-            if done is not None and done.user_id == user.id:
-                return done
+        if (done := _tapped_before(Attendance.in_idem, idem_key, user)) is not None:
+            return done
         today = now.date()
         entries = _entries_near(user.id, today)
         atts = _attendance_near(user.id, today, fresh=True)
@@ -405,10 +411,8 @@ def clock_out(site: Site, user: User, idem_key: str | None = None, now: datetime
     now = _now(site, now)
     with write_tx():
         _lock_user(user.id)
-        if idem_key:
-            done = db.session.scalar(select(Attendance).where(Attendance.out_idem == idem_key))
-            if done is not None and done.user_id == user.id:
-                return done
+        if (done := _tapped_before(Attendance.out_idem, idem_key, user)) is not None:
+            return done
         atts = _attendance_near(user.id, now.date(), fresh=True)
         att = open_attendance(site, atts, now)
         if att is None:
