@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 
-from . import htmx
+from . import htmx, i18n
 from .config import Config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate, talisman
 
@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    i18n.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
     csp = {
@@ -165,6 +166,16 @@ def register_template_helpers(app: Flask) -> None:
             urls[filename] = url_for("static", filename=filename, v=digest)
         return urls[filename]
 
+    links: dict[tuple[str, str], str] = {}
+
+    def link(endpoint: str) -> str:
+        """url_for(endpoint) of a page without arguments, built once (the menu has twenty of them)."""
+        key = (request.script_root, endpoint)
+        if key not in links:
+            from flask import url_for
+            links[key] = url_for(endpoint)
+        return links[key]
+
     from .access import current_site
     from .models.core import POSTS
 
@@ -201,6 +212,6 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _ctx():
-        return {"static_url": static_url, "POSTS": POSTS, "current_site": current_site,
+        return {"static_url": static_url, "link": link, "POSTS": POSTS, "current_site": current_site,
                 "timedelta": timedelta, "get_locale": get_locale, "new_idem": lambda: uuid.uuid4().hex,
                 "fmt_qty": _num}

@@ -28,9 +28,10 @@ def current_site() -> Site:
     return g.site
 
 
-def site_get_or_404(model, ident):
-    """A row of the current site, or 404: another site's ids do not exist for this user."""
-    obj = db.session.get(model, ident)
+def site_get_or_404(model, ident, *options):
+    """A row of the current site, or 404: another site's ids do not exist for this user. `options` are
+    loader options (e.g. joinedload of what the page shows)."""
+    obj = db.session.get(model, ident, options=options or None)
     if obj is None or getattr(obj, "site_id", None) != current_user.current_site_id:
         abort(404)
     return obj

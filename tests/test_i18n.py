@@ -124,3 +124,21 @@ def test_logged_in_pages_follow_the_language(app, client, auth):
     client.post("/language/en", data={"next": "/"})
     html = client.get("/").get_data(as_text=True)
     assert "Log out" in html and "Opening" in html and "退出登录" not in html
+
+
+def test_template_gettext_follows_the_locale_and_escapes_values(app):
+    """The templates' own _() / ngettext() (hospitality.i18n): the request's language, force_locale,
+    newstyle escaping of the %(name)s values, plurals."""
+    from flask_babel import force_locale
+
+    src = ("{{ _('Today') }}|{{ _('in %(time)s', time=t) }}|"
+           "{{ ngettext('%(num)s worker', '%(num)s workers', n) }}")
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        tpl = app.jinja_env.from_string(src)
+        assert tpl.render(t="<b>", n=2) == "Today|in &lt;b&gt;|2 workers"
+        with force_locale("zh_Hans"):
+            zh = tpl.render(t="9:00", n=2)
+        assert zh.startswith("今日|") and "9:00" in zh and "2" in zh and "workers" not in zh
+        assert tpl.render(t="9:00", n=1) == "Today|in 9:00|1 worker"
+    with app.test_request_context("/"):
+        assert app.jinja_env.from_string(src).render(t="9:00", n=1).startswith("今日|")

@@ -102,6 +102,16 @@ def index():
     return _staff_index({}, {}, 200)
 
 
+@bp.get("/board")
+@post_required(*OVERSEERS)
+def board():
+    """Today's handovers and disputed lines: the lead's and manager's today screen loads this after the page."""
+    if not is_htmx():
+        return redirect(url_for(".index"))
+    site = current_site()
+    return render_template("handover/_board.html", handover_board=services.board_summary(site, site.today()))
+
+
 def _staff_index(errors: dict, form, status: int):
     """Staff: what waits for me, my handover in progress, or the form to start one; the post's open lines."""
     site = current_site()

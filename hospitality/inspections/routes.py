@@ -70,6 +70,17 @@ def index():
                            statuses=services.area_status(site, day), **services.tasks_panel(site, current_user))
 
 
+@bp.get("/board")
+@checkers
+def board():
+    """The lead's and manager's today screen loads this after the page: grooming checked, rounds, open tasks."""
+    if not is_htmx():
+        return redirect(url_for(".index"))
+    site = current_site()
+    return render_template("inspections/_glance.html", summary=services.board_summary(site, site.today()),
+                           **services.tasks_panel(site, current_user))
+
+
 # Grooming
 
 

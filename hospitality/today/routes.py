@@ -56,18 +56,19 @@ def shift_panels(site) -> dict:
     """The cards every post's screen carries around its routines: the clock, the handover, workers in the
     model rooms, open tasks; and for the lead and manager the day at a glance."""
     post = current_user.post
-    panels = {"handover_card": handover.today_card(site, current_user),
-              **inspections.tasks_panel(site, current_user)}
+    if post in ("lead", "manager"):
+        panels = {}
+    else:
+        panels = {"handover_card": handover.today_card(site, current_user),
+                  **inspections.tasks_panel(site, current_user)}
     if post != "manager":
         panels["att_clock"] = attendance.today_card(site, current_user)
-    if post in ("model_room", "security", "lead", "manager"):
+    if post in ("model_room", "security"):
         panels |= workers.inside_panel(site)
     if post in ("lead", "manager"):
-        day = site.today()
-        panels |= {"att_board": attendance.board_summary(site, day),
-                   "handover_board": handover.board_summary(site, day),
-                   "inspections_board": inspections.board_summary(site, day),
-                   "visit_figures": visit_reports.day_figures(site, day)}
+        # The rest of their day at a glance (attendance, inspections and tasks, handovers, workers, the
+        # routines board) loads as fragments of those capabilities right after the page.
+        panels["visit_figures"] = visit_reports.day_figures(site, site.today())
     return panels
 
 
@@ -82,11 +83,11 @@ def index():
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
         return render_template("today/staff.html", statuses=statuses, day=day, **stock_panel(site),
                                **live_panel(site, current_user.post), **shift_panels(site))
-    statuses = day_statuses(site, day)
-    # A lead or manager may have routines of their own (the manager can add them).
-    mine = [s for s in statuses if s.template.post == current_user.post]
-    return render_template(f"today/{current_user.post}.html", rows=board_rows(statuses), day=day,
-                           today=day, statuses=mine, **stock_panel(site),
+    # A lead or manager may have routines of their own (the manager can add them); the routines board of
+    # every post loads after the page (/board).
+    mine = checklists.day_status(site, day, checklists.routines(site.id, current_user.post))
+    return render_template(f"today/{current_user.post}.html", day=day, today=day, statuses=mine,
+                           **stock_panel(site),
                            **live_panel(site, current_user.post), **shift_panels(site))
 
 
@@ -96,5 +97,5 @@ def board():
     site = current_site()
     today = site.today()
     day = arg_date("date", today)
-    return render_page_or_fragment(f"today/{current_user.post}.html", "today/_board.html",
+    return render_page_or_fragment("today/board.html", "today/_board.html",
                                    rows=board_rows(day_statuses(site, day)), day=day, today=today)

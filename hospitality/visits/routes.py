@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from ..access import current_site, post_required, site_get_or_404
 from ..forms import apply_form
@@ -21,18 +22,20 @@ def _fragment() -> bool:
 
 def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
     site = current_site()
-    lines, cost = services.served(visit)
+    post = current_user.post
+    bar_items = services.bar_items(site) if post == "water_bar" else []
+    lines, cost = services.served(visit, bar_items)
     events, rooms = services.timeline(visit), services.rooms_of(visit)
-    ctx = {"visit": visit, "events": events, "served": lines, "cost": cost,
-           "rooms": rooms, "loans": services.umbrellas_of(visit),
+    ctx = {"visit": visit, "events": events, "served": lines, "cost": cost, "rooms": rooms,
            "durations": services.durations(visit, events, rooms),
            "errors": errors or {}, "form": form or {}, "purposes": PURPOSES,
            "refill_due": services.refill_due(visit, site)}
-    post = current_user.post
+    if post == "concierge":  # lends and takes back the umbrellas
+        ctx["loans"] = services.umbrellas_of(visit)
     if post in ("concierge", "lead", "manager"):
         ctx["reps"] = db_reps(site.id)
     if post == "water_bar":
-        ctx["bar_items"] = [i for i in services.bar_items(site) if i.kind == "consumable"]
+        ctx["bar_items"] = [i for i in bar_items if i.kind == "consumable"]
     if post == "model_room":
         ctx["model_rooms"] = services.model_rooms(site.id)
         ctx.setdefault("reps", db_reps(site.id))
@@ -49,7 +52,7 @@ def db_reps(site_id: int):
 
 def _act(visit_id: int, action):
     """Run one action on a visit of this site: the card for htmx, a redirect for a plain form."""
-    visit = site_get_or_404(Visit, visit_id)
+    visit = site_get_or_404(Visit, visit_id, joinedload(Visit.rep))
     try:
         action(visit)
     except VisitError as e:
@@ -57,7 +60,7 @@ def _act(visit_id: int, action):
         template = "visits/_visit.html" if _fragment() else "visits/detail.html"
         return render_template(template, **_detail_ctx(visit, errors, request.form)), 422
     if _fragment():
-        visit = site_get_or_404(Visit, visit_id)
+        visit = site_get_or_404(Visit, visit_id, joinedload(Visit.rep))
         return render_template("visits/_visit.html", **_detail_ctx(visit))
     return redirect(url_for(".detail", visit_id=visit_id))
 
@@ -110,7 +113,7 @@ def live():
 @bp.get("/<int:visit_id>")
 @login_required
 def detail(visit_id):
-    visit = site_get_or_404(Visit, visit_id)
+    visit = site_get_or_404(Visit, visit_id, joinedload(Visit.rep))
     return render_template("visits/detail.html", **_detail_ctx(visit))
 
 

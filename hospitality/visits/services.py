@@ -182,9 +182,10 @@ def greet(site: Site, user: User, visit: Visit, purpose: str, rep_id) -> Visit:
 
 def bar_items(site: Site) -> list[Item]:
     """What the water bar serves: the consumables of its bar."""
-    bar = db.session.scalar(select(Location.id).where(Location.site_id == site.id, Location.kind == "water_bar",
-                                                      Location.active.is_(True)).order_by(Location.position))
-    return inventory.location_items(bar) if bar else []
+    bar = (select(Location.id).where(Location.site_id == site.id, Location.kind == "water_bar",
+                                     Location.active.is_(True)).order_by(Location.position).limit(1))
+    return list(db.session.scalars(select(Item).where(Item.location_id == bar.scalar_subquery(),
+                                                      Item.active.is_(True)).order_by(Item.position, Item.id)))
 
 
 def _with_guest_choices(offered: dict[int, Item], quantities: dict[int, str], choices: list[str],
@@ -444,10 +445,15 @@ def net_served(visit_ids, by: str | None = None) -> dict[tuple, Decimal]:
     return {tuple(key): -Decimal(str(qty)) for *key, qty in db.session.execute(q)}
 
 
-def served(visit: Visit) -> tuple[list[tuple[Item, Decimal]], Decimal]:
-    """What the bar served this group, net of reversals, and its consumable cost (at the day's prices)."""
+def served(visit: Visit, known: list[Item] = ()) -> tuple[list[tuple[Item, Decimal]], Decimal]:
+    """What the bar served this group, net of reversals, and its consumable cost (at the day's prices).
+    `known`: items the caller has loaded already (the water bar's page has its bar's); the rest are read
+    in one query."""
     net = {item_id: qty for (item_id,), qty in net_served([visit.id]).items() if qty}
-    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(net)))} if net else {}
+    items = {i.id: i for i in known if i.id in net}
+    missing = [i for i in net if i not in items]
+    if missing:
+        items |= {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(missing)))}
     lines = sorted(((items[i], q) for i, q in net.items()), key=lambda line: (line[0].position, line[0].id))
     return lines, visit.served_cost or Decimal(0)
 

@@ -23,6 +23,8 @@ MR = {"handover_id": "mr_handover_id"}
 
 MATRIX = {
     ("/handover/", "GET"): Rule(EVERYONE),
+    # The lead's and manager's today screen loads it with htmx; a plain GET goes to the handovers page.
+    ("/handover/board", "GET"): Rule(LEAD_MANAGER, 302),
     # No colleague chosen: every post that hands over is told to choose one (its own start: tests/handover).
     ("/handover/", "POST"): Rule(STAFF, 422, {"to_user_id": ""}),
     ("/handover/<int:handover_id>", "GET"): Rule(BAR_ONLY | LEAD_MANAGER, ids=WB),

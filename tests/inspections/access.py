@@ -24,6 +24,8 @@ BAR_TASK = frozenset({"water_bar", "lead", "manager"})
 
 MATRIX = {
     ("/inspections/", "GET"): Rule(LEAD_MANAGER),
+    # The lead's and manager's today screen loads it with htmx; a plain GET goes to the inspections page.
+    ("/inspections/board", "GET"): Rule(LEAD_MANAGER, 302),
     ("/inspections/grooming/<int:user_id>", "GET"): Rule(LEAD_MANAGER, ids=PERSON),
     ("/inspections/grooming/<int:user_id>/items/<int:item_id>", "POST"): Rule(
         LEAD_MANAGER, 302, {"ok": "1"}, True, ids=GROOM_ITEM),
