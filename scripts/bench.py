@@ -11,7 +11,8 @@ With --year (the default; --no-year for the small data set, --year-days N for a 
 also seeds a year of stock data and visits (scripts/bench_data.py: ~60 items and a few hundred ledger
 rows per site per day for the demo site and 20 more sites, counts, discrepancies, purchase requests;
 20-60 visitor groups per site per day with their timelines, servings in the ledger, model-room visits
-and their counts, umbrellas, and a handful of groups on site now on the demo site) and measures the
+and their counts, umbrellas, and a handful of groups on site now on the demo site; and the shift side:
+roster, clock-ins, leave, handovers, grooming checks, inspection rounds and tasks) and measures the
 stock pages: a count in progress, the water bar's location page, today's consumption, the manager's
 30-day consumption, the approval queue and a pending request; and the visit pages: the live element
 as each staff post polls it, unchanged (204) and one event behind (the htmx fragment), checked against
@@ -206,8 +207,9 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False, days: int = 
         fixture["counts"] = {"runs": runs, "answers": answers, "audit": AUDIT_ROWS}
     if year:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from bench_data import seed_year
+        from bench_data import seed_shift_year, seed_year
         fixture["year"] = seed_year(app, days=days, analyze=analyze)
+        fixture["shifts"] = seed_shift_year(app, days=days, analyze=analyze)
     stock_fixture(app, fixture)
     visit_fixture(app, fixture)
     return fixture
@@ -475,6 +477,16 @@ def main() -> int:
                       f"{v['visit_seen']:,} seen, {v['room_visits']:,} room visits, {v['umbrella_loans']:,} "
                       f"umbrella loans); demo site today: {fixture.get('visits_today')} groups, "
                       f"{fixture.get('on_site')} on site; yesterday {fixture.get('visits_yesterday')}", flush=True)
+        shifts = fixture.get("shifts")
+        if shifts and not shifts.get("skipped"):
+            r = shifts["rows"]
+            print(f"bench: a year of shifts for {shifts['sites']} sites ({shifts['people']} people on the roster; "
+                  f"added {shifts['staff']} staff, {shifts['shifts']} shifts, {shifts['templates']} templates): "
+                  f"{r['roster_entries']:,} roster entries, {r['attendance']:,} clock-ins, "
+                  f"{r['leave_requests']:,} leave requests, {r['handovers']:,} handovers "
+                  f"({r['handover_lines']:,} lines), {r['checklist_runs']:,} grooming and inspection runs "
+                  f"({r['checklist_answers']:,} answers), {r['tasks']:,} tasks, in {shifts['seconds']:.1f} s",
+                  flush=True)
         if args.seed_only:
             return 0
 

@@ -16,6 +16,14 @@ always has at least ACTIVE_DEMO_GROUPS of them, one with everything (served, a r
 An on-site group's last serving is at least REFILL_QUIET minutes old, so the live element's refill
 timer (its `d`) does not fire while the benchmark runs and an unchanged poll stays a 204.
 
+Shifts (`seed_shift_year`, issue 5): per site the day and night shifts, grooming and inspection templates
+and staff where missing (the app's own seed functions); a roster a week ahead (a fixed weekday off each,
+security on nights and days), clock-ins for the past (~8 % late, ~3 % leaving early, ~2 % absent; today some
+clocked in, nobody out), leave requests (approved ones have no roster entry; refused with a reason; a few
+pending for the coming weeks), one accepted handover per handover post and day with 2-4 lines (a few disputed
+and resolved by the lead), a grooming check of everyone who came and every inspection round, and tasks from
+failed items (the last days' still open).
+
 Rows are generated in Python, one item at a time in time order, and bulk inserted without the ORM and
 without audit rows, a week at a time: SQLAlchemy Core or the driver's executemany on SQLite, COPY on
 PostgreSQL.
@@ -24,7 +32,7 @@ import json
 import random
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal
 
@@ -134,6 +142,12 @@ class _Writer:
             return value
         return value.isoformat(" ", "microseconds")
 
+    def day(self, value):
+        """A date as the driver takes it: itself for psycopg, SQLAlchemy's text form on SQLite."""
+        if value is None or self.pg:
+            return value
+        return value.isoformat()
+
     def rows(self, table, rows: list[dict]) -> None:
         for k in range(0, len(rows), 5000):
             self.conn.execute(table.insert(), rows[k:k + 5000])
@@ -150,14 +164,20 @@ def _next_id(db, model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
-def _check_columns(db) -> None:
-    """Refuse early if a visit table gained a required column this generator does not fill."""
-    for table, columns in VISIT_TABLES:
+def _check_columns(db, tables=VISIT_TABLES, name: str = "VISIT_TABLES", raw: bool = False) -> None:
+    """Refuse early if a table gained a required column this generator does not fill, or lost one it fills.
+
+    With `raw` (rows written by plain INSERT/COPY, `_Writer.tuples`) a model's Python-side default does not
+    apply either: only a server default excuses a column."""
+    for table, columns in tables:
         t = db.metadata.tables[table]
+        gone = [c for c in columns if c not in t.columns]
+        if gone:
+            raise SystemExit(f"bench_data: {table} has no column {', '.join(gone)}: update {name}")
         missing = [c.name for c in t.columns if c.name not in columns and not c.primary_key and not c.nullable
-                   and c.default is None and c.server_default is None]
+                   and (raw or c.default is None) and c.server_default is None]
         if missing:
-            raise SystemExit(f"bench_data: {table}.{', '.join(missing)} is required: fill it in VISIT_TABLES")
+            raise SystemExit(f"bench_data: {table}.{', '.join(missing)} is required: fill it in {name}")
 
 
 class _Visits:
@@ -603,3 +623,417 @@ def check_chain(conn, item_id: int) -> tuple[int, int]:
             broken += 1
         prev = bal
     return n, broken
+
+
+# ==================================================================== shifts: roster, attendance, leave,
+# handovers, grooming checks and area inspections (issue 5: the lead's board, the handover and the roster)
+
+SHIFT_AHEAD = 7  # the roster is made a week ahead
+# People a BENCHnn site should have per post (the seed gives two of each staff post, a lead and a manager).
+STAFF_WANTED = {"water_bar": 2, "model_room": 2, "concierge": 1, "security": 2, "lead": 1}
+# Fixed weekday off of a post's first person (as the demo's attendance seed); the next ones a day later each.
+SHIFT_DAYS_OFF = {"water_bar": 1, "model_room": 2, "concierge": 3, "security": 0, "lead": 4}
+LATE, EARLY, MISSING = 0.08, 0.03, 0.02  # clock-ins: late, left early, no clock-in at all
+TODAY_CLOCKED = 0.8  # of today's shifts already started, clocked in
+LEAVES_PER_YEAR = 4
+LEAVE_LENGTHS = ([1, 2, 3], [60, 25, 15])
+LEAVE_MIX = (["approved", "refused", "cancelled"], [76, 20, 4])
+PENDING_LEAVE = 0.25  # share of people with a request for the coming weeks waiting for the lead
+LEAVE_REASONS = ["家里有事", "身体不适,去医院", "孩子开家长会", "回老家办事", "亲戚结婚", "搬家"]
+REFUSALS = ["当天有开盘活动,人手不足", "同岗位已有人请假", "请提前一周申请"]
+HANDOVER_DISPUTED = 0.03  # a line the incoming person disputes (the lead resolves it)
+MANUAL_LINES = {"key": ["样板间钥匙在前台抽屉", "吧台柜钥匙交接", "仓库钥匙已归还"],
+                "watch": ["咖啡机出水慢,留意", "3号样板间空调噪音", "北门闸机偶尔不抬杆", "洽谈区灯管闪烁"],
+                "damage": ["一只玻璃杯有裂口,已放一边", "样板间抱枕有污渍", "雨伞架松动"]}
+DISPUTES = ["实物与记录不符", "交接时未见该物品", "数量不对"]
+GROOM_FAIL, AREA_FAIL = 0.015, 0.03  # per item
+AREA_MISSED = 0.03  # an inspection round nobody did
+TASK_SHARE = 0.6  # failed items that raise a task
+OPEN_TASK_DAYS = 3  # tasks older than this are done
+
+ROSTER_COLUMNS = ("id", "site_id", "user_id", "day", "shift_id", "post", "created_by_id", "created_at")
+ATTENDANCE_COLUMNS = ("site_id", "user_id", "day", "roster_id", "clock_in_at", "clock_out_at", "late_minutes",
+                      "early_minutes", "in_idem", "out_idem")
+LEAVE_COLUMNS = ("site_id", "user_id", "starts", "ends", "reason", "status", "created_at", "decided_by_id",
+                 "decided_at", "decision_note", "warning_overridden", "idem_key")
+HANDOVER_COLUMNS = ("id", "site_id", "post", "day", "from_user_id", "to_user_id", "status", "notes",
+                    "property_checked", "started_at", "submitted_at", "accepted_at", "cancelled_at",
+                    "cancelled_by_id", "idem_key")
+LINE_COLUMNS = ("handover_id", "site_id", "position", "kind", "text", "item_id", "condition", "note", "detail",
+                "state", "carried_from_id", "origin_id", "disputed", "dispute_reason", "disputed_at", "resolved_at",
+                "resolved_by_id", "resolution", "idem_key")
+RUN_COLUMNS = ("id", "site_id", "template_id", "shift_date", "slot", "started_by_id", "started_at",
+               "completed_by_id", "completed_at", "failed_count", "subject_user_id", "score")
+ANSWER_COLUMNS = ("id", "run_id", "item_id", "ok", "number", "note", "answered_by_id", "answered_at", "photo")
+TASK_COLUMNS = ("site_id", "run_id", "answer_id", "assignee", "text", "status", "created_by_id", "created_at",
+                "done_by_id", "done_at", "idem")
+# In insert order (parents first).
+SHIFT_TABLES = (("roster_entries", ROSTER_COLUMNS), ("attendance", ATTENDANCE_COLUMNS),
+                ("handovers", HANDOVER_COLUMNS), ("handover_lines", LINE_COLUMNS),
+                ("checklist_runs", RUN_COLUMNS), ("checklist_answers", ANSWER_COLUMNS), ("tasks", TASK_COLUMNS),
+                ("leave_requests", LEAVE_COLUMNS))
+
+
+def _shift_plan(db, site, password_hash: str | None) -> dict | None:
+    """What the generator needs of a site (adding its shifts, grooming and inspection templates and staff
+    where missing), or None when it has a roster history already (a reused DATABASE_URL)."""
+    from sqlalchemy import func, select
+
+    from hospitality.attendance.services import ROSTER_POSTS, default_shifts
+    from hospitality.inspections.seed import seed_templates
+    from hospitality.inventory.services import POST_LOCATIONS
+    from hospitality.models import ChecklistRun, ChecklistTemplate, Item, Location, User
+    from hospitality.models.attendance import LeaveRequest, RosterEntry, Shift
+    from hospitality.models.handover import HANDOVER_POSTS
+
+    today = site.today()
+    old = today - timedelta(days=15)  # the demo's own attendance seed covers two weeks back
+    if db.session.scalar(select(func.count()).select_from(RosterEntry).where(
+            RosterEntry.site_id == site.id, RosterEntry.day < old)):
+        return None
+    added = {"shifts": 0, "templates": 0, "staff": 0}
+    n_shifts = db.session.scalar(select(func.count(Shift.id)).where(Shift.site_id == site.id))
+    shifts = {s.code: s for s in default_shifts(site)}  # the app's own rows where the site lacks them
+    added["shifts"] = len(shifts) - n_shifts
+    added["templates"] = seed_templates(site)  # every site gets the grooming and inspection templates
+    users = list(db.session.scalars(select(User).where(User.site_id == site.id, User.active.is_(True))
+                                    .order_by(User.id)))
+    new = []
+    for post, want in STAFF_WANTED.items():
+        for k in range(sum(u.post == post for u in users), want):
+            new.append({"site_id": site.id, "username": f"shift{site.id:03d}_{post}_{k + 1}",
+                        "name": f"{site.code[-2:]}{post[:2]}{k + 1}", "badge_no": f"S{k + 1:03d}", "phone": "",
+                        "post": post, "active": True, "password_hash": password_hash or "!"})
+    if new:
+        db.session.execute(User.__table__.insert(), new)
+        added["staff"] = len(new)
+        users = list(db.session.scalars(select(User).where(User.site_id == site.id, User.active.is_(True))
+                                        .order_by(User.id)))
+    lead = next((u.id for u in users if u.post == "lead"), None)
+    manager = next((u.id for u in users if u.post == "manager"), None) or lead
+    lead = lead or manager
+    # People on the roster: a fixed weekday off each; security alternates night and day (the first on nights).
+    people, seen = [], defaultdict(int)
+    for u in users:
+        if u.post not in ROSTER_POSTS:
+            continue
+        k = seen[u.post]
+        seen[u.post] += 1
+        code = ("night" if k % 2 == 0 else "day") if u.post == "security" else "day"
+        people.append({"id": u.id, "post": u.post, "off": (SHIFT_DAYS_OFF.get(u.post, 4) + k) % 5,
+                       "shift": shifts[code]})
+    # Days the demo's own attendance seed already has: this generator only goes back from its first day.
+    first_existing = dict(db.session.execute(select(RosterEntry.user_id, func.min(RosterEntry.day)).where(
+        RosterEntry.site_id == site.id).group_by(RosterEntry.user_id)).all())
+    leaves = defaultdict(list)  # user id -> [(starts, ends, status)] already there
+    for uid, starts, ends, status in db.session.execute(select(
+            LeaveRequest.user_id, LeaveRequest.starts, LeaveRequest.ends, LeaveRequest.status).where(
+            LeaveRequest.site_id == site.id)):
+        leaves[uid].append((starts, ends, status))
+    grooming, areas = [], []
+    for t in db.session.scalars(select(ChecklistTemplate).where(
+            ChecklistTemplate.site_id == site.id, ChecklistTemplate.active.is_(True),
+            ChecklistTemplate.kind.in_(("grooming", "inspection"))).order_by(ChecklistTemplate.position,
+                                                                             ChecklistTemplate.id)):
+        items = [(i.id, i.text) for i in t.active_items]
+        if not items:
+            continue
+        if t.kind == "grooming":
+            grooming.append((t.id, t.post_list, items))
+        else:
+            kind = t.location.kind if t.location is not None else None
+            assignee = kind if kind in ("water_bar", "model_room") else "cleaner"
+            slots = [(tm.strftime("%H:%M"), tm) for tm in t.time_list] or [("", t.due_time or dtime(9, 30))]
+            areas.append((t.id, slots, items, assignee))
+    tids = [g[0] for g in grooming] + [a[0] for a in areas]
+    runs = set(db.session.execute(select(ChecklistRun.template_id, ChecklistRun.shift_date, ChecklistRun.slot)
+                                  .where(ChecklistRun.site_id == site.id, ChecklistRun.template_id.in_(tids))).all())
+    fixtures = {}
+    for post in HANDOVER_POSTS:
+        kinds = POST_LOCATIONS.get(post, ())
+        fixtures[post] = list(db.session.execute(select(Item.id, Item.name).join(
+            Location, Location.id == Item.location_id).where(
+            Item.site_id == site.id, Item.kind == "fixture", Item.active.is_(True), Location.active.is_(True),
+            Location.kind.in_(kinds)).order_by(Item.id)).all()) if kinds else []
+    return {"id": site.id, "tz": site.tz, "today": today, "grace": site.grace_minutes or 0, "lead": lead,
+            "manager": manager, "people": people, "first_existing": first_existing, "leaves": leaves,
+            "grooming": grooming, "areas": areas, "runs": runs, "fixtures": fixtures, "added": added,
+            "by_post": {post: [p for p in people if p["post"] == post] for post in HANDOVER_POSTS}}
+
+
+class _Shifts:
+    """Generates a site's days: roster, clock-ins, the handovers, grooming checks and inspection rounds."""
+
+    def __init__(self, rng: random.Random, writer: _Writer, now: datetime, ids: dict):
+        self.rng, self.w, self.now, self.ids = rng, writer, now, ids
+        self.totals = defaultdict(int)
+        self.clear()
+
+    def clear(self) -> None:
+        self.rows = {table: [] for table, _cols in SHIFT_TABLES}
+
+    def _id(self, table: str) -> int:
+        self.ids[table] += 1
+        return self.ids[table] - 1
+
+    def flush(self) -> None:
+        for table, columns in SHIFT_TABLES:
+            rows = self.rows[table]
+            self.w.tuples(table, columns, rows)
+            self.totals[table] += len(rows)
+        self.clear()
+
+    # ------------------------------------------------------------------ leave (before the roster)
+    def leave(self, p: dict, days: int) -> None:
+        """Each person's requests over the year: approved (no roster on those days), refused with a reason,
+        a few cancelled; some people have one pending for the coming weeks."""
+        rng, w, tz, today = self.rng, self.w, p["tz"], p["today"]
+        first_day = today - timedelta(days=days)
+        p["off_days"] = defaultdict(set)
+        n = max(1, round(days * LEAVES_PER_YEAR / 365))
+        for person in p["people"]:
+            uid = person["id"]
+            taken = p["leaves"][uid]
+            for s, e, status in taken:
+                if status == "approved":
+                    p["off_days"][uid].update(s + timedelta(days=k) for k in range((e - s).days + 1))
+            limit = p["first_existing"].get(uid, today)
+            decider = p["manager"] if uid == p["lead"] else p["lead"]
+            for k in range(n + (1 if rng.random() < PENDING_LEAVE else 0)):
+                pending = k == n
+                length = rng.choices(*LEAVE_LENGTHS)[0]
+                if pending:
+                    starts = today + timedelta(days=rng.randint(SHIFT_AHEAD + 1, SHIFT_AHEAD + 14))
+                else:
+                    starts = first_day + timedelta(days=rng.randint(0, max(days - length - 1, 0)))
+                ends = starts + timedelta(days=length - 1)
+                if (not pending and ends >= limit) or any(s <= ends and starts <= e for s, e, _st in taken):
+                    continue
+                status = "pending" if pending else rng.choices(*LEAVE_MIX)[0]
+                sick = not pending and rng.random() < 0.2  # asked for afterwards
+                asked = (self.now - timedelta(hours=rng.randint(2, 60)) if pending else
+                         _utc(tz, starts + timedelta(days=1 if sick else -rng.randint(2, 10)), dtime(9, 0),
+                              rng.uniform(0, 9 * 3600)))
+                decided = asked + timedelta(minutes=rng.randint(20, 300)) if status in ("approved", "refused") \
+                    else None
+                self.rows["leave_requests"].append((
+                    p["id"], uid, w.day(starts), w.day(ends), "身体不适" if sick else rng.choice(LEAVE_REASONS), status,
+                    w.ts(asked), decider if decided else None, w.ts(decided),
+                    rng.choice(REFUSALS) if status == "refused" else ("已安排顶班" if status == "approved" else None),
+                    False, None))
+                taken.append((starts, ends, status))
+                if status == "approved":
+                    p["off_days"][uid].update(starts + timedelta(days=d) for d in range(length))
+
+    # ------------------------------------------------------------------ a day
+    def day(self, p: dict, day: date) -> None:
+        rng, w, tz, now, today = self.rng, self.w, p["tz"], self.now, p["today"]
+        made = w.ts(_utc(tz, day - timedelta(days=day.weekday() + 3), dtime(16, 0)))  # the Friday before
+        present = []  # (person, clock-in)
+        rostered = defaultdict(list)  # post -> people
+        for person in p["people"]:
+            uid = person["id"]
+            if (day.weekday() == person["off"] or day in p["off_days"][uid]
+                    or day >= p["first_existing"].get(uid, date.max)):
+                continue
+            rid = self._id("roster_entries")
+            shift = person["shift"]
+            self.rows["roster_entries"].append((rid, p["id"], uid, w.day(day), shift.id, person["post"], p["lead"],
+                                                made))
+            rostered[person["post"]].append(person)
+            start = _utc(tz, day, shift.starts)
+            end = _utc(tz, day + timedelta(days=1) if shift.overnight else day, shift.ends)
+            if day > today or start > now:
+                continue
+            if day == today and rng.random() > TODAY_CLOCKED:
+                continue  # today: some clocked in (nobody out yet), the others not yet
+            roll = rng.random()
+            if day < today and roll < MISSING:
+                continue  # absent, no clock-in
+            if roll > 1 - LATE:
+                arrive = start + timedelta(minutes=p["grace"] + rng.randint(1, 35), seconds=rng.randint(0, 59))
+            else:
+                arrive = start - timedelta(minutes=rng.randint(2, 15), seconds=rng.randint(0, 59))
+            if arrive > now:
+                continue
+            late = 0 if arrive <= start + timedelta(minutes=p["grace"]) else \
+                max(1, int((arrive - start).total_seconds() // 60))
+            out, early = None, 0
+            if day != today:
+                if MISSING <= roll < MISSING + EARLY:
+                    out = end - timedelta(minutes=rng.randint(10, 90), seconds=rng.randint(0, 59))
+                    early = max(1, int((end - out).total_seconds() // 60))
+                else:
+                    out = end + timedelta(minutes=rng.randint(0, 25), seconds=rng.randint(0, 59))
+                if out > now:
+                    out, early = None, 0
+            self.rows["attendance"].append((p["id"], uid, w.day(day), rid, w.ts(arrive), w.ts(out), late, early,
+                                            None, None))
+            present.append((person, arrive))
+        if day > today:
+            return
+        here = {person["id"] for person, _a in present}
+        lead = p["lead"] if p["lead"] in here else p["manager"]
+        self._handovers(p, day, rostered, here)
+        self._grooming(p, day, present, lead)
+        self._areas(p, day, lead)
+
+    def _handovers(self, p: dict, day: date, rostered: dict, here: set) -> None:
+        """One accepted handover per handover post: the post's person on duty to a colleague (security: the
+        day shift to the night shift), 2-4 lines; a few lines disputed and resolved by the lead."""
+        rng, w, now = self.rng, self.w, self.now
+        for post, everyone in p["by_post"].items():
+            on = [q for q in rostered.get(post, ()) if q["id"] in here]
+            if not on:
+                continue
+            giver = next((q for q in on if q["shift"].code == "day"), on[0])
+            others = [q for q in on if q is not giver] or [q for q in everyone if q is not giver]
+            if not others:
+                continue
+            taker = next((q for q in others if q["shift"].code != giver["shift"].code), others[0])
+            sh = giver["shift"]
+            end = _utc(p["tz"], day + timedelta(days=1) if sh.overnight else day, sh.ends)
+            submitted = end - timedelta(minutes=rng.uniform(3, 15))
+            started = submitted - timedelta(minutes=rng.uniform(8, 25))
+            accepted = submitted + timedelta(minutes=rng.uniform(2, 12))
+            if accepted > now:
+                continue  # not handed over yet: no handover in progress is left behind
+            hid = self._id("handovers")
+            self.rows["handovers"].append((hid, p["id"], post, w.day(day), giver["id"], taker["id"], "accepted",
+                                           "一切正常" if rng.random() < 0.2 else None, True, w.ts(started),
+                                           w.ts(submitted), w.ts(accepted), None, None, None))
+            lines = []  # (kind, text, item id, condition, detail, natural state)
+            fixtures = p["fixtures"].get(post) or []
+            n = rng.randint(2, 4)
+            for item_id, name in rng.sample(fixtures, min(len(fixtures), rng.randint(1, 2))):
+                damaged = rng.random() < 0.02
+                lines.append(("fixture", name, item_id, "damaged" if damaged else "intact", {},
+                              "open" if damaged else "info"))
+            if post != "water_bar" and len(lines) < n and rng.random() < 0.4:
+                groups = rng.randint(1, 3)
+                lines.append(("guests", "", None, None, {"groups": groups, "people": groups * rng.randint(2, 4)},
+                              "info"))
+            if post != "model_room" and len(lines) < n and rng.random() < 0.15:
+                lines.append(("umbrellas", "", None, None, {"qty": rng.randint(1, 4)}, "info"))
+            while len(lines) < n:
+                kind = rng.choices(["key", "watch", "damage"], [4, 4, 1])[0]
+                lines.append((kind, rng.choice(MANUAL_LINES[kind]), None, None, {}, "open"))
+            for pos, (kind, text, item_id, condition, detail, state) in enumerate(lines[:n], start=1):
+                disputed = rng.random() < HANDOVER_DISPUTED
+                resolved_at = resolved_by = resolution = None
+                if disputed or state == "open":  # dealt with later: by the lead if disputed, else the post
+                    state = "resolved"
+                    resolved_at = accepted + timedelta(minutes=rng.uniform(30, 600))
+                    resolved_by = p["lead"] if disputed else taker["id"]
+                    resolution = "已与双方核实,记录更正" if disputed else "已处理"
+                    if resolved_at > now:
+                        state, resolved_at, resolved_by, resolution = "open", None, None, None
+                self.rows["handover_lines"].append((
+                    hid, p["id"], pos, kind, text, item_id, condition, None, json.dumps(detail), state, None, None,
+                    disputed, rng.choice(DISPUTES) if disputed else None,
+                    w.ts(submitted + timedelta(minutes=1)) if disputed else None,
+                    w.ts(resolved_at), resolved_by, resolution, None))
+
+    def _run(self, p, day, template_id, slot, checker, started, items, subject, assignee, fail) -> None:
+        """A completed checklist run with an answer per item; failed items raise a task now and then."""
+        rng, w = self.rng, self.w
+        if (template_id, day, slot) in p["runs"]:
+            return
+        done = started + timedelta(seconds=20 * len(items) + rng.uniform(30, 240))
+        if done > self.now:
+            return
+        run_id = self._id("checklist_runs")
+        failed = 0
+        for k, (item_id, text) in enumerate(items):
+            ok = rng.random() >= fail
+            aid = self._id("checklist_answers")
+            at = started + timedelta(seconds=20 * k + 10)
+            self.rows["checklist_answers"].append((aid, run_id, item_id, ok, None, None if ok else "需整改",
+                                                   checker, w.ts(at), None))
+            if ok:
+                continue
+            failed += 1
+            if assignee and rng.random() < TASK_SHARE:
+                fixed = done + timedelta(minutes=rng.uniform(20, 360))
+                is_done = day < p["today"] - timedelta(days=OPEN_TASK_DAYS) and fixed <= self.now
+                self.rows["tasks"].append((p["id"], run_id, aid, assignee, f"{text}:请整改",
+                                           "done" if is_done else "open", checker, w.ts(done),
+                                           p["lead"] if is_done else None, w.ts(fixed) if is_done else None, None))
+        self.rows["checklist_runs"].append((run_id, p["id"], template_id, w.day(day), slot, checker, w.ts(started),
+                                            checker, w.ts(done), failed, subject,
+                                            round(100 * (len(items) - failed) / len(items))))
+
+    def _grooming(self, p: dict, day: date, present: list, lead: int) -> None:
+        """The lead checks everyone who came (the manager checks the lead), once they are in."""
+        from hospitality.models.core import STAFF_POSTS
+        rng = self.rng
+        for person, arrive in present:
+            post = person["post"]
+            template = next((g for g in p["grooming"] if post in g[1]), None) or \
+                next((g for g in p["grooming"] if not g[1]), None)
+            checker = p["manager"] if person["id"] == lead else lead
+            if template is None or checker is None or checker == person["id"]:
+                continue
+            start = _utc(p["tz"], day, person["shift"].starts)
+            started = max(arrive, start) + timedelta(minutes=rng.uniform(3, 40))
+            assignee = post if post in STAFF_POSTS else None  # the lead's own checks raise no task
+            self._run(p, day, template[0], f"u{person['id']}", checker, started, template[2], person["id"],
+                      assignee, GROOM_FAIL)
+
+    def _areas(self, p: dict, day: date, lead: int) -> None:
+        """Every inspection round of the day, done by the lead before it is due (a few missed)."""
+        rng = self.rng
+        for template_id, slots, items, assignee in p["areas"]:
+            for slot, due in slots:
+                if rng.random() < AREA_MISSED:
+                    continue
+                started = _utc(p["tz"], day, due) - timedelta(minutes=rng.uniform(5, 30))
+                self._run(p, day, template_id, slot, lead, started, items, None, assignee, AREA_FAIL)
+
+
+def seed_shift_year(app, days: int = HISTORY_DAYS, seed: int = 11, analyze: bool = False) -> dict:
+    """A year of the shift side for every site without a roster history: shifts, staff, the roster (a week
+    ahead), clock-ins, leave, handovers, grooming checks, inspection rounds and their tasks; returns figures."""
+    from sqlalchemy import select
+
+    from hospitality.extensions import db
+    from hospitality.models import ChecklistAnswer, ChecklistRun, Site, User
+    from hospitality.models.attendance import RosterEntry
+    from hospitality.models.handover import Handover
+
+    rng = random.Random(seed)
+    t0 = time.monotonic()
+    with app.app_context():
+        _check_columns(db, SHIFT_TABLES, "SHIFT_TABLES", raw=True)
+        sites = list(db.session.scalars(select(Site).order_by(Site.id)))
+        password_hash = db.session.scalar(select(User.password_hash).order_by(User.id).limit(1))
+        plans = [p for p in (_shift_plan(db, s, password_hash) for s in sites) if p]
+        db.session.commit()
+        if not plans:
+            return {"sites": 0, "seconds": time.monotonic() - t0, "skipped": True}
+        writer = _Writer(db)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        ids = {"roster_entries": _next_id(db, RosterEntry), "handovers": _next_id(db, Handover),
+               "checklist_runs": _next_id(db, ChecklistRun), "checklist_answers": _next_id(db, ChecklistAnswer)}
+        gen = _Shifts(rng, writer, now, ids)
+        for p in plans:
+            gen.leave(p, days)
+        today = max(p["today"] for p in plans)
+        for back in range(days, -SHIFT_AHEAD - 1, -1):
+            day = today - timedelta(days=back)
+            for p in plans:  # day by day across the sites: a post's handovers get ids in time order
+                gen.day(p, day)
+            if back % BATCH_DAYS == 0 or back == -SHIFT_AHEAD:
+                gen.flush()
+        writer.fix_sequences([t for t, _cols in SHIFT_TABLES] + ["users"])
+        db.session.commit()
+        if writer.pg or analyze:
+            for table, _cols in SHIFT_TABLES:
+                db.session.execute(db.text(f"ANALYZE {table}"))
+            db.session.commit()
+        added = defaultdict(int)
+        for p in plans:
+            for k, v in p["added"].items():
+                added[k] += v
+        return {"sites": len(plans), "people": sum(len(p["people"]) for p in plans), **dict(added),
+                "rows": {t: gen.totals[t] for t, _cols in SHIFT_TABLES}, "seconds": time.monotonic() - t0}
