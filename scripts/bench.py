@@ -504,8 +504,13 @@ def main() -> int:
             pages.append((f"fill `/checklists/{fixture['opening'][post]}` ({user})", user,
                           f"/checklists/{fixture['opening'][post]}", {}))
         pages += [
-            # Issue 5: the lead's screen composes attendance, handovers, inspections and tasks.
-            ("lead today `/` (attendance, handovers, inspections)", "lead", "/", {}),
+            # Issue 5: the lead's screen, then the sections it loads right after itself (htmx fragments).
+            ("lead today `/`", "lead", "/", {}),
+            ("lead today: attendance section `/attendance/board` htmx", "lead", "/attendance/board", HX),
+            ("lead today: inspections section `/inspections/board` htmx", "lead", "/inspections/board", HX),
+            ("lead today: handovers section `/handover/board` htmx", "lead", "/handover/board", HX),
+            ("lead today: workers section `/workers/inside` htmx", "lead", "/workers/inside", HX),
+            ("lead today: routines section `/board` htmx", "lead", "/board", HX),
             ("attendance board `/attendance/board`", "lead", "/attendance/board", {}),
             ("roster `/attendance/roster`", "lead", "/attendance/roster", {}),
             ("handovers `/handover/` (lead)", "lead", "/handover/", {}),
@@ -548,8 +553,8 @@ def main() -> int:
         pages += [
             ("visit list today `/visits/` (concierge)", "concierge", "/visits/", {}),
             ("visit list today `/visits/` (manager)", "manager", "/visits/", {}),
-            (f"visit list yesterday `/visits/?date={yesterday}` (manager)", "manager",
-             f"/visits/?date={yesterday}", {}),
+            (f"visit list yesterday `/visits/?from={yesterday}&to={yesterday}` (manager)", "manager",
+             f"/visits/?from={yesterday}&to={yesterday}", {}),
         ]
         if fixture.get("visit"):
             for user in ("waterbar", "modelroom", "concierge", "manager"):
