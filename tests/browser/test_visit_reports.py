@@ -11,6 +11,7 @@ from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import SalesRep, Site, User, Visit
 from hospitality.visits import services
+from hospitality.visits.reports import PAGE_SIZE
 from tests import factories
 from tests.browser.test_routines import assert_fits_phone, login
 from tests.inventory.helpers import make_item
@@ -42,7 +43,7 @@ def _setup(app):
 
 
 def test_lead_filters_pages_and_reads_rep_figures(app, live_server, phone):
-    """Today's list, a filter by car that swaps only the list, a plate search, a bad range, 50 more rows and a
+    """Today's list, a filter by car that swaps only the list, a plate search, a bad range, more rows and a
     rep's page, all at phone width."""
     base = live_server.url
     users, yesterday = _setup(app)
@@ -80,9 +81,12 @@ def test_lead_filters_pages_and_reads_rep_figures(app, live_server, phone):
     expect(page.locator("#err-to")).to_have_text(zh(app, "The end date is before the start date."))
     assert_fits_phone(page)
 
-    # Yesterday: 60 groups, 50 at first, the rest on a tap.
+    # Yesterday: 60 groups, a page at first, the next page on each tap of "more".
+    size = PAGE_SIZE
     page.goto(f"{base}/visits/?from={yesterday.isoformat()}&to={yesterday.isoformat()}")
-    expect(rows).to_have_count(51)  # 50 rows and the "more" row
+    expect(rows).to_have_count(size + 1)  # a page of rows and the "more" row
+    page.locator("button.more-btn").tap()
+    expect(rows).to_have_count(2 * size + 1)
     page.locator("button.more-btn").tap()
     expect(rows).to_have_count(60)
     expect(page.locator("button.more-btn")).to_have_count(0)
