@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import event
 
 from . import htmx, i18n
@@ -196,6 +197,17 @@ def register_template_helpers(app: Flask) -> None:
             shapes[key] = shape
         return shape.format(**{name: int(value) for name, value in ids.items()})
 
+    menus: dict[tuple, Markup] = {}
+
+    def menu_links(post: str) -> Markup:
+        """The menu's page links of a post, rendered once per post, language and mount point (every page
+        carries the menu; only the user's name, the CSRF token and the path around it change)."""
+        key = (request.script_root, post, str(get_locale()))
+        if key not in menus:
+            from flask import render_template
+            menus[key] = Markup(render_template("_fragments/menu_links.html", post=post))
+        return menus[key]
+
     from .access import current_site
     from .models.core import POSTS
 
@@ -233,5 +245,6 @@ def register_template_helpers(app: Flask) -> None:
     # Globals rather than a context processor: nothing here depends on the request when it is registered,
     # and a context processor runs on every render.
     app.jinja_env.globals.update(
-        static_url=static_url, link=link, path_for=path_for, POSTS=POSTS, current_site=current_site,
+        static_url=static_url, link=link, path_for=path_for, menu_links=menu_links, POSTS=POSTS,
+        current_site=current_site,
         timedelta=timedelta, get_locale=get_locale, new_idem=lambda: uuid.uuid4().hex, fmt_qty=_num)

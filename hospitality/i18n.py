@@ -12,15 +12,21 @@ from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 _by_locale: dict = {}
+_last = (None, None)  # (the Locale object of the latest call, its translations): one request's calls
 
 
 def _translations():
+    global _last
     locale = get_locale()
+    last_locale, last = _last
+    if locale is last_locale and locale is not None:
+        return last
     if locale is None:  # outside a request: Flask-Babel's own answer (no catalog)
         return get_translations()
     found = _by_locale.get(locale)
     if found is None:
         found = _by_locale[locale] = get_translations()
+    _last = (locale, found)
     return found
 
 

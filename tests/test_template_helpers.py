@@ -32,3 +32,19 @@ def test_path_for_refuses_a_non_path_argument(app):
 def test_link_is_url_for(app):
     with app.test_request_context("/"):
         assert render_template_string("{{ link('attendance.roster') }}") == url_for("attendance.roster")
+
+
+def test_menu_links_are_kept_per_post_and_language(app):
+    """The menu is rendered once per post and language: a manager's has the set-up pages, a water bar's not;
+    an English session gets English links even after a Chinese one was kept."""
+    from flask_babel import force_locale
+    with app.test_request_context("/"):
+        def menu(post):
+            return render_template_string("{{ menu_links(post) }}", post=post)
+        manager, bar = menu("manager"), menu("water_bar")
+        assert url_for("admin.audit") in manager and url_for("admin.audit") not in bar
+        assert url_for("handover.index") in bar and "今日" in bar
+        with force_locale("en"):
+            english = menu("water_bar")
+        assert "Today" in english and "今日" not in english
+        assert menu("water_bar") == bar  # back in Chinese: the kept Chinese menu

@@ -28,7 +28,7 @@ TREND_LENGTH = 30
 TASK_TEXT_MAX = 500
 DONE_SHOWN = 20
 OPEN_SHOWN = 100  # a screen, not an archive: the oldest open tasks first
-PANEL_SHOWN = 8  # on a today screen or the lead's page
+PANEL_SHOWN = 4  # on a today screen or the lead's page: the oldest few, then a link to all
 
 
 def grooming_slot(person_id: int) -> str:
@@ -269,9 +269,17 @@ def task_query():
                                 joinedload(Task.created_by), joinedload(Task.done_by))
 
 
+_OPEN_TASK_OPTIONS = (  # what a task's card shows while it is open (no "done by"), and no more of the run
+    joinedload(Task.run).load_only(ChecklistRun.slot, ChecklistRun.subject_user_id, ChecklistRun.template_id)
+    .joinedload(ChecklistRun.template),
+    joinedload(Task.answer).load_only(ChecklistAnswer.item_id).joinedload(ChecklistAnswer.item),
+    joinedload(Task.created_by))
+
+
 def _open_tasks(site: Site, user: User, *columns):
     """Open tasks a person should see, oldest first: their post's; every open task for the lead and manager."""
-    q = task_query().add_columns(*columns).where(Task.site_id == site.id, Task.status == "open")
+    q = (select(Task, *columns).options(*_OPEN_TASK_OPTIONS)
+         .where(Task.site_id == site.id, Task.status == "open"))
     if user.post not in CHECKERS:
         q = q.where(Task.assignee == user.post)
     return q.order_by(Task.created_at, Task.id)
