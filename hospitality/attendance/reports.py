@@ -5,7 +5,7 @@ Each reads a fixed number of queries whatever the data size (indexed by site/per
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -90,18 +90,26 @@ def _approved(site_id: int, first: date, last: date, user_id: int | None = None)
     return list(db.session.scalars(q.order_by(LeaveRequest.starts)))
 
 
+# A person's clock card reads their last two days of roster and clock-ins and today's approved leave: three
+# small prebuilt statements (every today screen carries the card).
+_MY_ROSTER = (select(RosterEntry).options(joinedload(RosterEntry.shift))
+              .where(RosterEntry.user_id == bindparam("user_id"), RosterEntry.day >= bindparam("first"),
+                     RosterEntry.day <= bindparam("last")))
+_MY_ATTENDANCE = select(Attendance).where(Attendance.user_id == bindparam("user_id"),
+                                          Attendance.day >= bindparam("first"), Attendance.day <= bindparam("last"))
+_MY_LEAVE_TODAY = (select(LeaveRequest).where(
+    LeaveRequest.user_id == bindparam("user_id"), LeaveRequest.status == "approved",
+    LeaveRequest.starts <= bindparam("last"), LeaveRequest.ends >= bindparam("last")).limit(1))
+
+
 def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
     """The clock card of a person's today screen: their shift, whether they are in, and the one button."""
     now = _now(site, now)
     today = now.date()
-    entries = {e.day: e for e in db.session.scalars(
-        select(RosterEntry).options(joinedload(RosterEntry.shift)).where(
-            RosterEntry.user_id == user.id, RosterEntry.day >= today - timedelta(days=1), RosterEntry.day <= today))}
-    atts = {a.day: a for a in db.session.scalars(select(Attendance).where(
-        Attendance.user_id == user.id, Attendance.day >= today - timedelta(days=1), Attendance.day <= today))}
-    leave = db.session.scalar(select(LeaveRequest).where(
-        LeaveRequest.user_id == user.id, LeaveRequest.status == "approved", LeaveRequest.starts <= today,
-        LeaveRequest.ends >= today).limit(1))
+    params = {"user_id": user.id, "first": today - timedelta(days=1), "last": today}
+    entries = {e.day: e for e in db.session.scalars(_MY_ROSTER, params)}
+    atts = {a.day: a for a in db.session.scalars(_MY_ATTENDANCE, params)}
+    leave = db.session.scalar(_MY_LEAVE_TODAY, params)
     running = open_attendance(site, atts, now)
     if running is not None:
         day = running.day

@@ -30,10 +30,13 @@ def count_locations(site_id: int, post: str) -> list[Location]:
     return list(db.session.scalars(_COUNT_LOCATIONS, {"site_id": site_id, "kinds": list(kinds)}))
 
 
+_OPEN_FOR_POST = (select(Handover).where(
+    Handover.site_id == bindparam("site_id"), Handover.post == bindparam("post"), Handover.status.in_(OPEN_STATUSES))
+    .options(joinedload(Handover.from_user), joinedload(Handover.to_user)))
+
+
 def open_for_post(site_id: int, post: str) -> Handover | None:
-    return db.session.scalar(select(Handover).where(
-        Handover.site_id == site_id, Handover.post == post, Handover.status.in_(OPEN_STATUSES))
-        .options(joinedload(Handover.from_user), joinedload(Handover.to_user)))
+    return db.session.scalar(_OPEN_FOR_POST, {"site_id": site_id, "post": post})
 
 
 def previous_accepted(site_id: int, post: str, before_id: int | None = None) -> Handover | None:
@@ -190,6 +193,12 @@ def board_summary(site: Site, day: date) -> dict:
     return {"day": day, "disputed": disputed, "by_post": by_post, "counts": counts, "disputes": disputes}
 
 
+# By person and day only (ix_handovers_from_day: a person hands over once or twice a day); with the site and
+# status in the WHERE too, SQLite without statistics would walk the site's accepted handovers instead.
+_SHIFT_HANDOVERS = select(Handover.site_id, Handover.status).where(
+    Handover.from_user_id == bindparam("user_id"), Handover.day == bindparam("day"))
+
+
 def shift_closed(site: Site, user: User, day: date) -> bool:
     """Whether the user's shift of that day is handed over and accepted (the attendance clock-out warns when not).
 
@@ -197,6 +206,5 @@ def shift_closed(site: Site, user: User, day: date) -> bool:
     """
     if user.post not in HANDOVER_POSTS:
         return True
-    return db.session.scalar(select(Handover.id).where(
-        Handover.site_id == site.id, Handover.from_user_id == user.id, Handover.day == day,
-        Handover.status == "accepted").limit(1)) is not None
+    return any(site_id == site.id and status == "accepted" for site_id, status
+               in db.session.execute(_SHIFT_HANDOVERS, {"user_id": user.id, "day": day}))

@@ -5,9 +5,10 @@ an inspection round is a run with slot "" (once a day) or its due time "10:00" (
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -289,10 +290,21 @@ def my_tasks(site: Site, user: User, limit: int = OPEN_SHOWN) -> list[Task]:
     return list(db.session.scalars(_open_tasks(site, user).limit(limit)))
 
 
+@cache
+def _tasks_panel_stmt(every_post: bool, limit: int):
+    """The panel's statement, built once per shape: the oldest open tasks with the total as a window count."""
+    q = (select(Task, func.count().over()).options(*_OPEN_TASK_OPTIONS)
+         .where(Task.site_id == bindparam("site_id"), Task.status == "open"))
+    if not every_post:
+        q = q.where(Task.assignee == bindparam("post"))
+    return q.order_by(Task.created_at, Task.id).limit(limit)
+
+
 def tasks_panel(site: Site, user: User, limit: int = PANEL_SHOWN) -> dict:
     """The context inspections/_tasks.html needs on a screen: the oldest open tasks and how many there are
     (one query: the total rides along each row as a window count)."""
-    rows = db.session.execute(_open_tasks(site, user, func.count().over()).limit(limit)).all()
+    rows = db.session.execute(_tasks_panel_stmt(user.post in CHECKERS, limit),
+                              {"site_id": site.id, "post": user.post}).all()
     return {"open_tasks": [task for task, _total in rows], "open_total": rows[0][1] if rows else 0}
 
 

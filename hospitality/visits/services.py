@@ -482,15 +482,18 @@ def version(site_id: int) -> int:
     return db.session.scalar(_VERSION, {"site_id": site_id})
 
 
+_SEEN_BY_POST = exists().where(and_(VisitSeen.visit_id == Visit.id, VisitSeen.post == bindparam("post")))
+_LIVE_ROWS = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate, Visit.last_refill_at,
+                     Visit.greeted_at, _SEEN_BY_POST.label("seen"))
+              .where(Visit.site_id == bindparam("site_id"), Visit.status == "active",
+                     Visit.arrived_at >= bindparam("start"))
+              .order_by(Visit.arrived_at.desc()).limit(LIVE_LIMIT))
+
+
 def live_rows(site: Site, post: str):
     """Today's groups on site with an 'unseen by my post' flag, in one query."""
     start, _end = day_bounds(site, site.today())
-    seen = exists().where(and_(VisitSeen.visit_id == Visit.id, VisitSeen.post == post))
-    q = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate, Visit.last_refill_at,
-                Visit.greeted_at, seen.label("seen"))
-         .where(Visit.site_id == site.id, Visit.status == "active", Visit.arrived_at >= start)
-         .order_by(Visit.arrived_at.desc()).limit(LIVE_LIMIT))
-    return db.session.execute(q).all()
+    return db.session.execute(_LIVE_ROWS, {"post": post, "site_id": site.id, "start": start}).all()
 
 
 def _disc_after_visits(fn):

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -22,15 +22,17 @@ STEP_CSS = {"count_in": "late", "counting_in": "in_progress", "go_in": "pending"
             "count_out": "late", "counting_out": "in_progress", "closed": "done", "cancelled": "missing"}
 
 
+_INSIDE_NOW = (
+    select(WorkerEntry).join(WorkerEntry.location)
+    .where(WorkerEntry.site_id == bindparam("site_id"), WorkerEntry.status.in_(ACTIVE_STATUSES))
+    .options(joinedload(WorkerEntry.location), joinedload(WorkerEntry.supervisor),
+             joinedload(WorkerEntry.count_in), joinedload(WorkerEntry.count_out))
+    .order_by(Location.position, WorkerEntry.crew_id, WorkerEntry.id))
+
+
 def inside_now(site: Site) -> list[WorkerEntry]:
     """Workers not closed yet, room by room: waiting for the count before, inside, or left and not counted."""
-    rows = db.session.scalars(
-        select(WorkerEntry).join(WorkerEntry.location)
-        .where(WorkerEntry.site_id == site.id, WorkerEntry.status.in_(ACTIVE_STATUSES))
-        .options(joinedload(WorkerEntry.location), joinedload(WorkerEntry.supervisor),
-                 joinedload(WorkerEntry.count_in), joinedload(WorkerEntry.count_out))
-        .order_by(Location.position, WorkerEntry.crew_id, WorkerEntry.id)).all()
-    return list(rows)
+    return list(db.session.scalars(_INSIDE_NOW, {"site_id": site.id}))
 
 
 def inside_version(rows: list[WorkerEntry]) -> str:
