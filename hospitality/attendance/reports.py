@@ -81,13 +81,19 @@ def _leave_of(leaves, user_id: int, day: date):
     return next((lv for lv in leaves if lv.user_id == user_id and lv.starts <= day <= lv.ends), None)
 
 
+_APPROVED_WHERE = (LeaveRequest.site_id == bindparam("site_id"), LeaveRequest.status == "approved",
+                   LeaveRequest.starts <= bindparam("last"), LeaveRequest.ends >= bindparam("first"))
+_APPROVED = (select(LeaveRequest).options(joinedload(LeaveRequest.user)).where(*_APPROVED_WHERE)
+             .order_by(LeaveRequest.starts))
+_APPROVED_OF = (select(LeaveRequest).options(joinedload(LeaveRequest.user))
+                .where(*_APPROVED_WHERE, LeaveRequest.user_id == bindparam("user_id")).order_by(LeaveRequest.starts))
+
+
 def _approved(site_id: int, first: date, last: date, user_id: int | None = None) -> list[LeaveRequest]:
-    q = select(LeaveRequest).options(joinedload(LeaveRequest.user)).where(
-        LeaveRequest.site_id == site_id, LeaveRequest.status == "approved", LeaveRequest.starts <= last,
-        LeaveRequest.ends >= first)
-    if user_id is not None:
-        q = q.where(LeaveRequest.user_id == user_id)
-    return list(db.session.scalars(q.order_by(LeaveRequest.starts)))
+    params = {"site_id": site_id, "first": first, "last": last}
+    if user_id is None:
+        return list(db.session.scalars(_APPROVED, params))
+    return list(db.session.scalars(_APPROVED_OF, {**params, "user_id": user_id}))
 
 
 # A person's clock card reads their last two days of roster and clock-ins and today's approved leave: three
@@ -124,15 +130,20 @@ def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
             "can_clock_out": running is not None, "handover_open": handover_open, "error": None}
 
 
+_DAY_ROSTER = (select(RosterEntry).options(joinedload(RosterEntry.user), joinedload(RosterEntry.shift))
+               .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day == bindparam("day")))
+_DAY_ATTENDANCE = (select(Attendance).options(joinedload(Attendance.user))
+                   .where(Attendance.site_id == bindparam("site_id"), Attendance.day == bindparam("day")))
+_PENDING_LEAVE = select(func.count()).select_from(LeaveRequest).where(LeaveRequest.site_id == bindparam("site_id"),
+                                                                      LeaveRequest.status == "pending")
+
+
 def board_summary(site: Site, day: date, now: datetime | None = None) -> dict:
     """Today at a glance for the lead: on duty, late, missing, on leave, not yet started (four queries)."""
     now = _now(site, now)
-    entries = db.session.scalars(select(RosterEntry).options(joinedload(RosterEntry.user),
-                                                             joinedload(RosterEntry.shift))
-                                 .where(RosterEntry.site_id == site.id, RosterEntry.day == day)).all()
-    atts = {a.user_id: a for a in db.session.scalars(
-        select(Attendance).options(joinedload(Attendance.user))
-        .where(Attendance.site_id == site.id, Attendance.day == day))}
+    params = {"site_id": site.id, "day": day}
+    entries = db.session.scalars(_DAY_ROSTER, params).all()
+    atts = {a.user_id: a for a in db.session.scalars(_DAY_ATTENDANCE, params)}
     leaves = _approved(site.id, day, day)
     out = {name: [] for name in BOARD_LISTS}
     people = []
@@ -156,25 +167,29 @@ def board_summary(site: Site, day: date, now: datetime | None = None) -> dict:
             out["late"].append(p)
         if p.unrostered:
             out["unrostered"].append(p)
-    pending = db.session.scalar(select(func.count()).select_from(LeaveRequest).where(
-        LeaveRequest.site_id == site.id, LeaveRequest.status == "pending"))
+    pending = db.session.scalar(_PENDING_LEAVE, params)
     return {"day": day, "now": now, "today": now.date(), "people": people, "rostered": len(entries),
             "pending_leave": pending, "posts": post_names(), **out}
+
+
+_WEEK_COUNTS = (select(RosterEntry.day, func.count())
+                .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day >= bindparam("first"),
+                       RosterEntry.day <= bindparam("last")).group_by(RosterEntry.day))
+_ROSTER_OF_DAY = (select(RosterEntry).options(joinedload(RosterEntry.user))
+                  .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day == bindparam("day")))
+_CLOCKED_IDS = select(Attendance.user_id).where(Attendance.site_id == bindparam("site_id"),
+                                                Attendance.day == bindparam("day"))
 
 
 def roster_week(site: Site, day: date) -> dict:
     """A week of the roster around `day`: counts per day for the strip, that day's people by shift, who is off."""
     monday = week_of(day)
     sunday = monday + timedelta(days=6)
-    per_day = dict(db.session.execute(
-        select(RosterEntry.day, func.count()).where(RosterEntry.site_id == site.id, RosterEntry.day >= monday,
-                                                    RosterEntry.day <= sunday).group_by(RosterEntry.day)).all())
-    per_day = {_as_date(d): n for d, n in per_day.items()}
-    of_day = db.session.scalars(select(RosterEntry).options(joinedload(RosterEntry.user))
-                                .where(RosterEntry.site_id == site.id, RosterEntry.day == day)).all()
+    params = {"site_id": site.id, "first": monday, "last": sunday, "day": day}
+    per_day = {_as_date(d): n for d, n in db.session.execute(_WEEK_COUNTS, params)}
+    of_day = db.session.scalars(_ROSTER_OF_DAY, params).all()
     leaves = _approved(site.id, monday, sunday)
-    clocked = set(db.session.scalars(select(Attendance.user_id).where(Attendance.site_id == site.id,
-                                                                      Attendance.day == day)))
+    clocked = set(db.session.scalars(_CLOCKED_IDS, params))
     site_shifts = shifts(site.id)  # loaded first: each entry's shift comes from the session, no query
     days = []
     for n in range(7):

@@ -2,7 +2,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -122,11 +122,12 @@ def _fmt(t: time) -> str:
 
 # Shifts and settings
 
+_SHIFTS = select(Shift).where(Shift.site_id == bindparam("site_id")).order_by(Shift.starts, Shift.id)
+_ACTIVE_SHIFTS = _SHIFTS.where(Shift.active.is_(True))
+
+
 def shifts(site_id: int, active_only: bool = False) -> list[Shift]:
-    q = select(Shift).where(Shift.site_id == site_id)
-    if active_only:
-        q = q.where(Shift.active.is_(True))
-    return list(db.session.scalars(q.order_by(Shift.starts, Shift.id)))
+    return list(db.session.scalars(_ACTIVE_SHIFTS if active_only else _SHIFTS, {"site_id": site_id}))
 
 
 def default_shifts(site: Site) -> list[Shift]:
@@ -195,10 +196,15 @@ def save_settings(site: Site, user: User, grace_raw, changes: dict[int, dict], n
 
 # The roster
 
-def rostered_people(site_id: int) -> list[User]:
-    """Who can be put on the roster: the site's active staff and leads."""
-    return list(db.session.scalars(select(User).where(User.site_id == site_id, User.active.is_(True),
-                                                      User.post.in_(ROSTER_POSTS)).order_by(User.post, User.name)))
+_ROSTERED_PEOPLE = (select(User.id, User.name, User.post)
+                    .where(User.site_id == bindparam("site_id"), User.active.is_(True), User.post.in_(ROSTER_POSTS))
+                    .order_by(User.post, User.name))
+
+
+def rostered_people(site_id: int):
+    """Who can be put on the roster: the site's active staff and leads (rows of id, name, post: the roster's
+    person picker lists them all)."""
+    return db.session.execute(_ROSTERED_PEOPLE, {"site_id": site_id}).all()
 
 
 def _person(site: Site, raw, field: str = "user_id") -> User:
@@ -430,12 +436,21 @@ def clock_out(site: Site, user: User, idem_key: str | None = None, now: datetime
     return att
 
 
+_ON_LEAVE = select(LeaveRequest.user_id).where(
+    LeaveRequest.site_id == bindparam("site_id"), LeaveRequest.status == "approved",
+    LeaveRequest.starts <= bindparam("day"), LeaveRequest.ends >= bindparam("day"))
+_ON_DUTY_WHERE = (RosterEntry.site_id == bindparam("site_id"), RosterEntry.day == bindparam("day"),
+                  User.id.not_in(_ON_LEAVE))
+_ON_DUTY = (select(User).join(RosterEntry, RosterEntry.user_id == User.id).where(*_ON_DUTY_WHERE)
+            .order_by(User.name))
+_ON_DUTY_IDS = select(User.id).join(RosterEntry, RosterEntry.user_id == User.id).where(*_ON_DUTY_WHERE)
+
+
 def on_duty(site: Site, day: date) -> list[User]:
     """Who is rostered at the site on `day` and not on approved leave (other capabilities rely on this)."""
-    on_leave = select(LeaveRequest.user_id).where(
-        LeaveRequest.site_id == site.id, LeaveRequest.status == "approved",
-        LeaveRequest.starts <= day, LeaveRequest.ends >= day)
-    return list(db.session.scalars(
-        select(User).join(RosterEntry, RosterEntry.user_id == User.id)
-        .where(RosterEntry.site_id == site.id, RosterEntry.day == day, User.id.not_in(on_leave))
-        .order_by(User.name)))
+    return list(db.session.scalars(_ON_DUTY, {"site_id": site.id, "day": day}))
+
+
+def on_duty_ids(site: Site, day: date) -> list[int]:
+    """The ids of on_duty(), without loading the people."""
+    return list(db.session.scalars(_ON_DUTY_IDS, {"site_id": site.id, "day": day}))

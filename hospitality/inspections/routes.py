@@ -77,8 +77,9 @@ def board():
     if not is_htmx():
         return redirect(url_for(".index"))
     site = current_site()
-    return render_template("inspections/_glance.html", summary=services.board_summary(site, site.today()),
-                           **services.tasks_panel(site, current_user))
+    panel = services.tasks_panel(site, current_user)  # a lead's or manager's: every open task of the site
+    return render_template("inspections/_glance.html", **panel,
+                           summary=services.board_summary(site, site.today(), open_tasks=panel["open_total"]))
 
 
 # Grooming

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..attendance.services import on_duty
+from ..attendance.services import on_duty, on_duty_ids
 from ..audit import record
 from ..checklists import services as checklists
 from ..checklists.services import ChecklistError, RoutineStatus
@@ -39,20 +39,24 @@ def grooming_slot(person_id: int) -> str:
 # Grooming
 
 
+def _active_templates(*kinds: str):
+    return (select(ChecklistTemplate).where(ChecklistTemplate.site_id == bindparam("site_id"),
+                                            ChecklistTemplate.kind.in_(kinds), ChecklistTemplate.active.is_(True))
+            .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+
+
+_GROOMING_TEMPLATES = _active_templates("grooming")
+_AREA_TEMPLATES = _active_templates(*AREA_KINDS)
+
+
 def grooming_templates(site_id: int) -> list[ChecklistTemplate]:
-    return list(db.session.scalars(select(ChecklistTemplate).where(
-        ChecklistTemplate.site_id == site_id, ChecklistTemplate.kind == "grooming",
-        ChecklistTemplate.active.is_(True)).order_by(ChecklistTemplate.position, ChecklistTemplate.id)))
+    return list(db.session.scalars(_GROOMING_TEMPLATES, {"site_id": site_id}))
 
 
 def template_for(templates: list[ChecklistTemplate], person: User) -> ChecklistTemplate | None:
     """The grooming list for a person's post: the first that names the post, else the first for all."""
     named = [t for t in templates if person.post in t.post_list]
     return (named or [t for t in templates if not t.post_list] or [None])[0]
-
-
-def on_duty_ids(site: Site, day: date) -> list[int]:
-    return [u.id for u in on_duty(site, day)]
 
 
 def check_person(site: Site, checker: User, person: User, day: date) -> None:
@@ -167,9 +171,7 @@ def failed_by_item(answers: list[ChecklistAnswer]) -> list[FailedItem]:
 
 
 def area_templates(site_id: int) -> list[ChecklistTemplate]:
-    return list(db.session.scalars(select(ChecklistTemplate).where(
-        ChecklistTemplate.site_id == site_id, ChecklistTemplate.kind.in_(AREA_KINDS),
-        ChecklistTemplate.active.is_(True)).order_by(ChecklistTemplate.position, ChecklistTemplate.id)))
+    return list(db.session.scalars(_AREA_TEMPLATES, {"site_id": site_id}))
 
 
 def rounds(template: ChecklistTemplate) -> list[tuple[str, time | None]]:
@@ -327,21 +329,26 @@ def tasks_by_answer(run: ChecklistRun | None) -> dict[int, list[Task]]:
 # The lead's board
 
 
-def board_summary(site: Site, day: date, now: datetime | None = None) -> dict:
-    """Grooming checked x of y on duty, inspection rounds done / late / missed / to do, open tasks."""
+_GROOMED = (select(func.count(func.distinct(ChecklistRun.subject_user_id))).join(ChecklistTemplate)
+            .where(ChecklistTemplate.site_id == bindparam("site_id"), ChecklistTemplate.kind == "grooming",
+                   ChecklistRun.shift_date == bindparam("day"), ChecklistRun.completed_at.is_not(None),
+                   ChecklistRun.subject_user_id.in_(bindparam("ids", expanding=True))))
+_OPEN_TASK_COUNT = select(func.count()).select_from(Task).where(Task.site_id == bindparam("site_id"),
+                                                                Task.status == "open")
+
+
+def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks: int | None = None) -> dict:
+    """Grooming checked x of y on duty, inspection rounds done / late / missed / to do, open tasks (pass
+    `open_tasks` when the caller has counted them already, e.g. with tasks_panel() of a lead)."""
     ids = on_duty_ids(site, day)
     groomed = 0
     if ids:
-        groomed = db.session.scalar(
-            select(func.count(func.distinct(ChecklistRun.subject_user_id))).join(ChecklistTemplate)
-            .where(ChecklistTemplate.site_id == site.id, ChecklistTemplate.kind == "grooming",
-                   ChecklistRun.shift_date == day, ChecklistRun.completed_at.is_not(None),
-                   ChecklistRun.subject_user_id.in_(ids)))
+        groomed = db.session.scalar(_GROOMED, {"site_id": site.id, "day": day, "ids": ids})
     counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
     for s in area_status(site, day, now=now):
         key = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}.get(s.state, "to_do")
         counts[key] += 1
-    open_tasks = db.session.scalar(select(func.count()).select_from(Task).where(
-        Task.site_id == site.id, Task.status == "open"))
+    if open_tasks is None:
+        open_tasks = db.session.scalar(_OPEN_TASK_COUNT, {"site_id": site.id})
     return {"day": day, "on_duty": len(ids), "groomed": groomed, "inspections": counts,
             "rounds": sum(counts.values()), "open_tasks": open_tasks}
