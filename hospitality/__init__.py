@@ -7,7 +7,6 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import event
@@ -202,7 +201,7 @@ def register_template_helpers(app: Flask) -> None:
     def menu_links(post: str) -> Markup:
         """The menu's page links of a post, rendered once per post, language and mount point (every page
         carries the menu; only the user's name, the CSRF token and the path around it change)."""
-        key = (request.script_root, post, str(get_locale()))
+        key = (request.script_root, post, str(i18n.request_locale()))
         if key not in menus:
             from flask import render_template
             menus[key] = Markup(render_template("_fragments/menu_links.html", post=post))
@@ -235,7 +234,7 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_filter("day")
     def _day(value):
         """A calendar day the way staff say it: 11月25日 周三 / Wed 25 Nov 2026 (no Babel lookup)."""
-        if get_locale().language == "en":
+        if i18n.request_locale().language == "en":
             return value.strftime("%a %d %b %Y")
         return f"{value.year}年{value.month}月{value.day}日 周{'一二三四五六日'[value.weekday()]}"
 
@@ -247,4 +246,4 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         static_url=static_url, link=link, path_for=path_for, menu_links=menu_links, POSTS=POSTS,
         current_site=current_site,
-        timedelta=timedelta, get_locale=get_locale, new_idem=lambda: uuid.uuid4().hex, fmt_qty=_num)
+        timedelta=timedelta, get_locale=i18n.request_locale, new_idem=lambda: uuid.uuid4().hex, fmt_qty=_num)

@@ -7,6 +7,7 @@ themselves, with the same newstyle meaning (the text is Markup under autoescape,
 escaped; `%` formatting always applied), and keep Flask-Babel's translations object per locale (the locale
 still comes from Flask-Babel, so force_locale() and refresh() work).
 """
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -15,9 +16,22 @@ _by_locale: dict = {}
 _last = (None, None)  # (the Locale object of the latest call, its translations): one request's calls
 
 
+def request_locale():
+    """Flask-Babel's get_locale(), reading first the locale it keeps for the context (on g): get_locale() goes
+    through the `g` proxy three times, and a page asks for the locale a hundred times. force_locale() and
+    refresh() set or clear that same attribute, so they keep working."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        kept = app_ctx.g.__dict__.get("_flask_babel")
+        locale = getattr(kept, "babel_locale", None)
+        if locale is not None:
+            return locale
+    return get_locale()
+
+
 def _translations():
     global _last
-    locale = get_locale()
+    locale = request_locale()
     last_locale, last = _last
     if locale is last_locale and locale is not None:
         return last

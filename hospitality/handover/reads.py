@@ -3,7 +3,7 @@ pieces other screens show (the "today" card, the lead's board, whether a shift i
 in number as handovers pile up; the hot ones are built once with bind parameters."""
 from datetime import date
 
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, select, union
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -133,6 +133,11 @@ def open_lines_of_post(site_id: int, post: str) -> tuple[Handover | None, int]:
     return (row[0], row[1]) if row else (None, 0)
 
 
+_DISPUTES_PER_HANDOVER = (select(HandoverLine.handover_id, func.count(HandoverLine.id))
+                          .where(HandoverLine.handover_id.in_(bindparam("ids", expanding=True)),
+                                 HandoverLine.disputed.is_(True)).group_by(HandoverLine.handover_id))
+
+
 def summaries(handovers: list[Handover]) -> tuple[dict[int, list[tuple[str, str]]], dict[int, int]]:
     """Per handover: its counts' results [(place, state)] and its number of disputed lines (two queries)."""
     if not handovers:
@@ -141,8 +146,7 @@ def summaries(handovers: list[Handover]) -> tuple[dict[int, list[tuple[str, str]
     counts: dict[int, dict[int, tuple[str, str]]] = {}
     for count, disc, hid in _handover_counts(ids):
         counts.setdefault(hid, {})[count.location_id] = (count.location.name, _count_state(count, disc))
-    disputes = dict(db.session.execute(select(HandoverLine.handover_id, func.count(HandoverLine.id)).where(
-        HandoverLine.handover_id.in_(ids), HandoverLine.disputed.is_(True)).group_by(HandoverLine.handover_id)).all())
+    disputes = dict(db.session.execute(_DISPUTES_PER_HANDOVER, {"ids": ids}).all())
     return {hid: list(by_loc.values()) for hid, by_loc in counts.items()}, disputes
 
 
@@ -175,19 +179,26 @@ def today_card(site: Site, user: User) -> dict:
     return {"show": True, "overseer": False, "incoming": incoming, "mine": mine, "current": current}
 
 
+_DISPUTED_OPEN = (select(HandoverLine).where(
+    HandoverLine.site_id == bindparam("site_id"), HandoverLine.disputed.is_(True), HandoverLine.state == "open")
+    .order_by(HandoverLine.disputed_at.desc()).limit(BOARD_LIMIT)
+    .options(joinedload(HandoverLine.handover).joinedload(Handover.from_user),
+             joinedload(HandoverLine.handover).joinedload(Handover.to_user),
+             joinedload(HandoverLine.item)))
+# The day's handovers and any still open: two index seeks (site+day, site+status) instead of an OR that
+# walks the site's whole history.
+_BOARD_IDS = union(
+    select(Handover.id).where(Handover.site_id == bindparam("site_id"), Handover.day == bindparam("day")),
+    select(Handover.id).where(Handover.site_id == bindparam("site_id"), Handover.status.in_(OPEN_STATUSES)))
+_BOARD_HANDOVERS = (select(Handover).where(Handover.id.in_(_BOARD_IDS)).order_by(Handover.id).limit(BOARD_LIMIT)
+                    .options(joinedload(Handover.from_user), joinedload(Handover.to_user)))
+
+
 def board_summary(site: Site, day: date) -> dict:
     """The lead's view: disputed lines still open (to resolve), and the day's handovers per post with their
     state, who → who, counts' results and disputes (a constant number of queries)."""
-    disputed = list(db.session.scalars(select(HandoverLine).where(
-        HandoverLine.site_id == site.id, HandoverLine.disputed.is_(True), HandoverLine.state == "open")
-        .order_by(HandoverLine.disputed_at.desc()).limit(BOARD_LIMIT)
-        .options(joinedload(HandoverLine.handover).joinedload(Handover.from_user),
-                 joinedload(HandoverLine.handover).joinedload(Handover.to_user),
-                 joinedload(HandoverLine.item))))
-    handovers = list(db.session.scalars(select(Handover).where(
-        Handover.site_id == site.id, or_(Handover.day == day, Handover.status.in_(OPEN_STATUSES)))
-        .order_by(Handover.id).limit(BOARD_LIMIT)
-        .options(joinedload(Handover.from_user), joinedload(Handover.to_user))))
+    disputed = list(db.session.scalars(_DISPUTED_OPEN, {"site_id": site.id}))
+    handovers = list(db.session.scalars(_BOARD_HANDOVERS, {"site_id": site.id, "day": day}))
     counts, disputes = summaries(handovers)
     by_post = {post: [h for h in handovers if h.post == post] for post in HANDOVER_POSTS}
     return {"day": day, "disputed": disputed, "by_post": by_post, "counts": counts, "disputes": disputes}

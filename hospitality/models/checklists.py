@@ -6,13 +6,12 @@ a grooming check per person).
 """
 from datetime import date, datetime, time
 
-from flask import g, has_request_context
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import request_locale
 from .core import utcnow
 
 KINDS = {
@@ -30,13 +29,7 @@ def _localized(zh: str, en: str | None) -> str:
     """The English name for an English-speaking user when there is one, else the Chinese."""
     if not en:
         return zh
-    if has_request_context():
-        # Looked up once per request: a long list asks for it on every row.
-        if "_english" not in g:
-            loc = get_locale()
-            g._english = loc is not None and loc.language == "en"
-        return en if g._english else zh
-    loc = get_locale()
+    loc = request_locale()
     return en if loc is not None and loc.language == "en" else zh
 
 

@@ -227,10 +227,13 @@ def day_figures(site: Site, day: date | None = None) -> Summary:
     return summary(site, Filters(day, day))
 
 
+_SITE_REPS = select(SalesRep).where(SalesRep.site_id == bindparam("site_id")).order_by(SalesRep.active.desc(),
+                                                                                       SalesRep.name)
+
+
 def site_reps(site_id: int) -> list[SalesRep]:
     """Every rep of the site, active first, for the filter and the per-rep table."""
-    return list(db.session.scalars(select(SalesRep).where(SalesRep.site_id == site_id)
-                                   .order_by(SalesRep.active.desc(), SalesRep.name)))
+    return list(db.session.scalars(_SITE_REPS, {"site_id": site_id}))
 
 
 @dataclass

@@ -1,5 +1,7 @@
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from functools import lru_cache
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -8,11 +10,26 @@ from ..access import current_site, post_required, site_get_or_404
 from ..forms import apply_form
 from ..htmx import is_htmx, render_page_or_fragment
 from ..inventory.routes import idem, qty_fields
-from ..models import RoomVisit, SalesRep, UmbrellaLoan, Visit
+from ..models import RoomVisit, UmbrellaLoan, Visit
 from ..models.visits import PURPOSES
 from . import bp, services
 from .forms import ArrivalForm
 from .services import VisitError
+
+
+@lru_cache(maxsize=64)
+def _clean_serve_parts(choices: tuple) -> dict:
+    macros = current_app.jinja_env.get_template("visits/_serve_items.html").module
+    return {"drinks": macros.drinks(choices), "rows": macros.rows(choices, {}, {})}
+
+
+def serve_parts(choices, form, errors) -> dict:
+    """The serve form's drink options and quantity rows: a clean form's are the same for every group served
+    from the same list of items (their ids, names and units are the cache key), so they render once."""
+    if not form and not errors:
+        return _clean_serve_parts(tuple(choices))
+    macros = current_app.jinja_env.get_template("visits/_serve_items.html").module
+    return {"drinks": macros.drinks(choices), "rows": macros.rows(choices, form, errors)}
 
 
 def _fragment() -> bool:
@@ -23,31 +40,24 @@ def _fragment() -> bool:
 def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
     site = current_site()
     post = current_user.post
-    bar_items = services.bar_items(site) if post == "water_bar" else []
-    lines, cost = services.served(visit, bar_items)
+    lines, cost = services.served(visit)
     events, rooms = services.timeline(visit), services.rooms_of(visit)
-    ctx = {"visit": visit, "events": events, "served": lines, "cost": cost, "rooms": rooms,
+    ctx = {"visit": visit, "events": events, "serve_parts": serve_parts, "served": lines, "cost": cost, "rooms": rooms,
            "durations": services.durations(visit, events, rooms),
            "errors": errors or {}, "form": form or {}, "purposes": PURPOSES,
            "refill_due": services.refill_due(visit, site)}
     if post == "concierge":  # lends and takes back the umbrellas
         ctx["loans"] = services.umbrellas_of(visit)
     if post in ("concierge", "lead", "manager"):
-        ctx["reps"] = db_reps(site.id)
+        ctx["reps"] = services.active_reps(site.id)
     if post == "water_bar":
-        ctx["bar_items"] = [i for i in bar_items if i.kind == "consumable"]
+        ctx["bar_items"] = services.bar_choices(site)
     if post == "model_room":
         ctx["model_rooms"] = services.model_rooms(site.id)
-        ctx.setdefault("reps", db_reps(site.id))
+        ctx.setdefault("reps", services.active_reps(site.id))
     if post in services.ACK_POSTS:
         ctx["seen"] = services.seen_in(events, post)
     return ctx
-
-
-def db_reps(site_id: int):
-    from ..extensions import db
-    return list(db.session.scalars(db.select(SalesRep).where(SalesRep.site_id == site_id,
-                                                             SalesRep.active.is_(True)).order_by(SalesRep.name)))
 
 
 def _act(visit_id: int, action):

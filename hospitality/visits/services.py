@@ -1,5 +1,6 @@
 """Visit rules: arrival, acknowledgement, greeting, serving, rooms, departure. One transaction per action."""
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from ..models import (
     VisitEvent,
     VisitSeen,
 )
+from ..models.checklists import _localized
 from ..models.core import utcnow
 from ..models.visits import PURPOSES
 
@@ -180,12 +182,34 @@ def greet(site: Site, user: User, visit: Visit, purpose: str, rep_id) -> Visit:
     return visit
 
 
+_BAR = (select(Location.id).where(Location.site_id == bindparam("site_id"), Location.kind == "water_bar",
+                                  Location.active.is_(True)).order_by(Location.position).limit(1))
+_BAR_ITEMS = (select(Item).where(Item.location_id == _BAR.scalar_subquery(), Item.active.is_(True))
+              .order_by(Item.position, Item.id))
+
+
 def bar_items(site: Site) -> list[Item]:
     """What the water bar serves: the consumables of its bar."""
-    bar = (select(Location.id).where(Location.site_id == site.id, Location.kind == "water_bar",
-                                     Location.active.is_(True)).order_by(Location.position).limit(1))
-    return list(db.session.scalars(select(Item).where(Item.location_id == bar.scalar_subquery(),
-                                                      Item.active.is_(True)).order_by(Item.position, Item.id)))
+    return list(db.session.scalars(_BAR_ITEMS, {"site_id": site.id}))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A consumable as the serve form offers it."""
+    id: int
+    label: str
+    whole: bool
+
+
+_BAR_CHOICES = (select(Item.id, Item.name, Item.name_en, Item.whole)
+                .where(Item.location_id == _BAR.scalar_subquery(), Item.active.is_(True), Item.kind == "consumable")
+                .order_by(Item.position, Item.id))
+
+
+def bar_choices(site: Site) -> list[Choice]:
+    """The serve form's drinks and table items: the bar's consumables, read as plain rows."""
+    return [Choice(i, _localized(name, name_en), whole)
+            for i, name, name_en, whole in db.session.execute(_BAR_CHOICES, {"site_id": site.id})]
 
 
 def _with_guest_choices(offered: dict[int, Item], quantities: dict[int, str], choices: list[str],
@@ -265,10 +289,20 @@ def return_umbrellas(site: Site, user: User, loan: UmbrellaLoan) -> UmbrellaLoan
     return loan
 
 
+_ACTIVE_REPS = (select(SalesRep).where(SalesRep.site_id == bindparam("site_id"), SalesRep.active.is_(True))
+                .order_by(SalesRep.name))
+
+
+def active_reps(site_id: int) -> list[SalesRep]:
+    return list(db.session.scalars(_ACTIVE_REPS, {"site_id": site_id}))
+
+
+_MODEL_ROOMS = (select(Location).where(Location.site_id == bindparam("site_id"), Location.kind == "model_room",
+                                        Location.active.is_(True)).order_by(Location.position))
+
+
 def model_rooms(site_id: int) -> list[Location]:
-    return list(db.session.scalars(select(Location).where(
-        Location.site_id == site_id, Location.kind == "model_room", Location.active.is_(True))
-        .order_by(Location.position)))
+    return list(db.session.scalars(_MODEL_ROOMS, {"site_id": site_id}))
 
 
 def admit(site: Site, user: User, visit: Visit, location_id, rep_id) -> RoomVisit:
@@ -397,9 +431,15 @@ def day_visits(site: Site, day) -> list[Visit]:
     return sorted(rows, key=lambda v: v.status != "active")  # still on site first
 
 
+_TIMELINE = (select(VisitEvent).where(VisitEvent.visit_id == bindparam("visit_id"))
+             .options(joinedload(VisitEvent.user)).order_by(VisitEvent.id))
+_ROOMS_OF = (select(RoomVisit).where(RoomVisit.visit_id == bindparam("visit_id"))
+             .options(joinedload(RoomVisit.location), joinedload(RoomVisit.rep)).order_by(RoomVisit.id))
+_UMBRELLAS_OF = select(UmbrellaLoan).where(UmbrellaLoan.visit_id == bindparam("visit_id")).order_by(UmbrellaLoan.id)
+
+
 def timeline(visit: Visit) -> list[VisitEvent]:
-    return list(db.session.scalars(select(VisitEvent).where(VisitEvent.visit_id == visit.id)
-                                   .options(joinedload(VisitEvent.user)).order_by(VisitEvent.id)))
+    return list(db.session.scalars(_TIMELINE, {"visit_id": visit.id}))
 
 
 def durations(visit: Visit, events: list[VisitEvent], rooms: list[RoomVisit]) -> list[tuple[str, int]]:
@@ -445,33 +485,38 @@ def net_served(visit_ids, by: str | None = None) -> dict[tuple, Decimal]:
     return {tuple(key): -Decimal(str(qty)) for *key, qty in db.session.execute(q)}
 
 
-def served(visit: Visit, known: list[Item] = ()) -> tuple[list[tuple[Item, Decimal]], Decimal]:
-    """What the bar served this group, net of reversals, and its consumable cost (at the day's prices).
-    `known`: items the caller has loaded already (the water bar's page has its bar's); the rest are read
-    in one query."""
-    net = {item_id: qty for (item_id,), qty in net_served([visit.id]).items() if qty}
-    items = {i.id: i for i in known if i.id in net}
-    missing = [i for i in net if i not in items]
-    if missing:
-        items |= {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(missing)))}
-    lines = sorted(((items[i], q) for i, q in net.items()), key=lambda line: (line[0].position, line[0].id))
+# What the visit's page lists as served: each item with the net quantity (its 'served' rows plus any row
+# reversing them), in one statement built once.
+_SERVED_OF = (select(Item, func.sum(StockMove.qty + func.coalesce(Reversal.qty, 0)))
+              .select_from(StockMove).join(Item, Item.id == StockMove.item_id)
+              .outerjoin(Reversal, Reversal.reverses_id == StockMove.id)
+              .where(StockMove.ref_type == "visit", StockMove.reason == "served",
+                     StockMove.ref_id == bindparam("visit_id"))
+              .group_by(Item.id).order_by(Item.position, Item.id))
+
+
+def served(visit: Visit) -> tuple[list[tuple[Item, Decimal]], Decimal]:
+    """What the bar served this group, net of reversals, and its consumable cost (at the day's prices)."""
+    # Served rows are negative, their reversals positive: what was used is minus the sum.
+    lines = [(item, -Decimal(str(qty))) for item, qty in db.session.execute(_SERVED_OF, {"visit_id": visit.id})
+             if qty]
     return lines, visit.served_cost or Decimal(0)
 
 
 def rooms_of(visit: Visit) -> list[RoomVisit]:
-    return list(db.session.scalars(select(RoomVisit).where(RoomVisit.visit_id == visit.id)
-                                   .options(joinedload(RoomVisit.location), joinedload(RoomVisit.rep))
-                                   .order_by(RoomVisit.id)))
+    return list(db.session.scalars(_ROOMS_OF, {"visit_id": visit.id}))
 
 
 def umbrellas_of(visit: Visit) -> list[UmbrellaLoan]:
-    return list(db.session.scalars(select(UmbrellaLoan).where(UmbrellaLoan.visit_id == visit.id)
-                                   .order_by(UmbrellaLoan.id)))
+    return list(db.session.scalars(_UMBRELLAS_OF, {"visit_id": visit.id}))
+
+
+_UMBRELLAS_OUT = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
+    UmbrellaLoan.site_id == bindparam("site_id"), UmbrellaLoan.returned_at.is_(None))
 
 
 def umbrellas_out(site_id: int) -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
-        UmbrellaLoan.site_id == site_id, UmbrellaLoan.returned_at.is_(None)))
+    return db.session.scalar(_UMBRELLAS_OUT, {"site_id": site_id})
 
 
 _VERSION = select(func.coalesce(func.max(VisitEvent.id), 0)).where(VisitEvent.site_id == bindparam("site_id"))
