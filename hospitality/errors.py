@@ -1,10 +1,10 @@
 """Error pages in one place: a full page for a browser, a short toast fragment for htmx."""
 from flask import render_template
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .htmx import is_htmx
+from .i18n import text as _
 
 
 def _messages():

@@ -9,6 +9,7 @@ still comes from Flask-Babel, so force_locale() and refresh() work).
 """
 from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
@@ -42,6 +43,18 @@ def _translations():
         found = _by_locale[locale] = get_translations()
     _last = (locale, found)
     return found
+
+
+def text(string: str, **variables) -> str:
+    """Flask-Babel's gettext() for Python code, through the translations kept per locale."""
+    rv = _translations().ugettext(string)
+    return rv % variables if variables else rv
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's lazy_gettext() on text(): the labels of posts, states and kinds are lazy strings that a
+    page turns into text dozens of times."""
+    return LazyString(text, string, **variables)
 
 
 @pass_eval_context

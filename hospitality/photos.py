@@ -4,8 +4,9 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .i18n import text as _
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1600

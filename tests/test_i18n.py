@@ -142,3 +142,21 @@ def test_template_gettext_follows_the_locale_and_escapes_values(app):
         assert tpl.render(t="9:00", n=1) == "Today|in 9:00|1 worker"
     with app.test_request_context("/"):
         assert app.jinja_env.from_string(src).render(t="9:00", n=1).startswith("今日|")
+
+
+def test_python_text_and_lazy_labels_follow_the_locale(app):
+    """hospitality.i18n.text / lazy_gettext (Python code's _ and _l): the request's language and force_locale."""
+    from flask_babel import force_locale
+
+    from hospitality.i18n import lazy_gettext, text
+    from hospitality.models.core import POSTS
+
+    label = lazy_gettext("Today")
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert text("Today") == "Today" and str(label) == "Today" and str(POSTS["water_bar"]) == "Water bar"
+        assert text("in %(time)s", time="9:00") == "in 9:00"
+        with force_locale("zh_Hans"):
+            assert text("Today") == "今日" and str(label) == "今日"
+        assert str(label) == "Today"
+    with app.test_request_context("/"):
+        assert str(label) == "今日" and str(POSTS["water_bar"]) != "Water bar"

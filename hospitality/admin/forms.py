@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from ..i18n import lazy_gettext as _l
 from ..models.core import LOCATION_KINDS, POSTS
 
 TIMEZONES = [("Asia/Shanghai", _l("China (Beijing time)")), ("Asia/Hong_Kong", _l("Hong Kong")),

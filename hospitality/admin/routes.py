@@ -1,11 +1,11 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
 from ..forms import apply_form
+from ..i18n import text as _
 from ..models import AuditLog, Location, SalesRep, User
 from . import bp, services
 from .forms import LocationForm, NewSiteForm, RepForm, SiteForm, StaffForm

@@ -1,11 +1,11 @@
 """Rules for setting up a site and its people; every write is audited."""
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..audit import record
 from ..auth.services import end_all_sessions
 from ..database import next_position, write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..models import Location, SalesRep, Site, User
 from ..models.core import LOCATION_KINDS, POSTS
 

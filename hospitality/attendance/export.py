@@ -4,9 +4,9 @@ from datetime import date
 
 from flask import Response
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from ..access import current_site
+from ..i18n import text as _
 from ..models.core import POSTS
 from .reports import Sheet, month_bounds
 from .services import local

@@ -1,13 +1,13 @@
 """Leave (请假): a person asks for days off, the lead approves or refuses with a reason. One transaction each."""
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..models import Site, User
 from ..models.attendance import LeaveRequest
 from ..models.core import utcnow

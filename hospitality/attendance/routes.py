@@ -2,12 +2,12 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..access import current_site, post_required, site_get_or_404
 from ..forms import arg_date
 from ..htmx import is_htmx, render_page_or_fragment
+from ..i18n import text as _
 from ..inventory.routes import idem
 from ..models import User
 from ..models.attendance import LeaveRequest, RosterEntry

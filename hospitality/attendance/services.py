@@ -1,7 +1,6 @@
 """Attendance rules: shifts, the roster, clock in/out and leave. One transaction per action."""
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -9,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..models import Site, User
 from ..models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
 from ..models.core import STAFF_POSTS

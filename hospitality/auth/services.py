@@ -2,12 +2,12 @@
 import secrets
 
 from flask import current_app, g, redirect, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..models import LoginSession, Site, User, utcnow
 
 

@@ -2,12 +2,12 @@
 import re
 from datetime import time
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit import record
 from ..database import next_position, write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..models import ChecklistItem, ChecklistTemplate, Location, Site
 from ..models.checklists import ANSWER_TYPES, KINDS
 from ..models.core import POSTS

@@ -1,5 +1,4 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -7,6 +6,7 @@ from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
 from ..forms import apply_form
 from ..htmx import is_htmx
+from ..i18n import text as _
 from ..models import ChecklistItem, ChecklistRun, ChecklistTemplate, Location
 from ..models.checklists import ROUTINE_KINDS
 from . import bp, editor, services

@@ -3,8 +3,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +10,8 @@ from .. import photos
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
+from ..i18n import text as _
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
 from ..models.checklists import ROUTINE_KINDS
 from ..models.core import utcnow

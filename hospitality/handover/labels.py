@@ -1,7 +1,7 @@
 """The handover screens' repeated words, translated once per request (a list of lines asks for them per line)."""
 from flask import g
-from flask_babel import gettext as _
 
+from ..i18n import text as _
 from ..models.handover import LINE_KINDS, STATUSES
 from . import bp
 

@@ -1,6 +1,5 @@
 """Shift handover pages: the outgoing person prepares it, the incoming one reviews it, the lead reads them all."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -8,6 +7,7 @@ from sqlalchemy.orm import joinedload
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
 from ..htmx import is_htmx, render_page_or_fragment
+from ..i18n import text as _
 from ..inventory.routes import idem
 from ..models import Location
 from ..models.core import POSTS

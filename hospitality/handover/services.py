@@ -6,7 +6,6 @@ Reading (the screens, the "today" card, the lead's board, shift_closed) lives in
 """
 from datetime import UTC, date
 
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -14,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from ..audit import record
 from ..database import next_position, write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..inventory import services as inventory
 from ..inventory.ledger import StockError
 from ..models import Item, Location, Site, StockCount, User

@@ -2,7 +2,6 @@
 from datetime import time
 
 from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import photos
@@ -11,6 +10,7 @@ from ..checklists import services as checklists
 from ..checklists.services import PHOTO_KIND, ChecklistError
 from ..extensions import db
 from ..htmx import is_htmx
+from ..i18n import text as _
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistTemplate, User
 from ..models.inspections import ASSIGNEES, Task
 from . import bp, services

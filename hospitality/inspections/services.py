@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
@@ -18,6 +17,7 @@ from ..checklists import services as checklists
 from ..checklists.services import ChecklistError, RoutineStatus
 from ..database import write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
 from ..models.attendance import Attendance
 from ..models.core import utcnow

@@ -1,10 +1,10 @@
 """The stock ledger: the one place that writes stock moves and reads what is on hand."""
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from ..extensions import db
+from ..i18n import text as _
 from ..models import Item, StockMove, Visit
 from ..models.inventory import IN_REASONS, OUT_REASONS
 

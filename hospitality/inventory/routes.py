@@ -3,7 +3,6 @@ import io
 from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,6 +10,7 @@ from .. import photos
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
 from ..forms import apply_form, arg_date
+from ..i18n import text as _
 from ..models import CountLine, Discrepancy, Item, Location, StockCount, StockMove
 from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS, REASONS
 from . import bp, ledger, reports, services

@@ -1,7 +1,6 @@
 """Stock rules: items, manual moves, counts and discrepancies. One transaction per action."""
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -9,6 +8,7 @@ from .. import photos
 from ..audit import record
 from ..database import next_position, write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..models import (
     CountLine,
     Discrepancy,

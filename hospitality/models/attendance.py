@@ -2,11 +2,11 @@
 clock-ins and clock-outs, and leave requests."""
 from datetime import date, datetime, time
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .core import utcnow
 
 LEAVE_STATUSES = {"pending": _l("Pending"), "approved": _l("Approved"), "refused": _l("Refused"),

@@ -7,11 +7,11 @@ linked by a HandoverCount row.
 """
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .core import utcnow
 
 # The posts that hand over between shifts (the seeds: water bar, model rooms, security day ↔ night).

@@ -1,11 +1,11 @@
 """Tasks raised from a failed grooming or inspection item: for a post, or for the cleaners."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .core import POSTS, STAFF_POSTS, utcnow
 
 # Cleaners have no login (DOMAIN.md): their tasks are shown to the lead, who tells them and ticks them off.

@@ -2,11 +2,11 @@
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .core import utcnow
 
 PURPOSES = {"first": _l("First visit"), "return": _l("Return visit"), "signing": _l("Signing"),

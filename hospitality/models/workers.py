@@ -5,11 +5,11 @@ counts; the stock counts themselves are the inventory capability's (ref_type "wo
 """
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .core import utcnow
 
 WORKER_PURPOSES = {"repair": _l("Repair"), "install": _l("Installation"), "cleaning": _l("Deep cleaning"),

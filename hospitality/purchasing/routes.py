@@ -1,11 +1,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
+from ..i18n import text as _
 from ..inventory import ledger
 from ..inventory.routes import idem, qty_fields
 from ..models import FixtureRelease, Item, Location, PurchaseLine, PurchaseRequest, Receipt

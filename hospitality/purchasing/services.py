@@ -3,13 +3,13 @@ import math
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..inventory import ledger
 from ..inventory.ledger import StockError
 from ..inventory.reports import served_by_weekday

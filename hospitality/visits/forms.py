@@ -1,6 +1,7 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
+
+from ..i18n import lazy_gettext as _l
 
 
 class ArrivalForm(FlaskForm):

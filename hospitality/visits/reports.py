@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
+from ..i18n import text as _
 from ..inventory.ledger import fmt
 from ..models import Discrepancy, Item, Location, RoomVisit, SalesRep, Site, Visit, VisitEvent
 from ..models.visits import PURPOSES

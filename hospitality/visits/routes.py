@@ -2,13 +2,13 @@
 from functools import lru_cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from ..access import current_site, post_required, site_get_or_404
 from ..forms import apply_form
 from ..htmx import is_htmx, render_page_or_fragment
+from ..i18n import text as _
 from ..inventory.routes import idem, qty_fields
 from ..models import RoomVisit, UmbrellaLoan, Visit
 from ..models.visits import PURPOSES

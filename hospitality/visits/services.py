@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
@@ -12,6 +11,7 @@ from sqlalchemy.orm import aliased, joinedload
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..inventory import ledger
 from ..inventory import services as inventory
 from ..inventory.ledger import StockError

@@ -3,11 +3,11 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import Discrepancy, Location, Site, StockCount
 from ..models.core import utcnow
 from ..models.workers import ACTIVE_STATUSES, WorkerEntry

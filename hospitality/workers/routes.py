@@ -1,11 +1,11 @@
 """Worker register pages: register a crew, count before, in, out, count after; lists for the lead."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import current_site, post_required, site_get_or_404
 from ..forms import arg_date
 from ..htmx import is_htmx, render_page_or_fragment
+from ..i18n import text as _
 from ..inventory.routes import idem
 from ..models.workers import WORKER_PURPOSES, WorkerEntry
 from ..visits.services import model_rooms

@@ -5,7 +5,6 @@ a difference opens a discrepancy there, confirmed by security and closed by the 
 """
 import re
 
-from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, attributes
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session, attributes
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
+from ..i18n import text as _
 from ..inventory import services as inventory
 from ..inventory.ledger import StockError
 from ..models import Site, StockCount, User

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hospitality.attendance import leave as leaves
 from hospitality.attendance import services
 from hospitality.extensions import db
-from hospitality.models import Site
+from hospitality.models import Site, User
 from hospitality.models.attendance import Attendance, LeaveRequest, RosterEntry
 from tests.attendance.helpers import at, att_env, count, freeze, site, who
 from tests.inventory.helpers import login
@@ -305,3 +305,13 @@ def test_settings_defaults_for_a_site_without_shifts(app, env):
     assert c.post("/attendance/settings", data={"defaults": "1"}).status_code == 302
     with app.app_context():
         assert [s.name for s in services.shifts(env.site)] == ["白班", "夜班"]
+
+
+def test_roster_person_picker_lists_each_active_person_with_their_post(app, env):
+    """The roster's person picker: every active staff member and lead of the site, by id, with name and post."""
+    c = login(app, env.names["lead"])
+    r = c.get("/attendance/roster?day=2026-03-05")
+    assert r.status_code == 200
+    with app.app_context():
+        person = db.session.get(User, env.users["water_bar"])
+        assert f'<option value="{person.id}" >{person.name} · 水吧' in r.text
