@@ -279,33 +279,26 @@ _OPEN_TASK_OPTIONS = (  # what a task's card shows while it is open (no "done by
     joinedload(Task.created_by))
 
 
-def _open_tasks(site: Site, user: User, *columns):
-    """Open tasks a person should see, oldest first: their post's; every open task for the lead and manager."""
-    q = (select(Task, *columns).options(*_OPEN_TASK_OPTIONS)
-         .where(Task.site_id == site.id, Task.status == "open"))
-    if user.post not in CHECKERS:
-        q = q.where(Task.assignee == user.post)
-    return q.order_by(Task.created_at, Task.id)
-
-
-def my_tasks(site: Site, user: User, limit: int = OPEN_SHOWN) -> list[Task]:
-    return list(db.session.scalars(_open_tasks(site, user).limit(limit)))
-
-
 @cache
-def _tasks_panel_stmt(every_post: bool, limit: int):
-    """The panel's statement, built once per shape: the oldest open tasks with the total as a window count."""
-    q = (select(Task, func.count().over()).options(*_OPEN_TASK_OPTIONS)
+def _open_tasks(every_post: bool, limit: int, with_total: bool = False):
+    """Open tasks a person should see, oldest first: their post's (bound `post`); every open task for the lead
+    and manager. Built once per shape; with_total adds the total as a window count on each row."""
+    q = (select(Task, *([func.count().over()] if with_total else [])).options(*_OPEN_TASK_OPTIONS)
          .where(Task.site_id == bindparam("site_id"), Task.status == "open"))
     if not every_post:
         q = q.where(Task.assignee == bindparam("post"))
     return q.order_by(Task.created_at, Task.id).limit(limit)
 
 
+def my_tasks(site: Site, user: User, limit: int = OPEN_SHOWN) -> list[Task]:
+    return list(db.session.scalars(_open_tasks(user.post in CHECKERS, limit),
+                                   {"site_id": site.id, "post": user.post}))
+
+
 def tasks_panel(site: Site, user: User, limit: int = PANEL_SHOWN) -> dict:
     """The context inspections/_tasks.html needs on a screen: the oldest open tasks and how many there are
     (one query: the total rides along each row as a window count)."""
-    rows = db.session.execute(_tasks_panel_stmt(user.post in CHECKERS, limit),
+    rows = db.session.execute(_open_tasks(user.post in CHECKERS, limit, with_total=True),
                               {"site_id": site.id, "post": user.post}).all()
     return {"open_tasks": [task for task, _total in rows], "open_total": rows[0][1] if rows else 0}
 

@@ -206,7 +206,7 @@ _RANGE_TOTALS = select(*_TOTALS).where(Visit.site_id == bindparam("site_id"), Vi
 
 def summary(site: Site, f: Filters) -> Summary:
     """Groups, guests, groups still on site and consumable cost of the whole filtered list: one query."""
-    if f == Filters(f.first, f.last, page=f.page):
+    if not f.filtered:
         start, end = _utc_range(site, f.first, f.last)
         row = db.session.execute(_RANGE_TOTALS, {"site_id": site.id, "start": start, "end": end}).one()
     else:

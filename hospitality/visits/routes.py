@@ -17,10 +17,14 @@ from .forms import ArrivalForm
 from .services import VisitError
 
 
+def _render_serve_parts(choices, form, errors) -> dict:
+    macros = current_app.jinja_env.get_template("visits/_serve_items.html").module
+    return {"drinks": macros.drinks(choices), "rows": macros.rows(choices, form, errors)}
+
+
 @lru_cache(maxsize=64)
 def _clean_serve_parts(choices: tuple) -> dict:
-    macros = current_app.jinja_env.get_template("visits/_serve_items.html").module
-    return {"drinks": macros.drinks(choices), "rows": macros.rows(choices, {}, {})}
+    return _render_serve_parts(choices, {}, {})
 
 
 def serve_parts(choices, form, errors) -> dict:
@@ -28,8 +32,7 @@ def serve_parts(choices, form, errors) -> dict:
     from the same list of items (their ids, names and units are the cache key), so they render once."""
     if not form and not errors:
         return _clean_serve_parts(tuple(choices))
-    macros = current_app.jinja_env.get_template("visits/_serve_items.html").module
-    return {"drinks": macros.drinks(choices), "rows": macros.rows(choices, form, errors)}
+    return _render_serve_parts(choices, form, errors)
 
 
 def _fragment() -> bool:
