@@ -2,12 +2,14 @@
 import hashlib
 import os
 import secrets
+import time
 import uuid
 from datetime import UTC, timedelta
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event
 
@@ -16,6 +18,7 @@ from .config import Config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate, talisman
 
 LANG_COOKIE = "lang"
+CSRF_RESIGN_SECONDS = 300
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -69,6 +72,11 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     i18n.init_app(app)
     limiter.init_app(app)
+    # The only limit is the login form's, checked by its own decorator when that view runs; the extension's
+    # check before every request (for application-wide limits, of which there are none) costs each page.
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
     compress.init_app(app)
     csp = {
         "default-src": "'self'",
@@ -243,7 +251,27 @@ def register_template_helpers(app: Flask) -> None:
 
     # Globals rather than a context processor: nothing here depends on the request when it is registered,
     # and a context processor runs on every render.
+    signed: dict[str, tuple[float, str]] = {}
+
+    def csrf_token() -> str:
+        """Flask-WTF's token, signed once per session every few minutes rather than once per page (signing
+        costs a page more than the rest of its header; a token lives for WTF_CSRF_TIME_LIMIT from its
+        signing, so one a few minutes old is as good)."""
+        token = g.get("csrf_token")
+        if token is not None:
+            return token
+        raw, now = session.get("csrf_token"), time.monotonic()
+        hit = signed.get(raw) if raw else None
+        if hit is not None and now - hit[0] < CSRF_RESIGN_SECONDS:
+            g.csrf_token = hit[1]
+            return hit[1]
+        token = generate_csrf()
+        if len(signed) > 10_000:
+            signed.clear()
+        signed[session["csrf_token"]] = (now, token)
+        return token
+
     app.jinja_env.globals.update(
-        static_url=static_url, link=link, path_for=path_for, menu_links=menu_links, POSTS=POSTS,
+        csrf_token=csrf_token, static_url=static_url, link=link, path_for=path_for, menu_links=menu_links, POSTS=POSTS,
         current_site=current_site,
         timedelta=timedelta, get_locale=i18n.request_locale, new_idem=lambda: uuid.uuid4().hex, fmt_qty=_num)

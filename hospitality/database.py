@@ -29,8 +29,10 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(conn):
         # A write transaction takes the write lock up front, so two writers queue on the busy
         # timeout instead of failing when a read snapshot tries to upgrade.
+        # Straight to the driver: BEGIN through SQLAlchemy's execution path costs a page a statement's worth
+        # of Python for what is transaction control.
         immediate = conn.get_execution_options().get(IMMEDIATE)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 WRITE_FLAG = "hospitality_write"
@@ -68,3 +70,15 @@ def write_tx():
 def next_position(column, *where) -> int:
     """The position after the last one among the rows matching `where` (for appending to a list)."""
     return db.session.scalar(select(func.coalesce(func.max(column), 0)).where(*where)) + 1
+
+
+def select_rows(statement, params: dict | None = None):
+    """Run a Core SELECT (columns, not mapped objects) on the session's connection, in its transaction.
+
+    The hot reads of the pages are prebuilt statements of plain columns: the Session's per-statement ORM work
+    (execution options, events, bind lookup) costs more than SQLite's own work on them, so they go to the
+    connection directly. Pending changes are flushed first, as the Session's autoflush would."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params or {})

@@ -336,11 +336,9 @@ def live_state(port: int, cookie: str) -> tuple[int, int]:
 
 
 def statements(queries: str, dialect: str) -> int | None:
-    """Data statements from X-Query-Count: on SQLite it also counts the BEGIN that the app's begin hook
-    sends (hospitality/database.py), one per read-only request; psycopg sends no statement for BEGIN."""
-    if not queries.isdigit():
-        return None
-    return int(queries) - (1 if dialect == "sqlite" and int(queries) else 0)
+    """Data statements from X-Query-Count (transaction control is not in it: SQLite's BEGIN goes straight to
+    the driver, hospitality/database.py, and psycopg sends no statement for BEGIN)."""
+    return int(queries) if queries.isdigit() else None
 
 
 def free_port() -> int:
@@ -648,8 +646,7 @@ def main() -> int:
         if live_rows:
             print()
             print(f"Live element: <= {LIVE_BYTES_BUDGET / 1024:.0f} KB and <= {LIVE_QUERY_BUDGET} SQL statements "
-                  "per poll (transaction control not counted" + ("; X-Query-Count includes SQLite's BEGIN"
-                                                                  if dialect == "sqlite" else "") + ")")
+                  "per poll (transaction control not counted)")
             for label, nbytes, n, raw in live_rows:
                 ok = nbytes <= LIVE_BYTES_BUDGET and n is not None and n <= LIVE_QUERY_BUDGET
                 missed |= not ok

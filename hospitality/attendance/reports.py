@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from ..database import select_rows
 from ..extensions import db
 from ..handover.services import shift_closed
 from ..models import Site, User
@@ -167,7 +168,7 @@ def board_summary(site: Site, day: date, now: datetime | None = None) -> dict:
             out["late"].append(p)
         if p.unrostered:
             out["unrostered"].append(p)
-    pending = db.session.scalar(_PENDING_LEAVE, params)
+    pending = select_rows(_PENDING_LEAVE, params).scalar()
     return {"day": day, "now": now, "today": now.date(), "people": people, "rostered": len(entries),
             "pending_leave": pending, "posts": post_names(), **out}
 
@@ -175,7 +176,9 @@ def board_summary(site: Site, day: date, now: datetime | None = None) -> dict:
 _WEEK_COUNTS = (select(RosterEntry.day, func.count())
                 .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day >= bindparam("first"),
                        RosterEntry.day <= bindparam("last")).group_by(RosterEntry.day))
-_ROSTER_OF_DAY = (select(RosterEntry).options(joinedload(RosterEntry.user))
+# The day's entries as plain rows (id, user_id, shift_id, post, name): the roster shows a name and a button each.
+_ROSTER_OF_DAY = (select(RosterEntry.id, RosterEntry.user_id, RosterEntry.shift_id, RosterEntry.post, User.name)
+                  .join(User, User.id == RosterEntry.user_id)
                   .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day == bindparam("day")))
 _CLOCKED_IDS = select(Attendance.user_id).where(Attendance.site_id == bindparam("site_id"),
                                                 Attendance.day == bindparam("day"))
@@ -186,17 +189,18 @@ def roster_week(site: Site, day: date) -> dict:
     monday = week_of(day)
     sunday = monday + timedelta(days=6)
     params = {"site_id": site.id, "first": monday, "last": sunday, "day": day}
-    per_day = {_as_date(d): n for d, n in db.session.execute(_WEEK_COUNTS, params)}
-    of_day = db.session.scalars(_ROSTER_OF_DAY, params).all()
+    per_day = {_as_date(d): n for d, n in select_rows(_WEEK_COUNTS, params)}
+    of_day = select_rows(_ROSTER_OF_DAY, params).all()
     leaves = _approved(site.id, monday, sunday)
-    clocked = set(db.session.scalars(_CLOCKED_IDS, params))
-    site_shifts = shifts(site.id)  # loaded first: each entry's shift comes from the session, no query
+    clocked = set(select_rows(_CLOCKED_IDS, params).scalars())
+    site_shifts = shifts(site.id)
+    starts = {s.id: s.starts for s in site_shifts}
     days = []
     for n in range(7):
         d = monday + timedelta(days=n)
         days.append({"day": d, "entries": per_day.get(d, 0),
                      "leave": sum(1 for lv in leaves if lv.starts <= d <= lv.ends)})
-    of_day = sorted(of_day, key=lambda e: (e.shift.starts, e.post, e.user.name))
+    of_day = sorted(of_day, key=lambda e: (starts[e.shift_id], e.post, e.name))
     by_shift = [(s, [e for e in of_day if e.shift_id == s.id]) for s in site_shifts]
     on_leave_ids = {lv.user_id for lv in leaves if lv.starts <= day <= lv.ends}
     return {"day": day, "monday": monday, "days": days, "by_shift": [(s, es) for s, es in by_shift

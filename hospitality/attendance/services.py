@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..audit import record
-from ..database import write_tx
+from ..database import select_rows, write_tx
 from ..extensions import db
 from ..i18n import text as _
 from ..models import Site, User
@@ -204,7 +204,7 @@ _ROSTERED_PEOPLE = (select(User.id, User.name, User.post)
 def rostered_people(site_id: int):
     """Who can be put on the roster: the site's active staff and leads (rows of id, name, post: the roster's
     person picker lists them all)."""
-    return db.session.execute(_ROSTERED_PEOPLE, {"site_id": site_id}).all()
+    return select_rows(_ROSTERED_PEOPLE, {"site_id": site_id}).all()
 
 
 def _person(site: Site, raw, field: str = "user_id") -> User:
@@ -453,4 +453,4 @@ def on_duty(site: Site, day: date) -> list[User]:
 
 def on_duty_ids(site: Site, day: date) -> list[int]:
     """The ids of on_duty(), without loading the people."""
-    return list(db.session.scalars(_ON_DUTY_IDS, {"site_id": site.id, "day": day}))
+    return list(select_rows(_ON_DUTY_IDS, {"site_id": site.id, "day": day}).scalars())

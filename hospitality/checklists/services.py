@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import photos
 from ..audit import record
-from ..database import write_tx
+from ..database import select_rows, write_tx
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..i18n import text as _
@@ -80,10 +80,10 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate],
         return []
     ids = [t.id for t in templates]
     runs = {r.template_id: r for r in db.session.scalars(_DAY_RUNS, {"ids": ids, "day": day})}
-    totals = dict(db.session.execute(_REQUIRED_TOTALS, {"ids": ids}).all())
+    totals = dict(select_rows(_REQUIRED_TOTALS, {"ids": ids}).all())
     answered = {}
     if runs:
-        answered = dict(db.session.execute(_REQUIRED_ANSWERED, {"ids": [r.id for r in runs.values()]}).all())
+        answered = dict(select_rows(_REQUIRED_ANSWERED, {"ids": [r.id for r in runs.values()]}).all())
     local_now = (now or site.now()).replace(tzinfo=None)
     out = []
     for t in templates:
@@ -105,10 +105,10 @@ def slot_status(site: Site, day: date, entries: list[tuple[ChecklistTemplate, st
         return []
     ids = list({t.id for t, _slot, _due in entries})
     runs = {(r.template_id, r.slot): r for r in db.session.scalars(_SLOT_RUNS, {"ids": ids, "day": day})}
-    totals = dict(db.session.execute(_REQUIRED_TOTALS, {"ids": ids}).all())
+    totals = dict(select_rows(_REQUIRED_TOTALS, {"ids": ids}).all())
     answered = {}
     if runs:
-        answered = dict(db.session.execute(_REQUIRED_ANSWERED, {"ids": [r.id for r in runs.values()]}).all())
+        answered = dict(select_rows(_REQUIRED_ANSWERED, {"ids": [r.id for r in runs.values()]}).all())
     local_now = (now or site.now()).replace(tzinfo=None)
     out = []
     for t, slot, due_time in entries:

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import bindparam, exists, func, select, union
 from sqlalchemy.orm import joinedload
 
+from ..database import select_rows
 from ..extensions import db
 from ..inventory import services as inventory
 from ..models import Discrepancy, Item, Location, RoomVisit, Site, StockCount, User, Visit
@@ -146,7 +147,7 @@ def summaries(handovers: list[Handover]) -> tuple[dict[int, list[tuple[str, str]
     counts: dict[int, dict[int, tuple[str, str]]] = {}
     for count, disc, hid in _handover_counts(ids):
         counts.setdefault(hid, {})[count.location_id] = (count.location.name, _count_state(count, disc))
-    disputes = dict(db.session.execute(_DISPUTES_PER_HANDOVER, {"ids": ids}).all())
+    disputes = dict(select_rows(_DISPUTES_PER_HANDOVER, {"ids": ids}).all())
     return {hid: list(by_loc.values()) for hid, by_loc in counts.items()}, disputes
 
 
@@ -218,4 +219,4 @@ def shift_closed(site: Site, user: User, day: date) -> bool:
     if user.post not in HANDOVER_POSTS:
         return True
     return any(site_id == site.id and status == "accepted" for site_id, status
-               in db.session.execute(_SHIFT_HANDOVERS, {"user_id": user.id, "day": day}))
+               in select_rows(_SHIFT_HANDOVERS, {"user_id": user.id, "day": day}))

@@ -15,7 +15,7 @@ from ..attendance.services import on_duty, on_duty_ids
 from ..audit import record
 from ..checklists import services as checklists
 from ..checklists.services import ChecklistError, RoutineStatus
-from ..database import write_tx
+from ..database import select_rows, write_tx
 from ..extensions import db
 from ..i18n import text as _
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
@@ -336,12 +336,12 @@ def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks
     ids = on_duty_ids(site, day)
     groomed = 0
     if ids:
-        groomed = db.session.scalar(_GROOMED, {"site_id": site.id, "day": day, "ids": ids})
+        groomed = select_rows(_GROOMED, {"site_id": site.id, "day": day, "ids": ids}).scalar()
     counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
     for s in area_status(site, day, now=now):
         key = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}.get(s.state, "to_do")
         counts[key] += 1
     if open_tasks is None:
-        open_tasks = db.session.scalar(_OPEN_TASK_COUNT, {"site_id": site.id})
+        open_tasks = select_rows(_OPEN_TASK_COUNT, {"site_id": site.id}).scalar()
     return {"day": day, "on_duty": len(ids), "groomed": groomed, "inspections": counts,
             "rounds": sum(counts.values()), "open_tasks": open_tasks}

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import photos
 from ..audit import record
-from ..database import next_position, write_tx
+from ..database import next_position, select_rows, write_tx
 from ..extensions import db
 from ..i18n import text as _
 from ..models import (
@@ -407,4 +407,4 @@ _OPEN_DISCREPANCIES = (
 
 def open_discrepancies(site_id: int):
     """Rows of id, status, opened_at, location_name and counted_by, newest first."""
-    return db.session.execute(_OPEN_DISCREPANCIES, {"site_id": site_id}).all()
+    return select_rows(_OPEN_DISCREPANCIES, {"site_id": site_id}).all()

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
+from ..database import select_rows
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..i18n import text as _
@@ -177,7 +178,7 @@ def page(site: Site, f: Filters) -> tuple[list[Row], bool]:
     if f.one_day and f.last == site.today():  # a range is read in arrival order, straight off the index
         order.insert(0, case((Visit.status == "active", 0), else_=1))
     # The listed columns as plain rows (no ORM objects to build: a page is read in one light query).
-    visits = db.session.execute(
+    visits = select_rows(
         select(Visit.id, Visit.arrived_at, Visit.left_at, Visit.status, Visit.party_size, Visit.plate, Visit.purpose,
                Visit.served_cost, SalesRep.name.label("rep_name"))
         .outerjoin(SalesRep, SalesRep.id == Visit.rep_id).where(*_where(site, f))
@@ -208,9 +209,9 @@ def summary(site: Site, f: Filters) -> Summary:
     """Groups, guests, groups still on site and consumable cost of the whole filtered list: one query."""
     if not f.filtered:
         start, end = _utc_range(site, f.first, f.last)
-        row = db.session.execute(_RANGE_TOTALS, {"site_id": site.id, "start": start, "end": end}).one()
+        row = select_rows(_RANGE_TOTALS, {"site_id": site.id, "start": start, "end": end}).one()
     else:
-        row = db.session.execute(select(*_TOTALS).where(*_where(site, f))).one()
+        row = select_rows(select(*_TOTALS).where(*_where(site, f))).one()
     groups, guests, on_site, total = row
     return Summary(groups, int(guests), int(on_site), Decimal(str(total)).quantize(CENT) + 0)
 

@@ -45,7 +45,8 @@ def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
     post = current_user.post
     lines, cost = services.served(visit)
     events, rooms = services.timeline(visit), services.rooms_of(visit)
-    ctx = {"visit": visit, "events": events, "serve_parts": serve_parts, "served": lines, "cost": cost, "rooms": rooms,
+    ctx = {"visit": visit, "events": events, "event_labels": services.event_labels(), "serve_parts": serve_parts,
+           "served": lines, "cost": cost, "rooms": rooms,
            "durations": services.durations(visit, events, rooms),
            "errors": errors or {}, "form": form or {}, "purposes": PURPOSES,
            "refill_due": services.refill_due(visit, site)}
@@ -126,7 +127,9 @@ def live():
 @bp.get("/<int:visit_id>")
 @login_required
 def detail(visit_id):
-    visit = site_get_or_404(Visit, visit_id, joinedload(Visit.rep))
+    visit = services.get_visit(current_user.current_site_id, visit_id)
+    if visit is None:
+        abort(404)
     return render_template("visits/detail.html", **_detail_ctx(visit))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from ..audit import record
-from ..database import write_tx
+from ..database import select_rows, write_tx
 from ..extensions import db
 from ..i18n import text as _
 from ..inventory import ledger
@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..models.checklists import _localized
 from ..models.core import utcnow
-from ..models.visits import PURPOSES
+from ..models.visits import EVENT_KINDS, PURPOSES
 
 REFILL_MINUTES = 10  # the seeds: refill every ~10 minutes while guests sit (Site.refill_minutes)
 MAX_PARTY = 50
@@ -209,7 +209,7 @@ _BAR_CHOICES = (select(Item.id, Item.name, Item.name_en, Item.whole)
 def bar_choices(site: Site) -> list[Choice]:
     """The serve form's drinks and table items: the bar's consumables, read as plain rows."""
     return [Choice(i, _localized(name, name_en), whole)
-            for i, name, name_en, whole in db.session.execute(_BAR_CHOICES, {"site_id": site.id})]
+            for i, name, name_en, whole in select_rows(_BAR_CHOICES, {"site_id": site.id})]
 
 
 def _with_guest_choices(offered: dict[int, Item], quantities: dict[int, str], choices: list[str],
@@ -431,15 +431,34 @@ def day_visits(site: Site, day) -> list[Visit]:
     return sorted(rows, key=lambda v: v.status != "active")  # still on site first
 
 
-_TIMELINE = (select(VisitEvent).where(VisitEvent.visit_id == bindparam("visit_id"))
-             .options(joinedload(VisitEvent.user)).order_by(VisitEvent.id))
-_ROOMS_OF = (select(RoomVisit).where(RoomVisit.visit_id == bindparam("visit_id"))
-             .options(joinedload(RoomVisit.location), joinedload(RoomVisit.rep)).order_by(RoomVisit.id))
+# The timeline and the model rooms as plain rows: the page shows a few columns of each.
+_TIMELINE = (select(VisitEvent.id, VisitEvent.kind, VisitEvent.at, VisitEvent.detail,
+                    User.name.label("user_name"), User.post.label("user_post"))
+             .outerjoin(User, User.id == VisitEvent.user_id)
+             .where(VisitEvent.visit_id == bindparam("visit_id")).order_by(VisitEvent.id))
+_ROOMS_OF = (select(RoomVisit.id, RoomVisit.admitted_at, RoomVisit.left_at, RoomVisit.refused, RoomVisit.count_id,
+                    Location.name.label("room_name"), SalesRep.name.label("rep_name"))
+             .join(Location, Location.id == RoomVisit.location_id)
+             .outerjoin(SalesRep, SalesRep.id == RoomVisit.rep_id)
+             .where(RoomVisit.visit_id == bindparam("visit_id")).order_by(RoomVisit.id))
 _UMBRELLAS_OF = select(UmbrellaLoan).where(UmbrellaLoan.visit_id == bindparam("visit_id")).order_by(UmbrellaLoan.id)
+_VISIT = select(Visit).options(joinedload(Visit.rep)).where(Visit.id == bindparam("visit_id"))
 
 
-def timeline(visit: Visit) -> list[VisitEvent]:
-    return list(db.session.scalars(_TIMELINE, {"visit_id": visit.id}))
+def get_visit(site_id: int, visit_id: int) -> Visit | None:
+    """A visit of this site with its rep (one prebuilt statement), or None."""
+    visit = db.session.scalars(_VISIT, {"visit_id": visit_id}).first()
+    return visit if visit is not None and visit.site_id == site_id else None
+
+
+def event_labels() -> dict[str, str]:
+    """The timeline's kinds translated once per page."""
+    return {k: str(v) for k, v in EVENT_KINDS.items()}
+
+
+def timeline(visit: Visit):
+    """The visit's timeline rows (id, kind, at, detail, user_name, user_post), oldest first."""
+    return select_rows(_TIMELINE, {"visit_id": visit.id}).all()
 
 
 def durations(visit: Visit, events: list[VisitEvent], rooms: list[RoomVisit]) -> list[tuple[str, int]]:
@@ -503,8 +522,9 @@ def served(visit: Visit) -> tuple[list[tuple[Item, Decimal]], Decimal]:
     return lines, visit.served_cost or Decimal(0)
 
 
-def rooms_of(visit: Visit) -> list[RoomVisit]:
-    return list(db.session.scalars(_ROOMS_OF, {"visit_id": visit.id}))
+def rooms_of(visit: Visit):
+    """The visit's model-room rows (id, admitted_at, left_at, refused, count_id, room_name, rep_name)."""
+    return select_rows(_ROOMS_OF, {"visit_id": visit.id}).all()
 
 
 def umbrellas_of(visit: Visit) -> list[UmbrellaLoan]:
@@ -516,7 +536,7 @@ _UMBRELLAS_OUT = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
 
 
 def umbrellas_out(site_id: int) -> int:
-    return db.session.scalar(_UMBRELLAS_OUT, {"site_id": site_id})
+    return select_rows(_UMBRELLAS_OUT, {"site_id": site_id}).scalar()
 
 
 _VERSION = select(func.coalesce(func.max(VisitEvent.id), 0)).where(VisitEvent.site_id == bindparam("site_id"))
@@ -524,7 +544,7 @@ _VERSION = select(func.coalesce(func.max(VisitEvent.id), 0)).where(VisitEvent.si
 
 def version(site_id: int) -> int:
     """The newest timeline row of the site: the live panel changes only when it does (one index seek)."""
-    return db.session.scalar(_VERSION, {"site_id": site_id})
+    return select_rows(_VERSION, {"site_id": site_id}).scalar()
 
 
 _SEEN_BY_POST = exists().where(and_(VisitSeen.visit_id == Visit.id, VisitSeen.post == bindparam("post")))
@@ -538,7 +558,7 @@ _LIVE_ROWS = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate, 
 def live_rows(site: Site, post: str):
     """Today's groups on site with an 'unseen by my post' flag, in one query."""
     start, _end = day_bounds(site, site.today())
-    return db.session.execute(_LIVE_ROWS, {"post": post, "site_id": site.id, "start": start}).all()
+    return select_rows(_LIVE_ROWS, {"post": post, "site_id": site.id, "start": start}).all()
 
 
 def _disc_after_visits(fn):
@@ -555,7 +575,7 @@ _VERSION_ALERTS = select(_VERSION.scalar_subquery(), _disc_after_visits(func.cou
 def live_state(site: Site, post: str) -> tuple[int, int, int | None]:
     """The live element's version, and for the lead and manager the open alerts: one statement."""
     if post in ("lead", "manager"):
-        return tuple(db.session.execute(_VERSION_ALERTS, {"site_id": site.id}).one())
+        return tuple(select_rows(_VERSION_ALERTS, {"site_id": site.id}).one())
     return version(site.id), 0, None
 
 
@@ -593,7 +613,7 @@ def due_passed(due_ts: int) -> bool:
 def seen_in(events: list[VisitEvent], post: str) -> bool:
     """Whether a post has acknowledged the group, read off its timeline (no query): a "seen" row of that
     post, or the arrival recorded by that post."""
-    if events and events[0].kind == "arrived" and events[0].user is not None and events[0].user.post == post:
+    if events and events[0].kind == "arrived" and events[0].user_post == post:
         return True
     return any(e.kind == "seen" and e.detail.get("post") == post for e in events)
 

@@ -325,8 +325,8 @@ def test_click_to_load_more(app, env):
     size = reports.PAGE_SIZE
     with app.test_request_context():
         _bulk(env, 2 * size + 20)
+        day = (site(env).today() - timedelta(days=1)).isoformat()  # the site's yesterday, not the machine's
     c = login(app, env.names["lead"])
-    day = (datetime.now().date() - timedelta(days=1)).isoformat()
     html = c.get(f"/visits/?from={day}&to={day}").text
     assert html.count("/visits/") and 'id="more-rows"' in html
     more = html.split('class="outline more-btn" hx-get="')[1].split('"')[0].replace("&amp;", "&")
