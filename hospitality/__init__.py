@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, timedelta
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -120,15 +121,27 @@ def _count_queries(app: Flask) -> None:
         return response
 
 
-def select_locale() -> str:
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale(identifier: str) -> Locale:
+    """One Locale object per language: Flask-Babel takes a Locale as it is (parsing the name on every request
+    costs), and the translations kept per locale are found by identity."""
+    found = _LOCALES.get(identifier)
+    if found is None:
+        found = _LOCALES[identifier] = Locale.parse(identifier)
+    return found
+
+
+def select_locale() -> Locale:
     if not has_request_context():  # CLI commands and scripts speak the default language
-        return "zh_Hans"
+        return _locale("zh_Hans")
     if current_user and current_user.is_authenticated and current_user.locale:
-        return current_user.locale
+        return _locale(current_user.locale)
     lang = request.cookies.get(LANG_COOKIE)
     if lang in Config.LANGUAGES:
-        return lang
-    return "zh_Hans"
+        return _locale(lang)
+    return _locale("zh_Hans")
 
 
 def select_timezone() -> str:

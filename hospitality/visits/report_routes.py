@@ -69,7 +69,7 @@ def _page_ctx(site, f, errors=None) -> dict:
     today = site.today()
     ctx = {"f": f, "errors": errors or {}, "form": request.args, "today": today, "oversee": oversee,
            "umbrellas_out": services.umbrellas_out(site.id), "purposes": PURPOSES, "statuses": reports.STATUSES,
-           "modes": reports.MODES, "reps": reports.site_reps(site.id) if oversee else []}
+           "modes": reports.MODES, "reps": reports.rep_filter(site.id) if oversee else []}
     if f is not None:
         ctx |= _list_ctx(site, f)
     return ctx

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..database import select_rows
@@ -160,6 +160,7 @@ class Row:
     visit: Any
     cost: Decimal
     minutes: int | None  # on site so far, or until they left
+    arrived: str = ""  # the arrival as the site's wall clock, "11-25 09:45"
 
     @property
     def on_site(self) -> bool:
@@ -171,21 +172,40 @@ def _minutes(visit: Visit, now: datetime) -> int | None:
     return max(0, int((end - visit.arrived_at).total_seconds() // 60)) if end else None
 
 
+_LISTED = (select(Visit.id, Visit.arrived_at, Visit.left_at, Visit.status, Visit.party_size, Visit.plate,
+                 Visit.purpose, Visit.served_cost, SalesRep.name.label("rep_name"))
+           .outerjoin(SalesRep, SalesRep.id == Visit.rep_id))
+_NEWEST = (Visit.arrived_at.desc(), Visit.id.desc())
+_ON_SITE_FIRST = case((Visit.status == "active", 0), else_=1)
+# The list of a range without other filters (what the lead and manager open, and every staff post's today):
+# prebuilt, today's with the groups still on site first.
+_PAGE_WHERE = (Visit.site_id == bindparam("site_id"), Visit.arrived_at >= bindparam("start"),
+               Visit.arrived_at < bindparam("end"))
+_PAGE_RANGE = (_LISTED.where(*_PAGE_WHERE).order_by(*_NEWEST)
+               .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+_PAGE_TODAY = (_LISTED.where(*_PAGE_WHERE).order_by(_ON_SITE_FIRST, *_NEWEST)
+               .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+
 def page(site: Site, f: Filters) -> tuple[list[Row], bool]:
     """One page of the filtered list (newest first; on today's list the groups still on site first)
     and whether there is another page."""
-    order = [Visit.arrived_at.desc(), Visit.id.desc()]
-    if f.one_day and f.last == site.today():  # a range is read in arrival order, straight off the index
-        order.insert(0, case((Visit.status == "active", 0), else_=1))
+    today_first = f.one_day and f.last == site.today()  # a range is read in arrival order, off the index
     # The listed columns as plain rows (no ORM objects to build: a page is read in one light query).
-    visits = select_rows(
-        select(Visit.id, Visit.arrived_at, Visit.left_at, Visit.status, Visit.party_size, Visit.plate, Visit.purpose,
-               Visit.served_cost, SalesRep.name.label("rep_name"))
-        .outerjoin(SalesRep, SalesRep.id == Visit.rep_id).where(*_where(site, f))
-        .order_by(*order).limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)).all()
+    if not f.filtered:
+        start, end = _utc_range(site, f.first, f.last)
+        visits = select_rows(_PAGE_TODAY if today_first else _PAGE_RANGE,
+                             {"site_id": site.id, "start": start, "end": end, "limit": PAGE_SIZE + 1,
+                              "offset": (f.page - 1) * PAGE_SIZE}).all()
+    else:
+        order = [_ON_SITE_FIRST, *_NEWEST] if today_first else list(_NEWEST)
+        visits = select_rows(_LISTED.where(*_where(site, f)).order_by(*order)
+                             .limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)).all()
     more = len(visits) > PAGE_SIZE
     now = datetime.now(UTC).replace(tzinfo=None)
-    return [Row(v, (v.served_cost or Decimal(0)).quantize(CENT) + 0, _minutes(v, now))
+    tz = site.tz
+    return [Row(v, (v.served_cost or Decimal(0)).quantize(CENT) + 0, _minutes(v, now),
+                v.arrived_at.replace(tzinfo=UTC).astimezone(tz).strftime("%m-%d %H:%M"))
             for v in visits[:PAGE_SIZE]], more
 
 
@@ -233,8 +253,17 @@ _SITE_REPS = select(SalesRep).where(SalesRep.site_id == bindparam("site_id")).or
 
 
 def site_reps(site_id: int) -> list[SalesRep]:
-    """Every rep of the site, active first, for the filter and the per-rep table."""
+    """Every rep of the site, active first, for the per-rep table."""
     return list(db.session.scalars(_SITE_REPS, {"site_id": site_id}))
+
+
+_REP_FILTER = select(SalesRep.id, SalesRep.name, SalesRep.active).where(
+    SalesRep.site_id == bindparam("site_id")).order_by(SalesRep.active.desc(), SalesRep.name)
+
+
+def rep_filter(site_id: int):
+    """Every rep of the site, active first, as the list's filter offers them: rows of id, name, active."""
+    return select_rows(_REP_FILTER, {"site_id": site_id}).all()
 
 
 @dataclass

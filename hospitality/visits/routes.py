@@ -52,13 +52,12 @@ def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
            "refill_due": services.refill_due(visit, site)}
     if post == "concierge":  # lends and takes back the umbrellas
         ctx["loans"] = services.umbrellas_of(visit)
-    if post in ("concierge", "lead", "manager"):
-        ctx["reps"] = services.active_reps(site.id)
+    if post in ("concierge", "lead", "manager", "model_room"):
+        ctx["reps"] = services.rep_choices(site.id)
     if post == "water_bar":
         ctx["bar_items"] = services.bar_choices(site)
     if post == "model_room":
-        ctx["model_rooms"] = services.model_rooms(site.id)
-        ctx.setdefault("reps", services.active_reps(site.id))
+        ctx["model_rooms"] = services.room_choices(site.id)
     if post in services.ACK_POSTS:
         ctx["seen"] = services.seen_in(events, post)
     return ctx

@@ -297,6 +297,23 @@ def active_reps(site_id: int) -> list[SalesRep]:
     return list(db.session.scalars(_ACTIVE_REPS, {"site_id": site_id}))
 
 
+_REP_CHOICES = (select(SalesRep.id, SalesRep.name)
+                .where(SalesRep.site_id == bindparam("site_id"), SalesRep.active.is_(True)).order_by(SalesRep.name))
+_ROOM_CHOICES = (select(Location.id, Location.name)
+                 .where(Location.site_id == bindparam("site_id"), Location.kind == "model_room",
+                        Location.active.is_(True)).order_by(Location.position))
+
+
+def rep_choices(site_id: int):
+    """The site's active reps as a page's picker lists them: rows of id, name."""
+    return select_rows(_REP_CHOICES, {"site_id": site_id}).all()
+
+
+def room_choices(site_id: int):
+    """The site's model rooms as a page's picker lists them: rows of id, name."""
+    return select_rows(_ROOM_CHOICES, {"site_id": site_id}).all()
+
+
 _MODEL_ROOMS = (select(Location).where(Location.site_id == bindparam("site_id"), Location.kind == "model_room",
                                         Location.active.is_(True)).order_by(Location.position))
 
@@ -505,20 +522,31 @@ def net_served(visit_ids, by: str | None = None) -> dict[tuple, Decimal]:
 
 
 # What the visit's page lists as served: each item with the net quantity (its 'served' rows plus any row
-# reversing them), in one statement built once.
-_SERVED_OF = (select(Item, func.sum(StockMove.qty + func.coalesce(Reversal.qty, 0)))
+# reversing them), in one statement built once, as plain rows.
+_SERVED_OF = (select(Item.id, Item.name, Item.name_en, Item.unit, Item.unit_price,
+                     func.sum(StockMove.qty + func.coalesce(Reversal.qty, 0)))
               .select_from(StockMove).join(Item, Item.id == StockMove.item_id)
               .outerjoin(Reversal, Reversal.reverses_id == StockMove.id)
               .where(StockMove.ref_type == "visit", StockMove.reason == "served",
                      StockMove.ref_id == bindparam("visit_id"))
-              .group_by(Item.id).order_by(Item.position, Item.id))
+              .group_by(Item.id, Item.name, Item.name_en, Item.unit, Item.unit_price, Item.position)
+              .order_by(Item.position, Item.id))
 
 
-def served(visit: Visit) -> tuple[list[tuple[Item, Decimal]], Decimal]:
+@dataclass(frozen=True)
+class ServedItem:
+    """An item as the visit's page lists it."""
+    id: int
+    label: str
+    unit: str
+    unit_price: Decimal
+
+
+def served(visit: Visit) -> tuple[list[tuple[ServedItem, Decimal]], Decimal]:
     """What the bar served this group, net of reversals, and its consumable cost (at the day's prices)."""
     # Served rows are negative, their reversals positive: what was used is minus the sum.
-    lines = [(item, -Decimal(str(qty))) for item, qty in db.session.execute(_SERVED_OF, {"visit_id": visit.id})
-             if qty]
+    lines = [(ServedItem(i, _localized(name, name_en), unit, price), -Decimal(str(qty)))
+             for i, name, name_en, unit, price, qty in select_rows(_SERVED_OF, {"visit_id": visit.id}) if qty]
     return lines, visit.served_cost or Decimal(0)
 
 
