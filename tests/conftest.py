@@ -3,14 +3,21 @@
 The database is SQLite in a temporary folder unless TEST_DATABASE_URL (or DATABASE_URL)
 names a PostgreSQL server: `.ci/run` runs the suite once on each.
 """
+import functools
 import os
 import re
 
 import pytest
+from werkzeug.security import generate_password_hash
 
+import hospitality.models.core as core_models
 from hospitality import create_app
 from hospitality.extensions import db as _db
 from tests import factories
+
+# Passwords in tests are hashed with a cheap PBKDF2 (check_password_hash reads the method off each hash): the
+# app's default, scrypt, costs a tenth of a second per hash and per login, most of a test's set-up time.
+core_models.generate_password_hash = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
 
 
 def _database_url(tmp_path_factory) -> str:
