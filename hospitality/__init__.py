@@ -10,7 +10,6 @@ from pathlib import Path
 from babel import Locale
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event
 
@@ -262,29 +261,36 @@ def register_template_helpers(app: Flask) -> None:
     from .checklists.services import STATE_LABELS
     app.jinja_env.globals["STATE_LABELS"] = STATE_LABELS
 
-    # Globals rather than a context processor: nothing here depends on the request when it is registered,
-    # and a context processor runs on every render.
     signed: dict[str, tuple[float, str]] = {}
 
-    def csrf_token() -> str:
+    def _reuse_signed_token() -> None:
         """Flask-WTF's token, signed once per session every few minutes rather than once per page (signing
-        costs a page more than the rest of its header; a token lives for WTF_CSRF_TIME_LIMIT from its
-        signing, so one a few minutes old is as good)."""
+        costs a page more than the rest of its header; a token is valid for WTF_CSRF_TIME_LIMIT from its
+        signing, so one a few minutes old is as good). Set before the view, so its forms take it too."""
+        if request.endpoint == "static" or "csrf_token" in g:
+            return
+        raw = session.get("csrf_token")
+        hit = signed.get(raw) if raw else None
+        if hit is not None and time.monotonic() - hit[0] < CSRF_RESIGN_SECONDS:
+            g.csrf_token = hit[1]
+
+    app.before_request(_reuse_signed_token)
+
+    @app.after_request
+    def _keep_signed_token(response):
+        """A token this request signed (templates call Flask-WTF's csrf_token()) is kept for the next pages."""
         token = g.get("csrf_token")
         if token is not None:
-            return token
-        raw, now = session.get("csrf_token"), time.monotonic()
-        hit = signed.get(raw) if raw else None
-        if hit is not None and now - hit[0] < CSRF_RESIGN_SECONDS:
-            g.csrf_token = hit[1]
-            return hit[1]
-        token = generate_csrf()
-        if len(signed) > 10_000:
-            signed.clear()
-        signed[session["csrf_token"]] = (now, token)
-        return token
+            raw = session.get("csrf_token")
+            if raw and signed.get(raw, (0, None))[1] != token:
+                if len(signed) > 10_000:
+                    signed.clear()
+                signed[raw] = (time.monotonic(), token)
+        return response
 
+    # Globals rather than a context processor: nothing here depends on the request when it is registered,
+    # and a context processor runs on every render.
     app.jinja_env.globals.update(
-        csrf_token=csrf_token, static_url=static_url, link=link, path_for=path_for, menu_links=menu_links, POSTS=POSTS,
+        static_url=static_url, link=link, path_for=path_for, menu_links=menu_links, POSTS=POSTS,
         current_site=current_site,
         timedelta=timedelta, get_locale=i18n.request_locale, new_idem=lambda: uuid.uuid4().hex, fmt_qty=_num)

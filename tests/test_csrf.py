@@ -134,3 +134,25 @@ def test_bad_token_is_refused_and_nothing_saved(csrf_app, setup, kind):
     fresh = header_token(client.get(f"/checklists/{setup['template_id']}").text)
     ok = client.post(url, data={"ok": "1"}, headers={"HX-Request": "true", "X-CSRFToken": fresh})
     assert ok.status_code == 200  # the same phone recovers by reloading the page
+
+
+def test_pages_of_a_session_reuse_one_signed_token_that_posts(csrf_app, setup, monkeypatch):
+    """The token is signed once per session for a few minutes: two pages carry the same one, a form posts
+    with it, another session gets its own, and after the re-sign interval a fresh one is signed."""
+    client = csrf_app.test_client()
+    log_in(client)
+    first = header_token(client.get("/").text)
+    page = client.get(f"/checklists/{setup['template_id']}")
+    assert header_token(page.text) == first == csrf_token(page.text)
+    resp = client.post(f"/checklists/{setup['template_id']}/items/{setup['item_id']}", data={"ok": "1"},
+                       headers={"HX-Request": "true", "X-CSRFToken": first})
+    assert resp.status_code == 200
+    assert _token_from_another_phone(csrf_app, setup) != first
+    import hospitality
+    monkeypatch.setattr(hospitality, "CSRF_RESIGN_SECONDS", -1)  # as if the interval had passed
+    time.sleep(1.1)  # the signature carries the time in seconds
+    again = header_token(client.get("/").text)
+    assert again != first
+    resp = client.post(f"/checklists/{setup['template_id']}/items/{setup['item_id']}", data={"ok": "1"},
+                       headers={"HX-Request": "true", "X-CSRFToken": again})
+    assert resp.status_code == 200
