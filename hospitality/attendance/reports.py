@@ -3,7 +3,7 @@
 Each reads a fixed number of queries whatever the data size (indexed by site/person and day).
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
@@ -12,7 +12,7 @@ from ..database import select_rows
 from ..extensions import db
 from ..handover.services import shift_closed
 from ..models import Site, User
-from ..models.attendance import Attendance, LeaveRequest, RosterEntry
+from ..models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
 from ..models.core import POSTS
 from .services import (
     ROSTER_POSTS,
@@ -98,15 +98,27 @@ def _approved(site_id: int, first: date, last: date, user_id: int | None = None)
 
 
 # A person's clock card reads their last two days of roster and clock-ins and today's approved leave: three
-# small prebuilt statements (every today screen carries the card).
-_MY_ROSTER = (select(RosterEntry).options(joinedload(RosterEntry.shift))
+# small prebuilt statements of plain rows (every today screen carries the card).
+_MY_ROSTER = (select(RosterEntry.id, RosterEntry.day, RosterEntry.post, Shift.name, Shift.starts, Shift.ends)
+              .join(Shift, Shift.id == RosterEntry.shift_id)
               .where(RosterEntry.user_id == bindparam("user_id"), RosterEntry.day >= bindparam("first"),
                      RosterEntry.day <= bindparam("last")))
-_MY_ATTENDANCE = select(Attendance).where(Attendance.user_id == bindparam("user_id"),
-                                          Attendance.day >= bindparam("first"), Attendance.day <= bindparam("last"))
-_MY_LEAVE_TODAY = (select(LeaveRequest).where(
+_MY_ATTENDANCE = select(Attendance.day, Attendance.clock_in_at, Attendance.clock_out_at, Attendance.late_minutes,
+                        Attendance.early_minutes).where(Attendance.user_id == bindparam("user_id"),
+                                                        Attendance.day >= bindparam("first"),
+                                                        Attendance.day <= bindparam("last"))
+_MY_LEAVE_TODAY = (select(LeaveRequest.id, LeaveRequest.starts, LeaveRequest.ends).where(
     LeaveRequest.user_id == bindparam("user_id"), LeaveRequest.status == "approved",
     LeaveRequest.starts <= bindparam("last"), LeaveRequest.ends >= bindparam("last")).limit(1))
+
+
+@dataclass(frozen=True)
+class DayEntry:
+    """A person's roster entry of a day as their clock card reads it."""
+    id: int
+    day: date
+    post: str
+    shift: "ShiftTimes"
 
 
 def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
@@ -114,9 +126,10 @@ def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
     now = _now(site, now)
     today = now.date()
     params = {"user_id": user.id, "first": today - timedelta(days=1), "last": today}
-    entries = {e.day: e for e in db.session.scalars(_MY_ROSTER, params)}
-    atts = {a.day: a for a in db.session.scalars(_MY_ATTENDANCE, params)}
-    leave = db.session.scalar(_MY_LEAVE_TODAY, params)
+    entries = {e.day: DayEntry(e.id, e.day, e.post, ShiftTimes(e.name, e.starts, e.ends))
+               for e in select_rows(_MY_ROSTER, params)}
+    atts = {a.day: a for a in select_rows(_MY_ATTENDANCE, params)}
+    leave = select_rows(_MY_LEAVE_TODAY, params).first()
     running = open_attendance(site, atts, now)
     if running is not None:
         day = running.day
@@ -131,35 +144,77 @@ def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
             "can_clock_out": running is not None, "handover_open": handover_open, "error": None}
 
 
-_DAY_ROSTER = (select(RosterEntry).options(joinedload(RosterEntry.user), joinedload(RosterEntry.shift))
+# The lead's board reads the day as plain rows (a name, a post, a shift and the clock times per person).
+_DAY_ROSTER = (select(RosterEntry.id, RosterEntry.user_id, RosterEntry.post, User.name, User.post.label("user_post"),
+                      Shift.name.label("shift_name"), Shift.starts, Shift.ends)
+               .join(User, User.id == RosterEntry.user_id).join(Shift, Shift.id == RosterEntry.shift_id)
                .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day == bindparam("day")))
-_DAY_ATTENDANCE = (select(Attendance).options(joinedload(Attendance.user))
+_DAY_ATTENDANCE = (select(Attendance.user_id, Attendance.clock_in_at, Attendance.clock_out_at, Attendance.late_minutes,
+                          Attendance.early_minutes, User.name, User.post.label("user_post"))
+                   .join(User, User.id == Attendance.user_id)
                    .where(Attendance.site_id == bindparam("site_id"), Attendance.day == bindparam("day")))
+_DAY_LEAVE = (select(LeaveRequest.user_id, LeaveRequest.starts, LeaveRequest.ends, User.name,
+                     User.post.label("user_post"))
+              .join(User, User.id == LeaveRequest.user_id)
+              .where(*_APPROVED_WHERE).order_by(LeaveRequest.starts))
 _PENDING_LEAVE = select(func.count()).select_from(LeaveRequest).where(LeaveRequest.site_id == bindparam("site_id"),
                                                                       LeaveRequest.status == "pending")
 
 
+@dataclass(frozen=True)
+class Person:
+    """Who a board row is about."""
+    id: int
+    name: str
+    post: str
+
+
+@dataclass(frozen=True)
+class ShiftTimes:
+    """A roster entry's shift as the board shows it (and window() reads it)."""
+    name: str
+    starts: time
+    ends: time
+
+    @property
+    def overnight(self) -> bool:
+        return self.ends <= self.starts
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """A roster entry as the board shows it."""
+    id: int
+    user_id: int
+    post: str
+    shift: ShiftTimes
+
+
 def board_summary(site: Site, day: date, now: datetime | None = None) -> dict:
-    """Today at a glance for the lead: on duty, late, missing, on leave, not yet started (four queries)."""
+    """Today at a glance for the lead: on duty, late, missing, on leave, not yet started (four queries of
+    plain rows)."""
     now = _now(site, now)
     params = {"site_id": site.id, "day": day}
-    entries = db.session.scalars(_DAY_ROSTER, params).all()
-    atts = {a.user_id: a for a in db.session.scalars(_DAY_ATTENDANCE, params)}
-    leaves = _approved(site.id, day, day)
+    entries = select_rows(_DAY_ROSTER, params).all()
+    atts = {a.user_id: a for a in select_rows(_DAY_ATTENDANCE, params)}
+    leaves = select_rows(_DAY_LEAVE, {"site_id": site.id, "first": day, "last": day}).all()
     out = {name: [] for name in BOARD_LISTS}
     people = []
     seen = set()
     for e in entries:
         seen.add(e.user_id)
-        people.append(person_day(site, e.user, day, e, atts.get(e.user_id), _leave_of(leaves, e.user_id, day), now))
+        entry = BoardEntry(e.id, e.user_id, e.post, ShiftTimes(e.shift_name, e.starts, e.ends))
+        leave = next((lv for lv in leaves if lv.user_id == e.user_id), None)
+        people.append(person_day(site, Person(e.user_id, e.name, e.user_post), day, entry, atts.get(e.user_id),
+                                 leave, now))
     for uid, att in atts.items():
         if uid not in seen:
             seen.add(uid)
-            people.append(person_day(site, att.user, day, None, att, None, now))
+            people.append(person_day(site, Person(uid, att.name, att.user_post), day, None, att, None, now))
     for lv in leaves:
         if lv.user_id not in seen:
             seen.add(lv.user_id)
-            people.append(person_day(site, lv.user, day, None, None, lv, now))
+            people.append(person_day(site, Person(lv.user_id, lv.name, lv.user_post), day, None, None, lv, now))
     people.sort(key=lambda p: (p.start or now, p.user.post, p.user.name))
     for p in people:
         if p.state in out:
