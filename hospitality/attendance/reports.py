@@ -239,6 +239,10 @@ _CLOCKED_IDS = select(Attendance.user_id).where(Attendance.site_id == bindparam(
                                                 Attendance.day == bindparam("day"))
 
 
+_SHIFT_ROWS = (select(Shift.id, Shift.name, Shift.starts, Shift.ends, Shift.active)
+               .where(Shift.site_id == bindparam("site_id")).order_by(Shift.starts, Shift.id))
+
+
 def roster_week(site: Site, day: date) -> dict:
     """A week of the roster around `day`: counts per day for the strip, that day's people by shift, who is off."""
     monday = week_of(day)
@@ -246,9 +250,9 @@ def roster_week(site: Site, day: date) -> dict:
     params = {"site_id": site.id, "first": monday, "last": sunday, "day": day}
     per_day = {_as_date(d): n for d, n in select_rows(_WEEK_COUNTS, params)}
     of_day = select_rows(_ROSTER_OF_DAY, params).all()
-    leaves = _approved(site.id, monday, sunday)
+    leaves = select_rows(_DAY_LEAVE, params).all()  # rows of user_id, starts, ends, name, user_post
     clocked = set(select_rows(_CLOCKED_IDS, params).scalars())
-    site_shifts = shifts(site.id)
+    site_shifts = select_rows(_SHIFT_ROWS, params).all()
     starts = {s.id: s.starts for s in site_shifts}
     days = []
     for n in range(7):
