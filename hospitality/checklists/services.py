@@ -119,7 +119,24 @@ def slot_status(site: Site, day: date, entries: list[tuple[ChecklistTemplate, st
     return out
 
 
-def _state(site: Site, run: ChecklistRun | None, due: datetime, now: datetime) -> str:
+_SLOT_RUN_TIMES = select(ChecklistRun.template_id, ChecklistRun.slot, ChecklistRun.completed_at).where(
+    ChecklistRun.template_id.in_(bindparam("ids", expanding=True)), ChecklistRun.shift_date == bindparam("day"))
+
+
+def slot_states(site: Site, day: date, entries: list[tuple[ChecklistTemplate, str, time | None]],
+                now: datetime | None = None) -> list[str]:
+    """Only the state of each (template, slot, due time) of slot_status: one query of plain rows (a summary
+    counts done, late and missed rounds without their answers)."""
+    if not entries:
+        return []
+    ids = list({t.id for t, _slot, _due in entries})
+    runs = {(r.template_id, r.slot): r for r in select_rows(_SLOT_RUN_TIMES, {"ids": ids, "day": day})}
+    local_now = (now or site.now()).replace(tzinfo=None)
+    return [_state(site, runs.get((t.id, slot)), datetime.combine(day, due_time or t.due_time or time(23, 59)),
+                   local_now) for t, slot, due_time in entries]
+
+
+def _state(site: Site, run, due: datetime, now: datetime) -> str:
     if run is not None and run.completed_at is not None:
         done_local = to_local(site, run.completed_at)
         return "done" if done_local <= due else "late"

@@ -338,8 +338,9 @@ def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks
     if ids:
         groomed = select_rows(_GROOMED, {"site_id": site.id, "day": day, "ids": ids}).scalar()
     counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
-    for s in area_status(site, day, now=now):
-        key = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}.get(s.state, "to_do")
+    entries = [(t, slot, due) for t in area_templates(site.id) for slot, due in rounds(t)]
+    for state in checklists.slot_states(site, day, entries, now):
+        key = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}.get(state, "to_do")
         counts[key] += 1
     if open_tasks is None:
         open_tasks = select_rows(_OPEN_TASK_COUNT, {"site_id": site.id}).scalar()
