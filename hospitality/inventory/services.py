@@ -90,6 +90,16 @@ def stock_locations(site_id: int, user: User | None = None) -> list[Location]:
     return [loc for loc in rows if user is None or can_handle(user, loc)]
 
 
+_STOCK_TILES = (select(Location.id, Location.name, Location.kind)
+                .where(Location.site_id == bindparam("site_id"), Location.active.is_(True),
+                       Location.kind.in_(STOCK_LOCATION_KINDS)).order_by(Location.position))
+
+
+def stock_tiles(site_id: int, user: User):
+    """stock_locations() as a today screen's tiles show them: rows of id, name, kind."""
+    return [loc for loc in select_rows(_STOCK_TILES, {"site_id": site_id}) if can_handle(user, loc)]
+
+
 def location_items(location_id: int, active_only: bool = True) -> list[Item]:
     q = select(Item).where(Item.location_id == location_id)
     if active_only:

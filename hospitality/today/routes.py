@@ -41,7 +41,7 @@ def day_statuses(site, day: date):
 def stock_panel(site) -> dict:
     """What the stock capability shows on a post's screen: its locations and what waits on it."""
     post = current_user.post
-    panel = {"stock_locations": inventory.stock_locations(site.id, current_user)
+    panel = {"stock_locations": inventory.stock_tiles(site.id, current_user)
              if post in ("water_bar", "model_room", "lead", "manager") else []}
     if post in ("security", "lead", "manager"):
         panel["discrepancies"] = inventory.open_discrepancies(site.id)
