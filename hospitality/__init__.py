@@ -9,6 +9,7 @@ from pathlib import Path
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request, session
+from flask.globals import _cv_app
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import event
@@ -239,8 +240,11 @@ def register_template_helpers(app: Flask) -> None:
         return text.rstrip("0").rstrip(".") if "." in text else text
 
     def _local(value):
-        from .access import current_site
-        return value.replace(tzinfo=UTC).astimezone(current_site().tz)
+        """A stored UTC time in the site's zone (the site the request loaded, read off g without the proxy:
+        a list page converts dozens of times)."""
+        app_ctx = _cv_app.get(None)
+        site = app_ctx.g.__dict__.get("site") if app_ctx is not None else None
+        return value.replace(tzinfo=UTC).astimezone((site or current_site()).tz)
 
     @app.template_filter("when")
     def _when(value):
