@@ -239,6 +239,14 @@ _CLOCKED_IDS = select(Attendance.user_id).where(Attendance.site_id == bindparam(
                                                 Attendance.day == bindparam("day"))
 
 
+@dataclass(frozen=True)
+class StripDay:
+    """A day of the roster's week strip: how many are rostered and how many are off."""
+    day: date
+    entries: int
+    leave: int
+
+
 _SHIFT_ROWS = (select(Shift.id, Shift.name, Shift.starts, Shift.ends, Shift.active)
                .where(Shift.site_id == bindparam("site_id")).order_by(Shift.starts, Shift.id))
 
@@ -257,8 +265,7 @@ def roster_week(site: Site, day: date) -> dict:
     days = []
     for n in range(7):
         d = monday + timedelta(days=n)
-        days.append({"day": d, "entries": per_day.get(d, 0),
-                     "leave": sum(1 for lv in leaves if lv.starts <= d <= lv.ends)})
+        days.append(StripDay(d, per_day.get(d, 0), sum(1 for lv in leaves if lv.starts <= d <= lv.ends)))
     of_day = sorted(of_day, key=lambda e: (starts[e.shift_id], e.post, e.name))
     by_shift = [(s, [e for e in of_day if e.shift_id == s.id]) for s in site_shifts]
     on_leave_ids = {lv.user_id for lv in leaves if lv.starts <= day <= lv.ends}
