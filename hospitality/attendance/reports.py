@@ -5,7 +5,7 @@ Each reads a fixed number of queries whatever the data size (indexed by site/per
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from ..database import select_rows
@@ -231,12 +231,14 @@ def board_summary(site: Site, day: date, now: datetime | None = None) -> dict:
 _WEEK_COUNTS = (select(RosterEntry.day, func.count())
                 .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day >= bindparam("first"),
                        RosterEntry.day <= bindparam("last")).group_by(RosterEntry.day))
-# The day's entries as plain rows (id, user_id, shift_id, post, name): the roster shows a name and a button each.
-_ROSTER_OF_DAY = (select(RosterEntry.id, RosterEntry.user_id, RosterEntry.shift_id, RosterEntry.post, User.name)
+# The day's entries as plain rows (id, user_id, shift_id, post, name, clocked): the roster shows a name and a
+# button each (no button for someone who has clocked in that day).
+_CLOCKED_IN = (exists().where(Attendance.user_id == RosterEntry.user_id, Attendance.day == RosterEntry.day)
+               .label("clocked"))
+_ROSTER_OF_DAY = (select(RosterEntry.id, RosterEntry.user_id, RosterEntry.shift_id, RosterEntry.post, User.name,
+                         _CLOCKED_IN)
                   .join(User, User.id == RosterEntry.user_id)
                   .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day == bindparam("day")))
-_CLOCKED_IDS = select(Attendance.user_id).where(Attendance.site_id == bindparam("site_id"),
-                                                Attendance.day == bindparam("day"))
 
 
 @dataclass(frozen=True)
@@ -259,9 +261,9 @@ def roster_week(site: Site, day: date) -> dict:
     per_day = {_as_date(d): n for d, n in select_rows(_WEEK_COUNTS, params)}
     of_day = select_rows(_ROSTER_OF_DAY, params).all()
     leaves = select_rows(_DAY_LEAVE, params).all()  # rows of user_id, starts, ends, name, user_post
-    clocked = set(select_rows(_CLOCKED_IDS, params).scalars())
     site_shifts = select_rows(_SHIFT_ROWS, params).all()
     starts = {s.id: s.starts for s in site_shifts}
+    clocked = {e.user_id for e in of_day if e.clocked}
     days = []
     for n in range(7):
         d = monday + timedelta(days=n)
