@@ -14,7 +14,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import event
 
-from . import htmx, i18n
+from . import htmx, i18n, static_files
 from .config import Config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate, talisman
 
@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     if limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)
     compress.init_app(app)
+    static_files.init_app(app)  # after Compress: its hook runs first and marks static files as compressed
     csp = {
         "default-src": "'self'",
         "img-src": "'self' data: blob:",

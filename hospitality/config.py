@@ -21,6 +21,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = "10 per minute"
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 2  # pages: a tenth of a millisecond for 10-20 KB; static files: hospitality/static_files.py
+    COMPRESS_LEVEL = 5
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript",
                           "application/json", "image/svg+xml"]
     COMPRESS_MIN_SIZE = 500
