@@ -84,19 +84,6 @@ def _leave_of(leaves, user_id: int, day: date):
 
 _APPROVED_WHERE = (LeaveRequest.site_id == bindparam("site_id"), LeaveRequest.status == "approved",
                    LeaveRequest.starts <= bindparam("last"), LeaveRequest.ends >= bindparam("first"))
-_APPROVED = (select(LeaveRequest).options(joinedload(LeaveRequest.user)).where(*_APPROVED_WHERE)
-             .order_by(LeaveRequest.starts))
-_APPROVED_OF = (select(LeaveRequest).options(joinedload(LeaveRequest.user))
-                .where(*_APPROVED_WHERE, LeaveRequest.user_id == bindparam("user_id")).order_by(LeaveRequest.starts))
-
-
-def _approved(site_id: int, first: date, last: date, user_id: int | None = None) -> list[LeaveRequest]:
-    params = {"site_id": site_id, "first": first, "last": last}
-    if user_id is None:
-        return list(db.session.scalars(_APPROVED, params))
-    return list(db.session.scalars(_APPROVED_OF, {**params, "user_id": user_id}))
-
-
 # A person's clock card reads their last two days of roster and clock-ins and today's approved leave: three
 # small prebuilt statements of plain rows (every today screen carries the card).
 _MY_ROSTER = (select(RosterEntry.id, RosterEntry.day, RosterEntry.post, Shift.name, Shift.starts, Shift.ends)

@@ -289,19 +289,11 @@ def return_umbrellas(site: Site, user: User, loan: UmbrellaLoan) -> UmbrellaLoan
     return loan
 
 
-_ACTIVE_REPS = (select(SalesRep).where(SalesRep.site_id == bindparam("site_id"), SalesRep.active.is_(True))
-                .order_by(SalesRep.name))
-
-
-def active_reps(site_id: int) -> list[SalesRep]:
-    return list(db.session.scalars(_ACTIVE_REPS, {"site_id": site_id}))
-
-
+_MODEL_ROOM_WHERE = (Location.site_id == bindparam("site_id"), Location.kind == "model_room",
+                     Location.active.is_(True))
 _REP_CHOICES = (select(SalesRep.id, SalesRep.name)
                 .where(SalesRep.site_id == bindparam("site_id"), SalesRep.active.is_(True)).order_by(SalesRep.name))
-_ROOM_CHOICES = (select(Location.id, Location.name)
-                 .where(Location.site_id == bindparam("site_id"), Location.kind == "model_room",
-                        Location.active.is_(True)).order_by(Location.position))
+_ROOM_CHOICES = select(Location.id, Location.name).where(*_MODEL_ROOM_WHERE).order_by(Location.position)
 
 
 def rep_choices(site_id: int):
@@ -314,8 +306,7 @@ def room_choices(site_id: int):
     return select_rows(_ROOM_CHOICES, {"site_id": site_id}).all()
 
 
-_MODEL_ROOMS = (select(Location).where(Location.site_id == bindparam("site_id"), Location.kind == "model_room",
-                                        Location.active.is_(True)).order_by(Location.position))
+_MODEL_ROOMS = select(Location).where(*_MODEL_ROOM_WHERE).order_by(Location.position)
 
 
 def model_rooms(site_id: int) -> list[Location]:
