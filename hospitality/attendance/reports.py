@@ -155,6 +155,10 @@ class Person:
     name: str
     post: str
 
+    @property
+    def post_label(self):
+        return POSTS.get(self.post, self.post)
+
 
 @dataclass(frozen=True)
 class ShiftTimes:

@@ -441,9 +441,15 @@ _ON_LEAVE = select(LeaveRequest.user_id).where(
     LeaveRequest.starts <= bindparam("day"), LeaveRequest.ends >= bindparam("day"))
 _ON_DUTY_WHERE = (RosterEntry.site_id == bindparam("site_id"), RosterEntry.day == bindparam("day"),
                   User.id.not_in(_ON_LEAVE))
-_ON_DUTY = (select(User).join(RosterEntry, RosterEntry.user_id == User.id).where(*_ON_DUTY_WHERE)
-            .order_by(User.name))
-_ON_DUTY_IDS = select(User.id).join(RosterEntry, RosterEntry.user_id == User.id).where(*_ON_DUTY_WHERE)
+
+
+def on_duty_select(*columns):
+    """SELECT `columns` of the people on duty (bound `site_id` and `day`): to join what a screen shows of them."""
+    return select(*columns).join(RosterEntry, RosterEntry.user_id == User.id).where(*_ON_DUTY_WHERE)
+
+
+_ON_DUTY = on_duty_select(User).order_by(User.name)
+_ON_DUTY_IDS = on_duty_select(User.id)
 
 
 def on_duty(site: Site, day: date) -> list[User]:

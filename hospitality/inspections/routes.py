@@ -316,5 +316,4 @@ def task_done(task_id):
     if not is_htmx():
         flash(_("Task done."))
         return redirect(url_for(".tasks"))
-    task = db.session.scalar(services.task_query().where(Task.id == task.id))
-    return render_template("inspections/_task.html", task=task)
+    return render_template("inspections/_task.html", task=services.task_card(task.id))

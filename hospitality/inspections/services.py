@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
-from ..attendance.services import on_duty, on_duty_ids
+from ..attendance.reports import Person
+from ..attendance.services import on_duty_ids, on_duty_select
 from ..audit import record
 from ..checklists import services as checklists
 from ..checklists.services import ChecklistError, RoutineStatus
@@ -20,6 +21,7 @@ from ..extensions import db
 from ..i18n import text as _
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
 from ..models.attendance import Attendance
+from ..models.checklists import _localized
 from ..models.core import utcnow
 from ..models.inspections import ASSIGNEES, Task
 
@@ -53,7 +55,7 @@ def grooming_templates(site_id: int) -> list[ChecklistTemplate]:
     return list(db.session.scalars(_GROOMING_TEMPLATES, {"site_id": site_id}))
 
 
-def template_for(templates: list[ChecklistTemplate], person: User) -> ChecklistTemplate | None:
+def template_for(templates: list[ChecklistTemplate], person: User | Person) -> ChecklistTemplate | None:
     """The grooming list for a person's post: the first that names the post, else the first for all."""
     named = [t for t in templates if person.post in t.post_list]
     return (named or [t for t in templates if not t.post_list] or [None])[0]
@@ -75,32 +77,63 @@ def attendance_of(site: Site, day: date, user_ids: list[int]) -> dict[int, Atten
         Attendance.site_id == site.id, Attendance.day == day, Attendance.user_id.in_(user_ids)))}
 
 
+@dataclass(frozen=True)
+class ClockIn:
+    """A person's clock-in of the day as the grooming list shows it."""
+    clock_in_at: datetime
+    late_minutes: int
+
+
+@dataclass(frozen=True)
+class GroomingCheck:
+    """A grooming run as the grooming list shows it."""
+    id: int
+    template_id: int
+    score: int | None
+    completed_at: datetime | None
+
+
 @dataclass
 class GroomingRow:
-    person: User
-    attendance: Attendance | None
+    person: Person
+    attendance: ClockIn | None
     template: ChecklistTemplate | None
-    run: ChecklistRun | None
+    run: GroomingCheck | None
 
     @property
     def done(self) -> bool:
         return self.run is not None and self.run.completed_at is not None
 
 
+_GROOMING_DAY = (
+    on_duty_select(User.id, User.name, User.post, Attendance.clock_in_at, Attendance.late_minutes,
+                   ChecklistRun.id, ChecklistRun.template_id, ChecklistRun.score, ChecklistRun.completed_at)
+    .outerjoin(Attendance, (Attendance.user_id == User.id) & (Attendance.site_id == bindparam("site_id"))
+               & (Attendance.day == bindparam("day")))
+    # By the runs' unique key (list, day, slot "u<person id>", as grooming_slot() makes it).
+    .outerjoin(ChecklistRun, ChecklistRun.template_id.in_(bindparam("templates", expanding=True))
+               & (ChecklistRun.shift_date == bindparam("day"))
+               & (ChecklistRun.slot == literal("u") + cast(User.id, String))
+               & (ChecklistRun.subject_user_id == User.id))
+    .order_by(User.name, User.id))
+
+
 def grooming_overview(site: Site, day: date) -> list[GroomingRow]:
-    """Each person on duty with their clock-in and their grooming check of the day (four queries)."""
-    people = on_duty(site, day)
+    """Each person on duty with their clock-in and their grooming check of the day: the site's grooming lists,
+    then one statement (a person has one roster entry and one clock-in a day, and one run per list)."""
     templates = grooming_templates(site.id)
-    ids = [p.id for p in people]
-    att = attendance_of(site, day, ids)
-    runs = {}
-    if ids and templates:
-        runs = {r.subject_user_id: r for r in db.session.scalars(select(ChecklistRun).where(
-            ChecklistRun.template_id.in_([t.id for t in templates]), ChecklistRun.shift_date == day,
-            ChecklistRun.subject_user_id.in_(ids)))}
-    return [GroomingRow(p, att.get(p.id), template_for(templates, p), runs.get(p.id)) for p in people]
-
-
+    rows: dict[int, GroomingRow] = {}
+    for uid, name, post, clock_in_at, late, run_id, template_id, score, completed_at in select_rows(
+            _GROOMING_DAY, {"site_id": site.id, "day": day, "templates": [t.id for t in templates]}):
+        row = rows.get(uid)
+        if row is None:
+            person = Person(uid, name, post)
+            row = rows[uid] = GroomingRow(person, ClockIn(clock_in_at, late) if clock_in_at else None,
+                                          template_for(templates, person), None)
+        # Of several runs (the list of the person's post changed during the day), the current list's counts.
+        if run_id is not None and (row.run is None or (row.template and template_id == row.template.id)):
+            row.run = GroomingCheck(run_id, template_id, score, completed_at)
+    return list(rows.values())
 def grooming_run(template: ChecklistTemplate, person: User, day: date) -> ChecklistRun | None:
     return checklists.find_run(template, day, grooming_slot(person.id))
 
@@ -266,48 +299,88 @@ def mark_done(site: Site, user: User, task: Task) -> Task:
     return task
 
 
-def task_query():
-    return select(Task).options(joinedload(Task.run).joinedload(ChecklistRun.template),
-                                joinedload(Task.answer).joinedload(ChecklistAnswer.item),
-                                joinedload(Task.created_by), joinedload(Task.done_by))
+@dataclass(frozen=True)
+class TaskCard:
+    """A task as its card shows it (inspections/_task.html), read as one row with its round and item."""
+    id: int
+    status: str
+    assignee: str
+    text: str
+    created_at: datetime
+    done_at: datetime | None
+    template_label: str
+    round: str  # the round's time for a timed inspection ("10:00"), else ""
+    item_label: str | None
+    created_by_name: str
+    done_by_name: str | None
+
+    @property
+    def assignee_label(self):
+        return ASSIGNEES.get(self.assignee, self.assignee)
 
 
-_OPEN_TASK_OPTIONS = (  # what a task's card shows while it is open (no "done by"), and no more of the run
-    joinedload(Task.run).load_only(ChecklistRun.slot, ChecklistRun.subject_user_id, ChecklistRun.template_id)
-    .joinedload(ChecklistRun.template),
-    joinedload(Task.answer).load_only(ChecklistAnswer.item_id).joinedload(ChecklistAnswer.item),
-    joinedload(Task.created_by))
+_CREATOR, _DOER = aliased(User), aliased(User)
+
+
+def _task_card_select(*extra):
+    """The columns of a task's card, with its round, its item and who raised and closed it."""
+    return (select(Task.id, Task.status, Task.assignee, Task.text, Task.created_at, Task.done_at,
+                   ChecklistTemplate.name, ChecklistTemplate.name_en, ChecklistRun.slot, ChecklistRun.subject_user_id,
+                   ChecklistItem.text, ChecklistItem.text_en, _CREATOR.name, _DOER.name, *extra)
+            .join(ChecklistRun, ChecklistRun.id == Task.run_id)
+            .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
+            .outerjoin(ChecklistAnswer, ChecklistAnswer.id == Task.answer_id)
+            .outerjoin(ChecklistItem, ChecklistItem.id == ChecklistAnswer.item_id)
+            .join(_CREATOR, _CREATOR.id == Task.created_by_id)
+            .outerjoin(_DOER, _DOER.id == Task.done_by_id))
 
 
 @cache
-def _open_tasks(every_post: bool, limit: int, with_total: bool = False):
-    """Open tasks a person should see, oldest first: their post's (bound `post`); every open task for the lead
-    and manager. Built once per shape; with_total adds the total as a window count on each row."""
-    q = (select(Task, *([func.count().over()] if with_total else [])).options(*_OPEN_TASK_OPTIONS)
-         .where(Task.site_id == bindparam("site_id"), Task.status == "open"))
+def _task_cards(status: str, every_post: bool, limit: int, with_total: bool = False):
+    """Tasks a person should see: their post's (bound `post`), or every task for the lead and manager; open ones
+    oldest first, done ones newest first. Built once per shape; with_total adds the total as a window count on
+    each row."""
+    q = (_task_card_select(*([func.count().over()] if with_total else []))
+         .where(Task.site_id == bindparam("site_id"), Task.status == status))
     if not every_post:
         q = q.where(Task.assignee == bindparam("post"))
-    return q.order_by(Task.created_at, Task.id).limit(limit)
+    order = (Task.created_at, Task.id) if status == "open" else (Task.done_at.desc(), Task.id.desc())
+    return q.order_by(*order).limit(limit)
 
 
-def my_tasks(site: Site, user: User, limit: int = OPEN_SHOWN) -> list[Task]:
-    return list(db.session.scalars(_open_tasks(user.post in CHECKERS, limit),
-                                   {"site_id": site.id, "post": user.post}))
+def _card(row) -> TaskCard:
+    (tid, status, assignee, text, created_at, done_at, name, name_en, slot, subject, item, item_en, creator,
+     doer) = row[:14]
+    return TaskCard(tid, status, assignee, text, created_at, done_at, _localized(name, name_en),
+                    slot if slot and not subject else "", _localized(item, item_en) if item else None, creator, doer)
+
+
+def _cards(status: str, site: Site, user: User, limit: int, with_total: bool = False):
+    return select_rows(_task_cards(status, user.post in CHECKERS, limit, with_total),
+                       {"site_id": site.id, "post": user.post}).all()
+
+
+def my_tasks(site: Site, user: User, limit: int = OPEN_SHOWN) -> list[TaskCard]:
+    return [_card(r) for r in _cards("open", site, user, limit)]
 
 
 def tasks_panel(site: Site, user: User, limit: int = PANEL_SHOWN) -> dict:
     """The context inspections/_tasks.html needs on a screen: the oldest open tasks and how many there are
     (one query: the total rides along each row as a window count)."""
-    rows = db.session.execute(_open_tasks(user.post in CHECKERS, limit, with_total=True),
-                              {"site_id": site.id, "post": user.post}).all()
-    return {"open_tasks": [task for task, _total in rows], "open_total": rows[0][1] if rows else 0}
+    rows = _cards("open", site, user, limit, with_total=True)
+    return {"open_tasks": [_card(r) for r in rows], "open_total": rows[0][-1] if rows else 0}
 
 
-def recently_done(site: Site, user: User, limit: int = DONE_SHOWN) -> list[Task]:
-    q = task_query().where(Task.site_id == site.id, Task.status == "done")
-    if user.post not in CHECKERS:
-        q = q.where(Task.assignee == user.post)
-    return list(db.session.scalars(q.order_by(Task.done_at.desc(), Task.id.desc()).limit(limit)))
+def recently_done(site: Site, user: User, limit: int = DONE_SHOWN) -> list[TaskCard]:
+    return [_card(r) for r in _cards("done", site, user, limit)]
+
+
+_TASK_CARD = _task_card_select().where(Task.id == bindparam("task_id"))
+
+
+def task_card(task_id: int) -> TaskCard:
+    """One task's card, whatever its state (the card that replaces an open one once it is done)."""
+    return _card(select_rows(_TASK_CARD, {"task_id": task_id}).one())
 
 
 def tasks_by_answer(run: ChecklistRun | None) -> dict[int, list[Task]]:

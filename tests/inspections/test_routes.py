@@ -328,6 +328,30 @@ def test_post_sees_and_closes_its_task_once(app, env):
     assert "拖地" in lead_body
 
 
+def test_task_card_names_its_round_item_and_people(app, env):
+    """A task's card says which round and item it came from and who raised it; once done, who closed it and when,
+    and the round's time for a timed inspection."""
+    with app.app_context():
+        site, lead = db.session.get(Site, env.a.site), db.session.get(User, env.a.lead)
+        lounge = db.session.get(ChecklistTemplate, env.a_lounge)
+        item = lounge.active_items[0]
+        answer = services.answer_area(site, lead, lounge, "12:00", item, "0", None, "沙发有污渍")
+        task = services.raise_task(site, lead, answer, "water_bar", None, "idemlounge1200").id
+        wb_name = db.session.get(User, _wb(env)).name
+        labels = (lounge.name, item.text, lead.name)
+    client = login(app, f"water_bar{env.a.site}")
+    body = client.get("/inspections/tasks").get_data(as_text=True)
+    card = body[body.index(f'<li id="task-{task}"'):]
+    card = card[:card.index("</li>")]
+    assert f"{labels[0]} 12:00" in card and f"{labels[1]}:</span> 沙发有污渍" in card
+    assert _zh(app, "Raised by %(name)s at %(time)s", name=labels[2], time="TIME").split("TIME")[0] in card
+    assert 'class="task-done"' in card
+    done = client.post(f"/inspections/tasks/{task}/done", headers=HX).get_data(as_text=True)
+    assert 'class="task done"' in done and 'class="task-done"' not in done
+    assert _zh(app, "done by %(name)s at %(time)s", name=wb_name, time="TIME").split("TIME")[0] in done
+    assert f"{labels[0]} 12:00" in done and labels[2] in done
+
+
 def test_fragments_for_the_today_screens(app, env):
     """_tasks.html and _board.html render from my_tasks and board_summary."""
     _task(app, env, "water_bar")
