@@ -123,6 +123,8 @@ class StockCount(db.Model):
         Index("uq_stock_counts_open_location", "location_id", unique=True,
               sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
         Index("ix_stock_counts_site_started", "site_id", "started_at"),
+        # The day's opening and closing counts (daily consumption) by when they were submitted.
+        Index("ix_stock_counts_site_submitted", "site_id", "submitted_at"),
     )
 
 
