@@ -1,6 +1,7 @@
 """The count after every visitor group (一客一盘点): problems with a note and a photo, the discrepancy tied to
 the visit and its rep, the manager's live alert."""
 import io
+import re
 from html import escape
 from pathlib import Path
 
@@ -119,6 +120,21 @@ def test_bad_problem_is_422_and_saves_nothing(app, env, data, message):
     assert expected in r.text and 'aria-invalid="true"' in r.text
     with app.app_context():
         assert db.session.get(StockCount, cid).status == "open" and _rows(CountLine) == 0
+
+
+def test_refused_count_keeps_what_was_typed(app, env):
+    """A refused count comes back with the problem still chosen, its row open, the note and the number kept;
+    the other rows are as they were (closed, nothing chosen)."""
+    _vid, cid = _group_left_room(app, env)
+    c = login(app, env.names["model_room"])
+    r = c.post(f"/stock/counts/{cid}", data={"all_match": "0", f"qty-{env.vase}": "2",
+                                             f"problem-{env.vase}": "damaged", f"note-{env.vase}": "x" * 201})
+    assert r.status_code == 422
+    row = r.text[r.text.index(f'name="problem-{env.vase}"'):]
+    row = row[:row.index("</details>")]
+    assert '<option value="damaged" selected>' in row and 'value="' + "x" * 201 + '"' in row
+    assert re.search(rf'name="qty-{env.vase}"[^>]*value="2"', r.text)
+    assert r.text.count("<details open>") == 1 and r.text.count(" selected>") == 1
 
 
 def test_not_an_image_is_refused_and_nothing_is_left_behind(app, env):
