@@ -97,8 +97,10 @@ def register_extensions(app: Flask) -> None:
                       permissions_policy={"geolocation": "()", "camera": "(self)"})
     htmx.init_app(app)
     with app.app_context():
-        from .database import configure_engine
+        from .database import configure_engine, end_request
         configure_engine(db.engine)
+        if db.engine.dialect.name == "postgresql":
+            app.teardown_request(end_request)
         if app.config["SQL_COUNT_HEADER"]:
             _count_queries(app)
 

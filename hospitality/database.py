@@ -10,7 +10,9 @@ IMMEDIATE = "hospitality_immediate"
 
 
 def configure_engine(engine: Engine) -> None:
-    """Tune SQLite for concurrent phones; PostgreSQL needs nothing here."""
+    """Tune SQLite for concurrent phones; on PostgreSQL, note which transactions wrote (see end_request)."""
+    if engine.dialect.name == "postgresql":
+        _track_writes(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -33,6 +35,35 @@ def configure_engine(engine: Engine) -> None:
         # of Python for what is transaction control.
         immediate = conn.get_execution_options().get(IMMEDIATE)
         conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WROTE = "hospitality_wrote"
+
+
+def _track_writes(engine: Engine) -> None:
+    """Mark a connection whose transaction sent anything but a SELECT (cleared when the transaction ends)."""
+    @event.listens_for(engine, "before_cursor_execute")
+    def _mark(conn, _cursor, statement, _params, _context, _many):
+        if not statement.startswith("SELECT"):
+            conn.info[WROTE] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _clear(conn):
+        conn.info.pop(WROTE, None)
+
+
+def end_request(exc: BaseException | None) -> None:
+    """PostgreSQL: end a request's read-only transaction with COMMIT rather than the ROLLBACK the session's
+    close would send. psycopg forgets every prepared statement of the connection on a ROLLBACK, so pages that
+    only read would have every query parsed and planned afresh on every request (and a DEALLOCATE ALL sent).
+    A transaction that wrote, or has changes pending, or a request that failed still rolls back."""
+    session = db.session()
+    if exc is not None or not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    if session.get_bind().dialect.name != "postgresql" or session.connection().info.get(WROTE):
+        return
+    session.commit()
 
 
 WRITE_FLAG = "hospitality_write"
