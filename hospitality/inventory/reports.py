@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, cast, func, or_, select
+from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -138,34 +138,38 @@ USED = ("served", "discarded", "damaged")
 
 
 def range_summary(site: Site, items: list[Item], first: date, last: date):
-    """Per item totals and the cost per day over a range: two small aggregates, no per-day rows.
+    """Per item totals and the cost per day over a range.
 
-    The day-by-day lines with counts and variance (consumption()) are for one day and the exports.
-    """
+    One aggregate of the flows per item, reason and local day (read off the covering index alone) and the
+    small one of reversals; the totals and the day costs are summed from those rows here: an aggregate that
+    joins every used row to its item and original row costs several times as much. The day-by-day lines with
+    counts and variance (consumption()) are for one day and the exports."""
     if not items:
         return [], []
     by_id = {i.id: i for i in items}
     start, end = _utc_bounds(site, first, last)
-    in_range = (StockMove.site_id == site.id, StockMove.item_id.in_(by_id), StockMove.at >= start,
-                StockMove.at < end)
-    totals = db.session.execute(
-        select(StockMove.item_id, StockMove.reason, func.sum(StockMove.qty))
-        .where(*in_range, StockMove.reason.in_(FLOW)).group_by(StockMove.item_id, StockMove.reason)).all()
-    out: dict[int, RangeLine] = {i.id: RangeLine(i) for i in items}
-    for item_id, reason, total in totals:
-        out[item_id].flow[reason] += abs(Decimal(total))
-    for item_id, reason, total in _reversals(site, by_id, start, end):
-        out[item_id].flow[reason] -= abs(Decimal(total))
     day = _local_day(site, StockMove.at, first).label("day")
-    # Used stock costs money; a reversal of a used row (positive qty) gives it back.
-    per_day = db.session.execute(
-        select(day, func.sum(StockMove.qty * Item.unit_price))
-        .join(Item, StockMove.item_id == Item.id)
-        .outerjoin(Original, StockMove.reverses_id == Original.id)
-        .where(*in_range, or_(StockMove.reason.in_(USED),
-                              (StockMove.reason == "reversal") & Original.reason.in_(USED)))
-        .group_by(day)).all()
-    costs = sorted((_as_date(d), abs(Decimal(v or 0)).quantize(Decimal("0.01"))) for d, v in per_day)
+    flows = db.session.execute(
+        select(StockMove.item_id, day, StockMove.reason, func.sum(StockMove.qty))
+        .where(StockMove.site_id == site.id, StockMove.item_id.in_(by_id), StockMove.at >= start,
+               StockMove.at < end, StockMove.reason.in_(FLOW))
+        .group_by(StockMove.item_id, day, StockMove.reason)).all()
+    moved: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    reversed_: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    used_per_day: dict[date, Decimal] = defaultdict(Decimal)
+    # Used stock costs money (its rows are negative); a reversal of a used row (positive) gives it back.
+    for rows, into in ((flows, moved), (_reversals(site, by_id, start, end, day), reversed_)):
+        for item_id, d, reason, total in rows:
+            total = Decimal(total)
+            into[(item_id, reason)] += total
+            if reason in USED:
+                used_per_day[_as_date(d)] += total * (by_id[item_id].unit_price or 0)
+    out: dict[int, RangeLine] = {i.id: RangeLine(i) for i in items}
+    for (item_id, reason), total in moved.items():
+        out[item_id].flow[reason] += abs(total)
+    for (item_id, reason), total in reversed_.items():
+        out[item_id].flow[reason] -= abs(total)
+    costs = sorted((d, abs(v).quantize(Decimal("0.01"))) for d, v in used_per_day.items())
     return [rl for rl in out.values() if rl.flow], costs
 
 
