@@ -134,6 +134,8 @@ def grooming_overview(site: Site, day: date) -> list[GroomingRow]:
         if run_id is not None and (row.run is None or (row.template and template_id == row.template.id)):
             row.run = GroomingCheck(run_id, template_id, score, completed_at)
     return list(rows.values())
+
+
 def grooming_run(template: ChecklistTemplate, person: User, day: date) -> ChecklistRun | None:
     return checklists.find_run(template, day, grooming_slot(person.id))
 
