@@ -1,0 +1,31 @@
+"""htmx inherits hx-target and hx-swap into every element inside, boosted links included: a container that makes
+its own request (a polled list, a lazy section) must not hand them down to the links and forms it holds."""
+import re
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "hospitality" / "templates"
+CONTAINER = re.compile(r"<(ul|ol|section|div|article|nav|table|tbody|details|main)\b[^>]*>", re.S)
+
+
+def test_containers_that_swap_do_not_hand_their_target_to_links_inside():
+    """Every container tag with hx-target or hx-swap disinherits them (or is replaced whole on load)."""
+    offenders = []
+    for path in TEMPLATES.rglob("*.html"):
+        for tag in CONTAINER.finditer(path.read_text(encoding="utf-8")):
+            text = tag.group(0)
+            if not re.search(r"\shx-(target|swap)=", text):
+                continue
+            lazy = 'hx-trigger="load"' in text  # replaced by its own content before anyone can tap inside
+            if lazy or re.search(r'hx-disinherit="[^"]*hx-target[^"]*"', text) and "hx-swap" in text.split(
+                    "hx-disinherit=", 1)[1].split('"')[1]:
+                continue
+            offenders.append(f"{path.relative_to(TEMPLATES)}: {text[:90]}")
+    assert offenders == []
+
+
+def test_live_list_rows_are_links_without_an_inherited_target():
+    """The live list's markup: the polled <ul> disinherits; its Seen button names its own target."""
+    text = (TEMPLATES / "visits" / "_live.html").read_text(encoding="utf-8")
+    assert 'hx-target="this"' not in text
+    assert 'hx-disinherit="hx-swap hx-target"' in text
+    assert 'hx-target="#visits-live"' in text
