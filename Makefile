@@ -35,7 +35,7 @@ bench: install
 # hospitality/translations/zh_Hans/LC_MESSAGES/messages.po, then run it again.
 # (--ignore-dirs '.*' so that templates in _fragments/ and _macros/ are scanned too.)
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.*' --no-wrap --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ptext:1c,2 -k lazy_pgettext:1c,2 --ignore-dirs '.*' --no-wrap --sort-by-file \
 		-o hospitality/translations/messages.pot hospitality
 	$(BIN)/pybabel update -i hospitality/translations/messages.pot -d hospitality/translations \
 		--no-wrap --ignore-obsolete --no-fuzzy-matching

@@ -51,6 +51,17 @@ def text(string: str, **variables) -> str:
     return rv % variables if variables else rv
 
 
+def ptext(context: str, string: str, **variables) -> str:
+    """gettext() with a message context: one English word with two meanings ("Missing": a routine not done,
+    an item not there) gets two Chinese translations."""
+    rv = _translations().upgettext(context, string)
+    return rv % variables if variables else rv
+
+
+def lazy_pgettext(context: str, string: str, **variables) -> LazyString:
+    return LazyString(ptext, context, string, **variables)
+
+
 def lazy_gettext(string: str, **variables) -> LazyString:
     """Flask-Babel's lazy_gettext() on text(): the labels of posts, states and kinds are lazy strings that a
     page turns into text dozens of times."""
@@ -74,6 +85,14 @@ def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str
     return rv % variables
 
 
+@pass_eval_context
+def pgettext(eval_ctx, context: str, string: str, **variables) -> str:
+    rv = _translations().upgettext(context, string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
 def init_app(app) -> None:
     """Call after Flask-Babel's init_app (which installs its own callables in the Jinja environment)."""
-    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext)

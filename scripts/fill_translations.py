@@ -5,7 +5,8 @@ Usage (after `make translations` extracted the new msgids):
     .venv/bin/python scripts/fill_translations.py hospitality/translations/pending/*.json
     make translations        # compiles the .mo files
 
-A plural entry is keyed by its singular msgid (Chinese has one form). It prints the msgids still empty,
+A plural entry is keyed by its singular msgid (Chinese has one form); an entry with a message context
+(pgettext) by "context|msgid". It prints the msgids still empty,
 and exits 1 while any remain; a translation whose %(placeholders)s differ from the msgid is refused.
 """
 import json
@@ -30,6 +31,8 @@ def main(paths: list[str]) -> int:
         if not msg.id:
             continue
         key = msg.id if isinstance(msg.id, str) else msg.id[0]
+        if msg.context:
+            key = f"{msg.context}|{key}"
         current = msg.string if isinstance(msg.string, str) else (msg.string[0] if msg.string else "")
         if current:
             continue

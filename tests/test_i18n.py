@@ -31,8 +31,10 @@ def _mo(locale: str):
         return read_mo(f)
 
 
-def _key(msgid) -> str:
-    return msgid if isinstance(msgid, str) else msgid[0]
+def _key(m) -> tuple[str, str]:
+    """A message's identity: its context (pgettext) and its singular msgid."""
+    context = m.context.decode() if isinstance(m.context, bytes) else m.context  # read_mo leaves it as bytes
+    return (context or "", m.id if isinstance(m.id, str) else m.id[0])
 
 
 def _strings(msgstr) -> tuple[str, ...]:
@@ -40,17 +42,18 @@ def _strings(msgstr) -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module")
-def source_msgids(tmp_path_factory) -> set[str]:
+def source_msgids(tmp_path_factory) -> set[tuple[str, str]]:
     """The msgids in the current source, extracted the way `make translations` does."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     proc = subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "--quiet", "extract",
-         "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--ignore-dirs", ".*",
+         "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "ptext:1c,2", "-k", "lazy_pgettext:1c,2",
+         "--ignore-dirs", ".*",
          "-o", str(pot), "hospitality"],
         cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     with open(pot, "rb") as f:
-        ids = {_key(m.id) for m in read_po(f) if m.id}
+        ids = {_key(m) for m in read_po(f) if m.id}
     assert len(ids) > 100, "extraction found almost nothing: is babel.cfg right?"
     return ids
 
@@ -58,7 +61,7 @@ def source_msgids(tmp_path_factory) -> set[str]:
 def test_every_source_string_has_a_chinese_translation(source_msgids):
     """A new _() string without a zh_Hans translation fails here."""
     catalog = _po("zh_Hans")
-    translated = {_key(m.id) for m in catalog
+    translated = {_key(m) for m in catalog
                   if m.id and not m.fuzzy and all(s.strip() for s in _strings(m.string))}
     missing = sorted(source_msgids - translated)
     assert not missing, ("untranslated or fuzzy in zh_Hans (run `make translations`, then translate): "
@@ -67,7 +70,7 @@ def test_every_source_string_has_a_chinese_translation(source_msgids):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_catalog_lists_every_source_string(source_msgids, locale):
-    ids = {_key(m.id) for m in _po(locale) if m.id}
+    ids = {_key(m) for m in _po(locale) if m.id}
     missing = sorted(source_msgids - ids)
     assert not missing, f"not in the {locale} catalog (run `make translations`): {missing}"
 
@@ -75,10 +78,10 @@ def test_catalog_lists_every_source_string(source_msgids, locale):
 @pytest.mark.parametrize("locale", LOCALES)
 def test_compiled_mo_matches_po(locale):
     """The committed .mo is what `pybabel compile` makes of the committed .po."""
-    po = {_key(m.id): _strings(m.string) for m in _po(locale)
+    po = {_key(m): _strings(m.string) for m in _po(locale)
           if m.id and not m.fuzzy and all(_strings(m.string))}
     # An untranslated plural is compiled as its own English forms: that is not a translation.
-    mo = {_key(m.id): _strings(m.string) for m in _mo(locale)
+    mo = {_key(m): _strings(m.string) for m in _mo(locale)
           if m.id and _strings(m.string) != _strings(m.id)}
     assert mo == po, f"{locale} messages.mo is stale: run `make translations`"
 
@@ -89,10 +92,10 @@ def test_placeholders_are_kept(locale):
     for m in _po(locale):
         if not m.id:
             continue
-        wanted = set(PLACEHOLDER.findall(_key(m.id)))
+        wanted = set(PLACEHOLDER.findall(_key(m)[1]))
         for s in _strings(m.string):
             if s and set(PLACEHOLDER.findall(s)) != wanted:
-                wrong.append((_key(m.id), s))
+                wrong.append((_key(m)[1], s))
     assert not wrong, f"placeholders differ in {locale}: {wrong}"
 
 
@@ -160,3 +163,16 @@ def test_python_text_and_lazy_labels_follow_the_locale(app):
         assert str(label) == "Today"
     with app.test_request_context("/"):
         assert str(label) == "今日" and str(POSTS["water_bar"]) != "Water bar"
+
+
+def test_one_english_word_with_two_meanings_has_two_translations(app):
+    """A count line's "Missing" (缺失) is not a routine's "Missing" (not done, 未完成): message contexts."""
+    from hospitality.checklists.services import STATE_LABELS
+    from hospitality.models.inventory import LINE_PROBLEMS
+
+    with app.test_request_context("/"):
+        assert str(LINE_PROBLEMS["missing"]) == "缺失"
+        assert str(STATE_LABELS["missing"]) == "未完成"
+        assert app.jinja_env.from_string('{{ pgettext("stock line", "Missing") }}').render() == "缺失"
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert str(LINE_PROBLEMS["missing"]) == "Missing"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
+from ..i18n import lazy_pgettext
 from .checklists import _localized
 from .core import utcnow
 
@@ -35,7 +36,7 @@ REASONS = {
 OUT_REASONS = ("served", "discarded", "damaged", "lost", "moved_out")
 IN_REASONS = ("opening", "received", "found", "moved_in")
 # What an attendant can mark on a counted item besides its number.
-LINE_PROBLEMS = {"missing": _l("Missing"), "damaged": _l("Damaged"), "moved": _l("Moved")}
+LINE_PROBLEMS = {"missing": lazy_pgettext("stock line", "Missing"), "damaged": _l("Damaged"), "moved": _l("Moved")}
 COUNT_KINDS = {"opening": _l("Opening count"), "closing": _l("Closing count"),
                "spot": _l("Spot check"), "visit": _l("After a visit"), "handover": _l("Handover"),
                "worker_in": _l("Before workers"), "worker_out": _l("After workers")}
