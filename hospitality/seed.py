@@ -148,6 +148,9 @@ DEMO_USERS = [
     ("modelroom", "陈样板", "R001", "model_room"),
     ("concierge", "刘礼宾", "C001", "concierge"),
     ("security", "赵安防", "S001", "security"),
+    # A colleague for the water bar and for security, so a shift handover can be tried with the demo logins.
+    ("waterbar2", "孙水吧", "W002", "water_bar"),
+    ("security2", "钱安防", "S002", "security"),
 ]
 DEMO_REPS = ["周置业顾问", "吴置业顾问", "郑置业顾问"]
 
@@ -174,7 +177,7 @@ def seed_demo() -> bool:
         db.session.add(SalesRep(site_id=site.id, name=name))
     db.session.flush()
     from .attendance.demo import seed_demo as seed_attendance
-    people = {u.post: u for u in db.session.scalars(select(User).where(User.site_id == site.id))}
-    seed_attendance(site, people, people["lead"])
+    staff = list(db.session.scalars(select(User).where(User.site_id == site.id).order_by(User.id)))
+    seed_attendance(site, staff, next(u for u in staff if u.post == "lead"))
     record("seed_demo", "site", site.id, site_id=site.id)
     return True

@@ -14,7 +14,8 @@ from tests.factories import make_site, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_LOGINS = {"manager": "manager", "lead": "lead", "waterbar": "water_bar", "modelroom": "model_room",
-               "concierge": "concierge", "security": "security"}
+               "concierge": "concierge", "security": "security", "waterbar2": "water_bar",
+               "security2": "security"}
 
 
 @pytest.fixture
@@ -55,6 +56,21 @@ def test_init_db_then_seed_demo_creates_one_login_per_post(fresh_app):
         assert r.status_code == 302, username
         assert client.get("/").status_code == 200
         client.post("/logout")
+
+
+def test_demo_has_colleagues_for_a_handover_and_a_guard_by_day(app, runner):
+    """Two water-bar and two security logins (a handover needs a colleague); the first guard works days, the
+    second nights, so the arrival flow can be tried by day with the demo logins."""
+    from hospitality.models.attendance import RosterEntry, Shift
+    assert "demo data created" in runner.invoke(args=["seed-demo"]).output
+    with app.app_context():
+        rows = db.session.execute(db.select(User.username, Shift.code).join(RosterEntry, RosterEntry.user_id == User.id)
+                                  .join(Shift, RosterEntry.shift_id == Shift.id)).all()
+        codes = {}
+        for username, code in rows:
+            codes.setdefault(username, set()).add(code)
+        assert codes["security"] == {"day"} and codes["security2"] == {"night"}
+        assert codes["waterbar"] == {"day"} and codes["waterbar2"] == {"day"}
 
 
 def test_second_seed_demo_seeds_nothing(app, runner):

@@ -9,13 +9,15 @@ from ..models.attendance import Attendance, LeaveRequest, RosterEntry
 from ..models.core import utcnow
 from .services import ROSTER_POSTS, as_utc, default_shifts, early_minutes, late_minutes, site_now, window
 
-# Each person's fixed weekday off (0 = Monday), never at a weekend (the seeds); security works nights.
+# Each post's first person's fixed weekday off (0 = Monday), never at a weekend (the seeds); a second person of
+# the post takes another weekday. The first guard works days (so the arrival flow can be tried by day), a second
+# guard nights.
 DAYS_OFF = {"water_bar": 1, "model_room": 2, "concierge": 3, "security": 0, "lead": 4}
 # Today the demo leaves these posts to clock in themselves, so the button and "absent" can be seen.
 CLOCK_THEMSELVES = ("water_bar", "concierge")
 
 
-def seed_demo(site: Site, users_by_post: dict[str, User], lead: User) -> None:
+def seed_demo(site: Site, staff: list[User], lead: User) -> None:
     """Add the demo's attendance to the caller's transaction (like the rest of the demo seed)."""
     rnd = random.Random(site.id)
     if not site.grace_minutes:
@@ -23,8 +25,15 @@ def seed_demo(site: Site, users_by_post: dict[str, User], lead: User) -> None:
     by_code = {s.code: s for s in default_shifts(site)}
     now = site_now(site)
     today = now.date()
-    people = {post: u for post, u in users_by_post.items() if post in ROSTER_POSTS}
-    people.setdefault("lead", lead)
+    # (user, shift code, weekday off), in the order given: the n-th person of a post is n.
+    plan, seen = [], {}
+    for user in [*staff, *([] if any(u.id == lead.id for u in staff) else [lead])]:
+        if user.post not in ROSTER_POSTS:
+            continue
+        n = seen[user.post] = seen.get(user.post, -1) + 1
+        code = "night" if user.post == "security" and n > 0 else "day"
+        plan.append((user, code, (DAYS_OFF.get(user.post, 4) + 2 * n) % 5))
+    people = {user.post: user for user, _code, _off in reversed(plan)}  # the first person of each post
 
     def weekday_ahead(start: int, avoid: int) -> object:
         for n in range(start, start + 7):
@@ -44,10 +53,11 @@ def seed_demo(site: Site, users_by_post: dict[str, User], lead: User) -> None:
                                     ends=saturday + timedelta(days=1), reason="亲戚结婚", status="pending"))
     for n in range(-14, 8):
         day = today + timedelta(days=n)
-        for post, user in people.items():
-            if day.weekday() == DAYS_OFF.get(post, 4) or (post == "concierge" and day == away):
+        for user, code, day_off in plan:
+            post = user.post
+            if day.weekday() == day_off or (user is people.get("concierge") and day == away):
                 continue
-            shift = by_code["night" if post == "security" else "day"]
+            shift = by_code[code]
             entry = RosterEntry(site_id=site.id, user_id=user.id, day=day, shift_id=shift.id, post=post,
                                 created_by_id=lead.id)
             db.session.add(entry)

@@ -371,7 +371,7 @@ def test_seed_demo_makes_a_roster_clock_ins_and_leave(ctx, env):
     s = site(env)
     users = {p: who(env, p) for p in ("water_bar", "model_room", "concierge", "security")}
     with write_tx():
-        seed_demo(s, users, who(env, "lead"))
+        seed_demo(s, list(users.values()), who(env, "lead"))
     assert count(RosterEntry) > 60
     assert count(Attendance) > 40
     assert count(Attendance, Attendance.late_minutes > 0) > 0
