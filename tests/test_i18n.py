@@ -176,3 +176,15 @@ def test_one_english_word_with_two_meanings_has_two_translations(app):
         assert app.jinja_env.from_string('{{ pgettext("stock line", "Missing") }}').render() == "缺失"
     with app.test_request_context("/", headers={"Cookie": "lang=en"}):
         assert str(LINE_PROBLEMS["missing"]) == "Missing"
+
+
+def test_stock_items_and_checklist_items_read_apart(app, client, auth):
+    """The manager's menu calls stock items 物品 (not 检查项, a checklist's items), and so do the stock pages."""
+    with app.app_context():
+        site = make_site()
+        make_user(site.id, "manager", username="boss1")
+    auth.login("boss1")
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(r'href="/stock/items">物品</a>', html)
+    page = client.get("/stock/items").get_data(as_text=True)
+    assert "添加物品" in page and "检查项" not in page
