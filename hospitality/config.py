@@ -19,7 +19,17 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"  # per address (and per worker): the second line behind the lockout
+    # Per account, the same for every worker (hospitality/auth/lockout.py): this many wrong passwords in a row
+    # lock the account; the first lock lasts LOGIN_LOCK_MINUTES, each further one twice the last, at most
+    # LOGIN_LOCK_MAX_MINUTES.
+    LOGIN_LOCK_AFTER = 5
+    LOGIN_LOCK_MINUTES = 5
+    LOGIN_LOCK_MAX_MINUTES = 60
+    # How many reverse proxies in front of the app to believe about the client's address and scheme
+    # (X-Forwarded-For / -Proto, werkzeug's ProxyFix). 0: none, the connection's own address counts; any other
+    # value lets a client that reaches the app directly pick its own address for the per-address limit.
+    PROXY_COUNT = int(os.environ.get("HOSPITALITY_PROXY_COUNT", "0"))
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_BR_LEVEL = 2  # pages: a tenth of a millisecond for 10-20 KB; static files: hospitality/static_files.py
     COMPRESS_LEVEL = 5

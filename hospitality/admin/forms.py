@@ -3,6 +3,7 @@ from wtforms import BooleanField, DecimalField, IntegerField, PasswordField, Sel
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..i18n import lazy_gettext as _l
+from ..i18n import lazy_pgettext
 from ..models.core import LOCATION_KINDS, POSTS
 
 TIMEZONES = [("Asia/Shanghai", _l("China (Beijing time)")), ("Asia/Hong_Kong", _l("Hong Kong")),
@@ -39,7 +40,7 @@ class StaffForm(FlaskForm):
         DataRequired(), Length(min=3, max=40),
         Regexp(r"^[a-z0-9_.-]+$", message=_l("Lower-case letters, digits, _ . - only."))],
         render_kw={"autocapitalize": "none"})
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=40)])
     badge_no = StringField(_l("Badge number"), validators=[
         DataRequired(), Length(max=20),
         Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and - only."))])
@@ -52,7 +53,8 @@ class StaffForm(FlaskForm):
 
 
 class RepForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=40)])
+    """A rep's name and phone; the "in use" switch shows on the edit form only (a new rep is in use)."""
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=40)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20), PHONE],
                         render_kw={"inputmode": "tel"})
     active = BooleanField(_l("Active"), default=True)

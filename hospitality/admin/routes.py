@@ -6,7 +6,7 @@ from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
 from ..forms import apply_form
 from ..i18n import text as _
-from ..models import AuditLog, Location, SalesRep, User
+from ..models import AuditLog, Location, SalesRep, User, utcnow
 from . import bp, services
 from .forms import LocationForm, NewSiteForm, RepForm, SiteForm, StaffForm
 
@@ -67,7 +67,9 @@ def location(location_id=None):
 def staff():
     people = db.session.scalars(select(User).where(User.site_id == current_site().id)
                                 .order_by(User.active.desc(), User.post, User.name)).all()
-    return render_template("admin/staff.html", people=people)
+    now = utcnow()
+    return render_template("admin/staff.html", people=people, now=now,
+                           locked=[p for p in people if p.locked_until and p.locked_until > now])
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
@@ -97,7 +99,18 @@ def person(user_id=None):
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".staff"))
-    return render_template("admin/person.html", form=form, person=user), status
+    return render_template("admin/person.html", form=form, person=user, now=utcnow(),
+                           attempts=services.failed_logins(site, user) if user else []), status
+
+
+@bp.post("/staff/<int:user_id>/unlock")
+@manager_only
+def unlock(user_id):
+    user = site_get_or_404(User, user_id)
+    services.unlock_staff(current_site(), user, current_user)
+    flash(_("%(name)s can log in again.", name=user.name))
+    back = url_for(".person", user_id=user.id) if request.form.get("back") == "person" else url_for(".staff")
+    return redirect(back)
 
 
 @bp.route("/reps", methods=["GET", "POST"])
@@ -106,8 +119,9 @@ def person(user_id=None):
 def reps(rep_id=None):
     rep = site_get_or_404(SalesRep, rep_id) if rep_id else None
     form = RepForm(obj=rep)
-    ok, status = _apply(form, lambda: services.save_rep(current_site(), rep, form.name.data,
-                                                        form.phone.data or "", form.active.data))
+    # The add form has no switch (a new rep is in use): an absent checkbox would read as "not in use".
+    ok, status = _apply(form, lambda: services.save_rep(current_site(), rep, form.name.data, form.phone.data or "",
+                                                        form.active.data if rep else True))
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".reps"))

@@ -2,11 +2,12 @@
 from sqlalchemy import func, select
 
 from ..audit import record
+from ..auth import lockout
 from ..auth.services import end_all_sessions
 from ..database import next_position, write_tx
 from ..extensions import db
 from ..i18n import text as _
-from ..models import Location, SalesRep, Site, User
+from ..models import AuditLog, Location, SalesRep, Site, User
 from ..models.core import LOCATION_KINDS, POSTS
 
 
@@ -124,6 +125,22 @@ def update_staff(site: Site, user: User, *, name: str, badge_no: str, phone: str
                badge_no=user.badge_no, phone=user.phone, post=post, active=active,
                password_reset=bool(password))
     return user
+
+
+def unlock_staff(site: Site, user: User, actor: User) -> None:
+    """Lift a login lock (and forget the run of wrong passwords) before it ends by itself."""
+    with write_tx():
+        user = db.session.get(User, user.id, populate_existing=True)
+        record("unlock", "user", user.id, site_id=site.id, user_id=actor.id, username=user.username,
+               locked_until=user.locked_until, failed_logins=user.failed_logins)
+        lockout.unlock(user.id)
+
+
+def failed_logins(site: Site, user: User, limit: int = 10) -> list[AuditLog]:
+    """The person's latest refused logins and locks, newest first, from the audit trail."""
+    return db.session.scalars(select(AuditLog).where(
+        AuditLog.site_id == site.id, AuditLog.entity == "user", AuditLog.entity_id == user.id,
+        AuditLog.action.in_(("login_failed", "login_locked"))).order_by(AuditLog.id.desc()).limit(limit)).all()
 
 
 def save_rep(site: Site, rep: SalesRep | None, name: str, phone: str, active: bool = True) -> SalesRep:

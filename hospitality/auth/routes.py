@@ -28,12 +28,11 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data)
+            user = services.log_in(form.username.data, form.password.data, request.remote_addr)
         except services.LoginError as e:
             form.password.errors.append(str(e))
             status = 422
         else:
-            services.start_session(user)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     elif form.is_submitted():
@@ -57,7 +56,8 @@ def language(lang):
     services.set_locale(current_user if current_user.is_authenticated else None, lang)
     back = request.form.get("next") or request.referrer
     resp = redirect(_safe_next(urlsplit(back).path if back else None))
-    resp.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    resp.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                    secure=current_app.config["SESSION_COOKIE_SECURE"])
     return resp
 
 

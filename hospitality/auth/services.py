@@ -1,15 +1,20 @@
-"""Server-side login sessions: the cookie carries a token that logout revokes."""
+"""Logging in (each refusal audited, wrong passwords counted per account: lockout.py) and server-side login
+sessions: the cookie carries a token that logout revokes."""
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g, redirect, request, url_for
 from sqlalchemy import bindparam, select
+from werkzeug.security import check_password_hash
 
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
 from ..i18n import text as _
-from ..models import LoginSession, Site, User, utcnow
+from ..models import LoginSession, Site, User, core, utcnow
+from . import lockout
 
 
 class LoginError(Exception):
@@ -52,23 +57,88 @@ def unauthorized():
     return redirect(login)
 
 
-def authenticate(username: str, password: str) -> User:
-    user = db.session.execute(select(User).where(User.username == username.strip())).scalar()
-    if user is None or not user.check_password(password):
-        raise LoginError(_("Wrong username or password."))
-    if not user.active:
-        raise LoginError(_("This account has been deactivated. Ask your manager."))
-    return user
+def _wrong() -> LoginError:
+    return LoginError(_("Wrong username or password."))
+
+
+def _dummy_hash() -> str:
+    """A hash made the way real ones are, to check a password against when the username is unknown."""
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = core.generate_password_hash(secrets.token_urlsafe(16))
+    return _DUMMY
+
+
+_DUMMY: str | None = None
+
+
+def _locked_error(until: datetime, tz: ZoneInfo) -> LoginError:
+    """The lock's end on the wall clock of the user's site (the login page knows no site of its own)."""
+    at = until.replace(tzinfo=UTC).astimezone(tz).strftime("%H:%M")
+    return LoginError(_("Too many wrong passwords: this account is locked until %(time)s. Try again then, "
+                        "or ask your manager to unlock it.", time=at))
+
+
+def log_in(username: str, password: str, address: str | None = None) -> User:
+    """Check the credentials and open a session on the user's home site.
+
+    Every refusal is audited, and a wrong password counts towards the account's lock (lockout.py). The password
+    is hashed whatever the answer (against a dummy hash for an unknown username), and an unknown username gets
+    the message and the write a wrong password gets, so neither words nor timing tell which usernames exist.
+    A locked account never tells whether the password was right."""
+    name = username.strip()
+    user = db.session.execute(select(User).where(User.username == name)).scalar()
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        right = False
+    else:
+        right = user.check_password(password)
+    now = utcnow()
+    if right and user.active and not _locked(user, now):
+        with write_tx():
+            if lockout.clear(user.id, now):
+                _open_session(user)
+                return user
+    with write_tx():
+        error = _refuse(user, name, right, address, now)
+    raise error
+
+
+def _locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _refuse(user: User | None, name: str, right: bool, address: str | None, now: datetime) -> LoginError:
+    """Audit (and count) a refused login and say why; caller's transaction."""
+    if user is None:
+        record("login_failed", "user", None, site_id=None, username=name[:40], address=address)
+        return _wrong()
+    if not right and not _locked(user, now):
+        until = lockout.count_failure(user, address, now)
+        return _wrong() if until is None else _locked_error(until, user.site.tz)
+    until = lockout.locked_until(user.id, now)
+    if until is not None:
+        lockout.refused_while_locked(user, address, until)
+        return _locked_error(until, user.site.tz)
+    # The right password of a deactivated account (or a lock that ended a moment ago).
+    record("login_failed", "user", user.id, site_id=user.site_id, username=user.username, address=address,
+           deactivated=not user.active)
+    return LoginError(_("This account has been deactivated. Ask your manager.")) if not user.active else _wrong()
 
 
 def start_session(user: User) -> LoginSession:
     """Open a server-side session for the user, on their home site."""
-    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
     with write_tx():
-        row = LoginSession(token=secrets.token_urlsafe(32), user_id=user.id, site_id=user.site_id,
-                           expires_at=utcnow() + lifetime)
-        db.session.add(row)
-        record("login", "user", user.id, site_id=user.site_id, user_id=user.id)
+        return _open_session(user)
+
+
+def _open_session(user: User) -> LoginSession:
+    """start_session in the caller's transaction."""
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    row = LoginSession(token=secrets.token_urlsafe(32), user_id=user.id, site_id=user.site_id,
+                       expires_at=utcnow() + lifetime)
+    db.session.add(row)
+    record("login", "user", user.id, site_id=user.site_id, user_id=user.id)
     user.login_session = row
     return row
 

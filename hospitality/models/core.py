@@ -107,6 +107,12 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Per-account login lockout (hospitality/auth/lockout.py): wrong passwords in a row, locks in a row
+    # (each doubles the next), when the current lock ends, and the last wrong password.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     site = relationship("Site")
     managed_sites = relationship("Site", secondary=manager_sites, order_by="Site.name")
