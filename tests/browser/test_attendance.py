@@ -4,8 +4,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from hospitality.extensions import db
+from hospitality.models import User
 from tests.attendance.helpers import at, att_env, freeze
 from tests.browser.test_routines import assert_fits_phone, login
+from tests.browser.walk import follow, menu, tap_link
 
 pytestmark = pytest.mark.browser
 
@@ -15,12 +18,14 @@ def test_staff_clock_in_out_and_leave_then_lead_roster_and_board(app, live_serve
     base = live_server.url
     freeze(monkeypatch, at(2026, 3, 4, 8, 40))
     env = att_env(app)
+    with app.app_context():
+        bar_name = db.session.get(User, env.users["water_bar"]).name
     staff, lead = phone(), phone()
     login(staff, base, env.names["water_bar"])
     login(lead, base, env.names["lead"])
 
     # The lead puts the water-bar attendant on today's day shift and the concierge too.
-    lead.goto(f"{base}/attendance/roster")
+    menu(lead, "排班", "排班")
     assert_fits_phone(lead)
     expect(lead.locator(".strip-day")).to_have_count(7)
     for post in ("water_bar", "concierge"):
@@ -35,7 +40,7 @@ def test_staff_clock_in_out_and_leave_then_lead_roster_and_board(app, live_serve
     expect(lead.locator(".roster-entry")).to_have_count(2)
 
     # Staff: the clock card says late (08:40, shift at 08:30), one tap clocks in, the card swaps.
-    staff.goto(f"{base}/attendance/")
+    menu(staff, "我的考勤与请假", "我的考勤")
     assert_fits_phone(staff)
     expect(staff.locator("#clock .att-missing")).to_be_visible()
     staff.locator("button.clock-in").tap()
@@ -44,7 +49,7 @@ def test_staff_clock_in_out_and_leave_then_lead_roster_and_board(app, live_serve
     expect(staff).to_have_url(re.compile(r"/attendance/$"))
 
     # The lead's board: one on duty (late), the concierge absent.
-    lead.goto(f"{base}/attendance/board")
+    tap_link(lead, re.compile("^考勤$"), "考勤")  # the roster's link to the attendance board
     assert_fits_phone(lead)
     expect(lead.locator(".att-count.on-duty strong")).to_have_text("1")
     expect(lead.locator(".att-count.late strong")).to_have_text("1")
@@ -53,7 +58,7 @@ def test_staff_clock_in_out_and_leave_then_lead_roster_and_board(app, live_serve
     expect(lead.locator("#att-board .att-count.on-duty strong")).to_have_text("0")
 
     # Staff asks for the weekend off: first with the dates the wrong way round.
-    staff.goto(f"{base}/attendance/leave")
+    tap_link(staff, re.compile("^请假$"), "请假")
     assert_fits_phone(staff)
     staff.locator("#starts").fill("2026-03-08")
     staff.locator("#ends").fill("2026-03-07")
@@ -66,7 +71,7 @@ def test_staff_clock_in_out_and_leave_then_lead_roster_and_board(app, live_serve
     expect(staff.locator(".leave-card .leave-pending")).to_have_count(1)
 
     # The lead sees the weekend warning; approving needs the explicit override.
-    lead.goto(f"{base}/attendance/leave/queue")
+    menu(lead, "请假申请", "请假申请")
     assert_fits_phone(lead)
     expect(lead.locator(".weekend-warning")).to_be_visible()
     lead.locator("button.approve-btn").tap()
@@ -76,17 +81,22 @@ def test_staff_clock_in_out_and_leave_then_lead_roster_and_board(app, live_serve
     expect(lead.locator(".leave-approved")).to_have_count(1)
 
     # Staff sees it approved, then clocks out at the end of the day.
-    staff.goto(f"{base}/attendance/leave")
+    menu(staff, "我的考勤与请假", "我的考勤")
+    tap_link(staff, re.compile("^请假$"), "请假")
     expect(staff.locator(".leave-card .leave-approved")).to_have_count(1)
     freeze(monkeypatch, at(2026, 3, 4, 17, 36))
-    staff.goto(f"{base}/attendance/")
+    menu(staff, "我的考勤与请假", "我的考勤")
     staff.locator("button.clock-out").tap()
     expect(staff.locator("#clock .att-done")).to_be_visible()
     expect(staff.locator("#clock .clock-times")).to_contain_text("17:36")
 
     # The lead's roster on Saturday shows the leave; the monthly sheet shows the day.
-    lead.goto(f"{base}/attendance/roster?day=2026-03-07")
+    menu(lead, "排班", "排班")
+    follow(lead, lead.locator(".strip-day", has_text="周六"), "排班")  # this week's Saturday, the 7th
+    assert lead.url.endswith("/attendance/roster?day=2026-03-07")
     expect(lead.locator(".roster-leave")).to_be_visible()
-    lead.goto(f"{base}/attendance/sheet?user_id={env.users['water_bar']}&month=2026-03")
+    menu(lead, "考勤表", "月度考勤表")
+    tap_link(lead, re.compile(f"^{bar_name}$"), f"月度考勤 · {bar_name}")
+    assert lead.url.endswith(f"/attendance/sheet?user_id={env.users['water_bar']}&month=2026-03")
     assert_fits_phone(lead)
     expect(lead.locator("table.att-sheet tbody tr")).to_have_count(31)

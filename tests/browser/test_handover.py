@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.test_routines import assert_fits_phone, assert_thumb_sized, login
+from tests.browser.walk import follow, landed, menu, tap_link
 from tests.inventory.helpers import make_item
 
 pytestmark = pytest.mark.browser
@@ -27,10 +28,11 @@ def test_handover_across_two_phones_and_the_lead(app, live_server, phone):
 
     out = phone()
     login(out, base, names["out"])
-    out.goto(f"{base}/handover/")
+    menu(out, "交接班", "交接班 · 样板间")
     out.locator("select[name=to_user_id]").select_option(label=incoming_name)
     out.locator("button.start-btn").tap()
     expect(out).to_have_url(re.compile(r"/handover/\d+$"))
+    landed(out, "交接班 · 样板间")
     handover_url = out.url
     assert_fits_phone(out)
     assert_thumb_sized(out, "#handover")
@@ -38,8 +40,10 @@ def test_handover_across_two_phones_and_the_lead(app, live_server, phone):
     # The count of the room, on the ordinary count page: all match brings the attendant back.
     out.locator("button.count-btn").first.tap()
     expect(out).to_have_url(re.compile(r"/stock/counts/\d+$"))
+    landed(out, "样板间")
     out.locator("button.all-match").tap()
     expect(out).to_have_url(handover_url)
+    landed(out, "交接班 · 样板间")
     expect(out.locator(".ho-count-matched")).to_have_count(1)
 
     # Company items: damaged needs a note (the line swaps in place), the rest in one tap.
@@ -67,8 +71,8 @@ def test_handover_across_two_phones_and_the_lead(app, live_server, phone):
     # The incoming attendant, on their own phone: the handover waits for them.
     inc = phone()
     login(inc, base, names["in"])
-    inc.goto(f"{base}/handover/")
-    inc.locator("a.ho-incoming").tap()
+    menu(inc, "交接班", "交接班 · 样板间")
+    follow(inc, inc.locator("a.ho-incoming"), "交接班 · 样板间")
     expect(inc).to_have_url(handover_url)
     expect(inc.locator("#handover")).to_contain_text("空调遥控器电池快没电了")
     assert_fits_phone(inc)
@@ -84,23 +88,25 @@ def test_handover_across_two_phones_and_the_lead(app, live_server, phone):
     expect(inc.locator(".ho-status-accepted")).to_be_visible()
     expect(inc.locator("button.accept-btn")).to_have_count(0)
 
-    out.reload()
+    out.reload()  # the outgoing phone refreshes the page it is on
+    landed(out, "交接班 · 样板间")
     expect(out.locator(".ho-status-accepted")).to_be_visible()
 
     # The lead sees the disputed line and resolves it with a note.
     lead = phone()
     login(lead, base, names["lead"])
-    lead.goto(f"{base}/handover/")
+    menu(lead, "交接班", "交接班")
     assert_fits_phone(lead)
-    lead.locator("a.ho-disputed").tap()
+    follow(lead, lead.locator("a.ho-disputed"), "交接班 · 样板间")
     disputed = lead.locator(f"#{key_id}")
     disputed.locator("summary").tap()
     disputed.locator("textarea[name=note]").fill("钥匙在保安室,已取回")
     disputed.locator("button.resolve-btn").tap()
     expect(lead.locator(f"#{key_id}")).to_have_class(re.compile(r"\bstate-resolved\b"))
     expect(lead.locator(f"#{key_id}")).to_contain_text("钥匙在保安室,已取回")
-    lead.goto(f"{base}/handover/")
+    menu(lead, "交接班", "交接班")
     expect(lead.locator("a.ho-disputed")).to_have_count(0)
-    lead.goto(f"{base}/handover/history?post=model_room")
+    tap_link(lead, re.compile("^样板间$"), "交接班记录 · 样板间", scope="nav.tiles")
+    assert lead.url.endswith("/handover/history?post=model_room")
     expect(lead.locator("a.ho-card")).to_have_count(1)
     assert_fits_phone(lead)

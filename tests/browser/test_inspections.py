@@ -9,6 +9,7 @@ from hospitality.extensions import db
 from hospitality.models import Site, User
 from tests import factories
 from tests.browser.test_routines import assert_fits_phone, assert_thumb_sized, early_morning_tz, login
+from tests.browser.walk import follow, landed, menu
 from tests.inspections.helpers import png, roster, seeded_site, template
 
 pytestmark = pytest.mark.browser
@@ -44,13 +45,13 @@ def test_lead_checks_grooming_and_inspects_the_bar_then_the_bar_closes_the_task(
     team = _team(app)
     lead = phone()
     login(lead, base, team["lead"])
-    lead.goto(f"{base}/inspections/")
+    menu(lead, "仪容与巡检", "仪容与巡检")
     assert_fits_phone(lead)
     assert_thumb_sized(lead)
     person = lead.locator(".people li", has_text=team["wb_name"])
     expect(person.locator(".att .muted")).to_be_visible()  # not clocked in yet
-    person.locator("a.check-btn").tap()
-    lead.wait_for_url(f"{base}/inspections/grooming/{team['wb_id']}")
+    follow(lead, person.locator("a.check-btn"), f"仪容仪表 · {team['wb_name']}")
+    assert lead.url == f"{base}/inspections/grooming/{team['wb_id']}"
     expect(lead.locator("h2.screen-title")).to_contain_text(team["wb_name"])
     assert_fits_phone(lead)
     assert_thumb_sized(lead, "ol.checklist")
@@ -71,13 +72,15 @@ def test_lead_checks_grooming_and_inspects_the_bar_then_the_bar_closes_the_task(
     assert_fits_phone(lead)
     lead.locator("button.complete").tap()
     lead.wait_for_url(f"{base}/inspections/")
+    landed(lead, "仪容与巡检")
     expect(lead.locator(".flash").first).to_contain_text(team["wb_name"])
     score = lead.locator(".people li", has_text=team["wb_name"]).locator("a.score")
     expect(score).to_have_text(re.compile(r"^\d{2}%$"))
 
     # The water-bar inspection: one item fails and raises a task for the water bar.
-    lead.locator(f'a.card[href="/inspections/areas/{team["bar"]}"]').tap()
-    lead.wait_for_url(f"{base}/inspections/areas/{team['bar']}")
+    bar_card = lead.locator(f'a.card[href="/inspections/areas/{team["bar"]}"]')
+    follow(lead, bar_card, bar_card.locator(".card-title").inner_text())
+    assert lead.url == f"{base}/inspections/areas/{team['bar']}"
     first = lead.locator("li.ck-item").first
     first_id = first.get_attribute("id")
     first.locator("button.bad-btn").tap()
@@ -94,6 +97,7 @@ def test_lead_checks_grooming_and_inspects_the_bar_then_the_bar_closes_the_task(
     _answer_all_ok(lead)
     lead.locator("button.complete").tap()
     lead.wait_for_url(f"{base}/inspections/")
+    landed(lead, "仪容与巡检")
     card = lead.locator(f'a.card[href="/inspections/areas/{team["bar"]}"]')
     expect(card.locator("mark.st")).to_have_class(re.compile(r"\bst-done\b"))
     expect(lead.locator("#tasks")).to_contain_text("请擦干台面")
@@ -101,7 +105,7 @@ def test_lead_checks_grooming_and_inspects_the_bar_then_the_bar_closes_the_task(
     # The water bar sees the task on its phone and closes it in one tap.
     bar = phone()
     login(bar, base, team["wb"])
-    bar.goto(f"{base}/inspections/tasks")
+    menu(bar, "任务", "任务")
     assert_fits_phone(bar)
     assert_thumb_sized(bar)
     task = bar.locator("li.task", has_text="请擦干台面")
@@ -109,9 +113,12 @@ def test_lead_checks_grooming_and_inspects_the_bar_then_the_bar_closes_the_task(
     expect(bar.locator("li.task.done", has_text="请擦干台面")).to_be_visible()
 
     # The lead's list no longer has it; the person's record shows the check and the failed item.
-    lead.reload()
+    lead.reload()  # the lead refreshes the page they are on
+    landed(lead, "仪容与巡检")
     expect(lead.locator("#tasks")).not_to_contain_text("请擦干台面")
-    lead.goto(f"{base}/inspections/people/{team['wb_id']}")
+    who = lead.locator(".people li", has_text=team["wb_name"]).locator(".who a")
+    follow(lead, who, f"{team['wb_name']} · 水吧")
+    assert lead.url == f"{base}/inspections/people/{team['wb_id']}"
     expect(lead.locator("svg rect.bar")).to_have_count(1)
     expect(lead.locator(".failed-items")).to_contain_text("刘海盖住眉毛")
     assert_fits_phone(lead)

@@ -11,6 +11,7 @@ from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import Site
 from tests import factories
+from tests.browser.walk import TODAY, follow, landed, menu
 
 pytestmark = pytest.mark.browser
 
@@ -56,6 +57,7 @@ def login(page: Page, base_url: str, username: str) -> None:
     page.locator("#password").fill(factories.PASSWORD)
     page.locator("form:has(#password) button[type=submit]").tap()
     page.wait_for_url(f"{base_url}/")
+    landed(page, TODAY)
 
 
 def assert_fits_phone(page: Page) -> None:
@@ -106,11 +108,10 @@ def answer(page: Page, item_id: str) -> None:
 
 
 def open_routine(page: Page, base_url: str, template_id: int) -> None:
-    """Tap the routine's card on the today screen."""
+    """Tap the routine's card on the today screen; its page is headed by the routine's name."""
     card = page.locator(f'a.card[href="/checklists/{template_id}"]')
-    expect(card).to_be_visible()
-    card.tap()
-    page.wait_for_url(f"{base_url}/checklists/{template_id}")
+    follow(page, card, card.locator(".card-title").inner_text())
+    assert page.url == f"{base_url}/checklists/{template_id}"
 
 
 @pytest.mark.parametrize("post", STAFF_POSTS)
@@ -156,6 +157,7 @@ def test_opening_routine_on_phone(app, live_server, phone, post):
 
     page.locator("button.complete").tap()
     page.wait_for_url(f"{base}/")
+    landed(page, TODAY)
     card = page.locator(f'a.card[href="/checklists/{template_id}"]')
     expect(card.locator("mark.st")).to_have_class(re.compile(r"\bst-done\b"))
     expect(card.locator("mark.st")).to_have_text("已完成")
@@ -223,7 +225,7 @@ def test_manager_staff_page_fits_phone(app, live_server, phone):
     page = phone()
     login(page, live_server.url, team["users"]["manager"])
     assert_fits_phone(page)
-    page.goto(f"{live_server.url}/admin/staff")
+    menu(page, "人员", "人员")
     expect(page.locator("table.list tbody tr")).to_have_count(6)
     assert_fits_phone(page)
 

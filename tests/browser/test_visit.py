@@ -6,9 +6,14 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from hospitality.extensions import db
+from hospitality.inventory.services import submit_count
+from hospitality.models import Site, User
+from hospitality.visits import services
 from tests import factories
 from tests.browser.test_routines import assert_fits_phone, login
-from tests.inventory.helpers import make_item
+from tests.browser.walk import follow, home, landed, tap_link
+from tests.inventory.helpers import location, make_item
 
 pytestmark = pytest.mark.browser
 POLL = 12_000  # the live element polls every 5 s
@@ -34,11 +39,12 @@ def test_visit_across_four_phones(app, live_server, phone):
         expect(page.locator("#visits-live")).to_be_visible()
 
     # Security: three people by car.
-    guard.goto(f"{base}/visits/new")
+    tap_link(guard, "登记来访", "登记来访")
     assert_fits_phone(guard)
     guard.locator("label.pick:has(input[name=party_size][value='3'])").tap()
     guard.locator("#plate").fill("粤bd12345")
     guard.locator("form.arrival button[type=submit]").tap()
+    landed(guard, "粤BD12345")
     expect(guard.locator("#visit h2")).to_contain_text("粤BD12345")
     expect(guard.locator("#visit h2")).to_contain_text("3人")
 
@@ -50,7 +56,7 @@ def test_visit_across_four_phones(app, live_server, phone):
     expect(bar.locator("#visits-live li.unseen")).to_have_count(1)  # the bar has not tapped yet
 
     # Concierge greets: purpose and rep.
-    desk.locator("#visits-live a", has_text="粤BD12345").tap()
+    follow(desk, desk.locator("#visits-live a", has_text="粤BD12345"), "3人 · 粤BD12345")
     desk.locator("label.pick:has(input[name=purpose][value='first'])").tap()
     desk.locator("select[name=rep_id]").select_option(label="李顾问")
     desk.locator("button.greet-btn").tap()
@@ -59,12 +65,13 @@ def test_visit_across_four_phones(app, live_server, phone):
 
     # Water bar: sees who greeted them, serves two bottles.
     bar.locator("#visits-live li.unseen button").tap()
-    bar.locator("#visits-live a", has_text="粤BD12345").tap()
+    follow(bar, bar.locator("#visits-live a", has_text="粤BD12345"), "3人 · 粤BD12345")
     expect(bar.locator("#visit .sub")).to_contain_text("李顾问")
     pickers = bar.locator("#visit select[name=guest]")
     expect(pickers).to_have_count(3)  # one per guest
-    pickers.nth(0).select_option(label="矿泉水")
-    pickers.nth(1).select_option(label="矿泉水")
+    water = pickers.nth(0).locator("option", has_text="矿泉水").get_attribute("value")  # the label may carry the unit
+    pickers.nth(0).select_option(water)
+    pickers.nth(1).select_option(water)
     bar.locator("button.serve-btn").tap()
     expect(bar.locator("#visit .cost")).to_have_text("¥4")
     expect(bar.locator("#visit .timeline")).to_contain_text("客人1 矿泉水")
@@ -72,17 +79,20 @@ def test_visit_across_four_phones(app, live_server, phone):
 
     # Model room: admits with the rep, the group leaves, the count after the visit: all match.
     room.locator("#visits-live li.unseen button").tap()
-    room.locator("#visits-live a", has_text="粤BD12345").tap()
+    follow(room, room.locator("#visits-live a", has_text="粤BD12345"), "3人 · 粤BD12345")
     expect(room.locator("#visit .timeline")).to_contain_text("已接待")
     room.locator("#visit select[name=rep_id]").select_option(label="李顾问")
     room.locator("button.admit-btn").tap()
     room.locator("button.leave-room").tap()
     expect(room).to_have_url(re.compile(r"/stock/counts/\d+$"))
+    landed(room, "样板间")
     room.locator("button.all-match").tap()
     expect(room.locator(".flash").first).to_contain_text("账实相符")
+    landed(room, "粤BD12345")
 
     # Security sees every step on the visit's timeline, then sees them out.
-    guard.reload()
+    guard.reload()  # the guard refreshes the visit they are on
+    landed(guard, "粤BD12345")
     timeline = guard.locator("#visit .timeline")
     for step in ("已接待", "进入样板间", "离开样板间"):
         expect(timeline).to_contain_text(step)
@@ -90,6 +100,7 @@ def test_visit_across_four_phones(app, live_server, phone):
     expect(guard.locator("#visit .sub")).to_contain_text("离开")
     # The bar is told to clear the table.
     bar.reload()
+    landed(bar, "粤BD12345")
     expect(bar.locator("#visit")).to_contain_text("请收拾桌面")
 
 
@@ -109,14 +120,19 @@ def test_damaged_after_a_group_alerts_the_manager(app, live_server, phone, tmp_p
         login(page, base, users[post])
     expect(boss.locator("#visits-live")).to_be_visible()
 
-    guard.goto(f"{base}/visits/new")
+    tap_link(guard, "登记来访", "登记来访")
     guard.locator("label.pick:has(input[name=party_size][value='2'])").tap()
     guard.locator("label.pick:has(input[name=by_car][value='0'])").tap()
     guard.locator("form.arrival button[type=submit]").tap()
     expect(guard.locator("#visit h2")).to_contain_text("2人")
+    landed(guard, "2人")
     visit_url = guard.url
 
-    room.goto(visit_url)
+    # The model room's live list shows the walk-in group within a poll; a tap opens it.
+    row = room.locator("#visits-live a", has_text="2人")
+    expect(row).to_be_visible(timeout=POLL)
+    follow(room, row, "2人")
+    assert room.url == visit_url
     room.locator("#visit select[name=rep_id]").select_option(label="周顾问")
     room.locator("button.admit-btn").tap()
     room.locator("button.leave-room").tap()
@@ -129,11 +145,53 @@ def test_damaged_after_a_group_alerts_the_manager(app, live_server, phone, tmp_p
     assert_fits_phone(room)
     room.locator("button[name=all_match][value='0']").tap()
     expect(room).to_have_url(re.compile(r"/stock/discrepancies/\d+$"))
+    landed(room, "差异")
     expect(room.get_by_text("周顾问")).to_be_visible()
     expect(room.locator("img.thumb")).to_be_visible()
 
     alert = boss.locator("#visits-live li.alert")
     expect(alert).to_be_visible(timeout=POLL)
-    alert.locator("a").tap()
+    follow(boss, alert.locator("a"), "差异")
     expect(boss).to_have_url(re.compile(r"/stock/discrepancies/\d+$"))
     expect(boss.get_by_text("瓶口有裂纹")).to_be_visible()
+
+
+ROW = re.compile(r"^\d{2}:\d{2} · 3人 · 粤BD12345$")
+
+
+@pytest.mark.parametrize("post", ["concierge", "water_bar", "lead", "manager"])
+def test_live_row_opens_the_visit_page(app, live_server, phone, post):
+    """Tapping a group in the live list of a today screen opens the visit's own page (one header, not a page
+    nested in the list); on the lead's, the alert of a count that differed opens the discrepancy the same way."""
+    base = live_server.url
+    with app.app_context():
+        site = factories.make_site()
+        users = {p: factories.make_user(site.id, p).id for p in ("security", "model_room", post)}
+        rep = factories.make_rep(site.id, "李顾问")
+        vase = make_item(site.id, "model_room", name="花瓶", expected=2, unit="件")
+        with app.test_request_context():
+            s = db.session.get(Site, site.id)
+            guard, keeper = db.session.get(User, users["security"]), db.session.get(User, users["model_room"])
+            car = services.record_arrival(s, guard, 3, True, "粤BD12345", None)
+            # A walk-in group went through model room 1 and a vase was missing after it.
+            walk_in = services.record_arrival(s, guard, 2, False, None, None)
+            rv = services.admit(s, keeper, walk_in, location(site.id, "model_room").id, rep.id)
+            _rv, count = services.leave_room(s, keeper, rv)
+            submit_count(s, keeper, count, {vase.id: "1"})
+        visit_url, username = f"{base}/visits/{car.id}", db.session.get(User, users[post]).username
+
+    page = phone()
+    login(page, base, username)
+    if post == "lead":
+        alert = page.locator("#visits-live li.alert a")
+        expect(alert).to_have_text(re.compile(r"^⚠ .*差异"))
+        follow(page, alert, "差异 · 样板间")
+        expect(page).to_have_url(re.compile(r"/stock/discrepancies/\d+$"))
+        expect(page.locator("#visits-live")).to_have_count(0)  # the list is gone, not wrapped round the page
+        home(page)
+    row = page.locator("#visits-live a", has_text="粤BD12345")
+    expect(row).to_have_text(ROW)
+    follow(page, row, "3人 · 粤BD12345")
+    assert page.url == visit_url
+    expect(page.locator("#visit")).to_have_count(1)
+    expect(page.locator("#visits-live")).to_have_count(0)

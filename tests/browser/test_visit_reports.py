@@ -14,6 +14,7 @@ from hospitality.visits import services
 from hospitality.visits.reports import PAGE_SIZE
 from tests import factories
 from tests.browser.test_routines import assert_fits_phone, login
+from tests.browser.walk import follow, landed, menu, tap_link
 from tests.inventory.helpers import make_item
 from tests.visits.test_reports import utc, zh
 
@@ -49,7 +50,7 @@ def test_lead_filters_pages_and_reads_rep_figures(app, live_server, phone):
     users, yesterday = _setup(app)
     page = phone()
     login(page, base, users["lead"])
-    page.goto(f"{base}/visits/")
+    menu(page, "来访记录", "来访客户")
     rows = page.locator("#visit-list tbody tr")
     expect(rows).to_have_count(2)
     expect(page.locator("#visit-list")).to_contain_text("粤B12345")
@@ -71,6 +72,7 @@ def test_lead_filters_pages_and_reads_rep_figures(app, live_server, phone):
     expect(page.locator("#visit-list")).to_contain_text("粤B12345")
     expect(page.locator("input[name=plate]")).to_be_focused()
     page.reload()  # the pushed URL is a full page
+    landed(page, "来访客户")
     expect(page.locator("input[name=plate]")).to_have_value("B123")
     expect(rows).to_have_count(1)
 
@@ -83,7 +85,8 @@ def test_lead_filters_pages_and_reads_rep_figures(app, live_server, phone):
 
     # Yesterday: 60 groups, a page at first, the next page on each tap of "more".
     size = PAGE_SIZE
-    page.goto(f"{base}/visits/?from={yesterday.isoformat()}&to={yesterday.isoformat()}")
+    page.locator("input[name=to]").fill(yesterday.isoformat())
+    expect(page).to_have_url(re.compile(rf"from={yesterday.isoformat()}&to={yesterday.isoformat()}"))
     expect(rows).to_have_count(size + 1)  # a page of rows and the "more" row
     page.locator("button.more-btn").tap()
     expect(rows).to_have_count(2 * size + 1)
@@ -92,11 +95,15 @@ def test_lead_filters_pages_and_reads_rep_figures(app, live_server, phone):
     expect(page.locator("button.more-btn")).to_have_count(0)
     assert_fits_phone(page)
 
-    # Per rep, then the rep's own page.
-    page.goto(f"{base}/visits/reps?from={yesterday.isoformat()}")
+    # Per rep from yesterday to today, then the rep's own page.
+    tap_link(page, "置业顾问统计", "置业顾问统计")
+    page.locator("form.range-form input[name=from]").fill(yesterday.isoformat())
+    page.locator("form.range-form button[type=submit]").tap()
+    expect(page).to_have_url(re.compile(rf"/visits/reps\?from={yesterday.isoformat()}&to="))
+    landed(page, "置业顾问统计")
     expect(page.locator("table.reps")).to_contain_text("61 / 123")
     assert_fits_phone(page)
-    page.locator("table.reps a", has_text="李顾问").tap()
+    follow(page, page.locator("table.reps a", has_text="李顾问"), "李顾问")
     expect(page.locator("h2")).to_contain_text("李顾问")
     expect(page.locator(".rep-cost")).to_have_text("¥4.00")
     assert_fits_phone(page)
@@ -108,7 +115,9 @@ def test_manager_downloads_the_filtered_list(app, live_server, phone):
     users, _yesterday = _setup(app)
     page = phone(accept_downloads=True)
     login(page, base, users["manager"])
-    page.goto(f"{base}/visits/?mode=car")
+    menu(page, "来访记录", "来访客户")
+    page.locator("select[name=mode]").select_option("car")
+    expect(page).to_have_url(re.compile(r"mode=car"))
     expect(page.locator("a.export")).to_have_attribute("href", re.compile(r"format=xlsx.*mode=car"))
     with page.expect_download() as info:
         page.locator("a.export").tap()

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.test_routines import assert_fits_phone, login
+from tests.browser.walk import follow, home, landed, menu, tap_link
 from tests.inventory.helpers import make_item
 from tests.workers.helpers import msg
 
@@ -27,11 +28,10 @@ def test_workers_registered_counted_in_and_out(app, live_server, phone):
     guard, room = phone(), phone()
     login(guard, base, guard_name)
     login(room, base, keeper_name)
-    room.goto(f"{base}/workers/inside")
-    expect(room.locator("#workers-inside")).to_be_visible()
+    expect(room.locator("#workers-inside")).to_be_visible()  # on the model room's today screen
 
     # Security registers two workers of one company; a wrong phone is refused under its field.
-    guard.goto(f"{base}/workers/new")
+    tap_link(guard, "登记施工人员", "登记施工人员")  # from the workers panel of the guard's today screen
     assert_fits_phone(guard)
     guard.locator("label.pick", has_text="样板间1").tap()
     guard.locator("#company").fill("鑫达装修")
@@ -47,6 +47,7 @@ def test_workers_registered_counted_in_and_out(app, live_server, phone):
     guard.locator("input[name=phone-0]").fill("13800138000")
     guard.locator("button.register-btn").tap()
     expect(guard).to_have_url(re.compile(r"/workers/\d+$"))
+    landed(guard, "样板间1 · 鑫达装修")
     expect(guard.locator("#crew h2")).to_contain_text("鑫达装修")
     expect(guard.locator("#crew .wk-people")).to_contain_text("13900000001")
     expect(guard.locator("#crew")).to_contain_text(
@@ -58,12 +59,15 @@ def test_workers_registered_counted_in_and_out(app, live_server, phone):
     expect(crew_row).to_be_visible(timeout=POLL)
     crew_row.locator("button.wk-count").tap()
     expect(room).to_have_url(re.compile(r"/stock/counts/\d+$"))
+    landed(room, "样板间1")
     room.locator("button.all-match").tap()
     expect(room).to_have_url(re.compile(r"/workers/\d+$"))
+    landed(room, "样板间1 · 鑫达装修")
     expect(room.locator("#crew .wk-story")).to_contain_text(msg(app, "All present"))
 
     # Security lets them in (one tap swaps the card), then out when they are done.
-    guard.reload()
+    guard.reload()  # the guard refreshes the crew's page they are on
+    landed(guard, "样板间1 · 鑫达装修")
     guard.locator("button.in-btn").tap()
     expect(guard.locator("#crew .wk-out")).to_be_visible()
     guard.locator("button.out-btn").tap()
@@ -71,22 +75,25 @@ def test_workers_registered_counted_in_and_out(app, live_server, phone):
     expect(guard.locator("button.out-btn")).to_have_count(0)
 
     # The model room counts after: the lamp is missing, so a discrepancy opens for security to confirm.
-    room.goto(f"{base}/workers/inside")
+    home(room)
     crew_row = room.locator("#workers-inside li", has_text="鑫达装修")
     crew_row.locator("button.wk-count").tap()
     expect(room).to_have_url(re.compile(r"/stock/counts/\d+$"))
+    landed(room, "样板间1")
     assert_fits_phone(room)
     room.locator("tr", has_text="花瓶").locator("input[type=number]").fill("2")
     room.locator("tr", has_text="台灯").locator("input[type=number]").fill("0")
     room.locator("button[name=all_match][value='0']").tap()
     expect(room).to_have_url(re.compile(r"/stock/discrepancies/\d+$"))
+    landed(room, "差异 · 样板间1")
 
     # The entry's story links the discrepancy; the crew is no longer in the room.
-    room.goto(f"{base}/workers/")
+    menu(room, "施工人员", "施工人员")
     card = room.locator(".wk-card", has_text="鑫达装修")
     expect(card.locator("a.bad")).to_be_visible()
-    card.locator(".card-title a").tap()
+    follow(room, card.locator(".card-title a"), "样板间1 · 鑫达装修")
     expect(room.locator("#crew .wk-story a[href*='/stock/discrepancies/']")).to_be_visible()
     assert_fits_phone(room)
-    room.goto(f"{base}/workers/inside")
+    home(room)
+    expect(room.locator("#workers-inside")).to_be_visible()
     expect(room.locator("#workers-inside li", has_text="鑫达装修")).to_have_count(0)
