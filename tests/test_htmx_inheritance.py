@@ -29,3 +29,19 @@ def test_live_list_rows_are_links_without_an_inherited_target():
     assert 'hx-target="this"' not in text
     assert 'hx-disinherit="hx-swap hx-target"' in text
     assert 'hx-target="#visits-live"' in text
+
+
+def test_a_boosted_menu_link_gets_the_whole_page(app, client, auth):
+    """A boosted navigation (HX-Request and HX-Boosted) swaps the body: it gets the page with its header and menu;
+    a plain htmx request to the same URL gets the fragment alone."""
+    from tests.factories import make_site, make_user
+
+    with app.app_context():
+        site = make_site()
+        make_user(site.id, "manager", username="boss-boost")
+    auth.login("boss-boost")
+    for url in ("/board", "/admin/audit"):
+        boosted = client.get(url, headers={"HX-Request": "true", "HX-Boosted": "true"}).get_data(as_text=True)
+        assert boosted.count('<header class="bar">') == 1, url
+        fragment = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert '<header class="bar">' not in fragment, url
