@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ..database import select_rows
 from ..extensions import db
-from ..handover.services import shift_closed
+from ..handover.services import shift_handover
 from ..models import Site, User
 from ..models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
 from ..models.core import POSTS
@@ -124,11 +124,13 @@ def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
         day, _entry = clock_target(site, entries, atts, now)
     pd = person_day(site, user, day, entries.get(day), atts.get(day), leave if day == today else None, now)
     late_by = int((now - pd.start).total_seconds() // 60) if pd.state == "missing" else 0
-    # The seeds: hand over before leaving (按时交接班); the clock-out warns while it is not accepted.
-    handover_open = running is not None and not shift_closed(site, user, day)
+    # The seeds: hand over before leaving (按时交接班). While on duty the card says where the person's own
+    # handover stands once they have started one (waiting for acceptance, or still a draft); before that there
+    # is nothing to say (right after clocking in no handover exists yet).
+    handover = shift_handover(site, user, day) if running is not None else "closed"
     return {"pd": pd, "state": pd.state, "day": day, "now": now, "late_by": late_by,
             "can_clock_in": running is None and pd.att is None,
-            "can_clock_out": running is not None, "handover_open": handover_open, "error": None}
+            "can_clock_out": running is not None, "handover": handover, "error": None}
 
 
 # The lead's board reads the day as plain rows (a name, a post, a shift and the clock times per person).

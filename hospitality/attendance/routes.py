@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..access import current_site, post_required, site_get_or_404
 from ..forms import arg_date
-from ..htmx import is_htmx, render_page_or_fragment
+from ..htmx import render_page_or_fragment, wants_fragment
 from ..i18n import text as _
 from ..inventory.routes import idem
 from ..models import User
@@ -44,10 +44,10 @@ def _clock(action, done: str):
     except AttendanceError as e:
         card = reports.today_card(site, current_user)
         card["error"] = e.message
-        if is_htmx():
+        if wants_fragment():
             return render_template("attendance/_clock.html", att_clock=card), 422
         return render_template("attendance/index.html", **_index_ctx(card)), 422
-    if is_htmx():
+    if wants_fragment():
         return render_template("attendance/_clock.html", att_clock=reports.today_card(site, current_user))
     flash(done)
     return redirect(url_for(".index"))
@@ -103,7 +103,7 @@ def roster_add():
                            request.form.get("shift_id"), request.form.get("post") or None)
     except AttendanceError as e:
         return _roster_page(day, {e.field or "form": e.message}, 422)
-    if is_htmx():
+    if wants_fragment():
         return _roster_page(day)
     flash(_("Added to the roster."))
     return redirect(url_for(".roster", day=day.isoformat()))
@@ -118,9 +118,25 @@ def roster_remove(entry_id):
         services.remove_entry(current_site(), current_user, entry)
     except AttendanceError as e:
         return _roster_page(day, {"form": e.message}, 422)
-    if is_htmx():
+    if wants_fragment():
         return _roster_page(day)
     flash(_("Removed from the roster."))
+    return redirect(url_for(".roster", day=day.isoformat()))
+
+
+@bp.post("/roster/<int:entry_id>/move")
+@oversee
+def roster_move(entry_id):
+    """Move a person's entry to another shift of the same day in one tap."""
+    entry = site_get_or_404(RosterEntry, entry_id)
+    day = entry.day
+    try:
+        services.move_entry(current_site(), current_user, entry, request.form.get("to_shift_id"))
+    except AttendanceError as e:
+        return _roster_page(day, {e.field or "form": e.message}, 422)
+    if wants_fragment():
+        return _roster_page(day)
+    flash(_("Moved to the chosen shift."))
     return redirect(url_for(".roster", day=day.isoformat()))
 
 

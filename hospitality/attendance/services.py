@@ -234,6 +234,14 @@ def approved_leave(user_id: int, first: date, last: date) -> LeaveRequest | None
         LeaveRequest.ends >= first).order_by(LeaveRequest.starts).limit(1))
 
 
+def _refuse_on_leave(person: User, day: date, field: str) -> None:
+    """No one is put on a shift on a day of their approved leave (adding and moving alike)."""
+    leave = approved_leave(person.id, day, day)
+    if leave is not None:
+        raise AttendanceError(_("%(name)s is on approved leave that day (%(first)s – %(last)s).", name=person.name,
+                                first=leave.starts.isoformat(), last=leave.ends.isoformat()), field)
+
+
 def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=None) -> RosterEntry:
     """Put a person on a shift and post for a day; a repeated tap for the same entry changes nothing."""
     day = _date(day_raw, "day", _("Choose a day."))
@@ -244,16 +252,13 @@ def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=N
         raise AttendanceError(_("Choose a post."), "post")
     with write_tx():
         _lock_user(person.id)
-        leave = approved_leave(person.id, day, day)
-        if leave is not None:
-            raise AttendanceError(_("%(name)s is on approved leave that day (%(first)s – %(last)s).", name=person.name,
-                                    first=leave.starts.isoformat(), last=leave.ends.isoformat()), "user_id")
+        _refuse_on_leave(person, day, "user_id")
         existing = db.session.scalar(select(RosterEntry).where(RosterEntry.user_id == person.id,
                                                                RosterEntry.day == day))
         if existing is not None:
             if existing.shift_id == shift.id and existing.post == post:
                 return existing
-            raise AttendanceError(_("%(name)s is already on the roster that day: remove that entry first.",
+            raise AttendanceError(_("%(name)s is already on the roster that day: move that entry to another shift.",
                                     name=person.name), "user_id")
         entry = RosterEntry(site_id=site.id, user_id=person.id, day=day, shift_id=shift.id, post=post,
                             created_by_id=user.id)
@@ -261,7 +266,7 @@ def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=N
             with db.session.begin_nested():
                 db.session.add(entry)
         except IntegrityError:  # the same person added at the same moment from another phone
-            raise AttendanceError(_("%(name)s is already on the roster that day: remove that entry first.",
+            raise AttendanceError(_("%(name)s is already on the roster that day: move that entry to another shift.",
                                     name=person.name), "user_id") from None
         # A clock-in made before the person was rostered belongs to this entry now.
         att = db.session.scalar(select(Attendance).where(Attendance.user_id == person.id, Attendance.day == day))
@@ -272,6 +277,33 @@ def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=N
                 att.early_minutes = early_minutes(site, day, shift, local(site, att.clock_out_at))
         record("roster_add", "roster", entry.id, site_id=site.id, person=person.name, day=day, shift=shift.name,
                post=post)
+    return entry
+
+
+def move_entry(site: Site, user: User, entry: RosterEntry, shift_raw) -> RosterEntry:
+    """Move a person's entry to another shift of the same day (one entry per person per day still holds)."""
+    field = f"move-{entry.id}"
+    try:
+        shift = _shift(site, shift_raw)
+    except AttendanceError as e:
+        raise AttendanceError(e.message, field) from None
+    with write_tx():
+        _lock_user(entry.user_id)
+        entry = _fresh(RosterEntry, entry.id)
+        if entry is None:
+            raise AttendanceError(_("This entry is no longer on the roster."), "form")
+        if entry.shift_id == shift.id:
+            return entry  # a repeated tap: already there
+        _refuse_on_leave(entry.user, entry.day, field)
+        # Lateness was measured against the shift clocked in for; moving it afterwards would rewrite it.
+        if db.session.scalar(select(Attendance.id).where(Attendance.user_id == entry.user_id,
+                                                         Attendance.day == entry.day)):
+            raise AttendanceError(_("%(name)s has clocked in for this day; the entry stays on its shift.",
+                                    name=entry.user.name), field)
+        before = entry.shift.name
+        entry.shift_id = shift.id
+        record("roster_move", "roster", entry.id, site_id=site.id, person=entry.user.name, day=entry.day,
+               shift_before=before, shift=shift.name, post=entry.post)
     return entry
 
 

@@ -211,12 +211,20 @@ _SHIFT_HANDOVERS = select(Handover.site_id, Handover.status).where(
     Handover.from_user_id == bindparam("user_id"), Handover.day == bindparam("day"))
 
 
+def shift_handover(site: Site, user: User, day: date) -> str:
+    """Where the user's handover of that day stands: "closed" (accepted, or a post that does not hand over),
+    "waiting" (handed over, not accepted yet), "draft" (being prepared) or "none" (not started)."""
+    if user.post not in HANDOVER_POSTS:
+        return "closed"
+    statuses = {status for site_id, status in select_rows(_SHIFT_HANDOVERS, {"user_id": user.id, "day": day})
+                if site_id == site.id}
+    return next((state for status, state in (("accepted", "closed"), ("submitted", "waiting"), ("draft", "draft"))
+                 if status in statuses), "none")
+
+
 def shift_closed(site: Site, user: User, day: date) -> bool:
-    """Whether the user's shift of that day is handed over and accepted (the attendance clock-out warns when not).
+    """Whether the user's shift of that day is handed over and accepted.
 
     Posts that do not hand over are always closed; a post that does is not, until its handover is accepted.
     """
-    if user.post not in HANDOVER_POSTS:
-        return True
-    return any(site_id == site.id and status == "accepted" for site_id, status
-               in select_rows(_SHIFT_HANDOVERS, {"user_id": user.id, "day": day}))
+    return shift_handover(site, user, day) == "closed"

@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from ..access import current_site, post_required, site_get_or_404
 from ..extensions import db
-from ..htmx import is_htmx, render_page_or_fragment
+from ..htmx import render_page_or_fragment, wants_fragment
 from ..i18n import text as _
 from ..inventory.routes import idem
 from ..models import Location
@@ -81,10 +81,10 @@ def _act(handover: Handover, action, fragment: str | None = None, done: str | No
     try:
         action()
     except HandoverError as e:
-        if fragment and is_htmx():
+        if fragment and wants_fragment():
             return _fragment(fragment, db.session.get(Handover, handover.id), e, **extra)
         return _page(db.session.get(Handover, handover.id), e, 422)
-    if fragment and is_htmx():
+    if fragment and wants_fragment():
         return _fragment(fragment, db.session.get(Handover, handover.id), **extra)
     if done:
         flash(done)
@@ -106,7 +106,7 @@ def index():
 @post_required(*OVERSEERS)
 def board():
     """Today's handovers and disputed lines: the lead's and manager's today screen loads this after the page."""
-    if not is_htmx():
+    if not wants_fragment():
         return redirect(url_for(".index"))
     site = current_site()
     return render_template("handover/_board.html", handover_board=services.board_summary(site, site.today()))
@@ -206,10 +206,10 @@ def _line_act(line_id: int, action):
     try:
         action(line)
     except HandoverError as e:
-        if is_htmx():
+        if wants_fragment():
             return _fragment("handover/_line.html", handover, e, line_id=line.id, oob=True)
         return _page(handover, e, 422)
-    if is_htmx():
+    if wants_fragment():
         return _fragment("handover/_line.html", db.session.get(Handover, handover.id), line_id=line.id, oob=True)
     return redirect(url_for(".show", handover_id=handover.id, _anchor=f"line-{line.id}"))
 

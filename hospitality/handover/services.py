@@ -33,6 +33,7 @@ from .reads import (  # noqa: F401 - the reads are part of this capability's API
     pending_now,
     previous_accepted,
     shift_closed,
+    shift_handover,
     summaries,
     today_card,
 )

@@ -89,11 +89,15 @@ def edit(request_id):
 def decide(request_id):
     req = _request(request_id)
     try:
-        services.decide(current_site(), current_user, req, request.form.get("version", type=int) or 0,
-                        request.form.get("action", ""), qty_fields(request.form), request.form.get("note"))
+        req = services.decide(current_site(), current_user, req, request.form.get("version", type=int) or 0,
+                              request.form.get("action", ""), qty_fields(request.form), request.form.get("note"))
     except PurchaseError as e:
         conflict = isinstance(e, services.PurchaseConflict)
         return detail(request_id, errors={e.field or "form": e.message}, status=409 if conflict else 422)
+    if req.status == "approved":
+        # Receiving is the next step: stay on the request, where it is one tap (in full or as approved in part).
+        flash(_("Approved; the requester can see it. Receive the delivery here when it arrives."))
+        return redirect(url_for(".detail", request_id=req.id))
     flash(_("Decision recorded; the requester can see it."))
     return redirect(url_for(".index"))
 

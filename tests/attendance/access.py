@@ -21,6 +21,8 @@ MATRIX = {
         "user_id": "{user_id}", "shift_id": "{att_shift_id}", "day": "{att_free_day}"}, True),
     ("/attendance/roster/<int:entry_id>/delete", "POST"): Rule(LEAD_MANAGER, 302, writes=True,
                                                                ids={"entry_id": "att_entry_id"}),
+    ("/attendance/roster/<int:entry_id>/move", "POST"): Rule(LEAD_MANAGER, 302, {"to_shift_id": "{att_night_id}"},
+                                                             True, ids={"entry_id": "att_entry_id"}),
     ("/attendance/roster/copy", "POST"): Rule(LEAD_MANAGER, 302, {"day": "{att_copy_day}"}, True),
     ("/attendance/leave", "GET"): Rule(STAFF),
     ("/attendance/leave", "POST"): Rule(STAFF, 302, {

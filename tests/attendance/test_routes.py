@@ -315,3 +315,96 @@ def test_roster_person_picker_lists_each_active_person_with_their_post(app, env)
     with app.app_context():
         person = db.session.get(User, env.users["water_bar"])
         assert f'<option value="{person.id}" >{person.name} · 水吧' in r.text
+
+
+BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
+
+
+def _has_header(html: str) -> bool:
+    return '<header class="bar">' in html and "<html" in html
+
+
+@pytest.mark.parametrize("url", ["/attendance/roster", "/attendance/board"])
+def test_a_boosted_link_to_roster_or_board_gets_the_whole_page(app, env, url):
+    """The header menu's links are boosted: the answer is the page with its header, not the part alone."""
+    c = login(app, env.names["lead"])
+    assert _has_header(c.get(url, headers=BOOSTED).text)
+    assert not _has_header(c.get(url, headers=HX).text)
+
+
+def test_refused_add_keeps_the_page(app, env):
+    """The person already has a shift that day: htmx gets the roster part with the message under the person;
+    a boosted (or plain) post gets the whole page with its header and the same message; nothing added."""
+    put(app, env, "water_bar")
+    c = login(app, env.names["lead"])
+    data = {"user_id": env.users["water_bar"], "shift_id": env.shifts["night"], "day": WED.isoformat()}
+    msg = text(app, "%(name)s is already on the roster that day: move that entry to another shift.",
+               name=who_name(app, env))
+    part = c.post("/attendance/roster", data=data, headers={**HX, "HX-Target": "roster"})
+    assert part.status_code == 422 and part.text.lstrip().startswith('<div id="roster">')
+    assert f'<small class="error">{msg}</small>' in part.text and not _has_header(part.text)
+    for headers in (BOOSTED, {}):
+        page = c.post("/attendance/roster", data=data, headers=headers)
+        assert page.status_code == 422 and _has_header(page.text) and msg in page.text
+    with app.app_context():
+        assert count(RosterEntry) == 1
+
+
+def test_move_by_htmx_swaps_the_roster_and_a_plain_post_comes_back(app, env):
+    """Move to the night shift: htmx gets the roster part with the person under 夜班; a plain form is redirected
+    to that day's roster page with a message."""
+    entry = put(app, env, "water_bar")
+    other = put(app, env, "concierge")
+    c = login(app, env.names["lead"])
+    r = c.post(f"/attendance/roster/{entry}/move", data={"to_shift_id": env.shifts["night"]}, headers=HX)
+    assert r.status_code == 200 and r.text.lstrip().startswith('<div id="roster">')
+    night = r.text.split("夜班 17:30–08:30</h4>")[1].split("</section>")[0]
+    assert who_name(app, env) in night and f'action="/attendance/roster/{entry}/move"' in night
+    r = c.post(f"/attendance/roster/{other}/move", data={"to_shift_id": env.shifts["night"]})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/attendance/roster?day=2026-03-04")
+    page = c.get(r.headers["Location"]).text
+    assert _has_header(page) and text(app, "Moved to the chosen shift.") in page
+    with app.app_context():
+        assert set(db.session.scalars(select(RosterEntry.shift_id))) == {env.shifts["night"]}
+
+
+def test_refused_move_keeps_the_page_and_the_message_sits_under_the_entry(app, env):
+    """A move onto approved leave: 422, the add path's message under that entry's shift picker, as the roster
+    part for htmx and as the whole page (header included) for a boosted post; the entry stays on its shift."""
+    entry = put(app, env, "water_bar")
+    with app.test_request_context():
+        lv = leaves.request_leave(site(env), who(env, "water_bar"), WED, WED, "病假", today=WED)
+        leaves.decide_leave(site(env), who(env, "lead"), lv, "approve", None)
+    msg = text(app, "%(name)s is on approved leave that day (%(first)s – %(last)s).", name=who_name(app, env),
+               first="2026-03-04", last="2026-03-04")
+    c = login(app, env.names["lead"])
+    for headers, whole in ((HX, False), (BOOSTED, True), ({}, True)):
+        r = c.post(f"/attendance/roster/{entry}/move", data={"to_shift_id": env.shifts["night"]}, headers=headers)
+        assert r.status_code == 422 and _has_header(r.text) is whole
+        assert f'<small class="error" id="move-err-{entry}">{msg}</small>' in r.text
+        assert f'aria-describedby="move-err-{entry}"' in r.text
+    with app.app_context():
+        assert db.session.scalar(select(RosterEntry.shift_id)) == env.shifts["day"]
+
+
+def test_moving_another_sites_entry_is_404(app, env):
+    """Another site's entry does not exist for this lead; nothing moves."""
+    with app.test_request_context():
+        other = db.session.get(Site, env.other)
+        o_lead, o_wb = (db.session.get(User, env.other_users[p]) for p in ("lead", "water_bar"))
+        entry = services.add_entry(other, o_lead, o_wb.id, WED, env.other_shifts["day"]).id
+    c = login(app, env.names["lead"])
+    assert c.post(f"/attendance/roster/{entry}/move", data={"to_shift_id": env.shifts["night"]}).status_code == 404
+    with app.app_context():
+        assert db.session.get(RosterEntry, entry).shift_id == env.other_shifts["day"]
+
+
+def test_the_move_picker_offers_the_other_active_shifts_only_before_clock_in(app, env):
+    """Each entry not yet clocked in has a picker of the day's other shifts; a clocked-in one has none."""
+    a = put(app, env, "water_bar")
+    b = put(app, env, "concierge", code="night")
+    login(app, env.names["concierge"]).post("/attendance/clock-in", data={"idem": "abcdefgh0031"})
+    page = login(app, env.names["lead"]).get("/attendance/roster?day=2026-03-04").text
+    picker = page.split(f'action="/attendance/roster/{a}/move"')[1].split("</form>")[0]
+    assert f'<option value="{env.shifts["night"]}">' in picker and f'value="{env.shifts["day"]}"' not in picker
+    assert f"/attendance/roster/{b}/move" not in page

@@ -398,15 +398,79 @@ def test_month_totals_match_the_sheets(ctx, env):
     assert totals[0][1]["missing"] == 4 and totals[1][1]["leave_days"] == 2 and totals[2][1]["unrostered"] == 1
 
 
-def test_clock_card_warns_while_the_handover_is_not_accepted(ctx, env):
-    """On duty at a post that hands over: the card warns before clock-out; the concierge does not hand over."""
-    from hospitality.models.handover import HANDOVER_POSTS
+def test_clock_card_speaks_of_the_handover_only_once_there_is_one(ctx, env):
+    """Just clocked in: nothing about a handover; a draft asks to finish it, a submitted one waits for acceptance,
+    an accepted one says nothing again; the concierge does not hand over."""
+    from hospitality.handover import services as handover
     s = site(env)
     for post in ("water_bar", "concierge"):
         roster(env, post)
         services.clock_in(s, who(env, post), f"in-{post}", now=at(2026, 3, 4, 8, 20))
-    card = reports.today_card(s, who(env, "water_bar"), now=at(2026, 3, 4, 17, 0))
-    assert card["handover_open"] is ("water_bar" in HANDOVER_POSTS)
-    assert reports.today_card(s, who(env, "concierge"), now=at(2026, 3, 4, 17, 0))["handover_open"] is (
-        "concierge" in HANDOVER_POSTS)
-    assert reports.today_card(s, who(env, "model_room"), now=at(2026, 3, 4, 17, 0))["handover_open"] is False
+    at_five = at(2026, 3, 4, 17, 0)
+
+    def state(post="water_bar"):
+        return reports.today_card(s, who(env, post), now=at_five)["handover"]
+
+    assert state() == "none" and state("concierge") == "closed"
+    assert reports.today_card(s, who(env, "model_room"), now=at_five)["handover"] == "closed"  # not on duty
+    h = handover.start(s, who(env, "water_bar"), env.users["water_bar2"], None)
+    assert state() == "draft"
+    handover.submit(s, who(env, "water_bar"), h, env.users["water_bar2"], "", True)
+    assert state() == "waiting"
+    handover.accept(s, who(env, "water_bar2"), db.session.get(type(h), h.id))
+    assert state() == "closed"
+
+
+def test_move_entry_to_another_shift_of_the_day(ctx, env):
+    """One action moves the entry (same row, same post), audited with both shifts; moving it there again is a
+    no-op."""
+    a = roster(env, "water_bar")
+    moved = services.move_entry(site(env), who(env, "lead"), a, env.shifts["night"])
+    assert moved.id == a.id
+    rows = db.session.execute(select(RosterEntry.id, RosterEntry.shift_id, RosterEntry.post, RosterEntry.day)).all()
+    assert rows == [(a.id, env.shifts["night"], "water_bar", WED)]
+    services.move_entry(site(env), who(env, "lead"), a, str(env.shifts["night"]))
+    audits = db.session.scalars(select(AuditLog).where(AuditLog.action == "roster_move")).all()
+    assert [(x.entity_id, x.detail["shift_before"], x.detail["shift"]) for x in audits] == [(a.id, "白班", "夜班")]
+
+
+def test_move_entry_onto_leave_is_refused_like_adding(ctx, env):
+    """Approved leave that day (granted after rostering): the move is refused with the add path's message."""
+    a = roster(env, "water_bar")
+    lv = leaves.request_leave(site(env), who(env, "water_bar"), WED, WED, "看病", today=WED)
+    leaves.decide_leave(site(env), who(env, "lead"), lv, "approve", None)
+    with pytest.raises(AttendanceError) as moving:
+        services.move_entry(site(env), who(env, "lead"), a, env.shifts["night"])
+    with pytest.raises(AttendanceError) as adding:
+        roster(env, "water_bar", code="night")
+    assert moving.value.message == adding.value.message and "请假" in moving.value.message
+    assert moving.value.field == f"move-{a.id}"
+    assert db.session.scalar(select(RosterEntry.shift_id)) == env.shifts["day"]
+    assert count(AuditLog, AuditLog.action == "roster_move") == 0
+
+
+def test_move_entry_refused_after_clock_in_or_to_a_shift_not_offered(ctx, env):
+    """Clocked in for the day, another site's shift, a shift out of use or nothing chosen: refused under the
+    entry's own field, nothing changed."""
+    a = roster(env, "water_bar")
+    b = roster(env, "model_room")
+    services.clock_in(site(env), who(env, "water_bar"), "k1", now=at(2026, 3, 4, 8, 20))
+    with pytest.raises(AttendanceError) as e:
+        services.move_entry(site(env), who(env, "lead"), a, env.shifts["night"])
+    assert e.value.field == f"move-{a.id}" and who(env, "water_bar").name in e.value.message
+    with write_tx():
+        db.session.get(Shift, env.shifts["night"]).active = False
+    for raw in (env.other_shifts["night"], env.shifts["night"], "", "x"):
+        with pytest.raises(AttendanceError) as e:
+            services.move_entry(site(env), who(env, "lead"), b, raw)
+        assert e.value.field == f"move-{b.id}"
+    assert set(db.session.scalars(select(RosterEntry.shift_id))) == {env.shifts["day"]}
+
+
+def test_move_of_an_entry_removed_meanwhile_says_so(ctx, env):
+    """Another phone removed the entry first: a clear message, no new row."""
+    a = roster(env, "water_bar")
+    services.remove_entry(site(env), who(env, "lead"), a)
+    with pytest.raises(AttendanceError) as e:
+        services.move_entry(site(env), who(env, "lead"), a, env.shifts["night"])
+    assert e.value.field == "form" and count(RosterEntry) == 0

@@ -262,3 +262,49 @@ def test_ready_handover_submits_from_the_form(app, env):
     assert r.status_code == 302
     page = phone.get(f"/handover/{h.id}")
     assert "ho-status-submitted" in page.text and "交接完毕" in page.text
+
+
+BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
+
+
+def _has_header(html: str) -> bool:
+    return '<header class="bar">' in html and "<html" in html
+
+
+def test_boosted_history_tab_and_refused_boosted_post_get_the_whole_page(app, env):
+    """A post's tab in the history is a boosted link: the page with its header comes back, not the rows alone;
+    a refused post made by a boosted form gets the handover page with its header and the message."""
+    boss = login(app, env.names["boss"])
+    assert _has_header(boss.get("/handover/history?post=security", headers=BOOSTED).text)
+    assert not _has_header(boss.get("/handover/history?post=security", headers=HX).text)
+    with app.app_context():
+        h = ready_water_bar(env)
+    phone = login(app, env.names["wb_out"])
+    r = phone.post(f"/handover/{h.id}/lines", data={"kind": "key", "text": "", "idem": "boostline01"},
+                   headers=BOOSTED)
+    assert r.status_code == 422 and _has_header(r.text) and 'class="error"' in r.text
+    part = phone.post(f"/handover/{h.id}/lines", data={"kind": "key", "text": "", "idem": "boostline02"},
+                      headers=HX)
+    assert part.status_code == 422 and not _has_header(part.text) and 'id="ho-pending"' in part.text
+
+
+def test_clock_card_speaks_of_the_handover_only_once_there_is_one(app, env):
+    """Right after clocking in the water bar's today screen says nothing about an unaccepted handover; once the
+    handover is submitted it says it waits for acceptance; once accepted, nothing again."""
+    waiting = msg(app, "Your shift handover is not accepted yet: clock out once your colleague has accepted it.")
+    phone = login(app, env.names["wb_out"])
+    assert phone.post("/attendance/clock-in", data={"idem": "clockin0001"}).status_code == 302
+    home = phone.get("/").text
+    assert 'id="clock"' in home and "clock-out" in home
+    assert "handover-open" not in home and waiting not in home
+    with app.app_context():
+        h = ready_water_bar(env)
+    home = phone.get("/").text
+    assert "handover-draft" in home and waiting not in home
+    with app.app_context():
+        services.submit(site(env), who(env, "wb_out"), fresh(h.id), env.users["wb_in"], "", True)
+    assert waiting in phone.get("/").text
+    with app.app_context():
+        services.accept(site(env), who(env, "wb_in"), fresh(h.id))
+    home = phone.get("/").text
+    assert "handover-open" not in home and waiting not in home

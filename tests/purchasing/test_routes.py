@@ -224,3 +224,21 @@ def test_release_of_another_sites_fixture_is_refused(app, env):
                                                              "reason": "x"})
     assert r.status_code == 422
     assert _q(app, lambda: count_rows(FixtureRelease)) == 1  # the other site's own
+
+
+@pytest.mark.parametrize("qty", ["", "12"])
+def test_after_approving_the_manager_lands_on_the_request_ready_to_receive(app, env, qty):
+    """Approving (as asked, or fewer: approved in part) leads to the request's own page, where receiving the
+    delivery is the one form; rejecting goes back to the queue."""
+    req_id = _new_request(app, env)
+    line = _line_id(app, req_id, env.water)
+    boss = login(app, env.boss)
+    r = boss.post(f"/purchases/{req_id}/decide", data={"version": "1", "action": "approve", f"qty-{line}": qty})
+    assert r.status_code == 302 and r.location.endswith(f"/purchases/{req_id}")
+    page = boss.get(r.location).get_data(as_text=True)
+    assert f'action="/purchases/{req_id}/receive"' in page
+    assert re.search(rf'name="qty-{line}"[^>]*value="{qty or 24}"', page)
+    r = login(app, env.wb).post("/purchases/new", data={f"qty-{env.water}": "48", "idem": "req7654321"})
+    rejected = int(r.location.rsplit("/", 1)[1])
+    r = boss.post(f"/purchases/{rejected}/decide", data={"version": "1", "action": "reject", "note": "够用"})
+    assert r.status_code == 302 and r.location.endswith("/purchases/")
