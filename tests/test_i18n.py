@@ -168,10 +168,12 @@ def test_python_text_and_lazy_labels_follow_the_locale(app):
 def test_one_english_word_with_two_meanings_has_two_translations(app):
     """A count line's "Missing" (缺失) is not a routine's "Missing" (not done, 未完成): message contexts."""
     from hospitality.checklists.services import STATE_LABELS
-    from hospitality.models.inventory import LINE_PROBLEMS
+    from hospitality.models.inventory import LINE_PROBLEMS, REASONS
+    from hospitality.models.purchasing import REQUEST_STATES
 
     with app.test_request_context("/"):
         assert str(LINE_PROBLEMS["missing"]) == "缺失"
+        assert str(REQUEST_STATES["received"]) == "已入库" and str(REASONS["received"]) == "入库"
         assert str(STATE_LABELS["missing"]) == "未完成"
         assert app.jinja_env.from_string('{{ pgettext("stock line", "Missing") }}').render() == "缺失"
     with app.test_request_context("/", headers={"Cookie": "lang=en"}):

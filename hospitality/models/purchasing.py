@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
+from ..i18n import lazy_pgettext
 from .core import utcnow
 from .inventory import MONEY, QTY
 
@@ -16,7 +17,7 @@ REQUEST_STATES = {
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
     "partial": _l("Partly received"),
-    "received": _l("Received"),
+    "received": lazy_pgettext("purchase request", "Received"),  # a state (已入库), not the ledger reason 入库
 }
 RELEASE_STATES = {"pending": _l("Waiting for approval"), "approved": _l("Approved"),
                   "rejected": _l("Rejected")}
