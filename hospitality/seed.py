@@ -138,6 +138,8 @@ def add_demo_items(site: Site, user_id: int) -> None:
                 entries.append((item, qty, "opening"))
     db.session.flush()
     ledger.post(site.id, user_id, entries, ref_type="seed")
+    from .inventory.demo import add_demo_recipes
+    add_demo_recipes(site)  # the serve form's menu, and the tea and fruit plate made from raw stock
 
 
 DEMO_PASSWORD = "demo1234"

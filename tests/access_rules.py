@@ -45,4 +45,4 @@ CONCIERGE = frozenset({"concierge"})
 PERSON = {"name": "改名", "badge_no": "T-9", "phone": "", "post": "concierge", "active": "y"}
 
 PLUGINS = ("tests.attendance.access", "tests.handover.access", "tests.inspections.access",
-           "tests.workers.access", "tests.visits.report_access")
+           "tests.workers.access", "tests.visits.report_access", "tests.admin.access", "tests.inventory.access")

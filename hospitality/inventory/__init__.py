@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("inventory", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import recipe_routes, routes  # noqa: E402,F401

@@ -4,7 +4,11 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Strin
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..i18n import lazy_gettext as _l
-from ..models.inventory import ITEM_KINDS
+from ..models.inventory import ITEM_KINDS, SERVE_AS
+
+
+def _serve_key(value) -> str:
+    return "" if value is None else str(value)
 
 
 class ItemForm(FlaskForm):
@@ -19,6 +23,10 @@ class ItemForm(FlaskForm):
                              validators=[Optional(), NumberRange(0, 100000)])
     unit_price = DecimalField(_l("Unit price (¥)"), default=0, places=2,
                               validators=[Optional(), NumberRange(0, 1000000)])
+    # Served to guests: each guest's drink, for the table, or not at all (cups, tea leaves, fruit by the 斤).
+    # The service checks the choice (an item without one, like a fixture, has None here).
+    serve_as = SelectField(_l("On the serve form"), default="drink", coerce=_serve_key, validate_choice=False,
+                           choices=[("", _l("Not served to guests")), *SERVE_AS.items()])
     discard_at_close = BooleanField(_l("Discard what is opened at closing"))
     expected_qty = DecimalField(_l("Expected quantity (fixtures)"), places=3,
                                 validators=[Optional(), NumberRange(0, 100000)])

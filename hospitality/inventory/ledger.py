@@ -73,14 +73,25 @@ def post(site_id: int, user_id: int, entries, *, ref_type: str | None = None, re
 
 
 def reverse(move: StockMove, user_id: int, note: str) -> StockMove:
-    """Undo a mistaken row with a reversing row; the original stays as it was."""
+    """Undo a mistaken row with a reversing row; the original stays as it was.
+
+    A row of a preparation is undone with the whole preparation: a pot without its tea leaves (or leaves used
+    for no pot) would leave what was made and the raw use behind it out of step.
+    """
     if move.reason == "reversal":
         raise StockError(_("A reversal cannot itself be reversed; record a new move instead."))
-    _lock_items([move.item_id])  # so a concurrent double tap waits here and then sees the first reversal
-    if db.session.scalar(select(StockMove.id).where(StockMove.reverses_id == move.id)):
+    group = [move]
+    if move.ref_type == "prepare" and move.ref_id:
+        group = list(db.session.scalars(select(StockMove).where(
+            StockMove.ref_type == "prepare", StockMove.ref_id == move.ref_id, StockMove.site_id == move.site_id)
+            .order_by(StockMove.id)))
+    # Locked first, so a concurrent double tap waits here and then sees the first reversal.
+    _lock_items(sorted({m.item_id for m in group}))
+    if db.session.scalar(select(StockMove.id).where(StockMove.reverses_id.in_([m.id for m in group])).limit(1)):
         raise StockError(_("This move has already been reversed."))
-    [row] = post(move.site_id, user_id, [(move.item, -move.qty, "reversal")], ref_type="reversal",
-                 ref_id=move.id, note=note, allow_negative=True, reverses={move.item_id: move.id})
+    rows = post(move.site_id, user_id, [(m.item, -m.qty, "reversal") for m in group], ref_type="reversal",
+                ref_id=move.id, note=note, allow_negative=True, reverses={m.item_id: m.id for m in group})
+    row = next(r for r in rows if r.reverses_id == move.id)
     if move.ref_type == "visit" and move.reason == "served" and move.ref_id:
         # The visit's cost drops by what this row had added (served rows are negative).
         db.session.execute(update(Visit).where(Visit.id == move.ref_id)

@@ -4,13 +4,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, and_, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import CountLine, Item, Site, StockCount, StockMove
+from ..models.inventory import REASONS
+from .recipes import prepared_ids
 
-FLOW = ("received", "served", "discarded", "damaged", "moved_out", "moved_in")
+IN_FLOW = ("received", "prepared", "moved_in")
+OUT_FLOW = ("served", "prep_used", "discarded", "damaged", "moved_out")
+FLOW = IN_FLOW + OUT_FLOW
+# What a bought item costs when it goes: served, thrown away, broken, or used to prepare something. A prepared
+# item costs nothing of its own: its raw items' use is the cost (a pot of tea is the tea leaves it took).
+USED = ("served", "discarded", "damaged", "prep_used")
+SUBMITTED = ("matched", "discrepancy")
+# The columns' names, one source for the page and the exports.
+COLUMNS = {"date": _l("Date"), "item": _l("Item"), "unit": _l("Unit"), "opening": _l("Opening stock"),
+           **{r: REASONS[r] for r in FLOW}, "closing": _l("Closing stock"),
+           "expected_closing": _l("Expected closing"), "variance": _l("Variance"),
+           "outside": _l("Outside the counts"), "cost": _l("Cost")}
 
 
 def _utc_bounds(site: Site, first: date, last: date) -> tuple[datetime, datetime]:
@@ -25,6 +39,25 @@ def _local_day(site: Site, column, day: date):
     if db.session.get_bind().dialect.name == "sqlite":
         return func.date(column, f"{minutes:+d} minutes")
     return cast(column + timedelta(minutes=minutes), Date)
+
+
+def _shifted(column, minutes: int):
+    """SQL for a stored time moved by some minutes."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.datetime(column, f"{minutes:+d} minutes")
+    return column + timedelta(minutes=minutes)
+
+
+def _count_time(site: Site, first: date, kind: str, fn):
+    """SQL for the time of the day's first opening (fn=min) or last closing (fn=max) count of the moving item's
+    location, on the move's local day: a seek of a day either side of the move on the counts' time index."""
+    c = aliased(StockCount)
+    return (select(fn(c.submitted_at))
+            .where(c.site_id == site.id, c.location_id == Item.location_id, c.kind == kind,
+                   c.status.in_(SUBMITTED), c.submitted_at > _shifted(StockMove.at, -1440),
+                   c.submitted_at < _shifted(StockMove.at, 1440),
+                   _local_day(site, c.submitted_at, first) == _local_day(site, StockMove.at, first))
+            .correlate(StockMove, Item).scalar_subquery())
 
 
 Original = aliased(StockMove)
@@ -52,22 +85,60 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+def _outside(site: Site, item_ids, start: datetime, end: datetime, first: date, day):
+    """Flow rows (and reversals of them, under the reason they undo) outside each day's counts: before its
+    first opening count or after its last closing count. Goods received after the closing count are in the
+    next opening count, not in this day's variance. Always one query, whatever the counts."""
+    reason = func.coalesce(Original.reason, StockMove.reason)
+    last_close = _count_time(site, first, "closing", func.max)
+    first_open = _count_time(site, first, "opening", func.min)
+    return db.session.execute(
+        select(StockMove.item_id, day, reason, func.sum(StockMove.qty))
+        .join(Item, Item.id == StockMove.item_id).outerjoin(Original, StockMove.reverses_id == Original.id)
+        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.at >= start,
+               StockMove.at < end,
+               or_(StockMove.reason.in_(FLOW), and_(StockMove.reason == "reversal", Original.reason.in_(FLOW))),
+               or_(StockMove.at > last_close, StockMove.at < first_open))
+        .group_by(StockMove.item_id, day, reason)).all()
+
+
+def _size(reason: str, signed: Decimal) -> Decimal:
+    """How much a reason moved, from the sum of its signed rows (out rows are negative)."""
+    return -signed if reason in OUT_FLOW else signed
+
+
+def _cost(item: Item, flow: dict, prepared: bool) -> Decimal:
+    if prepared:
+        return Decimal("0.00")
+    return (sum((flow[r] for r in USED), Decimal(0)) * (item.unit_price or 0)).quantize(Decimal("0.01"))
+
+
 @dataclass
 class DayLine:
     item: Item
     day: date
+    prepared: bool = False  # made at the bar from a recipe: its cost is in its raw items' lines
     opening: Decimal | None = None
     closing: Decimal | None = None
     flow: dict = field(default_factory=lambda: defaultdict(Decimal))
+    outside: dict = field(default_factory=lambda: defaultdict(Decimal))  # of flow: before / after the counts
+
+    @property
+    def outside_change(self) -> Decimal:
+        """What moved in (+) or out (−) outside the day's counts."""
+        o = self.outside
+        return sum((o[r] for r in IN_FLOW), Decimal(0)) - sum((o[r] for r in OUT_FLOW), Decimal(0))
 
     @property
     def expected_closing(self) -> Decimal | None:
-        """The bar formula: opening + received − served − discarded − damaged − moved out (+ moved in)."""
+        """The bar formula over what moved between the opening and the closing count: opening + received +
+        prepared + moved in − served − used to prepare − discarded − damaged − moved out."""
         if self.opening is None:
             return None
         f = self.flow
-        return (self.opening + f["received"] - f["served"] - f["discarded"] - f["damaged"]
-                - f["moved_out"] + f["moved_in"])
+        counted = (sum((f[r] for r in IN_FLOW), Decimal(0)) - sum((f[r] for r in OUT_FLOW), Decimal(0))
+                   - self.outside_change)
+        return self.opening + counted
 
     @property
     def variance(self) -> Decimal | None:
@@ -76,8 +147,7 @@ class DayLine:
 
     @property
     def cost(self) -> Decimal:
-        used = self.flow["served"] + self.flow["discarded"] + self.flow["damaged"]
-        return (used * (self.item.unit_price or 0)).quantize(Decimal("0.01"))
+        return _cost(self.item, self.flow, self.prepared)
 
 
 def consumption(site: Site, items: list[Item], first: date, last: date) -> list[DayLine]:
@@ -97,21 +167,24 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
         select(CountLine.item_id, cday, StockCount.kind, CountLine.counted, StockCount.submitted_at)
         .join(StockCount, CountLine.count_id == StockCount.id)
         .where(StockCount.site_id == site.id, StockCount.kind.in_(("opening", "closing")),
-               StockCount.status.in_(("matched", "discrepancy")), CountLine.item_id.in_(by_id),
+               StockCount.status.in_(SUBMITTED), CountLine.item_id.in_(by_id),
                StockCount.submitted_at >= start, StockCount.submitted_at < end)
         .order_by(StockCount.submitted_at)).all()
+    prepared = prepared_ids(by_id)
     lines: dict[tuple[int, date], DayLine] = {}
 
     def line(item_id, d) -> DayLine:
         key = (item_id, _as_date(d))
         if key not in lines:
-            lines[key] = DayLine(by_id[item_id], key[1])
+            lines[key] = DayLine(by_id[item_id], key[1], item_id in prepared)
         return lines[key]
 
     for item_id, d, reason, total in flows:
         line(item_id, d).flow[reason] += abs(Decimal(total))
     for item_id, d, reason, total in _reversals(site, by_id, start, end, day):
         line(item_id, d).flow[reason] -= abs(Decimal(total))
+    for item_id, d, reason, total in _outside(site, by_id, start, end, first, day):
+        line(item_id, d).outside[reason] += _size(reason, Decimal(total))
     for item_id, d, kind, counted, _at in counts:
         dl = line(item_id, d)
         if kind == "opening" and dl.opening is None:
@@ -126,15 +199,12 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
 class RangeLine:
     """One item over several days: what came in and went out, and what it cost."""
     item: Item
+    prepared: bool = False
     flow: dict = field(default_factory=lambda: defaultdict(Decimal))
 
     @property
     def cost(self) -> Decimal:
-        used = self.flow["served"] + self.flow["discarded"] + self.flow["damaged"]
-        return (used * (self.item.unit_price or 0)).quantize(Decimal("0.01"))
-
-
-USED = ("served", "discarded", "damaged")
+        return _cost(self.item, self.flow, self.prepared)
 
 
 def range_summary(site: Site, items: list[Item], first: date, last: date):
@@ -154,6 +224,7 @@ def range_summary(site: Site, items: list[Item], first: date, last: date):
         .where(StockMove.site_id == site.id, StockMove.item_id.in_(by_id), StockMove.at >= start,
                StockMove.at < end, StockMove.reason.in_(FLOW))
         .group_by(StockMove.item_id, day, StockMove.reason)).all()
+    prepared = prepared_ids(by_id)
     moved: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     reversed_: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     used_per_day: dict[date, Decimal] = defaultdict(Decimal)
@@ -162,9 +233,9 @@ def range_summary(site: Site, items: list[Item], first: date, last: date):
         for item_id, d, reason, total in rows:
             total = Decimal(total)
             into[(item_id, reason)] += total
-            if reason in USED:
+            if reason in USED and item_id not in prepared:
                 used_per_day[_as_date(d)] += total * (by_id[item_id].unit_price or 0)
-    out: dict[int, RangeLine] = {i.id: RangeLine(i) for i in items}
+    out: dict[int, RangeLine] = {i.id: RangeLine(i, i.id in prepared) for i in items}
     for (item_id, reason), total in moved.items():
         out[item_id].flow[reason] += abs(total)
     for (item_id, reason), total in reversed_.items():
@@ -182,7 +253,9 @@ def daily_totals(lines: list[DayLine]) -> list[tuple[date, Decimal]]:
 
 
 def served_by_weekday(site: Site, item_ids: list[int], for_date: date, weeks: int = 4) -> dict[int, Decimal]:
-    """Average served per item on the same weekday over the last few weeks."""
+    """Average used per item on the same weekday over the last few weeks: served, or used to prepare something
+    (tea leaves go into pots). A prepared item has none: what it needs is bought as its raw items."""
+    item_ids = list(set(item_ids) - prepared_ids(item_ids)) if item_ids else []
     if not item_ids:
         return {}
     first = for_date - timedelta(days=7 * weeks)
@@ -190,8 +263,8 @@ def served_by_weekday(site: Site, item_ids: list[int], for_date: date, weeks: in
     day = _local_day(site, StockMove.at, first).label("day")
     rows = db.session.execute(
         select(StockMove.item_id, day, func.sum(StockMove.qty))
-        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.reason == "served",
-               StockMove.at >= start, StockMove.at < end)
+        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids),
+               StockMove.reason.in_(("served", "prep_used")), StockMove.at >= start, StockMove.at < end)
         .group_by(StockMove.item_id, day)).all()
     totals: dict[int, Decimal] = defaultdict(Decimal)
     for item_id, d, total in rows:

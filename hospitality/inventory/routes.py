@@ -13,7 +13,7 @@ from ..forms import apply_form, arg_date
 from ..i18n import text as _
 from ..models import CountLine, Discrepancy, Item, Location, StockCount, StockMove
 from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS, REASONS
-from . import bp, ledger, reports, services
+from . import bp, ledger, recipes, reports, services
 from .forms import ItemForm
 from .ledger import StockError
 
@@ -205,7 +205,8 @@ def close(disc_id):
 def items():
     rows = db.session.scalars(select(Item).join(Location).where(Item.site_id == current_site().id)
                               .order_by(Location.position, Item.position, Item.id)).all()
-    return render_template("inventory/items.html", items=rows, stock=ledger.on_hand(i.id for i in rows))
+    return render_template("inventory/items.html", items=rows, stock=ledger.on_hand(i.id for i in rows),
+                           prepared=recipes.prepared_ids(i.id for i in rows))
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -230,7 +231,7 @@ def item_form(item_id=None):
                 pack_size=form.pack_size.data, par_level=form.par_level.data or 0,
                 unit_price=form.unit_price.data or 0, discard_at_close=form.discard_at_close.data,
                 expected_qty=form.expected_qty.data, active=form.active.data,
-                initial_qty=form.initial_qty.data if form.initial_qty else None)
+                initial_qty=form.initial_qty.data if form.initial_qty else None, serve_as=form.serve_as.data)
             if name:
                 services.set_item_photo(site, saved, name)
         except BaseException:
@@ -240,7 +241,8 @@ def item_form(item_id=None):
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".items"))
-    return render_template("inventory/item_form.html", form=form, item=item), status
+    recipe = recipes.recipe_of(item.id) if item is not None else []
+    return render_template("inventory/item_form.html", form=form, item=item, recipe=recipe), status
 
 
 @bp.get("/items/<int:item_id>/photo")
@@ -326,18 +328,26 @@ def consumption():
         lines = []
         items, totals = reports.range_summary(site, bar_items, first, last)
     return render_template("inventory/consumption.html", lines=lines, items=items, first=first, last=last,
-                           totals=totals)
+                           totals=totals, columns=reports.COLUMNS)
+
+
+EXPORT = ("date", "item", "unit", "opening", "received", "prepared", "served", "prep_used", "discarded",
+          "damaged", "moved_out", "closing", "expected_closing", "variance", "outside", "cost")
 
 
 def _export(lines, fmt, first, last):
-    head = [_("Date"), _("Item"), _("Unit"), _("Opening count"), _("Received"), _("Served"), _("Discarded"),
-            _("Damaged"), _("Moved out"), _("Closing count"), _("Expected closing"), _("Variance"), _("Cost")]
+    # The page's column names (reports.COLUMNS): the sheet reads 开岗库存 where the page does.
+    head = [str(reports.COLUMNS[k]) for k in EXPORT]
 
     def n(v):
         return None if v is None else float(v)
-    rows = [[dl.day.isoformat(), dl.item.label, dl.item.unit, n(dl.opening), n(dl.flow["received"]),
-             n(dl.flow["served"]), n(dl.flow["discarded"]), n(dl.flow["damaged"]), n(dl.flow["moved_out"]),
-             n(dl.closing), n(dl.expected_closing), n(dl.variance), n(dl.cost)] for dl in lines]
+
+    def values(dl) -> dict:
+        return {"date": dl.day.isoformat(), "item": dl.item.label, "unit": dl.item.unit, "opening": n(dl.opening),
+                **{r: n(dl.flow[r]) for r in reports.FLOW}, "closing": n(dl.closing),
+                "expected_closing": n(dl.expected_closing), "variance": n(dl.variance),
+                "outside": n(dl.outside_change), "cost": n(dl.cost)}
+    rows = [[v[k] for k in EXPORT] for v in map(values, lines)]
     name = f"consumption-{first.isoformat()}-{last.isoformat()}"
     if fmt == "csv":
         buf = io.StringIO()

@@ -8,6 +8,7 @@ from .. import photos
 from ..audit import record
 from ..database import next_position, select_rows, write_tx
 from ..extensions import db
+from ..forms import limited
 from ..i18n import text as _
 from ..models import (
     CountLine,
@@ -23,7 +24,7 @@ from ..models import (
     VisitEvent,
 )
 from ..models.core import utcnow
-from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS
+from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS, SERVE_AS, RecipeLine
 from . import ledger
 from .ledger import StockError
 
@@ -110,11 +111,16 @@ def location_items(location_id: int, active_only: bool = True) -> list[Item]:
 def save_item(site: Site, user: User, item: Item | None, *, location_id: int, kind: str, name: str,
               name_en: str | None, unit: str, whole: bool, pack_size: int, par_level: Decimal,
               unit_price: Decimal, discard_at_close: bool, expected_qty: Decimal | None,
-              active: bool = True, initial_qty: Decimal | None = None) -> Item:
+              active: bool = True, initial_qty: Decimal | None = None, serve_as: str | None = "drink") -> Item:
     """Create or edit an item; a new item's starting stock is an 'opening' ledger row."""
     location = db.session.get(Location, location_id)
     if location is None or location.site_id != site.id or location.kind not in STOCK_LOCATION_KINDS:
         raise StockError(_("Choose the water bar or a model room."), "location_id")
+    serve_as = serve_as or None
+    if serve_as not in (None, *SERVE_AS):
+        raise StockError(_("Choose how the serve form offers it."), "serve_as")
+    if kind != "consumable" or location.kind != "water_bar":
+        serve_as = None  # only the bar's consumables are served to guests
     with write_tx():
         dup = select(Item.id).where(Item.location_id == location_id, func.lower(Item.name) == name.strip().lower())
         if item is not None:
@@ -132,14 +138,30 @@ def save_item(site: Site, user: User, item: Item | None, *, location_id: int, ki
         item.name_en = (name_en or "").strip() or None
         item.unit, item.whole, item.pack_size = unit.strip(), whole, pack_size
         item.par_level, item.unit_price, item.discard_at_close = par_level, unit_price, discard_at_close
-        item.expected_qty, item.active = expected_qty, active
+        item.expected_qty, item.active, item.serve_as = expected_qty, active, serve_as
         db.session.flush()
+        reprice(item.id)
         start = initial_qty if initial_qty is not None else (expected_qty if kind == "fixture" else None)
         if action == "create" and start:
             ledger.post(site.id, user.id, [(item, start, "opening")], ref_type="item", ref_id=item.id)
         record(action, "item", item.id, site_id=site.id, name=item.name, kind=kind, location=location.name,
-               par_level=par_level, unit_price=unit_price, active=active, initial_qty=start)
+               par_level=par_level, unit_price=item.unit_price, active=active, initial_qty=start,
+               serve_as=serve_as)
     return item
+
+
+def reprice(item_id: int) -> None:
+    """A prepared item costs what its recipe's raw items cost: its unit price follows its recipe, and the
+    prices of the items it is made of. The visit's served cost and the reports read the unit price."""
+    made_from_it = select(RecipeLine.item_id).where(RecipeLine.raw_item_id == item_id)
+    ids = {item_id, *db.session.scalars(made_from_it)}
+    costs = db.session.execute(
+        select(RecipeLine.item_id, func.sum(RecipeLine.qty * Item.unit_price))
+        .join(Item, Item.id == RecipeLine.raw_item_id).where(RecipeLine.item_id.in_(ids))
+        .group_by(RecipeLine.item_id)).all()
+    for prepared_id, cost in costs:
+        db.session.get(Item, prepared_id).unit_price = Decimal(str(cost)).quantize(Decimal("0.01"))
+    db.session.flush()
 
 
 def set_item_photo(site: Site, item: Item, name: str) -> None:
@@ -157,7 +179,7 @@ def record_moves(site: Site, user: User, location: Location, reason: str, quanti
         raise StockError(_("Choose what happened."), "reason")
     if reason in ("lost", "found") and user.post != "manager":
         raise StockError(_("Only the manager records lost or found stock; count instead."), "reason")
-    note = (note or "").strip()[:200] or None
+    note = limited(note, 200, "note", StockError)
     entries = [(item, -qty if reason in ("served", "discarded", "damaged", "lost") else qty, reason)
                for item, qty in quantities_for({i.id: i for i in location_items(location.id)}, quantities)]
     with write_tx():
@@ -168,11 +190,12 @@ def record_moves(site: Site, user: User, location: Location, reason: str, quanti
 
 
 def reverse_move(site: Site, user: User, move: StockMove, note: str) -> StockMove:
-    if not (note or "").strip():
+    note = limited(note, 200, "note", StockError)
+    if not note:
         raise StockError(_("Say why this move is being reversed."), "note")
     with write_tx():
         move = db.session.get(StockMove, move.id)
-        row = ledger.reverse(move, user.id, note.strip()[:200])
+        row = ledger.reverse(move, user.id, note)
         record("reverse", "stock_move", move.id, site_id=site.id, item=move.item.name, qty=move.qty, note=note)
     return row
 
@@ -347,7 +370,7 @@ def _tie_to_visit(disc: Discrepancy, count: StockCount) -> None:
 
 
 class CountErrors(StockError):
-    """Several fields of a count are wrong at once."""
+    """Several fields of a form (a count, a recipe) are wrong at once."""
 
     def __init__(self, errors: list[StockError]):
         super().__init__(errors[0].message, errors[0].field)
@@ -358,12 +381,13 @@ def confirm_discrepancy(site: Site, user: User, disc: Discrepancy, note: str | N
     """The security guard on duty checks the difference with the attendant (与当班保安核对)."""
     if user.post != "security":
         raise StockError(_("The security guard on duty confirms a discrepancy."))
+    note = limited(note, 500, "note", StockError)
     with write_tx():
         disc = _locked(Discrepancy, disc.id)
         if disc.status != "open":
             raise StockError(_("This discrepancy has already been confirmed."))
         disc.status, disc.confirmed_by_id, disc.confirmed_at = "confirmed", user.id, utcnow()
-        disc.confirm_note = (note or "").strip()[:500] or None
+        disc.confirm_note = note
         record("confirm", "discrepancy", disc.id, site_id=site.id, note=disc.confirm_note)
     return disc
 
@@ -377,7 +401,8 @@ def close_discrepancy(site: Site, user: User, disc: Discrepancy, reason: str, no
         raise StockError(_("Only the manager closes a discrepancy."))
     if reason not in CLOSE_REASONS:
         raise StockError(_("Choose a reason."), "reason")
-    if not (note or "").strip():
+    note = limited(note, 500, "note", StockError)
+    if not note:
         raise StockError(_("Write what was found out."), "note")
     with write_tx():
         disc = _locked(Discrepancy, disc.id)
@@ -395,10 +420,10 @@ def close_discrepancy(site: Site, user: User, disc: Discrepancy, reason: str, no
             else:
                 why = "found" if reason == "found" else "adjusted"
             entries.append((line.item, diff, why))
-        ledger.post(site.id, user.id, entries, ref_type="discrepancy", ref_id=disc.id, note=note.strip()[:200],
+        ledger.post(site.id, user.id, entries, ref_type="discrepancy", ref_id=disc.id, note=note[:200],
                     allow_negative=True)
         disc.status, disc.closed_by_id, disc.closed_at = "closed", user.id, utcnow()
-        disc.close_reason, disc.close_note = reason, note.strip()[:500]
+        disc.close_reason, disc.close_note = reason, note
         record("close", "discrepancy", disc.id, site_id=site.id, reason=reason, note=disc.close_note)
     return disc
 

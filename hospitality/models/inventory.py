@@ -31,15 +31,26 @@ REASONS = {
     "moved_in": _l("Moved in"),
     "moved_out": _l("Moved out"),
     "reversal": _l("Reversal"),
+    "prepared": _l("Prepared"),
+    "prep_used": _l("Used to prepare"),
 }
 # Reasons that always take stock down / up: the sign of the row follows from the reason.
-OUT_REASONS = ("served", "discarded", "damaged", "lost", "moved_out")
-IN_REASONS = ("opening", "received", "found", "moved_in")
+# A preparation (a pot brewed, a fruit plate cut) is one 'prepared' row in and a 'prep_used' row out per raw item.
+OUT_REASONS = ("served", "discarded", "damaged", "lost", "moved_out", "prep_used")
+IN_REASONS = ("opening", "received", "found", "moved_in", "prepared")
+# How the water bar's serve form offers a consumable: each guest's drink, for the table, or not at all (cups,
+# tea leaves, fruit by the 斤: what the bar uses, not what a guest is served).
+SERVE_AS = {"drink": _l("A guest's drink"), "table": _l("For the table")}
 # What an attendant can mark on a counted item besides its number.
 LINE_PROBLEMS = {"missing": lazy_pgettext("stock line", "Missing"), "damaged": _l("Damaged"), "moved": _l("Moved")}
 COUNT_KINDS = {"opening": _l("Opening count"), "closing": _l("Closing count"),
                "spot": _l("Spot check"), "visit": _l("After a visit"), "handover": _l("Handover"),
                "worker_in": _l("Before workers"), "worker_out": _l("After workers")}
+
+
+def _serve_default(context) -> str | None:
+    """A new consumable is a guest's drink until the manager says otherwise; a fixture is never served."""
+    return "drink" if context.get_current_parameters().get("kind") in (None, "consumable") else None
 
 
 class Item(db.Model):
@@ -58,6 +69,7 @@ class Item(db.Model):
     discard_at_close: Mapped[bool] = mapped_column(Boolean, default=False)
     expected_qty: Mapped[Decimal | None] = mapped_column(QTY, nullable=True)  # fixtures
     photo: Mapped[str | None] = mapped_column(String(80), nullable=True)  # where a fixture stands
+    serve_as: Mapped[str | None] = mapped_column(String(8), nullable=True, default=_serve_default)  # SERVE_AS
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -99,6 +111,35 @@ class StockMove(db.Model):
         Index("ix_stock_moves_ref", "ref_type", "ref_id"),
         UniqueConstraint("idem_key", "item_id"),
     )
+
+
+class RecipeLine(db.Model):
+    """One raw item of a prepared item's recipe: how much of it one prepared unit uses (1 壶 = 1 包 tea leaves)."""
+    __tablename__ = "recipe_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))  # the prepared item
+    raw_item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    qty: Mapped[Decimal] = mapped_column(QTY)  # per prepared unit, above zero
+
+    item = relationship("Item", foreign_keys=[item_id])
+    raw_item = relationship("Item", foreign_keys=[raw_item_id])
+
+    __table_args__ = (UniqueConstraint("item_id", "raw_item_id"),)
+
+
+class Preparation(db.Model):
+    """A batch the bar prepared (N pots brewed, N plates cut): its ledger rows carry ref ('prepare', id)."""
+    __tablename__ = "preparations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    qty: Mapped[Decimal] = mapped_column(QTY)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    idem_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+
+    item = relationship("Item")
 
 
 class StockCount(db.Model):

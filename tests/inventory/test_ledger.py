@@ -62,7 +62,7 @@ def test_multi_item_post_is_all_or_nothing(env):
 
 
 @pytest.mark.parametrize("qty,reason", [(5, "served"), (-5, "received"), (3, "discarded"), (-1, "found"),
-                                        (2, "moved_out"), (-2, "opening")])
+                                        (2, "moved_out"), (-2, "opening"), (-1, "prepared"), (1, "prep_used")])
 def test_wrong_sign_is_refused(env, qty, reason):
     """A positive 'out' move or a negative 'in' move is refused and nothing is written."""
     before = count_rows(StockMove)

@@ -91,17 +91,19 @@ def test_range_splits_by_site_local_day(env):
     _past_count(env, "closing", d1, time(23, 55), {env.water.id: 14})
     insert_move(env.water, env.wb.id, -4, "served", local_utc(site, d2, time(0, 10)))  # 16:10 UTC of d1
     insert_move(env.water, env.wb.id, 12, "received", local_utc(site, d2, time(9)))
+    # The 00:10 serve is d2's, though before its opening count: that count (10) has it already.
     _past_count(env, "opening", d2, time(8), {env.water.id: 10})
     _past_count(env, "opening", d2, time(9, 30), {env.water.id: 99})  # only the first opening count counts
     _past_count(env, "closing", d2, time(18), {env.water.id: 50})
-    _past_count(env, "closing", d2, time(19), {env.water.id: 18})  # the last closing count counts
+    _past_count(env, "closing", d2, time(19), {env.water.id: 22})  # the last closing count counts
     insert_move(env.water, env.wb.id, -7, "served", local_utc(site, d2 + timedelta(days=1), time(10)))
     lines = reports.consumption(site, [env.water, env.tea], d1, d2)
     assert [(dl.day, dl.item.id) for dl in lines] == [(d1, env.water.id), (d2, env.water.id)]
     first, second = lines
     assert first.flow["served"] == 6 and first.opening == 20 and first.closing == 14 and first.variance == 0
     assert second.flow["served"] == 4 and second.flow["received"] == 12
-    assert second.opening == 10 and second.closing == 18 and second.variance == 0
+    assert second.opening == 10 and second.closing == 22 and second.variance == 0
+    assert second.outside_change == -4
     assert reports.daily_totals(lines) == [(d1, Decimal("12.00")), (d2, Decimal("8.00"))]
 
 

@@ -236,14 +236,16 @@ def test_consumption_manager_range_and_exports(app, env):
     text = r.data.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    assert rows[0][:3] == ["日期", "物品", "单位"] and len(rows[0]) == 13
-    assert rows[1][:3] == [day.isoformat(), "矿泉水", "瓶"] and float(rows[1][5]) == 5
+    assert rows[0][:3] == ["日期", "物品", "单位"] and len(rows[0]) == 16
+    # The sheet names the counts as the page does (开岗库存, not 开岗盘点), and has the preparation columns.
+    assert rows[0][3] == "开岗库存" and rows[0][11] == "收岗库存" and rows[0][6] == "招待消耗"
+    assert rows[1][:3] == [day.isoformat(), "矿泉水", "瓶"] and float(rows[1][6]) == 5
     r = boss.get(f"/stock/consumption?{rng}&format=xlsx")
     assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
     ws = load_workbook(io.BytesIO(r.data)).active
     table = list(ws.iter_rows(values_only=True))
     assert list(table[0]) == rows[0]
-    assert table[1][:3] == (day.isoformat(), "矿泉水", "瓶") and table[1][5] == 5
+    assert table[1][:3] == (day.isoformat(), "矿泉水", "瓶") and table[1][6] == 5
 
 
 def test_consumption_bad_range_falls_back_to_today(app, env):
