@@ -160,7 +160,7 @@ MATRIX = {
         "qty-{stock_item_id}": "1", "idem": "matrix0006"}, True),
     ("/visits/<int:visit_id>/refill", "POST"): Rule(frozenset({"water_bar"}), 302, writes=True),
     ("/visits/<int:visit_id>/umbrellas", "POST"): Rule(CONCIERGE, 302, {"qty": "1"}, True),
-    ("/visits/<int:visit_id>/umbrellas/<int:loan_id>/return", "POST"): Rule(CONCIERGE, 302, writes=True),
+    ("/visits/<int:visit_id>/umbrellas/return", "POST"): Rule(CONCIERGE, 302, {"return_qty": "1"}, True),
     ("/visits/<int:visit_id>/rooms", "POST"): Rule(frozenset({"model_room"}), 302, {
         "location_id": "{room2_id}", "rep_id": "{rep_id}"}, True),
     ("/visits/rooms/<int:room_visit_id>/leave", "POST"): Rule(frozenset({"model_room"}), 302, writes=True),

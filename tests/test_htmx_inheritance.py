@@ -23,12 +23,21 @@ def test_containers_that_swap_do_not_hand_their_target_to_links_inside():
     assert offenders == []
 
 
-def test_live_list_rows_are_links_without_an_inherited_target():
-    """The live list's markup: the polled <ul> disinherits; its Seen button names its own target."""
+def test_live_list_replaces_itself_by_its_answer_not_by_inherited_attributes(app, client, auth):
+    """The polled list carries no hx-target/hx-swap for its rows to inherit: its answers say outerHTML, and the
+    Seen button of a row (which names no target) gets the list retargeted onto #visits-live."""
+    from tests.factories import make_site, make_user
+
     text = (TEMPLATES / "visits" / "_live.html").read_text(encoding="utf-8")
-    assert 'hx-target="this"' not in text
-    assert 'hx-disinherit="hx-swap hx-target"' in text
-    assert 'hx-target="#visits-live"' in text
+    assert "hx-target" not in text and "hx-swap" not in text
+    with app.app_context():
+        site = make_site()
+        make_user(site.id, "water_bar", username="bar-live")
+    auth.login("bar-live")
+    r = client.get("/visits/live", headers={"HX-Request": "true"})
+    assert r.headers["HX-Reswap"] == "outerHTML" and r.get_data(as_text=True).startswith('<ul id="visits-live"')
+    page = client.get("/visits/live", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "HX-Reswap" not in page.headers and page.get_data(as_text=True).count('<header class="bar">') == 1
 
 
 def test_a_boosted_menu_link_gets_the_whole_page(app, client, auth):

@@ -7,10 +7,10 @@ from sqlalchemy.orm import joinedload
 
 from ..access import current_site, post_required, site_get_or_404
 from ..forms import apply_form
-from ..htmx import is_htmx, render_page_or_fragment
+from ..htmx import is_htmx, render_page_or_fragment, wants_fragment
 from ..i18n import text as _
 from ..inventory.routes import idem, qty_fields
-from ..models import RoomVisit, UmbrellaLoan, Visit
+from ..models import RoomVisit, Visit
 from ..models.visits import PURPOSES
 from . import bp, services
 from .forms import ArrivalForm
@@ -49,9 +49,9 @@ def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
            "served": lines, "cost": cost, "rooms": rooms,
            "durations": services.durations(visit, events, rooms),
            "errors": errors or {}, "form": form or {}, "purposes": PURPOSES,
-           "refill_due": services.refill_due(visit, site)}
-    if post == "concierge":  # lends and takes back the umbrellas
-        ctx["loans"] = services.umbrellas_of(visit)
+           "refill_due": services.refill_due(visit, site),
+           "next_refill": services.next_refill_at(visit.last_refill_at, site) if visit.status == "active" else None,
+           "umbrellas_out": services.umbrellas_out_of(visit)}
     if post in ("concierge", "lead", "manager", "model_room"):
         ctx["reps"] = services.rep_choices(site.id)
     if post == "water_bar":
@@ -109,6 +109,11 @@ def plate():
     return render_template("visits/_plate.html", last=services.known_plate(site, plate))
 
 
+# The live list replaces itself whole. Said by the response rather than by hx-swap/hx-target on the <ul>: those
+# would be inherited by every row's link (CONVENTIONS.md, Lessons), and overriding them per row costs each poll bytes.
+LIVE_SWAP = {"HX-Reswap": "outerHTML"}
+
+
 @bp.get("/live")
 @login_required
 def live():
@@ -119,8 +124,10 @@ def live():
     state = services.live_state(site, current_user.post)
     if v is not None and state[0] == v and not services.due_passed(due):
         return "", 204
-    return render_page_or_fragment("visits/live.html", "visits/_live.html",
-                                   **services.live_panel(site, current_user.post, state))
+    panel = services.live_panel(site, current_user.post, state)
+    if not wants_fragment():
+        return render_template("visits/live.html", **panel)
+    return render_template("visits/_live.html", **panel), LIVE_SWAP
 
 
 @bp.get("/<int:visit_id>")
@@ -137,8 +144,9 @@ def detail(visit_id):
 def seen(visit_id):
     visit = site_get_or_404(Visit, visit_id)
     services.acknowledge(current_site(), current_user, visit)
-    if is_htmx() and request.headers.get("HX-Target") == "visits-live":
-        return render_template("visits/_live.html", **services.live_panel(current_site(), current_user.post))
+    if is_htmx() and request.headers.get("HX-Target") != "visit":  # a row's button in the live list
+        return (render_template("visits/_live.html", **services.live_panel(current_site(), current_user.post)),
+                {**LIVE_SWAP, "HX-Retarget": "#visits-live"})
     return _act(visit_id, lambda v: None)
 
 
@@ -166,16 +174,15 @@ def refill(visit_id):
 @post_required("concierge")
 def lend(visit_id):
     return _act(visit_id, lambda v: services.lend_umbrellas(current_site(), current_user, v,
-                                                            request.form.get("qty")))
+                                                            request.form.get("qty"), idem()))
 
 
-@bp.post("/<int:visit_id>/umbrellas/<int:loan_id>/return")
+@bp.post("/<int:visit_id>/umbrellas/return")
 @post_required("concierge")
-def give_back(visit_id, loan_id):
-    loan = site_get_or_404(UmbrellaLoan, loan_id)
-    if loan.visit_id != visit_id:
-        abort(404)
-    return _act(visit_id, lambda v: services.return_umbrellas(current_site(), current_user, loan))
+def give_back(visit_id):
+    """Some or all of the group's umbrellas come back."""
+    return _act(visit_id, lambda v: services.return_umbrellas(current_site(), current_user, v,
+                                                              request.form.get("return_qty"), idem()))
 
 
 @bp.post("/<int:visit_id>/rooms")

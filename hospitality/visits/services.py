@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..models.checklists import _localized
 from ..models.core import utcnow
+from ..models.inventory import RecipeLine
 from ..models.visits import EVENT_KINDS, PURPOSES
 
 REFILL_MINUTES = 10  # the seeds: refill every ~10 minutes while guests sit (Site.refill_minutes)
@@ -195,21 +196,31 @@ def bar_items(site: Site) -> list[Item]:
 
 @dataclass(frozen=True)
 class Choice:
-    """A consumable as the serve form offers it."""
+    """A consumable as the serve form offers it: each guest's drink or for the table, in its unit. `out`: a
+    prepared item (a pot of tea) with none made, so the form links to preparing it."""
     id: int
     label: str
     whole: bool
+    unit: str
+    drink: bool
+    out: bool = False
 
 
-_BAR_CHOICES = (select(Item.id, Item.name, Item.name_en, Item.whole)
-                .where(Item.location_id == _BAR.scalar_subquery(), Item.active.is_(True), Item.kind == "consumable")
+_PREPARED = exists().where(RecipeLine.item_id == Item.id)
+_NEWEST_BALANCE = (select(StockMove.balance_after).where(StockMove.item_id == Item.id)
+                   .order_by(StockMove.id.desc()).limit(1).correlate(Item).scalar_subquery())
+# What a guest is served (not cups, tea leaves or fruit by the 斤: Item.serve_as), and whether a prepared one is out.
+_BAR_CHOICES = (select(Item.id, Item.name, Item.name_en, Item.whole, Item.unit, Item.serve_as,
+                       and_(_PREPARED, func.coalesce(_NEWEST_BALANCE, 0) <= 0).label("out"))
+                .where(Item.location_id == _BAR.scalar_subquery(), Item.active.is_(True), Item.kind == "consumable",
+                       Item.serve_as.is_not(None))
                 .order_by(Item.position, Item.id))
 
 
 def bar_choices(site: Site) -> list[Choice]:
-    """The serve form's drinks and table items: the bar's consumables, read as plain rows."""
-    return [Choice(i, _localized(name, name_en), whole)
-            for i, name, name_en, whole in select_rows(_BAR_CHOICES, {"site_id": site.id})]
+    """The serve form's drinks and table items, read as plain rows."""
+    return [Choice(i, _localized(name, name_en), whole, unit, serve_as == "drink", bool(out))
+            for i, name, name_en, whole, unit, serve_as, out in select_rows(_BAR_CHOICES, {"site_id": site.id})]
 
 
 def _with_guest_choices(offered: dict[int, Item], quantities: dict[int, str], choices: list[str],
@@ -235,8 +246,9 @@ def _with_guest_choices(offered: dict[int, Item], quantities: dict[int, str], ch
 def serve(site: Site, user: User, visit: Visit, quantities: dict[int, str], idem_key: str | None,
           guest_choices: list[str] | None = None):
     """Ledger 'served' rows tied to the visit (each guest's drink plus what was typed); the refill timer starts."""
-    offered = {i.id: i for i in bar_items(site) if i.kind == "consumable"}
-    quantities, guests = _with_guest_choices(offered, quantities, guest_choices or [], visit.party_size)
+    offered = {i.id: i for i in bar_items(site) if i.kind == "consumable" and i.serve_as}
+    drinks = {i: item for i, item in offered.items() if item.serve_as == "drink"}
+    quantities, guests = _with_guest_choices(drinks, quantities, guest_choices or [], visit.party_size)
     try:
         entries = [(item, -qty, "served") for item, qty in inventory.quantities_for(offered, quantities)]
     except StockError as e:
@@ -266,27 +278,65 @@ def refill(site: Site, user: User, visit: Visit) -> Visit:
     return visit
 
 
-def lend_umbrellas(site: Site, user: User, visit: Visit, qty) -> UmbrellaLoan:
+def _tapped_before(visit_id: int, kind: str, idem_key: str | None) -> bool:
+    """Whether this form's key already did this umbrella action: the key rides in the timeline row, and it is
+    read under the visit's lock, so the two requests of a double tap cannot both pass."""
+    if not idem_key:
+        return False
+    details = db.session.scalars(select(VisitEvent.detail).where(VisitEvent.visit_id == visit_id,
+                                                                 VisitEvent.kind == kind))
+    return any((d or {}).get("idem") == idem_key for d in details)
+
+
+def lend_umbrellas(site: Site, user: User, visit: Visit, qty, idem_key: str | None = None) -> UmbrellaLoan | None:
+    """The concierge lends umbrellas to the group; a double tap lends once (None: it had already)."""
     n = parse_int(qty, "qty", 1, MAX_UMBRELLAS, _("Lend 1 to %(n)s umbrellas.", n=MAX_UMBRELLAS))
     with write_tx():
         visit = _locked(visit.id)
+        if _tapped_before(visit.id, "umbrella_lent", idem_key):
+            return None
         loan = UmbrellaLoan(visit_id=visit.id, site_id=site.id, qty=n, lent_by_id=user.id)
         db.session.add(loan)
-        _event(visit, user, "umbrella_lent", qty=n)
+        _event(visit, user, "umbrella_lent", qty=n, **({"idem": idem_key} if idem_key else {}))
         record("lend", "umbrella", visit.id, site_id=site.id, qty=n)
     return loan
 
 
-def return_umbrellas(site: Site, user: User, loan: UmbrellaLoan) -> UmbrellaLoan:
+_OPEN_LOANS = (select(UmbrellaLoan).where(UmbrellaLoan.visit_id == bindparam("visit_id"),
+                                          UmbrellaLoan.returned_at.is_(None))
+               .order_by(UmbrellaLoan.id).execution_options(populate_existing=True))
+
+
+def return_umbrellas(site: Site, user: User, visit: Visit, qty, idem_key: str | None = None) -> int:
+    """Some or all of the group's umbrellas come back; returns how many are still out.
+
+    The oldest loans are closed first. A loan returned in part is split: the part that came back becomes a
+    returned row of its own and the open row keeps the rest, so "out" stays the sum of open rows for the
+    handover and the today screen. The visit's lock orders concurrent returns: none can return what another
+    has just taken back."""
     with write_tx():
-        visit = _locked(loan.visit_id)
-        loan = db.session.get(UmbrellaLoan, loan.id, populate_existing=True)
-        if loan.returned_at is not None:
-            return loan
-        loan.returned_at = utcnow()
-        _event(visit, user, "umbrella_returned", qty=loan.qty)
-        record("return", "umbrella", visit.id, site_id=site.id, qty=loan.qty)
-    return loan
+        visit = _locked(visit.id)
+        loans = list(db.session.scalars(_OPEN_LOANS, {"visit_id": visit.id}))
+        out = sum(loan.qty for loan in loans)
+        if _tapped_before(visit.id, "umbrella_returned", idem_key):
+            return out
+        if not out:
+            raise VisitError(_("None of this group's umbrellas are out."))
+        n = parse_int(qty, "return_qty", 1, out, _("Umbrellas out: %(n)s. Return 1 to %(n)s.", n=out))
+        now, left = utcnow(), n
+        for loan in loans:
+            if not left:
+                break
+            if loan.qty <= left:
+                loan.returned_at, left = now, left - loan.qty
+            else:
+                loan.qty -= left
+                db.session.add(UmbrellaLoan(visit_id=loan.visit_id, site_id=loan.site_id, qty=left,
+                                            lent_by_id=loan.lent_by_id, lent_at=loan.lent_at, returned_at=now))
+                left = 0
+        _event(visit, user, "umbrella_returned", qty=n, **({"idem": idem_key} if idem_key else {}))
+        record("return", "umbrella", visit.id, site_id=site.id, qty=n, still_out=out - n)
+    return out - n
 
 
 _MODEL_ROOM_WHERE = (Location.site_id == bindparam("site_id"), Location.kind == "model_room",
@@ -449,7 +499,8 @@ _ROOMS_OF = (select(RoomVisit.id, RoomVisit.admitted_at, RoomVisit.left_at, Room
              .join(Location, Location.id == RoomVisit.location_id)
              .outerjoin(SalesRep, SalesRep.id == RoomVisit.rep_id)
              .where(RoomVisit.visit_id == bindparam("visit_id")).order_by(RoomVisit.id))
-_UMBRELLAS_OF = select(UmbrellaLoan).where(UmbrellaLoan.visit_id == bindparam("visit_id")).order_by(UmbrellaLoan.id)
+_UMBRELLAS_OUT_OF = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
+    UmbrellaLoan.visit_id == bindparam("visit_id"), UmbrellaLoan.returned_at.is_(None))
 _VISIT = select(Visit).options(joinedload(Visit.rep)).where(Visit.id == bindparam("visit_id"))
 
 
@@ -546,8 +597,9 @@ def rooms_of(visit: Visit):
     return select_rows(_ROOMS_OF, {"visit_id": visit.id}).all()
 
 
-def umbrellas_of(visit: Visit) -> list[UmbrellaLoan]:
-    return list(db.session.scalars(_UMBRELLAS_OF, {"visit_id": visit.id}))
+def umbrellas_out_of(visit: Visit) -> int:
+    """How many of the group's umbrellas are still out (the sum of its open loans)."""
+    return select_rows(_UMBRELLAS_OUT_OF, {"visit_id": visit.id}).scalar()
 
 
 _UMBRELLAS_OUT = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
@@ -556,6 +608,21 @@ _UMBRELLAS_OUT = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
 
 def umbrellas_out(site_id: int) -> int:
     return select_rows(_UMBRELLAS_OUT, {"site_id": site_id}).scalar()
+
+
+# The concierge's today screen: each group with umbrellas out, on site or gone (guests often leave with them),
+# read off the open loans (the partial index on site_id) as plain rows.
+_UMBRELLA_VISITS = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate,
+                           func.sum(UmbrellaLoan.qty).label("out"))
+                    .join(Visit, Visit.id == UmbrellaLoan.visit_id)
+                    .where(UmbrellaLoan.site_id == bindparam("site_id"), UmbrellaLoan.returned_at.is_(None))
+                    .group_by(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate)
+                    .order_by(Visit.arrived_at.desc()).limit(LIVE_LIMIT))
+
+
+def umbrella_visits(site_id: int):
+    """The groups with umbrellas out (id, arrived_at, party_size, plate, out), latest first."""
+    return select_rows(_UMBRELLA_VISITS, {"site_id": site_id}).all()
 
 
 _VERSION = select(func.coalesce(func.max(VisitEvent.id), 0)).where(VisitEvent.site_id == bindparam("site_id"))
@@ -604,24 +671,41 @@ def live_panel(site: Site, post: str, state: tuple | None = None) -> dict:
     v, alerts, alert_id = state or live_state(site, post)
     rows = live_rows(site, post)
     now = utcnow()
-    due_every = timedelta(minutes=site.refill_minutes or REFILL_MINUTES)
-    due_ids, next_due = set(), None
+    due_ids, next_due, upcoming = set(), None, {}
     for r in rows:
-        if r.last_refill_at is None:
+        when = next_refill_at(r.last_refill_at, site)
+        if when is None:
             continue
-        when = r.last_refill_at + due_every
         if when <= now:
             due_ids.add(r.id)
-        elif next_due is None or when < next_due:
-            next_due = when
-    return {"live_v": v, "live_rows": rows, "live_due": due_ids if post == "water_bar" else set(),
-            "live_next": int(next_due.replace(tzinfo=UTC).timestamp()) if next_due and post == "water_bar"
-            else 0, "live_ack": post in ACK_POSTS, "live_alerts": alerts, "live_alert_id": alert_id}
+        else:
+            upcoming[r.id] = when
+            if next_due is None or when < next_due:
+                next_due = when
+    bar = post == "water_bar"
+    umbrellas = umbrella_visits(site.id) if post == "concierge" else []
+    on_list = {r.id for r in rows}
+    # The bar's rows show the due time itself (always right without a reload); when the earliest one
+    # passes, the poll re-renders the element (live_next) and that row turns due.
+    return {"live_v": v, "live_rows": rows, "live_due": due_ids if bar else set(),
+            "live_refill_at": upcoming if bar else {},
+            "live_next": int(next_due.replace(tzinfo=UTC).timestamp()) if next_due and bar
+            else 0, "live_ack": post in ACK_POSTS, "live_alerts": alerts, "live_alert_id": alert_id,
+            # The concierge sees umbrellas out on each group's row, and below them the groups gone with some.
+            "live_umbrellas": {u.id: u.out for u in umbrellas},
+            "live_umbrellas_gone": [u for u in umbrellas if u.id not in on_list]}
+
+
+def next_refill_at(last_refill_at: datetime | None, site: Site) -> datetime | None:
+    """When a group's next refill falls due: its last serve or refill plus the site's round (None: not served)."""
+    if last_refill_at is None:
+        return None
+    return last_refill_at + timedelta(minutes=site.refill_minutes or REFILL_MINUTES)
 
 
 def refill_due(visit: Visit, site: Site) -> bool:
-    return (visit.status == "active" and visit.last_refill_at is not None
-            and utcnow() - visit.last_refill_at >= timedelta(minutes=site.refill_minutes or REFILL_MINUTES))
+    when = next_refill_at(visit.last_refill_at, site)
+    return visit.status == "active" and when is not None and utcnow() >= when
 
 
 def due_passed(due_ts: int) -> bool:

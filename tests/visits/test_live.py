@@ -44,9 +44,11 @@ def test_unchanged_is_204_and_new_arrival_shows_unseen(app, env):
     [vid] = arrive(app, env)
     r = bar.get(f"/visits/live?{query}", headers=HX)
     assert r.status_code == 200 and 'class="unseen"' in r.text and "粤B10000" in r.text
-    # Tapping "seen" in the panel returns the panel without the mark.
-    r = bar.post(f"/visits/{vid}/seen", headers=HX | {"HX-Target": "visits-live"})
-    assert r.status_code == 200 and "unseen" not in r.text
+    # Tapping "seen" in the panel (the row's button names no target) returns the panel without the mark, swapped
+    # over the whole list.
+    r = bar.post(f"/visits/{vid}/seen", headers=HX)
+    assert r.status_code == 200 and "unseen" not in r.text and r.text.startswith('<ul id="visits-live"')
+    assert r.headers["HX-Retarget"] == "#visits-live" and r.headers["HX-Reswap"] == "outerHTML"
     # Security recorded it, so it is not unseen for security.
     guard = login(app, env.names["security"])
     assert "unseen" not in guard.get("/visits/live", headers=HX).text

@@ -152,12 +152,12 @@ def test_refill_resets_timer_and_due(ctx, env):
 
 
 def test_umbrellas_lent_and_returned(ctx, env):
-    """Umbrellas lent show as out until returned; returning twice is harmless."""
+    """Umbrellas lent show as out until returned; returning the same form twice is harmless."""
     v = arrive(env)
-    loan = services.lend_umbrellas(site(env), who(env, "concierge"), v, "2")
+    services.lend_umbrellas(site(env), who(env, "concierge"), v, "2")
     assert services.umbrellas_out(env.site) == 2
-    services.return_umbrellas(site(env), who(env, "concierge"), loan)
-    services.return_umbrellas(site(env), who(env, "concierge"), loan)
+    services.return_umbrellas(site(env), who(env, "concierge"), v, "2", "returnkey01")
+    services.return_umbrellas(site(env), who(env, "concierge"), v, "2", "returnkey01")
     assert services.umbrellas_out(env.site) == 0
     with pytest.raises(VisitError):
         services.lend_umbrellas(site(env), who(env, "concierge"), v, "0")
