@@ -24,6 +24,7 @@ CSRF_RESIGN_SECONDS = 300
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    register_input_guards(app)
     app.config.from_object(Config)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -33,6 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     _fill_defaults(app)
+    if app.config.get("PROXY_COUNT"):
+        # Only when told how many proxies stand in front: otherwise a client could name its own address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -65,6 +71,15 @@ def _fill_defaults(app: Flask) -> None:
             key_file.write_text(secrets.token_hex(32))
             os.chmod(key_file, 0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def register_input_guards(app: Flask) -> None:
+    """Hostile input is stopped where it is parsed, for every route and form at once (hospitality/forms.py):
+    path ids beyond the id columns' range do not match (404); form and query values lose control characters
+    and their ids are bounded. Before the blueprints: their rules take the app's "int" converter when added."""
+    from .forms import IdConverter, InputRequest
+    app.url_map.converters["int"] = IdConverter
+    app.request_class = InputRequest
 
 
 def register_extensions(app: Flask) -> None:

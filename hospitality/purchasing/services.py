@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
+from ..forms import limited
 from ..i18n import text as _
 from ..inventory import ledger
 from ..inventory.ledger import StockError
@@ -90,13 +91,14 @@ def create_request(site: Site, user: User, quantities: dict[int, str], note: str
                    idem_key: str | None, proposed: dict[int, Decimal] | None = None) -> PurchaseRequest:
     """Submit a request; below the site's threshold it approves itself."""
     lines = _lines_from_form(site, quantities)
+    note = limited(note, 500, "note", PurchaseError)
     with write_tx():
         if idem_key:
             done = db.session.scalar(select(PurchaseRequest).where(PurchaseRequest.idem_key == idem_key))
             if done is not None:
                 return done
         req = PurchaseRequest(site_id=site.id, status="pending", for_date=for_date, requested_by_id=user.id,
-                              submitted_at=utcnow(), note=(note or "").strip()[:500] or None, idem_key=idem_key)
+                              submitted_at=utcnow(), note=note, idem_key=idem_key)
         first = _add_once(req, PurchaseRequest, idem_key)
         if first is not req:
             return first
@@ -120,6 +122,7 @@ def update_request(site: Site, user: User, req: PurchaseRequest, version: int, q
                    note: str | None) -> PurchaseRequest:
     """The requester changes a request that is still waiting; approved requests are frozen."""
     lines = _lines_from_form(site, quantities)
+    note = limited(note, 500, "note", PurchaseError)
     with write_tx():
         req = _locked(req.id)
         if req.requested_by_id != user.id:
@@ -135,7 +138,7 @@ def update_request(site: Site, user: User, req: PurchaseRequest, version: int, q
         for item, qty in lines:
             db.session.add(PurchaseLine(request_id=req.id, item_id=item.id, qty_requested=qty,
                                         unit_price=item.unit_price))
-        req.note = (note or "").strip()[:500] or None
+        req.note = note
         req.version += 1
         db.session.flush()
         db.session.refresh(req)
@@ -157,7 +160,7 @@ def decide(site: Site, manager: User, req: PurchaseRequest, version: int, action
     """Approve (optionally changing quantities) or reject with a reason, exactly once."""
     if manager.post != "manager":
         raise PurchaseError(_("Only the manager approves purchases."))
-    note = (note or "").strip()[:500] or None
+    note = limited(note, 500, "note", PurchaseError)
     if action == "reject" and not note:
         raise PurchaseError(_("Give a reason for rejecting."), "note")
     if action not in ("approve", "reject"):
@@ -190,7 +193,7 @@ def decide(site: Site, manager: User, req: PurchaseRequest, version: int, action
 def receive(site: Site, user: User, req: PurchaseRequest, quantities: dict[int, str], note: str | None,
             idem_key: str | None) -> Receipt:
     """Record a delivery (partial allowed); it posts 'received' rows for the manager to sign."""
-    note = (note or "").strip()[:500] or None
+    note = limited(note, 500, "note", PurchaseError)
     with write_tx():
         req = _locked(req.id)
         # Checked under the request's lock: a concurrent double tap waits, then finds the first receipt.
@@ -217,7 +220,8 @@ def receive(site: Site, user: User, req: PurchaseRequest, quantities: dict[int, 
             entries.append((line.item, qty, "received"))
         if not entries:
             raise PurchaseError(_("Enter what arrived for at least one item."), "qty")
-        ledger.post(site.id, user.id, entries, ref_type="receipt", ref_id=receipt.id, note=note)
+        # The stock rows' note column holds 200 characters; the receipt keeps the whole note.
+        ledger.post(site.id, user.id, entries, ref_type="receipt", ref_id=receipt.id, note=note and note[:200])
         req.status = "received" if all(line.qty_received >= line.qty for line in req.lines) else "partial"
         req.version += 1
         record("receive", "purchase_request", req.id, site_id=site.id, receipt=receipt.id,
@@ -244,7 +248,8 @@ def request_release(site: Site, user: User, item: Item, raw_qty, reason: str,
     if item.kind != "fixture":
         raise PurchaseError(_("Only model-room fixtures need a release."), "item_id")
     qty = _parse_qty(item, raw_qty, "qty", allow_zero=False)
-    if not (reason or "").strip():
+    reason = limited(reason, 500, "reason", PurchaseError)
+    if not reason:
         raise PurchaseError(_("Say where it goes and why."), "reason")
     with write_tx():
         if idem_key:
@@ -253,7 +258,7 @@ def request_release(site: Site, user: User, item: Item, raw_qty, reason: str,
                 return done
         if qty > ledger.on_hand([item.id])[item.id]:
             raise PurchaseError(_("Only %(n)s in the room.", n=ledger.fmt(ledger.on_hand([item.id])[item.id])), "qty")
-        rel = FixtureRelease(site_id=site.id, item_id=item.id, qty=qty, reason=reason.strip()[:500],
+        rel = FixtureRelease(site_id=site.id, item_id=item.id, qty=qty, reason=reason,
                              requested_by_id=user.id, idem_key=idem_key)
         first = _add_once(rel, FixtureRelease, idem_key)
         if first is not rel:
@@ -265,7 +270,7 @@ def request_release(site: Site, user: User, item: Item, raw_qty, reason: str,
 def decide_release(site: Site, manager: User, rel: FixtureRelease, approve: bool, note: str | None) -> FixtureRelease:
     if manager.post != "manager":
         raise PurchaseError(_("Only the manager approves a release."))
-    note = (note or "").strip()[:500] or None
+    note = limited(note, 500, "note", PurchaseError)
     if not approve and not note:
         raise PurchaseError(_("Give a reason for rejecting."), "note")
     with write_tx():

@@ -109,7 +109,8 @@ def rep(rep_id):
     person = site_get_or_404(SalesRep, rep_id)
     first, last, errors = _range(site)
     page = request.args.get("page", "1")
-    f = reports.Filters(first, last, rep=str(person.id), page=int(page) if page.isdigit() and page != "0" else 1)
+    page = min(int(page), 10_000) if page.isdecimal() and int(page) > 0 else 1  # "²" is a digit, not a number
+    f = reports.Filters(first, last, rep=str(person.id), page=page)
     ctx = {"rep": person, "first": first, "last": last, "errors": errors, "form": request.args, "f": f,
            "today": site.today()}
     if errors:

@@ -94,7 +94,7 @@ def parse_range(args, today: date, default_first: date | None = None) -> tuple[d
 def parse_filters(site: Site, args, oversee: bool) -> Filters:
     """The list's filters from the query string; staff always see today (the lead and manager any range)."""
     page = args.get("page", "1")
-    page = min(int(page), 10_000) if page.isdigit() and int(page) > 0 else 1
+    page = min(int(page), 10_000) if page.isdecimal() and int(page) > 0 else 1
     today = site.today()
     if not oversee:
         return Filters(today, today, page=page)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ..access import current_site, post_required, site_get_or_404
 from ..forms import apply_form
-from ..htmx import is_htmx, render_page_or_fragment, wants_fragment
+from ..htmx import is_htmx, wants_fragment
 from ..i18n import text as _
 from ..inventory.routes import idem, qty_fields
 from ..models import RoomVisit, Visit

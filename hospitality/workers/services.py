@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, attributes
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
+from ..forms import limited
 from ..i18n import text as _
 from ..inventory import services as inventory
 from ..inventory.ledger import StockError
@@ -70,7 +71,7 @@ def supervisors(site_id: int) -> list[User]:
 
 
 def _supervisor(site: Site, supervisor_id, supervisor_name: str | None) -> tuple[int | None, str | None]:
-    name = (supervisor_name or "").strip()[:40] or None
+    name = limited(supervisor_name, 40, "supervisor", WorkerError)
     if supervisor_id in (None, "", "0"):
         if not name:
             raise WorkerError(_("Choose who supervises them, or type a name."), "supervisor")
@@ -126,11 +127,13 @@ def register(site: Site, user: User, *, location_id, company: str, names: list[s
         errors["company"] = _("Enter their company.")
     elif len(company) > 80:
         errors["company"] = _("At most %(n)s characters.", n=80)
-    note = (purpose_note or "").strip()[:200] or None
+    note = (purpose_note or "").strip() or None
     if purpose not in WORKER_PURPOSES:
         errors["purpose"] = _("Choose what they come to do.")
     elif purpose == "other" and not note:
         errors["purpose_note"] = _("Say what they come to do.")
+    if note and len(note) > 200:  # the input's maxlength: refused, never cut
+        errors["purpose_note"] = _("At most %(n)s characters.", n=200)
     checks = [lambda: _people(names, phones), lambda: _supervisor(site, supervisor_id, supervisor_name)]
     results = []
     for check in checks:
