@@ -17,6 +17,7 @@ from ..inventory.reports import served_by_weekday
 from ..inventory.services import parse_qty, quantities_for
 from ..models import FixtureRelease, Item, Location, PurchaseLine, PurchaseRequest, Receipt, ReceiptLine, Site, User
 from ..models.core import utcnow
+from ..models.inventory import RecipeLine
 
 EDITABLE = ("draft", "pending")
 RECEIVABLE = ("approved", "partial")
@@ -53,9 +54,12 @@ def _add_once(row, model, idem_key: str | None):
 
 
 def consumables(site_id: int) -> list[Item]:
+    """What the bar buys: its active consumables, but not what it prepares itself (a pot of tea is brewed from
+    leaves, never bought: the leaves are what the request proposes)."""
+    prepared = select(RecipeLine.id).where(RecipeLine.item_id == Item.id).exists()
     return list(db.session.scalars(
         select(Item).join(Location).where(Item.site_id == site_id, Item.kind == "consumable",
-                                          Item.active.is_(True), Location.kind == "water_bar")
+                                          Item.active.is_(True), Location.kind == "water_bar", ~prepared)
         .order_by(Location.position, Item.position, Item.id)))
 
 

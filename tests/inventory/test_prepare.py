@@ -331,3 +331,15 @@ def test_goods_received_after_the_closing_count_belong_to_the_next_day(env):
     _past_count(env, "closing", site.today(), time(9), {water.id: 70})
     [today] = reports.consumption(site, [water], site.today(), site.today())
     assert today.flow["received"] == 0 and today.variance == 0
+
+
+def test_purchase_requests_propose_raw_items_never_what_the_bar_prepares(env):
+    """The purchase list is what the bar buys: tea leaves and fruit, not brewed pots or cut plates; a request
+    for a pot is refused like any item the bar does not buy."""
+    from hospitality.purchasing import services as purchasing
+
+    listed = {item.id for item, *_rest in purchasing.propose(env.site, env.site.today() + timedelta(days=1))}
+    assert {env.leaves.id, env.fruit.id, env.water.id} <= listed
+    assert env.pot.id not in listed and env.plate.id not in listed
+    with pytest.raises(purchasing.PurchaseError):
+        purchasing.create_request(env.site, env.wb, {env.pot.id: "2"}, None, env.site.today(), None)
