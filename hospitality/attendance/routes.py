@@ -94,34 +94,33 @@ def _form_day() -> date:
         return _today()
 
 
-@bp.post("/roster")
-@oversee
-def roster_add():
-    day = _form_day()
+def _roster_write(day: date, action, done: str):
+    """Run one roster change: refused, the roster with the message (422); done, the roster again for htmx, or a
+    flash and the day's roster for a plain or boosted post."""
     try:
-        services.add_entry(current_site(), current_user, request.form.get("user_id"), request.form.get("day"),
-                           request.form.get("shift_id"), request.form.get("post") or None)
+        action()
     except AttendanceError as e:
         return _roster_page(day, {e.field or "form": e.message}, 422)
     if wants_fragment():
         return _roster_page(day)
-    flash(_("Added to the roster."))
+    flash(done)
     return redirect(url_for(".roster", day=day.isoformat()))
+
+
+@bp.post("/roster")
+@oversee
+def roster_add():
+    return _roster_write(_form_day(), lambda: services.add_entry(
+        current_site(), current_user, request.form.get("user_id"), request.form.get("day"),
+        request.form.get("shift_id"), request.form.get("post") or None), _("Added to the roster."))
 
 
 @bp.post("/roster/<int:entry_id>/delete")
 @oversee
 def roster_remove(entry_id):
     entry = site_get_or_404(RosterEntry, entry_id)
-    day = entry.day
-    try:
-        services.remove_entry(current_site(), current_user, entry)
-    except AttendanceError as e:
-        return _roster_page(day, {"form": e.message}, 422)
-    if wants_fragment():
-        return _roster_page(day)
-    flash(_("Removed from the roster."))
-    return redirect(url_for(".roster", day=day.isoformat()))
+    return _roster_write(entry.day, lambda: services.remove_entry(current_site(), current_user, entry),
+                         _("Removed from the roster."))
 
 
 @bp.post("/roster/<int:entry_id>/move")
@@ -129,15 +128,9 @@ def roster_remove(entry_id):
 def roster_move(entry_id):
     """Move a person's entry to another shift of the same day in one tap."""
     entry = site_get_or_404(RosterEntry, entry_id)
-    day = entry.day
-    try:
-        services.move_entry(current_site(), current_user, entry, request.form.get("to_shift_id"))
-    except AttendanceError as e:
-        return _roster_page(day, {e.field or "form": e.message}, 422)
-    if wants_fragment():
-        return _roster_page(day)
-    flash(_("Moved to the chosen shift."))
-    return redirect(url_for(".roster", day=day.isoformat()))
+    return _roster_write(entry.day, lambda: services.move_entry(current_site(), current_user, entry,
+                                                                request.form.get("to_shift_id")),
+                         _("Moved to the chosen shift."))
 
 
 @bp.post("/roster/copy")
