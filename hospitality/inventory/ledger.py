@@ -30,9 +30,14 @@ def on_hand(item_ids) -> dict[int, Decimal]:
 
 
 def _lock_items(ids: list[int]) -> None:
-    """Serialize writers per item. SQLite already holds the write lock (BEGIN IMMEDIATE)."""
+    """Serialize writers per item. SQLite already holds the write lock (BEGIN IMMEDIATE).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: a row that references an item (a preparation, a count line) takes a
+    KEY SHARE lock on it, which FOR UPDATE waits for. Two baristas who each inserted their preparation of the
+    same pot and then locked [leaves, pot] deadlocked; NO KEY UPDATE still serializes the ledger's writers."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Item.id).where(Item.id.in_(ids)).order_by(Item.id).with_for_update())
+        lock = select(Item.id).where(Item.id.in_(ids)).order_by(Item.id).with_for_update(key_share=True)
+        db.session.execute(lock)  # key_share without read: FOR NO KEY UPDATE
 
 
 def post(site_id: int, user_id: int, entries, *, ref_type: str | None = None, ref_id: int | None = None,

@@ -14,8 +14,11 @@ HEADING = "main :is(h2, h3)"  # the page's title: the first heading of the body 
 
 
 def landed(page: Page, heading: str | re.Pattern | None = None) -> None:
-    """The browser shows one whole page: a single header, and the heading a person expects to read."""
+    """The browser shows one whole page: a single header, and the heading a person expects to read; and htmx has
+    settled it (new content is wired up in the settle step, 20 ms after the swap: a change made on a select before
+    then fires no request, which a person is too slow to notice and a test is not)."""
     expect(page.locator("header.bar")).to_have_count(1)
+    expect(page.locator(".htmx-added, .htmx-settling, .htmx-swapping")).to_have_count(0)
     if heading is not None:
         expect(page.locator(HEADING).first).to_contain_text(heading)
 
