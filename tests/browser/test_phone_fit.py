@@ -118,12 +118,33 @@ def too_small(page: Page) -> list[str]:
     }""", [CONTROLS, LINKS, THUMB])
 
 
+def squeezed(page: Page) -> list[str]:
+    """Text squeezed into a column a character or two wide (a grid or flex item that got no room): a text of
+    three or more characters laid out on three or more lines, each narrower than 2.5 em."""
+    return page.evaluate("""() => {
+        const out = [], walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+        while (walk.nextNode()) {
+            const text = walk.currentNode.textContent.trim();
+            if (text.length < 3) continue;
+            const range = document.createRange();
+            range.selectNodeContents(walk.currentNode);
+            const lines = [...range.getClientRects()].filter(r => r.width > 0);
+            const em = parseFloat(getComputedStyle(walk.currentNode.parentElement).fontSize);
+            if (lines.length >= 3 && lines.every(r => r.width < 2.5 * em)) out.push(text.slice(0, 20));
+        }
+        return out.slice(0, 6);
+    }""")
+
+
 def check(page: Page, where: str, problems: list[str]) -> None:
     """Note this page's faults: wider than the phone (naming what sticks out), targets under 44 px."""
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = too_wide(page)
     if width > WIDTH or wide:
         problems.append(f"{where} ({page.url}) is wider than {WIDTH}px (scrollWidth {width}): {wide}")
+    narrow = squeezed(page)
+    if narrow:
+        problems.append(f"{where} ({page.url}) squeezes text into a column a character wide: {narrow}")
     small = too_small(page)
     if small:
         problems.append(f"{where} ({page.url}) has targets under {THUMB}px: {small}")
