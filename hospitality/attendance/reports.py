@@ -108,6 +108,9 @@ class DayEntry:
     shift: "ShiftTimes"
 
 
+HANDOVER_REMINDER = timedelta(hours=1)  # before the shift's end, the card reminds a post that hands over
+
+
 def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
     """The clock card of a person's today screen: their shift, whether they are in, and the one button."""
     now = _now(site, now)
@@ -128,6 +131,8 @@ def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
     # handover stands once they have started one (waiting for acceptance, or still a draft); before that there
     # is nothing to say (right after clocking in no handover exists yet).
     handover = shift_handover(site, user, day) if running is not None else "closed"
+    if handover == "none" and pd.end is not None and now >= pd.end - HANDOVER_REMINDER:
+        handover = "due"  # the shift ends within the hour and nothing is handed over yet
     return {"pd": pd, "state": pd.state, "day": day, "now": now, "late_by": late_by,
             "can_clock_in": running is None and pd.att is None,
             "can_clock_out": running is not None, "handover": handover, "error": None}

@@ -29,7 +29,7 @@ def on_hand(item_ids) -> dict[int, Decimal]:
     return {item_id: (bal if bal is not None else Decimal(0)) for item_id, bal in rows}
 
 
-def _lock_items(ids: list[int]) -> None:
+def lock_items(ids: list[int]) -> None:
     """Serialize writers per item. SQLite already holds the write lock (BEGIN IMMEDIATE).
 
     FOR NO KEY UPDATE, not FOR UPDATE: a row that references an item (a preparation, a count line) takes a
@@ -51,7 +51,7 @@ def post(site_id: int, user_id: int, entries, *, ref_type: str | None = None, re
     if not entries:
         return []
     ids = sorted({item.id for item, _q, _r in entries})
-    _lock_items(ids)
+    lock_items(ids)
     if idem_key:
         done = db.session.scalars(select(StockMove).where(StockMove.idem_key == idem_key)).all()
         if done:
@@ -91,7 +91,7 @@ def reverse(move: StockMove, user_id: int, note: str) -> StockMove:
             StockMove.ref_type == "prepare", StockMove.ref_id == move.ref_id, StockMove.site_id == move.site_id)
             .order_by(StockMove.id)))
     # Locked first, so a concurrent double tap waits here and then sees the first reversal.
-    _lock_items(sorted({m.item_id for m in group}))
+    lock_items(sorted({m.item_id for m in group}))
     if db.session.scalar(select(StockMove.id).where(StockMove.reverses_id.in_([m.id for m in group])).limit(1)):
         raise StockError(_("This move has already been reversed."))
     rows = post(move.site_id, user_id, [(m.item, -m.qty, "reversal") for m in group], ref_type="reversal",

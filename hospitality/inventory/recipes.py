@@ -40,11 +40,13 @@ def prepared_ids(item_ids) -> set[int]:
 
 
 def ingredient_choices(item: Item) -> list[Item]:
-    """What a recipe of this item may use: the site's other consumables in use that are not prepared themselves
-    (a recipe of recipes could go round in a circle)."""
+    """What a recipe of this item may use: the other consumables in use at the same location (whoever prepares
+    it may move that stock, and no other) that are not prepared themselves (a recipe of recipes could go round
+    in a circle)."""
     prepared = select(RecipeLine.item_id)
     return list(db.session.scalars(
         select(Item).join(Location).where(Item.site_id == item.site_id, Item.id != item.id,
+                                          Item.location_id == item.location_id,  # the bar's own stock
                                           Item.kind == "consumable", Item.active.is_(True),
                                           Item.id.not_in(prepared))
         .order_by(Location.position, Item.position, Item.id)))
@@ -96,7 +98,7 @@ def save_recipe(site: Site, user: User, item: Item, quantities: dict[int, str]) 
         for raw, qty in lines:
             db.session.add(RecipeLine(site_id=site.id, item_id=item.id, raw_item_id=raw.id, qty=qty))
         db.session.flush()
-        stock.reprice(item.id)
+        stock.reprice(item.id, "form")
         record("recipe", "item", item.id, site_id=site.id, name=item.name,
                lines={raw.name: str(qty) for raw, qty in lines})
     return recipe_of(item.id)
@@ -140,6 +142,10 @@ def prepare(site: Site, user: User, item: Item, raw_qty, idem_key: str | None) -
         raise StockError(_("%(item)s has no recipe yet: the manager adds one.", item=item.label), "qty")
     n = stock.parse_qty(item, raw_qty, "qty", allow_zero=False)
     use = [(line.raw_item, (n * line.qty).quantize(THOUSANDTH, ROUND_HALF_UP)) for line in lines]
+    for raw, need in use:
+        if raw.whole and need != need.to_integral_value():  # half a 包 on the book could never match a count
+            raise StockError(_("%(raw)s is counted in whole %(unit)s: prepare a number that uses whole %(unit)s.",
+                               raw=raw.label, unit=raw.unit), "qty")
     with write_tx():
         if idem_key:
             done = db.session.scalar(select(Preparation).where(Preparation.idem_key == idem_key))

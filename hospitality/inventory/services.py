@@ -133,6 +133,10 @@ def save_item(site: Site, user: User, item: Item | None, *, location_id: int, ki
             db.session.add(item)
             action = "create"
         else:
+            # Its price may reprice what is made from it: lock them all in the ledger's order first, as a
+            # preparation does, so the two never wait on each other (PostgreSQL deadlocked otherwise).
+            ledger.lock_items(sorted({item.id, *db.session.scalars(
+                select(RecipeLine.item_id).where(RecipeLine.raw_item_id == item.id))}))
             item = db.session.get(Item, item.id)
         item.location_id, item.kind, item.name = location_id, kind, name.strip()
         item.name_en = (name_en or "").strip() or None
@@ -150,7 +154,10 @@ def save_item(site: Site, user: User, item: Item | None, *, location_id: int, ki
     return item
 
 
-def reprice(item_id: int) -> None:
+MAX_PRICE = Decimal("9999999999.99")  # what the unit price column (Numeric(12, 2)) holds
+
+
+def reprice(item_id: int, field: str = "unit_price") -> None:
     """A prepared item costs what its recipe's raw items cost: its unit price follows its recipe, and the
     prices of the items it is made of. The visit's served cost and the reports read the unit price."""
     made_from_it = select(RecipeLine.item_id).where(RecipeLine.raw_item_id == item_id)
@@ -160,7 +167,10 @@ def reprice(item_id: int) -> None:
         .join(Item, Item.id == RecipeLine.raw_item_id).where(RecipeLine.item_id.in_(ids))
         .group_by(RecipeLine.item_id)).all()
     for prepared_id, cost in costs:
-        db.session.get(Item, prepared_id).unit_price = Decimal(str(cost)).quantize(Decimal("0.01"))
+        price = Decimal(str(cost)).quantize(Decimal("0.01"))
+        if price > MAX_PRICE:  # the price column's limit: PostgreSQL refuses more, SQLite would keep it
+            raise StockError(_("A unit made by this recipe would cost more than ¥%(max)s.", max=MAX_PRICE), field)
+        db.session.get(Item, prepared_id).unit_price = price
     db.session.flush()
 
 
@@ -195,6 +205,10 @@ def reverse_move(site: Site, user: User, move: StockMove, note: str) -> StockMov
         raise StockError(_("Say why this move is being reversed."), "note")
     with write_tx():
         move = db.session.get(StockMove, move.id)
+        if move.ref_type == "visit" and move.ref_id:
+            # A served row's reversal lowers the visit's cost: take the visit before the items, in the order a
+            # serve takes them, or the two deadlock on PostgreSQL.
+            _locked(Visit, move.ref_id)
         row = ledger.reverse(move, user.id, note)
         record("reverse", "stock_move", move.id, site_id=site.id, item=move.item.name, qty=move.qty, note=note)
     return row

@@ -399,8 +399,8 @@ def test_month_totals_match_the_sheets(ctx, env):
 
 
 def test_clock_card_speaks_of_the_handover_only_once_there_is_one(ctx, env):
-    """Just clocked in: nothing about a handover; a draft asks to finish it, a submitted one waits for acceptance,
-    an accepted one says nothing again; the concierge does not hand over."""
+    """Just clocked in: nothing about a handover; in the shift's last hour it is due; a draft asks to finish it, a
+    submitted one waits for acceptance, an accepted one says nothing again; the concierge does not hand over."""
     from hospitality.handover import services as handover
     s = site(env)
     for post in ("water_bar", "concierge"):
@@ -408,10 +408,12 @@ def test_clock_card_speaks_of_the_handover_only_once_there_is_one(ctx, env):
         services.clock_in(s, who(env, post), f"in-{post}", now=at(2026, 3, 4, 8, 20))
     at_five = at(2026, 3, 4, 17, 0)
 
-    def state(post="water_bar"):
-        return reports.today_card(s, who(env, post), now=at_five)["handover"]
+    def state(post="water_bar", now=at_five):
+        return reports.today_card(s, who(env, post), now=now)["handover"]
 
-    assert state() == "none" and state("concierge") == "closed"
+    # Right after clocking in nothing is said; within the shift's last hour (it ends 17:30) it is due.
+    assert state(now=at(2026, 3, 4, 9, 0)) == "none" and state(now=at(2026, 3, 4, 16, 29)) == "none"
+    assert state() == "due" and state("concierge") == "closed"
     assert reports.today_card(s, who(env, "model_room"), now=at_five)["handover"] == "closed"  # not on duty
     h = handover.start(s, who(env, "water_bar"), env.users["water_bar2"], None)
     assert state() == "draft"

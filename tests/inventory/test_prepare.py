@@ -343,3 +343,31 @@ def test_purchase_requests_propose_raw_items_never_what_the_bar_prepares(env):
     assert env.pot.id not in listed and env.plate.id not in listed
     with pytest.raises(purchasing.PurchaseError):
         purchasing.create_request(env.site, env.wb, {env.pot.id: "2"}, None, env.site.today(), None)
+
+
+def test_recipe_choices_are_the_prepared_items_own_location(env):
+    """A consumable kept in a model room is not offered for the bar's pot: the barista could not move it."""
+    make_item(env.site.id, "model_room", name="样板间矿泉水", kind="consumable", stock=5)
+    assert "样板间矿泉水" not in {i.name for i in recipes.ingredient_choices(env.pot)}
+
+
+def test_preparing_half_a_whole_raw_unit_is_refused_and_nothing_written(env):
+    """A pot counted by the half would take half a 包 of leaves, which no count can match: refused."""
+    with write_tx():
+        db.session.get(Item, env.pot.id).whole = False
+    before = count_rows(StockMove)
+    with pytest.raises(StockError) as e:
+        recipes.prepare(env.site, env.wb, db.session.get(Item, env.pot.id), "0.5", None)
+    assert e.value.field == "qty" and "whole" in e.value.message
+    assert count_rows(StockMove) == before
+
+
+def test_a_recipe_dearer_than_the_price_column_is_refused(env):
+    """Leaves at ¥1,000,000 a 包 and 100,000 包 a pot would overflow the price (PostgreSQL refuses it): refused on
+    the form, nothing saved."""
+    with write_tx():
+        db.session.get(Item, env.leaves.id).unit_price = Decimal("1000000")
+    with pytest.raises(StockError) as e:
+        recipes.save_recipe(env.site, env.boss, env.pot, {env.leaves.id: "100000"})
+    assert e.value.field == "form" and "¥" in e.value.message
+    assert [(line.raw_item_id, line.qty) for line in recipes.recipe_of(env.pot.id)] == [(env.leaves.id, 1)]
