@@ -13,7 +13,9 @@ pytestmark = pytest.mark.browser
 def _wrong_password(page: Page, base: str, username: str) -> None:
     page.locator("#username").fill(username)
     page.locator("#password").fill("not-my-password")
-    page.locator("form:has(#password) button[type=submit]").tap()
+    # Wait for this attempt's answer: the previous attempt's error is already on the page.
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/login")):
+        page.locator("form:has(#password) button[type=submit]").tap()
     expect(page.locator("#password-err")).to_be_visible()
     assert page.url == f"{base}/login"
 
