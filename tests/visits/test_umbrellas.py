@@ -32,6 +32,14 @@ def give_back(env, v, n, key=None):
     return services.return_umbrellas(site(env), who(env, "concierge"), v, n, key)
 
 
+def group_with_two_out(app, env) -> int:
+    """A walk-in group the concierge lent 2 umbrellas: its visit id."""
+    with app.test_request_context():
+        v = arrive(env)
+        lend(env, v, 2)
+        return v.id
+
+
 def open_rows(visit_id):
     return db.session.execute(select(UmbrellaLoan.qty, UmbrellaLoan.returned_at.is_(None))
                               .where(UmbrellaLoan.visit_id == visit_id).order_by(UmbrellaLoan.id)).all()
@@ -131,10 +139,7 @@ def test_concurrent_returns_never_go_below_zero(app, env):
 
 def test_return_form_swaps_the_card_with_what_is_still_out(app, env):
     """The concierge returns 1 of 2 from the card: the fragment says 1 out, the timeline 归还 1 把伞."""
-    with app.test_request_context():
-        v = arrive(env)
-        lend(env, v, 2)
-        vid = v.id
+    vid = group_with_two_out(app, env)
     desk = login(app, env.names["concierge"])
     page = desk.get(f"/visits/{vid}").text
     assert "伞: 2 把未还" in page and 'name="return_qty"' in page and "借出 2 把伞" in page
@@ -151,10 +156,7 @@ def test_return_form_swaps_the_card_with_what_is_still_out(app, env):
 
 def test_over_return_is_422_with_the_message_under_the_field(app, env):
     """Returning 5 of 2 re-renders the card with 422 and the Chinese message next to the field."""
-    with app.test_request_context():
-        v = arrive(env)
-        lend(env, v, 2)
-        vid = v.id
+    vid = group_with_two_out(app, env)
     desk = login(app, env.names["concierge"])
     r = desk.post(f"/visits/{vid}/umbrellas/return", data={"return_qty": "5", "idem": "overkey0001"}, headers=HX)
     assert r.status_code == 422 and r.text.lstrip().startswith('<article id="visit"')
@@ -166,10 +168,7 @@ def test_over_return_is_422_with_the_message_under_the_field(app, env):
 
 def test_plain_form_return_redirects_to_the_visit(app, env):
     """Without htmx the return is a plain post that lands back on the visit."""
-    with app.test_request_context():
-        v = arrive(env)
-        lend(env, v, 2)
-        vid = v.id
+    vid = group_with_two_out(app, env)
     desk = login(app, env.names["concierge"])
     r = desk.post(f"/visits/{vid}/umbrellas/return", data={"return_qty": "2"})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/visits/{vid}")
