@@ -7,6 +7,18 @@ from .htmx import is_htmx
 from .i18n import text as _
 
 
+class RuleError(Exception):
+    """A rule said no. Every capability's error is a subclass (VisitError, StockError…), so a view catches
+    RuleError and shows `message` under the form field `field` (None: the form's own message)."""
+
+    field_default: str | None = None
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field if field is not None else self.field_default
+
+
 def _messages():
     return {
         400: _("The request could not be understood."),

@@ -112,6 +112,21 @@ def apply_form(form, action, refusals: tuple[type[Exception], ...], default_fiel
     return True, 200
 
 
+def idem() -> str | None:
+    """The idempotency key a form carried (one per rendered form): a double tap sends the same key twice."""
+    key = request.form.get("idem", "")
+    return key if 8 <= len(key) <= 64 and key.isalnum() else None
+
+
+def qty_fields(form, prefix: str = "qty-") -> dict[int, str]:
+    """The per-item inputs of a form (qty-<id>, or another prefix), by item id, ignoring malformed names."""
+    out = {}
+    for key, value in form.items():
+        if key.startswith(prefix) and key[len(prefix):].isdigit():
+            out[int(key[len(prefix):])] = value
+    return out
+
+
 def arg_date(name: str, default: date) -> date:
     """?name=YYYY-MM-DD, or the default when it is missing or not a date."""
     try:

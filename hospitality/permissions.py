@@ -1,0 +1,157 @@
+"""Who may do what, in one place: the post sets named once, and one question, `can(user, action)`.
+
+Routes declare their action with `@requires("…")`, services ask `can()` before they act, and templates ask
+the same question through the `can` Jinja global, so a link or a button is shown exactly when its route or
+service admits the user (tests/test_permissions.py checks every menu link for every post).
+"""
+from functools import wraps
+
+from flask import abort, g
+from flask_login import current_user, login_required
+
+from .models.core import POSTS
+
+WATER_BAR, MODEL_ROOM, CONCIERGE, SECURITY, LEAD, MANAGER = \
+    "water_bar", "model_room", "concierge", "security", "lead", "manager"
+
+EVERYONE = frozenset(POSTS)
+FLOOR = frozenset({WATER_BAR, MODEL_ROOM, CONCIERGE, SECURITY})  # the posts that work a shift on the floor
+OVERSEERS = frozenset({LEAD, MANAGER})  # check grooming, see every post's records, decide leave
+ROSTERED = FLOOR | {LEAD}  # people on the roster who clock in and out (the manager is not rostered)
+HANDOVER = frozenset({WATER_BAR, MODEL_ROOM, SECURITY})  # posts that hand their goods over at a shift change
+STOCK = frozenset({WATER_BAR, MODEL_ROOM, SECURITY, LEAD, MANAGER})  # see stock (security witnesses counts)
+STOCK_KEEPERS = frozenset({WATER_BAR, MODEL_ROOM, LEAD, MANAGER})  # count and move stock
+BAR = frozenset({WATER_BAR, LEAD, MANAGER})  # the water bar's consumption, purchases and preparing
+BUYERS = frozenset({WATER_BAR, MANAGER})  # ask to buy and receive what was bought
+FIXTURES = frozenset({MODEL_ROOM, LEAD, MANAGER})  # model-room fixtures: released by the manager
+DOORS = frozenset({MODEL_ROOM, SECURITY})  # let construction workers in and out
+WORKER_WATCH = DOORS | OVERSEERS  # see the construction-worker register
+ROOM_COUNTERS = frozenset({MODEL_ROOM, LEAD, MANAGER})  # count a model room before and after a crew
+ARRIVALS = frozenset({SECURITY, CONCIERGE})  # register a group at the gate or the door
+ACKNOWLEDGE = frozenset({WATER_BAR, CONCIERGE, MODEL_ROOM})  # told of an arrival (security recorded it)
+MANAGER_ONLY = frozenset({MANAGER})
+
+RULES: dict[str, frozenset[str]] = {
+    # today
+    "today.view": EVERYONE,
+    "today.board": OVERSEERS,
+    "today.discrepancies": OVERSEERS | {SECURITY},  # open discrepancies on the screen: security confirms them
+    # visits
+    "visits.view": EVERYONE,
+    "visits.register": ARRIVALS,
+    "visits.acknowledge": ACKNOWLEDGE,
+    # Told of arrivals: their screens mark a group unseen until they have seen it, and the service records their
+    # "seen". Security too (a walk-in the concierge recorded), though the "Seen" route is visits.acknowledge's.
+    "visits.told": ACKNOWLEDGE | {SECURITY},
+    "visits.alerts": OVERSEERS,  # the live element carries the counts after a group that differed
+    "visits.greet": frozenset({CONCIERGE}),
+    "visits.serve": frozenset({WATER_BAR}),
+    "visits.umbrellas": frozenset({CONCIERGE}),
+    "visits.rooms": frozenset({MODEL_ROOM}),
+    "visits.depart": ARRIVALS,
+    "visits.car_left": frozenset({SECURITY}),
+    "visits.correct": OVERSEERS,
+    "visits.report": OVERSEERS,  # reps' figures and the Excel export
+    # inventory
+    "stock.view": STOCK,
+    "stock.keep": STOCK_KEEPERS,
+    "stock.count": STOCK_KEEPERS | {SECURITY},  # security witnesses and signs a count
+    "stock.confirm": frozenset({SECURITY}),
+    "stock.close": MANAGER_ONLY,
+    "stock.items": MANAGER_ONLY,
+    "stock.ledger": OVERSEERS,
+    "stock.reverse": MANAGER_ONLY,
+    "stock.consumption": BAR,
+    "stock.close_bar": frozenset({WATER_BAR}),
+    "stock.prepare": BAR,
+    "stock.recipes": MANAGER_ONLY,
+    "stock.everywhere": OVERSEERS,  # count and move stock at every location (a post: at its own kind of place)
+    "stock.witness": frozenset({SECURITY}),  # open any location's count, to witness it
+    "stock.adjust": MANAGER_ONLY,  # record lost or found stock outside a count
+    "stock.cancel_any": MANAGER_ONLY,  # cancel a count someone else started
+    "stock.any_days": OVERSEERS,  # daily consumption over any days (the water bar: today's)
+    # purchasing
+    "purchases.view": BAR,
+    "purchases.ask": BUYERS,
+    "purchases.decide": MANAGER_ONLY,
+    "purchases.receive": BUYERS,
+    "purchases.sign": MANAGER_ONLY,
+    "fixtures.view": FIXTURES,
+    "fixtures.ask": frozenset({MODEL_ROOM}),
+    "fixtures.decide": MANAGER_ONLY,
+    # handover
+    "handover.view": HANDOVER | OVERSEERS,
+    "handover.hand": HANDOVER,
+    "handover.oversee": OVERSEERS,
+    # attendance
+    "attendance.own": ROSTERED,
+    "attendance.sheet": EVERYONE,
+    "attendance.oversee": OVERSEERS,
+    # checklists and inspections
+    "routines.fill": EVERYONE,
+    "routines.oversee": OVERSEERS,  # read any post's routine and its runs
+    "checklists.edit": MANAGER_ONLY,
+    "inspections.check": OVERSEERS,
+    "inspections.areas": EVERYONE,
+    "inspections.photo": EVERYONE,  # a check's photo: the service says whose
+    "inspections.record": EVERYONE,  # one's own grooming record (an overseer: anyone's)
+    "tasks.view": EVERYONE,
+    "tasks.all": OVERSEERS,
+    # construction workers
+    "workers.view": WORKER_WATCH,
+    "workers.doors": DOORS,
+    "workers.count": ROOM_COUNTERS,
+    "workers.history": OVERSEERS,  # the register of another day than today
+    "workers.supervise": WORKER_WATCH,  # may be named a crew's supervisor
+    "workers.escort": frozenset({MODEL_ROOM}),  # stays with a crew in its room: proposed as its supervisor
+    # admin
+    "admin.manage": MANAGER_ONLY,
+}
+
+
+def can(user, action: str) -> bool:
+    """May this user do this action? An unknown action is a programming error, not a "no"."""
+    posts = RULES[action]
+    return bool(getattr(user, "is_authenticated", False)) and user.post in posts
+
+
+def post_can(post: str, action: str) -> bool:
+    """May someone of this post do this action (the menu is rendered once per post)?"""
+    return post in RULES[action]
+
+
+def template_can(action: str, post: str | None = None) -> bool:
+    """The `can` of templates: the logged-in user, or a post when a fragment is rendered for a post."""
+    if post is None:
+        # The user's post, looked up once per request: going through the current_user proxy costs a page
+        # ~15 µs per question, and a list asks per row.
+        post = g.get("user_post")
+        if post is None:
+            post = g.user_post = current_user.post if current_user.is_authenticated else ""
+    return post in RULES[action]
+
+
+def posts_for(action: str) -> frozenset[str]:
+    """The posts an action admits (for services that pick people, e.g. who may be rostered)."""
+    return RULES[action]
+
+
+def requires(action: str):
+    """Allow the view only to logged-in users whom `action` admits; others get 403."""
+    posts = RULES[action]  # fails at import for a misspelt action
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.post not in posts:
+                abort(403)
+            return view(*args, **kwargs)
+        wrapped.required_action = action
+        return wrapped
+    return decorator
+
+
+def endpoint_action(app, endpoint: str) -> str | None:
+    """The action a route requires (None for routes open to any login or to everyone)."""
+    return getattr(app.view_functions[endpoint], "required_action", None)
