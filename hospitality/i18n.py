@@ -1,4 +1,5 @@
-"""The templates' _() and ngettext(): Flask-Babel's translations, looked up once per locale.
+"""Languages: which one a request speaks (Flask-Babel's selectors), and the templates' _() and ngettext() on
+Flask-Babel's translations, looked up once per locale.
 
 Through Jinja's i18n extension a template's _() goes alias -> gettext -> "newstyle" wrapper -> Flask-Babel,
 which finds the translations object anew each time (request context, locale selector, catalog cache key):
@@ -7,27 +8,59 @@ themselves, with the same newstyle meaning (the text is Markup under autoescape,
 escaped; `%` formatting always applied), and keep Flask-Babel's translations object per locale (the locale
 still comes from Flask-Babel, so force_locale() and refresh() work).
 """
-from flask.globals import _cv_app
+from babel import Locale
+from flask import has_request_context, request
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
+from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
+from .config import Config
+from .extensions import babel
+from .internals import babel_locale
+
+LANG_COOKIE = "lang"
+
 _by_locale: dict = {}
 _last = (None, None)  # (the Locale object of the latest call, its translations): one request's calls
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale(identifier: str) -> Locale:
+    """One Locale object per language: Flask-Babel takes a Locale as it is (parsing the name on every request
+    costs), and the translations kept per locale are found by identity."""
+    found = _LOCALES.get(identifier)
+    if found is None:
+        found = _LOCALES[identifier] = Locale.parse(identifier)
+    return found
+
+
+def select_locale() -> Locale:
+    """Flask-Babel's locale selector: the user's language, else the language cookie's, else Chinese."""
+    if not has_request_context():  # CLI commands and scripts speak the default language
+        return _locale("zh_Hans")
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return _locale(current_user.locale)
+    lang = request.cookies.get(LANG_COOKIE)
+    if lang in Config.LANGUAGES:
+        return _locale(lang)
+    return _locale("zh_Hans")
+
+
+def select_timezone() -> str:
+    """Flask-Babel's time zone selector: the site's zone for a logged-in user."""
+    from .access import current_site
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_site().timezone
+    return Config.BABEL_DEFAULT_TIMEZONE
 
 
 def request_locale():
-    """Flask-Babel's get_locale(), reading first the locale it keeps for the context (on g): get_locale() goes
-    through the `g` proxy three times, and a page asks for the locale a hundred times. force_locale() and
-    refresh() set or clear that same attribute, so they keep working."""
-    app_ctx = _cv_app.get(None)
-    if app_ctx is not None:
-        kept = app_ctx.g.__dict__.get("_flask_babel")
-        locale = getattr(kept, "babel_locale", None)
-        if locale is not None:
-            return locale
-    return get_locale()
+    """Flask-Babel's get_locale(), taking first the locale it has already selected for the context (a page asks
+    for the locale a hundred times; hospitality/internals.py says why this way)."""
+    locale = babel_locale()
+    return locale if locale is not None else get_locale()
 
 
 def _translations():
@@ -94,5 +127,6 @@ def pgettext(eval_ctx, context: str, string: str, **variables) -> str:
 
 
 def init_app(app) -> None:
-    """Call after Flask-Babel's init_app (which installs its own callables in the Jinja environment)."""
+    """Flask-Babel with the app's selectors, then the templates' _() and friends in place of its own."""
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext)

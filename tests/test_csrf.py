@@ -7,11 +7,11 @@ import pytest
 from flask_babel import force_locale, gettext
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from hospitality import create_app
+from hospitality import create_app, templating
 from hospitality.extensions import db
 from hospitality.models import AuditLog, ChecklistAnswer, LoginSession
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_site, make_user, routine
+from tests.harness import count_rows, csrf_token
 
 EXPIRED = "This form has expired. Please reload the page and try again."
 
@@ -58,10 +58,6 @@ def header_token(html: str) -> str:
     return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
 
 
-def count(model) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(model))
-
-
 def test_post_without_token_is_refused_in_chinese(csrf_app, setup):
     """A form posted without a token gets 400 and the "form has expired" message in Chinese."""
     client = csrf_app.test_client()
@@ -72,7 +68,7 @@ def test_post_without_token_is_refused_in_chinese(csrf_app, setup):
     assert re.search(r"[\u4e00-\u9fff]", message), "the message has no Chinese translation"
     assert '<html lang="zh-CN">' in resp.text
     with csrf_app.app_context():
-        assert count(LoginSession) == 0
+        assert count_rows(LoginSession) == 0
 
 
 def test_htmx_post_with_header_token_returns_the_fragment(csrf_app, setup):
@@ -122,7 +118,7 @@ def test_bad_token_is_refused_and_nothing_saved(csrf_app, setup, kind):
         "expired": lambda: _token_from_yesterday(csrf_app, client),
     }[kind]()
     with csrf_app.app_context():
-        audit_before = count(AuditLog)
+        audit_before = count_rows(AuditLog)
     url = f"/checklists/{setup['template_id']}/items/{setup['item_id']}"
     resp = client.post(url, data={"ok": "1"}, headers={"HX-Request": "true", "X-CSRFToken": token})
     assert resp.status_code == 400
@@ -130,7 +126,7 @@ def test_bad_token_is_refused_and_nothing_saved(csrf_app, setup, kind):
     resp = client.post(url, data={"ok": "1", "csrf_token": token})
     assert resp.status_code == 400 and "<html" in resp.text
     with csrf_app.app_context():
-        assert count(ChecklistAnswer) == 0 and count(AuditLog) == audit_before
+        assert count_rows(ChecklistAnswer) == 0 and count_rows(AuditLog) == audit_before
     fresh = header_token(client.get(f"/checklists/{setup['template_id']}").text)
     ok = client.post(url, data={"ok": "1"}, headers={"HX-Request": "true", "X-CSRFToken": fresh})
     assert ok.status_code == 200  # the same phone recovers by reloading the page
@@ -148,8 +144,7 @@ def test_pages_of_a_session_reuse_one_signed_token_that_posts(csrf_app, setup, m
                        headers={"HX-Request": "true", "X-CSRFToken": first})
     assert resp.status_code == 200
     assert _token_from_another_phone(csrf_app, setup) != first
-    import hospitality
-    monkeypatch.setattr(hospitality, "CSRF_RESIGN_SECONDS", -1)  # as if the interval had passed
+    monkeypatch.setattr(templating, "CSRF_RESIGN_SECONDS", -1)  # as if the interval had passed
     time.sleep(1.1)  # the signature carries the time in seconds
     again = header_token(client.get("/").text)
     assert again != first

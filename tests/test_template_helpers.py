@@ -1,6 +1,20 @@
-"""Template helpers that stand in for url_for on hot paths must give exactly url_for's answer."""
+"""The templates' url_for (hospitality/templating.py, fast for the common links) gives exactly Flask's url_for."""
 import pytest
-from flask import render_template_string, url_for
+from flask import Flask, render_template_string, url_for
+
+from hospitality import templating
+
+
+def render_url(endpoint, **values):
+    """The template global's answer, unescaped (a page writes & as &amp; whichever url_for made the URL)."""
+    return render_template_string("{{ url_for(e, **v)|safe }}", e=endpoint, v=values)
+
+
+@pytest.mark.parametrize("endpoint", ["today.index", "attendance.roster", "admin.audit", "auth.logout"])
+def test_url_for_without_arguments_is_flasks(app, endpoint):
+    """A page without arguments (the menu's links): Flask's URL, the first time and from the cache."""
+    with app.test_request_context("/"):
+        assert render_url(endpoint) == render_url(endpoint) == url_for(endpoint)
 
 
 @pytest.mark.parametrize("endpoint,ids", [
@@ -9,29 +23,82 @@ from flask import render_template_string, url_for
     ("inspections.person", {"user_id": 1}),
     ("checklists.run", {"run_id": 42}),
 ])
-def test_path_for_is_url_for(app, endpoint, ids):
+def test_url_for_with_integer_path_parts_is_flasks(app, endpoint, ids):
+    """A row's link: the URL's kept shape filled in gives Flask's URL for any number, 0 and negatives included."""
     with app.test_request_context("/"):
-        for n in (ids, {k: v + 1 for k, v in ids.items()}, ids):  # the cached shape, filled anew each time
-            assert render_template_string("{{ path_for(e, **ids) }}", e=endpoint, ids=n) == url_for(endpoint, **n)
+        for n in (ids, {k: v + 1 for k, v in ids.items()}, {k: 0 for k in ids}, {k: -v for k, v in ids.items()}):
+            assert render_url(endpoint, **n) == url_for(endpoint, **n)
 
 
-def test_path_for_follows_the_script_root(app):
-    """Mounted under a prefix, the links carry it (the shape is cached per mount point)."""
+@pytest.mark.parametrize("endpoint,values", [
+    ("visits.index", {"page": 2}),  # an integer that is a query argument
+    ("visits.detail", {"visit_id": 7, "page": 3}),  # a path part and a query argument
+    ("auth.language", {"lang": "en"}),  # a text path part
+    ("visits.detail", {"visit_id": 7, "_anchor": "served"}),
+    ("visits.detail", {"visit_id": 7, "_external": True}),
+    ("today.index", {"_external": True}),
+    ("static", {"filename": "app.css", "v": "abc"}),
+    ("visits.index", {"day": "2026-11-25", "q": "a b&c"}),
+])
+def test_url_for_with_other_arguments_is_flasks(app, endpoint, values):
+    """Query arguments, text parts, anchors and external URLs are Flask's url_for itself."""
+    with app.test_request_context("/"):
+        assert render_url(endpoint, **values) == render_url(endpoint, **values) == url_for(endpoint, **values)
+
+
+def test_url_for_without_flasks_context_is_flasks(app):
+    """A template rendered without Flask's context (an imported macro sees the request proxy) gets the same URLs."""
     with app.test_request_context("/", base_url="http://localhost/hq"):
-        assert url_for("visits.detail", visit_id=3) == "/hq/visits/3"
-        assert render_template_string("{{ path_for('visits.detail', visit_id=3) }}") == "/hq/visits/3"
+        tpl = app.jinja_env.from_string("{{ url_for('today.index') }} {{ url_for('visits.detail', visit_id=3) }}")
+        assert tpl.render() == f"{url_for('today.index')} {url_for('visits.detail', visit_id=3)}"
+
+
+def test_url_for_follows_the_script_root(app):
+    """Mounted under a prefix every kind of link carries it (the caches are kept per mount point)."""
+    cases = [("today.index", {}), ("visits.detail", {"visit_id": 3}), ("visits.index", {"page": 2})]
+    with app.test_request_context("/", base_url="http://localhost/hq"):
+        for endpoint, values in cases:
+            assert render_url(endpoint, **values) == url_for(endpoint, **values)
+            assert render_url(endpoint, **values).startswith("/hq/")
     with app.test_request_context("/"):
-        assert render_template_string("{{ path_for('visits.detail', visit_id=3) }}") == "/visits/3"
+        for endpoint, values in cases:
+            assert render_url(endpoint, **values) == url_for(endpoint, **values)
+            assert not render_url(endpoint, **values).startswith("/hq/")
 
 
-def test_path_for_refuses_a_non_path_argument(app):
-    with app.test_request_context("/"), pytest.raises(ValueError):
-        render_template_string("{{ path_for('visits.index', page=2) }}")
+def test_url_for_fills_in_only_what_it_can_write_as_flask_does():
+    """A number a converter writes padded is not filled into a kept shape (Flask's url_for writes it); several
+    integer parts are each filled in their place."""
+    bare = Flask(__name__)
+    bare.jinja_env.globals["url_for"] = templating.url_for
+    bare.add_url_rule("/room/<int(fixed_digits=4):room_id>", "room", lambda room_id: "")
+    bare.add_url_rule("/pair/<int:a>/<int:b>", "pair", lambda a, b: "")
+    with bare.test_request_context("/"):
+        for n in (7, 12345, 7):
+            assert render_url("room", room_id=n) == url_for("room", room_id=n)
+        assert render_url("pair", a=1, b=2) == url_for("pair", a=1, b=2) == "/pair/1/2"
+        assert render_url("pair", a=5, b=5) == url_for("pair", a=5, b=5) == "/pair/5/5"
 
 
-def test_link_is_url_for(app):
+def test_times_are_shown_on_the_sites_clock(app):
+    """The when and hm filters turn a stored UTC time to the site's clock, from a page (Flask's context) and from a
+    template rendered without it (an imported macro)."""
+    from datetime import datetime
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from flask import g
+    stored = datetime(2026, 11, 25, 1, 45)
     with app.test_request_context("/"):
-        assert render_template_string("{{ link('attendance.roster') }}") == url_for("attendance.roster")
+        g.site = SimpleNamespace(tz=ZoneInfo("Asia/Shanghai"))
+        src = "{{ t|when }}|{{ t|hm }}|{{ none|when }}"
+        assert render_template_string(src, t=stored) == "2026-11-25 09:45|09:45|"
+        assert app.jinja_env.from_string(src).render(t=stored) == "2026-11-25 09:45|09:45|"
+
+
+def test_app_has_no_url_defaults(app):
+    """The kept URLs are right only while no url_defaults() function adds arguments from the request."""
+    assert not any(app.url_default_functions.values())
 
 
 def test_menu_links_are_kept_per_post_and_language(app):
@@ -48,3 +115,17 @@ def test_menu_links_are_kept_per_post_and_language(app):
             english = menu("water_bar")
         assert "Today" in english and "今日" not in english
         assert menu("water_bar") == bar  # back in Chinese: the kept Chinese menu
+
+
+def test_templates_build_urls_one_way():
+    """Templates write every link as url_for(...): no helper of their own, no path written by hand or joined
+    from strings, and no line a reader has to scroll (200 characters)."""
+    import re
+    from pathlib import Path
+    hand_made = re.compile(r"""(?:\b(?:link|path_for)\(|(?:href|action|hx-get|hx-post|src)="/|~\s*['"]/)""")
+    found = []
+    for path in (Path(__file__).resolve().parent.parent / "hospitality" / "templates").rglob("*.html"):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if hand_made.search(line) or len(line) > 200:
+                found.append(f"{path.name}:{n}")
+    assert not found

@@ -3,9 +3,9 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import LANG_COOKIE
 from ..config import Config
 from ..extensions import limiter
+from ..i18n import LANG_COOKIE
 from ..i18n import text as _
 from . import bp, services
 from .forms import LoginForm

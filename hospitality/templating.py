@@ -1,0 +1,176 @@
+"""What templates call besides Flask's own: url_for, filters, globals, the menu, and the CSRF token a page carries.
+
+Most of it is a cache: every page builds a menu and links, turns times to the site's clock and carries a CSRF
+token, and done naively these cost a page more than its own rows. The caches live for the process: every app
+create_app() makes has the same routes, static files and templates, and each key carries what else varies (the
+mount point, the post, the language).
+"""
+import hashlib
+import time
+import uuid
+from datetime import UTC, timedelta
+from pathlib import Path
+
+from flask import Flask, current_app, render_template, request, session
+from flask import url_for as flask_url_for
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from . import i18n, internals
+from .access import current_site
+
+CSRF_RESIGN_SECONDS = 300
+
+_plain_urls: dict[tuple[str, str], str] = {}
+_url_shapes: dict[tuple, str] = {}
+_static_urls: dict[tuple[str, str], str] = {}
+_menus: dict[tuple, Markup] = {}
+_signed_tokens: dict[str, tuple[float, str]] = {}
+
+
+@pass_context
+def url_for(context, endpoint: str, **values) -> str:
+    """Flask's url_for, exactly, built once per endpoint for the links templates make most: a page without
+    arguments (the menu has twenty) and a row's page whose arguments are all integer path parts (a list of 25
+    rows builds two links a row), whose URL's shape is kept and filled in. Anything else (query arguments,
+    _external, an endpoint relative to the blueprint, no request) is Flask's url_for itself."""
+    try:
+        root = _script_root(context)
+    except RuntimeError:  # no request: Flask's own (it knows SERVER_NAME)
+        return flask_url_for(endpoint, **values)
+    if endpoint[:1] == ".":
+        return flask_url_for(endpoint, **values)
+    if not values:
+        key = (root, endpoint)
+        url = _plain_urls.get(key)
+        if url is None:
+            url = _plain_urls[key] = flask_url_for(endpoint)
+        return url
+    for value in values.values():
+        if type(value) is not int:  # bool too: `_external=True` is not a path part
+            return flask_url_for(endpoint, **values)
+    key = (root, endpoint, *values)
+    shape = _url_shapes.get(key)
+    if shape is None:
+        shape = _url_shapes[key] = _url_shape(endpoint, tuple(values))
+    if not shape:
+        return flask_url_for(endpoint, **values)
+    return shape.format_map(values)
+
+
+def _script_root(context) -> str:
+    """The request's mount point, off the template's `request`: Flask puts the request itself there, not the proxy,
+    which costs more than a kept link (an imported macro sees the proxy: slower, the same answer)."""
+    return context.get("request").script_root
+
+
+def _url_shape(endpoint: str, names: tuple[str, ...]) -> str:
+    """Flask's URL of endpoint with {name} where each argument goes, or "" unless each is one path part written
+    as the number itself (not a query argument, not a padded number)."""
+    marks = {name: 987654321 + n for n, name in enumerate(names)}
+    shape = flask_url_for(endpoint, **marks)
+    if "?" in shape or "#" in shape:
+        return ""
+    shape = shape.replace("{", "{{").replace("}", "}}")
+    for name, mark in marks.items():
+        if shape.count(str(mark)) != 1:
+            return ""
+        shape = shape.replace(str(mark), "{" + name + "}")
+    small = {name: n for n, name in enumerate(names)}
+    return shape if shape.format_map(small) == flask_url_for(endpoint, **small) else ""
+
+
+@pass_context
+def static_url(context, filename: str) -> str:
+    """A static URL with a content hash, so it can be cached for a year (computed once)."""
+    key = (_script_root(context), filename)
+    url = _static_urls.get(key)
+    if url is None:
+        digest = hashlib.sha256((Path(current_app.static_folder) / filename).read_bytes()).hexdigest()[:10]
+        url = _static_urls[key] = flask_url_for("static", filename=filename, v=digest)
+    return url
+
+
+@pass_context
+def menu_links(context, post: str) -> Markup:
+    """The menu's page links of a post, rendered once per post, language and mount point (every page carries
+    the menu; only the user's name, the CSRF token and the path around it change)."""
+    key = (_script_root(context), post, str(i18n.request_locale()))
+    menu = _menus.get(key)
+    if menu is None:
+        menu = _menus[key] = Markup(render_template("_fragments/menu_links.html", post=post))
+    return menu
+
+
+def num(value) -> str:
+    """A quantity without trailing zeros: 12, 2.5."""
+    if value is None:
+        return ""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _local(context, value):
+    """A stored UTC time in the site's zone: the site the request loaded, read off the template's `g` (as the
+    request in _script_root: a list page converts dozens of times)."""
+    site = context.get("g").get("site")
+    return value.replace(tzinfo=UTC).astimezone((site or current_site()).tz)
+
+
+@pass_context
+def when(context, value) -> str:
+    """A stored UTC time as the site's wall clock, 2026-11-25 09:45 (cheaper than Babel's)."""
+    return _local(context, value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@pass_context
+def hm(context, value) -> str:
+    """A stored UTC time as the site's hour and minute, 09:45."""
+    return _local(context, value).strftime("%H:%M") if value else ""
+
+
+def day(value) -> str:
+    """A calendar day the way staff say it: 11月25日 周三 / Wed 25 Nov 2026 (no Babel lookup)."""
+    if i18n.request_locale().language == "en":
+        return value.strftime("%a %d %b %Y")
+    return f"{value.year}年{value.month}月{value.day}日 周{'一二三四五六日'[value.weekday()]}"
+
+
+def reuse_signed_token() -> None:
+    """Flask-WTF's token, signed once per session every few minutes rather than once per page (a token is valid
+    for WTF_CSRF_TIME_LIMIT from its signing, so one a few minutes old is as good). Before the view, so its
+    forms take it too."""
+    if request.endpoint == "static" or internals.signed_csrf_token() is not None:
+        return
+    raw = session.get(internals.CSRF_FIELD)
+    hit = _signed_tokens.get(raw) if raw else None
+    if hit is not None and time.monotonic() - hit[0] < CSRF_RESIGN_SECONDS:
+        internals.give_signed_csrf_token(hit[1])
+
+
+def keep_signed_token(response):
+    """A token this request signed (templates call Flask-WTF's csrf_token()) is kept for the next pages."""
+    token = internals.signed_csrf_token()
+    if token is not None:
+        raw = session.get(internals.CSRF_FIELD)
+        if raw and _signed_tokens.get(raw, (0, None))[1] != token:
+            if len(_signed_tokens) > 10_000:
+                _signed_tokens.clear()
+            _signed_tokens[raw] = (time.monotonic(), token)
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the filters and globals (globals rather than a context processor: none depends on the request when
+    it is registered, and a context processor runs on every render) and the CSRF token's reuse."""
+    from .checklists.reads import STATE_LABELS
+    from .models.core import POSTS
+    from .permissions import template_can
+
+    app.jinja_env.filters.update(num=num, when=when, hm=hm, day=day)
+    app.jinja_env.globals.update(
+        url_for=url_for, static_url=static_url, menu_links=menu_links, can=template_can, current_site=current_site,
+        POSTS=POSTS, STATE_LABELS=STATE_LABELS, timedelta=timedelta, get_locale=i18n.request_locale,
+        new_idem=lambda: uuid.uuid4().hex, fmt_qty=num)
+    app.before_request(reuse_signed_token)
+    app.after_request(keep_signed_token)
