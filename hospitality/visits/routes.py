@@ -1,19 +1,21 @@
-
+"""The visit screens of the floor: record an arrival, the live element, a visit's page and its actions."""
 from functools import lru_cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from ..access import current_site, post_required, site_get_or_404
-from ..forms import apply_form
+from ..access import current_site, site_get_or_404
+from ..forms import apply_form, idem, qty_fields
 from ..htmx import is_htmx, wants_fragment
 from ..i18n import text as _
-from ..inventory.routes import idem, qty_fields
 from ..models import RoomVisit, Visit
 from ..models.visits import PURPOSES
+from ..permissions import requires
 from . import bp, services
 from .forms import ArrivalForm
+from .reads import detail as visit_reads
+from .reads import live as live_reads
 from .services import VisitError
 
 
@@ -41,26 +43,8 @@ def _fragment() -> bool:
 
 
 def _detail_ctx(visit: Visit, errors=None, form=None) -> dict:
-    site = current_site()
-    post = current_user.post
-    lines, cost = services.served(visit)
-    events, rooms = services.timeline(visit), services.rooms_of(visit)
-    ctx = {"visit": visit, "events": events, "event_labels": services.event_labels(), "serve_parts": serve_parts,
-           "served": lines, "cost": cost, "rooms": rooms,
-           "durations": services.durations(visit, events, rooms),
-           "errors": errors or {}, "form": form or {}, "purposes": PURPOSES,
-           "refill_due": services.refill_due(visit, site),
-           "next_refill": services.next_refill_at(visit.last_refill_at, site) if visit.status == "active" else None,
-           "umbrellas_out": services.umbrellas_out_of(visit)}
-    if post in ("concierge", "lead", "manager", "model_room"):
-        ctx["reps"] = services.rep_choices(site.id)
-    if post == "water_bar":
-        ctx["bar_items"] = services.bar_choices(site)
-    if post == "model_room":
-        ctx["model_rooms"] = services.room_choices(site.id)
-    if post in services.ACK_POSTS:
-        ctx["seen"] = services.seen_in(events, post)
-    return ctx
+    return {**visit_reads.page(current_site(), visit, current_user.post), "serve_parts": serve_parts,
+            "errors": errors or {}, "form": form or {}, "purposes": PURPOSES}
 
 
 def _act(visit_id: int, action):
@@ -79,7 +63,7 @@ def _act(visit_id: int, action):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@post_required("security", "concierge")
+@requires("visits.register")
 def new():
     site = current_site()
     form = ArrivalForm()
@@ -96,7 +80,7 @@ def new():
 
 
 @bp.get("/plate")
-@post_required("security", "concierge")
+@requires("visits.register")
 def plate():
     """Active search on the plate field: who this car is, if it has been here before."""
     if not is_htmx():
@@ -106,7 +90,7 @@ def plate():
         plate = services.normalize_plate(request.args.get("plate"))
     except VisitError:
         plate = None
-    return render_template("visits/_plate.html", last=services.known_plate(site, plate))
+    return render_template("visits/_plate.html", last=visit_reads.known_plate(site, plate))
 
 
 # The live list replaces itself whole. Said by the response rather than by hx-swap/hx-target on the <ul>: those
@@ -115,70 +99,70 @@ LIVE_SWAP = {"HX-Reswap": "outerHTML"}
 
 
 @bp.get("/live")
-@login_required
+@requires("visits.view")
 def live():
     """The live element: 204 while nothing changed for the site, else the tiny list."""
     site = current_site()
     v = request.args.get("v", type=int)
     due = request.args.get("d", type=int) or 0
-    state = services.live_state(site, current_user.post)
-    if v is not None and state[0] == v and not services.due_passed(due):
+    state = live_reads.live_state(site, current_user.post)
+    if v is not None and state.version == v and not live_reads.due_passed(due):
         return "", 204
-    panel = services.live_panel(site, current_user.post, state)
+    panel = live_reads.live_panel(site, current_user.post, state)
     if not wants_fragment():
         return render_template("visits/live.html", **panel)
     return render_template("visits/_live.html", **panel), LIVE_SWAP
 
 
 @bp.get("/<int:visit_id>")
-@login_required
+@requires("visits.view")
 def detail(visit_id):
-    visit = services.get_visit(current_user.current_site_id, visit_id)
+    visit = visit_reads.get_visit(current_user.current_site_id, visit_id)
     if visit is None:
         abort(404)
     return render_template("visits/detail.html", **_detail_ctx(visit))
 
 
 @bp.post("/<int:visit_id>/seen")
-@post_required("water_bar", "concierge", "model_room")
+@requires("visits.acknowledge")
 def seen(visit_id):
     visit = site_get_or_404(Visit, visit_id)
     services.acknowledge(current_site(), current_user, visit)
     if is_htmx() and request.headers.get("HX-Target") != "visit":  # a row's button in the live list
-        return (render_template("visits/_live.html", **services.live_panel(current_site(), current_user.post)),
+        return (render_template("visits/_live.html", **live_reads.live_panel(current_site(), current_user.post)),
                 {**LIVE_SWAP, "HX-Retarget": "#visits-live"})
     return _act(visit_id, lambda v: None)
 
 
 @bp.post("/<int:visit_id>/greet")
-@post_required("concierge")
+@requires("visits.greet")
 def greet(visit_id):
     return _act(visit_id, lambda v: services.greet(current_site(), current_user, v, request.form.get("purpose", ""),
                                                    request.form.get("rep_id")))
 
 
 @bp.post("/<int:visit_id>/serve")
-@post_required("water_bar")
+@requires("visits.serve")
 def serve(visit_id):
     return _act(visit_id, lambda v: services.serve(current_site(), current_user, v, qty_fields(request.form),
                                                    idem(), request.form.getlist("guest")))
 
 
 @bp.post("/<int:visit_id>/refill")
-@post_required("water_bar")
+@requires("visits.serve")
 def refill(visit_id):
     return _act(visit_id, lambda v: services.refill(current_site(), current_user, v))
 
 
 @bp.post("/<int:visit_id>/umbrellas")
-@post_required("concierge")
+@requires("visits.umbrellas")
 def lend(visit_id):
     return _act(visit_id, lambda v: services.lend_umbrellas(current_site(), current_user, v,
                                                             request.form.get("qty"), idem()))
 
 
 @bp.post("/<int:visit_id>/umbrellas/return")
-@post_required("concierge")
+@requires("visits.umbrellas")
 def give_back(visit_id):
     """Some or all of the group's umbrellas come back."""
     return _act(visit_id, lambda v: services.return_umbrellas(current_site(), current_user, v,
@@ -186,14 +170,14 @@ def give_back(visit_id):
 
 
 @bp.post("/<int:visit_id>/rooms")
-@post_required("model_room")
+@requires("visits.rooms")
 def admit(visit_id):
     return _act(visit_id, lambda v: services.admit(current_site(), current_user, v, request.form.get("location_id"),
                                                    request.form.get("rep_id")))
 
 
 @bp.post("/rooms/<int:room_visit_id>/leave")
-@post_required("model_room")
+@requires("visits.rooms")
 def leave_room(room_visit_id):
     """The group left the room: straight to the count after the visit (一客一盘点)."""
     rv = site_get_or_404(RoomVisit, room_visit_id)
@@ -206,19 +190,19 @@ def leave_room(room_visit_id):
 
 
 @bp.post("/<int:visit_id>/depart")
-@post_required("concierge", "security")
+@requires("visits.depart")
 def depart(visit_id):
     return _act(visit_id, lambda v: services.depart(current_site(), current_user, v))
 
 
 @bp.post("/<int:visit_id>/car-left")
-@post_required("security")
+@requires("visits.car_left")
 def car_left(visit_id):
     return _act(visit_id, lambda v: services.car_left(current_site(), current_user, v))
 
 
 @bp.post("/<int:visit_id>/correct")
-@post_required("lead", "manager")
+@requires("visits.correct")
 def correct(visit_id):
     return _act(visit_id, lambda v: services.correct(current_site(), current_user, v,
                                                      request.form.get("party_size"), request.form.get("purpose")))

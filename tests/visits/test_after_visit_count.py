@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale, gettext
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hospitality import photos
 from hospitality.extensions import db
 from hospitality.models import CountLine, Discrepancy, RoomVisit, StockCount, VisitEvent
 from hospitality.visits import services
-from tests.inventory.helpers import login
-from tests.visits.helpers import site, visit_env, who
+from tests.factories import site_of, visit_env, who
+from tests.harness import count_rows, login
 
 HX = {"HX-Request": "true"}
 
@@ -37,15 +37,11 @@ def _jpeg_with_gps() -> bytes:
 def _group_left_room(app, env) -> tuple[int, int]:
     """A group escorted by 王顾问 went through model room 1 and left it: (visit id, count id)."""
     with app.test_request_context():
-        v = services.record_arrival(site(env), who(env, "security"), 2, False, None, None)
-        services.greet(site(env), who(env, "concierge"), v, "first", env.rep)
-        rv = services.admit(site(env), who(env, "model_room"), v, env.room, env.rep)
-        _rv, count = services.leave_room(site(env), who(env, "model_room"), db.session.get(RoomVisit, rv.id))
+        v = services.record_arrival(site_of(env), who(env, "security"), 2, False, None, None)
+        services.greet(site_of(env), who(env, "concierge"), v, "first", env.rep)
+        rv = services.admit(site_of(env), who(env, "model_room"), v, env.room, env.rep)
+        _rv, count = services.leave_room(site_of(env), who(env, "model_room"), db.session.get(RoomVisit, rv.id))
         return v.id, count.id
-
-
-def _rows(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_all_present_in_one_tap_goes_back_to_the_visit(app, env):
@@ -55,7 +51,7 @@ def test_all_present_in_one_tap_goes_back_to_the_visit(app, env):
     r = c.post(f"/stock/counts/{cid}", data={"all_match": "1"})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/visits/{vid}")
     with app.app_context():
-        assert db.session.get(StockCount, cid).status == "matched" and _rows(Discrepancy) == 0
+        assert db.session.get(StockCount, cid).status == "matched" and count_rows(Discrepancy) == 0
 
 
 def test_damaged_item_with_photo_opens_discrepancy_tied_to_visit_and_rep(app, env):
@@ -119,7 +115,7 @@ def test_bad_problem_is_422_and_saves_nothing(app, env, data, message):
         expected = escape(gettext(message, item="花瓶"))
     assert expected in r.text and 'aria-invalid="true"' in r.text
     with app.app_context():
-        assert db.session.get(StockCount, cid).status == "open" and _rows(CountLine) == 0
+        assert db.session.get(StockCount, cid).status == "open" and count_rows(CountLine) == 0
 
 
 def test_refused_count_keeps_what_was_typed(app, env):
@@ -149,7 +145,7 @@ def test_not_an_image_is_refused_and_nothing_is_left_behind(app, env):
         f"photo-{env.vase}": (io.BytesIO(b"not a photo"), "x.jpg")}, content_type="multipart/form-data")
     assert r.status_code == 422 and 'name="photo-' in r.text
     with app.app_context():
-        assert db.session.get(StockCount, cid).status == "open" and _rows(Discrepancy) == 0
+        assert db.session.get(StockCount, cid).status == "open" and count_rows(Discrepancy) == 0
         assert set(folder.iterdir()) == before
 
 
@@ -170,4 +166,4 @@ def test_counting_a_room_with_no_group_is_refused(app, env):
         from hospitality.models import Location
         room = db.session.get(Location, env.room)
         with pytest.raises(services.VisitError):
-            services.count_after_visit(site(env), who(env, "model_room"), room)
+            services.count_after_visit(site_of(env), who(env, "model_room"), room)

@@ -7,9 +7,8 @@ import pytest
 from hospitality.extensions import db
 from hospitality.models import Visit
 from hospitality.visits import services
-from tests.inventory.helpers import login
-from tests.inventory.test_query_counts import counting
-from tests.visits.helpers import site, visit_env, who
+from tests.factories import site_of, visit_env, who
+from tests.harness import counting, login
 
 HX = {"HX-Request": "true"}
 
@@ -21,7 +20,7 @@ def env(app):
 
 def arrive(app, env, n=1):
     with app.test_request_context():
-        return [services.record_arrival(site(env), who(env, "security"), 3, True, f"粤B{10000 + i}", None).id
+        return [services.record_arrival(site_of(env), who(env, "security"), 3, True, f"粤B{10000 + i}", None).id
                 for i in range(n)]
 
 
@@ -66,7 +65,7 @@ def test_refill_due_re_renders_without_new_events(app, env):
     """A refill falling due changes the bar's panel even when no one did anything."""
     [vid] = arrive(app, env)
     with app.test_request_context():
-        services.serve(site(env), who(env, "water_bar"), db.session.get(Visit, vid), {env.water: "1"}, None)
+        services.serve(site_of(env), who(env, "water_bar"), db.session.get(Visit, vid), {env.water: "1"}, None)
     bar = login(app, env.names["water_bar"])
     html = bar.get("/visits/live", headers=HX).text
     query = version_of(html)

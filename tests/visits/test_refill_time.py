@@ -6,8 +6,9 @@ import pytest
 from hospitality.extensions import db
 from hospitality.models import Visit
 from hospitality.visits import services
-from tests.inventory.helpers import login
-from tests.visits.helpers import site, visit_env, who
+from hospitality.visits.reads import live as live_reads
+from tests.factories import site_of, visit_env, who
+from tests.harness import login
 
 HX = {"HX-Request": "true"}
 
@@ -19,11 +20,11 @@ def env(app):
 
 def served_minutes_ago(env, minutes: int, round_minutes: int = 10) -> Visit:
     """A group served `minutes` ago at a site whose refill round is `round_minutes`."""
-    s = site(env)
+    s = site_of(env)
     s.refill_minutes = round_minutes
     db.session.commit()
-    v = services.record_arrival(site(env), who(env, "security"), 2, False, None, None)
-    services.serve(site(env), who(env, "water_bar"), v, {env.water: "1"}, None)
+    v = services.record_arrival(site_of(env), who(env, "security"), 2, False, None, None)
+    services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "1"}, None)
     v = db.session.get(Visit, v.id)
     v.last_refill_at -= timedelta(minutes=minutes)
     db.session.commit()
@@ -31,29 +32,29 @@ def served_minutes_ago(env, minutes: int, round_minutes: int = 10) -> Visit:
 
 
 def local_hm(env, when: datetime) -> str:
-    return when.replace(tzinfo=UTC).astimezone(site(env).tz).strftime("%H:%M")
+    return when.replace(tzinfo=UTC).astimezone(site_of(env).tz).strftime("%H:%M")
 
 
 def test_next_refill_is_last_serve_plus_the_sites_round(ctx, env):
     """Not served: no time; served at T with a 15-minute round: due at T+15; a refill moves it on."""
-    s = site(env)
-    assert services.next_refill_at(None, s) is None
+    s = site_of(env)
+    assert live_reads.next_refill_at(None, s) is None
     v = served_minutes_ago(env, 4, round_minutes=15)
-    assert services.next_refill_at(v.last_refill_at, s) == v.last_refill_at + timedelta(minutes=15)
-    services.refill(site(env), who(env, "water_bar"), v)
+    assert live_reads.next_refill_at(v.last_refill_at, s) == v.last_refill_at + timedelta(minutes=15)
+    services.refill(site_of(env), who(env, "water_bar"), v)
     v = db.session.get(Visit, v.id)
-    assert services.next_refill_at(v.last_refill_at, s) - services.utcnow() > timedelta(minutes=14)
+    assert live_reads.next_refill_at(v.last_refill_at, s) - services.utcnow() > timedelta(minutes=14)
 
 
 def test_live_panel_gives_the_bar_each_groups_due_time(ctx, env):
     """The bar's panel carries the due time of each group not yet due; a due group is marked instead."""
     soon = served_minutes_ago(env, 3)
     late = served_minutes_ago(env, 12)
-    panel = services.live_panel(site(env), "water_bar")
+    panel = live_reads.live_panel(site_of(env), "water_bar")
     assert panel["live_refill_at"] == {soon.id: soon.last_refill_at + timedelta(minutes=10)}
     assert panel["live_due"] == {late.id}
     assert panel["live_next"] == int((soon.last_refill_at + timedelta(minutes=10)).replace(tzinfo=UTC).timestamp())
-    assert services.live_panel(site(env), "concierge")["live_refill_at"] == {}
+    assert live_reads.live_panel(site_of(env), "concierge")["live_refill_at"] == {}
 
 
 def test_visit_page_and_bar_row_show_the_due_time(app, env):
@@ -81,6 +82,6 @@ def test_a_group_that_left_shows_no_refill_time(app, env):
     """After the group leaves there is nothing to refill: no time on its page."""
     with app.test_request_context():
         v = served_minutes_ago(env, 3)
-        services.depart(site(env), who(env, "security"), v)
+        services.depart(site_of(env), who(env, "security"), v)
         vid = v.id
     assert "下次续水" not in login(app, env.names["water_bar"]).get(f"/visits/{vid}").text

@@ -14,12 +14,12 @@ from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.inventory import ledger
 from hospitality.models import Discrepancy, SalesRep, StockCount, StockMove, Visit
-from hospitality.visits import reports, services
-from hospitality.visits.reports import FilterError, Filters
+from hospitality.visits import export, services
+from hospitality.visits.reads import report
+from hospitality.visits.reads.report import FilterError, Filters
 from tests import factories
-from tests.inventory.helpers import login
-from tests.inventory.test_query_counts import counting
-from tests.visits.helpers import site, visit_env, who
+from tests.factories import site_of, visit_env, who
+from tests.harness import counting, login
 
 LIST = {"HX-Request": "true", "HX-Target": "visit-list"}
 MORE = {"HX-Request": "true", "HX-Target": "more-rows"}
@@ -44,7 +44,7 @@ def utc(site_, day, hour, minute=0) -> datetime:
 def visit(env, *, days_ago=0, hour=10, size=3, plate="粤B12345", purpose=None, rep=True, serve=None, rooms=(),
           refused=(), stay=None) -> int:
     """A visit through the services, then moved to `days_ago` at `hour` (site time) and left after `stay` min."""
-    s = site(env)
+    s = site_of(env)
     v = services.record_arrival(s, who(env, "security"), size, plate is not None, plate, None)
     if purpose:
         v = services.greet(s, who(env, "concierge"), v, purpose, env.rep if rep is True else rep)
@@ -68,7 +68,7 @@ def visit(env, *, days_ago=0, hour=10, size=3, plate="粤B12345", purpose=None, 
 
 def discrepancy(env, rep_id, status="open", visit_id=None, days_ago=0) -> int:
     """A count after a visit that differed, pinned on a rep (as the lead's count code will)."""
-    s = site(env)
+    s = site_of(env)
     with write_tx():
         count = StockCount(site_id=s.id, location_id=env.room, kind="visit", status="discrepancy",
                            started_by_id=env.users["model_room"], submitted_at=datetime.now(UTC).replace(tzinfo=None))
@@ -81,7 +81,7 @@ def discrepancy(env, rep_id, status="open", visit_id=None, days_ago=0) -> int:
 
 
 def filters(env, **args) -> Filters:
-    return reports.parse_filters(site(env), MultiDict(args), True)
+    return report.parse_filters(site_of(env), MultiDict(args), True)
 
 
 # Filters -------------------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def test_a_quarter_is_allowed_and_the_older_date_param_still_works(ctx, env):
     assert filters(env, **{"from": "2026-01-01", "to": "2026-04-02"}).last.isoformat() == "2026-04-02"
     f = filters(env, date="2026-02-03")
     assert (f.first.isoformat(), f.last.isoformat()) == ("2026-02-03", "2026-02-03")
-    assert filters(env).first == filters(env).last == site(env).today()
+    assert filters(env).first == filters(env).last == site_of(env).today()
 
 
 def test_another_sites_rep_is_not_a_filter(ctx, env):
@@ -124,8 +124,8 @@ def test_another_sites_rep_is_not_a_filter(ctx, env):
 
 def test_staff_see_today_whatever_they_ask(ctx, env):
     """Staff filters are ignored: today's list, every group."""
-    s = site(env)
-    f = reports.parse_filters(s, MultiDict({"from": "2020-01-01", "to": "2020-01-02", "status": "left"}), False)
+    s = site_of(env)
+    f = report.parse_filters(s, MultiDict({"from": "2020-01-01", "to": "2020-01-02", "status": "left"}), False)
     assert (f.first, f.last, f.status) == (s.today(), s.today(), "")
 
 
@@ -136,13 +136,13 @@ def test_cost_is_what_was_served_net_of_reversals(ctx, env):
     vid = visit(env, serve={env.water: "2", env.tea: "1"})
 
     def listed_cost():
-        return next(r.cost for r in reports.page(site(env), filters(env))[0] if r.visit.id == vid)
+        return next(r.cost for r in report.page(site_of(env), filters(env))[0] if r.visit.id == vid)
     assert listed_cost() == Decimal("12.00")
     tea_row = db.session.scalar(select(StockMove).where(StockMove.ref_id == vid, StockMove.item_id == env.tea))
     with write_tx():
         ledger.reverse(tea_row, env.users["manager"], "录错了")
     assert listed_cost() == Decimal("4.00")
-    assert reports.summary(site(env), filters(env)).cost == Decimal("4.00")
+    assert report.summary(site_of(env), filters(env)).cost == Decimal("4.00")
 
 
 def test_filters_pick_the_right_visits(ctx, env):
@@ -153,7 +153,7 @@ def test_filters_pick_the_right_visits(ctx, env):
     old = visit(env, plate="粤B11111", purpose="first", days_ago=5, stay=20)
 
     def ids(**args):
-        return {r.visit.id for r in reports.page(site(env), filters(env, **args))[0]}
+        return {r.visit.id for r in report.page(site_of(env), filters(env, **args))[0]}
 
     assert ids() == {a, b, c}
     assert ids(status="left") == {a}
@@ -164,7 +164,7 @@ def test_filters_pick_the_right_visits(ctx, env):
     assert ids(mode="foot") == {b}
     assert ids(mode="car") == {a, c}
     assert ids(plate="b111") == {a}
-    day = (site(env).today() - timedelta(days=6)).isoformat()
+    day = (site_of(env).today() - timedelta(days=6)).isoformat()
     assert ids(**{"from": day, "plate": "11111"}) == {a, old}
 
 
@@ -172,7 +172,7 @@ def test_rows_show_duration_and_cost_and_on_site_groups_come_first(ctx, env):
     """A group that stayed 45 min shows 45; a group still on site is listed before older ones that left."""
     left = visit(env, hour=9, serve={env.water: "3"}, stay=45)
     here = visit(env, hour=8)
-    rows, more = reports.page(site(env), filters(env))
+    rows, more = report.page(site_of(env), filters(env))
     assert [r.visit.id for r in rows] == [here, left] and not more
     assert (rows[1].minutes, rows[1].cost, rows[1].on_site) == (45, Decimal("6.00"), False)
     assert rows[0].on_site
@@ -180,7 +180,7 @@ def test_rows_show_duration_and_cost_and_on_site_groups_come_first(ctx, env):
 
 def _bulk(env, n, days_ago=1):
     """n visits by insert (for paging and growth), spread over the hours of a past day."""
-    s = site(env)
+    s = site_of(env)
     day = s.today() - timedelta(days=days_ago)
     rows = [dict(site_id=s.id, arrived_at=utc(s, day, 8) + timedelta(minutes=i), by_car=bool(i % 2),
                  plate=f"粤B{10000 + i}" if i % 2 else None, party_size=1 + i % 4, purpose="first",
@@ -192,15 +192,15 @@ def _bulk(env, n, days_ago=1):
 
 def test_a_page_then_more(ctx, env):
     """A page and 5 more visits: a full page and a 'more', then the last 5; the summary counts them all."""
-    n = reports.PAGE_SIZE + 5
+    n = report.PAGE_SIZE + 5
     _bulk(env, n)
-    day = (site(env).today() - timedelta(days=1)).isoformat()
-    rows, more = reports.page(site(env), filters(env, **{"from": day, "to": day}))
-    assert (len(rows), more) == (reports.PAGE_SIZE, True)
-    rest, more = reports.page(site(env), filters(env, **{"from": day, "to": day, "page": "2"}))
+    day = (site_of(env).today() - timedelta(days=1)).isoformat()
+    rows, more = report.page(site_of(env), filters(env, **{"from": day, "to": day}))
+    assert (len(rows), more) == (report.PAGE_SIZE, True)
+    rest, more = report.page(site_of(env), filters(env, **{"from": day, "to": day, "page": "2"}))
     assert (len(rest), more) == (5, False)
     assert not {r.visit.id for r in rows} & {r.visit.id for r in rest}
-    total = reports.summary(site(env), filters(env, **{"from": day, "to": day}))
+    total = report.summary(site_of(env), filters(env, **{"from": day, "to": day}))
     assert (total.groups, total.guests) == (n, sum(1 + i % 4 for i in range(n)))
 
 
@@ -222,8 +222,8 @@ def test_rep_figures(ctx, env):
     inactive = SalesRep(site_id=env.site, name="离职顾问", active=False)
     with write_tx():
         db.session.add(inactive)
-    today = site(env).today()
-    lines = reports.rep_figures(site(env), today - timedelta(days=7), today)
+    today = site_of(env).today()
+    lines = report.rep_figures(site_of(env), today - timedelta(days=7), today)
     by_name = {(rl.rep.name if rl.rep else None): rl for rl in lines}
     assert set(by_name) == {"王顾问", "赵顾问", None}  # the inactive rep without figures is left out
     wang = by_name["王顾问"]
@@ -233,7 +233,7 @@ def test_rep_figures(ctx, env):
     assert (by_name["赵顾问"].groups, by_name["赵顾问"].disc_closed) == (1, 0)
     assert (by_name[None].groups, by_name[None].guests, by_name[None].purposes[None]) == (1, 5, 1)
     assert lines[0].rep.name == "王顾问" and lines[-1].rep is None
-    [one] = reports.rep_figures(site(env), today - timedelta(days=7), today, db.session.get(SalesRep, env.rep))
+    [one] = report.rep_figures(site_of(env), today - timedelta(days=7), today, db.session.get(SalesRep, env.rep))
     assert (one.groups, one.rooms, one.refused, one.disc_open, one.cost) == (2, 1, 1, 2, Decimal("4.00"))
 
 
@@ -241,8 +241,8 @@ def test_export_rows_carry_times_rooms_items_and_cost(ctx, env):
     """One row per visit: arrival, greeting, first serving, departure, durations, rooms and what was served."""
     vid = visit(env, size=2, purpose="first", serve={env.water: "2", env.tea: "1"}, rooms=[env.room],
                 refused=[env.room2], stay=50)
-    [row] = reports.export_rows(site(env), filters(env))
-    s = site(env)
+    [row] = report.export_rows(site_of(env), filters(env))
+    s = site_of(env)
     arrived = db.session.get(Visit, vid).arrived_at
     assert row[0] == arrived.replace(tzinfo=UTC).astimezone(s.tz).replace(tzinfo=None)
     assert row[1] - row[0] == timedelta(minutes=2) and row[3] - row[0] == timedelta(minutes=50)
@@ -322,10 +322,10 @@ def test_past_ranges_do_not_poll(app, env):
 
 def test_click_to_load_more(app, env):
     """The 'more' row loads the next page of rows in its place (a fragment of rows, no table)."""
-    size = reports.PAGE_SIZE
+    size = report.PAGE_SIZE
     with app.test_request_context():
         _bulk(env, 2 * size + 20)
-        day = (site(env).today() - timedelta(days=1)).isoformat()  # the site's yesterday, not the machine's
+        day = (site_of(env).today() - timedelta(days=1)).isoformat()  # the site's yesterday, not the machine's
     c = login(app, env.names["lead"])
     html = c.get(f"/visits/?from={day}&to={day}").text
     assert html.count("/visits/") and 'id="more-rows"' in html
@@ -344,7 +344,7 @@ def test_export_filtered_list_to_excel(app, env):
         visit(env, plate=None, purpose="signing")
     c = login(app, env.names["manager"])
     r = c.get("/visits/?format=xlsx&mode=car")
-    assert r.status_code == 200 and r.mimetype == reports.XLSX
+    assert r.status_code == 200 and r.mimetype == export.XLSX
     ws = load_workbook(io.BytesIO(r.data)).active
     rows = list(ws.values)
     assert rows[0][0] == zh(app, "Arrived") and len(rows) == 2
@@ -440,7 +440,7 @@ def test_query_count_is_constant_as_visits_grow(app, env, who_, url, headers):
         vid = visit(env, purpose="first", serve={env.water: "1"}, rooms=[env.room], stay=15)
         discrepancy(env, env.rep, "open", vid)
         _bulk(env, 110, days_ago=70)  # a second page even with little data (and half of them by car)
-        today = site(env).today()
+        today = site_of(env).today()
     url = url.format(first=(today - timedelta(days=91)).isoformat(), last=today.isoformat(), rep=env.rep)
     c = login(app, env.names[who_])
     small = _measure(app, c, url, headers)
@@ -454,6 +454,6 @@ def test_day_figures_for_the_board(ctx, env):
     visit(env, size=2, serve={env.water: "1"}, stay=10)
     visit(env, size=3)
     visit(env, size=9, days_ago=1)
-    fig = reports.day_figures(site(env))
+    fig = report.day_figures(site_of(env))
     assert (fig.groups, fig.guests, fig.on_site, fig.cost) == (2, 5, 1, Decimal("2.00"))
-    assert reports.summary_of(reports.page(site(env), filters(env))[0]) == fig
+    assert report.summary_of(report.page(site_of(env), filters(env))[0]) == fig

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 from hospitality.extensions import db
 from hospitality.models import StockCount, Visit
 from hospitality.visits import services
-from tests.inventory.helpers import login
-from tests.visits.helpers import site, visit_env, who
+from tests.factories import site_of, visit_env, who
+from tests.harness import login
 
 HX = {"HX-Request": "true", "HX-Target": "visit"}
 
@@ -18,7 +18,7 @@ def env(app):
 
 def new_visit(app, env, plate="粤B12345", post="security"):
     with app.test_request_context():
-        return services.record_arrival(site(env), who(env, post), 3, bool(plate), plate, None).id
+        return services.record_arrival(site_of(env), who(env, post), 3, bool(plate), plate, None).id
 
 
 def test_arrival_form_records_and_redirects(app, env):
@@ -60,7 +60,7 @@ def test_plate_lookup_shows_last_visit(app, env):
     """Typing a known plate shows when it was last here and with which rep."""
     vid = new_visit(app, env)
     with app.test_request_context():
-        services.greet(site(env), who(env, "concierge"), db.session.get(Visit, vid), "first", env.rep)
+        services.greet(site_of(env), who(env, "concierge"), db.session.get(Visit, vid), "first", env.rep)
     c = login(app, env.names["security"])
     r = c.get("/visits/plate?plate=粤B12345", headers={"HX-Request": "true"})
     assert "王顾问" in r.text and "<html" not in r.text
@@ -90,7 +90,7 @@ def test_serving_a_left_visit_is_422(app, env):
     """The bar serving a group that left gets a clear message, not a 500."""
     vid = new_visit(app, env)
     with app.test_request_context():
-        services.depart(site(env), who(env, "security"), db.session.get(Visit, vid))
+        services.depart(site_of(env), who(env, "security"), db.session.get(Visit, vid))
     c = login(app, env.names["water_bar"])
     r = c.post(f"/visits/{vid}/serve", data={f"qty-{env.water}": "1", "idem": "abcdefgh5555"}, headers=HX)
     assert r.status_code == 422 and "这组客人已经离开。" in r.text

@@ -14,9 +14,11 @@ from hospitality.inventory import recipes
 from hospitality.models import Item, Site, StockMove, User, Visit
 from hospitality.seed import add_demo_items
 from hospitality.visits import services
+from hospitality.visits.reads import detail as visit_reads
 from hospitality.visits.services import VisitError
 from tests import factories
-from tests.inventory.helpers import login, make_user, on_hand
+from tests.factories import make_user, on_hand
+from tests.harness import login
 
 HX = {"HX-Request": "true", "HX-Target": "visit"}
 
@@ -53,13 +55,13 @@ def _prepare(env, name, n):
 def test_choices_are_what_a_guest_is_served_in_its_unit(app, env):
     """Drinks and table items only, each with its unit; the pot and plate are out until prepared."""
     with app.test_request_context():
-        choices = {c.label: c for c in services.bar_choices(_s(env))}
+        choices = {c.label: c for c in visit_reads.bar_choices(_s(env))}
         assert set(choices) == {"矿泉水", "泡好的茶水", "咖啡胶囊", "橙汁", "切好的果盘", "糖果"}
         assert (choices["泡好的茶水"].unit, choices["切好的果盘"].unit, choices["矿泉水"].unit) == ("壶", "份", "瓶")
         assert {k for k, c in choices.items() if c.drink} == {"矿泉水", "泡好的茶水", "咖啡胶囊", "橙汁"}
         assert {k for k, c in choices.items() if c.out} == {"泡好的茶水", "切好的果盘"}
         _prepare(env, "泡好的茶水", 1)
-        assert {c.label for c in services.bar_choices(_s(env)) if c.out} == {"切好的果盘"}
+        assert {c.label for c in visit_reads.bar_choices(_s(env)) if c.out} == {"切好的果盘"}
 
 
 def test_a_prepared_pot_is_served_at_the_cost_of_its_leaves(app, env):
@@ -74,7 +76,7 @@ def test_a_prepared_pot_is_served_at_the_cost_of_its_leaves(app, env):
         services.serve(_s(env), _wb(env), visit, {env.plate: "1"}, None, [str(env.pot)])
         assert on_hand(env.pot) == 0 and on_hand(env.leaves) == 13 and on_hand(env.fruit) == Decimal("4.5")
         assert db.session.get(Visit, env.visit).served_cost == Decimal("26.00")
-        lines, cost = services.served(db.session.get(Visit, env.visit))
+        lines, cost = visit_reads.served(db.session.get(Visit, env.visit))
         assert {(i.label, q) for i, q in lines} == {("泡好的茶水", 1), ("切好的果盘", 1)} and cost == Decimal("26.00")
 
 

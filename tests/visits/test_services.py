@@ -9,8 +9,10 @@ from hospitality.extensions import db
 from hospitality.inventory import services as inventory
 from hospitality.models import AuditLog, Discrepancy, RoomVisit, StockMove, Visit, VisitEvent, VisitSeen
 from hospitality.visits import services
+from hospitality.visits.reads import detail as visit_reads
+from hospitality.visits.reads import live as live_reads
 from hospitality.visits.services import VisitError
-from tests.visits.helpers import site, visit_env, who
+from tests.factories import site_of, visit_env, who
 
 
 @pytest.fixture
@@ -19,7 +21,7 @@ def env(app):
 
 
 def arrive(env, size=3, plate="粤B12345", key=None, post="security"):
-    return services.record_arrival(site(env), who(env, post), size, plate is not None, plate, key)
+    return services.record_arrival(site_of(env), who(env, post), size, plate is not None, plate, key)
 
 
 @pytest.mark.parametrize("raw, plate", [("粤B12345", "粤B12345"), ("粤b 123 45", "粤B12345"),
@@ -51,10 +53,10 @@ def test_arrival_records_visit_event_seen_and_audit(ctx, env):
     """An arrival writes the visit, its first event, security's acknowledgement and an audit row."""
     v = arrive(env)
     assert (v.party_size, v.plate, v.status, v.by_car) == (3, "粤B12345", "active", True)
-    assert [e.kind for e in services.timeline(v)] == ["arrived"]
-    assert services.seen_by(v, "security") and not services.seen_by(v, "water_bar")
-    events = services.timeline(v)  # the page reads the same off the timeline
-    assert services.seen_in(events, "security") and not services.seen_in(events, "water_bar")
+    assert [e.kind for e in visit_reads.timeline(v)] == ["arrived"]
+    assert visit_reads.seen_by(v, "security") and not visit_reads.seen_by(v, "water_bar")
+    events = visit_reads.timeline(v)  # the page reads the same off the timeline
+    assert visit_reads.seen_in(events, "security") and not visit_reads.seen_in(events, "water_bar")
     assert db.session.scalar(select(AuditLog.action).where(AuditLog.entity == "visit")) == "arrive"
 
 
@@ -81,17 +83,17 @@ def test_double_tap_records_once(ctx, env):
 def test_known_plate_shows_last_visit_and_rep(ctx, env):
     """A plate seen before returns its last visit, with the rep who received them."""
     v = arrive(env)
-    services.greet(site(env), who(env, "concierge"), v, "first", env.rep)
-    last = services.known_plate(site(env), "粤B12345")
+    services.greet(site_of(env), who(env, "concierge"), v, "first", env.rep)
+    last = visit_reads.known_plate(site_of(env), "粤B12345")
     assert last.id == v.id and last.rep.name == "王顾问"
-    assert services.known_plate(site(env), "粤B99999") is None
+    assert visit_reads.known_plate(site_of(env), "粤B99999") is None
 
 
 def test_acknowledge_is_per_post_and_idempotent(ctx, env):
     """The first tap of a post records it; a second (any colleague) changes nothing."""
     v = arrive(env)
-    assert services.acknowledge(site(env), who(env, "water_bar"), v) is True
-    assert services.acknowledge(site(env), who(env, "water_bar"), v) is False
+    assert services.acknowledge(site_of(env), who(env, "water_bar"), v) is True
+    assert services.acknowledge(site_of(env), who(env, "water_bar"), v) is False
     assert db.session.scalar(select(func.count()).select_from(VisitSeen).where(VisitSeen.post == "water_bar")) == 1
 
 
@@ -99,33 +101,33 @@ def test_greet_needs_purpose_and_rep(ctx, env):
     """Greeting without a purpose or a rep is refused under the right field."""
     v = arrive(env)
     with pytest.raises(VisitError) as e:
-        services.greet(site(env), who(env, "concierge"), v, "", env.rep)
+        services.greet(site_of(env), who(env, "concierge"), v, "", env.rep)
     assert e.value.field == "purpose"
     with pytest.raises(VisitError) as e:
-        services.greet(site(env), who(env, "concierge"), v, "first", "")
+        services.greet(site_of(env), who(env, "concierge"), v, "first", "")
     assert e.value.field == "rep_id"
-    v = services.greet(site(env), who(env, "concierge"), v, "return", env.rep)
+    v = services.greet(site_of(env), who(env, "concierge"), v, "return", env.rep)
     assert v.purpose == "return" and v.greeted_at is not None
 
 
 def test_serve_posts_served_rows_tied_to_the_visit(ctx, env):
     """Serving writes 'served' ledger rows with ref visit, starts the refill timer, and costs add up."""
     v = arrive(env)
-    services.serve(site(env), who(env, "water_bar"), v, {env.water: "3", env.tea: "1"}, "serve0001")
-    services.serve(site(env), who(env, "water_bar"), v, {env.water: "3", env.tea: "1"}, "serve0001")  # double tap
+    services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "3", env.tea: "1"}, "serve0001")
+    services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "3", env.tea: "1"}, "serve0001")  # double tap
     rows = db.session.scalars(select(StockMove).where(StockMove.ref_type == "visit", StockMove.ref_id == v.id)).all()
     assert sorted((r.reason, r.qty) for r in rows) == [("served", Decimal(-3)), ("served", Decimal(-1))]
     assert db.session.get(Visit, v.id).last_refill_at is not None
-    _lines, cost = services.served(v)
+    _lines, cost = visit_reads.served(v)
     assert cost == Decimal("14.00")
 
 
 def test_serving_a_visit_that_has_left_is_refused(ctx, env):
     """Once the group has left, the bar cannot serve it and the ledger is untouched."""
     v = arrive(env)
-    services.depart(site(env), who(env, "concierge"), v)
+    services.depart(site_of(env), who(env, "concierge"), v)
     with pytest.raises(VisitError):
-        services.serve(site(env), who(env, "water_bar"), v, {env.water: "1"}, None)
+        services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "1"}, None)
     assert db.session.scalar(select(func.count()).select_from(StockMove).where(StockMove.ref_type == "visit")) == 0
 
 
@@ -133,7 +135,7 @@ def test_serving_more_than_in_stock_is_refused(ctx, env):
     """Serving 31 of 30 bottles is refused with the stock message under that item."""
     v = arrive(env)
     with pytest.raises(VisitError) as e:
-        services.serve(site(env), who(env, "water_bar"), v, {env.water: "31"}, None)
+        services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "31"}, None)
     assert e.value.field == "qty"
 
 
@@ -141,56 +143,56 @@ def test_refill_resets_timer_and_due(ctx, env):
     """A group served 11 minutes ago is due; a refill resets the timer."""
     from datetime import timedelta
     v = arrive(env)
-    services.serve(site(env), who(env, "water_bar"), v, {env.water: "1"}, None)
+    services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "1"}, None)
     v = db.session.get(Visit, v.id)
     v.last_refill_at -= timedelta(minutes=11)
     db.session.commit()
-    panel = services.live_panel(site(env), "water_bar")
-    assert v.id in panel["live_due"] and services.refill_due(v, site(env))
-    services.refill(site(env), who(env, "water_bar"), v)
-    assert not services.refill_due(db.session.get(Visit, v.id), site(env))
+    panel = live_reads.live_panel(site_of(env), "water_bar")
+    assert v.id in panel["live_due"] and visit_reads.refill_due(v, site_of(env))
+    services.refill(site_of(env), who(env, "water_bar"), v)
+    assert not visit_reads.refill_due(db.session.get(Visit, v.id), site_of(env))
 
 
 def test_umbrellas_lent_and_returned(ctx, env):
     """Umbrellas lent show as out until returned; returning the same form twice is harmless."""
     v = arrive(env)
-    services.lend_umbrellas(site(env), who(env, "concierge"), v, "2")
-    assert services.umbrellas_out(env.site) == 2
-    services.return_umbrellas(site(env), who(env, "concierge"), v, "2", "returnkey01")
-    services.return_umbrellas(site(env), who(env, "concierge"), v, "2", "returnkey01")
-    assert services.umbrellas_out(env.site) == 0
+    services.lend_umbrellas(site_of(env), who(env, "concierge"), v, "2")
+    assert live_reads.umbrellas_out(env.site) == 2
+    services.return_umbrellas(site_of(env), who(env, "concierge"), v, "2", "returnkey01")
+    services.return_umbrellas(site_of(env), who(env, "concierge"), v, "2", "returnkey01")
+    assert live_reads.umbrellas_out(env.site) == 0
     with pytest.raises(VisitError):
-        services.lend_umbrellas(site(env), who(env, "concierge"), v, "0")
+        services.lend_umbrellas(site_of(env), who(env, "concierge"), v, "0")
 
 
 def test_unescorted_group_is_refused_and_recorded(ctx, env):
     """Without a sales rep the group is refused politely; the record says so."""
     v = arrive(env)
-    rv = services.admit(site(env), who(env, "model_room"), v, env.room, "")
+    rv = services.admit(site_of(env), who(env, "model_room"), v, env.room, "")
     assert rv.refused and not rv.escorted
-    assert services.timeline(v)[-1].kind == "room_refused"
+    assert visit_reads.timeline(v)[-1].kind == "room_refused"
 
 
 def test_room_visit_then_count_all_match(ctx, env):
     """Leaving the room opens a 'visit' count tied to the visit; all match closes it matched."""
     v = arrive(env)
-    rv = services.admit(site(env), who(env, "model_room"), v, env.room, env.rep)
+    rv = services.admit(site_of(env), who(env, "model_room"), v, env.room, env.rep)
     assert rv.escorted
     with pytest.raises(VisitError):  # already in this room
-        services.admit(site(env), who(env, "model_room"), v, env.room, env.rep)
-    rv, count = services.leave_room(site(env), who(env, "model_room"), rv)
+        services.admit(site_of(env), who(env, "model_room"), v, env.room, env.rep)
+    rv, count = services.leave_room(site_of(env), who(env, "model_room"), rv)
     assert (count.kind, count.ref_type, count.ref_id) == ("visit", "visit", v.id)
     assert rv.count_id == count.id
-    count = inventory.submit_count(site(env), who(env, "model_room"), count, None, all_match=True)
+    count = inventory.submit_count(site_of(env), who(env, "model_room"), count, None, all_match=True)
     assert count.status == "matched"
 
 
 def test_room_count_with_difference_opens_discrepancy(ctx, env):
     """A vase missing after the group left opens a discrepancy, as any count does."""
     v = arrive(env)
-    rv = services.admit(site(env), who(env, "model_room"), v, env.room, env.rep)
-    _rv, count = services.leave_room(site(env), who(env, "model_room"), rv)
-    count = inventory.submit_count(site(env), who(env, "model_room"), count, {env.vase: "1"})
+    rv = services.admit(site_of(env), who(env, "model_room"), v, env.room, env.rep)
+    _rv, count = services.leave_room(site_of(env), who(env, "model_room"), rv)
+    count = inventory.submit_count(site_of(env), who(env, "model_room"), count, {env.vase: "1"})
     assert count.status == "discrepancy"
     assert db.session.scalar(select(Discrepancy).where(Discrepancy.count_id == count.id)) is not None
 
@@ -199,20 +201,20 @@ def test_counting_a_room_with_no_visit_is_refused(ctx, env):
     """No group has left the room: there is no visit count to start."""
     from hospitality.models import Location
     with pytest.raises(VisitError):
-        services.count_after_visit(site(env), who(env, "model_room"), db.session.get(Location, env.room2))
+        services.count_after_visit(site_of(env), who(env, "model_room"), db.session.get(Location, env.room2))
 
 
 def test_depart_and_car_left(ctx, env):
     """Departure times the visit out and closes open room visits; the car leaving is one tap."""
     v = arrive(env)
-    services.admit(site(env), who(env, "model_room"), v, env.room, env.rep)
-    services.depart(site(env), who(env, "security"), v)
-    services.depart(site(env), who(env, "security"), v)  # second tap: nothing more
-    services.car_left(site(env), who(env, "security"), v)
+    services.admit(site_of(env), who(env, "model_room"), v, env.room, env.rep)
+    services.depart(site_of(env), who(env, "security"), v)
+    services.depart(site_of(env), who(env, "security"), v)  # second tap: nothing more
+    services.car_left(site_of(env), who(env, "security"), v)
     v = db.session.get(Visit, v.id)
     assert v.status == "left" and v.left_at and v.car_left_at
     assert db.session.scalar(select(RoomVisit.left_at).where(RoomVisit.visit_id == v.id)) is not None
-    kinds = [e.kind for e in services.timeline(v)]
+    kinds = [e.kind for e in visit_reads.timeline(v)]
     assert kinds.count("departed") == 1 and kinds[-1] == "car_left"
 
 
@@ -220,10 +222,10 @@ def test_correction_is_audited_with_before_and_after(ctx, env):
     """The lead corrects party size and purpose; the audit row keeps before and after."""
     v = arrive(env, 3)
     with pytest.raises(VisitError):
-        services.correct(site(env), who(env, "water_bar"), v, "4", "first")
+        services.correct(site_of(env), who(env, "water_bar"), v, "4", "first")
     with pytest.raises(VisitError):
-        services.correct(site(env), who(env, "lead"), v, "500", "first")
-    services.correct(site(env), who(env, "lead"), v, "4", "signing")
+        services.correct(site_of(env), who(env, "lead"), v, "500", "first")
+    services.correct(site_of(env), who(env, "lead"), v, "4", "signing")
     audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "correct"))
     assert audit.detail == {"before": {"party_size": 3, "purpose": None},
                             "after": {"party_size": 4, "purpose": "signing"}}
@@ -244,11 +246,11 @@ def test_two_posts_acting_at_once_lose_nothing(app, env):
             finally:
                 db.session.remove()
 
-    jobs = [lambda v: services.greet(site(env), who(env, "concierge"), v, "first", env.rep),
-            lambda v: services.serve(site(env), who(env, "water_bar"), v, {env.water: "2"}, None),
-            lambda v: services.acknowledge(site(env), who(env, "water_bar"), v),
-            lambda v: services.acknowledge(site(env), who(env, "model_room"), v),
-            lambda v: services.lend_umbrellas(site(env), who(env, "concierge"), v, 1)]
+    jobs = [lambda v: services.greet(site_of(env), who(env, "concierge"), v, "first", env.rep),
+            lambda v: services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "2"}, None),
+            lambda v: services.acknowledge(site_of(env), who(env, "water_bar"), v),
+            lambda v: services.acknowledge(site_of(env), who(env, "model_room"), v),
+            lambda v: services.lend_umbrellas(site_of(env), who(env, "concierge"), v, 1)]
     threads = [threading.Thread(target=act, args=(j,)) for j in jobs * 2]
     for t in threads:
         t.start()
@@ -259,7 +261,7 @@ def test_two_posts_acting_at_once_lose_nothing(app, env):
         kinds = db.session.scalars(select(VisitEvent.kind).where(VisitEvent.visit_id == vid)).all()
         assert kinds.count("served") == 2 and kinds.count("greeted") == 2 and kinds.count("umbrella_lent") == 2
         assert kinds.count("seen") == 2  # one per post, however many taps
-        assert services.umbrellas_out(env.site) == 2
+        assert live_reads.umbrellas_out(env.site) == 2
 
 
 def test_double_tap_arrival_from_two_threads_records_once(app, env):
@@ -282,34 +284,35 @@ def test_double_tap_arrival_from_two_threads_records_once(app, env):
 def test_room_left_by_departure_can_still_be_counted(ctx, env):
     """A group that left the site from a room (departure closed the room visit) is still counted after."""
     v = arrive(env)
-    rv = services.admit(site(env), who(env, "model_room"), v, env.room, env.rep)
-    services.depart(site(env), who(env, "security"), v)
-    rv, count = services.leave_room(site(env), who(env, "model_room"), db.session.get(RoomVisit, rv.id))
+    rv = services.admit(site_of(env), who(env, "model_room"), v, env.room, env.rep)
+    services.depart(site_of(env), who(env, "security"), v)
+    rv, count = services.leave_room(site_of(env), who(env, "model_room"), db.session.get(RoomVisit, rv.id))
     assert count.ref_id == v.id and rv.count_id == count.id
 
 
 def test_refill_round_follows_the_site_setting(ctx, env):
     """With a 15-minute round a group served 11 minutes ago is not due yet; at 16 minutes it is."""
     from datetime import timedelta
-    s = site(env)
+    s = site_of(env)
     s.refill_minutes = 15
     db.session.commit()
     v = arrive(env)
-    services.serve(site(env), who(env, "water_bar"), v, {env.water: "1"}, None)
+    services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "1"}, None)
     v = db.session.get(Visit, v.id)
     v.last_refill_at -= timedelta(minutes=11)
     db.session.commit()
-    assert v.id not in services.live_panel(site(env), "water_bar")["live_due"]
-    assert not services.refill_due(v, site(env))
+    assert v.id not in live_reads.live_panel(site_of(env), "water_bar")["live_due"]
+    assert not visit_reads.refill_due(v, site_of(env))
     v.last_refill_at -= timedelta(minutes=5)
     db.session.commit()
-    assert v.id in services.live_panel(site(env), "water_bar")["live_due"] and services.refill_due(v, site(env))
+    assert v.id in live_reads.live_panel(site_of(env), "water_bar")["live_due"] \
+        and visit_reads.refill_due(v, site_of(env))
 
 
 def test_each_guest_drink_is_served_and_remembered(ctx, env):
     """Three guests choose tea, water, tea and the table gets one more water: tea −2, water −2, names kept."""
     v = arrive(env, size=3)
-    services.serve(site(env), who(env, "water_bar"), v, {env.water: "1"}, None,
+    services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "1"}, None,
                    [str(env.tea), str(env.water), str(env.tea)])
     moves = dict(db.session.execute(select(StockMove.item_id, func.sum(StockMove.qty)).where(
         StockMove.ref_type == "visit", StockMove.ref_id == v.id).group_by(StockMove.item_id)).all())
@@ -324,7 +327,7 @@ def test_bad_guest_choice_is_refused_and_nothing_served(ctx, env, choices, field
     """A drink not on the bar, garbage, or more guests than the group: refused under the field, no rows."""
     v = arrive(env, size=3)
     with pytest.raises(services.VisitError) as e:
-        services.serve(site(env), who(env, "water_bar"), v, {}, None, [c.format(tea=env.tea) for c in choices])
+        services.serve(site_of(env), who(env, "water_bar"), v, {}, None, [c.format(tea=env.tea) for c in choices])
     assert e.value.field == field
     assert db.session.scalar(select(func.count(StockMove.id)).where(StockMove.ref_type == "visit")) == 0
 
@@ -333,11 +336,11 @@ def test_durations_of_a_visit(ctx, env):
     """Greeted 3 min after arrival, first drink at 5, 20 min in a room, left at 40: the lead sees each."""
     from datetime import timedelta
     v = arrive(env)
-    services.greet(site(env), who(env, "concierge"), v, "first", env.rep)
-    services.serve(site(env), who(env, "water_bar"), v, {env.water: "1"}, None)
-    services.refill(site(env), who(env, "water_bar"), v)
-    rv = services.admit(site(env), who(env, "model_room"), v, env.room, env.rep)
-    services.depart(site(env), who(env, "concierge"), v)
+    services.greet(site_of(env), who(env, "concierge"), v, "first", env.rep)
+    services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "1"}, None)
+    services.refill(site_of(env), who(env, "water_bar"), v)
+    rv = services.admit(site_of(env), who(env, "model_room"), v, env.room, env.rep)
+    services.depart(site_of(env), who(env, "concierge"), v)
     v = db.session.get(Visit, v.id)
     t0 = v.arrived_at
     for e in db.session.scalars(select(VisitEvent).where(VisitEvent.visit_id == v.id)):
@@ -346,7 +349,7 @@ def test_durations_of_a_visit(ctx, env):
     rv.admitted_at, rv.left_at = t0 + timedelta(minutes=10), t0 + timedelta(minutes=30)
     v.left_at = t0 + timedelta(minutes=40)
     db.session.commit()
-    got = [n for _label, n in services.durations(v, services.timeline(v), services.rooms_of(v))]
+    got = [n for _label, n in visit_reads.durations(v, visit_reads.timeline(v), visit_reads.rooms_of(v))]
     assert got == [3, 5, 1, 20, 40]
 
 
@@ -354,14 +357,14 @@ def test_visit_cost_is_kept_with_its_rows_and_net_of_reversals(ctx, env):
     """Serving writes the cost on the visit; reversing a served row takes it off again, items too."""
     from hospitality.inventory import ledger
     v = arrive(env)
-    services.serve(site(env), who(env, "water_bar"), v, {env.water: "2", env.tea: "1"}, None)
+    services.serve(site_of(env), who(env, "water_bar"), v, {env.water: "2", env.tea: "1"}, None)
     v = db.session.get(Visit, v.id)
     assert v.served_cost == Decimal("12.00")  # 2 × ¥2 + 1 × ¥8
     tea_row = db.session.scalar(select(StockMove).where(StockMove.item_id == env.tea, StockMove.ref_id == v.id))
     ledger.reverse(tea_row, env.users["manager"], "记错了")
     db.session.commit()
     v = db.session.get(Visit, v.id, populate_existing=True)
-    lines, cost = services.served(v)
+    lines, cost = visit_reads.served(v)
     assert cost == Decimal("4.00") and v.served_cost == Decimal("4.00")
     assert [(i.id, q) for i, q in lines] == [(env.water, 2)]
 
@@ -369,7 +372,7 @@ def test_visit_cost_is_kept_with_its_rows_and_net_of_reversals(ctx, env):
 def test_seen_read_off_the_timeline_matches_the_rows(ctx, env):
     """After the bar taps "seen", the timeline says so for the bar and still not for the model room."""
     v = arrive(env)
-    services.acknowledge(site(env), who(env, "water_bar"), v)
-    events = services.timeline(v)
+    services.acknowledge(site_of(env), who(env, "water_bar"), v)
+    events = visit_reads.timeline(v)
     for post in ("water_bar", "model_room", "concierge", "security"):
-        assert services.seen_in(events, post) == services.seen_by(v, post), post
+        assert visit_reads.seen_in(events, post) == visit_reads.seen_by(v, post), post

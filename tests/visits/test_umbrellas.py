@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 from hospitality.extensions import db
 from hospitality.models import AuditLog, UmbrellaLoan, Visit, VisitEvent
 from hospitality.visits import services
+from hospitality.visits.reads import detail as visit_reads
+from hospitality.visits.reads import live as live_reads
 from hospitality.visits.services import VisitError
-from tests.inventory.helpers import login
-from tests.visits.helpers import site, visit_env, who
+from tests.factories import site_of, visit_env, who
+from tests.harness import login
 
 HX = {"HX-Request": "true", "HX-Target": "visit"}
 
@@ -21,15 +23,15 @@ def env(app):
 
 
 def arrive(env, size=3):
-    return services.record_arrival(site(env), who(env, "concierge"), size, False, None, None)
+    return services.record_arrival(site_of(env), who(env, "concierge"), size, False, None, None)
 
 
 def lend(env, v, n, key=None):
-    return services.lend_umbrellas(site(env), who(env, "concierge"), v, n, key)
+    return services.lend_umbrellas(site_of(env), who(env, "concierge"), v, n, key)
 
 
 def give_back(env, v, n, key=None):
-    return services.return_umbrellas(site(env), who(env, "concierge"), v, n, key)
+    return services.return_umbrellas(site_of(env), who(env, "concierge"), v, n, key)
 
 
 def group_with_two_out(app, env) -> int:
@@ -55,11 +57,11 @@ def test_part_of_a_loan_comes_back_and_the_loan_splits(ctx, env):
     v = arrive(env)
     lend(env, v, 2)
     assert give_back(env, v, "1") == 1
-    assert services.umbrellas_out_of(v) == 1 and services.umbrellas_out(env.site) == 1
+    assert visit_reads.umbrellas_out_of(v) == 1 and live_reads.umbrellas_out(env.site) == 1
     assert sorted(open_rows(v.id)) == [(1, False), (1, True)]
     assert [d["qty"] for d in returned_events(v.id)] == [1]
     assert give_back(env, v, 1) == 0
-    assert services.umbrellas_out_of(v) == 0 and services.umbrellas_out(env.site) == 0
+    assert visit_reads.umbrellas_out_of(v) == 0 and live_reads.umbrellas_out(env.site) == 0
     assert db.session.scalar(select(func.sum(UmbrellaLoan.qty)).where(UmbrellaLoan.visit_id == v.id)) == 2
 
 
@@ -100,7 +102,7 @@ def test_a_double_tap_returns_and_lends_once(ctx, env):
     v = arrive(env)
     assert lend(env, v, 3, "lendkey0001") is not None
     assert lend(env, v, 3, "lendkey0001") is None
-    assert services.umbrellas_out_of(v) == 3
+    assert visit_reads.umbrellas_out_of(v) == 3
     assert give_back(env, v, 1, "backkey0001") == 2
     assert give_back(env, v, 1, "backkey0001") == 2
     assert give_back(env, v, 1, "backkey0002") == 1
@@ -131,7 +133,7 @@ def test_concurrent_returns_never_go_below_zero(app, env):
         t.join()
     assert len(done) == 4 and len(refused) == 2
     with app.app_context():
-        assert services.umbrellas_out(env.site) == 0
+        assert live_reads.umbrellas_out(env.site) == 0
         rows = open_rows(vid)
         assert all(q > 0 for q, _open in rows) and sum(q for q, _open in rows) == 4
         assert sum(d["qty"] for d in returned_events(vid)) == 4
@@ -163,7 +165,7 @@ def test_over_return_is_422_with_the_message_under_the_field(app, env):
     assert re.search(r'name="return_qty"[^>]*aria-invalid="true"[^<]*<button[^<]*</button></form>\s*'
                      r'<small class="error">未还雨伞 2 把，可归还 1 到 2 把。</small>', r.text)
     with app.app_context():
-        assert services.umbrellas_out(env.site) == 2
+        assert live_reads.umbrellas_out(env.site) == 2
 
 
 def test_plain_form_return_redirects_to_the_visit(app, env):
@@ -173,7 +175,7 @@ def test_plain_form_return_redirects_to_the_visit(app, env):
     r = desk.post(f"/visits/{vid}/umbrellas/return", data={"return_qty": "2"})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/visits/{vid}")
     with app.app_context():
-        assert services.umbrellas_out(env.site) == 0
+        assert live_reads.umbrellas_out(env.site) == 0
 
 
 def test_concierge_today_screen_lists_groups_with_umbrellas_out(app, env):
@@ -183,7 +185,7 @@ def test_concierge_today_screen_lists_groups_with_umbrellas_out(app, env):
         here, gone = arrive(env), arrive(env, 2)
         lend(env, here, 2)
         lend(env, gone, 1)
-        services.depart(site(env), who(env, "concierge"), gone)
+        services.depart(site_of(env), who(env, "concierge"), gone)
         give_back(env, here, 1)
         ids = here.id, gone.id
     html = login(app, env.names["concierge"]).get("/").text

@@ -1,24 +1,24 @@
-"""Visit lists with filters, per-rep figures and the Excel exports: aggregates in SQL, a fixed number of
-queries per page however many visits and ledger rows there are."""
-import io
+"""Visit lists with filters, per-rep figures and the rows of the Excel exports: aggregates in SQL, a fixed
+number of queries per page however many visits and ledger rows there are."""
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Integer, Row, bindparam, case, func, select
 
-from ..database import select_rows
-from ..extensions import db
-from ..i18n import lazy_gettext as _l
-from ..i18n import text as _
-from ..inventory.ledger import fmt
-from ..models import Discrepancy, Item, Location, RoomVisit, SalesRep, Site, Visit, VisitEvent
-from ..models.visits import PURPOSES
-from .services import day_bounds, net_served
+from ...clock import range_bounds, to_local, utcnow
+from ...database import select_rows
+from ...errors import RuleError
+from ...i18n import lazy_gettext as _l
+from ...i18n import text as _
+from ...inventory.ledger import fmt
+from ...models import Discrepancy, Location, RoomVisit, SalesRep, Site, StockMove, Visit, VisitEvent
+from ...models.checklists import _localized
+from ...models.visits import PURPOSES
+from .detail import SERVED_LINES
 
 MAX_DAYS = 92  # a quarter: longer ranges go to head office's own tools
 PAGE_SIZE = 25  # a phone screen or two; "Show more" loads the next page in place
@@ -30,13 +30,8 @@ CENT = Decimal("0.01")
 PLATE_PART = re.compile(r"^[0-9A-Z\u4e00-\u9fff]{1,8}$")
 
 
-class FilterError(Exception):
+class FilterError(RuleError):
     """A filter the list cannot apply; `field` names the form field the message belongs under."""
-
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -91,10 +86,17 @@ def parse_range(args, today: date, default_first: date | None = None) -> tuple[d
     return first, last
 
 
+def parse_page(raw: str) -> int:
+    """?page= as a page number from 1 ("²" is a digit, not a number)."""
+    return min(int(raw), 10_000) if raw.isdecimal() and int(raw) > 0 else 1
+
+
+_REP_OF_SITE = select(SalesRep.id).where(SalesRep.id == bindparam("rep_id"), SalesRep.site_id == bindparam("site_id"))
+
+
 def parse_filters(site: Site, args, oversee: bool) -> Filters:
-    """The list's filters from the query string; staff always see today (the lead and manager any range)."""
-    page = args.get("page", "1")
-    page = min(int(page), 10_000) if page.isdecimal() and int(page) > 0 else 1
+    """The list's filters from the query string; staff always see today (`oversee`: any range and filter)."""
+    page = parse_page(args.get("page", "1"))
     today = site.today()
     if not oversee:
         return Filters(today, today, page=page)
@@ -108,8 +110,7 @@ def parse_filters(site: Site, args, oversee: bool) -> Filters:
         raise FilterError(_("Choose from the list."), "mode")
     rep = args.get("rep", "").strip()
     if rep not in ("", NO_REP):
-        ok = rep.isdigit() and db.session.scalar(
-            select(SalesRep.id).where(SalesRep.id == int(rep), SalesRep.site_id == site.id)) is not None
+        ok = rep.isdigit() and select_rows(_REP_OF_SITE, {"rep_id": int(rep), "site_id": site.id}).first() is not None
         if not ok:
             raise FilterError(_("Unknown sales rep."), "rep")
     plate = re.sub(r"[\s·.\-]", "", args.get("plate", "")).upper()
@@ -118,12 +119,8 @@ def parse_filters(site: Site, args, oversee: bool) -> Filters:
     return Filters(first, last, status, purpose, rep, mode, plate, page)
 
 
-def _utc_range(site: Site, first: date, last: date) -> tuple[datetime, datetime]:
-    return day_bounds(site, first)[0], day_bounds(site, last)[1]
-
-
 def _where(site: Site, f: Filters) -> list:
-    start, end = _utc_range(site, f.first, f.last)
+    start, end = range_bounds(site, f.first, f.last)
     conds = [Visit.site_id == site.id, Visit.arrived_at >= start, Visit.arrived_at < end]
     if f.status:
         conds.append(Visit.status == f.status)
@@ -142,7 +139,7 @@ def _where(site: Site, f: Filters) -> list:
 
 
 # What a visit cost is kept on the visit (Visit.served_cost, written with its ledger rows); the items served
-# come from the ledger (services.net_served) where a page shows them.
+# come from the ledger (detail.SERVED_LINES) where a page shows them.
 
 
 def row_labels() -> dict:
@@ -154,10 +151,10 @@ def row_labels() -> dict:
 
 
 @dataclass
-class Row:
-    """One visit as the list shows it; `visit` holds the listed columns only (id, arrived_at, left_at,
-    status, party_size, plate, purpose, rep_name), not the whole ORM object."""
-    visit: Any
+class ListRow:
+    """One visit as the list shows it; `visit` is the row of listed columns (id, arrived_at, left_at, status,
+    party_size, plate, purpose, served_cost, rep_name), not the ORM object."""
+    visit: Row
     cost: Decimal
     minutes: int | None  # on site so far, or until they left
     arrived: str = ""  # the arrival as the site's wall clock, "11-25 09:45"
@@ -167,7 +164,7 @@ class Row:
         return self.visit.status == "active"
 
 
-def _minutes(visit: Visit, now: datetime) -> int | None:
+def _minutes(visit: Row, now: datetime) -> int | None:
     end = visit.left_at or (now if visit.status == "active" else None)
     return max(0, int((end - visit.arrived_at).total_seconds() // 60)) if end else None
 
@@ -187,13 +184,13 @@ _PAGE_TODAY = (_LISTED.where(*_PAGE_WHERE).order_by(_ON_SITE_FIRST, *_NEWEST)
                .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
 
 
-def page(site: Site, f: Filters) -> tuple[list[Row], bool]:
+def page(site: Site, f: Filters) -> tuple[list[ListRow], bool]:
     """One page of the filtered list (newest first; on today's list the groups still on site first)
     and whether there is another page."""
     today_first = f.one_day and f.last == site.today()  # a range is read in arrival order, off the index
     # The listed columns as plain rows (no ORM objects to build: a page is read in one light query).
     if not f.filtered:
-        start, end = _utc_range(site, f.first, f.last)
+        start, end = range_bounds(site, f.first, f.last)
         visits = select_rows(_PAGE_TODAY if today_first else _PAGE_RANGE,
                              {"site_id": site.id, "start": start, "end": end, "limit": PAGE_SIZE + 1,
                               "offset": (f.page - 1) * PAGE_SIZE}).all()
@@ -202,10 +199,9 @@ def page(site: Site, f: Filters) -> tuple[list[Row], bool]:
         visits = select_rows(_LISTED.where(*_where(site, f)).order_by(*order)
                              .limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)).all()
     more = len(visits) > PAGE_SIZE
-    now = datetime.now(UTC).replace(tzinfo=None)
-    tz = site.tz
-    return [Row(v, (v.served_cost or Decimal(0)).quantize(CENT) + 0, _minutes(v, now),
-                v.arrived_at.replace(tzinfo=UTC).astimezone(tz).strftime("%m-%d %H:%M"))
+    now = utcnow()
+    return [ListRow(v, (v.served_cost or Decimal(0)).quantize(CENT) + 0, _minutes(v, now),
+                    to_local(site, v.arrived_at).strftime("%m-%d %H:%M"))
             for v in visits[:PAGE_SIZE]], more
 
 
@@ -217,26 +213,24 @@ class Summary:
     cost: Decimal = Decimal("0.00")
 
 
-_TOTALS = (func.count(Visit.id), func.coalesce(func.sum(Visit.party_size), 0),
-           func.coalesce(func.sum(case((Visit.status == "active", 1), else_=0)), 0),
-           func.coalesce(func.sum(Visit.served_cost), 0))
+_TOTALS = (func.count(Visit.id).label("groups"), func.coalesce(func.sum(Visit.party_size), 0).label("guests"),
+           func.coalesce(func.sum(case((Visit.status == "active", 1), else_=0)), 0).label("on_site"),
+           func.coalesce(func.sum(Visit.served_cost), 0).label("cost"))
 # A range with no other filter (the lead's and manager's today screen): one prebuilt statement.
-_RANGE_TOTALS = select(*_TOTALS).where(Visit.site_id == bindparam("site_id"), Visit.arrived_at >= bindparam("start"),
-                                       Visit.arrived_at < bindparam("end"))
+_RANGE_TOTALS = select(*_TOTALS).where(*_PAGE_WHERE)
 
 
 def summary(site: Site, f: Filters) -> Summary:
     """Groups, guests, groups still on site and consumable cost of the whole filtered list: one query."""
     if not f.filtered:
-        start, end = _utc_range(site, f.first, f.last)
+        start, end = range_bounds(site, f.first, f.last)
         row = select_rows(_RANGE_TOTALS, {"site_id": site.id, "start": start, "end": end}).one()
     else:
         row = select_rows(select(*_TOTALS).where(*_where(site, f))).one()
-    groups, guests, on_site, total = row
-    return Summary(groups, int(guests), int(on_site), Decimal(str(total)).quantize(CENT) + 0)
+    return Summary(row.groups, int(row.guests), int(row.on_site), Decimal(str(row.cost)).quantize(CENT) + 0)
 
 
-def summary_of(rows: list[Row]) -> Summary:
+def summary_of(rows: list[ListRow]) -> Summary:
     """The summary of a list that fits on one page, from its rows (no query)."""
     return Summary(len(rows), sum(r.visit.party_size for r in rows), sum(r.on_site for r in rows),
                    sum((r.cost for r in rows), Decimal("0.00")))
@@ -248,28 +242,20 @@ def day_figures(site: Site, day: date | None = None) -> Summary:
     return summary(site, Filters(day, day))
 
 
-_SITE_REPS = select(SalesRep).where(SalesRep.site_id == bindparam("site_id")).order_by(SalesRep.active.desc(),
-                                                                                       SalesRep.name)
-
-
-def site_reps(site_id: int) -> list[SalesRep]:
-    """Every rep of the site, active first, for the per-rep table."""
-    return list(db.session.scalars(_SITE_REPS, {"site_id": site_id}))
-
-
-_REP_FILTER = select(SalesRep.id, SalesRep.name, SalesRep.active).where(
+_SITE_REPS = select(SalesRep.id, SalesRep.name, SalesRep.active).where(
     SalesRep.site_id == bindparam("site_id")).order_by(SalesRep.active.desc(), SalesRep.name)
 
 
-def rep_filter(site_id: int):
-    """Every rep of the site, active first, as the list's filter offers them: rows of id, name, active."""
-    return select_rows(_REP_FILTER, {"site_id": site_id}).all()
+def site_reps(site_id: int) -> Sequence[Row]:
+    """Every rep of the site, active first (the list's filter, the per-rep table): rows of id, name, active."""
+    return select_rows(_SITE_REPS, {"site_id": site_id}).all()
 
 
 @dataclass
 class RepLine:
-    """A sales rep's figures over a range (rep None: groups nobody was named for)."""
-    rep: SalesRep | None
+    """A sales rep's figures over a range. `rep`: a row of site_reps() or the page's SalesRep (both have id,
+    name and active); None: groups nobody was named for."""
+    rep: Row | SalesRep | None
     groups: int = 0
     guests: int = 0
     purposes: dict = field(default_factory=lambda: defaultdict(int))  # purpose (None: not asked) → groups
@@ -292,7 +278,7 @@ class RepLine:
 
 def rep_figures(site: Site, first: date, last: date, rep: SalesRep | None = None) -> list[RepLine]:
     """Per rep: groups, guests, purposes, model rooms, refusals, discrepancies and cost; five queries."""
-    start, end = _utc_range(site, first, last)
+    start, end = range_bounds(site, first, last)
     base = [Visit.site_id == site.id, Visit.arrived_at >= start, Visit.arrived_at < end]
     room_rep = func.coalesce(RoomVisit.rep_id, Visit.rep_id)  # a refused group has no escort: its own rep
     in_range, room_where = list(base), list(base)
@@ -310,33 +296,32 @@ def rep_figures(site: Site, first: date, last: date, rep: SalesRep | None = None
             lines[rep_id] = RepLine(None)
         return lines.get(rep_id)
 
-    for rep_id, purpose, groups, guests in db.session.execute(
-            select(Visit.rep_id, Visit.purpose, func.count(Visit.id), func.sum(Visit.party_size))
-            .where(*in_range).group_by(Visit.rep_id, Visit.purpose)):
-        rl = line(rep_id)
-        rl.groups += groups
-        rl.guests += int(guests or 0)
-        rl.purposes[purpose] += groups
-    for rep_id, refused, n in db.session.execute(
-            select(room_rep, RoomVisit.refused, func.count(RoomVisit.id)).join(Visit, RoomVisit.visit_id == Visit.id)
-            .where(*room_where).group_by(room_rep, RoomVisit.refused)):
-        rl = line(rep_id)
+    for r in select_rows(select(Visit.rep_id, Visit.purpose, func.count(Visit.id).label("groups"),
+                                func.sum(Visit.party_size).label("guests"))
+                         .where(*in_range).group_by(Visit.rep_id, Visit.purpose)):
+        rl = line(r.rep_id)
+        rl.groups += r.groups
+        rl.guests += int(r.guests or 0)
+        rl.purposes[r.purpose] += r.groups
+    for r in select_rows(select(room_rep.label("rep_id"), RoomVisit.refused, func.count(RoomVisit.id).label("n"))
+                         .join(Visit, RoomVisit.visit_id == Visit.id)
+                         .where(*room_where).group_by(room_rep, RoomVisit.refused)):
+        rl = line(r.rep_id)
         if rl is not None:
-            if refused:
-                rl.refused += n
+            if r.refused:
+                rl.refused += r.n
             else:
-                rl.rooms += n
-    for rep_id, status, n in db.session.execute(
-            select(Discrepancy.rep_id, Discrepancy.status, func.count(Discrepancy.id))
-            .where(*disc_where).group_by(Discrepancy.rep_id, Discrepancy.status)):
-        rl = line(rep_id)
-        if status == "closed":
-            rl.disc_closed += n
+                rl.rooms += r.n
+    for r in select_rows(select(Discrepancy.rep_id, Discrepancy.status, func.count(Discrepancy.id).label("n"))
+                         .where(*disc_where).group_by(Discrepancy.rep_id, Discrepancy.status)):
+        rl = line(r.rep_id)
+        if r.status == "closed":
+            rl.disc_closed += r.n
         else:
-            rl.disc_open += n
-    for rep_id, total in db.session.execute(select(Visit.rep_id, func.sum(Visit.served_cost))
-                                            .where(*in_range).group_by(Visit.rep_id)):
-        line(rep_id).cost = Decimal(str(total or 0)).quantize(CENT) + 0
+            rl.disc_open += r.n
+    for r in select_rows(select(Visit.rep_id, func.sum(Visit.served_cost).label("cost"))
+                         .where(*in_range).group_by(Visit.rep_id)):
+        line(r.rep_id).cost = Decimal(str(r.cost or 0)).quantize(CENT) + 0
     if rep is not None:
         return [lines[rep.id]]
     out = [rl for rl in lines.values() if rl.rep is None and not rl.empty or rl.rep is not None
@@ -344,96 +329,65 @@ def rep_figures(site: Site, first: date, last: date, rep: SalesRep | None = None
     return sorted(out, key=lambda rl: (rl.rep is None, -rl.groups, rl.rep.name if rl.rep else ""))
 
 
-def rep_discrepancies(site: Site, rep: SalesRep, first: date, last: date, limit: int = 100) -> list[Discrepancy]:
-    """Counts after this rep's groups that differed, newest first (one query)."""
-    start, end = _utc_range(site, first, last)
-    return list(db.session.scalars(
-        select(Discrepancy).where(Discrepancy.site_id == site.id, Discrepancy.rep_id == rep.id,
-                                  Discrepancy.opened_at >= start, Discrepancy.opened_at < end)
-        .options(joinedload(Discrepancy.location)).order_by(Discrepancy.opened_at.desc()).limit(limit)))
+_REP_DISCREPANCIES = (select(Discrepancy.id, Discrepancy.opened_at, Discrepancy.status,
+                             Location.name.label("location_name"))
+                      .join(Location, Location.id == Discrepancy.location_id)
+                      .where(Discrepancy.site_id == bindparam("site_id"), Discrepancy.rep_id == bindparam("rep_id"),
+                             Discrepancy.opened_at >= bindparam("start"), Discrepancy.opened_at < bindparam("end"))
+                      .order_by(Discrepancy.opened_at.desc()).limit(bindparam("limit", type_=Integer)))
 
 
-# Excel -------------------------------------------------------------------------------------------------
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def rep_discrepancies(site: Site, rep: SalesRep, first: date, last: date, limit: int = 100) -> Sequence[Row]:
+    """Counts after this rep's groups that differed, newest first (one query): rows of id, opened_at, status,
+    location_name."""
+    start, end = range_bounds(site, first, last)
+    return select_rows(_REP_DISCREPANCIES, {"site_id": site.id, "rep_id": rep.id, "start": start, "end": end,
+                                            "limit": limit}).all()
 
 
 def _local(site: Site, value: datetime | None) -> datetime | None:
     """A stored UTC time as the site's wall clock, naive (Excel has no time zones)."""
-    return value.replace(tzinfo=UTC).astimezone(site.tz).replace(tzinfo=None) if value else None
+    return to_local(site, value).replace(tzinfo=None) if value else None
 
 
 def _mins(a: datetime | None, b: datetime | None) -> int | None:
     return int((b - a).total_seconds() // 60) if a and b else None
 
 
+_EXPORTED = (select(Visit.id, Visit.arrived_at, Visit.greeted_at, Visit.left_at, Visit.car_left_at,
+                    Visit.party_size, Visit.by_car, Visit.plate, Visit.purpose, Visit.served_cost,
+                    SalesRep.name.label("rep_name"))
+             .outerjoin(SalesRep, SalesRep.id == Visit.rep_id))
+
+
 def export_rows(site: Site, f: Filters) -> list[list]:
     """One row per visit of the filtered list, oldest first, with its times, rooms and what was served:
     four queries whatever the number of visits."""
     ids = select(Visit.id).where(*_where(site, f)).scalar_subquery()
-    visits = db.session.scalars(select(Visit).where(*_where(site, f)).options(joinedload(Visit.rep))
-                                .order_by(Visit.arrived_at, Visit.id).limit(EXPORT_LIMIT)).all()
-    first_served = dict(db.session.execute(
-        select(VisitEvent.visit_id, func.min(VisitEvent.at))
-        .where(VisitEvent.kind == "served", VisitEvent.visit_id.in_(ids)).group_by(VisitEvent.visit_id)).all())
+    visits = select_rows(_EXPORTED.where(*_where(site, f)).order_by(Visit.arrived_at, Visit.id)
+                         .limit(EXPORT_LIMIT)).all()
+    first_served = {r.visit_id: r.first for r in select_rows(
+        select(VisitEvent.visit_id, func.min(VisitEvent.at).label("first"))
+        .where(VisitEvent.kind == "served", VisitEvent.visit_id.in_(ids)).group_by(VisitEvent.visit_id))}
     rooms: dict[int, list[str]] = defaultdict(list)
-    for vid, name, refused in db.session.execute(
-            select(RoomVisit.visit_id, Location.name, RoomVisit.refused).join(Location)
-            .where(RoomVisit.visit_id.in_(ids)).order_by(RoomVisit.id)):
-        rooms[vid].append(_("%(room)s (refused)", room=name) if refused else name)
+    for r in select_rows(select(RoomVisit.visit_id, Location.name, RoomVisit.refused)
+                         .join(Location, Location.id == RoomVisit.location_id)
+                         .where(RoomVisit.visit_id.in_(ids)).order_by(RoomVisit.id)):
+        rooms[r.visit_id].append(_("%(room)s (refused)", room=r.name) if r.refused else r.name)
     items: dict[int, list[str]] = defaultdict(list)
-    by_id = {i.id: i for i in db.session.scalars(select(Item).where(Item.site_id == site.id))}
-    for (vid, item_id), qty in sorted(net_served(ids, "visit").items(),
-                                      key=lambda kv: (kv[0][0], by_id[kv[0][1]].position, kv[0][1])):
-        if qty:
-            item = by_id[item_id]
-            items[vid].append(f"{item.label}×{fmt(qty)}{item.unit}")
+    for r in select_rows(SERVED_LINES.where(StockMove.ref_id.in_(ids))):
+        if r.net:  # served rows are negative, their reversals positive: what was used is minus the sum
+            items[r.visit_id].append(f"{_localized(r.name, r.name_en)}×{fmt(-Decimal(str(r.net)))}{r.unit}")
+    purposes = {k: str(v) for k, v in PURPOSES.items()}
+    by_car, on_foot = _("By car"), _("On foot")
     out = []
     for v in visits:
         served = first_served.get(v.id)
         out.append([
             _local(site, v.arrived_at), _local(site, v.greeted_at), _local(site, served), _local(site, v.left_at),
             _local(site, v.car_left_at), _mins(v.arrived_at, v.greeted_at), _mins(v.arrived_at, served),
-            _mins(v.arrived_at, v.left_at), v.party_size, _("By car") if v.by_car else _("On foot"), v.plate or "",
-            str(v.purpose_label), v.rep.name if v.rep else "", "、".join(rooms.get(v.id, [])),
+            _mins(v.arrived_at, v.left_at), v.party_size, by_car if v.by_car else on_foot, v.plate or "",
+            purposes.get(v.purpose, "") if v.purpose else "", v.rep_name or "", "、".join(rooms.get(v.id, [])),
             "、".join(items.get(v.id, [])), float(v.served_cost or 0),
         ])
     return out
-
-
-def _book(title: str, head: list[str], rows: list[list], widths: dict[int, int], time_cols=()) -> bytes:
-    from openpyxl import Workbook
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(head)
-    for row in rows:
-        ws.append(row)
-    ws.freeze_panes = "A2"
-    for n, width in widths.items():
-        ws.column_dimensions[chr(ord("A") + n)].width = width
-    for col in time_cols:
-        letter = chr(ord("A") + col)
-        for cell in ws[letter][1:]:
-            cell.number_format = "yyyy-mm-dd hh:mm"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def visits_xlsx(site: Site, f: Filters) -> bytes:
-    head = [_("Arrived"), _("Greeted"), _("First served"), _("Left"), _("Car left"), _("Minutes to greeting"),
-            _("Minutes to serving"), _("Minutes on site"), _("Party"), _("Came"), _("Plate"), _("Purpose"),
-            _("Sales rep"), _("Model rooms"), _("Served"), _("Consumable cost")]
-    widths = {0: 17, 1: 17, 2: 17, 3: 17, 4: 17, 10: 11, 12: 10, 13: 18, 14: 30}
-    return _book(_("Visits"), head, export_rows(site, f), widths, time_cols=range(5))
-
-
-def reps_xlsx(lines: list[RepLine]) -> bytes:
-    head = [_("Sales rep"), _("Groups"), _("Guests"), *[str(label) for label in PURPOSES.values()], _("not asked"),
-            _("Model-room visits"), _("Refused without a rep"), _("Discrepancies open"),
-            _("Discrepancies closed"), _("Consumable cost")]
-    rows = [[rl.rep.name if rl.rep else _("No sales rep"), rl.groups, rl.guests,
-             *[rl.purposes.get(k, 0) for k in PURPOSES], rl.purposes.get(None, 0), rl.rooms, rl.refused,
-             rl.disc_open, rl.disc_closed, float(rl.cost)] for rl in lines]
-    return _book(_("Sales reps"), head, rows, {0: 14})

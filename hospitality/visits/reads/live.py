@@ -1,0 +1,134 @@
+"""The live element every post polls, and the umbrella figures of the today screens: prebuilt statements, a
+fixed number of queries however many groups are on site."""
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import Row, and_, bindparam, exists, func, select
+
+from ...clock import day_bounds, utcnow
+from ...database import select_rows
+from ...models import Discrepancy, Site, UmbrellaLoan, Visit, VisitEvent, VisitSeen
+from ...permissions import post_can
+
+REFILL_MINUTES = 10  # the seeds: refill every ~10 minutes while guests sit (Site.refill_minutes)
+LIVE_LIMIT = 12
+
+_UMBRELLAS_OUT = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
+    UmbrellaLoan.site_id == bindparam("site_id"), UmbrellaLoan.returned_at.is_(None))
+
+
+def umbrellas_out(site_id: int) -> int:
+    """How many of the site's umbrellas are out (the sum of its open loans)."""
+    return select_rows(_UMBRELLAS_OUT, {"site_id": site_id}).scalar()
+
+
+# The concierge's today screen: each group with umbrellas out, on site or gone (guests often leave with them),
+# read off the open loans (the partial index on site_id) as plain rows.
+_UMBRELLA_VISITS = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate,
+                           func.sum(UmbrellaLoan.qty).label("out"))
+                    .join(Visit, Visit.id == UmbrellaLoan.visit_id)
+                    .where(UmbrellaLoan.site_id == bindparam("site_id"), UmbrellaLoan.returned_at.is_(None))
+                    .group_by(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate)
+                    .order_by(Visit.arrived_at.desc()).limit(LIVE_LIMIT))
+
+
+def umbrella_visits(site_id: int) -> Sequence[Row]:
+    """The groups with umbrellas out: rows of id, arrived_at, party_size, plate, out; latest first."""
+    return select_rows(_UMBRELLA_VISITS, {"site_id": site_id}).all()
+
+
+_VERSION = select(func.coalesce(func.max(VisitEvent.id), 0)).where(VisitEvent.site_id == bindparam("site_id"))
+
+
+def version(site_id: int) -> int:
+    """The newest timeline row of the site: the live panel changes only when it does (one index seek)."""
+    return select_rows(_VERSION, {"site_id": site_id}).scalar()
+
+
+_SEEN_BY_POST = exists().where(and_(VisitSeen.visit_id == Visit.id, VisitSeen.post == bindparam("post")))
+_LIVE_ROWS = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate, Visit.last_refill_at,
+                     Visit.greeted_at, _SEEN_BY_POST.label("seen"))
+              .where(Visit.site_id == bindparam("site_id"), Visit.status == "active",
+                     Visit.arrived_at >= bindparam("start"))
+              .order_by(Visit.arrived_at.desc()).limit(LIVE_LIMIT))
+
+
+def live_rows(site: Site, post: str) -> Sequence[Row]:
+    """Today's groups on site with an 'unseen by my post' flag, in one query: rows of id, arrived_at,
+    party_size, plate, last_refill_at, greeted_at, seen."""
+    start, _end = day_bounds(site, site.today())
+    return select_rows(_LIVE_ROWS, {"post": post, "site_id": site.id, "start": start}).all()
+
+
+def _disc_after_visits(fn):
+    return (select(fn).where(Discrepancy.site_id == bindparam("site_id"), Discrepancy.status != "closed",
+                             Discrepancy.visit_id.is_not(None)).scalar_subquery())
+
+
+# The lead's and manager's live element also carries the alert for counts after a group that differed:
+# still one statement (the version, how many are open, the newest).
+_VERSION_ALERTS = select(_VERSION.scalar_subquery().label("version"),
+                         _disc_after_visits(func.count(Discrepancy.id)).label("alerts"),
+                         _disc_after_visits(func.max(Discrepancy.id)).label("alert_id"))
+
+
+class LiveState(NamedTuple):
+    """What the poll compares (the version) and the alert the element carries (none: 0, None)."""
+    version: int
+    alerts: int = 0
+    alert_id: int | None = None
+
+
+def live_state(site: Site, post: str) -> LiveState:
+    """The live element's version and, for the posts it alerts, the open alerts and the newest: one statement."""
+    if post_can(post, "visits.alerts"):
+        row = select_rows(_VERSION_ALERTS, {"site_id": site.id}).one()
+        return LiveState(row.version, row.alerts, row.alert_id)
+    return LiveState(version(site.id))
+
+
+def live_panel(site: Site, post: str, state: LiveState | None = None) -> dict:
+    """What the live element renders: the version it was built at, rows, and when a refill falls due.
+    `state` is live_state() when the caller has read it already (the poll compares it first)."""
+    state = state or live_state(site, post)
+    rows = live_rows(site, post)
+    now = utcnow()
+    due_ids, next_due, upcoming = set(), None, {}
+    for r in rows:
+        when = next_refill_at(r.last_refill_at, site)
+        if when is None:
+            continue
+        if when <= now:
+            due_ids.add(r.id)
+        else:
+            upcoming[r.id] = when
+            if next_due is None or when < next_due:
+                next_due = when
+    bar = post_can(post, "visits.serve")  # who refills sees when each group's refill falls due
+    umbrellas = umbrella_visits(site.id) if post_can(post, "visits.umbrellas") else []
+    on_list = {r.id for r in rows}
+    # The bar's rows show the due time itself (always right without a reload); when the earliest one
+    # passes, the poll re-renders the element (live_next) and that row turns due.
+    return {"live_v": state.version, "live_rows": rows, "live_due": due_ids if bar else set(),
+            "live_refill_at": upcoming if bar else {},
+            "live_next": int(next_due.replace(tzinfo=UTC).timestamp()) if next_due and bar
+            else 0, "live_alerts": state.alerts, "live_alert_id": state.alert_id,
+            # Unseen groups are marked for every post told of arrivals; the "Seen" button is shown to the posts its
+            # route admits (security is told, but its own arrivals are seen as it records them).
+            "live_ack": post_can(post, "visits.told"), "live_tap": post_can(post, "visits.acknowledge"),
+            # The concierge sees umbrellas out on each group's row, and below them the groups gone with some.
+            "live_umbrellas": {u.id: u.out for u in umbrellas},
+            "live_umbrellas_gone": [u for u in umbrellas if u.id not in on_list]}
+
+
+def next_refill_at(last_refill_at: datetime | None, site: Site) -> datetime | None:
+    """When a group's next refill falls due: its last serve or refill plus the site's round (None: not served)."""
+    if last_refill_at is None:
+        return None
+    return last_refill_at + timedelta(minutes=site.refill_minutes or REFILL_MINUTES)
+
+
+def due_passed(due_ts: int) -> bool:
+    """A refill the live element was built to expect has fallen due since (no query)."""
+    return bool(due_ts) and datetime.now(UTC).timestamp() >= due_ts
