@@ -1,21 +1,23 @@
 """The stock ledger: the one place that writes stock moves and reads what is on hand."""
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
+from ..database import select_rows
+from ..errors import RuleError
 from ..extensions import db
 from ..i18n import text as _
 from ..models import Item, StockMove, Visit
 from ..models.inventory import IN_REASONS, OUT_REASONS
 
 
-class StockError(Exception):
+class StockError(RuleError):
     """A stock rule said no; `field` names the form field the message belongs under."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+_NEWEST_BALANCE = (select(StockMove.balance_after).where(StockMove.item_id == Item.id)
+                   .order_by(StockMove.id.desc()).limit(1).correlate(Item).scalar_subquery())
+_ON_HAND = select(Item.id, _NEWEST_BALANCE.label("balance")).where(Item.id.in_(bindparam("ids", expanding=True)))
 
 
 def on_hand(item_ids) -> dict[int, Decimal]:
@@ -23,10 +25,7 @@ def on_hand(item_ids) -> dict[int, Decimal]:
     ids = list(item_ids)
     if not ids:
         return {}
-    newest = (select(StockMove.balance_after).where(StockMove.item_id == Item.id)
-              .order_by(StockMove.id.desc()).limit(1).correlate(Item).scalar_subquery())
-    rows = db.session.execute(select(Item.id, newest).where(Item.id.in_(ids))).all()
-    return {item_id: (bal if bal is not None else Decimal(0)) for item_id, bal in rows}
+    return {r.id: (r.balance if r.balance is not None else Decimal(0)) for r in select_rows(_ON_HAND, {"ids": ids})}
 
 
 def lock_items(ids: list[int]) -> None:

@@ -2,12 +2,14 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import current_site, post_required, site_get_or_404
+from ..access import current_site, site_get_or_404
+from ..forms import idem, qty_fields
 from ..i18n import text as _
 from ..models import Item, Visit
+from ..permissions import requires
 from . import bp, ledger, recipes, services
 from .ledger import StockError
-from .routes import idem, qty_fields
+from .reads import stock as reads
 
 
 def _visit_id() -> int | None:
@@ -19,7 +21,7 @@ def _visit_id() -> int | None:
 
 
 @bp.route("/prepare", methods=["GET", "POST"])
-@post_required("water_bar", "lead", "manager")
+@requires("stock.prepare")
 def prepare():
     """The bar's prepared items with their recipes: a count and 制作 each."""
     site = current_site()
@@ -40,20 +42,21 @@ def prepare():
             if visit_id:
                 return redirect(url_for("visits.detail", visit_id=visit_id))
             return redirect(url_for(".prepare"))
-    return render_template("inventory/prepare.html", items=recipes.preparable(site, current_user), errors=errors,
+    items = reads.preparable(site.id, services.worked_kinds(current_user))
+    return render_template("inventory/prepare.html", items=items, errors=errors,
                            posted=posted, form=request.form, visit_id=visit_id,
                            chosen=request.args.get("item_id", type=int)), status
 
 
 @bp.route("/items/<int:item_id>/recipe", methods=["GET", "POST"])
-@post_required("manager")
+@requires("stock.recipes")
 def recipe(item_id):
     """The manager says what one unit of a prepared item is made of."""
     item = site_get_or_404(Item, item_id)
     if item.kind != "consumable":
         abort(404)
     errors, status = {}, 200
-    lines = {line.raw_item_id: line.qty for line in recipes.recipe_of(item.id)}
+    lines = {line.raw_item_id: line.qty for line in reads.recipe_of(item.id)}
     if request.method == "POST":
         try:
             recipes.save_recipe(current_site(), current_user, item, qty_fields(request.form))
@@ -64,5 +67,5 @@ def recipe(item_id):
         else:
             flash(_("Saved."))
             return redirect(url_for(".items"))
-    return render_template("inventory/recipe.html", item=item, choices=recipes.ingredient_choices(item),
+    return render_template("inventory/recipe.html", item=item, choices=reads.ingredient_choices(item),
                            lines=lines, errors=errors, form=request.form), status

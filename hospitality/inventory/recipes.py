@@ -1,55 +1,27 @@
-"""Prepared items (a pot of brewed tea, a cut fruit plate): their recipes, and preparing them from raw stock.
+"""Prepared items (a pot of brewed tea, a cut fruit plate): saving their recipes and preparing them from raw stock.
 
 The bar does not serve tea leaves or fruit by the 斤: it brews pots and cuts plates, serves those, and discards
 what is left at closing (seed 002: 已切开的水果、已泡好的茶水…都要处理掉). A recipe says how much of each raw
 item one prepared unit uses; preparing N writes +N of the prepared item and −N × quantity of each raw item, all
 under one reference, so the consumption report shows the raw use and the prepared item's production apart.
 """
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
 from ..i18n import text as _
-from ..models import Item, Location, Site, User
+from ..models import Item, Site, User
 from ..models.inventory import Preparation, RecipeLine
 from . import ledger
 from . import services as stock
 from .ledger import StockError
+from .reads.stock import ingredient_choices, recipe_of
 
 THOUSANDTH = Decimal("0.001")
-
-
-def recipe_of(item_id: int) -> list[RecipeLine]:
-    """The raw lines of one item's recipe (empty: the item is not prepared), with their raw items."""
-    return list(db.session.scalars(select(RecipeLine).where(RecipeLine.item_id == item_id)
-                                   .options(joinedload(RecipeLine.raw_item)).order_by(RecipeLine.id)))
-
-
-def prepared_ids(item_ids) -> set[int]:
-    """Which of these items are prepared (have a recipe)."""
-    ids = list(item_ids)
-    if not ids:
-        return set()
-    return set(db.session.scalars(select(RecipeLine.item_id).where(RecipeLine.item_id.in_(ids)).distinct()))
-
-
-def ingredient_choices(item: Item) -> list[Item]:
-    """What a recipe of this item may use: the other consumables in use at the same location (whoever prepares
-    it may move that stock, and no other) that are not prepared themselves (a recipe of recipes could go round
-    in a circle)."""
-    prepared = select(RecipeLine.item_id)
-    return list(db.session.scalars(
-        select(Item).join(Location).where(Item.site_id == item.site_id, Item.id != item.id,
-                                          Item.location_id == item.location_id,  # the bar's own stock
-                                          Item.kind == "consumable", Item.active.is_(True),
-                                          Item.id.not_in(prepared))
-        .order_by(Location.position, Item.position, Item.id)))
 
 
 def _recipe_qty(raw: Item, value, field: str) -> Decimal:
@@ -102,33 +74,6 @@ def save_recipe(site: Site, user: User, item: Item, quantities: dict[int, str]) 
         record("recipe", "item", item.id, site_id=site.id, name=item.name,
                lines={raw.name: str(qty) for raw, qty in lines})
     return recipe_of(item.id)
-
-
-@dataclass
-class Preparable:
-    """A prepared item as the prepare page shows it: its recipe and what is on hand."""
-    item: Item
-    lines: list[RecipeLine]
-    on_hand: Decimal
-
-
-def preparable(site: Site, user: User) -> list[Preparable]:
-    """The prepared items of the locations this user works, with their recipes and stock."""
-    lines = db.session.scalars(
-        select(RecipeLine).join(Item, Item.id == RecipeLine.item_id).join(Location, Location.id == Item.location_id)
-        .where(RecipeLine.site_id == site.id, Item.active.is_(True))
-        .options(joinedload(RecipeLine.item).joinedload(Item.location), joinedload(RecipeLine.raw_item))
-        .order_by(Location.position, Item.position, Item.id, RecipeLine.id)).all()
-    by_item: dict[int, Preparable] = {}
-    for line in lines:
-        if not stock.can_handle(user, line.item.location):
-            continue
-        by_item.setdefault(line.item_id, Preparable(line.item, [], Decimal(0))).lines.append(line)
-    ids = set(by_item) | {line.raw_item_id for p in by_item.values() for line in p.lines}
-    balances = ledger.on_hand(ids)
-    for p in by_item.values():
-        p.on_hand = balances[p.item.id]
-    return list(by_item.values())
 
 
 def prepare(site: Site, user: User, item: Item, raw_qty, idem_key: str | None) -> Preparation:

@@ -1,33 +1,22 @@
-import csv
-import io
+"""The stock pages: locations, moves, counts, discrepancies, items, the ledger, consumption and closing the bar."""
 from datetime import timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import photos
-from ..access import current_site, post_required, site_get_or_404
-from ..extensions import db
-from ..forms import apply_form, arg_date
+from ..access import child_get_or_404, current_site, site_get_or_404
+from ..forms import apply_form, arg_date, idem, qty_fields
 from ..i18n import text as _
 from ..models import CountLine, Discrepancy, Item, Location, StockCount, StockMove
+from ..models.core import LOCATION_KINDS
 from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS, REASONS
-from . import bp, ledger, recipes, reports, services
+from ..permissions import can, endpoint_action, requires
+from . import bp, export, ledger, services
 from .forms import ItemForm
 from .ledger import StockError
-
-STOCK_POSTS = ("water_bar", "model_room", "security", "lead", "manager")
-stock_staff = post_required(*STOCK_POSTS)
-
-
-def qty_fields(form, prefix: str = "qty-") -> dict[int, str]:
-    """The per-item quantity inputs of a form (qty-<id>), ignoring malformed names."""
-    out = {}
-    for key, value in form.items():
-        if key.startswith(prefix) and key[len(prefix):].isdigit():
-            out[int(key[len(prefix):])] = value
-    return out
+from .reads import consumption as usage
+from .reads import stock as reads
 
 
 def _problems(req) -> dict[int, dict]:
@@ -43,15 +32,9 @@ def _problems(req) -> dict[int, dict]:
     return out
 
 
-def idem() -> str | None:
-    """The idempotency key a form carried (one per rendered form)."""
-    key = request.form.get("idem", "")
-    return key if 8 <= len(key) <= 64 and key.isalnum() else None
-
-
 def _location(location_id: int) -> Location:
     loc = site_get_or_404(Location, location_id)
-    if loc.kind not in services.STOCK_LOCATION_KINDS:
+    if loc.kind not in reads.STOCK_LOCATION_KINDS:
         abort(404)
     if not services.can_handle(current_user, loc):
         abort(403)
@@ -59,25 +42,26 @@ def _location(location_id: int) -> Location:
 
 
 @bp.get("/")
-@stock_staff
+@requires("stock.view")
 def index():
     site = current_site()
-    return render_template("inventory/index.html", locations=services.stock_locations(site.id, current_user),
-                           discrepancies=services.open_discrepancies(site.id))
+    return render_template("inventory/index.html", kinds=LOCATION_KINDS,
+                           locations=reads.stock_locations(site.id, services.worked_kinds(current_user)),
+                           discrepancies=reads.open_discrepancies(site.id))
 
 
 @bp.get("/loc/<int:location_id>")
-@post_required("water_bar", "model_room", "lead", "manager")
+@requires("stock.keep")
 def location(location_id, errors=None, status=200):
     loc = _location(location_id)
-    items = services.location_items(loc.id)
+    items = reads.location_items(loc.id)
     return render_template("inventory/location.html", location=loc, items=items,
-                           stock=ledger.on_hand(i.id for i in items), open_count=services.open_count(loc.id),
+                           stock=ledger.on_hand(i.id for i in items), open_count=reads.open_count(loc.id),
                            count_kinds=COUNT_KINDS, errors=errors or {}, form=request.form), status
 
 
 @bp.post("/loc/<int:location_id>/count")
-@post_required("water_bar", "model_room", "lead", "manager")
+@requires("stock.keep")
 def start_count(location_id):
     loc = _location(location_id)
     try:
@@ -89,7 +73,7 @@ def start_count(location_id):
 
 
 @bp.post("/loc/<int:location_id>/moves")
-@post_required("water_bar", "model_room", "lead", "manager")
+@requires("stock.keep")
 def moves(location_id):
     loc = _location(location_id)
     try:
@@ -103,13 +87,13 @@ def moves(location_id):
 
 def _count_for_user(count_id: int) -> StockCount:
     count = site_get_or_404(StockCount, count_id)
-    if not services.can_handle(current_user, count.location) and current_user.post != "security":
+    if not services.may_see_count(current_user, count):
         abort(403)
     return count
 
 
 @bp.route("/counts/<int:count_id>", methods=["GET", "POST"])
-@post_required("water_bar", "model_room", "lead", "manager", "security")
+@requires("stock.count")
 def count(count_id):
     count = _count_for_user(count_id)
     errors, status = {}, 200
@@ -124,7 +108,7 @@ def count(count_id):
             errors, status = {e.field or "form": e.message}, 422
         else:
             return _after_count(count)
-    items = services.location_items(count.location_id)
+    items = reads.location_items(count.location_id)
     book = ledger.on_hand(i.id for i in items) if count.status == "open" else {}
     lines = {} if count.status == "open" else {line.item_id: line for line in count.lines}
     return render_template("inventory/count.html", count=count, items=items, book=book, lines=lines,
@@ -137,26 +121,30 @@ COUNT_RETURNS = {"visit": ("visits.detail", "visit_id"), "handover": ("handover.
 
 
 def count_return_url(count: StockCount) -> str | None:
-    """Where the count's purpose lives (the visit, the handover, the worker entry), if it has one."""
+    """Where the count's purpose lives (the visit, the handover, the worker entry), if it has one that the user's
+    post may open (its route's action)."""
     target = COUNT_RETURNS.get(count.ref_type or "")
     if target is None or count.ref_id is None:
+        return None
+    action = endpoint_action(current_app, target[0])
+    if action is not None and not can(current_user, action):
         return None
     return url_for(target[0], **{target[1]: count.ref_id})
 
 
 def _after_count(count: StockCount):
     if count.status == "discrepancy":
-        disc = db.session.scalar(select(Discrepancy).where(Discrepancy.count_id == count.id))
         flash(_("The count differs from the book. Check it with the security guard on duty."), "error")
-        return redirect(url_for(".discrepancy", disc_id=disc.id))
+        return redirect(url_for(".discrepancy", disc_id=reads.discrepancy_of(count.id)))
     flash(_("Count saved: everything matches."))
-    if count.kind == "closing" and count.location.kind == "water_bar" and current_user.post == "water_bar":
+    # Closing the bar, step 3: the water bar goes on to tomorrow's purchase request.
+    if count.kind == "closing" and count.location.kind == "water_bar" and can(current_user, "stock.close_bar"):
         return redirect(url_for("purchasing.new"))
     return redirect(count_return_url(count) or url_for(".location", location_id=count.location_id))
 
 
 @bp.post("/counts/<int:count_id>/cancel")
-@post_required("water_bar", "model_room", "lead", "manager")
+@requires("stock.keep")
 def cancel_count(count_id):
     count = _count_for_user(count_id)
     try:
@@ -167,7 +155,7 @@ def cancel_count(count_id):
 
 
 @bp.get("/discrepancies/<int:disc_id>")
-@stock_staff
+@requires("stock.view")
 def discrepancy(disc_id, errors=None, status=200):
     disc = site_get_or_404(Discrepancy, disc_id)
     lines = [line for line in disc.count.lines if line.difference != 0 or line.problem]
@@ -176,7 +164,7 @@ def discrepancy(disc_id, errors=None, status=200):
 
 
 @bp.post("/discrepancies/<int:disc_id>/confirm")
-@post_required("security")
+@requires("stock.confirm")
 def confirm(disc_id):
     disc = site_get_or_404(Discrepancy, disc_id)
     try:
@@ -188,7 +176,7 @@ def confirm(disc_id):
 
 
 @bp.post("/discrepancies/<int:disc_id>/close")
-@post_required("manager")
+@requires("stock.close")
 def close(disc_id):
     disc = site_get_or_404(Discrepancy, disc_id)
     try:
@@ -201,22 +189,21 @@ def close(disc_id):
 
 
 @bp.get("/items")
-@post_required("manager")
+@requires("stock.items")
 def items():
-    rows = db.session.scalars(select(Item).join(Location).where(Item.site_id == current_site().id)
-                              .order_by(Location.position, Item.position, Item.id)).all()
+    rows = reads.site_items(current_site().id)
     return render_template("inventory/items.html", items=rows, stock=ledger.on_hand(i.id for i in rows),
-                           prepared=recipes.prepared_ids(i.id for i in rows))
+                           prepared=reads.prepared_ids(i.id for i in rows))
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
-@post_required("manager")
+@requires("stock.items")
 def item_form(item_id=None):
     item = site_get_or_404(Item, item_id) if item_id else None
     site = current_site()
     form = ItemForm(obj=item)
-    form.location_id.choices = [(loc.id, loc.name) for loc in services.stock_locations(site.id)]
+    form.location_id.choices = [(loc.id, loc.name) for loc in reads.stock_locations(site.id)]
     if item is not None:
         del form.initial_qty  # stock changes through the ledger, not the item form
     upload = request.files.get("photo")
@@ -241,12 +228,12 @@ def item_form(item_id=None):
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".items"))
-    recipe = recipes.recipe_of(item.id) if item is not None else []
+    recipe = reads.recipe_of(item.id) if item is not None else []
     return render_template("inventory/item_form.html", form=form, item=item, recipe=recipe), status
 
 
 @bp.get("/items/<int:item_id>/photo")
-@stock_staff
+@requires("stock.view")
 def item_photo(item_id):
     """The reference photo of an item, for anyone who works with this site's stock."""
     item = site_get_or_404(Item, item_id)
@@ -256,35 +243,28 @@ def item_photo(item_id):
 
 
 @bp.get("/counts/<int:count_id>/lines/<int:line_id>/photo")
-@stock_staff
+@requires("stock.view")
 def line_photo(count_id, line_id):
     """A photo taken during a count (what was missing, damaged or moved)."""
     count = site_get_or_404(StockCount, count_id)
-    line = db.session.get(CountLine, line_id)
-    if line is None or line.count_id != count.id or not line.photo:
+    line = child_get_or_404(CountLine, line_id, "count", of=count)
+    if not line.photo:
         abort(404)
     return send_from_directory(photos.folder("counts"), line.photo, max_age=365 * 24 * 3600)
 
 
 @bp.get("/items/<int:item_id>")
-@post_required("lead", "manager")
+@requires("stock.ledger")
 def item_ledger(item_id):
     item = site_get_or_404(Item, item_id)
-    before = request.args.get("before", type=int)
-    q = select(StockMove).where(StockMove.item_id == item.id)
-    if before:
-        q = q.where(StockMove.id < before)
-    rows = db.session.scalars(q.order_by(StockMove.id.desc()).limit(51)
-                              .options(db.joinedload(StockMove.user))).all()
-    reversed_ids = set(db.session.scalars(select(StockMove.reverses_id).where(
-        StockMove.reverses_id.in_([r.id for r in rows]))))
-    return render_template("inventory/ledger.html", item=item, rows=rows[:50], more=len(rows) > 50,
-                           reasons=REASONS, reversed_ids=reversed_ids,
+    page = reads.ledger_page(item.id, request.args.get("before", type=int))
+    return render_template("inventory/ledger.html", item=item, rows=page.rows, more=page.more,
+                           reasons=REASONS, reversed_ids=page.reversed_ids,
                            stock=ledger.on_hand([item.id])[item.id])
 
 
 @bp.post("/moves/<int:move_id>/reverse")
-@post_required("manager")
+@requires("stock.reverse")
 def reverse(move_id):
     move = site_get_or_404(StockMove, move_id)
     try:
@@ -301,7 +281,7 @@ def _range():
     today = site.today()
     first = arg_date("from", today)
     last = arg_date("to", first)
-    if current_user.post == "water_bar":
+    if not can(current_user, "stock.any_days"):
         first = last = today  # the bar sees today's; the lead and manager any range
     if last < first:
         first, last = last, first
@@ -309,76 +289,35 @@ def _range():
 
 
 @bp.get("/consumption")
-@post_required("water_bar", "lead", "manager")
+@requires("stock.consumption")
 def consumption():
     site = current_site()
     first, last = _range()
-    bar_items = [i for i in db.session.scalars(
-        select(Item).join(Location).where(Item.site_id == site.id, Item.kind == "consumable",
-                                          Location.kind == "water_bar").order_by(Item.position, Item.id))]
+    bar_items = reads.bar_consumables(site.id)
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
-        return _export(reports.consumption(site, bar_items, first, last), fmt, first, last)
+        return export.consumption_file(usage.consumption(site, bar_items, first, last), fmt, first, last)
     # One day: a line per item with its counts and variance. A range: a line per item with the days
     # summed and the cost per day as a chart (the day-by-day detail is in the exports).
     if first == last:
-        lines = reports.consumption(site, bar_items, first, last)
-        items, totals = [], reports.daily_totals(lines)
+        lines = usage.consumption(site, bar_items, first, last)
+        items, totals = [], usage.daily_totals(lines)
     else:
         lines = []
-        items, totals = reports.range_summary(site, bar_items, first, last)
+        items, totals = usage.range_summary(site, bar_items, first, last)
     return render_template("inventory/consumption.html", lines=lines, items=items, first=first, last=last,
-                           totals=totals, columns=reports.COLUMNS)
-
-
-EXPORT = ("date", "item", "unit", "opening", "received", "prepared", "served", "prep_used", "discarded",
-          "damaged", "moved_out", "closing", "expected_closing", "variance", "outside", "cost")
-
-
-def _export(lines, fmt, first, last):
-    # The page's column names (reports.COLUMNS): the sheet reads 开岗库存 where the page does.
-    head = [str(reports.COLUMNS[k]) for k in EXPORT]
-
-    def n(v):
-        return None if v is None else float(v)
-
-    def values(dl) -> dict:
-        return {"date": dl.day.isoformat(), "item": dl.item.label, "unit": dl.item.unit, "opening": n(dl.opening),
-                **{r: n(dl.flow[r]) for r in reports.FLOW}, "closing": n(dl.closing),
-                "expected_closing": n(dl.expected_closing), "variance": n(dl.variance),
-                "outside": n(dl.outside_change), "cost": n(dl.cost)}
-    rows = [[v[k] for k in EXPORT] for v in map(values, lines)]
-    name = f"consumption-{first.isoformat()}-{last.isoformat()}"
-    if fmt == "csv":
-        buf = io.StringIO()
-        buf.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        csv.writer(buf).writerows([head, *rows])
-        return Response(buf.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
-    from openpyxl import Workbook
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Daily consumption")[:31]
-    ws.append(head)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return Response(out.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
+                           totals=totals, columns=usage.COLUMNS)
 
 
 @bp.route("/close", methods=["GET", "POST"])
-@post_required("water_bar")
+@requires("stock.close_bar")
 def close_bar():
     """Closing the bar, step 1: discard what was opened; then the closing count; then tomorrow's order."""
     site = current_site()
-    bars = [loc for loc in services.stock_locations(site.id) if loc.kind == "water_bar"]
-    if not bars:
+    bar = reads.water_bar(site.id)
+    if bar is None:
         abort(404)
-    bar = bars[0]
-    items = [i for i in services.location_items(bar.id) if i.discard_at_close]
+    items = [i for i in reads.location_items(bar.id) if i.discard_at_close]
     errors, status = {}, 200
     if request.method == "POST":
         try:

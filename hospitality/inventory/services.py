@@ -1,12 +1,12 @@
-"""Stock rules: items, manual moves, counts and discrepancies. One transaction per action."""
+"""Stock rules: who works which stock, items, manual moves, counts and discrepancies. One transaction per action."""
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import photos
 from ..audit import record
-from ..database import next_position, select_rows, write_tx
+from ..database import next_position, write_tx
 from ..extensions import db
 from ..forms import limited
 from ..i18n import text as _
@@ -25,13 +25,14 @@ from ..models import (
 )
 from ..models.core import utcnow
 from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS, SERVE_AS, RecipeLine
+from ..permissions import MODEL_ROOM, WATER_BAR, can
 from . import ledger
 from .ledger import StockError
+from .reads.stock import STOCK_LOCATION_KINDS, location_items, open_count
 
 MAX_QTY = Decimal(100000)
-# Which posts count and move stock at which kind of location.
-POST_LOCATIONS = {"water_bar": ("water_bar",), "model_room": ("model_room",)}
-STOCK_LOCATION_KINDS = ("water_bar", "model_room")
+# The kinds of stock location each post counts and moves stock at (the lead and the manager: every kind).
+POST_LOCATIONS = {WATER_BAR: ("water_bar",), MODEL_ROOM: ("model_room",)}
 MANUAL_REASONS = ("served", "discarded", "damaged", "received", "found", "lost")
 
 
@@ -74,38 +75,21 @@ def quantities_for(items: dict[int, Item], quantities: dict[int, str]) -> list[t
     return out
 
 
+def worked_kinds(user: User) -> tuple[str, ...]:
+    """The kinds of stock location this user counts and moves stock at (what reads.stock filters by)."""
+    if can(user, "stock.everywhere"):
+        return STOCK_LOCATION_KINDS
+    return POST_LOCATIONS.get(user.post, ())
+
+
 def can_handle(user: User, location: Location) -> bool:
     """Whether this user counts and moves stock at this location."""
-    if user.post in ("manager", "lead"):
-        return True
-    return location.kind in POST_LOCATIONS.get(user.post, ())
+    return can(user, "stock.everywhere") or location.kind in POST_LOCATIONS.get(user.post, ())
 
 
-_STOCK_LOCATIONS = (select(Location).where(Location.site_id == bindparam("site_id"), Location.active.is_(True),
-                                          Location.kind.in_(STOCK_LOCATION_KINDS)).order_by(Location.position))
-
-
-def stock_locations(site_id: int, user: User | None = None) -> list[Location]:
-    """The water bar and model rooms of a site (the ones this user works, if given)."""
-    rows = db.session.scalars(_STOCK_LOCATIONS, {"site_id": site_id}).all()
-    return [loc for loc in rows if user is None or can_handle(user, loc)]
-
-
-_STOCK_TILES = (select(Location.id, Location.name, Location.kind)
-                .where(Location.site_id == bindparam("site_id"), Location.active.is_(True),
-                       Location.kind.in_(STOCK_LOCATION_KINDS)).order_by(Location.position))
-
-
-def stock_tiles(site_id: int, user: User):
-    """stock_locations() as a today screen's tiles show them: rows of id, name, kind."""
-    return [loc for loc in select_rows(_STOCK_TILES, {"site_id": site_id}) if can_handle(user, loc)]
-
-
-def location_items(location_id: int, active_only: bool = True) -> list[Item]:
-    q = select(Item).where(Item.location_id == location_id)
-    if active_only:
-        q = q.where(Item.active.is_(True))
-    return list(db.session.scalars(q.order_by(Item.position, Item.id)))
+def may_see_count(user: User, count: StockCount) -> bool:
+    """Whether this user opens this count: who works its location, and security, who witnesses any count."""
+    return can_handle(user, count.location) or can(user, "stock.witness")
 
 
 def save_item(site: Site, user: User, item: Item | None, *, location_id: int, kind: str, name: str,
@@ -163,14 +147,14 @@ def reprice(item_id: int, field: str = "unit_price") -> None:
     made_from_it = select(RecipeLine.item_id).where(RecipeLine.raw_item_id == item_id)
     ids = {item_id, *db.session.scalars(made_from_it)}
     costs = db.session.execute(
-        select(RecipeLine.item_id, func.sum(RecipeLine.qty * Item.unit_price))
+        select(RecipeLine.item_id, func.sum(RecipeLine.qty * Item.unit_price).label("cost"))
         .join(Item, Item.id == RecipeLine.raw_item_id).where(RecipeLine.item_id.in_(ids))
         .group_by(RecipeLine.item_id)).all()
-    for prepared_id, cost in costs:
-        price = Decimal(str(cost)).quantize(Decimal("0.01"))
+    for r in costs:
+        price = Decimal(str(r.cost)).quantize(Decimal("0.01"))
         if price > MAX_PRICE:  # the price column's limit: PostgreSQL refuses more, SQLite would keep it
             raise StockError(_("A unit made by this recipe would cost more than ¥%(max)s.", max=MAX_PRICE), field)
-        db.session.get(Item, prepared_id).unit_price = price
+        db.session.get(Item, r.item_id).unit_price = price
     db.session.flush()
 
 
@@ -187,7 +171,7 @@ def record_moves(site: Site, user: User, location: Location, reason: str, quanti
     """Post served / discarded / damaged … for several items of a location in one transaction."""
     if reason not in MANUAL_REASONS:
         raise StockError(_("Choose what happened."), "reason")
-    if reason in ("lost", "found") and user.post != "manager":
+    if reason in ("lost", "found") and not can(user, "stock.adjust"):
         raise StockError(_("Only the manager records lost or found stock; count instead."), "reason")
     note = limited(note, 200, "note", StockError)
     entries = [(item, -qty if reason in ("served", "discarded", "damaged", "lost") else qty, reason)
@@ -223,11 +207,6 @@ def _locked(model, ident: int):
     return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
 
 
-def open_count(location_id: int) -> StockCount | None:
-    return db.session.scalar(select(StockCount).where(StockCount.location_id == location_id,
-                                                      StockCount.status == "open"))
-
-
 def start_count(site: Site, user: User, location: Location, kind: str,
                 ref_type: str | None = None, ref_id: int | None = None) -> StockCount:
     """Open a count of a location; the same person resumes theirs, anyone else is told who counts."""
@@ -255,7 +234,7 @@ def start_count(site: Site, user: User, location: Location, kind: str,
 def cancel_count(site: Site, user: User, count: StockCount) -> None:
     if count.status != "open":
         raise StockError(_("This count is already submitted."))
-    if user.id != count.started_by_id and user.post != "manager":
+    if user.id != count.started_by_id and not can(user, "stock.cancel_any"):
         raise StockError(_("Only the person counting or the manager can cancel a count."))
     with write_tx():
         count = _locked(StockCount, count.id)
@@ -393,7 +372,7 @@ class CountErrors(StockError):
 
 def confirm_discrepancy(site: Site, user: User, disc: Discrepancy, note: str | None) -> Discrepancy:
     """The security guard on duty checks the difference with the attendant (与当班保安核对)."""
-    if user.post != "security":
+    if not can(user, "stock.confirm"):
         raise StockError(_("The security guard on duty confirms a discrepancy."))
     note = limited(note, 500, "note", StockError)
     with write_tx():
@@ -411,7 +390,7 @@ CLOSE_REASONS = ("lost", "damaged", "found", "adjusted")
 
 def close_discrepancy(site: Site, user: User, disc: Discrepancy, reason: str, note: str) -> Discrepancy:
     """The manager closes a confirmed discrepancy; correcting rows bring the book to the count."""
-    if user.post != "manager":
+    if not can(user, "stock.close"):
         raise StockError(_("Only the manager closes a discrepancy."))
     if reason not in CLOSE_REASONS:
         raise StockError(_("Choose a reason."), "reason")
@@ -441,19 +420,3 @@ def close_discrepancy(site: Site, user: User, disc: Discrepancy, reason: str, no
         record("close", "discrepancy", disc.id, site_id=site.id, reason=reason, note=disc.close_note)
     return disc
 
-
-# The open discrepancies' cards (on the today screens of security, the lead and the manager): only what a
-# card shows, as plain rows in one prebuilt statement (no ORM objects to build on every screen load).
-_OPEN_DISCREPANCIES = (
-    select(Discrepancy.id, Discrepancy.status, Discrepancy.opened_at, Location.name.label("location_name"),
-           User.name.label("counted_by"))
-    .join(Location, Location.id == Discrepancy.location_id)
-    .join(StockCount, StockCount.id == Discrepancy.count_id)
-    .join(User, User.id == StockCount.started_by_id)
-    .where(Discrepancy.site_id == bindparam("site_id"), Discrepancy.status != "closed")
-    .order_by(Discrepancy.id.desc()))
-
-
-def open_discrepancies(site_id: int):
-    """Rows of id, status, opened_at, location_name and counted_by, newest first."""
-    return select_rows(_OPEN_DISCREPANCIES, {"site_id": site_id}).all()

@@ -1,45 +1,35 @@
+"""The purchasing pages: requests, the manager's decision, receiving and signing, and fixture releases."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, select
-from sqlalchemy.orm.attributes import set_committed_value
 
-from ..access import current_site, post_required, site_get_or_404
-from ..extensions import db
+from ..access import current_site, site_get_or_404
+from ..forms import idem, qty_fields
 from ..i18n import text as _
-from ..inventory import ledger
-from ..inventory.routes import idem, qty_fields
-from ..models import FixtureRelease, Item, Location, PurchaseLine, PurchaseRequest, Receipt
-from . import bp, services
+from ..models import FixtureRelease, PurchaseRequest, Receipt
+from ..permissions import can, requires
+from . import bp, reads, services
 from .services import PurchaseError
-
-BUYERS = ("water_bar", "manager")
 
 
 @bp.get("/")
-@post_required("water_bar", "lead", "manager")
+@requires("purchases.view")
 def index():
     site = current_site()
-    pending_first = case((PurchaseRequest.status == "pending", 0), else_=1)
-    rows = db.session.scalars(select(PurchaseRequest).where(PurchaseRequest.site_id == site.id)
-                              .order_by(pending_first, PurchaseRequest.id.desc()).limit(30)
-                              .options(db.selectinload(PurchaseRequest.lines),
-                                       db.joinedload(PurchaseRequest.requested_by))).all()
-    unsigned = db.session.scalars(select(Receipt).where(Receipt.site_id == site.id, Receipt.signed_at.is_(None))
-                                  .order_by(Receipt.id).options(db.joinedload(Receipt.received_by))).all()
-    return render_template("purchasing/index.html", requests=rows, unsigned=unsigned)
+    return render_template("purchasing/index.html", requests=reads.requests(site.id),
+                           unsigned=reads.unsigned_receipts(site.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@post_required(*BUYERS)
+@requires("purchases.ask")
 def new():
     site = current_site()
     for_date = services.tomorrow(site)
-    proposal = services.propose(site, for_date)
+    proposal = reads.propose(site, for_date)
     errors, status = {}, 200
     if request.method == "POST":
         try:
             req = services.create_request(site, current_user, qty_fields(request.form), request.form.get("note"),
-                                          for_date, idem(), proposed={i.id: q for i, _s, _n, q in proposal})
+                                          for_date, idem(), proposed={p.item.id: p.qty for p in proposal})
         except PurchaseError as e:
             errors, status = {e.field or "qty": e.message}, 422
         else:
@@ -55,23 +45,16 @@ def _request(request_id: int) -> PurchaseRequest:
 
 
 @bp.get("/<int:request_id>")
-@post_required("water_bar", "lead", "manager")
+@requires("purchases.view")
 def detail(request_id, errors=None, status=200):
     req = _request(request_id)
-    # Lines with their items, and deliveries with who received and signed: a fixed number of queries.
-    set_committed_value(req, "lines", db.session.scalars(
-        select(PurchaseLine).where(PurchaseLine.request_id == req.id).order_by(PurchaseLine.id)
-        .options(db.joinedload(PurchaseLine.item))).all())
-    stock = ledger.on_hand(line.item_id for line in req.lines)
-    receipts = db.session.scalars(select(Receipt).where(Receipt.request_id == req.id).order_by(Receipt.id)
-                                  .options(db.selectinload(Receipt.lines), db.joinedload(Receipt.received_by),
-                                           db.joinedload(Receipt.signed_by))).all()
-    return render_template("purchasing/detail.html", req=req, stock=stock, receipts=receipts,
+    page = reads.request_page(req)
+    return render_template("purchasing/detail.html", req=req, stock=page.stock, receipts=page.receipts,
                            errors=errors or {}, form=request.form), status
 
 
 @bp.post("/<int:request_id>/edit")
-@post_required(*BUYERS)
+@requires("purchases.ask")
 def edit(request_id):
     req = _request(request_id)
     try:
@@ -85,7 +68,7 @@ def edit(request_id):
 
 
 @bp.post("/<int:request_id>/decide")
-@post_required("manager")
+@requires("purchases.decide")
 def decide(request_id):
     req = _request(request_id)
     try:
@@ -103,7 +86,7 @@ def decide(request_id):
 
 
 @bp.post("/<int:request_id>/receive")
-@post_required(*BUYERS)
+@requires("purchases.receive")
 def receive(request_id):
     req = _request(request_id)
     try:
@@ -116,7 +99,7 @@ def receive(request_id):
 
 
 @bp.post("/receipts/<int:receipt_id>/sign")
-@post_required("manager")
+@requires("purchases.sign")
 def sign(receipt_id):
     receipt = site_get_or_404(Receipt, receipt_id)
     services.sign_receipt(current_site(), current_user, receipt)
@@ -125,15 +108,15 @@ def sign(receipt_id):
 
 
 @bp.route("/releases", methods=["GET", "POST"])
-@post_required("model_room", "manager", "lead")
+@requires("fixtures.view")
 def releases():
     site = current_site()
     errors, status = {}, 200
     if request.method == "POST":
-        if current_user.post != "model_room":
+        if not can(current_user, "fixtures.ask"):
             abort(403)
-        item = db.session.get(Item, request.form.get("item_id", type=int) or 0)
-        if item is None or item.site_id != site.id:
+        item = reads.chosen_item(site.id, request.form.get("item_id", type=int) or 0)
+        if item is None:
             errors, status = {"item_id": _("Choose an item.")}, 422
         else:
             try:
@@ -144,17 +127,13 @@ def releases():
             else:
                 flash(_("Release requested; the manager decides."))
                 return redirect(url_for(".releases"))
-    rows = db.session.scalars(select(FixtureRelease).where(FixtureRelease.site_id == site.id)
-                              .order_by(FixtureRelease.id.desc()).limit(50)).all()
-    fixtures = db.session.scalars(select(Item).join(Location).where(
-        Item.site_id == site.id, Item.kind == "fixture", Item.active.is_(True))
-        .order_by(Location.position, Item.position)).all()
-    return render_template("purchasing/releases.html", releases=rows, fixtures=fixtures, errors=errors,
+    return render_template("purchasing/releases.html", releases=reads.releases(site.id),
+                           fixtures=reads.fixtures(site.id), errors=errors,
                            form=request.form), status
 
 
 @bp.post("/releases/<int:release_id>/decide")
-@post_required("manager")
+@requires("fixtures.decide")
 def decide_release(release_id):
     rel = site_get_or_404(FixtureRelease, release_id)
     try:

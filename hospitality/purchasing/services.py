@@ -1,5 +1,4 @@
-"""Purchase requests → approval → receipt (入库), and fixture releases (放行)."""
-import math
+"""Purchase requests → approval → receipt (入库), and fixture releases (放行): the actions and their rules."""
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,18 +12,18 @@ from ..forms import limited
 from ..i18n import text as _
 from ..inventory import ledger
 from ..inventory.ledger import StockError
-from ..inventory.reports import served_by_weekday
 from ..inventory.services import parse_qty, quantities_for
-from ..models import FixtureRelease, Item, Location, PurchaseLine, PurchaseRequest, Receipt, ReceiptLine, Site, User
+from ..models import FixtureRelease, Item, PurchaseLine, PurchaseRequest, Receipt, ReceiptLine, Site, User
 from ..models.core import utcnow
-from ..models.inventory import RecipeLine
+from ..permissions import can
+from .reads import consumables
 
 EDITABLE = ("draft", "pending")
 RECEIVABLE = ("approved", "partial")
 
 
 class PurchaseError(StockError):
-    pass
+    """A purchasing rule said no (a StockError, so a quantity is refused in the same words everywhere)."""
 
 
 class PurchaseConflict(PurchaseError):
@@ -51,37 +50,6 @@ def _add_once(row, model, idem_key: str | None):
             raise
         return done
     return row
-
-
-def consumables(site_id: int) -> list[Item]:
-    """What the bar buys: its active consumables, but not what it prepares itself (a pot of tea is brewed from
-    leaves, never bought: the leaves are what the request proposes)."""
-    prepared = select(RecipeLine.id).where(RecipeLine.item_id == Item.id).exists()
-    return list(db.session.scalars(
-        select(Item).join(Location).where(Item.site_id == site_id, Item.kind == "consumable",
-                                          Item.active.is_(True), Location.kind == "water_bar", ~prepared)
-        .order_by(Location.position, Item.position, Item.id)))
-
-
-def propose(site: Site, for_date: date) -> list[tuple[Item, Decimal, Decimal, Decimal]]:
-    """Per consumable: (item, on hand, what tomorrow needs, proposed qty in whole packs).
-
-    Tomorrow needs the larger of the par level and what the same weekday used over the last four
-    weeks (weekends are busier); the proposal brings stock back to that, rounded up to packs.
-    """
-    items = consumables(site.id)
-    stock = ledger.on_hand(i.id for i in items)
-    usual = served_by_weekday(site, [i.id for i in items], for_date)
-    out = []
-    for item in items:
-        need = max(Decimal(item.par_level or 0), usual.get(item.id, Decimal(0)))
-        short = need - stock[item.id]
-        qty = Decimal(0)
-        if short > 0:
-            pack = max(item.pack_size or 1, 1)
-            qty = Decimal(math.ceil(short / pack) * pack)
-        out.append((item, stock[item.id], need, qty))
-    return out
 
 
 def _lines_from_form(site: Site, quantities: dict[int, str]) -> list[tuple[Item, Decimal]]:
@@ -162,7 +130,7 @@ def _locked(request_id: int, model=PurchaseRequest):
 def decide(site: Site, manager: User, req: PurchaseRequest, version: int, action: str,
            approved: dict[int, str] | None = None, note: str | None = None) -> PurchaseRequest:
     """Approve (optionally changing quantities) or reject with a reason, exactly once."""
-    if manager.post != "manager":
+    if not can(manager, "purchases.decide"):
         raise PurchaseError(_("Only the manager approves purchases."))
     note = limited(note, 500, "note", PurchaseError)
     if action == "reject" and not note:
@@ -235,7 +203,7 @@ def receive(site: Site, user: User, req: PurchaseRequest, quantities: dict[int, 
 
 def sign_receipt(site: Site, manager: User, receipt: Receipt) -> Receipt:
     """The manager signs the stock-in (物品入库签批)."""
-    if manager.post != "manager":
+    if not can(manager, "purchases.sign"):
         raise PurchaseError(_("Only the manager signs a stock-in."))
     with write_tx():
         receipt = db.session.get(Receipt, receipt.id, with_for_update=True, populate_existing=True)
@@ -272,7 +240,7 @@ def request_release(site: Site, user: User, item: Item, raw_qty, reason: str,
 
 
 def decide_release(site: Site, manager: User, rel: FixtureRelease, approve: bool, note: str | None) -> FixtureRelease:
-    if manager.post != "manager":
+    if not can(manager, "fixtures.decide"):
         raise PurchaseError(_("Only the manager approves a release."))
     note = limited(note, 500, "note", PurchaseError)
     if not approve and not note:
@@ -294,4 +262,5 @@ def decide_release(site: Site, manager: User, rel: FixtureRelease, approve: bool
 
 
 def tomorrow(site: Site) -> date:
+    """The day a request made today is for."""
     return site.today() + timedelta(days=1)

@@ -3,7 +3,6 @@
 Each thread works in its own app context (its own session and connection), as a request would.
 Runs on whichever engine the suite runs on (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 """
-import threading
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -29,30 +28,8 @@ from hospitality.models import (
 )
 from hospitality.purchasing import services as purchasing
 from hospitality.purchasing.services import PurchaseConflict
-from tests.factories import make_site
-from tests.inventory.helpers import assert_chain, count_rows, location, make_item, make_user, on_hand
-
-
-def _in_threads(app, n, work) -> tuple[list, list[BaseException]]:
-    """Run work(i) in n threads released together; return what they returned and what they raised."""
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def run(i):
-        try:
-            with app.app_context():
-                barrier.wait(timeout=30)
-                results.append(work(i))
-        except BaseException as e:  # noqa: B036 - collected and asserted on below
-            errors.append(e)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results, errors
+from tests.factories import assert_chain, location, make_item, make_site, make_user, on_hand
+from tests.harness import count_rows, in_threads
 
 
 @pytest.fixture
@@ -77,7 +54,7 @@ def test_thirty_phones_serving_the_same_item_lose_nothing(app, ids):
         site, user, bar = _load(ids, i)
         return services.record_moves(site, user, bar, "served", {ids.water: "1"}, None, f"serve{i:04d}x")
 
-    results, errors = _in_threads(app, 30, work)
+    results, errors = in_threads(app, 30, work)
     assert errors == [], [repr(e) for e in errors]
     assert len(results) == 30
     with app.app_context():
@@ -96,7 +73,7 @@ def test_twenty_taps_with_the_same_key_post_once(app, ids):
         return [r.id for r in services.record_moves(site, user, bar, "served", {ids.water: "2"}, None,
                                                     "doubletap0001")]
 
-    results, errors = _in_threads(app, 20, work)
+    results, errors = in_threads(app, 20, work)
     assert errors == [], [repr(e) for e in errors]
     with app.app_context():
         [row] = db.session.scalars(select(StockMove).where(StockMove.idem_key == "doubletap0001")).all()
@@ -111,7 +88,7 @@ def test_ten_people_starting_a_count_at_once_make_one_count(app, ids):
         site, user, bar = _load(ids, i)
         return services.start_count(site, user, bar, "spot").id
 
-    results, errors = _in_threads(app, 10, work)
+    results, errors = in_threads(app, 10, work)
     assert len(results) == 1, [repr(e) for e in errors]
     assert len(errors) == 9 and all(type(e) is StockError for e in errors), [repr(e) for e in errors]
     with app.app_context():
@@ -133,7 +110,7 @@ def test_ten_managers_approving_the_same_request_approve_once(app, ids):
         manager = db.session.get(User, ids.managers[i])
         return purchasing.decide(site, manager, db.session.get(PurchaseRequest, req_id), version, "approve").id
 
-    results, errors = _in_threads(app, 10, work)
+    results, errors = in_threads(app, 10, work)
     assert results == [req_id], [repr(e) for e in errors]
     assert len(errors) == 9 and all(isinstance(e, PurchaseConflict) for e in errors), [repr(e) for e in errors]
     with app.app_context():
@@ -152,7 +129,7 @@ def test_serving_and_receiving_many_items_at_once(app, ids):
         reason = "received" if i % 3 == 0 else "served"
         return services.record_moves(site, user, bar, reason, {ids.water: "2", tea_id: "1"}, None, f"mix{i:05d}")
 
-    results, errors = _in_threads(app, 24, work)
+    results, errors = in_threads(app, 24, work)
     assert errors == [], [repr(e) for e in errors]
     with app.app_context():
         assert on_hand(ids.water) == 100 + 8 * 2 - 16 * 2
@@ -169,7 +146,7 @@ def test_double_tapped_purchase_request_makes_one(app, ids):
         return purchasing.create_request(site, db.session.get(User, ids.users[0]), {ids.water: "24"}, None,
                                          site.today(), "sameform0001").id
 
-    results, errors = _in_threads(app, 20, work)
+    results, errors = in_threads(app, 20, work)
     assert errors == [], [repr(e) for e in errors]
     with app.app_context():
         [req_id] = db.session.scalars(select(PurchaseRequest.id)).all()
@@ -191,7 +168,7 @@ def test_double_tapped_receipt_receives_once(app, ids):
                                   db.session.get(PurchaseRequest, req_id), {line_id: "24"}, None,
                                   "samedelivery01").id
 
-    results, errors = _in_threads(app, 20, work)
+    results, errors = in_threads(app, 20, work)
     assert errors == [], [repr(e) for e in errors]
     with app.app_context():
         [receipt_id] = db.session.scalars(select(Receipt.id)).all()
@@ -212,7 +189,7 @@ def test_double_tapped_fixture_release_makes_one(app, ids):
         return purchasing.request_release(site, db.session.get(User, mr_id), db.session.get(Item, vase_id), "1",
                                           "送修", "samerelease01").id
 
-    results, errors = _in_threads(app, 20, work)
+    results, errors = in_threads(app, 20, work)
     assert errors == [], [repr(e) for e in errors]
     with app.app_context():
         [rel_id] = db.session.scalars(select(FixtureRelease.id)).all()
@@ -229,7 +206,7 @@ def test_double_tapped_count_submission_is_recorded_once(app, ids):
         site, user, _bar = _load(ids, 0)
         return services.submit_count(site, user, db.session.get(StockCount, count_id), {ids.water: "97"}).status
 
-    results, errors = _in_threads(app, 10, work)
+    results, errors = in_threads(app, 10, work)
     assert errors == [], [repr(e) for e in errors]
     assert results == ["discrepancy"] * 10
     with app.app_context():
@@ -252,7 +229,7 @@ def test_ten_managers_closing_one_discrepancy_correct_the_book_once(app, ids):
         return services.close_discrepancy(site, db.session.get(User, ids.managers[i]),
                                           db.session.get(Discrepancy, disc_id), "lost", "丢了").id
 
-    results, errors = _in_threads(app, 10, work)
+    results, errors = in_threads(app, 10, work)
     assert results == [disc_id], [repr(e) for e in errors]
     assert len(errors) == 9 and all(type(e) is StockError for e in errors), [repr(e) for e in errors]
     with app.app_context():
@@ -274,7 +251,7 @@ def test_ten_managers_approving_one_release_move_the_fixture_once(app, ids):
         return purchasing.decide_release(site, db.session.get(User, ids.managers[i]),
                                          db.session.get(FixtureRelease, rel_id), True, None).id
 
-    results, errors = _in_threads(app, 10, work)
+    results, errors = in_threads(app, 10, work)
     assert results == [rel_id], [repr(e) for e in errors]
     assert len(errors) == 9 and all(isinstance(e, purchasing.PurchaseError) for e in errors), [
         repr(e) for e in errors]
@@ -295,7 +272,7 @@ def test_double_tapped_reversal_reverses_once(app, ids):
         return services.reverse_move(site, db.session.get(User, ids.managers[i]),
                                      db.session.get(StockMove, move_id), "记错").id
 
-    results, errors = _in_threads(app, 10, work)
+    results, errors = in_threads(app, 10, work)
     assert len(results) == 1, [repr(e) for e in errors]
     assert len(errors) == 9 and all(type(e) is StockError for e in errors), [repr(e) for e in errors]
     with app.app_context():

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from hospitality.extensions import db
 from hospitality.inventory import services
 from hospitality.inventory.ledger import StockError
+from hospitality.inventory.reads import stock as reads
 from hospitality.models import AuditLog, CountLine, Discrepancy, Site, StockCount, StockMove
-from tests.factories import make_site
-from tests.inventory.helpers import assert_chain, count_rows, location, make_item, make_user, on_hand, post
+from tests.factories import assert_chain, location, make_item, make_site, make_user, on_hand, post
+from tests.harness import count_rows
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_a_differing_count_opens_a_discrepancy(env):
     assert disc.count.status == "discrepancy"
     diffs = {ln.item_id: ln.difference for ln in disc.count.lines if ln.difference != 0}
     assert diffs == {env.water.id: Decimal(-2), env.fruit.id: Decimal("0.5")}
-    assert disc.id in [d.id for d in services.open_discrepancies(env.site.id)]
+    assert disc.id in [d.id for d in reads.open_discrepancies(env.site.id)]
     # counting writes no ledger rows: the book changes only when the manager closes
     assert on_hand(env.water.id) == 20
 
@@ -193,7 +194,7 @@ def test_closing_corrects_the_book_to_the_count(env):
     for item in (env.water, env.tea):
         assert_chain(item.id)
     assert count_rows(AuditLog, AuditLog.entity == "discrepancy", AuditLog.action == "close") == 1
-    assert disc.id not in [d.id for d in services.open_discrepancies(env.site.id)]
+    assert disc.id not in [d.id for d in reads.open_discrepancies(env.site.id)]
     with pytest.raises(StockError, match="already closed"):
         services.close_discrepancy(env.site, env.boss, disc, "lost", "再关")
     assert count_rows(StockMove, StockMove.ref_type == "discrepancy") == 2

@@ -11,8 +11,8 @@ from hospitality.extensions import db
 from hospitality.inventory import ledger, services
 from hospitality.inventory.ledger import StockError
 from hospitality.models import AuditLog, Site, StockMove
-from tests.factories import make_site
-from tests.inventory.helpers import assert_chain, count_rows, ledger_sum, make_item, make_user, on_hand, post, rows
+from tests.factories import assert_chain, ledger_sum, make_item, make_site, make_user, on_hand, post, rows
+from tests.harness import count_rows
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from PIL import Image
 
 from hospitality.extensions import db
 from hospitality.models import Item, Site
-from tests.factories import make_site
-from tests.inventory.helpers import location, login, make_item, make_user
+from tests.factories import location, make_item, make_site, make_user
+from tests.harness import login
 
 
 def _jpeg_with_gps() -> bytes:

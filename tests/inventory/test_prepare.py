@@ -10,23 +10,25 @@ from sqlalchemy import select
 
 from hospitality.database import write_tx
 from hospitality.extensions import db
-from hospitality.inventory import recipes, reports, services
+from hospitality.inventory import recipes, services
 from hospitality.inventory.ledger import StockError
+from hospitality.inventory.reads import consumption as reports
+from hospitality.inventory.reads import stock as reads
 from hospitality.models import AuditLog, Item, Site, StockMove, User
 from hospitality.models.inventory import Preparation, RecipeLine
 from hospitality.seed import add_demo_items
-from tests.factories import make_site
-from tests.inventory.helpers import (
+from tests.factories import (
     assert_chain,
-    count_rows,
     insert_move,
     local_utc,
     location,
     make_item,
+    make_past_count,
+    make_site,
     make_user,
     on_hand,
 )
-from tests.inventory.test_reports import _past_count
+from tests.harness import count_rows
 
 
 def demo_bar(site_id: int, user_id: int) -> SimpleNamespace:
@@ -57,13 +59,13 @@ def prep_rows(prep: Preparation) -> list[StockMove]:
 def test_demo_bar_has_recipes_menu_and_recipe_prices(env):
     """The seed: a pot is 1 包 of leaves (¥8), a plate 1.5 斤 of fruit (¥18); cups, leaves, raw fruit: off the menu."""
     def recipe(item):
-        return [(line.raw_item_id, line.qty) for line in recipes.recipe_of(item.id)]
+        return [(line.raw_item_id, line.qty) for line in reads.recipe_of(item.id)]
     assert recipe(env.pot) == [(env.leaves.id, 1)] and recipe(env.plate) == [(env.fruit.id, Decimal("1.5"))]
     assert env.pot.unit_price == Decimal("8.00") and env.plate.unit_price == Decimal("18.00")
     assert (env.water.serve_as, env.pot.serve_as, env.plate.serve_as, env.candy.serve_as) == (
         "drink", "drink", "table", "table")
     assert env.cups.serve_as is None and env.leaves.serve_as is None and env.fruit.serve_as is None
-    assert recipes.prepared_ids([env.pot.id, env.plate.id, env.water.id]) == {env.pot.id, env.plate.id}
+    assert reads.prepared_ids([env.pot.id, env.plate.id, env.water.id]) == {env.pot.id, env.plate.id}
 
 
 def test_prepare_writes_one_preparation_of_tied_rows(env):
@@ -204,7 +206,7 @@ def test_recipe_saves_and_prices_the_prepared_item(env):
     recipes.save_recipe(env.site, env.boss, env.pot, {env.leaves.id: "1", env.candy.id: "1"})
     assert db.session.get(Item, env.pot.id).unit_price == Decimal("17.90")
     recipes.save_recipe(env.site, env.boss, env.pot, {env.leaves.id: "2", env.candy.id: ""})
-    assert [(line.raw_item_id, line.qty) for line in recipes.recipe_of(env.pot.id)] == [(env.leaves.id, 2)]
+    assert [(line.raw_item_id, line.qty) for line in reads.recipe_of(env.pot.id)] == [(env.leaves.id, 2)]
     assert db.session.get(Item, env.pot.id).unit_price == Decimal("16.00")
 
 
@@ -236,12 +238,12 @@ def test_raw_price_change_reprices_the_prepared_item(env):
 def test_bad_recipes_are_refused_and_nothing_saved(env, make_quantities, field, message):
     """Zero, negative, not a number, half a whole unit, itself, a prepared item, another site's item: refused."""
     env.foreign = make_item(make_site().id, name="外站茶叶", stock=3)
-    before = [(line.raw_item_id, line.qty) for line in recipes.recipe_of(env.pot.id)]
+    before = [(line.raw_item_id, line.qty) for line in reads.recipe_of(env.pot.id)]
     with pytest.raises(services.CountErrors) as e:
         recipes.save_recipe(env.site, env.boss, env.pot, {**make_quantities(env), env.water.id: "1"})
     key = field.format(leaves=env.leaves.id)
     assert message in e.value.errors[key]
-    assert [(line.raw_item_id, line.qty) for line in recipes.recipe_of(env.pot.id)] == before
+    assert [(line.raw_item_id, line.qty) for line in reads.recipe_of(env.pot.id)] == before
     assert db.session.get(Item, env.pot.id).unit_price == Decimal("8.00")
 
 
@@ -250,13 +252,13 @@ def test_a_raw_item_cannot_get_a_recipe_of_its_own(env):
     with pytest.raises(services.CountErrors) as e:
         recipes.save_recipe(env.site, env.boss, env.leaves, {env.candy.id: "1"})
     assert "raw item of another recipe" in e.value.errors["form"]
-    assert recipes.recipe_of(env.leaves.id) == []
+    assert reads.recipe_of(env.leaves.id) == []
 
 
 def test_recipe_choices_leave_out_itself_prepared_items_and_fixtures(env):
     """The pot's recipe offers the bar's other consumables, not the pot, the plate or the model rooms' fixtures."""
     make_item(env.site.id, "model_room", name="花瓶", expected=1)
-    offered = {i.name for i in recipes.ingredient_choices(env.pot)}
+    offered = {i.name for i in reads.ingredient_choices(env.pot)}
     assert {"铁观音茶叶", "水果", "一次性纸杯"} <= offered
     assert not offered & {"泡好的茶水", "切好的果盘", "花瓶"}
 
@@ -264,7 +266,7 @@ def test_recipe_choices_leave_out_itself_prepared_items_and_fixtures(env):
 def test_clearing_a_recipe_makes_the_item_plain_again(env):
     """All fields empty: no recipe lines, so the item is no longer prepared."""
     recipes.save_recipe(env.site, env.boss, env.plate, {env.fruit.id: ""})
-    assert recipes.recipe_of(env.plate.id) == [] and count_rows(RecipeLine, RecipeLine.item_id == env.plate.id) == 0
+    assert reads.recipe_of(env.plate.id) == [] and count_rows(RecipeLine, RecipeLine.item_id == env.plate.id) == 0
 
 
 # The daily consumption report
@@ -316,9 +318,9 @@ def test_goods_received_after_the_closing_count_belong_to_the_next_day(env):
     """24 bottles received after the closing count: the day's variance stays 0 (the next opening count has them)."""
     site, wb, water = env.site, env.wb, env.water
     yesterday = site.today() - timedelta(days=1)
-    _past_count(env, "opening", yesterday, time(9), {water.id: 60})
+    make_past_count(env, "opening", yesterday, time(9), {water.id: 60})
     insert_move(water, wb.id, -5, "served", local_utc(site, yesterday, time(11)))
-    _past_count(env, "closing", yesterday, time(18, 30), {water.id: 55})
+    make_past_count(env, "closing", yesterday, time(18, 30), {water.id: 55})
     insert_move(water, wb.id, 24, "received", local_utc(site, yesterday, time(19)))  # after the closing count
     [dl] = [d for d in reports.consumption(site, [water], yesterday, yesterday)]
     assert dl.flow["received"] == 24 and dl.flow["served"] == 5
@@ -326,9 +328,9 @@ def test_goods_received_after_the_closing_count_belong_to_the_next_day(env):
     assert dl.outside_change == 24
     # Before the fix the receipt counted into this day: expected 79, variance −24.
     # The next day's opening count (79) has the goods, and its variance does not see the receipt again.
-    _past_count(env, "opening", site.today(), time(8), {water.id: 79})
+    make_past_count(env, "opening", site.today(), time(8), {water.id: 79})
     insert_move(water, wb.id, -9, "served", local_utc(site, site.today(), time(8, 30)))
-    _past_count(env, "closing", site.today(), time(9), {water.id: 70})
+    make_past_count(env, "closing", site.today(), time(9), {water.id: 70})
     [today] = reports.consumption(site, [water], site.today(), site.today())
     assert today.flow["received"] == 0 and today.variance == 0
 
@@ -336,9 +338,10 @@ def test_goods_received_after_the_closing_count_belong_to_the_next_day(env):
 def test_purchase_requests_propose_raw_items_never_what_the_bar_prepares(env):
     """The purchase list is what the bar buys: tea leaves and fruit, not brewed pots or cut plates; a request
     for a pot is refused like any item the bar does not buy."""
+    from hospitality.purchasing import reads as purchasing_reads
     from hospitality.purchasing import services as purchasing
 
-    listed = {item.id for item, *_rest in purchasing.propose(env.site, env.site.today() + timedelta(days=1))}
+    listed = {item.id for item, *_rest in purchasing_reads.propose(env.site, env.site.today() + timedelta(days=1))}
     assert {env.leaves.id, env.fruit.id, env.water.id} <= listed
     assert env.pot.id not in listed and env.plate.id not in listed
     with pytest.raises(purchasing.PurchaseError):
@@ -348,7 +351,7 @@ def test_purchase_requests_propose_raw_items_never_what_the_bar_prepares(env):
 def test_recipe_choices_are_the_prepared_items_own_location(env):
     """A consumable kept in a model room is not offered for the bar's pot: the barista could not move it."""
     make_item(env.site.id, "model_room", name="样板间矿泉水", kind="consumable", stock=5)
-    assert "样板间矿泉水" not in {i.name for i in recipes.ingredient_choices(env.pot)}
+    assert "样板间矿泉水" not in {i.name for i in reads.ingredient_choices(env.pot)}
 
 
 def test_preparing_half_a_whole_raw_unit_is_refused_and_nothing_written(env):
@@ -370,4 +373,4 @@ def test_a_recipe_dearer_than_the_price_column_is_refused(env):
     with pytest.raises(StockError) as e:
         recipes.save_recipe(env.site, env.boss, env.pot, {env.leaves.id: "100000"})
     assert e.value.field == "form" and "¥" in e.value.message
-    assert [(line.raw_item_id, line.qty) for line in recipes.recipe_of(env.pot.id)] == [(env.leaves.id, 1)]
+    assert [(line.raw_item_id, line.qty) for line in reads.recipe_of(env.pot.id)] == [(env.leaves.id, 1)]

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from hospitality.database import write_tx
 from hospitality.extensions import db
-from hospitality.inventory import recipes
+from hospitality.inventory.reads import stock as reads
 from hospitality.models import Item, Site, StockMove
 from hospitality.models.inventory import Preparation
 from hospitality.seed import add_demo_items
-from tests.factories import make_site
-from tests.inventory.helpers import count_rows, login, make_item, make_user, on_hand
+from tests.factories import make_item, make_site, make_user, on_hand
+from tests.harness import count_rows, login
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_other_sites_items_and_visits_are_404(app, env):
     assert r.status_code == 404
     with app.app_context():
         assert count_rows(Preparation) == 0
-        assert [line.qty for line in recipes.recipe_of(env.other.pot)] == [1]
+        assert [line.qty for line in reads.recipe_of(env.other.pot)] == [1]
 
 
 def test_manager_edits_a_recipe_from_the_items_page(app, env):
@@ -101,7 +101,7 @@ def test_manager_edits_a_recipe_from_the_items_page(app, env):
     r = boss.post(f"/stock/items/{env.pot}/recipe", data={f"qty-{env.leaves}": "2", f"qty-{env.water}": ""})
     assert r.status_code == 302
     with app.app_context():
-        assert [(line.raw_item_id, line.qty) for line in recipes.recipe_of(env.pot)] == [(env.leaves, 2)]
+        assert [(line.raw_item_id, line.qty) for line in reads.recipe_of(env.pot)] == [(env.leaves, 2)]
         assert db.session.get(Item, env.pot).unit_price == Decimal("16.00")
 
 
@@ -117,7 +117,7 @@ def test_bad_recipe_is_422_with_messages_next_to_the_fields(app, env):
     r = boss.post(f"/stock/items/{env.pot}/recipe", data={f"qty-{env.pot}": "1"})
     assert r.status_code == 422 and "物品不能用自己做原料。" in r.text
     with app.app_context():
-        assert [line.qty for line in recipes.recipe_of(env.pot)] == [1]
+        assert [line.qty for line in reads.recipe_of(env.pot)] == [1]
 
 
 def test_item_form_saves_how_the_serve_form_offers_it(app, env):

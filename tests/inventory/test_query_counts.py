@@ -1,11 +1,10 @@
 """SQL statements per page stay constant as the data grows (few rows vs. thousands of ledger rows)."""
 import random
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from hospitality.extensions import db
 from hospitality.inventory import services
@@ -23,24 +22,8 @@ from hospitality.models import (
 )
 from hospitality.models.core import utcnow
 from hospitality.purchasing import services as purchasing
-from tests.inventory.helpers import location, login, make_item, make_user, route_env, user_id
-
-
-@contextmanager
-def counting(app):
-    """Count the SQL statements the engine executes inside the block."""
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def on_execute(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
+from tests.factories import location, make_item, make_user, route_env, user_id
+from tests.harness import counting, login
 
 
 def _grow(app, env, items=40, moves=4000, requests=60):

@@ -5,12 +5,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from hospitality.database import write_tx
 from hospitality.extensions import db
-from hospitality.inventory import reports, services
-from hospitality.models import CountLine, Site, StockCount
-from tests.factories import make_site
-from tests.inventory.helpers import insert_move, local_utc, location, make_item, make_user
+from hospitality.inventory import services
+from hospitality.inventory.reads import consumption as reports
+from hospitality.models import Site
+from tests.factories import insert_move, local_utc, location, make_item, make_past_count, make_site, make_user
 
 
 @pytest.fixture
@@ -26,18 +25,6 @@ def env(ctx):
 
 def _by_item(lines, day):
     return {dl.item.id: dl for dl in lines if dl.day == day}
-
-
-def _past_count(env, kind, day, at, counted):
-    """A submitted count of an earlier day, with its lines (services only count 'now')."""
-    with write_tx():
-        c = StockCount(site_id=env.site.id, location_id=env.bar.id, kind=kind, status="matched",
-                       started_by_id=env.wb.id, started_at=local_utc(env.site, day, at),
-                       submitted_at=local_utc(env.site, day, at))
-        db.session.add(c)
-        db.session.flush()
-        for item_id, qty in counted.items():
-            db.session.add(CountLine(count_id=c.id, item_id=item_id, expected=Decimal(qty), counted=Decimal(qty)))
 
 
 def test_a_day_at_the_bar(env):
@@ -85,17 +72,17 @@ def test_range_splits_by_site_local_day(env):
     site = env.site
     d1 = site.today() - timedelta(days=3)
     d2 = d1 + timedelta(days=1)
-    _past_count(env, "opening", d1, time(8, 30), {env.water.id: 20})
+    make_past_count(env, "opening", d1, time(8, 30), {env.water.id: 20})
     insert_move(env.water, env.wb.id, -5, "served", local_utc(site, d1, time(10)))
     insert_move(env.water, env.wb.id, -1, "served", local_utc(site, d1, time(23, 50)))  # 15:50 UTC, still d1
-    _past_count(env, "closing", d1, time(23, 55), {env.water.id: 14})
+    make_past_count(env, "closing", d1, time(23, 55), {env.water.id: 14})
     insert_move(env.water, env.wb.id, -4, "served", local_utc(site, d2, time(0, 10)))  # 16:10 UTC of d1
     insert_move(env.water, env.wb.id, 12, "received", local_utc(site, d2, time(9)))
     # The 00:10 serve is d2's, though before its opening count: that count (10) has it already.
-    _past_count(env, "opening", d2, time(8), {env.water.id: 10})
-    _past_count(env, "opening", d2, time(9, 30), {env.water.id: 99})  # only the first opening count counts
-    _past_count(env, "closing", d2, time(18), {env.water.id: 50})
-    _past_count(env, "closing", d2, time(19), {env.water.id: 22})  # the last closing count counts
+    make_past_count(env, "opening", d2, time(8), {env.water.id: 10})
+    make_past_count(env, "opening", d2, time(9, 30), {env.water.id: 99})  # only the first opening count counts
+    make_past_count(env, "closing", d2, time(18), {env.water.id: 50})
+    make_past_count(env, "closing", d2, time(19), {env.water.id: 22})  # the last closing count counts
     insert_move(env.water, env.wb.id, -7, "served", local_utc(site, d2 + timedelta(days=1), time(10)))
     lines = reports.consumption(site, [env.water, env.tea], d1, d2)
     assert [(dl.day, dl.item.id) for dl in lines] == [(d1, env.water.id), (d2, env.water.id)]
@@ -149,7 +136,7 @@ def test_range_summary_totals_per_item_and_cost_per_day(env):
 
 def test_manager_range_page_shows_item_totals(app, client):
     """The manager's range view lists each item once with its totals, and links the exports."""
-    from tests.inventory.helpers import login as login_as
+    from tests.harness import login as login_as
     with app.app_context():
         site = make_site()
         boss = make_user(site.id, "manager")

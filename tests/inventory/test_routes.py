@@ -11,17 +11,8 @@ from sqlalchemy import select
 
 from hospitality.extensions import db
 from hospitality.models import AuditLog, CountLine, Discrepancy, Item, Site, StockCount, StockMove, User
-from tests.inventory.helpers import (
-    assert_chain,
-    count_rows,
-    insert_move,
-    local_utc,
-    login,
-    make_user,
-    on_hand,
-    route_env,
-    user_id,
-)
+from tests.factories import assert_chain, insert_move, local_utc, make_user, on_hand, route_env, user_id
+from tests.harness import count_rows, login
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from hospitality.extensions import db
 from hospitality.models import FixtureRelease, PurchaseLine, PurchaseRequest, Receipt, StockMove
-from tests.inventory.helpers import count_rows, login, on_hand, route_env, user_id
+from tests.factories import on_hand, route_env, user_id
+from tests.harness import count_rows, login
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ from hospitality.models import (
     Site,
     StockMove,
 )
-from hospitality.purchasing import services
+from hospitality.purchasing import reads, services
 from hospitality.purchasing.services import PurchaseConflict, PurchaseError
-from tests.factories import make_site
-from tests.inventory.helpers import assert_chain, count_rows, insert_move, local_utc, make_item, make_user, on_hand
+from tests.factories import assert_chain, insert_move, local_utc, make_item, make_site, make_user, on_hand
+from tests.harness import count_rows
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def _line(req, item):
 
 def test_propose_brings_stock_to_par_in_whole_packs(env):
     """Below par, the proposal tops up to par rounded up to whole packs; above par it proposes nothing."""
-    got = {item.id: (stock, need, qty) for item, stock, need, qty in services.propose(env.site, env.day)}
+    got = {item.id: (stock, need, qty) for item, stock, need, qty in reads.propose(env.site, env.day)}
     assert got[env.water.id] == (30, 48, 24)   # short 18 → one pack of 24
     assert got[env.tea.id] == (14, 10, 0)      # above par
     assert got[env.fruit.id] == (Decimal("2.5"), 5, 5)  # short 2.5 → one pack of 5
@@ -68,7 +68,7 @@ def test_propose_uses_busier_weekday_usage(env):
         when = local_utc(env.site, env.day - timedelta(weeks=weeks_back), time(15))
         insert_move(env.water, env.wb.id, 100, "received", when)
         insert_move(env.water, env.wb.id, -100, "served", when)
-    [(_item, stock, need, qty)] = [p for p in services.propose(env.site, env.day) if p[0].id == env.water.id]
+    [(_item, stock, need, qty)] = [p for p in reads.propose(env.site, env.day) if p[0].id == env.water.id]
     assert stock == 30 and need == 100
     assert qty == 72  # short 70 → three packs of 24
 
@@ -76,7 +76,7 @@ def test_propose_uses_busier_weekday_usage(env):
 def test_propose_ignores_fixtures_and_inactive_items(env):
     """Only active water-bar consumables are proposed."""
     vase = make_item(env.site.id, "model_room", name="花瓶", expected=2)
-    ids = {p[0].id for p in services.propose(env.site, env.day)}
+    ids = {p[0].id for p in reads.propose(env.site, env.day)}
     assert ids == {env.water.id, env.tea.id, env.fruit.id} and vase.id not in ids
 
 

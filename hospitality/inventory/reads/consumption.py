@@ -1,17 +1,21 @@
-"""Daily consumption (日消耗) from the ledger and the day's counts, aggregated in SQL."""
+"""Daily consumption (日消耗) from the ledger and the day's counts, aggregated in SQL, and what the same weekday
+usually uses (tomorrow's purchase proposal)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Date, and_, cast, func, or_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..i18n import lazy_gettext as _l
-from ..models import CountLine, Item, Site, StockCount, StockMove
-from ..models.inventory import REASONS
-from .recipes import prepared_ids
+from ...clock import range_bounds
+from ...database import select_rows
+from ...extensions import db
+from ...i18n import lazy_gettext as _l
+from ...models import CountLine, Item, Site, StockCount, StockMove
+from ...models.inventory import REASONS
+from .stock import prepared_ids
 
 IN_FLOW = ("received", "prepared", "moved_in")
 OUT_FLOW = ("served", "prep_used", "discarded", "damaged", "moved_out")
@@ -25,12 +29,6 @@ COLUMNS = {"date": _l("Date"), "item": _l("Item"), "unit": _l("Unit"), "opening"
            **{r: REASONS[r] for r in FLOW}, "closing": _l("Closing stock"),
            "expected_closing": _l("Expected closing"), "variance": _l("Variance"),
            "outside": _l("Outside the counts"), "cost": _l("Cost")}
-
-
-def _utc_bounds(site: Site, first: date, last: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(first, time.min, site.tz).astimezone(UTC).replace(tzinfo=None)
-    end = datetime.combine(last + timedelta(days=1), time.min, site.tz).astimezone(UTC).replace(tzinfo=None)
-    return start, end
 
 
 def _local_day(site: Site, column, day: date):
@@ -63,37 +61,45 @@ def _count_time(site: Site, first: date, kind: str, fn):
 Original = aliased(StockMove)
 
 
-def _reversals(site: Site, item_ids, start: datetime, end: datetime, day=None):
-    """Reversal rows in a period, grouped under the reason of the row each one undoes.
+def _flows(site: Site, item_ids, start: datetime, end: datetime, day) -> list[Row]:
+    """Flow rows in a period summed per item, local day and reason: rows of item_id, day, reason, total (signed:
+    out rows are negative)."""
+    return select_rows(
+        select(StockMove.item_id, day, StockMove.reason, func.sum(StockMove.qty).label("total"))
+        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.at >= start,
+               StockMove.at < end, StockMove.reason.in_(FLOW))
+        .group_by(StockMove.item_id, day, StockMove.reason)).all()
+
+
+def _reversals(site: Site, item_ids, start: datetime, end: datetime, day) -> list[Row]:
+    """Reversal rows in a period, grouped under the reason of the row each one undoes: rows of item_id, day,
+    reason, total.
 
     A mistaken 'served 3' reversed later must not count as served: the report nets it out on
     the day the reversal was posted.
     """
-    cols = [StockMove.item_id, Original.reason, func.sum(StockMove.qty)]
-    group = [StockMove.item_id, Original.reason]
-    if day is not None:
-        cols.insert(1, day)
-        group.insert(1, day)
-    return db.session.execute(
-        select(*cols).join(Original, StockMove.reverses_id == Original.id)
+    return select_rows(
+        select(StockMove.item_id, day, Original.reason, func.sum(StockMove.qty).label("total"))
+        .join(Original, StockMove.reverses_id == Original.id)
         .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.reason == "reversal",
                StockMove.at >= start, StockMove.at < end, Original.reason.in_(FLOW))
-        .group_by(*group)).all()
+        .group_by(StockMove.item_id, day, Original.reason)).all()
 
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _outside(site: Site, item_ids, start: datetime, end: datetime, first: date, day):
+def _outside(site: Site, item_ids, start: datetime, end: datetime, first: date, day) -> list[Row]:
     """Flow rows (and reversals of them, under the reason they undo) outside each day's counts: before its
     first opening count or after its last closing count. Goods received after the closing count are in the
-    next opening count, not in this day's variance. Always one query, whatever the counts."""
-    reason = func.coalesce(Original.reason, StockMove.reason)
+    next opening count, not in this day's variance. Always one query, whatever the counts. Rows of item_id,
+    day, reason, total."""
+    reason = func.coalesce(Original.reason, StockMove.reason).label("reason")
     last_close = _count_time(site, first, "closing", func.max)
     first_open = _count_time(site, first, "opening", func.min)
-    return db.session.execute(
-        select(StockMove.item_id, day, reason, func.sum(StockMove.qty))
+    return select_rows(
+        select(StockMove.item_id, day, reason, func.sum(StockMove.qty).label("total"))
         .join(Item, Item.id == StockMove.item_id).outerjoin(Original, StockMove.reverses_id == Original.id)
         .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.at >= start,
                StockMove.at < end,
@@ -155,16 +161,12 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
     if not items:
         return []
     by_id = {i.id: i for i in items}
-    start, end = _utc_bounds(site, first, last)
+    start, end = range_bounds(site, first, last)
     day = _local_day(site, StockMove.at, first).label("day")
-    flows = db.session.execute(
-        select(StockMove.item_id, day, StockMove.reason, func.sum(StockMove.qty))
-        .where(StockMove.site_id == site.id, StockMove.item_id.in_(by_id), StockMove.at >= start,
-               StockMove.at < end, StockMove.reason.in_(FLOW))
-        .group_by(StockMove.item_id, day, StockMove.reason)).all()
+    flows = _flows(site, by_id, start, end, day)
     cday = _local_day(site, StockCount.submitted_at, first).label("day")
-    counts = db.session.execute(
-        select(CountLine.item_id, cday, StockCount.kind, CountLine.counted, StockCount.submitted_at)
+    counts = select_rows(
+        select(CountLine.item_id, cday, StockCount.kind, CountLine.counted)
         .join(StockCount, CountLine.count_id == StockCount.id)
         .where(StockCount.site_id == site.id, StockCount.kind.in_(("opening", "closing")),
                StockCount.status.in_(SUBMITTED), CountLine.item_id.in_(by_id),
@@ -179,18 +181,18 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
             lines[key] = DayLine(by_id[item_id], key[1], item_id in prepared)
         return lines[key]
 
-    for item_id, d, reason, total in flows:
-        line(item_id, d).flow[reason] += abs(Decimal(total))
-    for item_id, d, reason, total in _reversals(site, by_id, start, end, day):
-        line(item_id, d).flow[reason] -= abs(Decimal(total))
-    for item_id, d, reason, total in _outside(site, by_id, start, end, first, day):
-        line(item_id, d).outside[reason] += _size(reason, Decimal(total))
-    for item_id, d, kind, counted, _at in counts:
-        dl = line(item_id, d)
-        if kind == "opening" and dl.opening is None:
-            dl.opening = counted  # the first opening count of the day
-        elif kind == "closing":
-            dl.closing = counted  # the last closing count of the day
+    for r in flows:
+        line(r.item_id, r.day).flow[r.reason] += abs(Decimal(r.total))
+    for r in _reversals(site, by_id, start, end, day):
+        line(r.item_id, r.day).flow[r.reason] -= abs(Decimal(r.total))
+    for r in _outside(site, by_id, start, end, first, day):
+        line(r.item_id, r.day).outside[r.reason] += _size(r.reason, Decimal(r.total))
+    for r in counts:  # in the order they were submitted
+        dl = line(r.item_id, r.day)
+        if r.kind == "opening" and dl.opening is None:
+            dl.opening = r.counted  # the first opening count of the day
+        elif r.kind == "closing":
+            dl.closing = r.counted  # the last closing count of the day
     order = {i.id: n for n, i in enumerate(items)}
     return sorted(lines.values(), key=lambda dl: (dl.day, order[dl.item.id]))
 
@@ -207,7 +209,8 @@ class RangeLine:
         return _cost(self.item, self.flow, self.prepared)
 
 
-def range_summary(site: Site, items: list[Item], first: date, last: date):
+def range_summary(site: Site, items: list[Item], first: date,
+                  last: date) -> tuple[list[RangeLine], list[tuple[date, Decimal]]]:
     """Per item totals and the cost per day over a range.
 
     One aggregate of the flows per item, reason and local day (read off the covering index alone) and the
@@ -217,24 +220,20 @@ def range_summary(site: Site, items: list[Item], first: date, last: date):
     if not items:
         return [], []
     by_id = {i.id: i for i in items}
-    start, end = _utc_bounds(site, first, last)
+    start, end = range_bounds(site, first, last)
     day = _local_day(site, StockMove.at, first).label("day")
-    flows = db.session.execute(
-        select(StockMove.item_id, day, StockMove.reason, func.sum(StockMove.qty))
-        .where(StockMove.site_id == site.id, StockMove.item_id.in_(by_id), StockMove.at >= start,
-               StockMove.at < end, StockMove.reason.in_(FLOW))
-        .group_by(StockMove.item_id, day, StockMove.reason)).all()
+    flows = _flows(site, by_id, start, end, day)
     prepared = prepared_ids(by_id)
     moved: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     reversed_: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     used_per_day: dict[date, Decimal] = defaultdict(Decimal)
     # Used stock costs money (its rows are negative); a reversal of a used row (positive) gives it back.
     for rows, into in ((flows, moved), (_reversals(site, by_id, start, end, day), reversed_)):
-        for item_id, d, reason, total in rows:
-            total = Decimal(total)
-            into[(item_id, reason)] += total
-            if reason in USED and item_id not in prepared:
-                used_per_day[_as_date(d)] += total * (by_id[item_id].unit_price or 0)
+        for r in rows:
+            total = Decimal(r.total)
+            into[(r.item_id, r.reason)] += total
+            if r.reason in USED and r.item_id not in prepared:
+                used_per_day[_as_date(r.day)] += total * (by_id[r.item_id].unit_price or 0)
     out: dict[int, RangeLine] = {i.id: RangeLine(i, i.id in prepared) for i in items}
     for (item_id, reason), total in moved.items():
         out[item_id].flow[reason] += abs(total)
@@ -259,15 +258,15 @@ def served_by_weekday(site: Site, item_ids: list[int], for_date: date, weeks: in
     if not item_ids:
         return {}
     first = for_date - timedelta(days=7 * weeks)
-    start, end = _utc_bounds(site, first, for_date - timedelta(days=1))
+    start, end = range_bounds(site, first, for_date - timedelta(days=1))
     day = _local_day(site, StockMove.at, first).label("day")
-    rows = db.session.execute(
-        select(StockMove.item_id, day, func.sum(StockMove.qty))
+    rows = select_rows(
+        select(StockMove.item_id, day, func.sum(StockMove.qty).label("total"))
         .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids),
                StockMove.reason.in_(("served", "prep_used")), StockMove.at >= start, StockMove.at < end)
-        .group_by(StockMove.item_id, day)).all()
+        .group_by(StockMove.item_id, day))
     totals: dict[int, Decimal] = defaultdict(Decimal)
-    for item_id, d, total in rows:
-        if _as_date(d).weekday() == for_date.weekday():
-            totals[item_id] += abs(Decimal(total))
+    for r in rows:
+        if _as_date(r.day).weekday() == for_date.weekday():
+            totals[r.item_id] += abs(Decimal(r.total))
     return {k: (v / weeks).quantize(Decimal("0.001")) for k, v in totals.items()}

@@ -1,0 +1,172 @@
+"""What the stock screens read: the stock locations and their items, counts and discrepancies, the items list and
+an item's ledger, recipes and the prepare page."""
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ...database import select_rows
+from ...extensions import db
+from ...models import Discrepancy, Item, Location, StockCount, StockMove, User
+from ...models.inventory import RecipeLine
+from .. import ledger
+
+# The kinds of location that hold stock.
+STOCK_LOCATION_KINDS = ("water_bar", "model_room")
+LEDGER_PAGE = 50
+
+_STOCK_LOCATIONS = (select(Location.id, Location.name, Location.kind)
+                    .where(Location.site_id == bindparam("site_id"), Location.active.is_(True),
+                           Location.kind.in_(bindparam("kinds", expanding=True)))
+                    .order_by(Location.position))
+
+
+def stock_locations(site_id: int, kinds=STOCK_LOCATION_KINDS) -> list[Row]:
+    """The water bar and model rooms of a site (of these kinds: the ones a user works, services.worked_kinds),
+    as rows of id, name and kind: the stock page's cards, the today screens' tiles, the item form's choices."""
+    if not kinds:
+        return []
+    return select_rows(_STOCK_LOCATIONS, {"site_id": site_id, "kinds": list(kinds)}).all()
+
+
+_WATER_BAR = (select(Location).where(Location.site_id == bindparam("site_id"), Location.active.is_(True),
+                                     Location.kind == "water_bar").order_by(Location.position).limit(1))
+
+
+def water_bar(site_id: int) -> Location | None:
+    """The site's water bar, the place closing the bar is about."""
+    return db.session.scalar(_WATER_BAR, {"site_id": site_id})
+
+
+_LOCATION_ITEMS = (select(Item).where(Item.location_id == bindparam("location_id"), Item.active.is_(True))
+                   .order_by(Item.position, Item.id))
+
+
+def location_items(location_id: int) -> list[Item]:
+    """The items in use at a location, in their order (what is counted and moved there)."""
+    return list(db.session.scalars(_LOCATION_ITEMS, {"location_id": location_id}))
+
+
+def open_count(location_id: int) -> StockCount | None:
+    """The count in progress at a location, if any (there is at most one)."""
+    return db.session.scalar(select(StockCount).where(StockCount.location_id == location_id,
+                                                      StockCount.status == "open"))
+
+
+# The open discrepancies' cards (on the today screens of security, the lead and the manager): only what a
+# card shows, as plain rows in one prebuilt statement (no ORM objects to build on every screen load).
+_OPEN_DISCREPANCIES = (
+    select(Discrepancy.id, Discrepancy.status, Discrepancy.opened_at, Location.name.label("location_name"),
+           User.name.label("counted_by"))
+    .join(Location, Location.id == Discrepancy.location_id)
+    .join(StockCount, StockCount.id == Discrepancy.count_id)
+    .join(User, User.id == StockCount.started_by_id)
+    .where(Discrepancy.site_id == bindparam("site_id"), Discrepancy.status != "closed")
+    .order_by(Discrepancy.id.desc()))
+
+
+def open_discrepancies(site_id: int) -> list[Row]:
+    """Rows of id, status, opened_at, location_name and counted_by, newest first."""
+    return select_rows(_OPEN_DISCREPANCIES, {"site_id": site_id}).all()
+
+
+def discrepancy_of(count_id: int) -> int | None:
+    """The id of the discrepancy a count opened, if it did."""
+    return db.session.scalar(select(Discrepancy.id).where(Discrepancy.count_id == count_id))
+
+
+def site_items(site_id: int) -> list[Item]:
+    """Every item of a site with its location, in the locations' order (the manager's items list)."""
+    return list(db.session.scalars(
+        select(Item).join(Item.location).where(Item.site_id == site_id)
+        .order_by(Location.position, Item.position, Item.id).options(contains_eager(Item.location))))
+
+
+def bar_consumables(site_id: int) -> list[Item]:
+    """The water bar's consumables, in use or not (the consumption report lists what moved)."""
+    return list(db.session.scalars(
+        select(Item).join(Location).where(Item.site_id == site_id, Item.kind == "consumable",
+                                          Location.kind == "water_bar").order_by(Item.position, Item.id)))
+
+
+class LedgerPage(NamedTuple):
+    """A page of an item's ledger, newest first: rows of the moves, whether older ones follow, and which of
+    the rows were reversed."""
+    rows: list[Row]
+    more: bool
+    reversed_ids: set[int]
+
+
+_LEDGER_ROWS = (select(StockMove.id, StockMove.at, StockMove.reason, StockMove.note, StockMove.ref_type,
+                       StockMove.qty, StockMove.balance_after, User.name.label("user_name"))
+                .join(User, User.id == StockMove.user_id)
+                .where(StockMove.item_id == bindparam("item_id")).order_by(StockMove.id.desc())
+                .limit(LEDGER_PAGE + 1))
+_REVERSED = select(StockMove.reverses_id).where(StockMove.reverses_id.in_(bindparam("ids", expanding=True)))
+
+
+def ledger_page(item_id: int, before: int | None = None) -> LedgerPage:
+    """The item's moves older than `before` (a move id; None: the newest), a page at a time."""
+    stmt = _LEDGER_ROWS.where(StockMove.id < before) if before else _LEDGER_ROWS
+    rows = select_rows(stmt, {"item_id": item_id}).all()
+    rows, more = rows[:LEDGER_PAGE], len(rows) > LEDGER_PAGE
+    reversed_ids = {r.reverses_id for r in select_rows(_REVERSED, {"ids": [r.id for r in rows]})} if rows else set()
+    return LedgerPage(rows, more, reversed_ids)
+
+
+def recipe_of(item_id: int) -> list[RecipeLine]:
+    """The raw lines of one item's recipe (empty: the item is not prepared), with their raw items."""
+    return list(db.session.scalars(select(RecipeLine).where(RecipeLine.item_id == item_id)
+                                   .options(joinedload(RecipeLine.raw_item)).order_by(RecipeLine.id)))
+
+
+_PREPARED = select(RecipeLine.item_id).where(RecipeLine.item_id.in_(bindparam("ids", expanding=True))).distinct()
+
+
+def prepared_ids(item_ids) -> set[int]:
+    """Which of these items are prepared (have a recipe)."""
+    ids = list(item_ids)
+    if not ids:
+        return set()
+    return {r.item_id for r in select_rows(_PREPARED, {"ids": ids})}
+
+
+def ingredient_choices(item: Item) -> list[Item]:
+    """What a recipe of this item may use: the other consumables in use at the same location (whoever prepares
+    it may move that stock, and no other) that are not prepared themselves (a recipe of recipes could go round
+    in a circle)."""
+    prepared = select(RecipeLine.item_id)
+    return list(db.session.scalars(
+        select(Item).join(Location).where(Item.site_id == item.site_id, Item.id != item.id,
+                                          Item.location_id == item.location_id,  # the bar's own stock
+                                          Item.kind == "consumable", Item.active.is_(True),
+                                          Item.id.not_in(prepared))
+        .order_by(Location.position, Item.position, Item.id)))
+
+
+@dataclass
+class Preparable:
+    """A prepared item as the prepare page shows it: its recipe and what is on hand."""
+    item: Item
+    lines: list[RecipeLine]
+    on_hand: Decimal
+
+
+def preparable(site_id: int, kinds) -> list[Preparable]:
+    """The prepared items at the locations of these kinds (the ones a user works), with recipes and stock."""
+    lines = db.session.scalars(
+        select(RecipeLine).join(Item, Item.id == RecipeLine.item_id).join(Location, Location.id == Item.location_id)
+        .where(RecipeLine.site_id == site_id, Item.active.is_(True), Location.kind.in_(kinds))
+        .options(joinedload(RecipeLine.item), joinedload(RecipeLine.raw_item))
+        .order_by(Location.position, Item.position, Item.id, RecipeLine.id)).all()
+    by_item: dict[int, Preparable] = {}
+    for line in lines:
+        by_item.setdefault(line.item_id, Preparable(line.item, [], Decimal(0))).lines.append(line)
+    ids = set(by_item) | {line.raw_item_id for p in by_item.values() for line in p.lines}
+    balances = ledger.on_hand(ids)
+    for p in by_item.values():
+        p.on_hand = balances[p.item.id]
+    return list(by_item.values())
