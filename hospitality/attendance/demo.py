@@ -3,16 +3,21 @@ import random
 from datetime import timedelta
 
 from ..audit import record
+from ..clock import to_utc
 from ..extensions import db
 from ..models import Site, User
 from ..models.attendance import Attendance, LeaveRequest, RosterEntry
 from ..models.core import utcnow
-from .services import ROSTER_POSTS, as_utc, default_shifts, early_minutes, late_minutes, site_now, window
+from ..permissions import post_can
+from .services import default_shifts, site_now
+from .timing import early_minutes, late_minutes, window
 
 # Each post's first person's fixed weekday off (0 = Monday), never at a weekend (the seeds); a second person of
-# the post takes another weekday. The first guard works days (so the arrival flow can be tried by day), a second
-# guard nights.
+# the post takes another weekday.
 DAYS_OFF = {"water_bar": 1, "model_room": 2, "concierge": 3, "security": 0, "lead": 4}
+# The shift of a post's first, second… person (the last one for the rest); by default everyone works days. The
+# first guard works days (so the arrival flow can be tried by day), a second guard nights.
+SHIFTS_BY_RANK = {"security": ("day", "night")}
 # Today the demo leaves these posts to clock in themselves, so the button and "absent" can be seen.
 CLOCK_THEMSELVES = ("water_bar", "concierge")
 
@@ -28,10 +33,11 @@ def seed_demo(site: Site, staff: list[User], lead: User) -> None:
     # (user, shift code, weekday off), in the order given: the n-th person of a post is n.
     plan, seen = [], {}
     for user in [*staff, *([] if any(u.id == lead.id for u in staff) else [lead])]:
-        if user.post not in ROSTER_POSTS:
-            continue
+        if not post_can(user.post, "attendance.own"):
+            continue  # the manager is not rostered
         n = seen[user.post] = seen.get(user.post, -1) + 1
-        code = "night" if user.post == "security" and n > 0 else "day"
+        codes = SHIFTS_BY_RANK.get(user.post, ("day",))
+        code = codes[min(n, len(codes) - 1)]
         plan.append((user, code, (DAYS_OFF.get(user.post, 4) + 2 * n) % 5))
     people = {user.post: user for user, _code, _off in reversed(plan)}  # the first person of each post
 
@@ -74,8 +80,8 @@ def seed_demo(site: Site, staff: list[User], lead: User) -> None:
             leave_at = end + timedelta(minutes=-rnd.randint(5, 40) if roll > 0.95 else rnd.randint(0, 20))
             out = leave_at if leave_at <= now else None
             db.session.add(Attendance(
-                site_id=site.id, user_id=user.id, day=day, roster_id=entry.id, clock_in_at=as_utc(arrive),
-                clock_out_at=as_utc(out) if out else None, late_minutes=late_minutes(site, day, shift, arrive),
+                site_id=site.id, user_id=user.id, day=day, roster_id=entry.id, clock_in_at=to_utc(arrive),
+                clock_out_at=to_utc(out) if out else None, late_minutes=late_minutes(site, day, shift, arrive),
                 early_minutes=early_minutes(site, day, shift, out) if out else 0))
     db.session.flush()
     record("seed_demo", "attendance", None, site_id=site.id, user_id=lead.id)

@@ -6,15 +6,16 @@ from flask import Response
 from flask_babel import get_locale
 
 from ..access import current_site
+from ..clock import to_local
 from ..i18n import text as _
 from ..models.core import POSTS
-from .reports import Sheet, month_bounds
-from .services import local
+from .reads import Sheet, month_bounds
 
 WEEKDAYS = "一二三四五六日"
 
 
 def weekday(day: date) -> str:
+    """The day's short weekday name in the page's language (周一 … 周日)."""
     return day.strftime("%a") if get_locale().language == "en" else "周" + WEEKDAYS[day.weekday()]
 
 
@@ -28,8 +29,8 @@ def sheet_rows(sheet: Sheet) -> list[list]:
             p.day.isoformat(), weekday(p.day),
             f"{e.shift.name} {e.shift.starts:%H:%M}–{e.shift.ends:%H:%M}" if e else "",
             str(POSTS.get(e.post, e.post)) if e else "",
-            local(site, a.clock_in_at).strftime("%H:%M") if a else "",
-            local(site, a.clock_out_at).strftime("%H:%M") if a and a.clock_out_at else "",
+            to_local(site, a.clock_in_at).strftime("%H:%M") if a else "",
+            to_local(site, a.clock_out_at).strftime("%H:%M") if a and a.clock_out_at else "",
             p.late or None, p.early or None,
             _("Leave") if p.leave else "", _("Absent") if p.missing else "",
             _("Unrostered") if p.unrostered else "",
@@ -38,6 +39,7 @@ def sheet_rows(sheet: Sheet) -> list[list]:
 
 
 def sheet_xlsx(sheet: Sheet, month: date) -> Response:
+    """The sheet as an .xlsx download: the days, then the totals."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     first, _last = month_bounds(month)

@@ -11,25 +11,16 @@ from ..i18n import text as _
 from ..models import Site, User
 from ..models.attendance import LeaveRequest
 from ..models.core import utcnow
+from ..permissions import can
 from . import services
-from .services import (
-    DECIDE_POSTS,
-    LEAVE_BACKDATE_DAYS,
-    MAX_LEAVE_DAYS,
-    MAX_REASON,
-    ROSTER_POSTS,
-    AttendanceError,
-    _date,
-    _fresh,
-    _lock_user,
-    weekend_days,
-)
+from .services import LEAVE_BACKDATE_DAYS, MAX_LEAVE_DAYS, MAX_REASON, AttendanceError, _date, _fresh, _lock_user
+from .timing import weekend_days
 
 
 def request_leave(site: Site, user: User, starts_raw, ends_raw, reason: str | None,
                   idem_key: str | None = None, today: date | None = None) -> LeaveRequest:
     """A person asks for days off (inclusive); no overlap with their own pending or approved requests."""
-    if user.post not in ROSTER_POSTS:
+    if not can(user, "attendance.own"):
         raise AttendanceError(_("Your post does not ask for leave here."), "starts")
     today = today or services.site_now(site).date()  # through the module: tests set the clock
     starts = _date(starts_raw, "starts", _("Choose the first day of leave."))
@@ -73,7 +64,7 @@ def request_leave(site: Site, user: User, starts_raw, ends_raw, reason: str | No
 def decide_leave(site: Site, user: User, leave: LeaveRequest, action: str, note: str | None,
                  override: bool = False) -> LeaveRequest:
     """The lead approves or refuses (with a reason); a weekend in the leave needs an explicit override."""
-    if user.post not in DECIDE_POSTS:
+    if not can(user, "attendance.oversee"):
         raise AttendanceError(_("The lead or the manager decides leave."), "action")
     if action not in ("approve", "refuse"):
         raise AttendanceError(_("Choose approve or refuse."), "action")

@@ -2,22 +2,22 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from ..access import current_site, post_required, site_get_or_404
-from ..forms import arg_date
+from ..access import current_site, site_get_or_404
+from ..forms import arg_date, idem
 from ..htmx import render_page_or_fragment, wants_fragment
 from ..i18n import text as _
-from ..inventory.routes import idem
 from ..models import User
 from ..models.attendance import LeaveRequest, RosterEntry
-from . import bp, reports, services
+from ..permissions import can, post_can, requires
+from . import bp, reads, services
 from . import leave as leaves
 from .export import sheet_xlsx
-from .services import DECIDE_POSTS, ROSTER_POSTS, AttendanceError
+from .services import AttendanceError
 
-staff = post_required(*ROSTER_POSTS)
-oversee = post_required(*DECIDE_POSTS)
+staff = requires("attendance.own")  # the posts on the roster: clock in and out, ask for leave
+oversee = requires("attendance.oversee")  # plan the roster, decide leave, see the board and everyone's sheets
 
 
 def _today() -> date:
@@ -25,15 +25,15 @@ def _today() -> date:
 
 
 def _index_ctx(card: dict) -> dict:
-    return {"att_clock": card, "shifts_ahead": reports.my_shifts(current_user, card["now"].date()),
-            "requests": reports.my_requests(current_user, 5)}
+    return {"att_clock": card, "shifts_ahead": reads.my_shifts(current_user, card["now"].date()),
+            "requests": reads.my_requests(current_user, 5)}
 
 
 @bp.get("/")
 @staff
 def index():
     """A person's own attendance: the clock card, their next shifts and their leave."""
-    return render_template("attendance/index.html", **_index_ctx(reports.today_card(current_site(), current_user)))
+    return render_template("attendance/index.html", **_index_ctx(reads.today_card(current_site(), current_user)))
 
 
 def _clock(action, done: str):
@@ -42,13 +42,13 @@ def _clock(action, done: str):
     try:
         action(site, current_user, idem())
     except AttendanceError as e:
-        card = reports.today_card(site, current_user)
+        card = reads.today_card(site, current_user)
         card["error"] = e.message
         if wants_fragment():
             return render_template("attendance/_clock.html", att_clock=card), 422
         return render_template("attendance/index.html", **_index_ctx(card)), 422
     if wants_fragment():
-        return render_template("attendance/_clock.html", att_clock=reports.today_card(site, current_user))
+        return render_template("attendance/_clock.html", att_clock=reads.today_card(site, current_user))
     flash(done)
     return redirect(url_for(".index"))
 
@@ -72,12 +72,12 @@ def board():
     site = current_site()
     day = arg_date("date", _today())
     return render_page_or_fragment("attendance/board.html", "attendance/_board.html",
-                                   att_board=reports.board_summary(site, day))
+                                   att_board=reads.board_summary(site, day))
 
 
 def _roster_page(day: date, errors=None, status: int = 200):
     return render_page_or_fragment("attendance/roster.html", "attendance/_roster.html", status,
-                                   r=reports.roster_week(current_site(), day), errors=errors or {},
+                                   r=reads.roster_week(current_site(), day), errors=errors or {},
                                    form=request.form, today=_today())
 
 
@@ -158,7 +158,7 @@ def leave():
         else:
             flash(_("Leave requested. Your lead will decide."))
             return redirect(url_for(".leave"))
-    return render_template("attendance/leave.html", requests=reports.my_requests(current_user), errors=errors,
+    return render_template("attendance/leave.html", requests=reads.my_requests(current_user), errors=errors,
                            form=request.form, today=_today()), status
 
 
@@ -180,7 +180,7 @@ def leave_cancel(leave_id):
 @bp.get("/leave/queue")
 @oversee
 def queue(errors=None, status=200):
-    return render_template("attendance/queue.html", q=reports.leave_queue(current_site()),
+    return render_template("attendance/queue.html", q=reads.leave_queue(current_site()),
                            errors=errors or {}, form=request.form), status
 
 
@@ -208,29 +208,28 @@ def _month() -> date:
 
 
 @bp.get("/sheet")
-@login_required
+@requires("attendance.sheet")
 def sheet():
     """The monthly attendance sheet: staff see their own; the lead and manager anyone's at the site."""
     site = current_site()
     month = _month()
     user_id = request.args.get("user_id", type=int)
-    if current_user.post in DECIDE_POSTS:
+    overseer = can(current_user, "attendance.oversee")
+    if overseer:
         if user_id is None:
-            people = reports.sheet_people(site.id)
-            return render_template("attendance/sheets.html", month=month,
-                                   totals=reports.month_totals(site, people, month))
+            return render_template("attendance/sheets.html", month=month, totals=reads.month_overview(site, month))
         person = site_get_or_404(User, user_id)
-        if person.post not in ROSTER_POSTS:
-            abort(404)
+        if not post_can(person.post, "attendance.own"):
+            abort(404)  # only the posts on the roster have a sheet
     else:
         if user_id is not None and user_id != current_user.id:
             abort(403)
         person = current_user
-    sheet = reports.month_sheets(site, [person], month)[0]
+    sheet = reads.month_sheets(site, [person], month)[0]
     if request.args.get("format") == "xlsx":
         return sheet_xlsx(sheet, month)
     return render_template("attendance/sheet.html", sheet=sheet, month=month, today=_today(),
-                           people=reports.sheet_people(site.id) if current_user.post in DECIDE_POSTS else [])
+                           people=reads.sheet_people(site.id) if overseer else [])
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -248,7 +247,7 @@ def settings():
                 # Only the shifts the form showed: one added meanwhile by someone else stays as it is.
                 changes = {s.id: {"name": f.get(f"name-{s.id}"), "starts": f.get(f"starts-{s.id}"),
                                   "ends": f.get(f"ends-{s.id}"), "active": f.get(f"active-{s.id}") == "1"}
-                           for s in services.shifts(site.id) if f"name-{s.id}" in f}
+                           for s in reads.site_shifts(site.id) if f"name-{s.id}" in f}
                 new = {k: f.get(f"{k}-new") for k in ("name", "starts", "ends")}
                 services.save_settings(site, current_user, f.get("grace_minutes"), changes, new)
         except AttendanceError as e:
@@ -256,5 +255,5 @@ def settings():
         else:
             flash(_("Saved."))
             return redirect(url_for(".settings"))
-    return render_template("attendance/settings.html", shifts=services.shifts(site.id), errors=errors,
+    return render_template("attendance/settings.html", shifts=reads.site_shifts(site.id), errors=errors,
                            form=request.form, site=site), status

@@ -1,85 +1,42 @@
-"""Attendance rules: shifts, the roster, clock in/out and leave. One transaction per action."""
-from datetime import UTC, date, datetime, time, timedelta
+"""Attendance actions: shifts and settings, the roster, clock in/out (leave: leave.py; the pages read with reads/).
+One transaction per action."""
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..audit import record
-from ..database import select_rows, write_tx
+from ..clock import to_local, to_utc
+from ..database import write_tx
+from ..errors import RuleError
 from ..extensions import db
 from ..i18n import text as _
 from ..models import Site, User
 from ..models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
-from ..models.core import STAFF_POSTS
+from ..permissions import can, post_can
+from .timing import MAX_SHIFT_HOURS, clock_target, early_minutes, late_minutes, open_attendance, week_of
 
-# Who is rostered, clocks in and asks for leave: the staff posts and the lead (the manager is not rostered).
-ROSTER_POSTS = (*STAFF_POSTS, "lead")
-DECIDE_POSTS = ("lead", "manager")
 # No shift times in the seeds: the usual sales-center day and night shifts; the lead edits them per site.
 DEFAULT_SHIFTS = (("day", "白班", time(8, 30), time(17, 30)), ("night", "夜班", time(17, 30), time(8, 30)))
 MAX_GRACE = 60
 MAX_LEAVE_DAYS = 31
 LEAVE_BACKDATE_DAYS = 7  # a sick day is asked for afterwards, within a week
 MAX_REASON = 500
-MAX_SHIFT_HOURS = 20  # an open clock-in older than this was forgotten, not a shift still running
 
 
-class AttendanceError(Exception):
-    """An attendance rule said no; `field` names the form field the message belongs under."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AttendanceError(RuleError):
+    """An attendance rule said no."""
 
 
 def site_now(site: Site) -> datetime:
-    """The site's wall clock (aware): the one place the rules read the time, so tests can set it."""
+    """The site's wall clock (aware): the one place attendance reads the time, so tests can set it."""
     return site.now()
 
 
-def _now(site: Site, now: datetime | None) -> datetime:
+def moment(site: Site, now: datetime | None) -> datetime:
+    """The moment given, or the site's wall clock now (through site_now)."""
     return now if now is not None else site_now(site)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware time as stored: naive UTC."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def local(site: Site, stored: datetime) -> datetime:
-    """A stored (naive UTC) time on the site's wall clock."""
-    return stored.replace(tzinfo=UTC).astimezone(site.tz)
-
-
-def window(site: Site, day: date, shift: Shift) -> tuple[datetime, datetime]:
-    """When a shift on `day` starts and ends at the site; a night shift ends the next morning."""
-    start = datetime.combine(day, shift.starts, site.tz)
-    end = datetime.combine(day + timedelta(days=1) if shift.overnight else day, shift.ends, site.tz)
-    return start, end
-
-
-def late_minutes(site: Site, day: date, shift: Shift, at: datetime) -> int:
-    """Minutes after the shift's start, once the site's grace period has passed (else 0)."""
-    start, _end = window(site, day, shift)
-    if at <= start + timedelta(minutes=site.grace_minutes):
-        return 0
-    return max(1, int((at - start).total_seconds() // 60))
-
-
-def early_minutes(site: Site, day: date, shift: Shift, at: datetime) -> int:
-    """Minutes left before the shift's end (0 when they stayed to the end)."""
-    _start, end = window(site, day, shift)
-    if at >= end:
-        return 0
-    return max(1, int((end - at).total_seconds() // 60))
-
-
-def weekend_days(first: date, last: date) -> list[date]:
-    """Saturdays and Sundays in a range (the seeds: days off are fixed, not at weekends)."""
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)
-            if (first + timedelta(days=n)).weekday() >= 5]
 
 
 def _pg() -> bool:
@@ -123,11 +80,11 @@ def _fmt(t: time) -> str:
 # Shifts and settings
 
 _SHIFTS = select(Shift).where(Shift.site_id == bindparam("site_id")).order_by(Shift.starts, Shift.id)
-_ACTIVE_SHIFTS = _SHIFTS.where(Shift.active.is_(True))
 
 
-def shifts(site_id: int, active_only: bool = False) -> list[Shift]:
-    return list(db.session.scalars(_ACTIVE_SHIFTS if active_only else _SHIFTS, {"site_id": site_id}))
+def shifts(site_id: int) -> list[Shift]:
+    """The site's shifts as objects to change (the pages read reads.site_shifts)."""
+    return list(db.session.scalars(_SHIFTS, {"site_id": site_id}))
 
 
 def default_shifts(site: Site) -> list[Shift]:
@@ -196,23 +153,13 @@ def save_settings(site: Site, user: User, grace_raw, changes: dict[int, dict], n
 
 # The roster
 
-_ROSTERED_PEOPLE = (select(User.id, User.name, User.post)
-                    .where(User.site_id == bindparam("site_id"), User.active.is_(True), User.post.in_(ROSTER_POSTS))
-                    .order_by(User.post, User.name))
-
-
-def rostered_people(site_id: int):
-    """Who can be put on the roster: the site's active staff and leads (rows of id, name, post: the roster's
-    person picker lists them all)."""
-    return select_rows(_ROSTERED_PEOPLE, {"site_id": site_id}).all()
-
-
 def _person(site: Site, raw, field: str = "user_id") -> User:
     try:
         person = db.session.get(User, int(raw))
     except (TypeError, ValueError):
         person = None
-    if person is None or person.site_id != site.id or not person.active or person.post not in ROSTER_POSTS:
+    if person is None or person.site_id != site.id or not person.active \
+            or not post_can(person.post, "attendance.own"):
         raise AttendanceError(_("Choose a person of this site."), field)
     return person
 
@@ -248,7 +195,7 @@ def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=N
     person = _person(site, person_raw)
     shift = _shift(site, shift_raw)
     post = post_raw or person.post
-    if post not in ROSTER_POSTS:
+    if not post_can(post, "attendance.own"):
         raise AttendanceError(_("Choose a post."), "post")
     with write_tx():
         _lock_user(person.id)
@@ -272,9 +219,9 @@ def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=N
         att = db.session.scalar(select(Attendance).where(Attendance.user_id == person.id, Attendance.day == day))
         if att is not None and att.roster_id is None:
             att.roster_id = entry.id
-            att.late_minutes = late_minutes(site, day, shift, local(site, att.clock_in_at))
+            att.late_minutes = late_minutes(site, day, shift, to_local(site, att.clock_in_at))
             if att.clock_out_at:
-                att.early_minutes = early_minutes(site, day, shift, local(site, att.clock_out_at))
+                att.early_minutes = early_minutes(site, day, shift, to_local(site, att.clock_out_at))
         record("roster_add", "roster", entry.id, site_id=site.id, person=person.name, day=day, shift=shift.name,
                post=post)
     return entry
@@ -322,11 +269,6 @@ def remove_entry(site: Site, user: User, entry: RosterEntry) -> None:
         db.session.delete(entry)
 
 
-def week_of(day: date) -> date:
-    """The Monday of the day's week."""
-    return day - timedelta(days=day.weekday())
-
-
 def copy_last_week(site: Site, user: User, day) -> tuple[int, int]:
     """Copy the week before into this week; skips days already rostered, people on leave or gone, old shifts."""
     monday = week_of(_date(day, "week", _("Choose a day.")))
@@ -337,15 +279,14 @@ def copy_last_week(site: Site, user: User, day) -> tuple[int, int]:
                                                                 joinedload(RosterEntry.shift))
                                     .where(RosterEntry.site_id == site.id, RosterEntry.day >= first,
                                            RosterEntry.day <= last).order_by(RosterEntry.day, RosterEntry.id)).all()
-        taken = set(db.session.execute(select(RosterEntry.user_id, RosterEntry.day).where(
-            RosterEntry.site_id == site.id, RosterEntry.day >= monday,
-            RosterEntry.day <= monday + timedelta(days=6))).all())
+        taken = {(r.user_id, r.day) for r in db.session.execute(select(RosterEntry.user_id, RosterEntry.day).where(
+            RosterEntry.site_id == site.id, RosterEntry.day >= monday, RosterEntry.day <= monday + timedelta(days=6)))}
         leaves = db.session.execute(select(LeaveRequest.user_id, LeaveRequest.starts, LeaveRequest.ends).where(
             LeaveRequest.site_id == site.id, LeaveRequest.status == "approved", LeaveRequest.starts <= monday
             + timedelta(days=6), LeaveRequest.ends >= monday)).all()
         for e in source:
             day = e.day + timedelta(days=7)
-            on_leave = any(uid == e.user_id and s <= day <= t for uid, s, t in leaves)
+            on_leave = any(lv.user_id == e.user_id and lv.starts <= day <= lv.ends for lv in leaves)
             if (e.user_id, day) in taken or on_leave or not e.user.active or not e.shift.active \
                     or e.user.site_id != site.id:
                 skipped += 1
@@ -379,28 +320,8 @@ def _attendance_near(user_id: int, today: date, fresh: bool = False) -> dict[dat
     return {a.day: a for a in db.session.scalars(q)}
 
 
-def clock_target(site: Site, entries: dict, atts: dict, now: datetime) -> tuple[date, RosterEntry | None]:
-    """The day a clock-in now counts for: last night's shift still running and not clocked in, else today."""
-    today = now.date()
-    yesterday = today - timedelta(days=1)
-    night = entries.get(yesterday)
-    if night is not None and night.shift.overnight and yesterday not in atts \
-            and now < window(site, yesterday, night.shift)[1]:
-        return yesterday, night
-    return today, entries.get(today)
-
-
-def open_attendance(site: Site, atts: dict, now: datetime) -> Attendance | None:
-    """The clock-in still waiting for its clock-out (a forgotten one from long ago does not count)."""
-    for day in sorted(atts, reverse=True):
-        a = atts[day]
-        if a.clock_out_at is None and as_utc(now) - a.clock_in_at < timedelta(hours=MAX_SHIFT_HOURS):
-            return a
-    return None
-
-
 def _hm(site: Site, stored: datetime) -> str:
-    return local(site, stored).strftime("%H:%M")
+    return to_local(site, stored).strftime("%H:%M")
 
 
 def _tapped_before(column, idem_key: str | None, user: User) -> Attendance | None:
@@ -413,9 +334,9 @@ def _tapped_before(column, idem_key: str | None, user: User) -> Attendance | Non
 
 def clock_in(site: Site, user: User, idem_key: str | None = None, now: datetime | None = None) -> Attendance:
     """The person clocks in for today's (or last night's) roster entry; unrostered is allowed and flagged."""
-    if user.post not in ROSTER_POSTS:
+    if not can(user, "attendance.own"):
         raise AttendanceError(_("Your post does not clock in."), "clock")
-    now = _now(site, now)
+    now = moment(site, now)
     with write_tx():
         _lock_user(user.id)
         if (done := _tapped_before(Attendance.in_idem, idem_key, user)) is not None:
@@ -430,7 +351,7 @@ def clock_in(site: Site, user: User, idem_key: str | None = None, now: datetime 
             raise AttendanceError(_("You already clocked in at %(time)s.", time=_hm(site, earlier.clock_in_at)),
                                   "clock")
         att = Attendance(site_id=site.id, user_id=user.id, day=day, roster_id=entry.id if entry else None,
-                         clock_in_at=as_utc(now), in_idem=idem_key, early_minutes=0,
+                         clock_in_at=to_utc(now), in_idem=idem_key, early_minutes=0,
                          late_minutes=late_minutes(site, day, entry.shift, now) if entry else 0)
         try:
             with db.session.begin_nested():
@@ -444,9 +365,9 @@ def clock_in(site: Site, user: User, idem_key: str | None = None, now: datetime 
 
 def clock_out(site: Site, user: User, idem_key: str | None = None, now: datetime | None = None) -> Attendance:
     """The person clocks out of their open clock-in; leaving before the shift's end is recorded."""
-    if user.post not in ROSTER_POSTS:
+    if not can(user, "attendance.own"):
         raise AttendanceError(_("Your post does not clock in."), "clock")
-    now = _now(site, now)
+    now = moment(site, now)
     with write_tx():
         _lock_user(user.id)
         if (done := _tapped_before(Attendance.out_idem, idem_key, user)) is not None:
@@ -455,40 +376,14 @@ def clock_out(site: Site, user: User, idem_key: str | None = None, now: datetime
         att = open_attendance(site, atts, now)
         if att is None:
             recent = [a.clock_out_at for a in atts.values() if a.clock_out_at is not None
-                      and as_utc(now) - a.clock_out_at < timedelta(hours=MAX_SHIFT_HOURS)]
+                      and to_utc(now) - a.clock_out_at < timedelta(hours=MAX_SHIFT_HOURS)]
             if recent:
                 raise AttendanceError(_("You already clocked out at %(time)s.", time=_hm(site, max(recent))), "clock")
             raise AttendanceError(_("You have not clocked in yet: clock in first."), "clock")
-        att.clock_out_at = as_utc(now)
+        att.clock_out_at = to_utc(now)
         att.out_idem = idem_key
         entry = db.session.get(RosterEntry, att.roster_id) if att.roster_id else None
         att.early_minutes = early_minutes(site, att.day, entry.shift, now) if entry else 0
         record("clock_out", "attendance", att.id, site_id=site.id, user_id=user.id, day=att.day,
                early=att.early_minutes)
     return att
-
-
-_ON_LEAVE = select(LeaveRequest.user_id).where(
-    LeaveRequest.site_id == bindparam("site_id"), LeaveRequest.status == "approved",
-    LeaveRequest.starts <= bindparam("day"), LeaveRequest.ends >= bindparam("day"))
-_ON_DUTY_WHERE = (RosterEntry.site_id == bindparam("site_id"), RosterEntry.day == bindparam("day"),
-                  User.id.not_in(_ON_LEAVE))
-
-
-def on_duty_select(*columns):
-    """SELECT `columns` of the people on duty (bound `site_id` and `day`): to join what a screen shows of them."""
-    return select(*columns).join(RosterEntry, RosterEntry.user_id == User.id).where(*_ON_DUTY_WHERE)
-
-
-_ON_DUTY = on_duty_select(User).order_by(User.name)
-_ON_DUTY_IDS = on_duty_select(User.id)
-
-
-def on_duty(site: Site, day: date) -> list[User]:
-    """Who is rostered at the site on `day` and not on approved leave (other capabilities rely on this)."""
-    return list(db.session.scalars(_ON_DUTY, {"site_id": site.id, "day": day}))
-
-
-def on_duty_ids(site: Site, day: date) -> list[int]:
-    """The ids of on_duty(), without loading the people."""
-    return list(select_rows(_ON_DUTY_IDS, {"site_id": site.id, "day": day}).scalars())

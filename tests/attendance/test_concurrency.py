@@ -9,8 +9,8 @@ from hospitality.attendance.services import AttendanceError
 from hospitality.extensions import db
 from hospitality.models import Site, User
 from hospitality.models.attendance import Attendance, LeaveRequest, RosterEntry
-from tests.attendance.helpers import at, att_env, count
-from tests.inventory.test_concurrency import _in_threads
+from tests.factories import at, att_env
+from tests.harness import count_rows, in_threads
 
 WED = date(2026, 3, 4)
 
@@ -30,10 +30,10 @@ def test_eight_simultaneous_clock_ins_keep_one(app, env):
         site, user = _load(env, "water_bar")
         return services.clock_in(site, user, f"phone{i:04d}", now=at(2026, 3, 4, 8, 25)).id
 
-    results, errors = _in_threads(app, 8, work)
+    results, errors = in_threads(app, 8, work)
     assert all(isinstance(e, AttendanceError) for e in errors), errors
     with app.app_context():
-        assert count(Attendance) == 1 and len(results) == 1
+        assert count_rows(Attendance) == 1 and len(results) == 1
 
 
 def test_the_same_double_tap_in_threads_answers_the_same_row(app, env):
@@ -42,10 +42,10 @@ def test_the_same_double_tap_in_threads_answers_the_same_row(app, env):
         site, user = _load(env, "water_bar")
         return services.clock_in(site, user, "double-tap-key", now=at(2026, 3, 4, 8, 25)).id
 
-    results, errors = _in_threads(app, 6, work)
+    results, errors = in_threads(app, 6, work)
     assert not errors, errors
     with app.app_context():
-        assert count(Attendance) == 1 and len(set(results)) == 1
+        assert count_rows(Attendance) == 1 and len(set(results)) == 1
 
 
 def test_two_leads_rostering_the_same_person_keep_one_entry(app, env):
@@ -55,10 +55,10 @@ def test_two_leads_rostering_the_same_person_keep_one_entry(app, env):
         return services.add_entry(site, lead, env.users["concierge"], WED,
                                   env.shifts["day" if i % 2 else "night"]).id
 
-    results, errors = _in_threads(app, 6, work)
+    results, errors = in_threads(app, 6, work)
     assert all(isinstance(e, AttendanceError) for e in errors), errors
     with app.app_context():
-        assert count(RosterEntry) == 1
+        assert count_rows(RosterEntry) == 1
 
 
 def test_overlapping_leave_requests_at_once_keep_one(app, env):
@@ -68,7 +68,7 @@ def test_overlapping_leave_requests_at_once_keep_one(app, env):
         return leaves.request_leave(site, user, "2026-03-10", f"2026-03-1{i}", "事假", f"leave{i:04d}x",
                                       today=WED).id
 
-    results, errors = _in_threads(app, 6, work)
+    results, errors = in_threads(app, 6, work)
     assert all(isinstance(e, AttendanceError) for e in errors), errors
     with app.app_context():
-        assert count(LeaveRequest) == 1
+        assert count_rows(LeaveRequest) == 1

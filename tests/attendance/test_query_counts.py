@@ -7,15 +7,18 @@ from sqlalchemy import insert
 
 from hospitality.attendance import leave as leaves
 from hospitality.attendance import services
-from hospitality.attendance.services import as_utc, window
+from hospitality.attendance.timing import window
+from hospitality.clock import to_utc
 from hospitality.extensions import db
 from hospitality.models import Site
 from hospitality.models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
-from tests.attendance.helpers import at, att_env, freeze, site, who
-from tests.inventory.helpers import login, make_user
-from tests.inventory.test_query_counts import counting
+from hospitality.models.core import POSTS
+from hospitality.permissions import post_can
+from tests.factories import at, att_env, freeze, make_user, site_of, who
+from tests.harness import counting, login
 
 WED = date(2026, 3, 4)
+ROSTERED = [p for p in POSTS if post_can(p, "attendance.own")]  # in the posts' order: the same random people
 
 
 def _year(app, env, people: int = 20):
@@ -23,7 +26,7 @@ def _year(app, env, people: int = 20):
     rnd = random.Random(5)
     with app.app_context():
         s = db.session.get(Site, env.site)
-        ids = [make_user(env.site, rnd.choice(services.ROSTER_POSTS)).id for _ in range(people)]
+        ids = [make_user(env.site, rnd.choice(ROSTERED)).id for _ in range(people)]
         ids += list(env.users.values())
         shifts = {x.id: x for x in db.session.scalars(db.select(Shift).where(Shift.site_id == env.site))}
         entries, atts, leaves = [], [], []
@@ -45,8 +48,8 @@ def _year(app, env, people: int = 20):
                 continue
             start, end = window(s, day, shifts[sid])
             arrive = start + timedelta(minutes=rnd.randint(-12, 20))
-            atts.append(dict(site_id=env.site, user_id=uid, day=day, roster_id=rid, clock_in_at=as_utc(arrive),
-                             clock_out_at=as_utc(end), late_minutes=max(0, int((arrive - start).seconds // 60))
+            atts.append(dict(site_id=env.site, user_id=uid, day=day, roster_id=rid, clock_in_at=to_utc(arrive),
+                             clock_out_at=to_utc(end), late_minutes=max(0, int((arrive - start).seconds // 60))
                              if arrive > start else 0, early_minutes=0))
         db.session.execute(insert(Attendance), atts)
         for n, uid in enumerate(ids):
@@ -82,11 +85,11 @@ def test_query_count_is_constant_as_data_grows(app, monkeypatch, who_, url):
     env = att_env(app)
     with app.test_request_context():
         for post in ("water_bar", "concierge"):
-            services.add_entry(site(env), who(env, "lead"), env.users[post], WED, env.shifts["day"])
-        services.clock_in(site(env), who(env, "water_bar"), "k1", now=at(2026, 3, 4, 8, 41))
-        lv = leaves.request_leave(site(env), who(env, "model_room"), WED, WED, "病假", today=WED)
-        leaves.decide_leave(site(env), who(env, "lead"), lv, "approve", None)
-        leaves.request_leave(site(env), who(env, "security"), "2026-03-10", "2026-03-10", "事假", today=WED)
+            services.add_entry(site_of(env), who(env, "lead"), env.users[post], WED, env.shifts["day"])
+        services.clock_in(site_of(env), who(env, "water_bar"), "k1", now=at(2026, 3, 4, 8, 41))
+        lv = leaves.request_leave(site_of(env), who(env, "model_room"), WED, WED, "病假", today=WED)
+        leaves.decide_leave(site_of(env), who(env, "lead"), lv, "approve", None)
+        leaves.request_leave(site_of(env), who(env, "security"), "2026-03-10", "2026-03-10", "事假", today=WED)
     url = url.format(wb=env.users["water_bar"])
     client = login(app, env.names[who_])
     small = _measure(app, client, url)

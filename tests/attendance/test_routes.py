@@ -13,8 +13,8 @@ from hospitality.attendance import services
 from hospitality.extensions import db
 from hospitality.models import Site, User
 from hospitality.models.attendance import Attendance, LeaveRequest, RosterEntry
-from tests.attendance.helpers import at, att_env, count, freeze, site, who
-from tests.inventory.helpers import login
+from tests.factories import at, att_env, freeze, site_of, who
+from tests.harness import count_rows, login
 
 HX = {"HX-Request": "true"}
 WED = date(2026, 3, 4)
@@ -34,7 +34,7 @@ def text(app, msgid: str, **kw) -> str:
 
 def put(app, env, post, day=WED, code="day"):
     with app.test_request_context():
-        return services.add_entry(site(env), who(env, "lead"), env.users[post], day, env.shifts[code]).id
+        return services.add_entry(site_of(env), who(env, "lead"), env.users[post], day, env.shifts[code]).id
 
 
 def test_clock_in_by_htmx_swaps_the_card_for_the_logged_in_person_only(app, env):
@@ -57,7 +57,7 @@ def test_double_tap_saves_once(app, env):
     for _ in range(2):
         assert c.post("/attendance/clock-in", data={"idem": "abcdefgh0002"}, headers=HX).status_code == 200
     with app.app_context():
-        assert count(Attendance) == 1
+        assert count_rows(Attendance) == 1
 
 
 def test_clock_in_twice_is_422_with_the_time(app, env):
@@ -69,7 +69,7 @@ def test_clock_in_twice_is_422_with_the_time(app, env):
     assert text(app, "You already clocked in at %(time)s.", time="08:40") in r.text
     assert 'id="clock"' in r.text
     with app.app_context():
-        assert count(Attendance) == 1
+        assert count_rows(Attendance) == 1
 
 
 def test_clock_out_without_clock_in_is_422_page_and_fragment(app, env):
@@ -81,7 +81,7 @@ def test_clock_out_without_clock_in_is_422_page_and_fragment(app, env):
     r = c.post("/attendance/clock-out", data={"idem": "abcdefgh0006"}, headers=HX)
     assert r.status_code == 422 and "<html" not in r.text
     with app.app_context():
-        assert count(Attendance) == 0
+        assert count_rows(Attendance) == 0
 
 
 def test_clock_in_then_out_by_plain_form(app, env, monkeypatch):
@@ -101,14 +101,14 @@ def test_roster_add_by_htmx_returns_the_roster_fragment(app, env):
                                            "day": "2026-03-05"}, headers=HX)
     assert r.status_code == 200 and r.text.lstrip().startswith('<div id="roster">')
     with app.app_context():
-        assert "员工" in r.text and count(RosterEntry, RosterEntry.day == date(2026, 3, 5)) == 1
+        assert "员工" in r.text and count_rows(RosterEntry, RosterEntry.day == date(2026, 3, 5)) == 1
 
 
 def test_roster_refuses_a_person_on_leave_with_422(app, env):
     """Approved leave that day: 422, the message under the person, nothing added."""
     with app.test_request_context():
-        lv = leaves.request_leave(site(env), who(env, "water_bar"), WED, WED, "病假", today=WED)
-        leaves.decide_leave(site(env), who(env, "lead"), lv, "approve", None)
+        lv = leaves.request_leave(site_of(env), who(env, "water_bar"), WED, WED, "病假", today=WED)
+        leaves.decide_leave(site_of(env), who(env, "lead"), lv, "approve", None)
     c = login(app, env.names["lead"])
     r = c.post("/attendance/roster", data={"user_id": env.users["water_bar"], "shift_id": env.shifts["day"],
                                            "day": WED.isoformat()}, headers=HX)
@@ -117,7 +117,7 @@ def test_roster_refuses_a_person_on_leave_with_422(app, env):
     assert text(app, "%(name)s is on approved leave that day (%(first)s – %(last)s).", name=who_name(app, env),
                 first="2026-03-04", last="2026-03-04") in r.text
     with app.app_context():
-        assert count(RosterEntry) == 0
+        assert count_rows(RosterEntry) == 0
 
 
 def who_name(app, env):
@@ -136,7 +136,7 @@ def test_roster_bad_input_is_422(app, env, field, value):
     r = c.post("/attendance/roster", data=data)
     assert r.status_code == 422 and "<html" in r.text
     with app.app_context():
-        assert count(RosterEntry) == 0
+        assert count_rows(RosterEntry) == 0
 
 
 def test_other_sites_roster_entry_and_leave_are_404(app, env):
@@ -152,7 +152,7 @@ def test_other_sites_roster_entry_and_leave_are_404(app, env):
     assert c.post(f"/attendance/leave/{lv}/decide", data={"action": "approve"}).status_code == 404
     assert c.get(f"/attendance/sheet?user_id={env.other_users['water_bar']}").status_code == 404
     with app.app_context():
-        assert count(RosterEntry) == 1
+        assert count_rows(RosterEntry) == 1
         assert db.session.get(LeaveRequest, lv).status == "pending"
 
 
@@ -163,7 +163,7 @@ def test_roster_remove_refused_after_clock_in_is_422(app, env):
     r = login(app, env.names["lead"]).post(f"/attendance/roster/{entry}/delete", headers=HX)
     assert r.status_code == 422
     with app.app_context():
-        assert count(RosterEntry) == 1
+        assert count_rows(RosterEntry) == 1
 
 
 def test_copy_last_week_flashes_what_it_did(app, env):
@@ -173,14 +173,14 @@ def test_copy_last_week_flashes_what_it_did(app, env):
     r = c.post("/attendance/roster/copy", data={"day": WED.isoformat()}, follow_redirects=True)
     assert r.status_code == 200
     with app.app_context():
-        assert count(RosterEntry, RosterEntry.day == WED) == 1
+        assert count_rows(RosterEntry, RosterEntry.day == WED) == 1
 
 
 def test_roster_page_shows_leave_and_the_week(app, env):
     """The roster of a day lists who is on leave; the strip has seven days; htmx gets the fragment."""
     with app.test_request_context():
-        lv = leaves.request_leave(site(env), who(env, "concierge"), WED, WED, "病假", today=WED)
-        leaves.decide_leave(site(env), who(env, "lead"), lv, "approve", None)
+        lv = leaves.request_leave(site_of(env), who(env, "concierge"), WED, WED, "病假", today=WED)
+        leaves.decide_leave(site_of(env), who(env, "lead"), lv, "approve", None)
         name = who(env, "concierge").name
     put(app, env, "water_bar")
     c = login(app, env.names["lead"])
@@ -198,7 +198,7 @@ def test_leave_that_ends_before_it_starts_is_422(app, env):
     assert r.status_code == 422
     assert text(app, "The leave ends before it starts.") in r.text and 'id="ends-err"' in r.text
     with app.app_context():
-        assert count(LeaveRequest) == 0
+        assert count_rows(LeaveRequest) == 0
 
 
 def test_overlapping_leave_is_422(app, env):
@@ -210,13 +210,13 @@ def test_overlapping_leave_is_422(app, env):
                                           "idem": "abcdefgh0012"})
     assert r.status_code == 422 and "2026-03-10" in r.text
     with app.app_context():
-        assert count(LeaveRequest) == 1
+        assert count_rows(LeaveRequest) == 1
 
 
 def test_cancel_someone_elses_leave_is_404(app, env):
     """A colleague's request id does not exist for this person."""
     with app.test_request_context():
-        lv = leaves.request_leave(site(env), who(env, "water_bar"), "2026-03-10", "2026-03-10", "事假",
+        lv = leaves.request_leave(site_of(env), who(env, "water_bar"), "2026-03-10", "2026-03-10", "事假",
                                     today=WED).id
     r = login(app, env.names["water_bar2"]).post(f"/attendance/leave/{lv}/cancel")
     assert r.status_code == 404
@@ -227,7 +227,7 @@ def test_cancel_someone_elses_leave_is_404(app, env):
 def test_queue_weekend_warning_needs_override(app, env):
     """The queue warns of a weekend; approving without the switch is 422; with it, approved."""
     with app.test_request_context():
-        lv = leaves.request_leave(site(env), who(env, "water_bar"), "2026-03-07", "2026-03-08", "亲戚结婚",
+        lv = leaves.request_leave(site_of(env), who(env, "water_bar"), "2026-03-07", "2026-03-08", "亲戚结婚",
                                     today=WED).id
     c = login(app, env.names["lead"])
     assert "weekend-warning" in c.get("/attendance/leave/queue").text
@@ -347,7 +347,7 @@ def test_refused_add_keeps_the_page(app, env):
         page = c.post("/attendance/roster", data=data, headers=headers)
         assert page.status_code == 422 and _has_header(page.text) and msg in page.text
     with app.app_context():
-        assert count(RosterEntry) == 1
+        assert count_rows(RosterEntry) == 1
 
 
 def test_move_by_htmx_swaps_the_roster_and_a_plain_post_comes_back(app, env):
@@ -373,8 +373,8 @@ def test_refused_move_keeps_the_page_and_the_message_sits_under_the_entry(app, e
     part for htmx and as the whole page (header included) for a boosted post; the entry stays on its shift."""
     entry = put(app, env, "water_bar")
     with app.test_request_context():
-        lv = leaves.request_leave(site(env), who(env, "water_bar"), WED, WED, "病假", today=WED)
-        leaves.decide_leave(site(env), who(env, "lead"), lv, "approve", None)
+        lv = leaves.request_leave(site_of(env), who(env, "water_bar"), WED, WED, "病假", today=WED)
+        leaves.decide_leave(site_of(env), who(env, "lead"), lv, "approve", None)
     msg = text(app, "%(name)s is on approved leave that day (%(first)s – %(last)s).", name=who_name(app, env),
                first="2026-03-04", last="2026-03-04")
     c = login(app, env.names["lead"])

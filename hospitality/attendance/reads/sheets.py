@@ -1,0 +1,139 @@
+"""The monthly attendance sheets: a person's days with the totals head office asks for, and everyone's totals."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import bindparam, select
+
+from ...database import select_rows
+from ...models import Site, User
+from ...models.attendance import Attendance, LeaveRequest, RosterEntry
+from ..services import moment
+from ..timing import window
+from .days import DayEntry, Person, PersonDay, ShiftTimes, person_day
+from .roster import rostered_people, site_shifts
+
+SHEET_TOTALS = ("rostered", "worked", "late_days", "late_minutes", "early_days", "early_minutes", "leave_days",
+                "missing", "unrostered")
+
+
+@dataclass
+class Sheet:
+    """A person's month: one PersonDay per day and the totals head office asks for."""
+    user: User | Person
+    days: list[PersonDay] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        d = self.days
+        return {
+            "rostered": sum(1 for p in d if p.entry),
+            "worked": sum(1 for p in d if p.att),
+            "late_days": sum(1 for p in d if p.late),
+            "late_minutes": sum(p.late for p in d),
+            "early_days": sum(1 for p in d if p.early),
+            "early_minutes": sum(p.early for p in d),
+            "leave_days": sum(1 for p in d if p.leave),
+            "missing": sum(1 for p in d if p.missing),
+            "unrostered": sum(1 for p in d if p.unrostered),
+        }[name]
+
+    @property
+    def totals(self) -> dict:
+        return {k: self.total(k) for k in SHEET_TOTALS}
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    """The first and the last day of the month of `month`."""
+    first = month.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return first, nxt - timedelta(days=1)
+
+
+# A month of some people's roster, clock-ins and approved leave: three statements for any number of people and
+# days, shared by the sheets and the overview's totals. The roster's shift times come from the site's few shifts
+# (site_shifts), not from a join: read per row, every time of day would be parsed again.
+_IDS = bindparam("ids", expanding=True)
+_MONTH_ROSTER = (select(RosterEntry.id, RosterEntry.user_id, RosterEntry.day, RosterEntry.post, RosterEntry.shift_id)
+                 .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.user_id.in_(_IDS),
+                        RosterEntry.day >= bindparam("first"), RosterEntry.day <= bindparam("last")))
+_MONTH_ATTENDANCE = (select(Attendance.user_id, Attendance.day, Attendance.clock_in_at, Attendance.clock_out_at,
+                            Attendance.late_minutes, Attendance.early_minutes)
+                     .where(Attendance.site_id == bindparam("site_id"), Attendance.user_id.in_(_IDS),
+                            Attendance.day >= bindparam("first"), Attendance.day <= bindparam("last")))
+_MONTH_LEAVE = (select(LeaveRequest.user_id, LeaveRequest.starts, LeaveRequest.ends)
+                .where(LeaveRequest.site_id == bindparam("site_id"), LeaveRequest.user_id.in_(_IDS),
+                       LeaveRequest.status == "approved", LeaveRequest.starts <= bindparam("last"),
+                       LeaveRequest.ends >= bindparam("first")))
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _shift_times(site_id: int) -> dict[int, ShiftTimes]:
+    return {s.id: ShiftTimes(s.name, s.starts, s.ends) for s in site_shifts(site_id)}
+
+
+def month_sheets(site: Site, users: list[User | Person], month: date, now: datetime | None = None) -> list[Sheet]:
+    """The monthly attendance of these people: three queries for any number of people and days."""
+    now = moment(site, now)
+    first, last = month_bounds(month)
+    if not users:
+        return []
+    params = {"site_id": site.id, "ids": [u.id for u in users], "first": first, "last": last}
+    shifts = _shift_times(site.id)
+    entries = {(e.user_id, e.day): DayEntry(e.id, e.day, e.post, shifts[e.shift_id])
+               for e in select_rows(_MONTH_ROSTER, params)}
+    atts = {(a.user_id, a.day): a for a in select_rows(_MONTH_ATTENDANCE, params)}
+    leaves = select_rows(_MONTH_LEAVE, params).all()
+    sheets = []
+    for u in users:
+        sheet = Sheet(u)
+        for d in _days(first, last):
+            leave = next((lv for lv in leaves if lv.user_id == u.id and lv.starts <= d <= lv.ends), None)
+            sheet.days.append(person_day(site, u, d, entries.get((u.id, d)), atts.get((u.id, d)), leave, now))
+        sheets.append(sheet)
+    return sheets
+
+
+def month_totals(site: Site, users: list[User | Person], month: date,
+                 now: datetime | None = None) -> list[tuple[User | Person, dict[str, int]]]:
+    """(person, totals) for everyone at once, from plain rows (no per-day objects): the sheets overview."""
+    now = moment(site, now)
+    first, last = month_bounds(month)
+    if not users:
+        return []
+    params = {"site_id": site.id, "ids": [u.id for u in users], "first": first, "last": last}
+    grace = timedelta(minutes=site.grace_minutes)
+    shifts = _shift_times(site.id)
+    rostered = {(e.user_id, e.day): shifts[e.shift_id] for e in select_rows(_MONTH_ROSTER, params)}
+    atts = {(a.user_id, a.day): a for a in select_rows(_MONTH_ATTENDANCE, params)}
+    off = {(lv.user_id, d) for lv in select_rows(_MONTH_LEAVE, params) for d in _days(lv.starts, lv.ends)}
+    out = []
+    for u in users:
+        t = dict.fromkeys(SHEET_TOTALS, 0)
+        for d in _days(first, last):
+            shift, att, on_leave = rostered.get((u.id, d)), atts.get((u.id, d)), (u.id, d) in off
+            t["rostered"] += shift is not None
+            t["leave_days"] += on_leave
+            if att:
+                early = att.early_minutes if att.clock_out_at else 0
+                t["worked"] += 1
+                t["late_days"] += att.late_minutes > 0
+                t["late_minutes"] += att.late_minutes
+                t["early_days"] += early > 0
+                t["early_minutes"] += early
+                t["unrostered"] += shift is None
+            elif shift is not None and not on_leave and now >= window(site, d, shift)[0] + grace:
+                t["missing"] += 1
+        out.append((u, t))
+    return out
+
+
+def sheet_people(site_id: int) -> list[Person]:
+    """Everyone who can have a sheet at the site (people who left keep theirs, listed after the others)."""
+    return rostered_people(site_id, with_former=True)
+
+
+def month_overview(site: Site, month: date) -> list[tuple[Person, dict[str, int]]]:
+    """The sheets overview: every person with a sheet at the site and their month's totals."""
+    return month_totals(site, sheet_people(site.id), month)
