@@ -1,19 +1,25 @@
 """What the handover screens read: the post's locations and counts, what is pending now, lines, history, and the
 pieces other screens show (the "today" card, the lead's board, whether a shift is closed). Queries stay constant
-in number as handovers pile up; the hot ones are built once with bind parameters."""
+in number as handovers pile up; the hot ones are built once with bind parameters and return named rows."""
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, exists, func, select, union
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, bindparam, exists, func, select, union
+from sqlalchemy.orm import aliased, joinedload
 
 from ..database import select_rows
 from ..extensions import db
 from ..inventory import services as inventory
 from ..models import Discrepancy, Item, Location, RoomVisit, Site, StockCount, User, Visit
-from ..models.handover import HANDOVER_POSTS, OPEN_STATUSES, Handover, HandoverCount, HandoverLine
-from ..visits.services import umbrellas_out
+from ..models.checklists import _localized
+from ..models.core import POSTS
+from ..models.handover import LINE_KINDS, MANUAL_KINDS, OPEN_STATUSES, Handover, HandoverCount, HandoverLine
+from ..permissions import can, post_can
+from ..visits.reads.live import umbrellas_out
 
-OVERSEERS = ("lead", "manager")
+# The posts that hand over between shifts, in screen order (the board's sections, the history's tabs).
+HANDOVER_POSTS = tuple(post for post in POSTS if post_can(post, "handover.hand"))
 HISTORY_PAGE = 20
 BOARD_LIMIT = 50
 
@@ -37,77 +43,105 @@ _OPEN_FOR_POST = (select(Handover).where(
 
 
 def open_for_post(site_id: int, post: str) -> Handover | None:
+    """The post's handover in progress (one at a time), with both people loaded."""
     return db.session.scalar(_OPEN_FOR_POST, {"site_id": site_id, "post": post})
 
 
-def previous_accepted(site_id: int, post: str, before_id: int | None = None) -> Handover | None:
-    """The post's last accepted handover (before a given one): where the open lines live."""
-    q = select(Handover).where(Handover.site_id == site_id, Handover.post == post, Handover.status == "accepted")
-    if before_id is not None:
-        q = q.where(Handover.id < before_id)
-    # One handover of a post is open at a time, so they are accepted in the order they were started.
-    return db.session.scalar(q.order_by(Handover.id.desc()).limit(1))
+_STILL_OPEN = (select(func.count(HandoverLine.id))
+               .where(HandoverLine.handover_id == Handover.id, HandoverLine.state == "open").scalar_subquery())
+# One handover of a post is open at a time, so they are accepted in the order they were started.
+_LAST_ACCEPTED = (select(Handover.id, Handover.day, _STILL_OPEN.label("still_open"))
+                  .where(Handover.site_id == bindparam("site_id"), Handover.post == bindparam("post"),
+                         Handover.status == "accepted").order_by(Handover.id.desc()).limit(1))
+
+
+def last_accepted(site_id: int, post: str) -> Row | None:
+    """The post's last accepted handover (id, day) and how many of its lines are still open: where the open
+    lines live, which a new handover carries over and the post's staff resolve."""
+    return select_rows(_LAST_ACCEPTED, {"site_id": site_id, "post": post}).first()
+
+
+_COLLEAGUES = (select(User.id, User.name).where(
+    User.site_id == bindparam("site_id"), User.post == bindparam("post"), User.active.is_(True),
+    User.id != bindparam("user_id")).order_by(User.name, User.id))
+
+
+def colleagues(site: Site, user: User) -> list[Row]:
+    """Who can take over from this user (id, name): same site, same post, active, not themselves."""
+    return select_rows(_COLLEAGUES, {"site_id": site.id, "post": user.post, "user_id": user.id}).all()
 
 
 _HANDOVER_COUNTS = (
-    select(StockCount, Discrepancy, HandoverCount.handover_id)
+    select(HandoverCount.handover_id, StockCount.id.label("count_id"), StockCount.status.label("count_status"),
+           StockCount.location_id, Location.name.label("place"), Discrepancy.id.label("disc_id"),
+           Discrepancy.status.label("disc_status"))
+    .select_from(StockCount)
     .join(HandoverCount, HandoverCount.count_id == StockCount.id)
+    .join(Location, Location.id == StockCount.location_id)
     .outerjoin(Discrepancy, Discrepancy.count_id == StockCount.id)
     .where(HandoverCount.handover_id.in_(bindparam("ids", expanding=True)), StockCount.status != "cancelled")
-    .order_by(StockCount.id).options(joinedload(StockCount.location)))
+    .order_by(StockCount.id))
 
 
-def _handover_counts(handover_ids: list[int]):
-    """The counts made for these handovers (with their discrepancy and location), oldest first."""
-    return db.session.execute(_HANDOVER_COUNTS, {"ids": handover_ids}).all()
+def _count_state(count_status: str | None, disc_status: str | None) -> str:
+    """todo | counting | matched | waiting (differs, security has not confirmed) | confirmed."""
+    if count_status is None:
+        return "todo"
+    if count_status == "open":
+        return "counting"
+    if count_status == "matched":
+        return "matched"
+    return "confirmed" if disc_status is not None and disc_status != "open" else "waiting"
 
 
 def count_states(handover: Handover) -> list[dict]:
-    """Each location the post counts, with this handover's latest count there and whether it reconciles."""
+    """Each location the post counts ("location"), with this handover's latest count there ("count_id", and
+    "disc_id" when it differed) and whether it reconciles ("state")."""
     locations = count_locations(handover.site_id, handover.post)
     if not locations:
         return []
-    latest = {count.location_id: (count, disc) for count, disc, _hid in _handover_counts([handover.id])}
+    latest = {r.location_id: r for r in select_rows(_HANDOVER_COUNTS, {"ids": [handover.id]})}
     out = []
     for loc in locations:
-        count, disc = latest.get(loc.id, (None, None))
-        out.append({"location": loc, "count": count, "disc": disc, "state": _count_state(count, disc)})
+        r = latest.get(loc.id)
+        out.append({"location": loc, "count_id": r.count_id if r else None, "disc_id": r.disc_id if r else None,
+                    "state": _count_state(r.count_status, r.disc_status) if r else "todo"})
     return out
 
 
-def _count_state(count: StockCount | None, disc: Discrepancy | None) -> str:
-    """todo | counting | matched | waiting (differs, security has not confirmed) | confirmed."""
-    if count is None:
-        return "todo"
-    if count.status == "open":
-        return "counting"
-    if count.status == "matched":
-        return "matched"
-    return "confirmed" if disc is not None and disc.status != "open" else "waiting"
+_GUESTS_ON_SITE = select(func.count(Visit.id).label("groups"),
+                         func.coalesce(func.sum(Visit.party_size), 0).label("people")).where(
+    Visit.site_id == bindparam("site_id"), Visit.status == "active")
+_GUESTS_IN_ROOMS = (select(func.count(RoomVisit.id).label("groups"),
+                           func.coalesce(func.sum(Visit.party_size), 0).label("people"))
+                    .join(Visit, Visit.id == RoomVisit.visit_id).where(
+    RoomVisit.site_id == bindparam("site_id"), RoomVisit.refused.is_(False), RoomVisit.left_at.is_(None),
+    Visit.status == "active"))
+_DISCREPANCIES = (select(Discrepancy.id, Discrepancy.status, Location.name.label("place"))
+                  .join(Location, Location.id == Discrepancy.location_id)
+                  .where(Discrepancy.site_id == bindparam("site_id")).order_by(Discrepancy.id))
+_TO_CONFIRM = _DISCREPANCIES.where(Discrepancy.status == "open")  # waiting for security to confirm
+_OF_LOCATIONS = _DISCREPANCIES.where(Discrepancy.status != "closed",
+                                     Location.kind.in_(bindparam("kinds", expanding=True)))
 
 
 def pending_now(site: Site, post: str) -> list[dict]:
     """What is pending right now, as the automatic lines of a handover: guests inside, open discrepancies,
     umbrellas out (not saved; submit takes the snapshot)."""
     lines = []
-    if post == "model_room":
-        groups = db.session.execute(select(func.count(RoomVisit.id), func.coalesce(func.sum(Visit.party_size), 0))
-                                    .join(Visit, Visit.id == RoomVisit.visit_id).where(
-            RoomVisit.site_id == site.id, RoomVisit.refused.is_(False), RoomVisit.left_at.is_(None),
-            Visit.status == "active")).one()
+    params = {"site_id": site.id}
+    # The post that takes groups through the model rooms hands over the guests inside them; others, the site's.
+    guests = select_rows(_GUESTS_IN_ROOMS if post_can(post, "visits.rooms") else _GUESTS_ON_SITE, params).one()
+    if guests.groups:
+        lines.append({"kind": "guests", "text": "",
+                      "detail": {"groups": int(guests.groups), "people": int(guests.people)}})
+    if post_can(post, "stock.confirm"):
+        discrepancies = select_rows(_TO_CONFIRM, params)
     else:
-        groups = db.session.execute(select(func.count(Visit.id), func.coalesce(func.sum(Visit.party_size), 0))
-                                    .where(Visit.site_id == site.id, Visit.status == "active")).one()
-    if groups[0]:
-        lines.append({"kind": "guests", "text": "", "detail": {"groups": int(groups[0]), "people": int(groups[1])}})
-    q = select(Discrepancy.id, Discrepancy.status, Location.name).join(
-        Location, Location.id == Discrepancy.location_id).where(Discrepancy.site_id == site.id)
-    if post == "security":
-        q = q.where(Discrepancy.status == "open")  # waiting for security to confirm
-    else:
-        q = q.where(Discrepancy.status != "closed", Location.kind.in_(inventory.POST_LOCATIONS.get(post, ())))
-    for disc_id, status, place in db.session.execute(q.order_by(Discrepancy.id)):
-        lines.append({"kind": "discrepancy", "text": place, "detail": {"disc_id": disc_id, "status": status}})
+        kinds = inventory.POST_LOCATIONS.get(post, ())
+        discrepancies = select_rows(_OF_LOCATIONS, params | {"kinds": list(kinds)}) if kinds else ()
+    for d in discrepancies:
+        lines.append({"kind": "discrepancy", "text": d.place, "detail": {"disc_id": d.id, "status": d.status}})
     out = umbrellas_out(site.id)
     if out:
         lines.append({"kind": "umbrellas", "text": "", "detail": {"qty": int(out)}})
@@ -121,57 +155,98 @@ _LINES = (select(HandoverLine).where(HandoverLine.handover_id == bindparam("hand
 
 
 def lines_of(handover: Handover) -> list[HandoverLine]:
+    """The handover's lines in order (objects: the submit and the page's line forms work on them)."""
     return list(db.session.scalars(_LINES, {"handover_id": handover.id}))
 
 
-def open_lines_of_post(site_id: int, post: str) -> tuple[Handover | None, int]:
-    """The post's last accepted handover and how many of its lines are still open (what the holder carries)."""
-    still_open = (select(func.count(HandoverLine.id)).where(HandoverLine.handover_id == Handover.id,
-                                                            HandoverLine.state == "open").scalar_subquery())
-    row = db.session.execute(select(Handover, still_open).where(
-        Handover.site_id == site_id, Handover.post == post, Handover.status == "accepted")
-        .order_by(Handover.id.desc()).limit(1)).first()
-    return (row[0], row[1]) if row else (None, 0)
+def holds_post(user: User, handover: Handover) -> bool:
+    """Whether the user works the post the handover is of (its open lines are theirs to resolve)."""
+    return user.post == handover.post
 
 
-_DISPUTES_PER_HANDOVER = (select(HandoverLine.handover_id, func.count(HandoverLine.id))
+def may_see(user: User, handover: Handover) -> bool:
+    """A handover is seen by its own post's staff, and by the lead and manager."""
+    return can(user, "handover.oversee") or holds_post(user, handover)
+
+
+def page(site: Site, user: User, handover: Handover) -> dict:
+    """What the handover page shows this user: its lines and counts, and which forms are theirs."""
+    draft_mine = handover.status == "draft" and handover.from_user_id == user.id
+    lines = lines_of(handover)
+    return {
+        "h": handover, "lines": lines, "counts": count_states(handover),
+        "pending": pending_now(site, handover.post) if draft_mine else [],
+        "colleagues": colleagues(site, user) if draft_mine else [],
+        "draft_mine": draft_mine, "reviewing": handover.status == "submitted" and handover.to_user_id == user.id,
+        "holds_post": holds_post(user, handover),
+        "kinds": {k: LINE_KINDS[k] for k in MANUAL_KINDS},
+        "disputed_n": sum(1 for ln in lines if ln.disputed),
+    }
+
+
+_DISPUTES_PER_HANDOVER = (select(HandoverLine.handover_id, func.count(HandoverLine.id).label("n"))
                           .where(HandoverLine.handover_id.in_(bindparam("ids", expanding=True)),
                                  HandoverLine.disputed.is_(True)).group_by(HandoverLine.handover_id))
 
 
-def summaries(handovers: list[Handover]) -> tuple[dict[int, list[tuple[str, str]]], dict[int, int]]:
-    """Per handover: its counts' results [(place, state)] and its number of disputed lines (two queries)."""
+def summaries(handovers: Sequence[Row | Handover]) -> tuple[dict[int, list[tuple[str, str]]], dict[int, int]]:
+    """Per handover (anything with an id): its counts' results [(place, state)] and its number of disputed
+    lines (two queries)."""
     if not handovers:
         return {}, {}
     ids = [h.id for h in handovers]
     counts: dict[int, dict[int, tuple[str, str]]] = {}
-    for count, disc, hid in _handover_counts(ids):
-        counts.setdefault(hid, {})[count.location_id] = (count.location.name, _count_state(count, disc))
-    disputes = dict(select_rows(_DISPUTES_PER_HANDOVER, {"ids": ids}).all())
+    for r in select_rows(_HANDOVER_COUNTS, {"ids": ids}):
+        counts.setdefault(r.handover_id, {})[r.location_id] = (r.place, _count_state(r.count_status, r.disc_status))
+    disputes = {r.handover_id: r.n for r in select_rows(_DISPUTES_PER_HANDOVER, {"ids": ids})}
     return {hid: list(by_loc.values()) for hid, by_loc in counts.items()}, disputes
 
 
-def history(site: Site, post: str, before: int | None = None) -> tuple[list[Handover], bool]:
-    """A post's handovers, newest first, a page at a time (click to load older ones)."""
-    q = select(Handover).where(Handover.site_id == site.id, Handover.post == post)
-    if before:
-        q = q.where(Handover.id < before)
-    rows = db.session.scalars(q.order_by(Handover.id.desc()).limit(HISTORY_PAGE + 1)
-                              .options(joinedload(Handover.from_user), joinedload(Handover.to_user))).all()
-    return list(rows[:HISTORY_PAGE]), len(rows) > HISTORY_PAGE
+_FROM, _TO = aliased(User), aliased(User)
+# A handover as a card of a list (the board, the history): who → who, its day, state and times.
+_CARDS = (select(Handover.id, Handover.post, Handover.day, Handover.status, Handover.started_at,
+                 Handover.submitted_at, Handover.accepted_at, _FROM.name.label("from_name"),
+                 _TO.name.label("to_name"))
+          .join(_FROM, _FROM.id == Handover.from_user_id).join(_TO, _TO.id == Handover.to_user_id))
+_HISTORY = (_CARDS.where(Handover.site_id == bindparam("site_id"), Handover.post == bindparam("post"))
+            .order_by(Handover.id.desc()).limit(HISTORY_PAGE + 1))
+_HISTORY_OLDER = _HISTORY.where(Handover.id < bindparam("before"))
+
+
+def history(site: Site, post: str, before: int | None = None) -> tuple[list[Row], bool]:
+    """A post's handovers as cards, newest first, a page at a time (click to load older ones)."""
+    params = {"site_id": site.id, "post": post}
+    rows = select_rows(_HISTORY_OLDER, params | {"before": before}) if before else select_rows(_HISTORY, params)
+    rows = rows.all()
+    return rows[:HISTORY_PAGE], len(rows) > HISTORY_PAGE
+
+
+def history_page(site: Site, post: str | None, before: int | None) -> dict:
+    """The history screen of a post (the first that hands over when none or another is asked for)."""
+    if post is None or not post_can(post, "handover.hand"):
+        post = HANDOVER_POSTS[0]
+    rows, more = history(site, post, before)
+    counts, disputes = summaries(rows)
+    return {"rows": rows, "more": more, "post": post, "posts": {p: POSTS[p] for p in HANDOVER_POSTS},
+            "counts": counts, "disputes": disputes}
+
+
+_OVERSEER_CARD = select(
+    select(func.count(Handover.id)).where(Handover.site_id == bindparam("site_id"), Handover.status == "submitted")
+    .scalar_subquery().label("waiting"),
+    select(func.count(HandoverLine.id)).where(HandoverLine.site_id == bindparam("site_id"),
+                                              HandoverLine.disputed.is_(True), HandoverLine.state == "open")
+    .scalar_subquery().label("disputed"))
 
 
 def today_card(site: Site, user: User) -> dict:
     """What the "today" screen shows about handovers: for staff, handovers addressed to them and their own in
     progress; for the lead and manager, how many wait and how many disputed lines are open."""
-    if user.post in OVERSEERS:
-        waiting = db.session.scalar(select(func.count(Handover.id)).where(
-            Handover.site_id == site.id, Handover.status == "submitted"))
-        disputed = db.session.scalar(select(func.count(HandoverLine.id)).where(
-            HandoverLine.site_id == site.id, HandoverLine.disputed.is_(True), HandoverLine.state == "open"))
-        return {"show": True, "overseer": True, "waiting": waiting, "disputed": disputed,
+    if can(user, "handover.oversee"):
+        r = select_rows(_OVERSEER_CARD, {"site_id": site.id}).one()
+        return {"show": True, "overseer": True, "waiting": r.waiting, "disputed": r.disputed,
                 "incoming": [], "mine": None, "current": None}
-    if user.post not in HANDOVER_POSTS:
+    if not can(user, "handover.hand"):
         return {"show": False, "overseer": False, "incoming": [], "mine": None, "current": None}
     # One handover of a post is open at a time: the one addressed to this user, or theirs, is that one.
     current = open_for_post(site.id, user.post)
@@ -180,26 +255,55 @@ def today_card(site: Site, user: User) -> dict:
     return {"show": True, "overseer": False, "incoming": incoming, "mine": mine, "current": current}
 
 
-_DISPUTED_OPEN = (select(HandoverLine).where(
-    HandoverLine.site_id == bindparam("site_id"), HandoverLine.disputed.is_(True), HandoverLine.state == "open")
-    .order_by(HandoverLine.disputed_at.desc()).limit(BOARD_LIMIT)
-    .options(joinedload(HandoverLine.handover).joinedload(Handover.from_user),
-             joinedload(HandoverLine.handover).joinedload(Handover.to_user),
-             joinedload(HandoverLine.item)))
+def staff_index(site: Site, user: User) -> dict:
+    """The handover screen of a post's staff: what waits for them, their handover in progress or the form to
+    start one, and the open lines the post holds."""
+    card = today_card(site, user)
+    return {"handover_card": card, "current": card["current"], "colleagues": colleagues(site, user),
+            "held": last_accepted(site.id, user.post)}
+
+
+@dataclass(frozen=True, slots=True)
+class DisputedLine:
+    """A disputed line on the lead's board: where it is, what it says, who handed it to whom, and why not."""
+    id: int
+    handover_id: int
+    post: str
+    kind: str
+    subject: str  # the item's name for a company item, else the line's text ("" for automatic lines)
+    reason: str
+    from_name: str
+    to_name: str
+
+
+_DISPUTED_OPEN = (
+    select(HandoverLine.id, HandoverLine.handover_id, HandoverLine.kind, HandoverLine.text,
+           HandoverLine.item_id, HandoverLine.dispute_reason, Handover.post, Item.name.label("item_name"),
+           Item.name_en.label("item_name_en"), _FROM.name.label("from_name"), _TO.name.label("to_name"))
+    .join(Handover, Handover.id == HandoverLine.handover_id)
+    .join(_FROM, _FROM.id == Handover.from_user_id).join(_TO, _TO.id == Handover.to_user_id)
+    .outerjoin(Item, Item.id == HandoverLine.item_id)
+    .where(HandoverLine.site_id == bindparam("site_id"), HandoverLine.disputed.is_(True),
+           HandoverLine.state == "open")
+    .order_by(HandoverLine.disputed_at.desc()).limit(BOARD_LIMIT))
 # The day's handovers and any still open: two index seeks (site+day, site+status) instead of an OR that
 # walks the site's whole history.
 _BOARD_IDS = union(
     select(Handover.id).where(Handover.site_id == bindparam("site_id"), Handover.day == bindparam("day")),
     select(Handover.id).where(Handover.site_id == bindparam("site_id"), Handover.status.in_(OPEN_STATUSES)))
-_BOARD_HANDOVERS = (select(Handover).where(Handover.id.in_(_BOARD_IDS)).order_by(Handover.id).limit(BOARD_LIMIT)
-                    .options(joinedload(Handover.from_user), joinedload(Handover.to_user)))
+_BOARD_HANDOVERS = _CARDS.where(Handover.id.in_(_BOARD_IDS)).order_by(Handover.id).limit(BOARD_LIMIT)
+
+
+def _disputed_line(r: Row) -> DisputedLine:
+    subject = (_localized(r.item_name, r.item_name_en) if r.item_id is not None else r.text) if r.text else ""
+    return DisputedLine(r.id, r.handover_id, r.post, r.kind, subject, r.dispute_reason, r.from_name, r.to_name)
 
 
 def board_summary(site: Site, day: date) -> dict:
     """The lead's view: disputed lines still open (to resolve), and the day's handovers per post with their
     state, who → who, counts' results and disputes (a constant number of queries)."""
-    disputed = list(db.session.scalars(_DISPUTED_OPEN, {"site_id": site.id}))
-    handovers = list(db.session.scalars(_BOARD_HANDOVERS, {"site_id": site.id, "day": day}))
+    disputed = [_disputed_line(r) for r in select_rows(_DISPUTED_OPEN, {"site_id": site.id})]
+    handovers = select_rows(_BOARD_HANDOVERS, {"site_id": site.id, "day": day}).all()
     counts, disputes = summaries(handovers)
     by_post = {post: [h for h in handovers if h.post == post] for post in HANDOVER_POSTS}
     return {"day": day, "disputed": disputed, "by_post": by_post, "counts": counts, "disputes": disputes}
@@ -214,10 +318,10 @@ _SHIFT_HANDOVERS = select(Handover.site_id, Handover.status).where(
 def shift_handover(site: Site, user: User, day: date) -> str:
     """Where the user's handover of that day stands: "closed" (accepted, or a post that does not hand over),
     "waiting" (handed over, not accepted yet), "draft" (being prepared) or "none" (not started)."""
-    if user.post not in HANDOVER_POSTS:
+    if not can(user, "handover.hand"):
         return "closed"
-    statuses = {status for site_id, status in select_rows(_SHIFT_HANDOVERS, {"user_id": user.id, "day": day})
-                if site_id == site.id}
+    statuses = {r.status for r in select_rows(_SHIFT_HANDOVERS, {"user_id": user.id, "day": day})
+                if r.site_id == site.id}
     return next((state for status, state in (("accepted", "closed"), ("submitted", "waiting"), ("draft", "draft"))
                  if status in statuses), "none")
 

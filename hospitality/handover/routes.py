@@ -1,65 +1,44 @@
 """Shift handover pages: the outgoing person prepares it, the incoming one reviews it, the lead reads them all."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from ..access import current_site, post_required, site_get_or_404
-from ..extensions import db
+from ..access import child_get_or_404, current_site, site_get_or_404
+from ..forms import idem
 from ..htmx import render_page_or_fragment, wants_fragment
 from ..i18n import text as _
-from ..inventory.routes import idem
 from ..models import Location
-from ..models.core import POSTS
-from ..models.handover import HANDOVER_POSTS, LINE_KINDS, MANUAL_KINDS, Handover, HandoverLine
-from . import bp, services
-from .services import OVERSEERS, HandoverError
+from ..models.handover import Handover, HandoverLine
+from ..permissions import can, requires
+from . import bp, reads, services
+from .services import HandoverError
 
-EVERYONE = (*HANDOVER_POSTS, *OVERSEERS)
-staff_only = post_required(*HANDOVER_POSTS)
-everyone = post_required(*EVERYONE)
-
-
-_HANDOVER = (select(Handover).where(Handover.id == bindparam("handover_id"))
-             .options(joinedload(Handover.from_user), joinedload(Handover.to_user)))
+_WITH_PEOPLE = (joinedload(Handover.from_user), joinedload(Handover.to_user))
+_LINE_WITH_HANDOVER = (joinedload(HandoverLine.handover).joinedload(Handover.from_user),
+                       joinedload(HandoverLine.handover).joinedload(Handover.to_user))
 
 
-def _may_see(handover: Handover) -> bool:
-    return current_user.post in OVERSEERS or current_user.post == handover.post
-
-
-def _handover(handover_id: int) -> Handover:
-    """A handover of this site that the user's post may see (its own post's, or any for the lead/manager)."""
-    handover = db.session.scalar(_HANDOVER, {"handover_id": handover_id})
-    if handover is None or handover.site_id != current_user.current_site_id:
-        abort(404)
-    if not _may_see(handover):
+def _seen(handover: Handover) -> Handover:
+    """The handover, if the user's post may see it (its own post's, or any for the lead/manager), else 403."""
+    if not reads.may_see(current_user, handover):
         abort(403)
     return handover
 
 
+def _handover(handover_id: int) -> Handover:
+    """A handover of this site that the user's post may see."""
+    return _seen(site_get_or_404(Handover, handover_id, *_WITH_PEOPLE))
+
+
 def _line(line_id: int) -> HandoverLine:
-    line = db.session.get(HandoverLine, line_id)
-    if line is None:
-        abort(404)
-    _handover(line.handover_id)
+    """A line of a handover of this site that the user's post may see."""
+    line = child_get_or_404(HandoverLine, line_id, "handover", *_LINE_WITH_HANDOVER)
+    _seen(line.handover)
     return line
 
 
 def _ctx(handover: Handover, errors: dict | None = None, form=None) -> dict:
-    site = current_site()
-    me = current_user.id
-    draft_mine = handover.status == "draft" and handover.from_user_id == me
-    lines = services.lines_of(handover)
-    return {
-        "h": handover, "lines": lines, "counts": services.count_states(handover),
-        "pending": services.pending_now(site, handover.post) if draft_mine else [],
-        "colleagues": services.colleagues(site, current_user) if draft_mine else [],
-        "draft_mine": draft_mine, "reviewing": handover.status == "submitted" and handover.to_user_id == me,
-        "overseer": current_user.post in OVERSEERS, "errors": errors or {}, "form": form or {},
-        "kinds": {k: LINE_KINDS[k] for k in MANUAL_KINDS},
-        "disputed_n": sum(1 for ln in lines if ln.disputed),
-    }
+    return reads.page(current_site(), current_user, handover) | {"errors": errors or {}, "form": form or {}}
 
 
 def _page(handover: Handover, error: HandoverError | None = None, status: int = 200):
@@ -77,53 +56,50 @@ def _fragment(template: str, handover: Handover, error: HandoverError | None = N
 
 
 def _act(handover: Handover, action, fragment: str | None = None, done: str | None = None, **extra):
-    """Run one action: a fragment for htmx, else back to the handover page (422 with the message on refusal)."""
+    """Run one action: a fragment for htmx, else back to the handover page (422 with the message on refusal).
+    `handover` is the session's one copy of the row: the action refreshes it, so the page shows what it did."""
     try:
         action()
     except HandoverError as e:
         if fragment and wants_fragment():
-            return _fragment(fragment, db.session.get(Handover, handover.id), e, **extra)
-        return _page(db.session.get(Handover, handover.id), e, 422)
+            return _fragment(fragment, handover, e, **extra)
+        return _page(handover, e, 422)
     if fragment and wants_fragment():
-        return _fragment(fragment, db.session.get(Handover, handover.id), **extra)
+        return _fragment(fragment, handover, **extra)
     if done:
         flash(done)
     return redirect(url_for(".show", handover_id=handover.id))
 
 
 @bp.get("/")
-@everyone
+@requires("handover.view")
 def index():
     """Staff: hand over my shift, or what waits for me. Lead and manager: today's handovers and disputes."""
     site = current_site()
-    if current_user.post in OVERSEERS:
-        return render_template("handover/index.html", handover_board=services.board_summary(site, site.today()),
-                               handover_card=None, posts=HANDOVER_POSTS)
+    if can(current_user, "handover.oversee"):
+        return render_template("handover/index.html", handover_board=reads.board_summary(site, site.today()),
+                               handover_card=None, posts=reads.HANDOVER_POSTS)
     return _staff_index({}, {}, 200)
 
 
 @bp.get("/board")
-@post_required(*OVERSEERS)
+@requires("handover.oversee")
 def board():
     """Today's handovers and disputed lines: the lead's and manager's today screen loads this after the page."""
     if not wants_fragment():
         return redirect(url_for(".index"))
     site = current_site()
-    return render_template("handover/_board.html", handover_board=services.board_summary(site, site.today()))
+    return render_template("handover/_board.html", handover_board=reads.board_summary(site, site.today()))
 
 
 def _staff_index(errors: dict, form, status: int):
     """Staff: what waits for me, my handover in progress, or the form to start one; the post's open lines."""
-    site = current_site()
-    card = services.today_card(site, current_user)
-    held, held_open = services.open_lines_of_post(site.id, current_user.post)
-    return render_template("handover/index.html", handover_card=card, current=card["current"],
-                           colleagues=services.colleagues(site, current_user), held=held, held_open=held_open,
+    return render_template("handover/index.html", **reads.staff_index(current_site(), current_user),
                            errors=errors, form=form), status
 
 
 @bp.post("/")
-@staff_only
+@requires("handover.hand")
 def start():
     site = current_site()
     try:
@@ -134,13 +110,13 @@ def start():
 
 
 @bp.get("/<int:handover_id>")
-@everyone
+@requires("handover.view")
 def show(handover_id):
     return _page(_handover(handover_id))
 
 
 @bp.post("/<int:handover_id>/count/<int:location_id>")
-@staff_only
+@requires("handover.hand")
 def count(handover_id, location_id):
     """Count a location for the handover on the ordinary count page; a match comes back here."""
     handover = _handover(handover_id)
@@ -153,7 +129,7 @@ def count(handover_id, location_id):
 
 
 @bp.post("/<int:handover_id>/fixtures")
-@staff_only
+@requires("handover.hand")
 def fixtures_ok(handover_id):
     handover = _handover(handover_id)
     return _act(handover, lambda: services.all_intact(current_site(), current_user, handover),
@@ -161,7 +137,7 @@ def fixtures_ok(handover_id):
 
 
 @bp.post("/<int:handover_id>/lines")
-@staff_only
+@requires("handover.hand")
 def add_line(handover_id):
     handover = _handover(handover_id)
     return _act(handover, lambda: services.add_line(current_site(), current_user, handover,
@@ -170,7 +146,7 @@ def add_line(handover_id):
 
 
 @bp.post("/<int:handover_id>/submit")
-@staff_only
+@requires("handover.hand")
 def submit(handover_id):
     handover = _handover(handover_id)
     return _act(handover, lambda: services.submit(
@@ -180,7 +156,7 @@ def submit(handover_id):
 
 
 @bp.post("/<int:handover_id>/cancel")
-@everyone
+@requires("handover.view")
 def cancel(handover_id):
     handover = _handover(handover_id)
     try:
@@ -192,7 +168,7 @@ def cancel(handover_id):
 
 
 @bp.post("/<int:handover_id>/accept")
-@staff_only
+@requires("handover.hand")
 def accept(handover_id):
     handover = _handover(handover_id)
     return _act(handover, lambda: services.accept(current_site(), current_user, handover),
@@ -202,7 +178,7 @@ def accept(handover_id):
 def _line_act(line_id: int, action):
     """One tap on a line: htmx swaps the line (and the accept box along with it), a plain form comes back."""
     line = _line(line_id)
-    handover = db.session.get(Handover, line.handover_id)
+    handover = line.handover
     try:
         action(line)
     except HandoverError as e:
@@ -210,53 +186,47 @@ def _line_act(line_id: int, action):
             return _fragment("handover/_line.html", handover, e, line_id=line.id, oob=True)
         return _page(handover, e, 422)
     if wants_fragment():
-        return _fragment("handover/_line.html", db.session.get(Handover, handover.id), line_id=line.id, oob=True)
+        return _fragment("handover/_line.html", handover, line_id=line.id, oob=True)
     return redirect(url_for(".show", handover_id=handover.id, _anchor=f"line-{line.id}"))
 
 
 @bp.post("/lines/<int:line_id>/check")
-@staff_only
+@requires("handover.hand")
 def check(line_id):
     return _line_act(line_id, lambda ln: services.check_fixture(
         current_site(), current_user, ln, request.form.get("condition", ""), request.form.get("note")))
 
 
 @bp.post("/lines/<int:line_id>/delete")
-@staff_only
+@requires("handover.hand")
 def delete_line(line_id):
     line = _line(line_id)
-    handover = db.session.get(Handover, line.handover_id)
+    handover = line.handover
     return _act(handover, lambda: services.delete_line(current_site(), current_user, line), "handover/_pending.html")
 
 
 @bp.post("/lines/<int:line_id>/dispute")
-@staff_only
+@requires("handover.hand")
 def dispute(line_id):
     return _line_act(line_id, lambda ln: services.dispute(current_site(), current_user, ln,
                                                           request.form.get("reason")))
 
 
 @bp.post("/lines/<int:line_id>/undispute")
-@staff_only
+@requires("handover.hand")
 def undispute(line_id):
     return _line_act(line_id, lambda ln: services.withdraw_dispute(current_site(), current_user, ln))
 
 
 @bp.post("/lines/<int:line_id>/resolve")
-@everyone
+@requires("handover.view")
 def resolve(line_id):
     return _line_act(line_id, lambda ln: services.resolve(current_site(), current_user, ln, request.form.get("note")))
 
 
 @bp.get("/history")
-@post_required(*OVERSEERS)
+@requires("handover.oversee")
 def history():
     """A post's handovers, newest first; "older" loads the next page in place."""
-    post = request.args.get("post", HANDOVER_POSTS[0])
-    if post not in HANDOVER_POSTS:
-        post = HANDOVER_POSTS[0]
-    rows, more = services.history(current_site(), post, request.args.get("before", type=int))
-    counts, disputes = services.summaries(rows)
-    return render_page_or_fragment("handover/history.html", "handover/_history_rows.html", rows=rows, more=more,
-                                   post=post, posts={p: POSTS[p] for p in HANDOVER_POSTS}, counts=counts,
-                                   disputes=disputes)
+    return render_page_or_fragment("handover/history.html", "handover/_history_rows.html", **reads.history_page(
+        current_site(), request.args.get("post"), request.args.get("before", type=int)))

@@ -4,14 +4,15 @@ The seeds: stock must reconcile before the shift is handed over (盘点库存食
 property is checked for damage at every handover (交接班時必須嚴格檢查公司物品有無損壞). One transaction per action.
 Reading (the screens, the "today" card, the lead's board, shift_closed) lives in reads.py.
 """
-from datetime import UTC, date
+from datetime import date
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from ..audit import record
-from ..database import next_position, write_tx
+from ..clock import to_local
+from ..database import next_position, select_rows, write_tx
+from ..errors import RuleError
 from ..extensions import db
 from ..i18n import text as _
 from ..inventory import services as inventory
@@ -19,37 +20,17 @@ from ..inventory.ledger import StockError
 from ..models import Item, Location, Site, StockCount, User
 from ..models.attendance import Attendance
 from ..models.core import utcnow
-from ..models.handover import HANDOVER_POSTS, MANUAL_KINDS, Handover, HandoverCount, HandoverLine
-from .reads import (  # noqa: F401 - the reads are part of this capability's API
-    HISTORY_PAGE,
-    OVERSEERS,
-    board_summary,
-    count_locations,
-    count_states,
-    history,
-    lines_of,
-    open_for_post,
-    open_lines_of_post,
-    pending_now,
-    previous_accepted,
-    shift_closed,
-    shift_handover,
-    summaries,
-    today_card,
-)
+from ..models.handover import MANUAL_KINDS, Handover, HandoverCount, HandoverLine
+from ..permissions import can
+from .reads import count_locations, count_states, holds_post, last_accepted, lines_of, open_for_post, pending_now
 
 MAX_TEXT = 200
 MAX_NOTE = 500
 MAX_NOTES = 2000
 
 
-class HandoverError(Exception):
+class HandoverError(RuleError):
     """A handover rule said no; `field` names the form field the message belongs under."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def _locked(handover_id: int) -> Handover:
@@ -62,13 +43,6 @@ def _locked(handover_id: int) -> Handover:
 
 def _fresh_line(line_id: int) -> HandoverLine:
     return db.session.get(HandoverLine, line_id, populate_existing=True)
-
-
-def colleagues(site: Site, user: User) -> list[User]:
-    """Who can take over from this user: same site, same post, active, not themselves."""
-    return list(db.session.scalars(select(User).where(
-        User.site_id == site.id, User.post == user.post, User.active.is_(True), User.id != user.id)
-        .order_by(User.name, User.id)))
 
 
 def _incoming(site: Site, user: User, raw) -> User:
@@ -91,24 +65,28 @@ def _incoming(site: Site, user: User, raw) -> User:
     return other
 
 
-def _fixtures(site_id: int, post: str) -> list[Item]:
-    """The company items on the post: the fixtures of its locations."""
+_FIXTURES = (select(Item.id, Item.name).join(Location, Item.location_id == Location.id).where(
+    Item.site_id == bindparam("site_id"), Item.kind == "fixture", Item.active.is_(True), Location.active.is_(True),
+    Location.kind.in_(bindparam("kinds", expanding=True))).order_by(Location.position, Item.position, Item.id))
+
+
+def _fixtures(site_id: int, post: str) -> list[Row]:
+    """The company items on the post (id, name): the fixtures of its locations."""
     kinds = inventory.POST_LOCATIONS.get(post, ())
     if not kinds:
         return []
-    return list(db.session.scalars(select(Item).join(Location, Item.location_id == Location.id).where(
-        Item.site_id == site_id, Item.kind == "fixture", Item.active.is_(True), Location.active.is_(True),
-        Location.kind.in_(kinds)).order_by(Location.position, Item.position, Item.id)
-        .options(joinedload(Item.location))))
+    return select_rows(_FIXTURES, {"site_id": site_id, "kinds": list(kinds)}).all()
+
+
+_OPEN_CLOCK_IN_DAY = (select(Attendance.day).where(
+    Attendance.user_id == bindparam("user_id"), Attendance.site_id == bindparam("site_id"),
+    Attendance.clock_out_at.is_(None)).order_by(Attendance.day.desc()).limit(1))
 
 
 def _shift_day(site: Site, user: User) -> date:
     """The outgoing shift's day: the day of their open clock-in (a night shift belongs to the day it
     started), else today at the site."""
-    day = db.session.scalar(select(Attendance.day).where(
-        Attendance.user_id == user.id, Attendance.site_id == site.id, Attendance.clock_out_at.is_(None))
-        .order_by(Attendance.day.desc()).limit(1))
-    return day or site.today()
+    return select_rows(_OPEN_CLOCK_IN_DAY, {"user_id": user.id, "site_id": site.id}).scalar() or site.today()
 
 
 def start(site: Site, user: User, to_user_id, idem_key: str | None) -> Handover:
@@ -116,7 +94,7 @@ def start(site: Site, user: User, to_user_id, idem_key: str | None) -> Handover:
 
     One handover per post at a time: a double tap (same key, or the same person again) finds the same one.
     """
-    if user.post not in HANDOVER_POSTS:
+    if not can(user, "handover.hand"):
         raise HandoverError(_("Your post does not hand over shifts here."))
     incoming = _incoming(site, user, to_user_id)
     with write_tx():
@@ -142,8 +120,8 @@ def start(site: Site, user: User, to_user_id, idem_key: str | None) -> Handover:
             db.session.add(HandoverLine(handover_id=handover.id, site_id=site.id, position=position,
                                         kind="fixture", text=item.name, item_id=item.id, state="info"))
         carried = 0
-        prev = previous_accepted(site.id, user.post)
-        if prev is not None:
+        prev = last_accepted(site.id, user.post)
+        if prev is not None and prev.still_open:
             for line in db.session.scalars(select(HandoverLine).where(
                     HandoverLine.handover_id == prev.id, HandoverLine.state == "open").order_by(HandoverLine.position)):
                 position += 1
@@ -321,7 +299,7 @@ def cancel(site: Site, user: User, handover: Handover) -> Handover:
     """The outgoing person (or the lead or manager) withdraws a handover that is not accepted yet."""
     with write_tx():
         handover = _locked(handover.id)
-        if handover.from_user_id != user.id and user.post not in OVERSEERS:
+        if handover.from_user_id != user.id and not can(user, "handover.oversee"):
             raise HandoverError(_("Only %(name)s or the lead can cancel this handover.", name=handover.from_user.name))
         if handover.status == "accepted":
             raise HandoverError(_("This handover has already been accepted."))
@@ -338,7 +316,7 @@ def _reviewing(site: Site, handover_id: int, user: User) -> Handover:
     if handover.to_user_id != user.id:
         raise HandoverError(_("This handover is addressed to %(name)s.", name=handover.to_user.name))
     if handover.status == "accepted":
-        at = handover.accepted_at.replace(tzinfo=UTC).astimezone(site.tz).strftime("%H:%M")
+        at = to_local(site, handover.accepted_at).strftime("%H:%M")
         raise HandoverError(_("You already accepted this handover at %(time)s.", time=at))
     if handover.status != "submitted":
         raise HandoverError(_("This handover has not been handed over to you yet."))
@@ -406,10 +384,10 @@ def resolve(site: Site, user: User, line: HandoverLine, note: str | None) -> Han
         if line.state != "open":
             raise HandoverError(_("This line has already been resolved.") if line.state == "resolved"
                                 else _("This line needs nothing resolved."))
-        if user.post not in OVERSEERS:
+        if not can(user, "handover.oversee"):
             if line.disputed:
                 raise HandoverError(_("A disputed line is resolved by the lead."))
-            if user.post != handover.post:
+            if not holds_post(user, handover):
                 raise HandoverError(_("Your post does not hold this line."))
             if not (handover.status == "accepted"
                     or (handover.status == "draft" and handover.from_user_id == user.id)):

@@ -14,8 +14,6 @@ from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from .core import utcnow
 
-# The posts that hand over between shifts (the seeds: water bar, model rooms, security day ↔ night).
-HANDOVER_POSTS = ("water_bar", "model_room", "security")
 STATUSES = {"draft": _l("Being prepared"), "submitted": _l("Waiting for acceptance"),
             "accepted": _l("Shift taken over"), "cancelled": _l("Cancelled")}
 OPEN_STATUSES = ("draft", "submitted")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from hospitality.database import write_tx
 from hospitality.extensions import db
-from hospitality.handover import services
+from hospitality.handover import reads, services
 from hospitality.inventory import services as inventory
 from hospitality.models import Site, User
 from hospitality.models.handover import HandoverLine
@@ -74,7 +74,7 @@ def rows(site: Site, ids: dict) -> dict:
     bar_out = db.session.get(User, ids["user_id"])
     bar_in = actor_or_new("water_bar", f"{code}-bar-in")
     wb = services.start(site, bar_out, bar_in.id, None)
-    for loc in services.count_locations(site.id, "water_bar"):
+    for loc in reads.count_locations(site.id, "water_bar"):
         count = services.start_count(site, bar_out, wb, loc)
         inventory.submit_count(site, bar_out, count, None, all_match=True)
     wb_line = services.add_line(site, bar_out, wb, "key", "储物柜钥匙在领班处", None)
@@ -97,5 +97,5 @@ def rows(site: Site, ids: dict) -> dict:
     services.accept(site, sec_in, sec)
     return {"wb_handover_id": wb.id, "wb_line_id": wb_line.id, "mr_handover_id": mr.id,
             "mr_fixture_line_id": fixture.id, "mr_manual_line_id": manual.id,
-            "ho_room_id": services.count_locations(site.id, "model_room")[0].id, "ho_keeper_id": keeper.id,
+            "ho_room_id": reads.count_locations(site.id, "model_room")[0].id, "ho_keeper_id": keeper.id,
             "sec_handover_id": sec.id, "sec_line_id": sec_line.id}

@@ -8,9 +8,17 @@ from hospitality.handover import services
 from hospitality.models import Discrepancy, Location, StockCount, Visit
 from hospitality.models.core import utcnow
 from hospitality.models.handover import Handover, HandoverLine
-from tests.handover.helpers import fresh, handover_env, ready_water_bar, site, submitted_water_bar, who
-from tests.inventory.helpers import login, make_item, make_user
-from tests.inventory.test_query_counts import counting
+from tests.factories import (
+    fresh,
+    handover_env,
+    make_item,
+    make_user,
+    ready_water_bar,
+    site_of,
+    submitted_water_bar,
+    who,
+)
+from tests.harness import counting, login
 
 
 def _small(app, env) -> dict:
@@ -18,13 +26,13 @@ def _small(app, env) -> dict:
     with app.app_context():
         first = submitted_water_bar(env)
         key = next(ln for ln in first.lines if ln.kind == "key")
-        services.dispute(site(env), who(env, "wb_in"), key, "不对")
-        services.accept(site(env), who(env, "wb_in"), fresh(first.id))
+        services.dispute(site_of(env), who(env, "wb_in"), key, "不对")
+        services.accept(site_of(env), who(env, "wb_in"), fresh(first.id))
         second = ready_water_bar(env)
-        services.add_line(site(env), who(env, "wb_out"), second, "watch", "3号桌", None)
-        services.submit(site(env), who(env, "wb_out"), fresh(second.id), env.users["wb_in"], "", True)
-        draft = services.start(site(env), who(env, "mr_out"), env.users["mr_in"], None)
-        services.start(site(env), who(env, "sec_out"), env.users["sec_in"], None)
+        services.add_line(site_of(env), who(env, "wb_out"), second, "watch", "3号桌", None)
+        services.submit(site_of(env), who(env, "wb_out"), fresh(second.id), env.users["wb_in"], "", True)
+        draft = services.start(site_of(env), who(env, "mr_out"), env.users["mr_in"], None)
+        services.start(site_of(env), who(env, "sec_out"), env.users["sec_in"], None)
         return {"accepted": first.id, "submitted": second.id, "draft": draft.id}
 
 
@@ -36,7 +44,7 @@ def _grow(app, env, ids: dict) -> None:
         now = utcnow()
         bar = db.session.get(Location, env.bar)
         for n in range(60):
-            h = Handover(site_id=env.site, post="security", day=site(env).today() - timedelta(days=n % 5),
+            h = Handover(site_id=env.site, post="security", day=site_of(env).today() - timedelta(days=n % 5),
                          from_user_id=people[n % 8], to_user_id=people[(n + 1) % 8], status="accepted",
                          started_at=now, submitted_at=now, accepted_at=now - timedelta(hours=n))
             db.session.add(h)

@@ -5,14 +5,14 @@ from html import escape
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hospitality.extensions import db
-from hospitality.handover import services
+from hospitality.handover import reads, services
 from hospitality.models import AuditLog, Site, StockCount, User
 from hospitality.models.handover import Handover, HandoverLine
-from tests.handover.helpers import fresh, handover_env, ready_water_bar, site, submitted_water_bar, who
-from tests.inventory.helpers import login
+from tests.factories import fresh, handover_env, ready_water_bar, site_of, submitted_water_bar, who
+from tests.harness import count_rows, login
 
 HX = {"HX-Request": "true"}
 
@@ -28,11 +28,6 @@ def msg(app, msgid: str, **kw) -> str:
         return escape(gettext(msgid, **kw))
 
 
-def n_rows(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
 def test_start_a_handover_and_land_on_it(app, env):
     """The outgoing attendant chooses the colleague and lands on the new handover page."""
     phone = login(app, env.names["wb_out"])
@@ -45,7 +40,7 @@ def test_start_a_handover_and_land_on_it(app, env):
     assert again.headers["Location"] == r.headers["Location"]  # a double tap saves once
     page = phone.get(f"/handover/{hid}")
     assert page.status_code == 200 and "count-btn" in page.text and "submit-handover" in page.text
-    assert n_rows(app, Handover) == 1
+    assert count_rows(Handover, app=app) == 1
 
 
 def test_handing_over_to_yourself_is_refused(app, env):
@@ -55,13 +50,13 @@ def test_handing_over_to_yourself_is_refused(app, env):
     assert r.status_code == 422
     assert msg(app, "You cannot hand over to yourself: choose the colleague who takes over.") in r.text
     assert 'aria-invalid="true"' in r.text
-    assert n_rows(app, Handover) == 0 and n_rows(app, AuditLog, AuditLog.entity == "handover") == 0
+    assert count_rows(Handover, app=app) == 0 and count_rows(AuditLog, AuditLog.entity == "handover", app=app) == 0
 
 
 def test_the_count_starts_from_the_handover_and_comes_back(app, env):
     """Count now opens the ordinary count page; "all match" returns to the handover, which shows it matched."""
     with app.app_context():
-        h = services.start(site(env), who(env, "wb_out"), env.users["wb_in"], None)
+        h = services.start(site_of(env), who(env, "wb_out"), env.users["wb_in"], None)
     phone = login(app, env.names["wb_out"])
     r = phone.post(f"/handover/{h.id}/count/{env.bar}")
     assert r.status_code == 302 and "/stock/counts/" in r.headers["Location"]
@@ -69,23 +64,23 @@ def test_the_count_starts_from_the_handover_and_comes_back(app, env):
     assert back.status_code == 302 and back.headers["Location"].endswith(f"/handover/{h.id}")
     page = phone.get(f"/handover/{h.id}")
     assert "ho-count-matched" in page.text
-    assert n_rows(app, StockCount, StockCount.ref_type == "handover", StockCount.ref_id == h.id) == 1
+    assert count_rows(StockCount, StockCount.ref_type == "handover", StockCount.ref_id == h.id, app=app) == 1
 
 
 def test_counting_a_location_of_another_post_is_refused(app, env):
     """The water bar cannot count a model room for its handover: 422 with a message, no count."""
     with app.app_context():
-        h = services.start(site(env), who(env, "wb_out"), env.users["wb_in"], None)
+        h = services.start(site_of(env), who(env, "wb_out"), env.users["wb_in"], None)
     phone = login(app, env.names["wb_out"])
     r = phone.post(f"/handover/{h.id}/count/{env.room}")
     assert r.status_code == 422 and "<html" in r.text
-    assert n_rows(app, StockCount) == 0
+    assert count_rows(StockCount, app=app) == 0
 
 
 def test_submit_refused_until_the_count_reconciles(app, env):
     """Submitting before counting: 422, the message at the count section, still a draft."""
     with app.app_context():
-        h = services.start(site(env), who(env, "wb_out"), env.users["wb_in"], None)
+        h = services.start(site_of(env), who(env, "wb_out"), env.users["wb_in"], None)
     phone = login(app, env.names["wb_out"])
     r = phone.post(f"/handover/{h.id}/submit", data={"to_user_id": env.users["wb_in"], "property_checked": "1",
                                                      "notes": "无"})
@@ -99,7 +94,7 @@ def test_submit_refused_until_the_count_reconciles(app, env):
 def test_fixture_check_swaps_the_line(app, env):
     """Tapping intact / damaged swaps just the line; damaged without a note asks for one with 422."""
     with app.app_context():
-        h = services.start(site(env), who(env, "mr_out"), env.users["mr_in"], None)
+        h = services.start(site_of(env), who(env, "mr_out"), env.users["mr_in"], None)
         vase, lamp = [ln.id for ln in h.lines if ln.kind == "fixture"]
     phone = login(app, env.names["mr_out"])
     r = phone.post(f"/handover/lines/{vase}/check", data={"condition": "damaged"}, headers=HX)
@@ -116,23 +111,23 @@ def test_fixture_check_swaps_the_line(app, env):
 def test_add_and_remove_a_pending_line(app, env):
     """Adding a line swaps the pending list; an empty one is 422 with the message; removing it swaps it back."""
     with app.app_context():
-        h = services.start(site(env), who(env, "wb_out"), env.users["wb_in"], None)
+        h = services.start(site_of(env), who(env, "wb_out"), env.users["wb_in"], None)
     phone = login(app, env.names["wb_out"])
     r = phone.post(f"/handover/{h.id}/lines", data={"kind": "key", "text": " ", "idem": "lineidem1"}, headers=HX)
     assert r.status_code == 422 and 'id="ho-pending"' in r.text
     assert msg(app, "Write what the next shift needs to know.") in r.text
-    assert n_rows(app, HandoverLine) == 0
+    assert count_rows(HandoverLine, app=app) == 0
     r = phone.post(f"/handover/{h.id}/lines", data={"kind": "key", "text": "仓库钥匙在前台", "idem": "lineidem2"},
                    headers=HX)
     assert r.status_code == 200 and "仓库钥匙在前台" in r.text and "<html" not in r.text
     phone.post(f"/handover/{h.id}/lines", data={"kind": "key", "text": "仓库钥匙在前台", "idem": "lineidem2"},
                headers=HX)
-    assert n_rows(app, HandoverLine) == 1
+    assert count_rows(HandoverLine, app=app) == 1
     with app.app_context():
         line_id = db.session.scalar(select(HandoverLine.id))
     r = phone.post(f"/handover/lines/{line_id}/delete", headers=HX)
     assert r.status_code == 200 and "仓库钥匙在前台" not in r.text
-    assert n_rows(app, HandoverLine) == 0
+    assert count_rows(HandoverLine, app=app) == 0
 
 
 def test_incoming_reviews_disputes_and_accepts(app, env):
@@ -155,9 +150,9 @@ def test_incoming_reviews_disputes_and_accepts(app, env):
     r = incoming.post(f"/handover/{h.id}/accept")
     assert r.status_code == 422
     with app.app_context():
-        at = fresh(h.id).accepted_at.replace(tzinfo=UTC).astimezone(site(env).tz)
+        at = fresh(h.id).accepted_at.replace(tzinfo=UTC).astimezone(site_of(env).tz)
     assert msg(app, "You already accepted this handover at %(time)s.", time=at.strftime("%H:%M")) in r.text
-    assert n_rows(app, AuditLog, AuditLog.action == "accept") == 1
+    assert count_rows(AuditLog, AuditLog.action == "accept", app=app) == 1
 
 
 def test_the_outgoing_phone_shows_who_it_waits_for(app, env):
@@ -175,8 +170,8 @@ def test_the_lead_resolves_a_disputed_line(app, env):
     with app.app_context():
         h = submitted_water_bar(env)
         key = next(ln for ln in h.lines if ln.kind == "key")
-        services.dispute(site(env), who(env, "wb_in"), key, "钥匙不在领班处")
-        services.accept(site(env), who(env, "wb_in"), fresh(h.id))
+        services.dispute(site_of(env), who(env, "wb_in"), key, "钥匙不在领班处")
+        services.accept(site_of(env), who(env, "wb_in"), fresh(h.id))
     lead = login(app, env.names["lead"])
     board = lead.get("/handover/")
     assert "ho-disputed" in board.text and f"#line-{key.id}" in board.text
@@ -192,8 +187,8 @@ def test_staff_resolving_a_disputed_line_is_refused(app, env):
     with app.app_context():
         h = submitted_water_bar(env)
         key = next(ln for ln in h.lines if ln.kind == "key")
-        services.dispute(site(env), who(env, "wb_in"), key, "不对")
-        services.accept(site(env), who(env, "wb_in"), fresh(h.id))
+        services.dispute(site_of(env), who(env, "wb_in"), key, "不对")
+        services.accept(site_of(env), who(env, "wb_in"), fresh(h.id))
     r = login(app, env.names["wb_in"]).post(f"/handover/lines/{key.id}/resolve", data={"note": "好了"})
     assert r.status_code == 422 and msg(app, "A disputed line is resolved by the lead.") in r.text
     with app.app_context():
@@ -203,13 +198,13 @@ def test_staff_resolving_a_disputed_line_is_refused(app, env):
 def test_history_pages_load_older_in_place(app, env):
     """The manager's history of a post: a full page, and older handovers as a fragment for htmx."""
     with app.app_context():
-        for n in range(services.HISTORY_PAGE + 2):
-            h = services.start(site(env), who(env, "sec_out" if n % 2 == 0 else "sec_in"),
+        for n in range(reads.HISTORY_PAGE + 2):
+            h = services.start(site_of(env), who(env, "sec_out" if n % 2 == 0 else "sec_in"),
                                env.users["sec_in" if n % 2 == 0 else "sec_out"], None)
-            services.cancel(site(env), who(env, "lead"), h)
+            services.cancel(site_of(env), who(env, "lead"), h)
     boss = login(app, env.names["boss"])
     page = boss.get("/handover/history?post=security")
-    assert page.status_code == 200 and page.text.count("ho-card") == services.HISTORY_PAGE
+    assert page.status_code == 200 and page.text.count("ho-card") == reads.HISTORY_PAGE
     older = re.search(r'hx-get="([^"]+)"', page.text).group(1).replace("&amp;", "&")
     frag = boss.get(older, headers=HX)
     assert frag.status_code == 200 and "<html" not in frag.text and frag.text.count("ho-card") == 2
@@ -235,7 +230,7 @@ def test_other_sites_handovers_are_404(app, env):
         h = services.start(other_site, o_out, env.o_users["wb_in"], None)
         line = services.add_line(other_site, o_out, h, "key", "外站钥匙", None)
     phones = {k: login(app, env.names[k]) for k in ("wb_in", "boss")}
-    before = n_rows(app, AuditLog)
+    before = count_rows(AuditLog, app=app)
     for who_, urls in (("wb_in", [("get", f"/handover/{h.id}"), ("post", f"/handover/{h.id}/accept"),
                                   ("post", f"/handover/{h.id}/submit"), ("post", f"/handover/{h.id}/lines"),
                                   ("post", f"/handover/{h.id}/count/{env.bar}"),
@@ -247,7 +242,7 @@ def test_other_sites_handovers_are_404(app, env):
         for method, url in urls:
             r = getattr(phone, method)(url, data={"reason": "x", "note": "x", "text": "x", "kind": "key"})
             assert r.status_code == 404, (who_, url, r.status_code)
-    assert n_rows(app, AuditLog) == before
+    assert count_rows(AuditLog, app=app) == before
     with app.app_context():
         assert fresh(h.id).status == "draft"
 
@@ -302,9 +297,9 @@ def test_clock_card_speaks_of_the_handover_only_once_there_is_one(app, env):
     home = phone.get("/").text
     assert "handover-draft" in home and waiting not in home
     with app.app_context():
-        services.submit(site(env), who(env, "wb_out"), fresh(h.id), env.users["wb_in"], "", True)
+        services.submit(site_of(env), who(env, "wb_out"), fresh(h.id), env.users["wb_in"], "", True)
     assert waiting in phone.get("/").text
     with app.app_context():
-        services.accept(site(env), who(env, "wb_in"), fresh(h.id))
+        services.accept(site_of(env), who(env, "wb_in"), fresh(h.id))
     home = phone.get("/").text
     assert "handover-open" not in home and waiting not in home

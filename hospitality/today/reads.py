@@ -1,0 +1,88 @@
+"""What each post's today screen and the routines board show: a composition of the capabilities' own reads."""
+from datetime import date, time
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, func, select
+
+from ..attendance import reads as attendance
+from ..checklists import reads as checklists
+from ..database import select_rows
+from ..handover import reads as handover
+from ..inspections import reads as inspections
+from ..inventory import services as inventory
+from ..inventory.reads import stock as stock_reads
+from ..models import PurchaseRequest, Site, User
+from ..models.core import POSTS
+from ..permissions import can
+from ..visits.reads import report as visit_reports
+from ..visits.reads.live import live_panel
+from ..workers import reads as workers
+
+URGENCY = {"overdue": 0, "missing": 0, "in_progress": 1, "pending": 2, "late": 3, "done": 3}
+
+
+class BoardRow(NamedTuple):
+    """One post's routines on the board."""
+    post: str
+    label: str
+    statuses: list
+
+
+def board(site: Site, day: date) -> list[BoardRow]:
+    """The state of every routine of the site on a day, grouped by post in screen order (one pass)."""
+    statuses = checklists.day_status(site, day, checklists.routines(site.id))
+    rows = []
+    for post, label in POSTS.items():
+        of_post = [s for s in statuses if s.template.post == post]
+        if of_post:
+            rows.append(BoardRow(post, label, of_post))
+    return rows
+
+
+_PENDING_REQUESTS = select(func.count().label("n")).select_from(PurchaseRequest).where(
+    PurchaseRequest.site_id == bindparam("site_id"), PurchaseRequest.status == "pending")
+
+
+def stock_panel(site: Site, user: User) -> dict:
+    """What the stock capability shows on a post's screen: its locations and what waits on it."""
+    panel = {"stock_locations": stock_reads.stock_locations(site.id, inventory.worked_kinds(user))
+             if can(user, "stock.keep") else []}
+    if can(user, "today.discrepancies"):
+        panel["discrepancies"] = stock_reads.open_discrepancies(site.id)
+    if can(user, "purchases.decide"):
+        panel["pending_requests"] = select_rows(_PENDING_REQUESTS, {"site_id": site.id}).one().n
+    return panel
+
+
+def shift_panels(site: Site, user: User) -> dict:
+    """The cards every post's screen carries around its routines: the clock, the handover, workers in the
+    model rooms, open tasks; and for the lead and manager the day at a glance."""
+    overseer = can(user, "today.board")
+    if overseer:
+        panels = {}
+    else:
+        panels = {"handover_card": handover.today_card(site, user), **inspections.tasks_panel(site, user)}
+    if can(user, "attendance.own"):
+        panels["att_clock"] = attendance.today_card(site, user)
+    if can(user, "workers.doors"):
+        panels |= workers.inside_panel(site)
+    if overseer:
+        # The rest of their day at a glance (attendance, inspections and tasks, handovers, workers, the
+        # routines board) loads as fragments of those capabilities right after the page.
+        panels["visit_figures"] = visit_reports.day_figures(site, site.today())
+    return panels
+
+
+def screen(site: Site, user: User) -> tuple[str, dict]:
+    """The user's today screen: its template (the lead's and manager's own, or the staff's) and its context."""
+    day = site.today()
+    statuses = checklists.day_status(site, day, checklists.routines(site.id, user.post))
+    if can(user, "today.board"):
+        # A lead or manager may have routines of their own (the manager can add them); the routines board of
+        # every post loads after the page (/board).
+        template, ctx = f"today/{user.post}.html", {"day": day, "today": day, "statuses": statuses}
+    else:
+        # What is due now comes first; finished routines sink to the bottom.
+        statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
+        template, ctx = "today/staff.html", {"statuses": statuses, "day": day}
+    return template, ctx | stock_panel(site, user) | live_panel(site, user.post) | shift_panels(site, user)
