@@ -1,18 +1,16 @@
+"""Opening and closing routines: fill one in, read a run; the manager edits the checklists."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask_login import current_user
 
-from ..access import current_site, post_required, site_get_or_404
-from ..extensions import db
+from ..access import child_get_or_404, current_site, site_get_or_404
 from ..forms import apply_form
 from ..htmx import is_htmx
 from ..i18n import text as _
-from ..models import ChecklistItem, ChecklistRun, ChecklistTemplate, Location
+from ..models import ChecklistItem, ChecklistRun, ChecklistTemplate
 from ..models.checklists import ROUTINE_KINDS
-from . import bp, editor, services
+from ..permissions import can, requires
+from . import bp, editor, reads, services
 from .forms import ItemForm, TemplateForm
-
-OVERSEERS = ("lead", "manager")
 
 
 def _routine(template_id: int) -> ChecklistTemplate:
@@ -26,15 +24,15 @@ def _routine(template_id: int) -> ChecklistTemplate:
 def _template_for_user(template_id: int) -> tuple[ChecklistTemplate, bool]:
     """The template (of this site) and whether the user may fill it in; 403 if not theirs."""
     template = site_get_or_404(ChecklistTemplate, template_id)
-    if template.post == current_user.post:
+    if services.is_own(current_user, template):
         return template, True
-    if current_user.post in OVERSEERS:
+    if can(current_user, "routines.oversee"):
         return template, False
     abort(403)
 
 
 @bp.get("/<int:template_id>")
-@login_required
+@requires("routines.fill")
 def fill(template_id):
     kind = site_get_or_404(ChecklistTemplate, template_id).kind
     if kind not in ROUTINE_KINDS:  # several runs a day, or one per person: their own pages
@@ -42,22 +40,20 @@ def fill(template_id):
                         else url_for("inspections.area", template_id=template_id))
     template, can_answer = _template_for_user(template_id)
     site = current_site()
-    run = services.find_run(template, site.today())
+    run = reads.find_run(template, site.today())
     return render_template("checklists/fill.html", template=template, run=run,
-                           answers=services.answers_by_item(run), can_answer=can_answer,
+                           answers=reads.answers_by_item(run), can_answer=can_answer,
                            items=template.active_items)
 
 
 @bp.post("/<int:template_id>/items/<int:item_id>")
-@login_required
+@requires("routines.fill")
 def answer(template_id, item_id):
     _routine(template_id)
     template, can_answer = _template_for_user(template_id)
     if not can_answer:
         abort(403)
-    item = db.session.get(ChecklistItem, item_id)
-    if item is None or item.template_id != template.id:
-        abort(404)
+    item = child_get_or_404(ChecklistItem, item_id, "template", of=template)
     error, status = None, 200
     try:
         services.answer_item(current_site(), current_user, template, item, request.form.get("ok"),
@@ -68,15 +64,15 @@ def answer(template_id, item_id):
         if error:
             flash(error.message, "error")
         return redirect(url_for(".fill", template_id=template.id))
-    run = services.find_run(template, current_site().today())
-    answers = services.answers_by_item(run)
+    run = reads.find_run(template, current_site().today())
+    answers = reads.answers_by_item(run)
     return render_template("checklists/_fragments/answer.html", template=template, item=item,
                            answer=answers.get(item.id), error=error, form=request.form,
                            can_answer=True, run=run, answers=answers, oob_progress=True), status
 
 
 @bp.post("/<int:template_id>/complete")
-@login_required
+@requires("routines.fill")
 def complete(template_id):
     _routine(template_id)
     template, can_answer = _template_for_user(template_id)
@@ -92,34 +88,30 @@ def complete(template_id):
 
 
 @bp.get("/runs/<int:run_id>")
-@login_required
+@requires("routines.fill")
 def run(run_id):
     run = site_get_or_404(ChecklistRun, run_id)
     template, _can = _template_for_user(run.template_id)
-    return render_template("checklists/run.html", template=template, run=run,
-                           answers=services.answers_by_item(run),
-                           items=[i for i in template.items if i.active or
-                                  i.id in {a.item_id for a in run.answers}])
+    answers = reads.answers_by_item(run)
+    # Retired items stay on the runs that answered them.
+    return render_template("checklists/run.html", template=template, run=run, answers=answers,
+                           items=[i for i in template.items if i.active or i.id in answers])
 
 
 @bp.get("/templates")
-@post_required("manager")
+@requires("checklists.edit")
 def templates():
-    rows = db.session.scalars(select(ChecklistTemplate).where(
-        ChecklistTemplate.site_id == current_site().id)
-        .order_by(ChecklistTemplate.active.desc(), ChecklistTemplate.position)).all()
-    return render_template("checklists/templates.html", templates=rows)
+    return render_template("checklists/templates.html", templates=reads.all_templates(current_site().id))
 
 
 @bp.route("/templates/new", methods=["GET", "POST"])
 @bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
-@post_required("manager")
+@requires("checklists.edit")
 def template(template_id=None):
     tpl = site_get_or_404(ChecklistTemplate, template_id) if template_id else None
     form = TemplateForm(obj=tpl)
     site = current_site()
-    form.location_id.choices = [("", "—")] + [(str(loc.id), loc.name) for loc in db.session.scalars(
-        select(Location).where(Location.site_id == site.id).order_by(Location.position, Location.id))]
+    form.location_id.choices = [("", "—")] + [(str(loc.id), loc.name) for loc in reads.locations(site.id)]
     if tpl is not None and not form.is_submitted():
         form.times.data = " ".join((tpl.times or "").split(","))
         form.grooming_posts.data = tpl.post_list
@@ -139,14 +131,10 @@ def template(template_id=None):
 
 @bp.route("/templates/<int:template_id>/items/new", methods=["GET", "POST"])
 @bp.route("/templates/<int:template_id>/items/<int:item_id>", methods=["GET", "POST"])
-@post_required("manager")
+@requires("checklists.edit")
 def item(template_id, item_id=None):
     tpl = site_get_or_404(ChecklistTemplate, template_id)
-    it = None
-    if item_id is not None:
-        it = db.session.get(ChecklistItem, item_id)
-        if it is None or it.template_id != tpl.id:
-            abort(404)
+    it = child_get_or_404(ChecklistItem, item_id, "template", of=tpl) if item_id is not None else None
     form = ItemForm(obj=it)
     ok, status = apply_form(form, lambda: editor.save_item(
         current_site(), tpl, it, text=form.text.data, text_en=form.text_en.data,
@@ -160,12 +148,10 @@ def item(template_id, item_id=None):
 
 
 @bp.post("/templates/<int:template_id>/items/<int:item_id>/move")
-@post_required("manager")
+@requires("checklists.edit")
 def move(template_id, item_id):
     tpl = site_get_or_404(ChecklistTemplate, template_id)
-    it = db.session.get(ChecklistItem, item_id)
-    if it is None or it.template_id != tpl.id:
-        abort(404)
+    it = child_get_or_404(ChecklistItem, item_id, "template", of=tpl)
     step = -1 if request.form.get("step") == "up" else 1
     try:
         editor.move_item(current_site(), tpl, it, step)

@@ -2,26 +2,20 @@
 from datetime import time
 
 from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import photos
-from ..access import current_site, post_required, site_get_or_404
-from ..checklists import services as checklists
+from ..access import child_get_or_404, current_site, site_get_or_404
+from ..checklists import reads as checklists
 from ..checklists.services import PHOTO_KIND, ChecklistError
-from ..extensions import db
+from ..errors import RuleError
+from ..forms import idem
 from ..htmx import is_htmx
 from ..i18n import text as _
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistTemplate, User
 from ..models.inspections import ASSIGNEES, Task
-from . import bp, services
-
-checkers = post_required(*services.CHECKERS)
-
-
-def idem() -> str | None:
-    """The idempotency key a form carried (one per rendered form)."""
-    key = request.form.get("idem", "")
-    return key if 8 <= len(key) <= 64 and key.isalnum() else None
+from ..permissions import can, requires
+from . import bp, reads, services
 
 
 def _stored_photo() -> str | None:
@@ -29,13 +23,13 @@ def _stored_photo() -> str | None:
     return photos.store(upload, PHOTO_KIND) if upload and upload.filename else None
 
 
-def _answer(save) -> ChecklistError | photos.PhotoError | None:
+def _answer(save) -> RuleError | None:
     """Check and store the photo first, then run the service; a refusal removes the photo again."""
     name = None
     try:
         name = _stored_photo()
         save(name)
-    except (ChecklistError, photos.PhotoError) as e:
+    except RuleError as e:  # a checklist's rule or the photo said no
         photos.remove(PHOTO_KIND, name)
         return e
     except BaseException:
@@ -45,10 +39,7 @@ def _answer(save) -> ChecklistError | photos.PhotoError | None:
 
 
 def _item_of(template: ChecklistTemplate, item_id: int) -> ChecklistItem:
-    item = db.session.get(ChecklistItem, item_id)
-    if item is None or item.template_id != template.id:
-        abort(404)
-    return item
+    return child_get_or_404(ChecklistItem, item_id, "template", of=template)
 
 
 def _answer_fragment(template, item, run, error, answer_url, **extra):
@@ -60,26 +51,26 @@ def _answer_fragment(template, item, run, error, answer_url, **extra):
 
 
 @bp.get("/")
-@checkers
+@requires("inspections.check")
 def index():
     site = current_site()
     day = site.today()
-    grooming = services.grooming_overview(site, day)
+    grooming = reads.grooming_overview(site, day)
     return render_template("inspections/index.html", day=day, grooming=grooming,
                            groomed=sum(1 for row in grooming if row.done),
-                           statuses=services.area_status(site, day), **services.tasks_panel(site, current_user))
+                           statuses=reads.area_status(site, day), **reads.tasks_panel(site, current_user))
 
 
 @bp.get("/board")
-@checkers
+@requires("inspections.check")
 def board():
     """The lead's and manager's today screen loads this after the page: grooming checked, rounds, open tasks."""
     if not is_htmx():
         return redirect(url_for(".index"))
     site = current_site()
-    panel = services.tasks_panel(site, current_user)  # a lead's or manager's: every open task of the site
+    panel = reads.tasks_panel(site, current_user)  # a lead's or manager's: every open task of the site
     return render_template("inspections/_glance.html", **panel,
-                           summary=services.board_summary(site, site.today(), open_tasks=panel["open_total"]))
+                           summary=reads.board_summary(site, site.today(), open_tasks=panel["open_total"]))
 
 
 # Grooming
@@ -87,7 +78,7 @@ def board():
 
 def _grooming_target(user_id: int) -> tuple[User, ChecklistTemplate | None]:
     person = site_get_or_404(User, user_id)
-    return person, services.template_for(services.grooming_templates(current_site().id), person)
+    return person, reads.template_for(reads.grooming_templates(current_site().id), person)
 
 
 def _grooming_url(person):
@@ -95,7 +86,7 @@ def _grooming_url(person):
 
 
 @bp.get("/grooming/<int:user_id>")
-@checkers
+@requires("inspections.check")
 def grooming(user_id):
     person, template = _grooming_target(user_id)
     site = current_site()
@@ -105,7 +96,7 @@ def grooming(user_id):
         services.check_person(site, current_user, person, day)
     except ChecklistError as e:
         refusal = e.message
-    run = services.grooming_run(template, person, day) if template else None
+    run = reads.grooming_run(template, person, day) if template else None
     if template is None or (refusal and run is None):
         message = refusal or _("No grooming checklist is set for this post. Ask your manager.")
         return render_template("inspections/refused.html", person=person, message=message), 422
@@ -113,11 +104,11 @@ def grooming(user_id):
                            answers=checklists.answers_by_item(run), items=template.active_items,
                            can_answer=refusal is None, refusal=refusal, answer_url=_grooming_url(person),
                            with_photos=True, complete_url=url_for(".grooming_complete", user_id=person.id),
-                           attendance=services.attendance_of(site, day, [person.id]).get(person.id))
+                           attendance=reads.clock_in_of(site, day, person.id))
 
 
 @bp.post("/grooming/<int:user_id>/items/<int:item_id>")
-@checkers
+@requires("inspections.check")
 def grooming_answer(user_id, item_id):
     person, template = _grooming_target(user_id)
     if template is None:
@@ -131,12 +122,12 @@ def grooming_answer(user_id, item_id):
         if error:
             flash(error.message, "error")
         return redirect(url_for(".grooming", user_id=person.id))
-    run = services.grooming_run(template, person, site.today())
+    run = reads.grooming_run(template, person, site.today())
     return _answer_fragment(template, item, run, error, _grooming_url(person))
 
 
 @bp.post("/grooming/<int:user_id>/complete")
-@checkers
+@requires("inspections.check")
 def grooming_complete(user_id):
     person, template = _grooming_target(user_id)
     if template is None:
@@ -154,14 +145,14 @@ def grooming_complete(user_id):
 
 
 @bp.get("/people/<int:user_id>")
-@login_required
+@requires("inspections.record")
 def person(user_id):
     """A person's grooming record: for the lead and the manager, and for the person themself."""
     person = site_get_or_404(User, user_id)
-    if current_user.post not in services.CHECKERS and current_user.id != person.id:
+    if not services.may_see_record(current_user, person):
         abort(403)
     return render_template("inspections/person.html", person=person,
-                           **services.person_record(current_site(), person))
+                           **reads.person_record(current_site(), person))
 
 
 # Area inspections
@@ -169,7 +160,7 @@ def person(user_id):
 
 def _area(template_id: int) -> ChecklistTemplate:
     template = site_get_or_404(ChecklistTemplate, template_id)
-    if template.kind not in services.AREA_KINDS:
+    if template.kind not in reads.AREA_KINDS:
         abort(404)
     if not services.can_fill(current_user, template):
         abort(403)
@@ -178,12 +169,12 @@ def _area(template_id: int) -> ChecklistTemplate:
 
 def _slot(template: ChecklistTemplate) -> str:
     """The round asked for (?at=10:00); without one, the next round due (else the last)."""
-    slots = services.rounds(template)
+    slots = checklists.rounds(template)
     at = request.args.get("at")
     if at is None:
         now = current_site().now().time()
         return next((s for s, due in slots if due is None or due >= now), slots[-1][0])
-    if not services.valid_slot(template, at):
+    if not reads.valid_slot(template, at):
         abort(404)
     return at
 
@@ -194,15 +185,15 @@ def _area_url(template, slot):
 
 
 def _area_ctx(template, slot, run) -> dict:
-    due = dict(services.rounds(template)).get(slot)
+    due = dict(checklists.rounds(template)).get(slot)
     return {"template": template, "slot": slot, "run": run, "answers": checklists.answers_by_item(run),
-            "tasks_by_answer": services.tasks_by_answer(run), "assignees": ASSIGNEES, "task_form": True,
+            "tasks_by_answer": reads.tasks_by_answer(run), "assignees": ASSIGNEES, "task_form": True,
             "answer_url": _area_url(template, slot), "with_photos": True,
             "due_label": due.strftime("%H:%M") if isinstance(due, time) else ""}
 
 
 @bp.get("/areas/<int:template_id>")
-@login_required
+@requires("inspections.areas")
 def area(template_id):
     template = _area(template_id)
     slot = _slot(template)
@@ -210,11 +201,11 @@ def area(template_id):
     args = {"at": slot} if slot else {}
     return render_template("inspections/area.html", items=template.active_items, can_answer=True,
                            complete_url=url_for(".area_complete", template_id=template.id, **args),
-                           rounds=services.rounds(template), **_area_ctx(template, slot, run))
+                           rounds=checklists.rounds(template), **_area_ctx(template, slot, run))
 
 
 @bp.post("/areas/<int:template_id>/items/<int:item_id>")
-@login_required
+@requires("inspections.areas")
 def area_answer(template_id, item_id):
     template = _area(template_id)
     slot = _slot(template)
@@ -234,7 +225,7 @@ def area_answer(template_id, item_id):
 
 
 @bp.post("/areas/<int:template_id>/complete")
-@login_required
+@requires("inspections.areas")
 def area_complete(template_id):
     template = _area(template_id)
     slot = _slot(template)
@@ -244,25 +235,18 @@ def area_complete(template_id):
         flash(e.message, "error")
         return redirect(url_for(".area", template_id=template.id, **({"at": slot} if slot else {})))
     flash(_("%(name)s: done.", name=f"{template.label} {slot}".strip()))
-    return redirect(url_for(".index" if current_user.post in services.CHECKERS else "today.index"))
+    return redirect(url_for(".index" if can(current_user, "inspections.check") else "today.index"))
 
 
 # Tasks and photos
 
 
-def _site_answer(answer_id: int) -> ChecklistAnswer:
-    answer = db.session.get(ChecklistAnswer, answer_id)
-    if answer is None or answer.run.site_id != current_user.current_site_id:
-        abort(404)
-    return answer
-
-
 @bp.post("/answers/<int:answer_id>/tasks")
-@login_required
+@requires("inspections.areas")
 def raise_task(answer_id):
-    answer = _site_answer(answer_id)
+    answer = child_get_or_404(ChecklistAnswer, answer_id, "run")
     template = answer.run.template
-    if template.kind not in services.AREA_KINDS:
+    if template.kind not in reads.AREA_KINDS:
         abort(404)
     if not services.can_fill(current_user, template):
         abort(403)
@@ -277,21 +261,16 @@ def raise_task(answer_id):
         return redirect(url_for(".area", template_id=template.id,
                                 **({"at": answer.run.slot} if answer.run.slot else {})))
     return render_template("inspections/_answer_tasks.html", answer=answer, task_error=error, form=request.form,
-                           tasks_by_answer=services.tasks_by_answer(answer.run), assignees=ASSIGNEES,
+                           tasks_by_answer=reads.tasks_by_answer(answer.run), assignees=ASSIGNEES,
                            raised=error is None), 422 if error else 200
 
 
 @bp.get("/answers/<int:answer_id>/photo")
-@login_required
+@requires("inspections.photo")
 def photo(answer_id):
-    """A photo taken during a check: for the lead, the manager, the checklist's post, the person checked and
-    the post a task from it went to."""
-    answer = _site_answer(answer_id)
-    allowed = current_user.post in services.CHECKERS or answer.run.template.post == current_user.post or \
-        answer.run.subject_user_id == current_user.id or \
-        db.session.scalar(db.select(Task.id).where(Task.answer_id == answer.id,
-                                                   Task.assignee == current_user.post).limit(1)) is not None
-    if not allowed:
+    """A photo taken during a check, for those services.may_see_photo() admits."""
+    answer = child_get_or_404(ChecklistAnswer, answer_id, "run")
+    if not services.may_see_photo(current_user, answer):
         abort(403)
     if not answer.photo:
         abort(404)
@@ -299,15 +278,15 @@ def photo(answer_id):
 
 
 @bp.get("/tasks")
-@login_required
+@requires("tasks.view")
 def tasks():
     site = current_site()
-    return render_template("inspections/tasks.html", **services.tasks_panel(site, current_user, services.OPEN_SHOWN),
-                           done_tasks=services.recently_done(site, current_user), all_tasks=True)
+    return render_template("inspections/tasks.html", **reads.tasks_panel(site, current_user, reads.OPEN_SHOWN),
+                           done_tasks=reads.recently_done(site, current_user), all_tasks=True)
 
 
 @bp.post("/tasks/<int:task_id>/done")
-@login_required
+@requires("tasks.view")
 def task_done(task_id):
     task = site_get_or_404(Task, task_id)
     if not services.can_close(current_user, task):
@@ -316,4 +295,4 @@ def task_done(task_id):
     if not is_htmx():
         flash(_("Task done."))
         return redirect(url_for(".tasks"))
-    return render_template("inspections/_task.html", task=services.task_card(task.id))
+    return render_template("inspections/_task.html", task=reads.task_card(task.id, current_user))

@@ -6,11 +6,11 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale, gettext
 
-from hospitality.checklists import services
+from hospitality.checklists import reads, services
 from hospitality.extensions import db
 from hospitality.models import AuditLog, ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
-from tests.conftest import Auth
 from tests.factories import make_site, make_user, routine
+from tests.harness import Auth, count_rows
 
 HX = {"HX-Request": "true"}
 NOTE_NEEDED = "Describe the problem: a failed item needs a note."
@@ -30,11 +30,6 @@ def env(app):
                                other=routine(site.id, "model_room").id)
 
 
-def _count(app, model, *where):
-    with app.app_context():
-        return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
-
-
 def _answer_all(app, env, username="wb", day=None):
     """Answer every item of the water-bar opening routine through the service."""
     with app.app_context():
@@ -46,7 +41,7 @@ def _answer_all(app, env, username="wb", day=None):
                 services.answer_item(site, user, tpl, item, None, "20", None, day=day)
             else:
                 services.answer_item(site, user, tpl, item, "1", None, "ok", day=day)
-        return services.find_run(tpl, day or site.today()).id
+        return reads.find_run(tpl, day or site.today()).id
 
 
 def test_staff_home_lists_own_routines_only(app, env, client, auth):
@@ -116,7 +111,7 @@ def test_failed_item_without_note_is_422_in_users_language(app, env, client, aut
     note_field = re.search(r'<textarea name="note"[^>]*aria-invalid="true"', body)
     message = body.find(f'<small class="error">{expected}</small>')
     assert note_field and note_field.start() < message < body.index("</form>")
-    assert _count(app, ChecklistRun) == 0 and _count(app, ChecklistAnswer) == 0
+    assert count_rows(ChecklistRun, app=app) == 0 and count_rows(ChecklistAnswer, app=app) == 0
 
 
 def test_plain_post_answer_redirects_to_fill_page(app, env, client, auth):
@@ -124,7 +119,7 @@ def test_plain_post_answer_redirects_to_fill_page(app, env, client, auth):
     auth.login("wb")
     r = client.post(f"/checklists/{env.tpl}/items/{env.items[0]}", data={"ok": "1"})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/checklists/{env.tpl}")
-    assert _count(app, ChecklistAnswer, ChecklistAnswer.item_id == env.items[0]) == 1
+    assert count_rows(ChecklistAnswer, ChecklistAnswer.item_id == env.items[0], app=app) == 1
 
 
 def test_complete_with_missing_items_flashes_error(app, env, client, auth):
@@ -138,7 +133,7 @@ def test_complete_with_missing_items_flashes_error(app, env, client, auth):
     with app.app_context():
         run = db.session.scalar(db.select(ChecklistRun))
         assert run.completed_at is None
-    assert _count(app, AuditLog, AuditLog.action == "complete") == 0
+    assert count_rows(AuditLog, AuditLog.action == "complete", app=app) == 0
 
 
 def test_complete_all_redirects_home_and_card_shows_done(app, env, client, auth):
@@ -292,7 +287,7 @@ def test_item_min_above_max_is_422_under_the_field(app, env, manager):
     assert re.search(r'id="min_value"[^>]*aria-invalid="true"', body) or \
         re.search(r'aria-invalid="true"[^>]*id="min_value"', body)
     assert '<small class="error" id="min_value-err">The lowest value is above the highest.</small>' in body
-    assert _count(app, ChecklistItem, ChecklistItem.template_id == tpl.id) == 0
+    assert count_rows(ChecklistItem, ChecklistItem.template_id == tpl.id, app=app) == 0
 
 
 def test_staff_cannot_edit_templates(app, env, client, auth):
@@ -301,7 +296,7 @@ def test_staff_cannot_edit_templates(app, env, client, auth):
     assert client.get("/checklists/templates").status_code == 403
     assert client.post("/checklists/templates/new", data={"name": "x", "kind": "opening",
                                                           "post": "water_bar"}).status_code == 403
-    assert _count(app, ChecklistTemplate, ChecklistTemplate.name == "x") == 0
+    assert count_rows(ChecklistTemplate, ChecklistTemplate.name == "x", app=app) == 0
 
 
 def test_retired_item_leaves_fill_page_but_old_run_keeps_answer(app, env, manager):

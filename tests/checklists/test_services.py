@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hospitality.checklists import services
+from hospitality.checklists import reads, services
 from hospitality.extensions import db
 from hospitality.models import AuditLog, ChecklistAnswer, ChecklistRun, Site
 from tests.factories import make_site, make_user, routine
@@ -78,16 +78,16 @@ def test_day_status_done_late_missing(setup):
     day = site.today()
     due = datetime.combine(day, tpl.due_time)
     early, late = due - timedelta(hours=1), due + timedelta(hours=1)
-    assert services.day_status(site, day, [tpl], now=early)[0].state == "pending"
-    assert services.day_status(site, day, [tpl], now=late)[0].state == "missing"
+    assert reads.day_status(site, day, [tpl], now=early)[0].state == "pending"
+    assert reads.day_status(site, day, [tpl], now=late)[0].state == "missing"
     run = ChecklistRun(site_id=site.id, template_id=tpl.id, shift_date=day, started_by_id=user.id)
     db.session.add(run)
     db.session.commit()
-    assert services.day_status(site, day, [tpl], now=early)[0].state == "in_progress"
-    assert services.day_status(site, day, [tpl], now=late)[0].state == "overdue"
+    assert reads.day_status(site, day, [tpl], now=early)[0].state == "in_progress"
+    assert reads.day_status(site, day, [tpl], now=late)[0].state == "overdue"
     run.completed_by_id, run.completed_at = user.id, _utc(site, late)
     db.session.commit()
-    assert services.day_status(site, day, [tpl], now=late)[0].state == "late"
+    assert reads.day_status(site, day, [tpl], now=late)[0].state == "late"
     run.completed_at = _utc(site, early)
     db.session.commit()
-    assert services.day_status(site, day, [tpl], now=late)[0].state == "done"
+    assert reads.day_status(site, day, [tpl], now=late)[0].state == "done"

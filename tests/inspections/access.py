@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hospitality.database import write_tx
 from hospitality.extensions import db
-from hospitality.inspections import services
+from hospitality.inspections import reads, services
 from hospitality.inspections.seed import seed_templates
 from hospitality.models import ChecklistTemplate, Site, User
 from hospitality.models.attendance import RosterEntry, Shift
@@ -63,7 +63,7 @@ def rows(site: Site, ids: dict) -> dict:
                                        shift_id=shift.id, post="water_bar", created_by_id=ids["user_id"]))
     site = db.session.get(Site, site.id)
     person = db.session.get(User, ids["user_id"])
-    grooming = services.template_for(services.grooming_templates(site.id), person)
+    grooming = reads.template_for(reads.grooming_templates(site.id), person)
     bar = db.session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.site_id == site.id,
                                                             ChecklistTemplate.seed_key == "insp_water_bar"))
     answer = services.answer_area(site, person, bar, "", bar.active_items[0], "0", None, "台面有水渍")

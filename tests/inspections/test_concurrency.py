@@ -1,44 +1,15 @@
 """Two phones at once: the same task form posted twice, the same task closed twice, one grooming item answered
 by two leads (each thread in its own app context and connection, on SQLite or PostgreSQL)."""
-import threading
 
-from sqlalchemy import func, select
 
 from hospitality.extensions import db
 from hospitality.inspections import services
 from hospitality.models import AuditLog, ChecklistAnswer, ChecklistRun, Site, User
 from hospitality.models.inspections import Task
-from tests.factories import make_site
-from tests.inspections.helpers import team, template
-from tests.inventory.helpers import make_user
+from tests.factories import make_site, make_user, team, template
+from tests.harness import count_rows, in_threads
 
 THREADS = 8
-
-
-def _in_threads(app, work) -> list[BaseException]:
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
-
-    def run(i):
-        try:
-            with app.test_request_context():
-                barrier.wait(timeout=30)
-                work(i)
-        except BaseException as e:  # noqa: B036 - collected and asserted on below
-            errors.append(e)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return errors
-
-
-def _count(app, model, *where):
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def test_same_task_form_from_many_taps_raises_one_task(app):
@@ -53,9 +24,9 @@ def test_same_task_form_from_many_taps_raises_one_task(app):
         services.raise_task(db.session.get(Site, env.site), db.session.get(User, env.lead),
                             db.session.get(ChecklistAnswer, answer_id), "cleaner", "擦", "samekey00001")
 
-    assert _in_threads(app, work) == []
-    assert _count(app, Task) == 1
-    assert _count(app, AuditLog, AuditLog.entity == "task") == 1
+    assert in_threads(app, THREADS, work, request=True)[1] == []
+    assert count_rows(Task, app=app) == 1
+    assert count_rows(AuditLog, AuditLog.entity == "task", app=app) == 1
 
 
 def test_closing_a_task_from_many_phones_records_it_once(app):
@@ -72,8 +43,8 @@ def test_closing_a_task_from_many_phones_records_it_once(app):
         services.mark_done(db.session.get(Site, env.site), db.session.get(User, closers[i % len(closers)]),
                            db.session.get(Task, task_id))
 
-    assert _in_threads(app, work) == []
-    assert _count(app, AuditLog, AuditLog.entity == "task", AuditLog.action == "done") == 1
+    assert in_threads(app, THREADS, work, request=True)[1] == []
+    assert count_rows(AuditLog, AuditLog.entity == "task", AuditLog.action == "done", app=app) == 1
     with app.app_context():
         assert db.session.get(Task, task_id).status == "done"
 
@@ -93,6 +64,6 @@ def test_two_leads_answering_one_grooming_check_make_one_run(app):
         services.answer_grooming(site, db.session.get(User, leads[i % len(leads)]), person, tpl, item, "1", None,
                                  None)
 
-    assert _in_threads(app, work) == []
-    assert _count(app, ChecklistRun) == 1
-    assert _count(app, ChecklistAnswer) == min(THREADS, len(items))
+    assert in_threads(app, THREADS, work, request=True)[1] == []
+    assert count_rows(ChecklistRun, app=app) == 1
+    assert count_rows(ChecklistAnswer, app=app) == min(THREADS, len(items))

@@ -11,10 +11,8 @@ from hospitality.models import ChecklistAnswer, ChecklistRun, ChecklistTemplate,
 from hospitality.models.attendance import Attendance
 from hospitality.models.core import utcnow
 from hospitality.models.inspections import Task
-from tests.factories import make_site
-from tests.inspections.helpers import roster, team, template
-from tests.inventory.helpers import login, make_user
-from tests.inventory.test_query_counts import counting
+from tests.factories import make_site, make_user, roster, team, template
+from tests.harness import counting, login
 
 
 def _a_little(app, env):

@@ -8,25 +8,19 @@ from types import SimpleNamespace
 import pytest
 from flask import render_template
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hospitality.checklists.services import PHOTO_KIND
 from hospitality.extensions import db
-from hospitality.inspections import services
+from hospitality.inspections import reads, services
 from hospitality.models import AuditLog, ChecklistAnswer, ChecklistRun, ChecklistTemplate, Site, User
 from hospitality.models.core import utcnow
 from hospitality.models.inspections import Task
-from tests.factories import make_site
-from tests.inspections.helpers import HX, clock_in, png, team, template
-from tests.inventory.helpers import login
+from tests.factories import clock_in, make_site, png, team, template
+from tests.harness import HX, count_rows, login
 
 NOT_ON_DUTY = ("%(name)s is not on duty today (not on the roster, or on leave): only people on duty are "
                "checked.")
-
-
-def _count(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def _zh(app, msgid: str, **kw) -> str:
@@ -127,7 +121,7 @@ def test_grooming_of_someone_off_duty_is_refused_with_a_message(app, env):
         name = db.session.get(User, env.a.off).name
     message = _zh(app, NOT_ON_DUTY, name=name)
     client = login(app, env.a.lead_name)
-    audit = _count(app, AuditLog)
+    audit = count_rows(AuditLog, app=app)
     r = client.get(f"/inspections/grooming/{env.a.off}")
     assert r.status_code == 422 and message in r.get_data(as_text=True)
     r = client.post(f"/inspections/grooming/{env.a.off}/items/{env.a_gitems[0]}", data={"ok": "1"}, headers=HX)
@@ -138,7 +132,8 @@ def test_grooming_of_someone_off_duty_is_refused_with_a_message(app, env):
     assert message in client.get(r.headers["Location"]).get_data(as_text=True)
     r = client.post(f"/inspections/grooming/{env.a.off}/complete")
     assert r.status_code == 302
-    assert _count(app, ChecklistRun) == 0 and _count(app, ChecklistAnswer) == 0 and _count(app, AuditLog) == audit
+    assert count_rows(ChecklistRun, app=app) == 0 and count_rows(ChecklistAnswer, app=app) == 0 \
+        and count_rows(AuditLog, app=app) == audit
 
 
 def test_htmx_grooming_answer_returns_the_item_and_progress(app, env):
@@ -163,7 +158,7 @@ def test_failed_grooming_item_without_note_is_422(app, env):
     assert r.status_code == 422
     assert re.search(r'<textarea name="note"[^>]*aria-invalid="true"', body)
     assert _zh(app, "Describe the problem: a failed item needs a note.") in body
-    assert _count(app, ChecklistAnswer) == 0
+    assert count_rows(ChecklistAnswer, app=app) == 0
 
 
 def test_photo_is_stored_served_to_the_lead_and_refused_to_others(app, env):
@@ -193,7 +188,7 @@ def test_a_file_that_is_not_a_photo_is_refused_and_leaves_nothing(app, env):
                     content_type="multipart/form-data")
     assert r.status_code == 422
     assert _zh(app, "This is not a photo (JPEG, PNG or WebP).") in r.get_data(as_text=True)
-    assert _count(app, ChecklistAnswer) == 0
+    assert count_rows(ChecklistAnswer, app=app) == 0
     assert (set(folder.iterdir()) if folder.exists() else set()) == before
 
 
@@ -268,7 +263,7 @@ def test_failed_area_item_offers_a_task_and_raises_it_once(app, env):
         assert r.status_code == 200
     body = r.get_data(as_text=True)
     assert body.lstrip().startswith(f'<div id="tasks-{answer_id}"') and "重新消毒" in body
-    assert _count(app, Task) == 1
+    assert count_rows(Task, app=app) == 1
 
 
 def test_bad_task_is_422_under_its_field(app, env):
@@ -280,7 +275,7 @@ def test_bad_task_is_422_under_its_field(app, env):
     body = r.get_data(as_text=True)
     assert r.status_code == 422 and _zh(app, "Choose who should do it.") in body
     assert re.search(r'<select name="assignee"[^>]*aria-invalid="true"', body)
-    assert _count(app, Task) == 0
+    assert count_rows(Task, app=app) == 0
 
 
 def test_complete_area_round(app, env):
@@ -302,7 +297,7 @@ def test_engine_pages_send_inspections_to_their_own_pages(app, env):
     assert client.get(f"/checklists/{env.a_bar}").headers["Location"].endswith(f"/inspections/areas/{env.a_bar}")
     assert client.post(f"/checklists/{env.a_bar}/items/{env.a_bitems[0]}", data={"ok": "1"}).status_code == 404
     assert client.post(f"/checklists/{env.a_grooming}/complete").status_code == 404
-    assert _count(app, ChecklistRun) == 0
+    assert count_rows(ChecklistRun, app=app) == 0
 
 
 # Tasks
@@ -322,7 +317,7 @@ def test_post_sees_and_closes_its_task_once(app, env):
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and body.lstrip().startswith(f'<li id="task-{bar_task}" class="task done"')
     assert client.post(f"/inspections/tasks/{bar_task}/done", headers=HX).status_code == 200
-    assert _count(app, AuditLog, AuditLog.entity == "task", AuditLog.action == "done") == 1
+    assert count_rows(AuditLog, AuditLog.entity == "task", AuditLog.action == "done", app=app) == 1
     assert login(app, f"model_room{env.a.site}").post(f"/inspections/tasks/{bar_task}/done").status_code == 403
     lead_body = login(app, env.a.lead_name).get("/inspections/tasks").get_data(as_text=True)
     assert "拖地" in lead_body
@@ -360,11 +355,11 @@ def test_fragments_for_the_today_screens(app, env):
         site = db.session.get(Site, env.a.site)
         wb = db.session.get(User, _wb(env))
         login_user(wb)
-        html = render_template("inspections/_tasks.html", open_tasks=services.my_tasks(site, wb))
+        html = render_template("inspections/_tasks.html", open_tasks=reads.my_tasks(site, wb))
         assert 'id="tasks"' in html and "擦干台面" in html and "/inspections/tasks/" in html
         empty = render_template("inspections/_tasks.html", open_tasks=[])
         assert 'id="tasks"' not in empty
-        board = render_template("inspections/_board.html", summary=services.board_summary(site, site.today()))
+        board = render_template("inspections/_board.html", summary=reads.board_summary(site, site.today()))
         assert 'id="inspections-board"' in board and "0/5" in board
 
 
@@ -391,12 +386,12 @@ def test_other_sites_ids_are_404(app, env, method, url):
     client = login(app, env.a.lead_name)
     with app.app_context():
         b_answer = db.session.scalar(select(Task.answer_id).where(Task.id == b_task))
-        before = {m.__name__: _count(app, m) for m in (ChecklistRun, ChecklistAnswer, Task, AuditLog)}
+        before = {m.__name__: count_rows(m, app=app) for m in (ChecklistRun, ChecklistAnswer, Task, AuditLog)}
     url = url.format(a=env.a, b=env.b, b_gitem=env.b_gitems[0], b_bar=env.b_bar, b_bitem=env.b_bitems[1],
                      a_bar=env.a_bar, b_answer=b_answer, b_task=b_task)
     r = client.open(url, method=method, data={"ok": "1", "assignee": "cleaner", "text": "x", "idem": "zzzz99999999"})
     assert r.status_code == 404
-    assert {m.__name__: _count(app, m) for m in (ChecklistRun, ChecklistAnswer, Task, AuditLog)} == before
+    assert {m.__name__: count_rows(m, app=app) for m in (ChecklistRun, ChecklistAnswer, Task, AuditLog)} == before
     with app.app_context():
         assert db.session.get(Task, b_task).status == "open"
 
@@ -447,11 +442,11 @@ def test_lead_page_shows_the_oldest_tasks_and_links_to_all(app, env):
     answer_id = _fail_bar_item(app, env)
     with app.app_context():
         site, lead = db.session.get(Site, env.a.site), db.session.get(User, env.a.lead)
-        for n in range(services.PANEL_SHOWN + 3):
+        for n in range(reads.PANEL_SHOWN + 3):
             services.raise_task(site, lead, db.session.get(ChecklistAnswer, answer_id), "cleaner", f"第{n}件事",
                                 f"manytasks{n:04d}")
     client = login(app, env.a.lead_name)
     body = client.get("/inspections/").get_data(as_text=True)
-    assert body.count('class="task"') == services.PANEL_SHOWN and "第0件事" in body
-    assert _zh(app, "All %(n)d open tasks", n=services.PANEL_SHOWN + 3) in body
-    assert client.get("/inspections/tasks").get_data(as_text=True).count('class="task"') == services.PANEL_SHOWN + 3
+    assert body.count('class="task"') == reads.PANEL_SHOWN and "第0件事" in body
+    assert _zh(app, "All %(n)d open tasks", n=reads.PANEL_SHOWN + 3) in body
+    assert client.get("/inspections/tasks").get_data(as_text=True).count('class="task"') == reads.PANEL_SHOWN + 3

@@ -2,14 +2,14 @@
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hospitality.checklists import editor
-from hospitality.checklists import services as checklists
+from hospitality.checklists import reads as checklist_reads
 from hospitality.checklists.services import ChecklistError
 from hospitality.database import write_tx
 from hospitality.extensions import db
-from hospitality.inspections import services
+from hospitality.inspections import reads, services
 from hospitality.inspections.seed import seed_templates
 from hospitality.models import (
     AuditLog,
@@ -23,12 +23,8 @@ from hospitality.models import (
 )
 from hospitality.models.core import utcnow
 from hospitality.models.inspections import Task
-from tests.factories import make_site
-from tests.inspections.helpers import clock_in, leave, roster, team, template
-
-
-def _count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from tests.factories import clock_in, leave, make_site, roster, team, template
+from tests.harness import count_rows
 
 
 @pytest.fixture
@@ -48,7 +44,7 @@ def _user(uid) -> User:
 def _groom_all(env, person_id, fail=0, checker=None):
     """Answer every item of a person's grooming list, the first `fail` ones as problems."""
     site, person = _site(env), _user(person_id)
-    tpl = services.template_for(services.grooming_templates(site.id), person)
+    tpl = reads.template_for(reads.grooming_templates(site.id), person)
     for n, item in enumerate(tpl.active_items):
         services.answer_grooming(site, _user(checker or env.lead), person, tpl, item,
                                  "0" if n < fail else "1", None, "刘海盖眉" if n < fail else None)
@@ -70,13 +66,13 @@ def test_seed_adds_grooming_and_inspections_once(ctx):
             db.session.add(Location(site_id=site.id, kind=kind, name=name, position=pos))
     with write_tx():
         added = seed_templates(db.session.get(Site, site.id))
-    before = _count(ChecklistTemplate, ChecklistTemplate.site_id == site.id)
-    items = _count(ChecklistItem)
+    before = count_rows(ChecklistTemplate, ChecklistTemplate.site_id == site.id)
+    items = count_rows(ChecklistItem)
     with write_tx():
         again = seed_templates(db.session.get(Site, site.id))
     assert added == 7 and again == 0  # 2 grooming, water bar, 2 model rooms, negotiation, lounge
-    assert _count(ChecklistTemplate, ChecklistTemplate.site_id == site.id) == before
-    assert _count(ChecklistItem) == items
+    assert count_rows(ChecklistTemplate, ChecklistTemplate.site_id == site.id) == before
+    assert count_rows(ChecklistItem) == items
     rooms = db.session.scalars(select(Location.id).where(Location.site_id == site.id,
                                                          Location.kind == "model_room")).all()
     room_tpls = db.session.scalars(select(ChecklistTemplate.location_id).where(
@@ -110,7 +106,7 @@ def test_grooming_check_is_a_run_about_the_person_with_a_score(env):
     """Answering a person's grooming makes a run with slot u<id> and the subject; completing scores it."""
     wb = env.staff["water_bar"]
     tpl = _groom_all(env, wb, fail=1)
-    run = services.grooming_run(tpl, _user(wb), env.day)
+    run = reads.grooming_run(tpl, _user(wb), env.day)
     assert run.slot == f"u{wb}" and run.subject_user_id == wb and run.completed_at is None
     done = services.complete_grooming(_site(env), _user(env.lead), _user(wb), tpl)
     checks = len([i for i in tpl.active_items])
@@ -129,14 +125,14 @@ def test_two_people_have_separate_grooming_runs(env):
 
 def test_security_is_checked_with_the_security_list(env):
     """A guard's grooming list is the security one (posture, cap); an attendant's the hospitality one."""
-    templates = services.grooming_templates(env.site)
-    assert services.template_for(templates, _user(env.staff["security"])).seed_key == "grooming_security"
-    assert services.template_for(templates, _user(env.staff["water_bar"])).seed_key == "grooming"
+    templates = reads.grooming_templates(env.site)
+    assert reads.template_for(templates, _user(env.staff["security"])).seed_key == "grooming_security"
+    assert reads.template_for(templates, _user(env.staff["water_bar"])).seed_key == "grooming"
     wrong = template(env.site, "grooming_security")
     with pytest.raises(ChecklistError) as e:
         services.answer_grooming(_site(env), _user(env.lead), _user(env.staff["water_bar"]), wrong,
                                  wrong.active_items[0], "1", None, None)
-    assert e.value.field == "person" and _count(ChecklistRun) == 0
+    assert e.value.field == "person" and count_rows(ChecklistRun) == 0
 
 
 @pytest.mark.parametrize("case", ["not_rostered", "on_leave", "rostered_yesterday"])
@@ -149,12 +145,12 @@ def test_grooming_of_someone_not_on_duty_is_refused_and_saves_nothing(env, case)
     elif case == "rostered_yesterday":
         roster(env.site, person, env.day - timedelta(days=1))
     tpl = template(env.site, "grooming")
-    audit = _count(AuditLog)
+    audit = count_rows(AuditLog)
     with pytest.raises(ChecklistError) as e:
         services.answer_grooming(_site(env), _user(env.lead), _user(person), tpl, tpl.active_items[0], "1", None,
                                  None)
     assert e.value.field == "person" and _user(person).name in e.value.message
-    assert _count(ChecklistRun) == 0 and _count(ChecklistAnswer) == 0 and _count(AuditLog) == audit
+    assert count_rows(ChecklistRun) == 0 and count_rows(ChecklistAnswer) == 0 and count_rows(AuditLog) == audit
 
 
 def test_pending_leave_does_not_take_someone_off_duty(env):
@@ -162,7 +158,7 @@ def test_pending_leave_does_not_take_someone_off_duty(env):
     person = env.staff["concierge"]
     leave(env.site, person, env.day, status="pending")
     _groom_all(env, person)
-    assert _count(ChecklistAnswer) > 0
+    assert count_rows(ChecklistAnswer) > 0
 
 
 def test_nobody_checks_their_own_grooming(env):
@@ -171,9 +167,9 @@ def test_nobody_checks_their_own_grooming(env):
     with pytest.raises(ChecklistError) as e:
         services.answer_grooming(_site(env), _user(env.lead), _user(env.lead), tpl, tpl.active_items[0], "1",
                                  None, None)
-    assert e.value.field == "person" and _count(ChecklistRun) == 0
+    assert e.value.field == "person" and count_rows(ChecklistRun) == 0
     _groom_all(env, env.lead, checker=env.boss)
-    assert _count(ChecklistRun, ChecklistRun.subject_user_id == env.lead) == 1
+    assert count_rows(ChecklistRun, ChecklistRun.subject_user_id == env.lead) == 1
 
 
 def test_failed_grooming_item_needs_a_note(env):
@@ -182,7 +178,7 @@ def test_failed_grooming_item_needs_a_note(env):
     with pytest.raises(ChecklistError) as e:
         services.answer_grooming(_site(env), _user(env.lead), _user(env.staff["water_bar"]), tpl,
                                  tpl.active_items[0], "0", None, " ")
-    assert e.value.field == "note" and _count(ChecklistRun) == 0
+    assert e.value.field == "note" and count_rows(ChecklistRun) == 0
 
 
 def test_overview_lists_people_on_duty_with_attendance_and_check(env):
@@ -191,7 +187,7 @@ def test_overview_lists_people_on_duty_with_attendance_and_check(env):
     clock_in(env.site, wb, env.day, utcnow(), late=7)
     _groom_all(env, wb)
     services.complete_grooming(_site(env), _user(env.lead), _user(wb), template(env.site, "grooming"))
-    rows = {r.person.id: r for r in services.grooming_overview(_site(env), env.day)}
+    rows = {r.person.id: r for r in reads.grooming_overview(_site(env), env.day)}
     assert env.off not in rows and set(env.staff.values()) <= set(rows)
     assert rows[wb].attendance.late_minutes == 7 and rows[wb].done and rows[wb].run.score == 100
     assert rows[env.staff["model_room"]].attendance is None and not rows[env.staff["model_room"]].done
@@ -213,7 +209,7 @@ def test_person_record_keeps_the_last_30_checks_oldest_first(env):
             db.session.add(ChecklistAnswer(run_id=run.id, item_id=item.id, ok=False, note=f"第{n}天",
                                            answered_by_id=env.lead))
     clock_in(env.site, wb, env.day - timedelta(days=1), utcnow(), late=3)
-    rec = services.person_record(_site(env), _user(wb))
+    rec = reads.person_record(_site(env), _user(wb))
     assert len(rec["runs"]) == 30
     assert [r.shift_date for r in rec["runs"]] == sorted(r.shift_date for r in rec["runs"])
     assert rec["runs"][-1].shift_date == env.day - timedelta(days=1)
@@ -240,7 +236,7 @@ def test_lounge_rounds_have_four_due_times_and_states(env):
     with write_tx():
         db.session.get(ChecklistRun, run.id).completed_at = _at(site, env.day, 10, 30).astimezone(UTC).replace(
             tzinfo=None)
-    states = {s.slot: s.state for s in services.area_status(site, env.day, [lounge], now=_at(site, env.day, 12, 30))}
+    states = {s.slot: s.state for s in reads.area_status(site, env.day, [lounge], now=_at(site, env.day, 12, 30))}
     assert states == {"10:00": "late", "12:00": "missing", "15:00": "pending", "17:00": "pending"}
 
 
@@ -254,7 +250,7 @@ def test_a_round_done_before_its_time_is_done(env):
     with write_tx():
         db.session.get(ChecklistRun, run.id).completed_at = _at(site, env.day, 9, 10).astimezone(UTC).replace(
             tzinfo=None)
-    statuses = services.area_status(site, env.day, now=_at(site, env.day, 23, 0))
+    statuses = reads.area_status(site, env.day, now=_at(site, env.day, 23, 0))
     by = {(s.template.seed_key, s.slot): s.state for s in statuses}
     assert by[("insp_water_bar", "")] == "done"
     assert by[("insp_negotiation", "")] == "missing"
@@ -267,10 +263,10 @@ def test_rounds_are_separate_runs(env):
     site = _site(env)
     lounge = template(env.site, "lounge_rounds")
     services.answer_area(site, _user(env.lead), lounge, "10:00", lounge.active_items[0], "1", None, None)
-    assert checklists.find_run(lounge, env.day, "10:00") is not None
-    assert checklists.find_run(lounge, env.day, "12:00") is None
-    assert services.valid_slot(lounge, "12:00") and not services.valid_slot(lounge, "11:00")
-    assert not services.valid_slot(lounge, "")
+    assert checklist_reads.find_run(lounge, env.day, "10:00") is not None
+    assert checklist_reads.find_run(lounge, env.day, "12:00") is None
+    assert reads.valid_slot(lounge, "12:00") and not reads.valid_slot(lounge, "11:00")
+    assert not reads.valid_slot(lounge, "")
 
 
 # Tasks
@@ -288,9 +284,9 @@ def test_failed_item_raises_one_task_per_form(env):
     site, lead = _site(env), _user(env.lead)
     t1 = services.raise_task(site, lead, answer, "cleaner", "", "idemkey0001")
     t2 = services.raise_task(site, lead, answer, "cleaner", "", "idemkey0001")
-    assert t1.id == t2.id and _count(Task) == 1
+    assert t1.id == t2.id and count_rows(Task) == 1
     assert t1.text == "台面有水渍" and t1.status == "open" and t1.run_id == answer.run_id
-    assert _count(AuditLog, AuditLog.entity == "task") == 1
+    assert count_rows(AuditLog, AuditLog.entity == "task") == 1
 
 
 @pytest.mark.parametrize("assignee,text,field", [("boss", "擦干", "assignee"), ("cleaner", "x" * 501, "text")])
@@ -299,7 +295,7 @@ def test_bad_task_is_refused(env, assignee, text, field):
     answer = _failed_answer(env)
     with pytest.raises(ChecklistError) as e:
         services.raise_task(_site(env), _user(env.lead), answer, assignee, text, "idemkey0002")
-    assert e.value.field == field and _count(Task) == 0
+    assert e.value.field == field and count_rows(Task) == 0
 
 
 def test_only_a_failed_item_raises_a_task(env):
@@ -309,7 +305,7 @@ def test_only_a_failed_item_raises_a_task(env):
     ok = services.answer_area(site, _user(env.lead), tpl, "", tpl.active_items[0], "1", None, None)
     with pytest.raises(ChecklistError):
         services.raise_task(site, _user(env.lead), ok, "water_bar", "检查", "idemkey0003")
-    assert _count(Task) == 0
+    assert count_rows(Task) == 0
 
 
 def test_tasks_by_post_and_done_once(env):
@@ -319,15 +315,15 @@ def test_tasks_by_post_and_done_once(env):
     bar_task = services.raise_task(site, lead, answer, "water_bar", "重新擦台面", "idemkey0004")
     services.raise_task(site, lead, answer, "cleaner", "拖地", "idemkey0005")
     wb, mr = _user(env.staff["water_bar"]), _user(env.staff["model_room"])
-    assert [t.id for t in services.my_tasks(site, wb)] == [bar_task.id]
-    assert services.my_tasks(site, mr) == []
-    assert len(services.my_tasks(site, lead)) == 2
+    assert [t.id for t in reads.my_tasks(site, wb)] == [bar_task.id]
+    assert reads.my_tasks(site, mr) == []
+    assert len(reads.my_tasks(site, lead)) == 2
     assert services.can_close(wb, bar_task) and not services.can_close(mr, bar_task)
     services.mark_done(site, wb, bar_task)
     again = services.mark_done(site, lead, bar_task)
     assert again.done_by_id == wb.id and again.status == "done"
-    assert _count(AuditLog, AuditLog.action == "done") == 1
-    assert services.my_tasks(site, wb) == [] and [t.id for t in services.recently_done(site, wb)] == [bar_task.id]
+    assert count_rows(AuditLog, AuditLog.action == "done") == 1
+    assert reads.my_tasks(site, wb) == [] and [t.id for t in reads.recently_done(site, wb)] == [bar_task.id]
 
 
 def test_board_summary_counts(env):
@@ -338,7 +334,7 @@ def test_board_summary_counts(env):
     _groom_all(env, env.staff["model_room"])  # started, not completed: not counted
     answer = _failed_answer(env)
     services.raise_task(site, _user(env.lead), answer, "cleaner", "", "idemkey0006")
-    s = services.board_summary(site, env.day, now=_at(site, env.day, 13, 0))
+    s = reads.board_summary(site, env.day, now=_at(site, env.day, 13, 0))
     assert s["on_duty"] == 5 and s["groomed"] == 1  # four staff and the lead
     assert s["rounds"] == 8 and s["inspections"]["done"] == 0
     assert s["inspections"]["missed"] == 6 and s["inspections"]["to_do"] == 2  # 15:00 and 17:00
@@ -369,11 +365,11 @@ def test_editor_refuses_bad_times_and_other_sites_areas(env, times, loc, field):
     """Times that are not times, or an area of another site, are refused under their field."""
     other = make_site()
     loc_id = db.session.scalar(select(Location.id).where(Location.site_id == other.id)) if loc else None
-    before = _count(ChecklistTemplate)
+    before = count_rows(ChecklistTemplate)
     with pytest.raises(ChecklistError) as e:
         editor.save_template(_site(env), None, name="新检查", name_en=None, kind="inspection", post="lead",
                              due_time=None, active=True, times=times, location_id=loc_id)
-    assert e.value.field == field and _count(ChecklistTemplate) == before
+    assert e.value.field == field and count_rows(ChecklistTemplate) == before
 
 
 def test_editor_without_new_arguments_keeps_them(env):
@@ -390,9 +386,9 @@ def test_a_post_given_the_lounge_rounds_fills_them(env):
     lounge = template(env.site, "lounge_rounds")
     editor.save_template(site, lounge, name=lounge.name, name_en=lounge.name_en, kind="inspection",
                          post="water_bar", due_time=None, active=True)
-    rounds = services.post_rounds(site, "water_bar")
+    rounds = reads.post_rounds(site, "water_bar")
     assert [(s.template.id, s.slot) for s in rounds] == [(lounge.id, t) for t in ("10:00", "12:00", "15:00", "17:00")]
-    assert services.post_rounds(site, "model_room") == []
+    assert reads.post_rounds(site, "model_room") == []
     wb, mr = _user(env.staff["water_bar"]), _user(env.staff["model_room"])
     assert services.can_fill(wb, lounge) and not services.can_fill(mr, lounge)
     assert services.can_fill(_user(env.lead), lounge)

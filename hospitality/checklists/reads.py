@@ -1,0 +1,134 @@
+"""What the checklist pages and screens read: routines, a template's runs and answers, each round's state."""
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Row
+
+from ..clock import to_local
+from ..database import select_rows
+from ..extensions import db
+from ..i18n import lazy_gettext as _l
+from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Location, Site
+from ..models.checklists import ROUTINE_KINDS
+
+STATE_LABELS = {"done": _l("Done"), "late": _l("Done late"), "missing": _l("Missing"),
+                "pending": _l("To do"), "in_progress": _l("In progress"), "overdue": _l("Overdue")}
+END_OF_DAY = time(23, 59)  # the due time of a round that has none
+
+
+@dataclass
+class RoutineStatus:
+    """One round of a template on a day, as its card or board row shows it."""
+    template: ChecklistTemplate
+    run: Row | None  # the run's id, template_id, slot, completed_at and failed_count; None before the first answer
+    answered: int  # required items answered (0 when read with counts=False)
+    total: int  # required items of the template (0 when read with counts=False)
+    state: str  # done | late | in_progress | pending | overdue | missing
+    slot: str = ""
+    due: time | None = None
+
+    @property
+    def due_label(self) -> str:
+        due = self.due or self.template.due_time
+        return due.strftime("%H:%M") if due else ""
+
+
+# Hot statements are built once; only their parameters change per request (statement building
+# costs more CPU than running these small indexed queries).
+_ROUTINES = (select(ChecklistTemplate)
+             .where(ChecklistTemplate.site_id == bindparam("site_id"),
+                    ChecklistTemplate.kind.in_(ROUTINE_KINDS), ChecklistTemplate.active.is_(True))
+             .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+_ROUTINES_OF_POST = _ROUTINES.where(ChecklistTemplate.post == bindparam("post"))
+_DAY_RUNS = select(ChecklistRun.id, ChecklistRun.template_id, ChecklistRun.slot, ChecklistRun.completed_at,
+                   ChecklistRun.failed_count).where(ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
+                                                    ChecklistRun.shift_date == bindparam("day"))
+_REQUIRED_TOTALS = (select(ChecklistItem.template_id, func.count().label("n"))
+                    .where(ChecklistItem.template_id.in_(bindparam("ids", expanding=True)),
+                           ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
+                    .group_by(ChecklistItem.template_id))
+_REQUIRED_ANSWERED = (select(ChecklistAnswer.run_id, func.count().label("n")).join(ChecklistItem)
+                      .where(ChecklistAnswer.run_id.in_(bindparam("ids", expanding=True)),
+                             ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
+                      .group_by(ChecklistAnswer.run_id))
+RUN = select(ChecklistRun).where(ChecklistRun.template_id == bindparam("template_id"),
+                                 ChecklistRun.shift_date == bindparam("day"), ChecklistRun.slot == bindparam("slot"))
+_ANSWERS = select(ChecklistAnswer).where(ChecklistAnswer.run_id == bindparam("run_id"))
+_TEMPLATES = (select(ChecklistTemplate).where(ChecklistTemplate.site_id == bindparam("site_id"))
+              .order_by(ChecklistTemplate.active.desc(), ChecklistTemplate.position))
+_LOCATIONS = (select(Location.id, Location.name).where(Location.site_id == bindparam("site_id"))
+              .order_by(Location.position, Location.id))
+
+
+def routines(site_id: int, post: str | None = None) -> list[ChecklistTemplate]:
+    """Active opening/closing routines of a site, optionally of one post, in screen order."""
+    if post:
+        return list(db.session.scalars(_ROUTINES_OF_POST, {"site_id": site_id, "post": post}))
+    return list(db.session.scalars(_ROUTINES, {"site_id": site_id}))
+
+
+def rounds(template: ChecklistTemplate) -> list[tuple[str, time | None]]:
+    """(slot, due time) of each run a template has a day: an inspection or a patrol with `times` has one per
+    time, its slot the time ("10:00"); anything else one run, slot "", due by due_time."""
+    times = template.time_list if template.kind not in ROUTINE_KINDS else []
+    if times:
+        return [(t.strftime("%H:%M"), t) for t in times]
+    return [("", template.due_time)]
+
+
+def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: datetime | None = None, *,
+               counts: bool = True) -> list[RoutineStatus]:
+    """Every round of these templates on a day (see rounds()) in the templates' order, with its run, its
+    required items answered of total and its state: three queries, or one with counts=False (a summary that
+    only counts states)."""
+    entries = [(t, slot, due) for t in templates for slot, due in rounds(t)]
+    if not entries:
+        return []
+    ids = [t.id for t in templates]
+    runs = {(r.template_id, r.slot): r for r in select_rows(_DAY_RUNS, {"ids": ids, "day": day})}
+    totals, answered = {}, {}
+    if counts:
+        totals = {r.template_id: r.n for r in select_rows(_REQUIRED_TOTALS, {"ids": ids})}
+        if runs:
+            answered = {r.run_id: r.n for r in select_rows(_REQUIRED_ANSWERED,
+                                                           {"ids": [r.id for r in runs.values()]})}
+    local_now = (now or site.now()).replace(tzinfo=None)
+    out = []
+    for t, slot, due_time in entries:
+        run = runs.get((t.id, slot))
+        due = datetime.combine(day, due_time or END_OF_DAY)
+        out.append(RoutineStatus(t, run, answered.get(run.id, 0) if run else 0, totals.get(t.id, 0),
+                                 _state(site, run, due, local_now), slot, due_time))
+    return out
+
+
+def _state(site: Site, run: Row | None, due: datetime, now: datetime) -> str:
+    """A round's state from its run and its due time (both the site's wall clock)."""
+    if run is not None and run.completed_at is not None:
+        return "done" if to_local(site, run.completed_at).replace(tzinfo=None) <= due else "late"
+    if now > due:
+        return "overdue" if run is not None else "missing"
+    return "in_progress" if run is not None else "pending"
+
+
+def find_run(template: ChecklistTemplate, day: date, slot: str = "") -> ChecklistRun | None:
+    """The run of a template on a day (and round), if it was started."""
+    return db.session.scalar(RUN, {"template_id": template.id, "day": day, "slot": slot})
+
+
+def answers_by_item(run: ChecklistRun | None) -> dict[int, ChecklistAnswer]:
+    """A run's answers by item id (none before the run starts)."""
+    if run is None:
+        return {}
+    return {a.item_id: a for a in db.session.scalars(_ANSWERS, {"run_id": run.id})}
+
+
+def all_templates(site_id: int) -> list[ChecklistTemplate]:
+    """Every checklist of a site for the manager's list: those in use first, in screen order."""
+    return list(db.session.scalars(_TEMPLATES, {"site_id": site_id}))
+
+
+def locations(site_id: int) -> list[Row]:
+    """The site's areas (id, name) an inspection may be about, in screen order."""
+    return select_rows(_LOCATIONS, {"site_id": site_id}).all()
