@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .errors import RuleError
 from .i18n import text as _
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -18,11 +19,10 @@ FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some phone cameras call th
 DRAFT_FORMATS = {"JPEG", "MPO"}  # decoded straight at 1/2, 1/4 or 1/8 scale: the full frame is never built
 
 
-class PhotoError(Exception):
-    def __init__(self, message: str, field: str = "photo"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class PhotoError(RuleError):
+    """The upload is not a photo we keep (missing, too large, not an image)."""
+
+    field_default = "photo"
 
 
 def folder(kind: str) -> Path:

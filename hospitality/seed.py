@@ -6,6 +6,7 @@ from sqlalchemy import select
 from .audit import record
 from .extensions import db
 from .models import ChecklistItem, ChecklistTemplate, Location, SalesRep, Site, User
+from .permissions import post_can
 
 DEFAULT_LOCATIONS = [
     ("water_bar", "水吧"), ("negotiation", "洽谈区"), ("sand_table", "沙盘区"),
@@ -169,7 +170,7 @@ def seed_demo() -> bool:
         user = User(site_id=site.id, username=username, name=name, badge_no=badge,
                     phone="1380000" + badge[1:].rjust(4, "0"), post=post)
         user.set_password(DEMO_PASSWORD)
-        if post == "manager":
+        if post_can(post, "admin.manage"):
             user.managed_sites.append(site)
         db.session.add(user)
     db.session.flush()
@@ -180,6 +181,6 @@ def seed_demo() -> bool:
     db.session.flush()
     from .attendance.demo import seed_demo as seed_attendance
     staff = list(db.session.scalars(select(User).where(User.site_id == site.id).order_by(User.id)))
-    seed_attendance(site, staff, next(u for u in staff if u.post == "lead"))
+    seed_attendance(site, staff, next(u for u in staff if u.username == "lead"))  # the demo's lead
     record("seed_demo", "site", site.id, site_id=site.id)
     return True

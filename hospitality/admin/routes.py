@@ -1,16 +1,18 @@
+"""The manager's set-up: the site and its locations, staff and their logins, sales reps, the audit trail."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..access import current_site, post_required, site_get_or_404
-from ..extensions import db
+from ..access import current_site, site_get_or_404
+from ..auth.services import switch_site
+from ..clock import utcnow
 from ..forms import apply_form
+from ..htmx import render_page_or_fragment
 from ..i18n import text as _
-from ..models import AuditLog, Location, SalesRep, User, utcnow
-from . import bp, services
+from ..models import Location, SalesRep, User
+from ..models.core import LOCATION_KINDS
+from ..permissions import requires
+from . import bp, reads, services
 from .forms import LocationForm, NewSiteForm, RepForm, SiteForm, StaffForm
-
-manager_only = post_required("manager")
 
 
 def _apply(form, action):
@@ -18,7 +20,7 @@ def _apply(form, action):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@manager_only
+@requires("admin.manage")
 def site():
     site = current_site()
     form = SiteForm(obj=site)
@@ -27,21 +29,18 @@ def site():
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".site"))
-    locations = db.session.scalars(select(Location).where(Location.site_id == site.id)
-                                   .order_by(Location.position)).all()
-    return render_template("admin/site.html", form=form, locations=locations,
+    return render_template("admin/site.html", form=form, locations=reads.locations(site.id), kinds=LOCATION_KINDS,
                            location_form=LocationForm(formdata=None)), status
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])
-@manager_only
+@requires("admin.manage")
 def new_site():
     form = NewSiteForm()
     made = {}
     ok, status = _apply(form, lambda: made.setdefault("site", services.create_site(
         current_user, form.name.data, form.code.data, form.timezone.data, form.model_rooms.data)))
     if ok:
-        from ..auth.services import switch_site
         switch_site(current_user, made["site"].id)
         flash(_("Sales center created. You are now working on it."))
         return redirect(url_for(".site"))
@@ -50,7 +49,7 @@ def new_site():
 
 @bp.route("/locations/new", methods=["GET", "POST"])
 @bp.route("/locations/<int:location_id>", methods=["GET", "POST"])
-@manager_only
+@requires("admin.manage")
 def location(location_id=None):
     loc = site_get_or_404(Location, location_id) if location_id else None
     form = LocationForm(obj=loc)
@@ -63,10 +62,9 @@ def location(location_id=None):
 
 
 @bp.get("/staff")
-@manager_only
+@requires("admin.manage")
 def staff():
-    people = db.session.scalars(select(User).where(User.site_id == current_site().id)
-                                .order_by(User.active.desc(), User.post, User.name)).all()
+    people = reads.staff(current_site().id)
     now = utcnow()
     return render_template("admin/staff.html", people=people, now=now,
                            locked=[p for p in people if p.locked_until and p.locked_until > now])
@@ -74,7 +72,7 @@ def staff():
 
 @bp.route("/staff/new", methods=["GET", "POST"])
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
-@manager_only
+@requires("admin.manage")
 def person(user_id=None):
     user = site_get_or_404(User, user_id) if user_id else None
     form = StaffForm(obj=user)
@@ -100,11 +98,11 @@ def person(user_id=None):
         flash(_("Saved."))
         return redirect(url_for(".staff"))
     return render_template("admin/person.html", form=form, person=user, now=utcnow(),
-                           attempts=services.failed_logins(site, user) if user else []), status
+                           attempts=reads.failed_logins(site.id, user.id) if user else []), status
 
 
 @bp.post("/staff/<int:user_id>/unlock")
-@manager_only
+@requires("admin.manage")
 def unlock(user_id):
     user = site_get_or_404(User, user_id)
     services.unlock_staff(current_site(), user, current_user)
@@ -115,7 +113,7 @@ def unlock(user_id):
 
 @bp.route("/reps", methods=["GET", "POST"])
 @bp.route("/reps/<int:rep_id>", methods=["GET", "POST"])
-@manager_only
+@requires("admin.manage")
 def reps(rep_id=None):
     rep = site_get_or_404(SalesRep, rep_id) if rep_id else None
     form = RepForm(obj=rep)
@@ -125,24 +123,14 @@ def reps(rep_id=None):
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".reps"))
-    all_reps = db.session.scalars(select(SalesRep).where(SalesRep.site_id == current_site().id)
-                                  .order_by(SalesRep.active.desc(), SalesRep.name)).all()
-    return render_template("admin/reps.html", form=form, rep=rep, reps=all_reps), status
+    return render_template("admin/reps.html", form=form, rep=rep, reps=reads.reps(current_site().id)), status
 
 
 @bp.get("/audit")
-@manager_only
+@requires("admin.manage")
 def audit():
-    size = current_app.config["AUDIT_PAGE_SIZE"]
-    before = request.args.get("before", type=int)
-    q = select(AuditLog).where(AuditLog.site_id == current_site().id)
-    if before:
-        q = q.where(AuditLog.id < before)
-    rows = db.session.scalars(q.order_by(AuditLog.id.desc()).limit(size + 1)
-                              .options(db.joinedload(AuditLog.user))).all()
-    more = len(rows) > size
-    rows = rows[:size]
-    from ..htmx import render_page_or_fragment
+    rows, more = reads.audit_page(current_site().id, request.args.get("before", type=int),
+                                  current_app.config["AUDIT_PAGE_SIZE"])
     return render_page_or_fragment("admin/audit.html", "admin/_fragments/audit_rows.html",
                                    rows=rows, more=more,
                                    next_before=rows[-1].id if rows else None)

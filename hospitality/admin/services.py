@@ -5,17 +5,16 @@ from ..audit import record
 from ..auth import lockout
 from ..auth.services import end_all_sessions
 from ..database import next_position, write_tx
+from ..errors import RuleError
 from ..extensions import db
 from ..i18n import text as _
-from ..models import AuditLog, Location, SalesRep, Site, User
+from ..models import Location, SalesRep, Site, User
 from ..models.core import LOCATION_KINDS, POSTS
+from ..permissions import post_can
 
 
-class AdminError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AdminError(RuleError):
+    """A set-up rule said no (a code, name or badge taken, one's own post)."""
 
 
 def _taken(model, field: str, value, site_id: int | None = None, exclude_id: int | None = None):
@@ -93,7 +92,7 @@ def create_staff(site: Site, actor: User | None, *, username: str, name: str, ba
         user = User(site_id=site.id, username=username.strip(), name=name.strip(),
                     badge_no=badge_no.strip(), phone=phone.strip(), post=post)
         user.set_password(password)
-        if post == "manager":
+        if post_can(post, "admin.manage"):  # one who manages sites may switch to this one
             user.managed_sites.append(db.session.get(Site, site.id))
         db.session.add(user)
         db.session.flush()
@@ -134,13 +133,6 @@ def unlock_staff(site: Site, user: User, actor: User) -> None:
         record("unlock", "user", user.id, site_id=site.id, user_id=actor.id, username=user.username,
                locked_until=user.locked_until, failed_logins=user.failed_logins)
         lockout.unlock(user.id)
-
-
-def failed_logins(site: Site, user: User, limit: int = 10) -> list[AuditLog]:
-    """The person's latest refused logins and locks, newest first, from the audit trail."""
-    return db.session.scalars(select(AuditLog).where(
-        AuditLog.site_id == site.id, AuditLog.entity == "user", AuditLog.entity_id == user.id,
-        AuditLog.action.in_(("login_failed", "login_locked"))).order_by(AuditLog.id.desc()).limit(limit)).all()
 
 
 def save_rep(site: Site, rep: SalesRep | None, name: str, phone: str, active: bool = True) -> SalesRep:

@@ -48,7 +48,7 @@ def count_failure(user: User, address: str | None, now: datetime) -> datetime | 
         refused_while_locked(user, address, until)
         return until
     # The UPDATE holds the row (PostgreSQL) or the database (SQLite) until commit: these values stay current.
-    failures, locks = row
+    failures, locks = row.failed_logins, row.lockouts
     record("login_failed", "user", user.id, site_id=user.site_id, username=user.username, address=address,
            failures=failures)
     if failures < current_app.config["LOGIN_LOCK_AFTER"]:

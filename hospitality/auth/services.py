@@ -11,14 +11,15 @@ from werkzeug.security import check_password_hash
 
 from ..audit import record
 from ..database import write_tx
+from ..errors import RuleError
 from ..extensions import db
 from ..i18n import text as _
 from ..models import LoginSession, Site, User, core, utcnow
 from . import lockout
 
 
-class LoginError(Exception):
-    pass
+class LoginError(RuleError):
+    """A login was refused; the message says why as far as it may (never which usernames exist)."""
 
 
 @dataclass
@@ -43,9 +44,9 @@ def load_user(token: str):
     row = db.session.execute(_LIVE_SESSION, {"token": token, "now": utcnow()}).first()
     if row is None:
         return None
-    session_id, token, site_id, user, site = row
-    user.login_session = SessionRef(session_id, token, site_id)
-    g.site = site  # current_site() needs no query of its own
+    user = row.User
+    user.login_session = SessionRef(row.id, row.token, row.site_id)
+    g.site = row.Site  # current_site() needs no query of its own
     return user
 
 

@@ -2,52 +2,49 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import current_site, post_required, site_get_or_404
-from ..forms import arg_date
+from ..access import current_site, site_get_or_404
+from ..forms import arg_date, idem
 from ..htmx import is_htmx, render_page_or_fragment
 from ..i18n import text as _
-from ..inventory.routes import idem
 from ..models.workers import WORKER_PURPOSES, WorkerEntry
-from ..visits.services import model_rooms
-from . import bp, queries, services
-from .queries import STEP_CSS, STEPS
+from ..permissions import can, requires
+from ..visits.reads.detail import room_choices
+from . import bp, reads, services
+from .reads import STEP_CSS, STEPS
 from .services import MAX_CREW, WorkerError
 
-STAFF = ("model_room", "security", "lead", "manager")
-DOORS = services.DOOR_POSTS
-COUNTERS = ("model_room", "lead", "manager")  # who counts a model room (security confirms differences)
 SHOWN_ROWS = 3  # name/phone rows shown at first; the rest fold under "more workers"
 
 
 @bp.get("/inside")
-@post_required(*STAFF)
+@requires("workers.view")
 def inside():
     """The 'workers in the model rooms' panel: 204 while unchanged for the poll, else the fragment."""
-    panel = queries.inside_panel(current_site())
+    panel = reads.inside_panel(current_site())
     if is_htmx() and request.args.get("v") == panel["workers_v"]:
         return "", 204
     return render_page_or_fragment("workers/inside.html", "workers/_inside.html", **panel)
 
 
 @bp.get("/")
-@post_required(*STAFF)
+@requires("workers.view")
 def index():
     site = current_site()
     today = site.today()
-    day = arg_date("date", today) if current_user.post in ("lead", "manager") else today
-    rooms = model_rooms(site.id)
+    day = arg_date("date", today) if can(current_user, "workers.history") else today
+    rooms = room_choices(site.id)
     room_id = request.args.get("room", type=int)
     room_id = room_id if any(r.id == room_id for r in rooms) else None
     company = (request.args.get("company") or "").strip()[:80]
-    crews = queries.day_crews(site, day, room_id, company)
+    crews = reads.day_crews(site, day, room_id, company)
     fragment = is_htmx() and request.headers.get("HX-Target") == "worker-list"
     return render_template("workers/_list.html" if fragment else "workers/index.html", crews=crews, day=day,
                            today=today, rooms=rooms, room_id=room_id, company=company,
-                           companies=[] if fragment else queries.companies(site), steps=STEPS, step_css=STEP_CSS)
+                           companies=[] if fragment else reads.companies(site), steps=STEPS, step_css=STEP_CSS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@post_required(*DOORS)
+@requires("workers.doors")
 def new():
     site = current_site()
     errors, status = {}, 200
@@ -61,30 +58,30 @@ def new():
                 purpose=f.get("purpose", ""), purpose_note=f.get("purpose_note"),
                 supervisor_id=f.get("supervisor_id"), supervisor_name=f.get("supervisor_name"), idem_key=idem())
         except WorkerError as e:
-            errors, status = e.errors, 422
+            errors, status = services.messages(e), 422
         else:
             flash(_("Workers registered. Count the room before they go in."))
             return redirect(url_for(".show", entry_id=entry.id))
     form = request.form if request.method == "POST" else {
         "location_id": request.args.get("room", ""),
-        "supervisor_id": str(current_user.id) if current_user.post == "model_room" else ""}
+        "supervisor_id": str(current_user.id) if can(current_user, "workers.escort") else ""}
     # A row with an error or a value stays open, so nothing typed is hidden under the fold.
     used = [n for n in range(MAX_CREW) if form.get(f"name-{n}") or form.get(f"phone-{n}")
             or f"name-{n}" in errors or f"phone-{n}" in errors]
-    return render_template("workers/new.html", form=form, errors=errors, rooms=model_rooms(site.id),
-                           supervisors=services.supervisors(site.id), purposes=WORKER_PURPOSES,
-                           companies=queries.companies(site), rows=MAX_CREW,
+    return render_template("workers/new.html", form=form, errors=errors, rooms=room_choices(site.id),
+                           supervisors=reads.supervisors(site.id), purposes=WORKER_PURPOSES,
+                           companies=reads.companies(site), rows=MAX_CREW,
                            shown=max(SHOWN_ROWS, max(used, default=-1) + 1),
                            idem_key=request.form.get("idem") or None), status
 
 
 def _show_ctx(entry: WorkerEntry, errors=None, form=None) -> dict:
-    return {"crew": queries.crew_story(entry), "entry": entry, "errors": errors or {}, "form": form or {},
-            "steps": STEPS, "step_css": STEP_CSS, "minutes": queries.minutes}
+    return {"crew": reads.crew_story(entry), "entry": entry, "errors": errors or {}, "form": form or {},
+            "steps": STEPS, "step_css": STEP_CSS, "minutes": reads.minutes}
 
 
 @bp.get("/<int:entry_id>")
-@post_required(*STAFF)
+@requires("workers.view")
 def show(entry_id):
     """The whole story of a registration: who, for what, supervised by whom, both counts, times."""
     entry = site_get_or_404(WorkerEntry, entry_id)
@@ -93,7 +90,7 @@ def show(entry_id):
 
 def _refused(entry: WorkerEntry, e: WorkerError):
     template = "workers/_crew.html" if _fragment() else "workers/show.html"
-    return render_template(template, **_show_ctx(entry, e.errors, request.form)), 422
+    return render_template(template, **_show_ctx(entry, services.messages(e), request.form)), 422
 
 
 def _fragment() -> bool:
@@ -127,19 +124,19 @@ def _act(entry_id: int, rule, after):
 
 
 @bp.post("/<int:entry_id>/count-in")
-@post_required(*COUNTERS)
+@requires("workers.count")
 def count_in(entry_id):
     return _act(entry_id, services.count_before, _to_count)
 
 
 @bp.post("/<int:entry_id>/in")
-@post_required(*DOORS)
+@requires("workers.doors")
 def go_in(entry_id):
     return _act(entry_id, services.go_in, lambda entry, _r: _done(entry, _("In. Supervise them while they work.")))
 
 
 @bp.post("/<int:entry_id>/out")
-@post_required(*DOORS)
+@requires("workers.doors")
 def out(entry_id):
     """Who ticked leaves; when the last one is out the model room counts the room (security hands over)."""
     entry = site_get_or_404(WorkerEntry, entry_id)
@@ -152,7 +149,7 @@ def out(entry_id):
         return _refused(entry, e)
     if still:
         return _done(entry, _("Recorded. Still inside: %(names)s.", names="、".join(m.name for m in still)))
-    if current_user.post in COUNTERS:
+    if can(current_user, "workers.count"):
         try:
             return _to_count(entry, services.count_after(site, current_user, entry))
         except WorkerError as e:  # someone else is counting the room: they left all the same
@@ -162,13 +159,13 @@ def out(entry_id):
 
 
 @bp.post("/<int:entry_id>/count-out")
-@post_required(*COUNTERS)
+@requires("workers.count")
 def count_out(entry_id):
     return _act(entry_id, services.count_after, _to_count)
 
 
 @bp.post("/<int:entry_id>/cancel")
-@post_required(*DOORS)
+@requires("workers.doors")
 def cancel(entry_id):
     return _act(entry_id, services.cancel, lambda entry, _r: _done(entry, _("Registration cancelled.")))
 

@@ -10,39 +10,47 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, attributes
 
 from ..audit import record
+from ..clock import utcnow
 from ..database import write_tx
+from ..errors import RuleError
 from ..extensions import db
 from ..forms import limited
 from ..i18n import text as _
 from ..inventory import services as inventory
 from ..inventory.ledger import StockError
 from ..models import Site, StockCount, User
-from ..models.core import utcnow
 from ..models.workers import WORKER_PURPOSES, WorkerEntry
-from ..visits.services import model_rooms
-from .queries import SUBMITTED, inside_now, inside_panel  # noqa: F401  the lead wires these from here too
+from ..permissions import can
+from ..visits.reads.detail import room_choices
 
 MAX_CREW = 10
-DOOR_POSTS = ("model_room", "security")  # who registers workers and lets them in and out
-SUPERVISOR_POSTS = ("model_room", "security", "lead", "manager")
+SUBMITTED = ("matched", "discrepancy")  # a count saved, all present or not
 # Mainland mobile numbers; a landline with or without its area code (010-62751234, 0755 2600123, 87654321):
 # area codes are 010 and 02x, or four digits from 03xx on.
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^(0[12]\d|0[3-9]\d{2})?([2-9]\d{6,7})$")
 
 
-class WorkerError(Exception):
-    """A register rule said no; `field` names the form field the message belongs under."""
+class WorkerError(RuleError):
+    """A register rule said no."""
 
-    def __init__(self, message: str, field: str | None = None, errors: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.errors = errors or {field or "form": message}
+
+class WorkerErrors(WorkerError):
+    """Several fields of the registration form are wrong at once: every mistake is reported."""
+
+    def __init__(self, errors: dict[str, str]):
+        first = next(iter(errors))
+        super().__init__(errors[first], first)
+        self.errors = errors
+
+
+def messages(e: WorkerError) -> dict[str, str]:
+    """A refusal's messages by form field ("form": the form's own message)."""
+    return e.errors if isinstance(e, WorkerErrors) else {e.field or "form": e.message}
 
 
 def _at_the_door(user: User) -> None:
-    if user.post not in DOOR_POSTS:
+    if not can(user, "workers.doors"):
         raise WorkerError(_("The model room attendant or security registers workers and lets them in and out."))
 
 
@@ -64,12 +72,6 @@ def normalize_phone(raw: str | None, field: str = "phone") -> str:
                         "such as 0755-12345678."), field)
 
 
-def supervisors(site_id: int) -> list[User]:
-    """The people of the site who may supervise workers (model room, security, lead, manager)."""
-    return list(db.session.scalars(select(User).where(
-        User.site_id == site_id, User.active.is_(True), User.post.in_(SUPERVISOR_POSTS)).order_by(User.name)))
-
-
 def _supervisor(site: Site, supervisor_id, supervisor_name: str | None) -> tuple[int | None, str | None]:
     name = limited(supervisor_name, 40, "supervisor", WorkerError)
     if supervisor_id in (None, "", "0"):
@@ -82,7 +84,7 @@ def _supervisor(site: Site, supervisor_id, supervisor_name: str | None) -> tuple
         user = db.session.get(User, int(supervisor_id))
     except (TypeError, ValueError):
         user = None
-    if user is None or user.site_id != site.id or not user.active or user.post not in SUPERVISOR_POSTS:
+    if user is None or user.site_id != site.id or not user.active or not can(user, "workers.supervise"):
         raise WorkerError(_("Choose who supervises them, or type a name."), "supervisor")
     return user.id, None
 
@@ -108,8 +110,7 @@ def _people(names: list[str], phones: list[str]) -> list[tuple[str, str]]:
     if len(people) > MAX_CREW:
         errors["name-0"] = _("At most %(n)s workers per registration.", n=MAX_CREW)
     if errors:
-        first = next(iter(errors))
-        raise WorkerError(errors[first], first, errors)
+        raise WorkerErrors(errors)
     return people
 
 
@@ -119,7 +120,7 @@ def register(site: Site, user: User, *, location_id, company: str, names: list[s
     """Register a crew (one row per person) for a model room; a double tap registers it once."""
     _at_the_door(user)
     errors = {}
-    room = next((r for r in model_rooms(site.id) if str(r.id) == str(location_id)), None)
+    room = next((r for r in room_choices(site.id) if str(r.id) == str(location_id)), None)
     if room is None:
         errors["location_id"] = _("Choose the model room.")
     company = (company or "").strip()
@@ -140,10 +141,9 @@ def register(site: Site, user: User, *, location_id, company: str, names: list[s
         try:
             results.append(check())
         except WorkerError as e:
-            errors |= e.errors
+            errors |= messages(e)
     if errors:
-        first = next(iter(errors))
-        raise WorkerError(errors[first], first, errors)
+        raise WorkerErrors(errors)
     people, (sup_id, sup_name) = results
     with write_tx():
         if idem_key:

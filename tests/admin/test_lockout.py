@@ -9,8 +9,8 @@ from hospitality import create_app
 from hospitality.admin import services
 from hospitality.extensions import db
 from hospitality.models import AuditLog, Site, User, utcnow
-from tests.conftest import Auth, csrf_token
 from tests.factories import PASSWORD, make_site, make_user
+from tests.harness import Auth, csrf_token
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from hospitality.models import (
     User,
 )
 from hospitality.models.attendance import Shift
-from tests.conftest import Auth
 from tests.factories import make_rep, make_site, make_user, routine
+from tests.harness import Auth, count_rows
 
 HX = {"HX-Request": "true"}
 
@@ -40,11 +40,6 @@ def env(app):
 def manager(env, client, auth):
     auth.login("boss")
     return client
-
-
-def _count(app, model, *where):
-    with app.app_context():
-        return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
 
 
 def _get(app, model, ident):
@@ -97,8 +92,8 @@ def test_create_site_with_defaults_and_switch_to_it(app, env, manager):
         names = db.session.scalars(db.select(Location.name).where(Location.site_id == site.id)).all()
         assert {"样板间1", "样板间2", "样板间3", "水吧", "洽谈区"} <= set(names) and "样板间4" not in names
         assert len(names) == 9
-        assert _count(app, ChecklistTemplate, ChecklistTemplate.site_id == site.id,
-                      ChecklistTemplate.kind.in_(("opening", "closing"))) == 8
+        assert count_rows(ChecklistTemplate, ChecklistTemplate.site_id == site.id,
+                          ChecklistTemplate.kind.in_(("opening", "closing")), app=app) == 8
         # Grooming for hospitality staff and for security, and an inspection per area incl. each model room.
         kinds = db.session.scalars(db.select(ChecklistTemplate.kind).where(
             ChecklistTemplate.site_id == site.id, ChecklistTemplate.kind.in_(("grooming", "inspection")))).all()
@@ -119,13 +114,13 @@ def test_create_site_with_defaults_and_switch_to_it(app, env, manager):
 
 def test_create_site_duplicate_code_is_422_and_writes_nothing(app, env, manager):
     """A code another site uses (in any case) is refused under the code field; nothing is written."""
-    sites, locations = _count(app, Site), _count(app, Location)
+    sites, locations = count_rows(Site, app=app), count_rows(Location, app=app)
     r = manager.post("/admin/sites/new", data={"name": "重复", "code": "away", "timezone": "Asia/Shanghai",
                                                 "model_rooms": "2"})
     body = r.get_data(as_text=True)
     assert r.status_code == 422
     assert _field_error(body, "code") == "This code is used by another site."
-    assert _count(app, Site) == sites and _count(app, Location) == locations
+    assert count_rows(Site, app=app) == sites and count_rows(Location, app=app) == locations
     assert _audit(app, "create", "site") == []
 
 
@@ -188,11 +183,11 @@ def test_location_add_rename_deactivate(app, env, manager):
 
 def test_location_duplicate_name_is_422(app, env, manager):
     """A second location with a name the site already has is refused under the name field."""
-    before = _count(app, Location, Location.site_id == env.site)
+    before = count_rows(Location, Location.site_id == env.site, app=app)
     r = manager.post("/admin/locations/new", data={"kind": "water_bar", "name": "水吧", "active": "y"})
     assert r.status_code == 422
     assert _field_error(r.get_data(as_text=True), "name") == "This site already has a location of that name."
-    assert _count(app, Location, Location.site_id == env.site) == before
+    assert count_rows(Location, Location.site_id == env.site, app=app) == before
 
 
 def test_other_sites_location_is_404(app, env, manager):
@@ -238,11 +233,11 @@ def test_create_staff_refusals_are_422_under_the_field(app, env, manager, over, 
     """Each refused new person shows the reason under the right field, and no one is added."""
     if over.get("badge_no") == "__WB__":
         over = {"badge_no": env.wb_badge}
-    users = _count(app, User)
+    users = count_rows(User, app=app)
     r = manager.post("/admin/staff/new", data=_staff(**over))
     assert r.status_code == 422
     assert _field_error(r.get_data(as_text=True), field) == message
-    assert _count(app, User) == users
+    assert count_rows(User, app=app) == users
     assert _audit(app, "create", "user") == []
 
 
@@ -267,17 +262,17 @@ def test_deactivate_staff_keeps_what_they_recorded(app, env, manager):
         item_id = tpl.active_items[0].id
     assert staff.client.post(f"/checklists/{tpl.id}/items/{item_id}", data={"ok": "1"},
                              headers=HX).status_code == 200
-    answers = _count(app, ChecklistAnswer, ChecklistAnswer.answered_by_id == env.wb)
-    their_audit = _count(app, AuditLog, AuditLog.user_id == env.wb)
+    answers = count_rows(ChecklistAnswer, ChecklistAnswer.answered_by_id == env.wb, app=app)
+    their_audit = count_rows(AuditLog, AuditLog.user_id == env.wb, app=app)
     assert answers == 1 and their_audit >= 2  # login, run start, answer
 
     r = manager.post(f"/admin/staff/{env.wb}", data={"name": "离职员工", "badge_no": env.wb_badge,
                                                       "post": "water_bar"})
     assert r.status_code == 302
     assert _get(app, User, env.wb).active is False
-    assert _count(app, ChecklistAnswer, ChecklistAnswer.answered_by_id == env.wb) == answers
-    assert _count(app, AuditLog, AuditLog.user_id == env.wb) == their_audit
-    assert _count(app, LoginSession, LoginSession.user_id == env.wb, LoginSession.revoked_at.is_(None)) == 0
+    assert count_rows(ChecklistAnswer, ChecklistAnswer.answered_by_id == env.wb, app=app) == answers
+    assert count_rows(AuditLog, AuditLog.user_id == env.wb, app=app) == their_audit
+    assert count_rows(LoginSession, LoginSession.user_id == env.wb, LoginSession.revoked_at.is_(None), app=app) == 0
     home = staff.client.get("/")
     assert home.status_code == 302 and "/login" in home.headers["Location"]
     again = Auth(app.test_client()).login("barista")
@@ -322,7 +317,7 @@ def test_sales_rep_duplicate_name_is_422(app, env, manager):
     r = manager.post("/admin/reps", data={"name": " 吴顾问 ", "phone": ""})
     assert r.status_code == 422
     assert _field_error(r.get_data(as_text=True), "name") == "This site already has a sales rep of that name."
-    assert _count(app, SalesRep, SalesRep.site_id == env.site) == 1
+    assert count_rows(SalesRep, SalesRep.site_id == env.site, app=app) == 1
 
 
 def test_audit_trail_lists_writes_newest_first(app, env, manager):

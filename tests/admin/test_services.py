@@ -7,6 +7,7 @@ from hospitality.admin import services
 from hospitality.extensions import db
 from hospitality.models import AuditLog, ChecklistTemplate, Location, LoginSession, SalesRep, Site, User, utcnow
 from tests.factories import make_rep, make_site, make_user
+from tests.harness import count_rows
 
 
 @pytest.fixture
@@ -15,10 +16,6 @@ def setup(ctx):
     other = make_site(code="AWAY")
     boss = make_user(site.id, "manager", username="boss")
     return db.session.get(Site, site.id), db.session.get(Site, other.id), db.session.get(User, boss.id)
-
-
-def _count(model, *where):
-    return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
 
 
 def _staff(site, boss, **over):
@@ -35,10 +32,11 @@ def test_create_site_adds_defaults_and_manager(setup):
     assert (new.name, new.code) == ("新城售楼处", "NC-1")
     kinds = db.session.scalars(db.select(Location.kind).where(Location.site_id == new.id)).all()
     assert "model_room" not in kinds and "water_bar" in kinds
-    assert _count(ChecklistTemplate, ChecklistTemplate.site_id == new.id,
-                  ChecklistTemplate.kind.in_(("opening", "closing"))) == 8  # + grooming and inspections
+    assert count_rows(ChecklistTemplate, ChecklistTemplate.site_id == new.id,
+                      ChecklistTemplate.kind.in_(("opening", "closing"))) == 8  # + grooming and inspections
     assert new.id in {s.id for s in db.session.get(User, boss.id).managed_sites}
-    assert _count(AuditLog, AuditLog.action == "create", AuditLog.entity == "site", AuditLog.entity_id == new.id) == 1
+    assert count_rows(AuditLog, AuditLog.action == "create", AuditLog.entity == "site",
+                      AuditLog.entity_id == new.id) == 1
 
 
 def test_create_site_code_taken_in_any_case(setup):
@@ -47,7 +45,7 @@ def test_create_site_code_taken_in_any_case(setup):
     with pytest.raises(services.AdminError) as e:
         services.create_site(boss, "重复", "away", "Asia/Shanghai", 2)
     assert e.value.field == "code"
-    assert _count(Site) == 2 and _count(AuditLog, AuditLog.entity == "site") == 0
+    assert count_rows(Site) == 2 and count_rows(AuditLog, AuditLog.entity == "site") == 0
 
 
 def test_location_names_are_unique_per_site(setup):
@@ -60,7 +58,7 @@ def test_location_names_are_unique_per_site(setup):
     services.save_location(other, None, "other", "Front Desk")
     same = services.save_location(site, loc, "other", "Front Desk", active=False)
     assert same.id == loc.id and same.active is False
-    assert _count(Location, Location.name == "Front Desk") == 2
+    assert count_rows(Location, Location.name == "Front Desk") == 2
 
 
 def test_location_kind_must_be_known(setup):
@@ -83,7 +81,7 @@ def test_create_staff_checks_username_and_badge(setup):
         _staff(site, boss, username="second", badge_no="n1")
     assert e.value.field == "badge_no"
     _staff(other, boss, username="second", badge_no="N1")  # the same badge on another site
-    assert _count(User, User.badge_no == "N1") == 2
+    assert count_rows(User, User.badge_no == "N1") == 2
     row = db.session.scalar(db.select(AuditLog).where(AuditLog.entity == "user", AuditLog.entity_id == user.id))
     assert (row.action, row.user_id, row.site_id) == ("create", boss.id, site.id)
 
@@ -164,4 +162,4 @@ def test_sales_rep_names_unique_per_site(setup):
     services.save_rep(other, None, "郑顾问", "")
     again = services.save_rep(site, rep, "郑顾问", "139", active=False)
     assert (again.id, again.phone, again.active) == (rep.id, "139", False)
-    assert _count(SalesRep, SalesRep.name == "郑顾问") == 2
+    assert count_rows(SalesRep, SalesRep.name == "郑顾问") == 2

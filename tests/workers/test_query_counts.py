@@ -2,9 +2,8 @@
 import pytest
 
 from hospitality.workers import services
-from tests.inventory.helpers import login, make_user
-from tests.inventory.test_query_counts import counting
-from tests.workers.helpers import inside_crew, register, site_of, submit, who, worker_env
+from tests.factories import inside_crew, make_user, register, site_of, submit, who, worker_env
+from tests.harness import counting, login
 
 
 def _measure(app, client, url) -> int:

@@ -8,8 +8,8 @@ from hospitality.extensions import db
 from hospitality.models import StockCount
 from hospitality.models.workers import WorkerEntry
 from hospitality.workers import services
-from tests.inventory.helpers import location, login
-from tests.workers.helpers import inside_crew, register, site_of, submit, text, who, worker_env
+from tests.factories import inside_crew, location, register, site_of, submit, who, worker_env
+from tests.harness import count_rows, login, text
 
 HX = {"HX-Request": "true", "HX-Target": "crew"}
 
@@ -26,11 +26,6 @@ def form(env, **over) -> dict:
     return {k: v for k, v in (data | over).items() if v is not None}
 
 
-def entries(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(WorkerEntry))
-
-
 def test_security_registers_a_crew_once(app, env):
     """The form registers two workers and shows their page; the same form posted twice registers once."""
     c = login(app, env.names["security"])
@@ -40,7 +35,7 @@ def test_security_registers_a_crew_once(app, env):
     r = c.post("/workers/new", data=form(env))
     assert r.status_code == 302 and re.search(r"/workers/\d+$", r.headers["Location"])
     assert c.post("/workers/new", data=form(env)).status_code == 302
-    assert entries(app) == 2
+    assert count_rows(WorkerEntry, app=app) == 2
     show = c.get(r.headers["Location"])
     assert "张三" in show.text and "13900000001" in show.text and "修水龙头" in show.text
     assert text(app, "Waiting for the model room attendant to count the room before they go in.") in show.text
@@ -63,7 +58,7 @@ def test_bad_registration_is_422_under_the_field(app, env, over, field, message)
     assert r.status_code == 422
     assert f'<small class="error" id="{field}-err">{text(app, message)}</small>' in r.text
     assert 'value="formkey00001"' in r.text  # the same key, so a retry after fixing still saves once
-    assert entries(app) == 0
+    assert count_rows(WorkerEntry, app=app) == 0
 
 
 def test_an_error_in_a_folded_row_opens_the_row(app, env):

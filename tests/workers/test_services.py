@@ -8,10 +8,10 @@ from hospitality.extensions import db
 from hospitality.inventory import services as inventory
 from hospitality.models import AuditLog, Discrepancy, StockCount
 from hospitality.models.workers import WorkerEntry
-from hospitality.workers import queries, services
+from hospitality.workers import reads, services
 from hospitality.workers.services import WorkerError
-from tests.inventory.helpers import count_rows
-from tests.workers.helpers import inside_crew, msg, register, site_of, submit, who, worker_env
+from tests.factories import inside_crew, register, site_of, submit, who, worker_env
+from tests.harness import count_rows, msg
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_other_purpose_needs_a_note_and_supervisor_one_way(app, ctx, env):
 
 def test_another_sites_room_or_supervisor_is_refused(app, ctx, env):
     """A room or a person of another site is not offered and not accepted."""
-    from tests.inventory.helpers import location
+    from tests.factories import location
     with pytest.raises(WorkerError) as e:
         register(env, room=location(env.other, "model_room").id)
     assert "location_id" in e.value.errors
@@ -113,7 +113,7 @@ def test_the_whole_story_count_before_in_out_count_after(app, ctx, env):
     services.go_in(site, guard, entry)  # a second tap changes nothing
     crew = services.crew_of(entry)
     assert all(m.status == "in" and m.count_in_id == count.id and m.in_by_id == guard.id for m in crew)
-    assert queries.crew_story(entry).step == "inside"
+    assert reads.crew_story(entry).step == "inside"
 
     assert services.leave(site, guard, entry) == []
     with pytest.raises(WorkerError) as e:
@@ -121,14 +121,14 @@ def test_the_whole_story_count_before_in_out_count_after(app, ctx, env):
     assert e.value.message == msg(app, "They have already left.")
     after = services.count_after(site, keeper, entry)
     assert after.kind == "worker_out"
-    assert queries.crew_story(entry).step == "counting_out"
+    assert reads.crew_story(entry).step == "counting_out"
     submit(env, after)
     db.session.expire_all()
     assert {m.status for m in services.crew_of(entry)} == {"closed"}
-    assert queries.crew_story(entry).step == "closed"
+    assert reads.crew_story(entry).step == "closed"
     with pytest.raises(WorkerError):
         services.count_after(site, keeper, entry)
-    assert queries.inside_now(site) == []
+    assert reads.inside_now(site) == []
 
 
 def test_part_of_the_crew_leaves_first(app, ctx, env):
@@ -155,7 +155,7 @@ def test_a_missing_item_after_the_workers_opens_a_discrepancy(app, ctx, env):
     services.leave(site, keeper, entry)
     count = submit(env, services.count_after(site, keeper, entry), {env.lamp: "0"})
     assert count.status == "discrepancy"
-    story = queries.crew_story(entry)
+    story = reads.crew_story(entry)
     assert story.disc_out is not None and story.disc_out.count_id == count.id
     assert story.disc_in is None and story.step == "closed"
     assert db.session.scalar(select(Discrepancy.location_id).where(Discrepancy.count_id == count.id)) == env.room
@@ -166,10 +166,10 @@ def test_a_difference_before_they_go_in_is_on_record(app, ctx, env):
     entry = register(env)
     site = site_of(env)
     submit(env, services.count_before(site, who(env, "model_room"), entry), {env.vase: "1"})
-    story = queries.crew_story(entry)
+    story = reads.crew_story(entry)
     assert story.disc_in is not None and story.step == "go_in"
     services.go_in(site, who(env, "security"), entry)
-    assert queries.crew_story(entry).step == "inside"
+    assert reads.crew_story(entry).step == "inside"
 
 
 def test_counting_a_room_someone_else_counts_is_refused(app, ctx, env):
@@ -190,7 +190,7 @@ def test_a_cancelled_count_can_be_started_again(app, ctx, env):
     site, keeper = site_of(env), who(env, "model_room")
     first = services.count_before(site, keeper, entry)
     inventory.cancel_count(site, keeper, db.session.get(StockCount, first.id))
-    assert queries.crew_story(entry).step == "count_in"
+    assert reads.crew_story(entry).step == "count_in"
     second = services.count_before(site, keeper, entry)
     assert second.id != first.id
     assert db.session.get(WorkerEntry, entry.id, populate_existing=True).count_in_id == second.id
@@ -229,13 +229,13 @@ def test_inside_now_lists_open_crews_room_by_room(app, ctx, env):
     waiting = register(env, company="甲公司")
     inside = inside_crew(env, company="乙公司", room=env.room2)
     services.cancel(site, who(env, "security"), register(env, company="丙公司"))
-    rows = queries.inside_now(site)
+    rows = reads.inside_now(site)
     assert {r.crew_id for r in rows} == {waiting.id, inside.id}
-    panel = queries.inside_panel(site)
+    panel = reads.inside_panel(site)
     assert [room.id for room, _crews in panel["workers_inside"]] == [env.room, env.room2]
     before = panel["workers_v"]
     services.leave(site, who(env, "security"), inside)
-    assert queries.inside_panel(site)["workers_v"] != before
+    assert reads.inside_panel(site)["workers_v"] != before
 
 
 def test_day_list_filters_by_room_and_company(app, ctx, env):
@@ -244,13 +244,13 @@ def test_day_list_filters_by_room_and_company(app, ctx, env):
     a = register(env, company="鑫达装修")
     b = register(env, company="Acme Electric", room=env.room2)
     day = site.today()
-    assert [c.first.id for c in queries.day_crews(site, day)] == [b.id, a.id]
-    assert [c.first.id for c in queries.day_crews(site, day, env.room2)] == [b.id]
-    assert [c.first.id for c in queries.day_crews(site, day, company="acme")] == [b.id]
-    assert [c.first.id for c in queries.day_crews(site, day, company="50%")] == []
+    assert [c.first.id for c in reads.day_crews(site, day)] == [b.id, a.id]
+    assert [c.first.id for c in reads.day_crews(site, day, env.room2)] == [b.id]
+    assert [c.first.id for c in reads.day_crews(site, day, company="acme")] == [b.id]
+    assert [c.first.id for c in reads.day_crews(site, day, company="50%")] == []
     from datetime import timedelta
-    assert queries.day_crews(site, day - timedelta(days=1)) == []
-    assert queries.companies(site)[:2] in (["Acme Electric", "鑫达装修"], ["鑫达装修", "Acme Electric"])
+    assert reads.day_crews(site, day - timedelta(days=1)) == []
+    assert reads.companies(site)[:2] in (["Acme Electric", "鑫达装修"], ["鑫达装修", "Acme Electric"])
 
 
 def test_concurrent_double_tap_registers_once(app, env):
