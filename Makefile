@@ -17,11 +17,12 @@ serve: install
 	$(BIN)/flask seed-demo
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:8000 --access-logfile - app:app
 
-# The whole test suite, browser tests included (installs Debian's Chromium if missing).
+# The whole test suite, browser tests included (installs Debian's Chromium if missing), in one xdist worker per
+# core; the browser tests all go to one worker (tests/conftest.py). PYTEST_ARGS="-n 0" runs it in one process.
 test: install
 	scripts/system-deps.sh
 	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # Load test over loopback; not part of `make test`.
 bench: install

@@ -236,9 +236,9 @@ def visit_fixture(app, fixture: dict) -> None:
     """The demo's busiest group still on site (for the detail pages) and how many groups today."""
     from sqlalchemy import func, select
 
+    from hospitality.clock import day_bounds
     from hospitality.extensions import db
     from hospitality.models import Site, Visit, VisitEvent
-    from hospitality.visits.services import day_bounds
     with app.app_context():
         demo = db.session.scalar(select(Site).where(Site.code == "DEMO"))
         fixture["visit"] = db.session.scalar(

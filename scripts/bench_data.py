@@ -679,12 +679,13 @@ def _shift_plan(db, site, password_hash: str | None) -> dict | None:
     where missing), or None when it has a roster history already (a reused DATABASE_URL)."""
     from sqlalchemy import func, select
 
-    from hospitality.attendance.services import ROSTER_POSTS, default_shifts
+    from hospitality.attendance.services import default_shifts
+    from hospitality.handover.reads import HANDOVER_POSTS
     from hospitality.inspections.seed import seed_templates
     from hospitality.inventory.services import POST_LOCATIONS
     from hospitality.models import ChecklistRun, ChecklistTemplate, Item, Location, User
     from hospitality.models.attendance import LeaveRequest, RosterEntry, Shift
-    from hospitality.models.handover import HANDOVER_POSTS
+    from hospitality.permissions import post_can
 
     today = site.today()
     old = today - timedelta(days=15)  # the demo's own attendance seed covers two weeks back
@@ -715,7 +716,7 @@ def _shift_plan(db, site, password_hash: str | None) -> dict | None:
     # People on the roster: a fixed weekday off each; security alternates night and day (the first on nights).
     people, seen = [], defaultdict(int)
     for u in users:
-        if u.post not in ROSTER_POSTS:
+        if not post_can(u.post, "attendance.own"):
             continue
         k = seen[u.post]
         seen[u.post] += 1

@@ -1,14 +1,17 @@
 """Who may reach what: every route × every post, anonymous visitors, and other sites' ids."""
 import importlib
 import re
+import time
 from html import escape
 from urllib.parse import urlsplit
 
 import pytest
 from flask_babel import force_locale, gettext
+from sqlalchemy.exc import DBAPIError
 
 from hospitality import create_app
 from hospitality.auth.services import start_session
+from hospitality.checklists import reads as checklist_reads
 from hospitality.checklists import services as checklists
 from hospitality.database import write_tx
 from hospitality.extensions import db
@@ -54,6 +57,7 @@ from tests.access_rules import (  # Rule and the post sets
     Rule,
 )
 from tests.factories import make_site, routine
+from tests.harness import empty_tables, put_back, snapshot
 
 # (rule, method) → Rule. A route missing here fails test_access_matrix for every post.
 MATRIX = {
@@ -199,19 +203,13 @@ def _app_routes() -> list[tuple[str, str]]:
 
 
 ROUTES = _app_routes()
-WHO = [*POSTS, None]  # None: not logged in
+WHO = [*POSTS, "anonymous"]  # anonymous: not logged in
 
 
 def text(app, msgid: str) -> str:
     """A message as the default (Chinese) page shows it."""
     with app.test_request_context(), force_locale("zh_Hans"):
         return escape(gettext(msgid))
-
-
-def snapshot() -> dict:
-    """Every row of every table, to prove a refused request wrote nothing."""
-    return {t.name: sorted(map(repr, db.session.execute(t.select()).all()))
-            for t in db.metadata.sorted_tables}
 
 
 def _user(site_id: int, post: str, username: str) -> User:
@@ -242,7 +240,7 @@ def _site_rows(code: str, who: str | None) -> dict:
         "site_id": site.id,
         "template_id": tpl.id,
         "item_id": item.id,
-        "run_id": checklists.find_run(tpl, site.today()).id,
+        "run_id": checklist_reads.find_run(tpl, site.today()).id,
         "location_id": db.session.scalar(db.select(Location.id).where(Location.site_id == site.id)),
         "user_id": other.id,
         "rep_id": rep.id,
@@ -305,16 +303,79 @@ def _log_in(app, client, user_id: int) -> None:
         sess["_fresh"] = True
 
 
-@pytest.fixture
-def world(app, client, request):
-    """Sites A (the user's) and B (someone else's); the client is logged in on A as `who`."""
-    who = request.param if hasattr(request, "param") else "manager"
+class World:
+    """Sites A (the user's) and B (someone else's) for one `who`, with the actor's login session."""
+
+    MAX_AGE = 240  # seconds: rows made relative to now (a lock of 5 minutes, sessions) must stay as built
+
+    def __init__(self, app, who: str):
+        self.app, self.who = app, None if who == "anonymous" else who
+        self.build()
+
+    def build(self) -> None:
+        """Empty the tables, build both sites and open the actor's session; keep a snapshot of every row."""
+        with self.app.app_context():
+            empty_tables()
+            self.a = _site_rows("SITEA", self.who)
+            self.b = _site_rows("SITEB", "manager")
+            self.token = None
+            if self.who:
+                with self.app.test_request_context():
+                    self.token = start_session(db.session.get(User, self.a["actor_id"])).token
+            self.rows = snapshot()
+        self.built_at, self.now = time.monotonic(), None
+
+    def log_in(self, client) -> None:
+        """Hand the actor's session token to a test client (no password, nothing written)."""
+        if self.token:
+            with client.session_transaction() as sess:
+                sess["_user_id"] = self.token
+                sess["_fresh"] = True
+
+    def changed(self) -> bool:
+        """Whether the database differs from the rows as built (every case starts from them)."""
+        with self.app.app_context():
+            self.now = snapshot()
+        return self.now != self.rows
+
+    def reset(self) -> None:
+        """Put back what a case wrote (only the rows that differ); rebuild if that fails or the world is old."""
+        if time.monotonic() - self.built_at > self.MAX_AGE:
+            self.build()
+            return
+        if self.now is None:
+            self.changed()
+        now, self.now = self.now, None
+        if now == self.rows:
+            return
+        try:
+            with self.app.app_context():
+                put_back(self.rows, now)
+            same = not self.changed()
+        except DBAPIError:
+            same = False
+        if not same:
+            self.build()
+
+
+@pytest.fixture(scope="module")
+def world(app, request):
+    """The world of one `who` (a post, or anonymous), built once for this module's tests of that `who` (pytest runs
+    them one after the other); the tables are emptied when the module is done with it."""
+    built = World(app, request.param)
+    yield built
     with app.app_context():
-        a = _site_rows("SITEA", who)
-        b = _site_rows("SITEB", "manager")
-    if who:
-        _log_in(app, client, a["actor_id"])
-    return who, a, b
+        empty_tables()
+
+
+@pytest.fixture
+def case(app, client, world):
+    """(who, A's ids, B's ids), the client logged in on A as `who`; what the test wrote is put back after it, so
+    every case starts from the rows as built."""
+    world.now = None
+    world.log_in(client)
+    yield world.who, world.a, world.b
+    world.reset()
 
 
 def url_for_rule(rule: str, ids: dict, rename: dict | None = None) -> str:
@@ -334,21 +395,17 @@ def test_every_route_has_a_matrix_entry():
     assert not stale, f"access rules for routes that no longer exist: {stale}"
 
 
-@pytest.mark.parametrize("world", WHO, indirect=True, ids=lambda w: w or "anonymous")
+@pytest.mark.parametrize("world", WHO, indirect=True)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r[1]} {r[0]}")
-def test_access_matrix(app, client, world, route):
+def test_access_matrix(app, client, world, case, route):
     """Each post reaches exactly its routes (others get 403); anonymous visitors go to login."""
-    who, a, _b = world
+    who, a, _b = case
     rule = MATRIX.get(route)
     assert rule is not None, f"no access rule for {route[1]} {route[0]}: add it to MATRIX"
     path, method = route
     url = url_for_rule(path, a, rule.ids)
-    with app.app_context():
-        before = snapshot()
     resp = client.open(url, method=method, data=_form(rule.data, a))
-    with app.app_context():
-        after = snapshot()
-    changed = after != before
+    changed = world.changed()  # the rows before are the world's as built
 
     if rule.allowed == PUBLIC:
         expected = rule.anon_status if who is None and rule.anon_status else rule.status
@@ -411,10 +468,11 @@ FORMS = {"/admin/staff": PERSON, "/admin/locations": LOCATION, "/admin/reps": RE
          "/move": {"step": "up"}, "/items": ITEM, "/site": {"site_id": "{site_b}"}}
 
 
+@pytest.mark.parametrize("world", ["manager"], indirect=True)
 @pytest.mark.parametrize("method, path", OTHER_SITE, ids=lambda v: v)
-def test_other_sites_ids_are_404_for_a_manager(app, client, world, method, path):
+def test_other_sites_ids_are_404_for_a_manager(app, client, case, method, path):
     """A manager of site A asking for site B's rows gets 404, and a POST writes nothing."""
-    _who, a, b = world
+    _who, a, b = case
     url = path.format(a=a, b=b)
     data = next((f for key, f in FORMS.items() if key in url), TEMPLATE)
     with app.app_context():
@@ -429,9 +487,9 @@ def test_other_sites_ids_are_404_for_a_manager(app, client, world, method, path)
 
 @pytest.mark.parametrize("world", ["water_bar"], indirect=True)
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
-def test_answering_another_sites_checklist_is_404(app, client, world, htmx):
+def test_answering_another_sites_checklist_is_404(app, client, case, htmx):
     """A water-bar attendant of A answering B's water-bar routine gets 404 and nothing is written."""
-    _who, a, b = world
+    _who, a, b = case
     headers = {"HX-Request": "true"} if htmx else {}
     with app.app_context():
         before = snapshot()

@@ -3,7 +3,6 @@
 Each thread works in its own app context (its own session and connection), as a request would.
 Runs on whichever engine the suite runs on (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 """
-import threading
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +12,7 @@ from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import AuditLog, ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
 from tests.factories import make_site, make_user
+from tests.harness import in_threads
 
 THREADS = 20
 
@@ -30,28 +30,6 @@ def ids(app):
                 tpl.items.append(ChecklistItem(position=n, text=f"项目{n}", answer_type="check"))
         day = db.session.get(Site, site.id).today()
         return SimpleNamespace(site=site.id, users=users, tpl=tpl.id, items=[i.id for i in tpl.items], day=day)
-
-
-def _in_threads(app, work) -> list[BaseException]:
-    """Run work(i) in THREADS threads released together; return what they raised."""
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
-
-    def run(i):
-        try:
-            with app.app_context():
-                barrier.wait(timeout=30)
-                work(i)
-        except BaseException as e:  # noqa: B036 - collected and asserted on below
-            errors.append(e)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return errors
 
 
 def _load(ids, i, item_index):
@@ -73,7 +51,7 @@ def test_concurrent_first_answers_make_one_run(app, ids):
         site, user, tpl, item = _load(ids, i, i)
         services.answer_item(site, user, tpl, item, "1", None, None, day=ids.day)
 
-    errors = _in_threads(app, work)
+    _results, errors = in_threads(app, THREADS, work)
     assert errors == [], [repr(e) for e in errors]
     with app.app_context():
         runs = db.session.scalars(db.select(ChecklistRun)).all()
@@ -96,7 +74,7 @@ def test_concurrent_answers_to_one_item_keep_one_row(app, ids):
         site, user, tpl, item = _load(ids, i, 0)
         services.answer_item(site, user, tpl, item, "1" if i % 2 else "0", None, f"备注{i}", day=ids.day)
 
-    errors = _in_threads(app, work)
+    _results, errors = in_threads(app, THREADS, work)
     assert errors == [], [repr(e) for e in errors]
     assert _scalar(app, db.select(db.func.count()).select_from(ChecklistRun)) == 1
     assert _scalar(app, db.select(db.func.count()).select_from(ChecklistAnswer)
@@ -117,7 +95,7 @@ def test_concurrent_completion_is_recorded_once(app, ids):
         site, user, tpl, _item = _load(ids, i, 0)
         results.append(services.complete_run(site, user, tpl, day=ids.day).id)
 
-    errors = _in_threads(app, work)
+    _results, errors = in_threads(app, THREADS, work)
     assert errors == [], [repr(e) for e in errors]
     with app.app_context():
         run = db.session.scalar(db.select(ChecklistRun))

@@ -7,7 +7,7 @@ from hospitality import database
 from hospitality.extensions import db
 from hospitality.models import Site
 from tests.factories import make_site, make_user
-from tests.inventory.helpers import login
+from tests.harness import login
 
 
 @pytest.fixture(autouse=True)

@@ -167,7 +167,7 @@ def test_python_text_and_lazy_labels_follow_the_locale(app):
 
 def test_one_english_word_with_two_meanings_has_two_translations(app):
     """A count line's "Missing" (缺失) is not a routine's "Missing" (not done, 未完成): message contexts."""
-    from hospitality.checklists.services import STATE_LABELS
+    from hospitality.checklists.reads import STATE_LABELS
     from hospitality.models.inventory import LINE_PROBLEMS, REASONS
     from hospitality.models.purchasing import REQUEST_STATES
 

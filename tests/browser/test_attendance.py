@@ -6,9 +6,8 @@ from playwright.sync_api import expect
 
 from hospitality.extensions import db
 from hospitality.models import User
-from tests.attendance.helpers import at, att_env, freeze
-from tests.browser.test_routines import assert_fits_phone, login
-from tests.browser.walk import follow, menu, tap_link
+from tests.browser.walk import assert_fits_phone, follow, login, menu, tap_link
+from tests.factories import at, att_env, freeze
 
 pytestmark = pytest.mark.browser
 

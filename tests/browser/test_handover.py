@@ -6,9 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.test_routines import assert_fits_phone, assert_thumb_sized, login
-from tests.browser.walk import follow, landed, menu, tap_link
-from tests.inventory.helpers import make_item
+from tests.browser.walk import assert_fits_phone, assert_thumb_sized, follow, landed, login, menu, tap_link
+from tests.factories import make_item
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,8 @@ from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import Site, User
 from tests import factories
-from tests.browser.test_routines import assert_fits_phone, assert_thumb_sized, early_morning_tz, login
-from tests.browser.walk import follow, landed, menu
-from tests.inspections.helpers import png, roster, seeded_site, template
+from tests.browser.walk import assert_fits_phone, assert_thumb_sized, early_morning_tz, follow, landed, login, menu
+from tests.factories import png, roster, seeded_site, template
 
 pytestmark = pytest.mark.browser
 ANSWERED = re.compile(r"\banswered\b")

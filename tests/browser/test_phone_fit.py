@@ -15,6 +15,7 @@ from sqlalchemy import select
 from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.handover import services as handover
+from hospitality.inspections import reads as inspection_reads
 from hospitality.inspections import services as inspections
 from hospitality.inventory import ledger
 from hospitality.inventory import services as inventory
@@ -22,10 +23,10 @@ from hospitality.models import Item, Location, SalesRep, Site, User
 from hospitality.purchasing import services as purchasing
 from hospitality.seed import seed_demo
 from hospitality.visits import services as visits
+from hospitality.visits.reads import detail as visit_reads
 from hospitality.workers import services as workers
 from tests import factories
-from tests.browser.test_routines import login
-from tests.browser.walk import follow, menu
+from tests.browser.walk import follow, login, menu
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +66,7 @@ def seed(app) -> dict[str, str]:
         visits.greet(site, users["concierge"], car, "first", rep.id)
         bar = db.session.scalar(select(Location).where(Location.site_id == site.id, Location.kind == "water_bar"))
         water = db.session.scalar(select(Item).where(Item.location_id == bar.id, Item.name == "矿泉水"))
-        drink = next(c for c in visits.bar_choices(site) if not c.out)  # a drink the serve form offers
+        drink = next(c for c in visit_reads.bar_choices(site) if not c.out)  # a drink the serve form offers
         visits.serve(site, users["water_bar"], car, {drink.id: "2"}, None)
         visits.record_arrival(site, users["concierge"], 2, False, None, None)
         # A count of the bar that differs from the book: a discrepancy for the lead and the manager.
@@ -87,8 +88,8 @@ def seed(app) -> dict[str, str]:
                          phones=["13800001111", "13800002222"], purpose="repair", purpose_note=None,
                          supervisor_id=None, supervisor_name="陈工", idem_key=None)
         # An area inspection with a failed item and the task it raised.
-        area = inspections.area_templates(site.id)[0]
-        slot = inspections.rounds(area)[0][0]
+        area = inspection_reads.area_templates(site.id)[0]
+        slot = inspection_reads.rounds(area)[0][0]
         answer = inspections.answer_area(site, users["lead"], area, slot, area.items[0], "0", None, "地毯有污渍")
         inspections.raise_task(site, users["lead"], answer, "cleaner", None, None)
         return {p: u.username for p, u in users.items()}

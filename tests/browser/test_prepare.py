@@ -9,8 +9,7 @@ from hospitality.models import Site, User
 from hospitality.seed import add_demo_items
 from hospitality.visits import services as visits
 from tests import factories
-from tests.browser.test_routines import assert_fits_phone, login
-from tests.browser.walk import follow, home, landed, menu, tap_link
+from tests.browser.walk import assert_fits_phone, follow, home, landed, login, menu, tap_link
 
 pytestmark = pytest.mark.browser
 

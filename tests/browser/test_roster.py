@@ -4,9 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from hospitality.attendance import services
-from tests.attendance.helpers import at, att_env, freeze, shift, site, who
-from tests.browser.test_routines import assert_fits_phone, assert_same_page, assert_thumb_sized, login, mark_page
-from tests.browser.walk import landed, menu
+from tests.browser.walk import assert_fits_phone, assert_same_page, assert_thumb_sized, landed, login, mark_page, menu
+from tests.factories import at, att_env, freeze, shift, site_of, who
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +18,7 @@ def test_refused_entry_keeps_the_header_then_the_person_moves_to_the_night_shift
     freeze(monkeypatch, at(2026, 3, 4, 8, 40))
     env = att_env(app)
     with app.test_request_context():
-        services.add_entry(site(env), who(env, "lead"), env.users["water_bar"], "2026-03-04", env.shifts["day"])
+        services.add_entry(site_of(env), who(env, "lead"), env.users["water_bar"], "2026-03-04", env.shifts["day"])
         name = who(env, "water_bar").name
         day_shift, night_shift = shift(env, "day").name, shift(env, "night").name
 

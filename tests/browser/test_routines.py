@@ -1,37 +1,35 @@
 """Each post's opening routine on a 360 px phone: log in, answer every item, complete, lead sees it."""
 import os
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import Site
 from tests import factories
-from tests.browser.walk import TODAY, follow, landed, menu
+from tests.browser.walk import (
+    ANSWERED,
+    TODAY,
+    answer,
+    assert_fits_phone,
+    assert_same_page,
+    assert_thumb_sized,
+    early_morning_tz,
+    item_ids,
+    landed,
+    login,
+    mark_page,
+    menu,
+    open_routine,
+)
 
 pytestmark = pytest.mark.browser
 
 STAFF_POSTS = ["water_bar", "model_room", "concierge", "security"]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-phone.png"
-WIDTH = 360
-ANSWERED = re.compile(r"\banswered\b")
-
-
-def early_morning_tz() -> str:
-    """A fixed-offset zone where it is 06:xx now, before every routine's due time.
-
-    Completing at 15:00 in Shanghai would rightly show "done late"; the tests want "done", so
-    the site's clock is put in the early morning, far from midnight.
-    """
-    offset = ((6 - datetime.now(UTC).hour + 12) % 24) - 12
-    if offset == 0:
-        return "Etc/GMT"
-    # POSIX sign: Etc/GMT-8 is UTC+8.
-    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
 def make_team(app, *posts: str, site_name: str | None = None) -> dict:
@@ -48,70 +46,6 @@ def make_team(app, *posts: str, site_name: str | None = None) -> dict:
                 team["routines"][post] = (t.id, t.name)
                 team["closing"][post] = factories.routine(site.id, post, "closing").id
     return team
-
-
-def login(page: Page, base_url: str, username: str) -> None:
-    """Log in through the form, as staff do, and land on the today screen."""
-    page.goto(f"{base_url}/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(factories.PASSWORD)
-    page.locator("form:has(#password) button[type=submit]").tap()
-    page.wait_for_url(f"{base_url}/")
-    landed(page, TODAY)
-
-
-def assert_fits_phone(page: Page) -> None:
-    """Nothing on the page is wider than the phone: no sideways scrolling."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    if width > WIDTH:
-        wide = page.evaluate(f"""() => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > {WIDTH} + 0.5)
-            .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').trim().slice(0, 30))""")
-        pytest.fail(f"{page.url} is {width}px wide at {WIDTH}px: {wide}")
-
-
-def assert_thumb_sized(page: Page, scope: str = "main") -> None:
-    """Every visible button and link in the scope is at least 40 px tall."""
-    small = page.evaluate(f"""() => [...document.querySelectorAll(
-            '{scope} button, {scope} a, {scope} [role=button], {scope} input[type=submit]')]
-        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 40)
-        .map(e => e.outerHTML.slice(0, 80) + ' ' + e.getBoundingClientRect().height + 'px')""")
-    assert small == [], f"too small to tap on {page.url}: {small}"
-
-
-def mark_page(page: Page) -> None:
-    """Tag the window and the page title; a reload, or a boosted swap of the body, drops the tags."""
-    page.evaluate("window.__samePage = 'yes'; document.querySelector('h2.screen-title').dataset.kept = 'yes'")
-
-
-def assert_same_page(page: Page) -> None:
-    kept = page.evaluate("[window.__samePage, document.querySelector('h2.screen-title').dataset.kept]")
-    assert kept == ["yes", "yes"], "the answer replaced the page instead of swapping the item"
-
-
-def item_ids(page: Page) -> list[str]:
-    return page.eval_on_selector_all("li.ck-item", "els => els.map(e => e.id)")
-
-
-def answer(page: Page, item_id: str) -> None:
-    """Answer one item the way its type asks for, and wait for the swapped-in answered item."""
-    li = page.locator(f"#{item_id}")
-    if li.locator("button.ok").count():
-        li.locator("button.ok").tap()
-    elif li.locator("input[name=number]").count():
-        li.locator("input[name=number]").fill("12")
-        li.locator("button[type=submit]").tap()
-    else:
-        li.locator("textarea[name=note]").fill("毛巾已补充")
-        li.locator("button[type=submit]").tap()
-    expect(page.locator(f"#{item_id}")).to_have_class(ANSWERED)
-
-
-def open_routine(page: Page, base_url: str, template_id: int) -> None:
-    """Tap the routine's card on the today screen; its page is headed by the routine's name."""
-    card = page.locator(f'a.card[href="/checklists/{template_id}"]')
-    follow(page, card, card.locator(".card-title").inner_text())
-    assert page.url == f"{base_url}/checklists/{template_id}"
 
 
 @pytest.mark.parametrize("post", STAFF_POSTS)

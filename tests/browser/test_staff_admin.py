@@ -4,8 +4,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.browser.test_routines import assert_fits_phone, login
-from tests.browser.walk import menu
+from tests.browser.walk import assert_fits_phone, login, menu
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.test_routines import assert_fits_phone, login
-from tests.browser.walk import follow, home, landed
+from tests.browser.walk import assert_fits_phone, follow, home, landed, login
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,8 @@ from hospitality.inventory.services import submit_count
 from hospitality.models import Site, User
 from hospitality.visits import services
 from tests import factories
-from tests.browser.test_routines import assert_fits_phone, login
-from tests.browser.walk import follow, home, landed, tap_link
-from tests.inventory.helpers import location, make_item
+from tests.browser.walk import assert_fits_phone, follow, home, landed, login, tap_link
+from tests.factories import location, make_item
 
 pytestmark = pytest.mark.browser
 POLL = 12_000  # the live element polls every 5 s
@@ -65,6 +64,7 @@ def test_visit_across_four_phones(app, live_server, phone):
 
     # Water bar: sees who greeted them, serves two bottles.
     bar.locator("#visits-live li.unseen button").tap()
+    expect(bar.locator("#visits-live li.unseen")).to_have_count(0)  # the list swapped: its links are new
     follow(bar, bar.locator("#visits-live a", has_text="粤BD12345"), "3人 · 粤BD12345")
     expect(bar.locator("#visit .sub")).to_contain_text("李顾问")
     pickers = bar.locator("#visit select[name=guest]")
@@ -79,6 +79,7 @@ def test_visit_across_four_phones(app, live_server, phone):
 
     # Model room: admits with the rep, the group leaves, the count after the visit: all match.
     room.locator("#visits-live li.unseen button").tap()
+    expect(room.locator("#visits-live li.unseen")).to_have_count(0)  # the list swapped: its links are new
     follow(room, room.locator("#visits-live a", has_text="粤BD12345"), "3人 · 粤BD12345")
     expect(room.locator("#visit .timeline")).to_contain_text("已接待")
     room.locator("#visit select[name=rep_id]").select_option(label="李顾问")

@@ -1,7 +1,7 @@
 """The lead on a 360 px phone: today's visits, filters that swap only the list, more rows, per-rep figures,
 and the manager's Excel export."""
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -11,12 +11,11 @@ from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import SalesRep, Site, User, Visit
 from hospitality.visits import services
-from hospitality.visits.reports import PAGE_SIZE
+from hospitality.visits.reads.report import PAGE_SIZE
 from tests import factories
-from tests.browser.test_routines import assert_fits_phone, login
-from tests.browser.walk import follow, landed, menu, tap_link
-from tests.inventory.helpers import make_item
-from tests.visits.test_reports import utc, zh
+from tests.browser.walk import assert_fits_phone, follow, landed, login, menu, tap_link
+from tests.factories import local_utc, make_item
+from tests.harness import text
 
 pytestmark = pytest.mark.browser
 
@@ -37,9 +36,9 @@ def _setup(app):
         yesterday = s.today() - timedelta(days=1)
         with write_tx():
             db.session.execute(insert(Visit), [dict(
-                site_id=s.id, arrived_at=utc(s, yesterday, 9) + timedelta(minutes=i), by_car=True,
+                site_id=s.id, arrived_at=local_utc(s, yesterday, time(9)) + timedelta(minutes=i), by_car=True,
                 plate=f"粤C{20000 + i}", party_size=2, purpose="return", rep_id=rep.id, recorded_by_id=guard.id,
-                status="left", left_at=utc(s, yesterday, 10) + timedelta(minutes=i)) for i in range(60)])
+                status="left", left_at=local_utc(s, yesterday, time(10)) + timedelta(minutes=i)) for i in range(60)])
         return {p: u.username for p, u in users.items()}, yesterday
 
 
@@ -80,7 +79,7 @@ def test_lead_filters_pages_and_reads_rep_figures(app, live_server, phone):
     page.locator("input[name=plate]").fill("")
     page.locator("input[name=from]").fill(yesterday.isoformat())
     page.locator("input[name=to]").fill((yesterday - timedelta(days=3)).isoformat())
-    expect(page.locator("#err-to")).to_have_text(zh(app, "The end date is before the start date."))
+    expect(page.locator("#err-to")).to_have_text(text(app, "The end date is before the start date."))
     assert_fits_phone(page)
 
     # Yesterday: 60 groups, a page at first, the next page on each tap of "more".

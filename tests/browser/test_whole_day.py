@@ -16,8 +16,20 @@ from hospitality.extensions import db
 from hospitality.models import Item, Site, StockMove
 from hospitality.seed import add_demo_items
 from tests import factories
-from tests.browser.test_routines import answer, assert_fits_phone, early_morning_tz, item_ids, login, open_routine
-from tests.browser.walk import TODAY, follow, home, landed, menu, tap_link
+from tests.browser.walk import (
+    TODAY,
+    answer,
+    assert_fits_phone,
+    early_morning_tz,
+    follow,
+    home,
+    item_ids,
+    landed,
+    login,
+    menu,
+    open_routine,
+    tap_link,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -6,10 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.test_routines import assert_fits_phone, login
-from tests.browser.walk import follow, home, landed, menu, tap_link
-from tests.inventory.helpers import make_item
-from tests.workers.helpers import msg
+from tests.browser.walk import assert_fits_phone, follow, home, landed, login, menu, tap_link
+from tests.factories import make_item
+from tests.harness import msg
 
 pytestmark = pytest.mark.browser
 POLL = 15_000  # the workers panel polls every 10 s
