@@ -11,11 +11,17 @@ $(BIN)/.installed: requirements.txt
 
 install: $(BIN)/.installed
 
-# Serve the app with demo data on http://127.0.0.1:8000 (gunicorn, 2 workers).
+# Serve the app with demo data on http://127.0.0.1:8000 (gunicorn, 2 workers), in demo mode.
+# `make serve DEMO_CLOCK=2026-12-06T23:30` starts the app's clock at that moment (Asia/Shanghai unless it names an
+# offset) and lets it run with real seconds: a night played by day. Seeding and every worker see it (each worker
+# sets its clock when it starts: they differ by milliseconds). BIND=127.0.0.1:8001 serves on another port.
+BIND ?= 127.0.0.1:8000
+serve: export HOSPITALITY_DEMO := 1
+serve: export DEMO_CLOCK := $(DEMO_CLOCK)
 serve: install
 	$(BIN)/flask init-db
 	$(BIN)/flask seed-demo
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:8000 --access-logfile - app:app
+	$(BIN)/gunicorn --workers 2 --bind $(BIND) --access-logfile - app:app
 
 # The whole test suite, browser tests included (installs Debian's Chromium if missing), in one xdist worker per
 # core; the browser tests all go to one worker (tests/conftest.py). PYTEST_ARGS="-n 0" runs it in one process.

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, g
 from sqlalchemy import event
 
-from . import htmx, i18n, internals, static_files, templating
+from . import clock, htmx, i18n, internals, static_files, templating
 from .config import Config
 from .extensions import compress, csrf, db, limiter, login_manager, migrate, talisman
 
@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    clock.init_app(app)  # before anything is written: a refused DEMO_CLOCK stops here
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -8,7 +8,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default: SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BABEL_DEFAULT_LOCALE = "zh_Hans"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"  # also the zone of a DEMO_CLOCK without one
+    # Demo mode: the app serves the demo data (`make serve` sets HOSPITALITY_DEMO=1). Only in demo mode (or when
+    # TESTING) may DEMO_CLOCK start the app's clock elsewhere: an ISO date-time such as 2026-12-06T23:30, local to
+    # BABEL_DEFAULT_TIMEZONE unless it names an offset; the clock runs on with real seconds (hospitality/clock.py).
+    DEMO = os.environ.get("HOSPITALITY_DEMO", "0") == "1"
+    DEMO_CLOCK = os.environ.get("DEMO_CLOCK") or None
     LANGUAGES = ("zh_Hans", "en")
     PERMANENT_SESSION_LIFETIME = timedelta(hours=14)  # one long shift
     SESSION_COOKIE_HTTPONLY = True

@@ -1,5 +1,5 @@
 """Sites, their locations, people and sessions, and the audit trail."""
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -8,14 +8,10 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, Num
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
+from ..clock import utcnow  # the column defaults' "now"; re-exported by models
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
-
-
-def utcnow() -> datetime:
-    """Naive UTC now: stored the same way on SQLite and PostgreSQL."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 # The posts of DOMAIN.md; the order is the order screens list them in.
 POSTS = {
@@ -69,8 +65,8 @@ class Site(db.Model):
         return ZoneInfo(self.timezone)
 
     def now(self) -> datetime:
-        """Wall-clock time at the site (aware)."""
-        return datetime.now(self.tz)
+        """Wall-clock time at the site (aware), on the app's clock."""
+        return clock.now(self.tz)
 
     def today(self):
         return self.now().date()
