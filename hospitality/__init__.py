@@ -151,3 +151,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(handover_bp, url_prefix="/handover")
     app.register_blueprint(inspections_bp, url_prefix="/inspections")
     app.register_blueprint(workers_bp, url_prefix="/workers")
+    from .incidents import bp as incidents_bp
+    app.register_blueprint(incidents_bp, url_prefix="/incidents")

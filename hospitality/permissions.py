@@ -9,13 +9,13 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user, login_required
 
-from .models.core import POSTS
+from .models.core import POSTS, STAFF_POSTS
 
 WATER_BAR, MODEL_ROOM, CONCIERGE, SECURITY, LEAD, MANAGER = \
     "water_bar", "model_room", "concierge", "security", "lead", "manager"
 
 EVERYONE = frozenset(POSTS)
-FLOOR = frozenset({WATER_BAR, MODEL_ROOM, CONCIERGE, SECURITY})  # the posts that work a shift on the floor
+FLOOR = frozenset(STAFF_POSTS)  # the posts that work a shift on the floor (in the models' order there)
 OVERSEERS = frozenset({LEAD, MANAGER})  # check grooming, see every post's records, decide leave
 ROSTERED = FLOOR | {LEAD}  # people on the roster who clock in and out (the manager is not rostered)
 HANDOVER = frozenset({WATER_BAR, MODEL_ROOM, SECURITY})  # posts that hand their goods over at a shift change
@@ -28,7 +28,6 @@ DOORS = frozenset({MODEL_ROOM, SECURITY})  # let construction workers in and out
 WORKER_WATCH = DOORS | OVERSEERS  # see the construction-worker register
 ROOM_COUNTERS = frozenset({MODEL_ROOM, LEAD, MANAGER})  # count a model room before and after a crew
 ARRIVALS = frozenset({SECURITY, CONCIERGE})  # register a group at the gate or the door
-ACKNOWLEDGE = frozenset({WATER_BAR, CONCIERGE, MODEL_ROOM})  # told of an arrival (security recorded it)
 MANAGER_ONLY = frozenset({MANAGER})
 
 RULES: dict[str, frozenset[str]] = {
@@ -39,10 +38,9 @@ RULES: dict[str, frozenset[str]] = {
     # visits
     "visits.view": EVERYONE,
     "visits.register": ARRIVALS,
-    "visits.acknowledge": ACKNOWLEDGE,
-    # Told of arrivals: their screens mark a group unseen until they have seen it, and the service records their
-    # "seen". Security too (a walk-in the concierge recorded), though the "Seen" route is visits.acknowledge's.
-    "visits.told": ACKNOWLEDGE | {SECURITY},
+    # Told of arrivals: each floor post's screen marks a group unseen until someone of the post taps "Seen"
+    # (security too, for a walk-in the concierge recorded at the door).
+    "visits.acknowledge": FLOOR,
     "visits.alerts": OVERSEERS,  # the live element carries the counts after a group that differed
     "visits.greet": frozenset({CONCIERGE}),
     "visits.serve": frozenset({WATER_BAR}),
@@ -104,6 +102,18 @@ RULES: dict[str, frozenset[str]] = {
     "workers.history": OVERSEERS,  # the register of another day than today
     "workers.supervise": WORKER_WATCH,  # may be named a crew's supervisor
     "workers.escort": frozenset({MODEL_ROOM}),  # stays with a crew in its room: proposed as its supervisor
+    # incidents
+    "incidents.report": EVERYONE,  # any post reports what it sees, and may add to what it reported
+    "incidents.view": EVERYONE,  # an incident's page (the site's: everyone may be asked about it)
+    # Alerted to urgent incidents on their live element until one of them acknowledges; they see what is open,
+    # act on it (actions, handing it to the police, property management or a repair).
+    "incidents.watch": OVERSEERS | {SECURITY},
+    "incidents.acknowledge": OVERSEERS | {SECURITY},
+    "incidents.act": OVERSEERS | {SECURITY},
+    "incidents.close": OVERSEERS,  # close with an outcome
+    "incidents.list": OVERSEERS,  # any range with filters, the monthly counts per kind, the Excel export
+    "incidents.drills": OVERSEERS,  # record drills and read them
+    "incidents.handover": frozenset({SECURITY}),  # its shift handover lists the open incidents until closed
     # admin
     "admin.manage": MANAGER_ONLY,
 }

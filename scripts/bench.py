@@ -324,6 +324,27 @@ def start_count(port: int, cookie: str, location_id: int) -> str:
     return "/stock/counts/" + where.rsplit("/stock/counts/", 1)[1]
 
 
+def report_incident(port: int, cookie: str) -> str:
+    """Report an urgent incident at the first place the form offers, as a phone does; returns its page's path (the
+    lead's, the manager's and security's live elements then carry its alert)."""
+    client = Client(port)
+    client.cookies["session"] = cookie
+    resp, data = client.request("GET", "/incidents/new")
+    html = decode(resp, data)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    place = re.search(r'name="location_id" value="(\d+)"', html)
+    if resp.status != 200 or not token or not place:
+        raise SystemExit(f"bench: no report form at /incidents/new (HTTP {resp.status})")
+    body = urlencode({"csrf_token": token.group(1), "kind": "utility", "location_id": place.group(1),
+                      "level": "urgent", "description": "bench: 水吧台下漏水", "idem": f"bench{os.getpid()}x"})
+    resp, _ = client.request("POST", "/incidents/new", body=body,
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    where = resp.headers.get("Location", "")
+    if resp.status != 302 or "/incidents/" not in where:
+        raise SystemExit(f"bench: reporting an incident failed (HTTP {resp.status} {where})")
+    return "/incidents/" + where.rsplit("/incidents/", 1)[1]
+
+
 def live_state(port: int, cookie: str) -> tuple[int, int]:
     """The version and refill due time the live element was built at, from its hx-get (as htmx polls it)."""
     client = Client(port)
@@ -493,6 +514,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         sessions = {u: login(port, u) for u in ALL_LOGINS}
         count_path = start_count(port, sessions["waterbar"], fixture["bar"])
+        incident_path = report_incident(port, sessions["waterbar"])
 
         yesterday = (datetime.fromisoformat(fixture["today"]) - timedelta(days=1)).date().isoformat()
         pages, failures = [], []  # (label, user, path, extra headers)
@@ -542,7 +564,7 @@ def main() -> int:
             failures.append("pending request page: no pending request (run with --year)")
         # Visits: the live element as each staff post polls it (unchanged: 204; one event behind: the
         # fragment), the day's list, a group's page per post, the arrival form.
-        for user in STAFF_LOGINS:
+        for user in (*STAFF_LOGINS, "lead", "manager"):  # security, the lead and the manager: with the urgent alert
             v, d = live_state(port, sessions[user])
             pages.append((f"live unchanged `/visits/live?v={v}&d={d}` 204 ({user})", user,
                           f"/visits/live?v={v}&d={d}", HX, 204))
@@ -560,6 +582,14 @@ def main() -> int:
         else:
             failures.append("visit pages: no group on site (run with --year)")
         pages.append(("arrival form `/visits/new` (security)", "security", "/visits/new", {}))
+        # Incidents: the lead's and manager's list (the last 30 days), an incident's page, what is open.
+        pages += [
+            ("incident list `/incidents/` (manager)", "manager", "/incidents/", {}),
+            (f"incident `{incident_path}` (security)", "security", incident_path, {}),
+            (f"incident `{incident_path}` (manager)", "manager", incident_path, {}),
+            ("lead today: open incidents section `/incidents/open` htmx", "lead", "/incidents/open", HX),
+            ("incident report form `/incidents/new` (waterbar)", "waterbar", "/incidents/new", {}),
+        ]
 
         if args.only:
             pages = [pg for pg in pages if re.search(args.only, pg[0])]

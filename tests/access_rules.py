@@ -23,7 +23,7 @@ class Rule:
     allowed: frozenset | str
     status: int = 200          # status for an allowed post (anonymous too when PUBLIC)
     data: dict = field(default_factory=dict)
-    writes: bool = False       # an allowed POST changes the database
+    writes: bool | frozenset = False  # an allowed POST changes the database (or: for these posts only)
     anon_status: int | None = None  # PUBLIC routes: status for anonymous when it differs
     ids: dict = field(default_factory=dict)  # URL argument → key of the site's rows, if named apart
 
@@ -45,4 +45,5 @@ CONCIERGE = frozenset({"concierge"})
 PERSON = {"name": "改名", "badge_no": "T-9", "phone": "", "post": "concierge", "active": "y"}
 
 PLUGINS = ("tests.attendance.access", "tests.handover.access", "tests.inspections.access",
-           "tests.workers.access", "tests.visits.report_access", "tests.admin.access", "tests.inventory.access")
+           "tests.workers.access", "tests.visits.report_access", "tests.admin.access", "tests.inventory.access",
+           "tests.incidents.access")

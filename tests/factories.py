@@ -16,6 +16,7 @@ from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.handover import services as handover
 from hospitality.handover.reads import count_locations
+from hospitality.incidents import services as incidents
 from hospitality.inspections.seed import seed_templates
 from hospitality.inventory import ledger
 from hospitality.inventory import services as inventory
@@ -34,6 +35,7 @@ from hospitality.models import (
 )
 from hospitality.models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
 from hospitality.models.handover import Handover
+from hospitality.models.incidents import Incident
 from hospitality.models.workers import WorkerEntry
 from hospitality.purchasing import services as purchasing
 from hospitality.seed import add_default_content
@@ -473,3 +475,14 @@ class Upload:
 
     def read(self, n=-1):
         return self.data.read(n)
+
+
+# Incidents: reported through the service, at one of the site's default places.
+
+def make_incident(site_id: int, user_id: int, *, kind: str = "suspicious", level: str = "note", where: str = "gate",
+                  description: str = "门口有推销人员徘徊", visit_id: int | None = None, files=(),
+                  idem_key: str | None = None) -> Incident:
+    """An incident reported by a person of the site (at the first location of kind `where`)."""
+    return incidents.report(db.session.get(Site, site_id), db.session.get(User, user_id), kind=kind,
+                            location_id=location(site_id, where).id, level=level, description=description,
+                            visit_id=visit_id, files=files, idem_key=idem_key)

@@ -156,8 +156,9 @@ MATRIX = {
     ("/visits/new", "POST"): Rule(ARRIVE, 302, {"party_size": "2", "by_car": "0", "idem": "matrix0005"}, True),
     ("/visits/plate", "GET"): Rule(ARRIVE, 302),  # a plain GET goes to the form; htmx gets the hint
     ("/visits/<int:visit_id>", "GET"): Rule(ANY),
-    ("/visits/<int:visit_id>/seen", "POST"): Rule(frozenset({"water_bar", "concierge", "model_room"}), 302,
-                                                  writes=True),
+    # Security recorded this group at the gate: it has seen it already, its "Seen" writes nothing.
+    ("/visits/<int:visit_id>/seen", "POST"): Rule(frozenset({"water_bar", "concierge", "model_room", "security"}), 302,
+                                                  writes=frozenset({"water_bar", "concierge", "model_room"})),
     ("/visits/<int:visit_id>/greet", "POST"): Rule(CONCIERGE, 302, {"purpose": "return", "rep_id": "{rep_id}"},
                                                    True),
     ("/visits/<int:visit_id>/serve", "POST"): Rule(frozenset({"water_bar"}), 302, {
@@ -422,7 +423,8 @@ def test_access_matrix(app, client, world, case, route):
         if resp.status_code == 200:
             assert "<html" in resp.text and text(app, "Your post does not have access to this page.") \
                 not in resp.text
-        assert changed == (method == "POST" and rule.writes)
+        writes = rule.writes if isinstance(rule.writes, bool) else who in rule.writes
+        assert changed == (method == "POST" and writes)
     else:
         assert resp.status_code == 403
         assert text(app, "Your post does not have access to this page.") in resp.text

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..database import select_rows
 from ..extensions import db
+from ..incidents import reads as incident_reads
 from ..inventory import services as inventory
 from ..models import Discrepancy, Item, Location, RoomVisit, Site, StockCount, User, Visit
 from ..models.checklists import _localized
@@ -145,6 +146,13 @@ def pending_now(site: Site, post: str) -> list[dict]:
     out = umbrellas_out(site.id)
     if out:
         lines.append({"kind": "umbrellas", "text": "", "detail": {"qty": int(out)}})
+    if post_can(post, "incidents.handover"):
+        # Every handover of the post lists the incidents still open, so each one is carried to the next shift
+        # until it is closed (closing is the incident's own step, not a line to resolve here).
+        for i in incident_reads.open_incidents(site.id):
+            lines.append({"kind": "incident", "text": i.place,
+                          "detail": {"incident_id": i.id, "kind": i.kind, "level": i.level, "status": i.status,
+                                     "acknowledged": i.acknowledged_at is not None}})
     return lines
 
 
@@ -271,7 +279,7 @@ class DisputedLine:
     post: str
     kind: str
     subject: str  # the item's name for a company item, else the line's text ("" for automatic lines)
-    reason: str
+    reason: str | None
     from_name: str
     to_name: str
 

@@ -15,9 +15,10 @@ class StockError(RuleError):
     """A stock rule said no; `field` names the form field the message belongs under."""
 
 
-_NEWEST_BALANCE = (select(StockMove.balance_after).where(StockMove.item_id == Item.id)
+# An item's stock on hand as SQL: the running balance on its newest ledger row (for reads that list items).
+NEWEST_BALANCE = (select(StockMove.balance_after).where(StockMove.item_id == Item.id)
                    .order_by(StockMove.id.desc()).limit(1).correlate(Item).scalar_subquery())
-_ON_HAND = select(Item.id, _NEWEST_BALANCE.label("balance")).where(Item.id.in_(bindparam("ids", expanding=True)))
+_ON_HAND = select(Item.id, NEWEST_BALANCE.label("balance")).where(Item.id.in_(bindparam("ids", expanding=True)))
 
 
 def on_hand(item_ids) -> dict[int, Decimal]:

@@ -23,11 +23,12 @@ LINE_KINDS = {
     "guests": _l("Guests still inside"),
     "discrepancy": _l("Open discrepancy"),
     "umbrellas": _l("Umbrellas out"),
+    "incident": _l("Open incident"),
     "key": _l("Keys"),
     "watch": _l("To watch"),
     "damage": _l("Damage found"),
 }
-AUTO_KINDS = ("guests", "discrepancy", "umbrellas")
+AUTO_KINDS = ("guests", "discrepancy", "umbrellas", "incident")
 MANUAL_KINDS = ("key", "watch", "damage")
 # A line's state: "info" is a record only; "open" carries over to the next handover until someone resolves it.
 LINE_STATES = ("info", "open", "resolved")

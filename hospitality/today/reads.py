@@ -8,6 +8,7 @@ from ..attendance import reads as attendance
 from ..checklists import reads as checklists
 from ..database import select_rows
 from ..handover import reads as handover
+from ..incidents import reads as incidents
 from ..inspections import reads as inspections
 from ..inventory import services as inventory
 from ..inventory.reads import stock as stock_reads
@@ -66,6 +67,8 @@ def shift_panels(site: Site, user: User) -> dict:
         panels["att_clock"] = attendance.today_card(site, user)
     if can(user, "workers.doors"):
         panels |= workers.inside_panel(site)
+    if can(user, "incidents.watch") and not overseer:  # the lead's and manager's load after the page
+        panels["open_incidents"] = incidents.open_incidents(site.id)
     if overseer:
         # The rest of their day at a glance (attendance, inspections and tasks, handovers, workers, the
         # routines board) loads as fragments of those capabilities right after the page.

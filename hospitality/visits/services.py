@@ -132,7 +132,7 @@ def record_arrival(site: Site, user: User, party_size, by_car: bool, plate: str 
 
 def acknowledge(site: Site, user: User, visit: Visit) -> bool:
     """A post has seen the arrival; tapping again (or a colleague on the same post) changes nothing."""
-    if not can(user, "visits.told"):  # the route admits fewer: see RULES
+    if not can(user, "visits.acknowledge"):
         raise VisitError(_("Your post does not acknowledge arrivals."))
     with write_tx():
         if db.session.scalar(select(VisitSeen.id).where(VisitSeen.visit_id == visit.id,

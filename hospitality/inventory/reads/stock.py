@@ -1,5 +1,6 @@
 """What the stock screens read: the stock locations and their items, counts and discrepancies, the items list and
 an item's ledger, recipes and the prepare page."""
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -24,7 +25,7 @@ _STOCK_LOCATIONS = (select(Location.id, Location.name, Location.kind)
                     .order_by(Location.position))
 
 
-def stock_locations(site_id: int, kinds=STOCK_LOCATION_KINDS) -> list[Row]:
+def stock_locations(site_id: int, kinds: Iterable[str] = STOCK_LOCATION_KINDS) -> list[Row]:
     """The water bar and model rooms of a site (of these kinds: the ones a user works, services.worked_kinds),
     as rows of id, name and kind: the stock page's cards, the today screens' tiles, the item form's choices."""
     if not kinds:
@@ -155,7 +156,7 @@ class Preparable:
     on_hand: Decimal
 
 
-def preparable(site_id: int, kinds) -> list[Preparable]:
+def preparable(site_id: int, kinds: Iterable[str]) -> list[Preparable]:
     """The prepared items at the locations of these kinds (the ones a user works), with recipes and stock."""
     lines = db.session.scalars(
         select(RecipeLine).join(Item, Item.id == RecipeLine.item_id).join(Location, Location.id == Item.location_id)

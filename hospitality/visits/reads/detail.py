@@ -11,6 +11,7 @@ from ...clock import utcnow
 from ...database import select_rows
 from ...extensions import db
 from ...i18n import text as _
+from ...inventory.ledger import NEWEST_BALANCE
 from ...models import (
     Item,
     Location,
@@ -154,11 +155,9 @@ class Choice:
 _BAR = (select(Location.id).where(Location.site_id == bindparam("site_id"), Location.kind == "water_bar",
                                   Location.active.is_(True)).order_by(Location.position).limit(1))
 _PREPARED = exists().where(RecipeLine.item_id == Item.id)
-_NEWEST_BALANCE = (select(StockMove.balance_after).where(StockMove.item_id == Item.id)
-                   .order_by(StockMove.id.desc()).limit(1).correlate(Item).scalar_subquery())
 # What a guest is served at the site's water bar (not cups, tea leaves or fruit by the 斤: Item.serve_as), and
 # whether a prepared one is out. The page reads its columns (bar_choices); serving needs the items themselves.
-_BAR_MENU = (select(Item, and_(_PREPARED, func.coalesce(_NEWEST_BALANCE, 0) <= 0).label("out"))
+_BAR_MENU = (select(Item, and_(_PREPARED, func.coalesce(NEWEST_BALANCE, 0) <= 0).label("out"))
              .where(Item.location_id == _BAR.scalar_subquery(), Item.active.is_(True), Item.kind == "consumable",
                     Item.serve_as.is_not(None))
              .order_by(Item.position, Item.id))

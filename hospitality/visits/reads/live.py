@@ -4,10 +4,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, and_, bindparam, exists, func, select
+from sqlalchemy import Row, and_, bindparam, exists, func, select, true
 
 from ...clock import day_bounds, utcnow
 from ...database import select_rows
+from ...incidents import reads as incidents
 from ...models import Discrepancy, Site, UmbrellaLoan, Visit, VisitEvent, VisitSeen
 from ...permissions import post_can
 
@@ -68,21 +69,48 @@ def _disc_after_visits(fn):
 
 # The lead's and manager's live element also carries the alert for counts after a group that differed:
 # still one statement (the version, how many are open, the newest).
-_VERSION_ALERTS = select(_VERSION.scalar_subquery().label("version"),
-                         _disc_after_visits(func.count(Discrepancy.id)).label("alerts"),
-                         _disc_after_visits(func.max(Discrepancy.id)).label("alert_id"))
+_ALERT_COLUMNS = (_disc_after_visits(func.count(Discrepancy.id)).label("alerts"),
+                  _disc_after_visits(func.max(Discrepancy.id)).label("alert_id"))
+_VERSION_ALERTS = select(_VERSION.scalar_subquery().label("version"), *_ALERT_COLUMNS)
+
+
+def _watching(*alerts):
+    """The statement of the posts alerted to urgent incidents (incidents.watch): the version counts the site's incident
+    timeline too (both only grow, so their sum changes whenever either does), and each urgent incident nobody has
+    acknowledged comes as a row (the newest few), with how many there are. Still one statement: the site's own row
+    joined to the alerting incidents (none: one row of NULLs)."""
+    a = incidents.ALERTS
+    return (select((_VERSION.scalar_subquery() + incidents.EVENTS_VERSION).label("version"), *alerts,
+                   incidents.ALERT_COUNT.label("urgent"), a.c.incident_id, a.c.incident_kind, a.c.incident_at,
+                   a.c.incident_by, a.c.incident_place)
+            .select_from(Site).outerjoin(a, true()).where(Site.id == bindparam("site_id"))
+            .order_by(a.c.incident_id.desc()))
+
+
+_WATCH = _watching()
+_WATCH_ALERTS = _watching(*_ALERT_COLUMNS)
 
 
 class LiveState(NamedTuple):
-    """What the poll compares (the version) and the alert the element carries (none: 0, None)."""
+    """What the poll compares (the version) and the alerts the element carries: counts after a group that differed
+    (none: 0, None), and urgent incidents nobody has acknowledged (rows of incident_id, incident_kind, incident_at,
+    incident_by, incident_place; `urgent` counts them all)."""
     version: int
     alerts: int = 0
     alert_id: int | None = None
+    incidents: tuple = ()
+    urgent: int = 0
 
 
 def live_state(site: Site, post: str) -> LiveState:
-    """The live element's version and, for the posts it alerts, the open alerts and the newest: one statement."""
-    if post_can(post, "visits.alerts"):
+    """The live element's version and, for the posts it alerts, the open alerts: one statement."""
+    disc = post_can(post, "visits.alerts")
+    if post_can(post, "incidents.watch"):
+        rows = select_rows(_WATCH_ALERTS if disc else _WATCH, {"site_id": site.id}).all()
+        row = rows[0]
+        return LiveState(row.version, row.alerts if disc else 0, row.alert_id if disc else None,
+                         tuple(r for r in rows if r.incident_id is not None), row.urgent)
+    if disc:
         row = select_rows(_VERSION_ALERTS, {"site_id": site.id}).one()
         return LiveState(row.version, row.alerts, row.alert_id)
     return LiveState(version(site.id))
@@ -114,9 +142,11 @@ def live_panel(site: Site, post: str, state: LiveState | None = None) -> dict:
             "live_refill_at": upcoming if bar else {},
             "live_next": int(next_due.replace(tzinfo=UTC).timestamp()) if next_due and bar
             else 0, "live_alerts": state.alerts, "live_alert_id": state.alert_id,
-            # Unseen groups are marked for every post told of arrivals; the "Seen" button is shown to the posts its
-            # route admits (security is told, but its own arrivals are seen as it records them).
-            "live_ack": post_can(post, "visits.told"), "live_tap": post_can(post, "visits.acknowledge"),
+            # Urgent incidents nobody has acknowledged, at the top for the posts alerted to them.
+            "live_incidents": state.incidents, "live_incidents_more": state.urgent - len(state.incidents),
+            # Unseen groups are marked, with a "Seen" button, for every floor post (security's own arrivals are seen
+            # as it records them; a walk-in the concierge recorded is not).
+            "live_ack": post_can(post, "visits.acknowledge"),
             # The concierge sees umbrellas out on each group's row, and below them the groups gone with some.
             "live_umbrellas": {u.id: u.out for u in umbrellas},
             "live_umbrellas_gone": [u for u in umbrellas if u.id not in on_list]}
@@ -131,4 +161,4 @@ def next_refill_at(last_refill_at: datetime | None, site: Site) -> datetime | No
 
 def due_passed(due_ts: int) -> bool:
     """A refill the live element was built to expect has fallen due since (no query)."""
-    return bool(due_ts) and datetime.now(UTC).timestamp() >= due_ts
+    return bool(due_ts) and utcnow().replace(tzinfo=UTC).timestamp() >= due_ts

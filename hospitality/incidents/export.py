@@ -1,0 +1,60 @@
+"""The incident list and the monthly counts per kind as Excel workbooks: formatting only; the rows come from reads."""
+import io
+
+from ..clock import to_local
+from ..i18n import text as _
+from ..models import Site
+from ..models.incidents import HANDED_TO, KINDS, LEVELS, STATES
+from .reads import Filters, export_rows
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _book(title: str, head: list[str], rows: list[list], widths: dict[int, int], time_cols=()) -> bytes:
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append(head)
+    for row in rows:
+        ws.append(row)
+    ws.freeze_panes = "A2"
+    for n, width in widths.items():
+        ws.column_dimensions[chr(ord("A") + n)].width = width
+    for col in time_cols:
+        letter = chr(ord("A") + col)
+        for cell in ws[letter][1:]:
+            cell.number_format = "yyyy-mm-dd hh:mm"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _local(site: Site, value):
+    """A stored UTC time as the site's wall clock, without a zone (Excel has none)."""
+    return to_local(site, value).replace(tzinfo=None) if value else None
+
+
+def _minutes(start, end) -> int | None:
+    return int((end - start).total_seconds() // 60) if start and end else None
+
+
+def incidents_xlsx(site: Site, f: Filters) -> bytes:
+    head = [_("Reported at"), _("Kind"), _("How serious"), _("Where"), _("What happened"), _("Reported by"),
+            _("Acknowledged at"), _("Acknowledged by"), _("Minutes to acknowledge"), _("State"), _("Handed to"),
+            _("Closed at"), _("Closed by"), _("Outcome"), _("Visit")]
+    rows = [[_local(site, r.reported_at), str(KINDS.get(r.kind, r.kind)), str(LEVELS.get(r.level, r.level)), r.place,
+             r.description, r.reporter, _local(site, r.acknowledged_at), r.acknowledger or "",
+             _minutes(r.reported_at, r.acknowledged_at), str(STATES.get(r.status, r.status)),
+             str(HANDED_TO[r.handed_to]) if r.handed_to in HANDED_TO else "", _local(site, r.closed_at),
+             r.closer or "", r.outcome or "", r.visit_id or ""] for r in export_rows(site, f)]
+    widths = {0: 17, 1: 16, 3: 12, 4: 40, 6: 17, 11: 17, 13: 30}
+    return _book(_("Incidents"), head, rows, widths, time_cols=(0, 6, 11))
+
+
+def counts_xlsx(year: int, table: dict[str, list[int]]) -> bytes:
+    head = [_("Kind"), *[_("Month %(m)s", m=m) for m in range(1, 13)], _("Total")]
+    rows = [[str(label), *table.get(kind, [0] * 12), sum(table.get(kind, ()))] for kind, label in KINDS.items()]
+    rows.append([_("Total"), *[sum(col) for col in zip(*(table.get(k, [0] * 12) for k in KINDS), strict=True)],
+                 sum(sum(v) for v in table.values())])
+    return _book(_("Incidents %(year)s", year=year), head, rows, {0: 18})

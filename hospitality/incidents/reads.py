@@ -1,0 +1,215 @@
+"""What the incident screens read, as prebuilt statements of named rows: an incident with its timeline and photos,
+the list with filters, the monthly counts per kind, the open ones (the today screens, security's handover), the
+drills; and the pieces of the live element's one statement (the alert and the incident version)."""
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Integer, Row, bindparam, case, func, select, text
+from sqlalchemy.orm import aliased
+
+from ..clock import local_start, range_bounds
+from ..database import select_rows
+from ..models import Location, Site, User, Visit
+from ..models.incidents import ALERTING, Drill, DrillPerson, Incident, IncidentEvent, IncidentPhoto
+
+PAGE_SIZE = 25
+OPEN_LIMIT = 50  # the open panel and a handover list at most this many (a site has a handful)
+LIVE_ALERTS = 3  # urgent incidents the live element shows as rows; the rest as a count (its 2 KB budget)
+EXPORT_LIMIT = 20_000
+
+_REPORTER, _ACK, _CLOSER = aliased(User), aliased(User), aliased(User)
+
+# The live element's pieces (visits/reads/live.py puts them in its one statement): the newest event of the site,
+# and the urgent incidents nobody has acknowledged (the partial index ix_incidents_site_alerting).
+EVENTS_VERSION = (select(func.coalesce(func.max(IncidentEvent.id), 0))
+                  .where(IncidentEvent.site_id == bindparam("site_id")).scalar_subquery())
+_ALERTING = (Incident.site_id == bindparam("site_id"), text(ALERTING))
+ALERT_COUNT = select(func.count(Incident.id)).where(*_ALERTING).scalar_subquery()
+ALERTS = (select(Incident.id.label("incident_id"), Incident.kind.label("incident_kind"),
+                 Incident.reported_at.label("incident_at"), Incident.reported_by_id.label("incident_by"),
+                 Location.name.label("incident_place"))
+          .join(Location, Location.id == Incident.location_id)
+          .where(*_ALERTING).order_by(Incident.id.desc()).limit(LIVE_ALERTS).subquery("alerts"))
+
+_PLACES = (select(Location.id, Location.name, Location.kind)
+           .where(Location.site_id == bindparam("site_id"), Location.active.is_(True)).order_by(Location.position))
+
+
+def places(site_id: int) -> list[Row]:
+    """The site's locations in use, as the report form and the filters offer them: rows of id, name, kind."""
+    return select_rows(_PLACES, {"site_id": site_id}).all()
+
+
+_VISIT = select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate).where(
+    Visit.id == bindparam("visit_id"), Visit.site_id == bindparam("site_id"))
+
+
+def visit(site_id: int, visit_id: int | None) -> Row | None:
+    """The visit an incident is tied to (id, arrived_at, party_size, plate), if it is the site's."""
+    if not visit_id:
+        return None
+    return select_rows(_VISIT, {"site_id": site_id, "visit_id": visit_id}).first()
+
+
+_INCIDENT = (
+    select(Incident.id, Incident.kind, Incident.level, Incident.status, Incident.description, Incident.reported_at,
+           Incident.reported_by_id, Incident.acknowledged_at, Incident.handed_to, Incident.closed_at,
+           Incident.outcome, Incident.visit_id, Location.name.label("place"), _REPORTER.name.label("reporter"),
+           _REPORTER.post.label("reporter_post"), _ACK.name.label("acknowledger"), _CLOSER.name.label("closer"),
+           Visit.arrived_at.label("visit_at"), Visit.party_size.label("visit_party"),
+           Visit.plate.label("visit_plate"))
+    .join(Location, Location.id == Incident.location_id)
+    .join(_REPORTER, _REPORTER.id == Incident.reported_by_id)
+    .outerjoin(_ACK, _ACK.id == Incident.acknowledged_by_id)
+    .outerjoin(_CLOSER, _CLOSER.id == Incident.closed_by_id)
+    .outerjoin(Visit, Visit.id == Incident.visit_id)
+    .where(Incident.id == bindparam("incident_id"), Incident.site_id == bindparam("site_id")))
+_TIMELINE = (select(IncidentEvent.id, IncidentEvent.kind, IncidentEvent.at, IncidentEvent.handed_to,
+                    IncidentEvent.note, User.name.label("who"), User.post.label("who_post"))
+             .join(User, User.id == IncidentEvent.user_id)
+             .where(IncidentEvent.incident_id == bindparam("incident_id")).order_by(IncidentEvent.id))
+_PHOTOS = (select(IncidentPhoto.id, IncidentPhoto.event_id)
+           .where(IncidentPhoto.incident_id == bindparam("incident_id")).order_by(IncidentPhoto.id))
+
+
+def incident(site_id: int, incident_id: int) -> Row | None:
+    """An incident of the site as its page heads it (its place, who reported, acknowledged and closed it, the
+    visit it is tied to), or None: another site's incident does not exist for this user."""
+    return select_rows(_INCIDENT, {"site_id": site_id, "incident_id": incident_id}).first()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One row of an incident's timeline, with the photos taken with it (their ids)."""
+    id: int
+    kind: str
+    at: object
+    handed_to: str | None
+    note: str | None
+    who: str
+    who_post: str
+    photos: tuple[int, ...]
+
+
+def timeline(incident_id: int) -> list[Step]:
+    """The incident's timeline, oldest first, each step with its photos (two queries)."""
+    photos: dict[int, list[int]] = {}
+    for p in select_rows(_PHOTOS, {"incident_id": incident_id}):
+        photos.setdefault(p.event_id, []).append(p.id)
+    return [Step(r.id, r.kind, r.at, r.handed_to, r.note, r.who, r.who_post, tuple(photos.get(r.id, ())))
+            for r in select_rows(_TIMELINE, {"incident_id": incident_id})]
+
+
+# A row of every list: the open panel, the handover, the filtered list.
+_ROWS = (select(Incident.id, Incident.kind, Incident.level, Incident.status, Incident.reported_at,
+                Incident.acknowledged_at, Incident.handed_to, Incident.description, Location.name.label("place"),
+                _REPORTER.name.label("reporter"))
+         .join(Location, Location.id == Incident.location_id)
+         .join(_REPORTER, _REPORTER.id == Incident.reported_by_id))
+_OPEN = (_ROWS.where(Incident.site_id == bindparam("site_id"), Incident.status != "closed")
+         .order_by(Incident.id.desc()).limit(OPEN_LIMIT))
+
+
+def open_incidents(site_id: int) -> list[Row]:
+    """The site's incidents not closed yet, newest first (the partial index ix_incidents_site_open)."""
+    return select_rows(_OPEN, {"site_id": site_id}).all()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the list shows: site-local days first..last and optional kind, place (location id) and state."""
+    first: date
+    last: date
+    kind: str = ""
+    place: int | None = None
+    state: str = ""
+    page: int = 1
+
+    def args(self, **over) -> dict:
+        """The query string that reproduces these filters (the export, the next page)."""
+        out = {"from": self.first.isoformat(), "to": self.last.isoformat()}
+        if self.kind:
+            out["kind"] = self.kind
+        if self.place:
+            out["place"] = self.place
+        if self.state:
+            out["state"] = self.state
+        return out | over
+
+
+def _filtered(site: Site, f: Filters):
+    start, end = range_bounds(site, f.first, f.last)
+    stmt = _ROWS.where(Incident.site_id == site.id, Incident.reported_at >= start, Incident.reported_at < end)
+    if f.kind:
+        stmt = stmt.where(Incident.kind == f.kind)
+    if f.place:
+        stmt = stmt.where(Incident.location_id == f.place)
+    if f.state:
+        stmt = stmt.where(Incident.status == f.state)
+    return stmt.order_by(Incident.reported_at.desc(), Incident.id.desc())
+
+
+def page(site: Site, f: Filters) -> tuple[list[Row], bool]:
+    """One page of the filtered list, newest first, and whether there is another."""
+    rows = select_rows(_filtered(site, f).offset((f.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def export_rows(site: Site, f: Filters) -> Sequence[Row]:
+    """Every incident of the filtered list (up to EXPORT_LIMIT) with who acknowledged and closed it, and when."""
+    stmt = (_filtered(site, f).add_columns(Incident.visit_id, _ACK.name.label("acknowledger"), Incident.closed_at,
+                                           _CLOSER.name.label("closer"), Incident.outcome)
+            .outerjoin(_ACK, _ACK.id == Incident.acknowledged_by_id)
+            .outerjoin(_CLOSER, _CLOSER.id == Incident.closed_by_id).limit(EXPORT_LIMIT))
+    return select_rows(stmt).all()
+
+
+def month_counts(site: Site, year: int) -> dict[str, list[int]]:
+    """Incidents reported per kind in each site-local month of the year, in one query: {kind: [Jan, …, Dec]}."""
+    bounds = [local_start(site, date(year, m, 1)) for m in range(1, 13)] + [local_start(site, date(year + 1, 1, 1))]
+    columns = [func.sum(case(((Incident.reported_at >= bounds[m]) & (Incident.reported_at < bounds[m + 1]), 1),
+                             else_=0)).cast(Integer).label(f"m{m}") for m in range(12)]
+    stmt = (select(Incident.kind, *columns)
+            .where(Incident.site_id == site.id, Incident.reported_at >= bounds[0], Incident.reported_at < bounds[12])
+            .group_by(Incident.kind))
+    return {r.kind: [int(getattr(r, f"m{m}") or 0) for m in range(12)] for r in select_rows(stmt)}
+
+
+_STAFF = (select(User.id, User.name, User.post)
+          .where(User.site_id == bindparam("site_id"), User.active.is_(True)).order_by(User.post, User.name))
+
+
+def staff(site_id: int) -> list[Row]:
+    """The site's people who may take part in a drill: rows of id, name, post."""
+    return select_rows(_STAFF, {"site_id": site_id}).all()
+
+
+_DRILLS = (select(Drill.id, Drill.day, Drill.kind, Drill.others, Drill.notes, User.name.label("recorder"))
+           .join(User, User.id == Drill.recorded_by_id)
+           .where(Drill.site_id == bindparam("site_id"), Drill.day >= bindparam("first"),
+                  Drill.day <= bindparam("last"))
+           .order_by(Drill.day.desc(), Drill.id.desc()))
+_DRILL_PEOPLE = (select(DrillPerson.drill_id, User.name).join(User, User.id == DrillPerson.user_id)
+                 .where(DrillPerson.drill_id.in_(bindparam("ids", expanding=True))).order_by(User.name))
+
+
+@dataclass(frozen=True, slots=True)
+class DrillRow:
+    id: int
+    day: date
+    kind: str
+    others: str | None
+    notes: str | None
+    recorder: str
+    people: tuple[str, ...]
+
+
+def drills(site_id: int, first: date, last: date) -> list[DrillRow]:
+    """The drills held between two days, newest first, with who took part (two queries)."""
+    rows = select_rows(_DRILLS, {"site_id": site_id, "first": first, "last": last}).all()
+    people: dict[int, list[str]] = {}
+    if rows:
+        for p in select_rows(_DRILL_PEOPLE, {"ids": [r.id for r in rows]}):
+            people.setdefault(p.drill_id, []).append(p.name)
+    return [DrillRow(r.id, r.day, r.kind, r.others, r.notes, r.recorder, tuple(people.get(r.id, ()))) for r in rows]
