@@ -13,11 +13,12 @@ install: $(BIN)/.installed
 
 # Serve the app with demo data on http://127.0.0.1:8000 (gunicorn, 2 workers), in demo mode.
 # `make serve DEMO_CLOCK=2026-12-06T23:30` starts the app's clock at that moment (Asia/Shanghai unless it names an
-# offset) and lets it run with real seconds: a night played by day. Seeding and every worker see it (each worker
-# sets its clock when it starts: they differ by milliseconds). BIND=127.0.0.1:8001 serves on another port.
+# offset) and lets it run with real seconds: a night played by day. Seeding and every worker (a restarted one too)
+# share one clock: it stood at DEMO_CLOCK when `make serve` began. BIND=127.0.0.1:8001 serves on another port.
 BIND ?= 127.0.0.1:8000
 serve: export HOSPITALITY_DEMO := 1
 serve: export DEMO_CLOCK := $(DEMO_CLOCK)
+serve: export DEMO_CLOCK_SET_AT := $(shell date +%s)
 serve: install
 	$(BIN)/flask init-db
 	$(BIN)/flask seed-demo

@@ -98,7 +98,11 @@ def init_app(app) -> None:
         raise RuntimeError("DEMO_CLOCK is set, but the app is not in demo mode (DEMO = True, or HOSPITALITY_DEMO=1 "
                            "as `make serve` sets) nor testing: the demo clock is refused; unset DEMO_CLOCK.")
     moment = parse_moment(value, app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
-    start_at(moment)
+    set_at = app.config.get("DEMO_CLOCK_SET_AT")
+    if set_at:  # the moment DEMO_CLOCK stood at that real time: every process of the demo shares one clock
+        set_offset(moment - datetime.fromtimestamp(float(set_at), UTC))
+    else:
+        start_at(moment)
     app.logger.warning("Demo clock: the app's time started at %s and runs on from there.", moment.isoformat())
 
 

@@ -14,6 +14,9 @@ class Config:
     # BABEL_DEFAULT_TIMEZONE unless it names an offset; the clock runs on with real seconds (hospitality/clock.py).
     DEMO = os.environ.get("HOSPITALITY_DEMO", "0") == "1"
     DEMO_CLOCK = os.environ.get("DEMO_CLOCK") or None
+    # When (Unix seconds, real time) DEMO_CLOCK was set: every process started later (seeding, each gunicorn worker,
+    # a worker gunicorn restarts) runs the same clock instead of starting again at DEMO_CLOCK.
+    DEMO_CLOCK_SET_AT = os.environ.get("DEMO_CLOCK_SET_AT") or None
     LANGUAGES = ("zh_Hans", "en")
     PERMANENT_SESSION_LIFETIME = timedelta(hours=14)  # one long shift
     SESSION_COOKIE_HTTPONLY = True
@@ -44,4 +47,6 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600  # static URLs carry a content hash
     SQL_COUNT_HEADER = os.environ.get("SQL_COUNT_HEADER", "0") == "1"  # used by the benchmark
     AUDIT_PAGE_SIZE = 50
-    MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB photo and its form
+    # Four 5 MB phone photos and their form (an incident's report or action; photos.MAX_BYTES each): a larger
+    # request is refused with 413 before it is read.
+    MAX_CONTENT_LENGTH = 21 * 1024 * 1024

@@ -81,6 +81,7 @@ def app(database_url, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "DEMO_CLOCK": None,  # a DEMO_CLOCK left in the shell does not move the suite's clock
     })
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     with app.app_context():

@@ -103,7 +103,8 @@ def test_create_app_refuses_the_demo_clock_outside_demo_and_test_mode():
 
 
 def _serve_env(tmp_path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("HOSPITALITY_DEMO", "DEMO_CLOCK", "DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HOSPITALITY_DEMO", "DEMO_CLOCK", "DEMO_CLOCK_SET_AT", "DATABASE_URL")}
     return {**env, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite'}", **extra}
 
 
@@ -183,3 +184,15 @@ def test_the_app_reads_the_time_only_through_the_clock():
     readers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "hospitality").rglob("*.py")
                      if MACHINE_TIME.search(p.read_text()) and str(p.relative_to(ROOT)) not in MACHINE_TIME_ALLOWED)
     assert readers == []
+
+
+def test_a_process_started_later_runs_the_same_demo_clock(tmp_path):
+    """A worker gunicorn starts (or restarts) an hour after `make serve` began is an hour past DEMO_CLOCK, as the
+    others are, not back at DEMO_CLOCK: every process counts from when the setting was made (DEMO_CLOCK_SET_AT)."""
+    probe = ("from app import app; from hospitality import clock; from zoneinfo import ZoneInfo; "
+             "print(clock.now(ZoneInfo('Asia/Shanghai')).strftime('%Y-%m-%d %H:%M'))")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env=_serve_env(tmp_path, HOSPITALITY_DEMO="1", DEMO_CLOCK="2026-12-06T23:30",
+                                        DEMO_CLOCK_SET_AT=str(int(time.time()) - 3600)))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "2026-12-07 00:30"

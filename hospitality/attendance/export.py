@@ -5,6 +5,7 @@ from datetime import date
 from flask import Response
 from flask_babel import get_locale
 
+from .. import spreadsheet
 from ..access import current_site
 from ..clock import to_local
 from ..i18n import text as _
@@ -47,15 +48,15 @@ def sheet_xlsx(sheet: Sheet, month: date) -> Response:
     ws = wb.active
     ws.title = first.strftime("%Y-%m")
     bold = Font(bold=True)
-    ws.append([_("Monthly attendance"), sheet.user.name, sheet.user.badge_no, str(sheet.user.post_label),
-               first.strftime("%Y-%m")])
+    spreadsheet.append(ws, [_("Monthly attendance"), sheet.user.name, sheet.user.badge_no,
+                            str(sheet.user.post_label), first.strftime("%Y-%m")])
     ws.append([])
     ws.append([_("Date"), _("Weekday"), _("Shift"), _("Post"), _("Clock-in"), _("Clock-out"), _("Late (min)"),
                _("Left early (min)"), _("Leave"), _("Absent"), _("Unrostered")])
     for cell in ws[3]:
         cell.font = bold
     for row in sheet_rows(sheet):
-        ws.append(row)
+        spreadsheet.append(ws, row)
     ws.append([])
     t = sheet.totals
     for label, value in ((_("Days rostered"), t["rostered"]), (_("Days worked"), t["worked"]),

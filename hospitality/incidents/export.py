@@ -1,6 +1,7 @@
 """The incident list and the monthly counts per kind as Excel workbooks: formatting only; the rows come from reads."""
 import io
 
+from .. import spreadsheet
 from ..clock import to_local
 from ..i18n import text as _
 from ..models import Site
@@ -15,9 +16,9 @@ def _book(title: str, head: list[str], rows: list[list], widths: dict[int, int],
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
-    ws.append(head)
+    spreadsheet.append(ws, head)
     for row in rows:
-        ws.append(row)
+        spreadsheet.append(ws, row)
     ws.freeze_panes = "A2"
     for n, width in widths.items():
         ws.column_dimensions[chr(ord("A") + n)].width = width

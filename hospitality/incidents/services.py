@@ -165,12 +165,12 @@ def report(site: Site, user: User, *, kind, location_id, level, description, vis
     files = _checked(errors, _uploads, files)
     if errors:
         raise IncidentErrors(errors)
-    if idem_key and (done := _by_key(Incident, idem_key)) is not None:
+    if idem_key and (done := _by_key(Incident, idem_key, Incident.site_id == site.id)) is not None:
         return done
     names = _store(files)
     try:
         with write_tx():
-            if idem_key and (done := _by_key(Incident, idem_key)) is not None:
+            if idem_key and (done := _by_key(Incident, idem_key, Incident.site_id == site.id)) is not None:
                 _discard(names)
                 return done
             incident = Incident(site_id=site.id, kind=kind, level=level, location_id=place.id,
@@ -180,8 +180,11 @@ def report(site: Site, user: User, *, kind, location_id, level, description, vis
                 with db.session.begin_nested():
                     db.session.add(incident)
             except IntegrityError:  # the same key from a concurrent double tap (PostgreSQL)
+                done = _by_key(Incident, idem_key, Incident.site_id == site.id) if idem_key else None
+                if done is None:  # refused for another reason: not a double tap
+                    raise
                 _discard(names)
-                return _by_key(Incident, idem_key)
+                return done
             _event(incident, user, "reported", note=text, names=names)
             record("report", "incident", incident.id, site_id=site.id, kind=kind, level=level, place=place.name,
                    visit=incident.visit_id, photos=len(names))
@@ -191,8 +194,9 @@ def report(site: Site, user: User, *, kind, location_id, level, description, vis
     return incident
 
 
-def _by_key(model, key: str):
-    return db.session.scalar(select(model).where(model.idem_key == key))
+def _by_key(model, key: str, *where):
+    """The row a double tap's first request made with this key (within the site or incident it is about)."""
+    return db.session.scalar(select(model).where(model.idem_key == key, *where))
 
 
 def acknowledge(site: Site, user: User, incident: Incident) -> bool:
@@ -228,16 +232,20 @@ def add_action(site: Site, user: User, incident: Incident, note, files=(),
     files = _checked(errors, _uploads, files)
     if errors:
         raise IncidentErrors(errors)
-    if idem_key and (done := _by_key(IncidentEvent, idem_key)) is not None:
+    same = IncidentEvent.incident_id == incident.id
+    if idem_key and (done := _by_key(IncidentEvent, idem_key, same)) is not None:
         return done
     _not_closed(incident)
     names = _store(files)
     try:
         with write_tx():
-            if idem_key and (done := _by_key(IncidentEvent, idem_key)) is not None:
+            # The key again once the incident is locked: a double tap's second request waited on the lock
+            # for the first, whose event is committed by then (PostgreSQL reads it in this statement).
+            incident = _locked(incident.id)
+            if idem_key and (done := _by_key(IncidentEvent, idem_key, same)) is not None:
                 _discard(names)
                 return done
-            incident = _not_closed(_locked(incident.id))
+            _not_closed(incident)
             ev = _event(incident, user, "action", note=note, idem_key=idem_key, names=names)
             record("action", "incident", incident.id, site_id=site.id, note=note, photos=len(names))
     except BaseException:
@@ -256,9 +264,11 @@ def hand_over(site: Site, user: User, incident: Incident, to, note, idem_key: st
     if errors:
         raise IncidentErrors(errors)
     with write_tx():
-        if idem_key and (done := _by_key(IncidentEvent, idem_key)) is not None:
+        incident = _locked(incident.id)  # first: a double tap's second request then sees the first one's event
+        if idem_key and (done := _by_key(IncidentEvent, idem_key, IncidentEvent.incident_id == incident.id)) \
+                is not None:
             return done
-        incident = _not_closed(_locked(incident.id))
+        _not_closed(incident)
         incident.status, incident.handed_to = "handed", to
         ev = _event(incident, user, "handed", note=note, handed_to=to, idem_key=idem_key)
         record("hand_over", "incident", incident.id, site_id=site.id, to=to, note=note)
@@ -320,7 +330,7 @@ def record_drill(site: Site, user: User, *, day, kind, people, others, notes, id
     if errors:
         raise IncidentErrors(errors)
     with write_tx():
-        if idem_key and (done := _by_key(Drill, idem_key)) is not None:
+        if idem_key and (done := _by_key(Drill, idem_key, Drill.site_id == site.id)) is not None:
             return done
         drill = Drill(site_id=site.id, day=day, kind=kind, others=others, notes=notes, recorded_by_id=user.id,
                       idem_key=idem_key)
@@ -328,7 +338,7 @@ def record_drill(site: Site, user: User, *, day, kind, people, others, notes, id
             with db.session.begin_nested():
                 db.session.add(drill)
         except IntegrityError:  # the same key from a concurrent double tap (PostgreSQL)
-            return _by_key(Drill, idem_key)
+            return _by_key(Drill, idem_key, Drill.site_id == site.id)
         db.session.add_all([DrillPerson(drill_id=drill.id, user_id=uid) for uid in ids])
         record("drill", "drill", drill.id, site_id=site.id, day=day.isoformat(), kind=kind, people=ids,
                others=others)

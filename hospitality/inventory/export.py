@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Response
 
+from .. import spreadsheet
 from ..i18n import text as _
 from .reads.consumption import COLUMNS, FLOW, DayLine
 
@@ -32,16 +33,16 @@ def consumption_file(lines: list[DayLine], fmt: str, first: date, last: date) ->
     if fmt == "csv":
         buf = io.StringIO()
         buf.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
-        csv.writer(buf).writerows([head, *rows])
+        csv.writer(buf).writerows([head, *map(spreadsheet.csv_safe, rows)])
         return Response(buf.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     from openpyxl import Workbook
     wb = Workbook()
     ws = wb.active
     ws.title = _("Daily consumption")[:31]
-    ws.append(head)
+    spreadsheet.append(ws, head)
     for row in rows:
-        ws.append(row)
+        spreadsheet.append(ws, row)
     out = io.BytesIO()
     wb.save(out)
     return Response(out.getvalue(),

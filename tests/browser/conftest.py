@@ -95,6 +95,7 @@ def csrf_server(app, database_url, tmp_path):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False,
+        "DEMO_CLOCK": None,
     })
     csrf_app.instance_path = str(tmp_path)
     with LiveServer(csrf_app) as server:

@@ -256,3 +256,35 @@ def test_security_and_overseers_see_the_open_incidents(app, env):
     bar = login(app, env.names["water_bar"]).get("/").text
     assert 'id="incidents-open"' not in bar and "/incidents/new" in bar
     assert count_rows(Incident, app=app) == 1
+
+
+def test_typed_text_that_looks_like_a_formula_is_exported_as_text(app, env):
+    """What happened, typed as "=HYPERLINK(...)", is a text cell in the manager's Excel, never a formula."""
+    typed = '=HYPERLINK("http://example.com","点我")'
+    with app.test_request_context():
+        make_incident(env.site, env.users["security"], description=typed)
+    r = login(app, env.names["manager"]).get("/incidents/?format=xlsx")
+    cells = [c for row in load_workbook(io.BytesIO(r.data)).active.iter_rows() for c in row if c.value == typed]
+    assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+def _phone_photo(seed: int) -> io.BytesIO:
+    """A JPEG the size a phone camera sends (over 2 MB: noise does not compress)."""
+    import random
+
+    from PIL import Image
+    rnd = random.Random(seed)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (1400, 1400), rnd.randbytes(1400 * 1400 * 3)).save(out, "JPEG", quality=95)
+    assert out.tell() > 2 * 1024 * 1024
+    out.seek(0)
+    return out
+
+
+def test_three_phone_photos_fit_in_one_report(app, env):
+    """Three full-size camera photos in one report are accepted (the request limit leaves room for four)."""
+    data = report(env, location_id=str(gate(app, env)),
+                  photos=[(_phone_photo(n), f"IMG_{n}.jpg") for n in range(3)])
+    r = login(app, env.names["security"]).post("/incidents/new", data=data, content_type="multipart/form-data")
+    assert r.status_code == 302
+    assert count_rows(IncidentPhoto, app=app) == 3

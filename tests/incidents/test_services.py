@@ -244,3 +244,23 @@ def test_a_drill_is_recorded_with_who_took_part(ctx, env):
         services.record_drill(s, who(env, "security"), day=today, kind="fire", people=[], others="x", notes=None)
     [row] = reads.drills(env.site, s.today(), s.today())
     assert row.kind == "fire" and len(row.people) == 2 and row.others == "物业保洁两人"
+
+
+def test_concurrent_double_taps_record_one_action_and_one_hand_over(app, env):
+    """An action and a hand-over each sent four times at once with one key: one step each, no error (on
+    PostgreSQL the later requests wait on the incident's lock, then find the first one's step)."""
+    with app.app_context():
+        i = make_incident(env.site, env.users["water_bar"], level="urgent").id
+
+    def act(_n):
+        return services.add_action(site_of(env), who(env, "security"), db.session.get(Incident, i), "已处理",
+                                   idem_key="act00000001").id
+
+    def hand(_n):
+        return services.hand_over(site_of(env), who(env, "lead"), db.session.get(Incident, i), "police", "110",
+                                  idem_key="hand0000001").id
+
+    for work, kind in ((act, "action"), (hand, "handed")):
+        results, errors = in_threads(app, 4, work)
+        assert not errors and len(set(results)) == 1
+        assert count_rows(IncidentEvent, IncidentEvent.kind == kind, app=app) == 1
