@@ -85,7 +85,7 @@ def test_more_than_three_alerts_show_as_a_count(app, env):
     html = login(app, env.names["lead"]).get("/visits/live", headers=HX).text
     found = rows(html)
     assert len(found) == 4 and all(f"/incidents/{i}\"" in html for i in ids[1:])
-    assert "/incidents/open" in found[-1]
+    assert "/incidents/open" in found[-1] and "另有 1 件紧急事件" in found[-1]
 
 
 @pytest.mark.parametrize("post", ["security", "lead", "manager"])
