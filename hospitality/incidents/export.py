@@ -1,6 +1,4 @@
 """The incident list and the monthly counts per kind as Excel workbooks: formatting only; the rows come from reads."""
-import io
-
 from .. import spreadsheet
 from ..clock import to_local
 from ..i18n import text as _
@@ -8,27 +6,7 @@ from ..models import Site
 from ..models.incidents import HANDED_TO, KINDS, LEVELS, STATES
 from .reads import Filters, export_rows
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _book(title: str, head: list[str], rows: list[list], widths: dict[int, int], time_cols=()) -> bytes:
-    from openpyxl import Workbook
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    spreadsheet.append(ws, head)
-    for row in rows:
-        spreadsheet.append(ws, row)
-    ws.freeze_panes = "A2"
-    for n, width in widths.items():
-        ws.column_dimensions[chr(ord("A") + n)].width = width
-    for col in time_cols:
-        letter = chr(ord("A") + col)
-        for cell in ws[letter][1:]:
-            cell.number_format = "yyyy-mm-dd hh:mm"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+XLSX = spreadsheet.XLSX
 
 
 def _local(site: Site, value):
@@ -50,7 +28,7 @@ def incidents_xlsx(site: Site, f: Filters) -> bytes:
              str(HANDED_TO[r.handed_to]) if r.handed_to in HANDED_TO else "", _local(site, r.closed_at),
              r.closer or "", r.outcome or "", r.visit_id or ""] for r in export_rows(site, f)]
     widths = {0: 17, 1: 16, 3: 12, 4: 40, 6: 17, 11: 17, 13: 30}
-    return _book(_("Incidents"), head, rows, widths, time_cols=(0, 6, 11))
+    return spreadsheet.book(_("Incidents"), head, rows, widths, time_cols=(0, 6, 11))
 
 
 def counts_xlsx(year: int, table: dict[str, list[int]]) -> bytes:
@@ -58,4 +36,4 @@ def counts_xlsx(year: int, table: dict[str, list[int]]) -> bytes:
     rows = [[str(label), *table.get(kind, [0] * 12), sum(table.get(kind, ()))] for kind, label in KINDS.items()]
     rows.append([_("Total"), *[sum(col) for col in zip(*(table.get(k, [0] * 12) for k in KINDS), strict=True)],
                  sum(sum(v) for v in table.values())])
-    return _book(_("Incidents %(year)s", year=year), head, rows, {0: 18})
+    return spreadsheet.book(_("Incidents %(year)s", year=year), head, rows, {0: 18})

@@ -1,33 +1,11 @@
 """The visit lists and per-rep figures as Excel workbooks: formatting only; the rows come from reads.report."""
-import io
-
 from .. import spreadsheet
 from ..i18n import text as _
 from ..models import Site
 from ..models.visits import PURPOSES
 from .reads.report import Filters, RepLine, export_rows
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _book(title: str, head: list[str], rows: list[list], widths: dict[int, int], time_cols=()) -> bytes:
-    from openpyxl import Workbook
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    spreadsheet.append(ws, head)
-    for row in rows:
-        spreadsheet.append(ws, row)
-    ws.freeze_panes = "A2"
-    for n, width in widths.items():
-        ws.column_dimensions[chr(ord("A") + n)].width = width
-    for col in time_cols:
-        letter = chr(ord("A") + col)
-        for cell in ws[letter][1:]:
-            cell.number_format = "yyyy-mm-dd hh:mm"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+XLSX = spreadsheet.XLSX
 
 
 def visits_xlsx(site: Site, f: Filters) -> bytes:
@@ -35,7 +13,7 @@ def visits_xlsx(site: Site, f: Filters) -> bytes:
             _("Minutes to serving"), _("Minutes on site"), _("Party"), _("Came"), _("Plate"), _("Purpose"),
             _("Sales rep"), _("Model rooms"), _("Served"), _("Consumable cost")]
     widths = {0: 17, 1: 17, 2: 17, 3: 17, 4: 17, 10: 11, 12: 10, 13: 18, 14: 30}
-    return _book(_("Visits"), head, export_rows(site, f), widths, time_cols=range(5))
+    return spreadsheet.book(_("Visits"), head, export_rows(site, f), widths, time_cols=range(5))
 
 
 def reps_xlsx(lines: list[RepLine]) -> bytes:
@@ -45,4 +23,4 @@ def reps_xlsx(lines: list[RepLine]) -> bytes:
     rows = [[rl.rep.name if rl.rep else _("No sales rep"), rl.groups, rl.guests,
              *[rl.purposes.get(k, 0) for k in PURPOSES], rl.purposes.get(None, 0), rl.rooms, rl.refused,
              rl.disc_open, rl.disc_closed, float(rl.cost)] for rl in lines]
-    return _book(_("Sales reps"), head, rows, {0: 14})
+    return spreadsheet.book(_("Sales reps"), head, rows, {0: 14})
