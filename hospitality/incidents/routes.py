@@ -61,7 +61,7 @@ def new():
 
 def _show_ctx(site, row, errors=None, form=None) -> dict:
     return {"i": row, "steps": reads.timeline(row.id), "errors": errors or {}, "form": form or {},
-            "may_act": services.may_act(current_user, row), "handed_to": HANDED_TO}
+            "may_act": services.may_act(current_user, row), "handed_to": HANDED_TO, "max_photos": services.MAX_PHOTOS}
 
 
 def _incident_row(incident_id: int):
