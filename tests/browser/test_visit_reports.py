@@ -80,6 +80,7 @@ def test_lead_filters_pages_and_reads_rep_figures(app, live_server, phone):
     page.locator("input[name=from]").fill(yesterday.isoformat())
     page.locator("input[name=to]").fill((yesterday - timedelta(days=3)).isoformat())
     expect(page.locator("#err-to")).to_have_text(text(app, "The end date is before the start date."))
+    landed(page)  # the refusal redrew the form: typing into it before htmx wires it up would send nothing
     assert_fits_phone(page)
 
     # Yesterday: 60 groups, a page at first, the next page on each tap of "more".
