@@ -98,7 +98,7 @@ def register_extensions(app: Flask) -> None:
                       session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
                       strict_transport_security=app.config["FORCE_HTTPS"],
                       referrer_policy="same-origin",
-                      permissions_policy={"geolocation": "()", "camera": "(self)"})
+                      permissions_policy={"geolocation": "(self)", "camera": "(self)"})
     htmx.init_app(app)
     with app.app_context():
         from .database import configure_engine, end_request
@@ -153,3 +153,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(workers_bp, url_prefix="/workers")
     from .incidents import bp as incidents_bp
     app.register_blueprint(incidents_bp, url_prefix="/incidents")
+    from .patrol import bp as patrol_bp
+    app.register_blueprint(patrol_bp)  # /patrol…, and /c/<token>: the short URL a checkpoint's code prints

@@ -19,6 +19,21 @@ class RuleError(Exception):
         self.field = field if field is not None else self.field_default
 
 
+class FieldErrors:
+    """Mixed into a capability's error (`class VisitErrors(FieldErrors, VisitError)`): several fields of a form are
+    wrong at once, and every mistake is reported."""
+
+    def __init__(self, errors: dict[str, str]):
+        first = next(iter(errors))
+        RuleError.__init__(self, errors[first], first)
+        self.errors = errors
+
+
+def messages(e: RuleError) -> dict[str, str]:
+    """A refusal's messages by form field ("form": the form's own message)."""
+    return e.errors if isinstance(e, FieldErrors) else {e.field or "form": e.message}
+
+
 def _messages():
     return {
         400: _("The request could not be understood."),

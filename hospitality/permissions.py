@@ -114,6 +114,12 @@ RULES: dict[str, frozenset[str]] = {
     "incidents.list": OVERSEERS,  # any range with filters, the monthly counts per kind, the Excel export
     "incidents.drills": OVERSEERS,  # record drills and read them
     "incidents.handover": frozenset({SECURITY}),  # its shift handover lists the open incidents until closed
+    # patrol
+    "patrol.scan": EVERYONE,  # open a checkpoint's code: the rule admits only people on the night roster
+    "patrol.rounds": OVERSEERS | {SECURITY},  # tonight's rounds, the checkpoints still to visit, tap one in the list
+    "patrol.tasks": OVERSEERS | {SECURITY},  # what a patrol left for the morning: mark it done
+    "patrol.report": OVERSEERS,  # any night's report and its Excel export
+    "patrol.checkpoints": MANAGER_ONLY,  # place checkpoints, print their codes, set each one's position
     # admin
     "admin.manage": MANAGER_ONLY,
 }

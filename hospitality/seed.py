@@ -93,11 +93,13 @@ def add_default_content(site: Site, model_rooms: int = 2) -> None:
                                          unit=extra.get("unit"), max_value=extra.get("max"),
                                          required=extra.get("required", True)))
     db.session.flush()
-    # The day and night shifts, the grooming checklist and the area inspections (one per model room).
+    # The day and night shifts, the grooming checklist, the area inspections (one per model room), the night patrol.
     from .attendance.services import default_shifts
     from .inspections.seed import seed_templates
+    from .patrol.seed import seed_patrol
     default_shifts(site)
     seed_templates(site)
+    seed_patrol(site)
 
 
 # (name, name_en, unit, whole, pack, par, price, discard_at_close, stock)

@@ -21,6 +21,12 @@ def csv_safe(values) -> list:
     return [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in values]
 
 
+def local(site, value):
+    """A stored UTC time as the site's wall clock, without a zone (Excel has none); None stays None."""
+    from .clock import to_local
+    return to_local(site, value).replace(tzinfo=None) if value else None
+
+
 def book(title: str, head: list[str], rows, widths: dict[int, int], time_cols=()) -> bytes:
     """A one-sheet workbook: the head row frozen, column widths by index, times in time_cols as dates and times."""
     from openpyxl import Workbook

@@ -36,6 +36,7 @@ from hospitality.models import (
 from hospitality.models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
 from hospitality.models.handover import Handover
 from hospitality.models.incidents import Incident
+from hospitality.models.patrol import Checkpoint
 from hospitality.models.workers import WorkerEntry
 from hospitality.purchasing import services as purchasing
 from hospitality.seed import add_default_content
@@ -486,3 +487,33 @@ def make_incident(site_id: int, user_id: int, *, kind: str = "suspicious", level
     return incidents.report(db.session.get(Site, site_id), db.session.get(User, user_id), kind=kind,
                             location_id=location(site_id, where).id, level=level, description=description,
                             visit_id=visit_id, files=files, idem_key=idem_key)
+
+
+# Night patrol: a site with its seeded patrol (hourly rounds through the 17:30–08:30 night shift) and checkpoints,
+# two guards on the night roster of NIGHT, a guard off duty, the lead and the manager.
+
+PATROL_PEOPLE = {"guard": "security", "guard2": "security", "off": "security", "lead": "lead", "boss": "manager",
+                 "bar": "water_bar"}
+
+
+def patrol_env(app, night=None):
+    """`night` (a date) defaults to the site's today; env.at(hh, mm) is that night's wall clock (hh < 12: the next
+    morning) as an aware moment for clock.travel_to."""
+    site = make_site()
+    night = night or site.today()
+    people = {key: make_user(site.id, post, username=f"{key}{site.id}").id for key, post in PATROL_PEOPLE.items()}
+    night_shift = db.session.scalar(select(Shift).where(Shift.site_id == site.id, Shift.code == "night"))
+    with write_tx():
+        for key in ("guard", "guard2"):
+            db.session.add(RosterEntry(site_id=site.id, user_id=people[key], day=night, shift_id=night_shift.id,
+                                       post="security", created_by_id=people["lead"]))
+    points = db.session.scalars(select(Checkpoint).where(Checkpoint.site_id == site.id)
+                                .order_by(Checkpoint.position)).all()
+
+    def at(hh: int, mm: int = 0) -> datetime:
+        day = night + timedelta(days=1) if hh < 12 else night
+        return datetime.combine(day, time(hh, mm), site.tz)
+
+    return SimpleNamespace(site=site.id, night=night, people=people, users=people, points=[p.id for p in points],
+                           tokens=[p.token for p in points], names=[p.name for p in points], at=at,
+                           shift=night_shift.id)

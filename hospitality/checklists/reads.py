@@ -1,6 +1,6 @@
 """What the checklist pages and screens read: routines, a template's runs and answers, each round's state."""
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Row
@@ -27,6 +27,8 @@ class RoutineStatus:
     state: str  # done | late | in_progress | pending | overdue | missing
     slot: str = ""
     due: time | None = None
+    opens_at: datetime | None = None  # a round with a window (a patrol): when it opens, the site's wall clock
+    due_at: datetime | None = None  # when it is due, on the calendar day it falls (a night's 02:30 is the next day)
 
     @property
     def due_label(self) -> str:
@@ -68,13 +70,61 @@ def routines(site_id: int, post: str | None = None) -> list[ChecklistTemplate]:
     return list(db.session.scalars(_ROUTINES, {"site_id": site_id}))
 
 
-def rounds(template: ChecklistTemplate) -> list[tuple[str, time | None]]:
-    """(slot, due time) of each run a template has a day: an inspection or a patrol with `times` has one per
-    time, its slot the time ("10:00"); anything else one run, slot "", due by due_time."""
+@dataclass(frozen=True)
+class Round:
+    """One round of a template on a day: its slot, and when it opens and is due (the site's wall clock)."""
+    slot: str
+    due_time: time | None
+    due_at: datetime
+    opens_at: datetime | None = None
+
+
+def schedule(template: ChecklistTemplate, day: date) -> list[Round]:
+    """Every round a template has on a day, in order.
+
+    A template with a shift and `every_minutes` (a patrol) has a round every that many minutes from the shift's
+    start until its end, across midnight for a night shift (the rounds belong to the day the shift started): each
+    opens at its slot and is due when the next one opens. An inspection or patrol with `times` has one per time,
+    due then, its slot the time ("10:00"); anything else one run, slot "", due by due_time."""
+    shift = template.shift if template.shift_id and template.every_minutes else None
+    if shift is not None:
+        step = timedelta(minutes=template.every_minutes)
+        opens = datetime.combine(day, shift.starts)
+        ends = datetime.combine(day + timedelta(days=1 if shift.ends <= shift.starts else 0), shift.ends)
+        out = []
+        while opens < ends:
+            due = min(opens + step, ends)
+            out.append(Round(opens.strftime("%H:%M"), due.time(), due, opens))
+            opens += step
+        return out
     times = template.time_list if template.kind not in ROUTINE_KINDS else []
     if times:
-        return [(t.strftime("%H:%M"), t) for t in times]
-    return [("", template.due_time)]
+        return [Round(t.strftime("%H:%M"), t, datetime.combine(day, t)) for t in times]
+    return [Round("", template.due_time, datetime.combine(day, template.due_time or END_OF_DAY))]
+
+
+def rounds(template: ChecklistTemplate, day: date | None = None) -> list[tuple[str, time | None]]:
+    """(slot, due time) of each run a template has a day (see schedule())."""
+    return [(r.slot, r.due_time) for r in schedule(template, day or date.min)]
+
+
+def round_at(template: ChecklistTemplate, moment: datetime) -> tuple[date, Round] | None:
+    """The (day, round) whose window holds this wall-clock moment: a night's round after midnight belongs to the
+    day before. None outside every window (only rounds that open have one)."""
+    for day in (moment.date() - timedelta(days=1), moment.date()):
+        for r in schedule(template, day):
+            if r.opens_at is not None and r.opens_at <= moment < r.due_at:
+                return day, r
+    return None
+
+
+def next_round(template: ChecklistTemplate, moment: datetime) -> tuple[date, Round] | None:
+    """The first round (with its day) that opens after this moment, within two days."""
+    for day in (moment.date() - timedelta(days=1), moment.date(), moment.date() + timedelta(days=1)):
+        for r in schedule(template, day):
+            if r.opens_at is not None and r.opens_at > moment:
+                return day, r
+    return None
 
 
 def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: datetime | None = None, *,
@@ -82,7 +132,7 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: d
     """Every round of these templates on a day (see rounds()) in the templates' order, with its run, its
     required items answered of total and its state: three queries, or one with counts=False (a summary that
     only counts states)."""
-    entries = [(t, slot, due) for t in templates for slot, due in rounds(t)]
+    entries = [(t, r) for t in templates for r in schedule(t, day)]
     if not entries:
         return []
     ids = [t.id for t in templates]
@@ -95,11 +145,10 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: d
                                                            {"ids": [r.id for r in runs.values()]})}
     local_now = (now or site.now()).replace(tzinfo=None)
     out = []
-    for t, slot, due_time in entries:
-        run = runs.get((t.id, slot))
-        due = datetime.combine(day, due_time or END_OF_DAY)
+    for t, r in entries:
+        run = runs.get((t.id, r.slot))
         out.append(RoutineStatus(t, run, answered.get(run.id, 0) if run else 0, totals.get(t.id, 0),
-                                 _state(site, run, due, local_now), slot, due_time))
+                                 _state(site, run, r.due_at, local_now), r.slot, r.due_time, r.opens_at, r.due_at))
     return out
 
 

@@ -57,6 +57,12 @@ def _get_or_create_run(template: ChecklistTemplate, day: date, slot: str, user: 
     return run
 
 
+def locked_round(template: ChecklistTemplate, day: date, slot: str, user: User) -> ChecklistRun:
+    """A round's run, started by `user` if nobody had, row-locked for the rest of the caller's transaction."""
+    _get_or_create_run(template, day, slot, user)
+    return _locked_run(template, day, slot)
+
+
 def parse_answer(item: ChecklistItem, ok: str | None, number: str | None, note: str | None):
     """Validate one answer against its item; returns (ok, number, note) or raises ChecklistError."""
     note = (note or "").strip()

@@ -1,17 +1,12 @@
 """The incident list and the monthly counts per kind as Excel workbooks: formatting only; the rows come from reads."""
 from .. import spreadsheet
-from ..clock import to_local
 from ..i18n import text as _
 from ..models import Site
 from ..models.incidents import HANDED_TO, KINDS, LEVELS, STATES
+from ..spreadsheet import local
 from .reads import Filters, export_rows
 
 XLSX = spreadsheet.XLSX
-
-
-def _local(site: Site, value):
-    """A stored UTC time as the site's wall clock, without a zone (Excel has none)."""
-    return to_local(site, value).replace(tzinfo=None) if value else None
 
 
 def _minutes(start, end) -> int | None:
@@ -22,10 +17,10 @@ def incidents_xlsx(site: Site, f: Filters) -> bytes:
     head = [_("Reported at"), _("Kind"), _("How serious"), _("Where"), _("What happened"), _("Reported by"),
             _("Acknowledged at"), _("Acknowledged by"), _("Minutes to acknowledge"), _("State"), _("Handed to"),
             _("Closed at"), _("Closed by"), _("Outcome"), _("Visit")]
-    rows = [[_local(site, r.reported_at), str(KINDS.get(r.kind, r.kind)), str(LEVELS.get(r.level, r.level)), r.place,
-             r.description, r.reporter, _local(site, r.acknowledged_at), r.acknowledger or "",
+    rows = [[local(site, r.reported_at), str(KINDS.get(r.kind, r.kind)), str(LEVELS.get(r.level, r.level)), r.place,
+             r.description, r.reporter, local(site, r.acknowledged_at), r.acknowledger or "",
              _minutes(r.reported_at, r.acknowledged_at), str(STATES.get(r.status, r.status)),
-             str(HANDED_TO[r.handed_to]) if r.handed_to in HANDED_TO else "", _local(site, r.closed_at),
+             str(HANDED_TO[r.handed_to]) if r.handed_to in HANDED_TO else "", local(site, r.closed_at),
              r.closer or "", r.outcome or "", r.visit_id or ""] for r in export_rows(site, f)]
     widths = {0: 17, 1: 16, 3: 12, 4: 40, 6: 17, 11: 17, 13: 30}
     return spreadsheet.book(_("Incidents"), head, rows, widths, time_cols=(0, 6, 11))

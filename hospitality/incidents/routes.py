@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .. import photos
 from ..access import child_get_or_404, current_site, site_get_or_404
-from ..errors import error_response
+from ..errors import error_response, messages
 from ..forms import idem
 from ..htmx import is_htmx, render_page_or_fragment, wants_fragment
 from ..i18n import text as _
@@ -51,7 +51,7 @@ def new():
                 description=f.get("description"), visit_id=f.get("visit_id"), files=request.files.getlist("photos"),
                 idem_key=idem())
         except IncidentError as e:
-            return render_template("incidents/new.html", **_report_ctx(site, f, services.messages(e), visit_id),
+            return render_template("incidents/new.html", **_report_ctx(site, f, messages(e), visit_id),
                                    idem_key=f.get("idem")), 422
         flash(_("Incident reported. The lead, the manager and security see it now.") if incident.level == "urgent"
               else _("Incident reported."))
@@ -86,7 +86,7 @@ def _act(incident_id: int, action, done: str):
         action(site, incident)
     except IncidentError as e:
         return render_template("incidents/show.html", **_show_ctx(site, _incident_row(incident_id),
-                                                                   services.messages(e), request.form)), 422
+                                                                   messages(e), request.form)), 422
     flash(done)
     return redirect(url_for(".show", incident_id=incident_id))
 
@@ -197,7 +197,7 @@ def drills():
                                   people=f.getlist("people"), others=f.get("others"), notes=f.get("notes"),
                                   idem_key=idem())
         except IncidentError as e:
-            errors, status, form = services.messages(e), 422, f
+            errors, status, form = messages(e), 422, f
         else:
             flash(_("Drill recorded."))
             return redirect(url_for(".drills"))

@@ -13,7 +13,7 @@ from .. import photos
 from ..audit import record
 from ..clock import utcnow
 from ..database import write_tx
-from ..errors import RuleError
+from ..errors import FieldErrors, RuleError
 from ..extensions import db
 from ..forms import MAX_ID, limited
 from ..i18n import text as _
@@ -42,18 +42,8 @@ class IncidentError(RuleError):
     """An incident rule said no; `field` names the form field the message belongs under."""
 
 
-class IncidentErrors(IncidentError):
+class IncidentErrors(FieldErrors, IncidentError):
     """Several fields of a form are wrong at once: every mistake is reported."""
-
-    def __init__(self, errors: dict[str, str]):
-        first = next(iter(errors))
-        super().__init__(errors[first], first)
-        self.errors = errors
-
-
-def messages(e: IncidentError) -> dict[str, str]:
-    """A refusal's messages by form field ("form": the form's own message)."""
-    return e.errors if isinstance(e, IncidentErrors) else {e.field or "form": e.message}
 
 
 def _checked(errors: dict, check, *args):

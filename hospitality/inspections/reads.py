@@ -20,7 +20,7 @@ from ..models.checklists import _localized
 from ..models.inspections import ASSIGNEES, TASK_STATUSES, Task
 from ..permissions import can
 
-AREA_KINDS = ("inspection", "patrol")
+AREA_KINDS = ("inspection", "patrol")  # a shift-based patrol (hospitality.patrol) is not an area round
 TREND_LENGTH = 30
 DONE_SHOWN = 20
 OPEN_SHOWN = 100  # a screen, not an archive: the oldest open tasks first
@@ -41,7 +41,7 @@ def _active_templates(*kinds: str):
 
 
 _GROOMING_TEMPLATES = _active_templates("grooming")
-_AREA_TEMPLATES = _active_templates(*AREA_KINDS)
+_AREA_TEMPLATES = _active_templates(*AREA_KINDS).where(ChecklistTemplate.shift_id.is_(None))
 
 
 def grooming_templates(site_id: int) -> list[ChecklistTemplate]:

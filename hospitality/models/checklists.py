@@ -48,6 +48,9 @@ class ChecklistTemplate(db.Model):
     # Several rounds a day ("10:00,12:00,15:00,17:00", the lounge rounds of seed 000): one run per
     # time, its slot is the time. Empty: one run a day, due by due_time.
     times: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # A round every `every_minutes` of a shift (a patrol: every hour of the night shift, across midnight).
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), nullable=True)
+    every_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The area an inspection is about (a model room, the water bar…), if one.
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), nullable=True)
     # Grooming: the posts whose people are checked with this list ("water_bar,concierge"); empty: all.
@@ -58,6 +61,7 @@ class ChecklistTemplate(db.Model):
     items = relationship("ChecklistItem", back_populates="template",
                          order_by="(ChecklistItem.position, ChecklistItem.id)")
     location = relationship("Location")
+    shift = relationship("Shift")
 
     __table_args__ = (UniqueConstraint("site_id", "seed_key"),)
 

@@ -38,6 +38,22 @@
     var current = input.value === "" ? parseFloat(input.dataset.book || "0") : parseFloat(input.value);
     input.value = Math.max(0, (isNaN(current) ? 0 : current) + parseInt(btn.dataset.step, 10));
   });
+  // A form marked data-geo carries the phone's position (a patrol scan, placing a checkpoint) when the browser gives
+  // it: lat, lng and accuracy inputs filled in as soon as it answers; without them the form still posts.
+  function locate(form) {
+    if (!navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      form.querySelectorAll("[data-geo-field]").forEach(function (input) {
+        input.value = pos.coords[input.dataset.geoField];
+      });
+      form.classList.add("located");
+    }, function () { form.classList.add("unlocated"); }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 30000});
+  }
+  function locateAll() { document.querySelectorAll("form[data-geo]").forEach(locate); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", locateAll); else locateAll();
+  document.addEventListener("htmx:load", function (evt) {
+    if (evt.detail.elt.querySelectorAll) evt.detail.elt.querySelectorAll("form[data-geo]").forEach(locate);
+  });
   document.addEventListener("htmx:sendError", offline);
   document.addEventListener("htmx:timeout", offline);
 })();

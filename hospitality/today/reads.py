@@ -14,6 +14,7 @@ from ..inventory import services as inventory
 from ..inventory.reads import stock as stock_reads
 from ..models import PurchaseRequest, Site, User
 from ..models.core import POSTS
+from ..patrol import reads as patrol
 from ..permissions import can
 from ..visits.reads import report as visit_reports
 from ..visits.reads.live import live_panel
@@ -69,6 +70,8 @@ def shift_panels(site: Site, user: User) -> dict:
         panels |= workers.inside_panel(site)
     if can(user, "incidents.watch") and not overseer:  # the lead's and manager's load after the page
         panels["open_incidents"] = incidents.open_incidents(site.id)
+    if can(user, "patrol.rounds") and not overseer:  # security: tonight's round; the others' night report
+        panels |= patrol.panel(site)
     if overseer:
         # The rest of their day at a glance (attendance, inspections and tasks, handovers, workers, the
         # routines board) loads as fragments of those capabilities right after the page.

@@ -3,6 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import current_site, site_get_or_404
+from ..errors import messages
 from ..forms import arg_date, idem
 from ..htmx import is_htmx, render_page_or_fragment
 from ..i18n import text as _
@@ -58,7 +59,7 @@ def new():
                 purpose=f.get("purpose", ""), purpose_note=f.get("purpose_note"),
                 supervisor_id=f.get("supervisor_id"), supervisor_name=f.get("supervisor_name"), idem_key=idem())
         except WorkerError as e:
-            errors, status = services.messages(e), 422
+            errors, status = messages(e), 422
         else:
             flash(_("Workers registered. Count the room before they go in."))
             return redirect(url_for(".show", entry_id=entry.id))
@@ -90,7 +91,7 @@ def show(entry_id):
 
 def _refused(entry: WorkerEntry, e: WorkerError):
     template = "workers/_crew.html" if _fragment() else "workers/show.html"
-    return render_template(template, **_show_ctx(entry, services.messages(e), request.form)), 422
+    return render_template(template, **_show_ctx(entry, messages(e), request.form)), 422
 
 
 def _fragment() -> bool:

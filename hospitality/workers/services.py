@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, attributes
 from ..audit import record
 from ..clock import utcnow
 from ..database import write_tx
-from ..errors import RuleError
+from ..errors import FieldErrors, RuleError, messages
 from ..extensions import db
 from ..forms import limited
 from ..i18n import text as _
@@ -35,18 +35,8 @@ class WorkerError(RuleError):
     """A register rule said no."""
 
 
-class WorkerErrors(WorkerError):
+class WorkerErrors(FieldErrors, WorkerError):
     """Several fields of the registration form are wrong at once: every mistake is reported."""
-
-    def __init__(self, errors: dict[str, str]):
-        first = next(iter(errors))
-        super().__init__(errors[first], first)
-        self.errors = errors
-
-
-def messages(e: WorkerError) -> dict[str, str]:
-    """A refusal's messages by form field ("form": the form's own message)."""
-    return e.errors if isinstance(e, WorkerErrors) else {e.field or "form": e.message}
 
 
 def _at_the_door(user: User) -> None:
