@@ -184,5 +184,7 @@ def seed_demo() -> bool:
     from .attendance.demo import seed_demo as seed_attendance
     staff = list(db.session.scalars(select(User).where(User.site_id == site.id).order_by(User.id)))
     seed_attendance(site, staff, next(u for u in staff if u.username == "lead"))  # the demo's lead
+    from .patrol.demo import seed_demo as seed_patrols
+    seed_patrols(site)
     record("seed_demo", "site", site.id, site_id=site.id)
     return True

@@ -11,7 +11,8 @@ from hospitality.extensions import db
 HX = {"HX-Request": "true"}
 # placeholder id -> the URL it loads
 LAZY = {"att-board": "/attendance/board", "inspections-glance": "/inspections/board", "ho-board": "/handover/board",
-        "workers-inside": "/workers/inside", "board": "/board", "incidents-open": "/incidents/open"}
+        "workers-inside": "/workers/inside", "board": "/board", "incidents-open": "/incidents/open",
+        "patrol-glance": "/patrol/glance"}
 
 
 @pytest.fixture

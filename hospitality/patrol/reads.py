@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Row, bindparam, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from ..checklists import reads as checklists
 from ..database import select_rows
@@ -24,6 +24,7 @@ ROUND_STATES = {"done": _l("On time"), "late": _l("Late"), "missing": _l("Missed
 _TEMPLATE = (select(ChecklistTemplate)
              .where(ChecklistTemplate.site_id == bindparam("site_id"), ChecklistTemplate.kind == "patrol",
                     ChecklistTemplate.shift_id.is_not(None), ChecklistTemplate.active.is_(True))
+             .options(joinedload(ChecklistTemplate.shift))  # its schedule reads the shift: one query, not two
              .order_by(ChecklistTemplate.position, ChecklistTemplate.id).limit(1))
 _CHECKPOINTS = (select(Checkpoint.id, Checkpoint.name, Checkpoint.token, Checkpoint.active, Checkpoint.require_photo,
                        Checkpoint.lat, Checkpoint.lng, Checkpoint.placed_at, Checkpoint.location_id,

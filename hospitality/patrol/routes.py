@@ -8,7 +8,7 @@ from .. import photos
 from ..access import current_site, site_get_or_404
 from ..errors import error_response, messages
 from ..forms import arg_date, idem
-from ..htmx import wants_fragment
+from ..htmx import render_page_or_fragment, wants_fragment
 from ..i18n import text as _
 from ..incidents import reads as incident_reads
 from ..models.incidents import STATES as INCIDENT_STATES
@@ -40,10 +40,12 @@ def index():
 @requires("patrol.report")
 def glance():
     """The lead's and manager's today section: the current (or last) night's rounds, missed ones in red, refreshed
-    every minute while the screen is open; and the open morning tasks."""
+    every minute while the screen is open; and the open morning tasks. A page of its own on a plain GET (the
+    section's link before it loads)."""
     site, patrol = current_site(), _patrol()
     night = reads.night_report(site, patrol, reads.night_of(patrol, reads.wall_clock(site))) if patrol else None
-    return render_template("patrol/_glance.html", patrol=patrol, night=night, tasks=reads.open_tasks(site.id))
+    return render_page_or_fragment("patrol/glance.html", "patrol/_glance.html", patrol=patrol, night=night,
+                                   tasks=reads.open_tasks(site.id))
 
 
 def _scan_ctx(checkpoint, admitted=None, errors=None, form=None, done=None, refused=None) -> dict:
@@ -112,28 +114,30 @@ def scan_page(scan_id):
                            methods=METHODS, errors={})
 
 
-def _pass_on(scan_id: int, action, done: str):
+def _pass_on(scan_id: int, action, done: str, to_page):
+    """Pass a problem on (one tap); then its page, or the refusal as a toast (already passed on, not a problem)."""
     row = _own_scan(scan_id)
     try:
         result = action(current_site(), current_user, row)
     except PatrolError as e:
         return error_response(409, e.message)
     flash(done)
-    if hasattr(result, "level"):  # an incident: its page
-        return redirect(url_for("incidents.show", incident_id=result.id))
-    return redirect(url_for("patrol.scan_page", scan_id=scan_id))
+    return redirect(to_page(result))
 
 
 @bp.post("/patrol/scans/<int:scan_id>/incident")
 @requires("patrol.rounds")
 def to_incident(scan_id):
-    return _pass_on(scan_id, services.to_incident, _("Reported as an incident."))
+    """The problem becomes an incident at the checkpoint's place: its page opens."""
+    return _pass_on(scan_id, services.to_incident, _("Reported as an incident."),
+                    lambda incident: url_for("incidents.show", incident_id=incident.id))
 
 
 @bp.post("/patrol/scans/<int:scan_id>/morning")
 @requires("patrol.rounds")
 def to_morning(scan_id):
-    return _pass_on(scan_id, services.to_morning, _("Left for the morning: it shows on the day's screens."))
+    return _pass_on(scan_id, services.to_morning, _("Left for the morning: it shows on the day's screens."),
+                    lambda row: url_for("patrol.scan_page", scan_id=row.id))
 
 
 @bp.post("/patrol/scans/<int:scan_id>/done")
@@ -170,20 +174,15 @@ def _night_ctx():
 @requires("patrol.report")
 def night():
     """A night's report (the current or last night by default): rounds on time, late or missed; every scan with its
-    flags; the checkpoints never visited; the problems found and what became of them; the refused scans."""
+    flags; the checkpoints never visited; the problems found and what became of them; the refused scans.
+    ?format=xlsx exports it (as the other reports do)."""
     site, patrol, day = _night_ctx()
-    return render_template("patrol/night.html", r=reads.night_report(site, patrol, day), patrol=patrol,
-                           problems=PROBLEMS, flags=FLAGS, methods=METHODS, refusals=REFUSALS,
-                           round_states=reads.ROUND_STATES, incident_states=INCIDENT_STATES)
-
-
-@bp.get("/patrol/night.xlsx")
-@requires("patrol.report")
-def night_xlsx():
-    site, patrol, day = _night_ctx()
-    body = export.night_book(site, reads.night_report(site, patrol, day))
-    return Response(body, mimetype=export.XLSX,
-                    headers={"Content-Disposition": f"attachment; filename=patrol-{day.isoformat()}.xlsx"})
+    r = reads.night_report(site, patrol, day)
+    if request.args.get("format") == "xlsx":
+        return Response(export.night_book(site, r), mimetype=export.XLSX,
+                        headers={"Content-Disposition": f"attachment; filename=patrol-{day.isoformat()}.xlsx"})
+    return render_template("patrol/night.html", r=r, patrol=patrol, problems=PROBLEMS, flags=FLAGS, methods=METHODS,
+                           refusals=REFUSALS, round_states=reads.ROUND_STATES, incident_states=INCIDENT_STATES)
 
 
 # The manager's checkpoints

@@ -127,15 +127,16 @@ def _refuse(site: Site, user: User, reason: str, *, checkpoint: Checkpoint | Non
 def admit(site: Site, user: User, checkpoint: Checkpoint | None, method: str = "scan",
           moment: datetime | None = None) -> Admitted:
     """Whether a scan of this checkpoint by this person now may count; raises ScanRefused (recorded) if not."""
-    if checkpoint is None or not checkpoint.active:
-        raise _refuse(site, user, "unknown", method=method)
-    if checkpoint.site_id != site.id:
-        raise _refuse(site, user, "other_site", method=method)
     patrol = reads.template(site.id)
     moment = moment or reads.wall_clock(site)
+    # Every refusal is recorded on the night it happened in (after midnight: the night before), for its report.
+    night = reads.night_of(patrol, moment) if patrol is not None else site.today()
+    if checkpoint is None or not checkpoint.active:
+        raise _refuse(site, user, "unknown", day=night, method=method)
+    if checkpoint.site_id != site.id:
+        raise _refuse(site, user, "other_site", day=night, method=method)
     found = checklists.round_at(patrol, moment) if patrol is not None else None
     if found is None:
-        night = reads.night_of(patrol, moment) if patrol is not None else site.today()
         raise _refuse(site, user, "no_round", checkpoint=checkpoint, day=night, method=method)
     day, rnd = found
     if not reads.on_night_roster(site.id, user.id, day, patrol.shift_id):

@@ -16,6 +16,7 @@ from hospitality.models import (
     User,
 )
 from hospitality.models.attendance import Shift
+from hospitality.models.patrol import Checkpoint
 from tests.factories import make_rep, make_site, make_user, routine
 from tests.harness import Auth, count_rows
 
@@ -91,7 +92,9 @@ def test_create_site_with_defaults_and_switch_to_it(app, env, manager):
         assert site.code == "BJ-01"
         names = db.session.scalars(db.select(Location.name).where(Location.site_id == site.id)).all()
         assert {"样板间1", "样板间2", "样板间3", "水吧", "洽谈区"} <= set(names) and "样板间4" not in names
-        assert len(names) == 9
+        assert len(names) == 12  # 9 hospitality areas, and the lobby, fire exits and electrical room a patrol walks
+        # The night patrol's checkpoints: lobby, bar, 3 rooms, negotiation area, car park, fire exits, power room.
+        assert count_rows(Checkpoint, Checkpoint.site_id == site.id, app=app) == 9
         assert count_rows(ChecklistTemplate, ChecklistTemplate.site_id == site.id,
                           ChecklistTemplate.kind.in_(("opening", "closing")), app=app) == 8
         # Grooming for hospitality staff and for security, and an inspection per area incl. each model room.

@@ -1,0 +1,69 @@
+"""Demo patrols: the last nights walked by the night guard (mostly on time, one round late, one missed, a problem
+left for the morning and one passed on as an incident), so the night report and the lead's today screen have
+something to show on the first morning."""
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..checklists.reads import schedule
+from ..clock import to_utc
+from ..extensions import db
+from ..models import ChecklistRun, Site
+from ..models.attendance import RosterEntry
+from ..models.incidents import Incident, IncidentEvent
+from ..models.patrol import Checkpoint, PatrolScan
+from . import reads
+
+NIGHTS = 2
+
+
+def seed_demo(site: Site) -> None:
+    """Add the demo's past patrol nights to the caller's transaction (after the demo roster)."""
+    patrol = reads.template(site.id)
+    if patrol is None:
+        return
+    rnd = random.Random(site.id)
+    points = list(db.session.scalars(select(Checkpoint).where(Checkpoint.site_id == site.id, Checkpoint.active)
+                                     .order_by(Checkpoint.position)))
+    now = site.now().replace(tzinfo=None)
+    for back in range(NIGHTS, 0, -1):
+        night = reads.night_of(patrol, now) - timedelta(days=back)
+        guard_id = db.session.scalar(select(RosterEntry.user_id).where(
+            RosterEntry.site_id == site.id, RosterEntry.day == night, RosterEntry.shift_id == patrol.shift_id))
+        if guard_id is None:
+            continue
+        rounds = schedule(patrol, night)
+        missed = rnd.randrange(2, len(rounds))
+        for n, r in enumerate(rounds):
+            if n == missed and back == 1:
+                continue  # a round nobody walked: the report and the lead's screen show it missed
+            start = r.opens_at + timedelta(minutes=rnd.randint(2, 12) + (70 if n == missed else 0))
+            run = ChecklistRun(site_id=site.id, template_id=patrol.id, shift_date=night, slot=r.slot,
+                               started_by_id=guard_id, started_at=to_utc(start.replace(tzinfo=site.tz)))
+            db.session.add(run)
+            db.session.flush()
+            at = start
+            for cp in points:
+                at += timedelta(seconds=rnd.randint(50, 150))
+                scan = PatrolScan(site_id=site.id, day=night, slot=r.slot, run_id=run.id, checkpoint_id=cp.id,
+                                  user_id=guard_id, at=to_utc(at.replace(tzinfo=site.tz)), status="ok",
+                                  method="tap" if rnd.random() < 0.03 else "scan", flags="no_position")
+                if back == 1 and n == 1 and cp.location.kind == "water_bar":
+                    scan.status, scan.problem, scan.note, scan.morning_task = "problem", "ac", "水吧空调未关", True
+                if back == 1 and n == 3 and cp.name == "配电房":
+                    scan.status, scan.problem, scan.note = "problem", "fire", "配电房门口堆放纸箱"
+                    scan.incident_id = _incident(site, cp, guard_id, scan.at, scan.note)
+                db.session.add(scan)
+            run.completed_at, run.completed_by_id = to_utc(at.replace(tzinfo=site.tz)), guard_id
+    db.session.flush()
+
+
+def _incident(site: Site, cp: Checkpoint, user_id: int, at, note: str) -> int:
+    incident = Incident(site_id=site.id, kind="fire", level="note", location_id=cp.location_id,
+                        description=f"巡逻 · {cp.name}: {note}", reported_by_id=user_id, reported_at=at)
+    db.session.add(incident)
+    db.session.flush()
+    db.session.add(IncidentEvent(incident_id=incident.id, site_id=site.id, kind="reported", user_id=user_id, at=at,
+                                 note=incident.description))
+    return incident.id
