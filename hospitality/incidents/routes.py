@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .. import photos
 from ..access import child_get_or_404, current_site, site_get_or_404
-from ..errors import error_response, messages
+from ..errors import RuleError, error_response, messages
 from ..forms import idem
 from ..htmx import is_htmx, render_page_or_fragment, wants_fragment
 from ..i18n import text as _
@@ -17,7 +17,6 @@ from ..permissions import requires
 from ..visits.reads import live as live_reads
 from . import bp, export, reads, services
 from .forms import FilterError, parse_filters, parse_year
-from .services import IncidentError
 
 # The live list replaces itself whole (visits/routes.py says why by the response, not by attributes).
 LIVE_SWAP = {"HX-Reswap": "outerHTML", "HX-Retarget": "#visits-live"}
@@ -50,7 +49,7 @@ def new():
                 site, current_user, kind=f.get("kind"), location_id=f.get("location_id"), level=f.get("level"),
                 description=f.get("description"), visit_id=f.get("visit_id"), files=request.files.getlist("photos"),
                 idem_key=idem())
-        except IncidentError as e:
+        except RuleError as e:
             return render_template("incidents/new.html", **_report_ctx(site, f, messages(e), visit_id),
                                    idem_key=f.get("idem")), 422
         flash(_("Incident reported. The lead, the manager and security see it now.") if incident.level == "urgent"
@@ -84,7 +83,7 @@ def _act(incident_id: int, action, done: str):
     site = current_site()
     try:
         action(site, incident)
-    except IncidentError as e:
+    except RuleError as e:
         return render_template("incidents/show.html", **_show_ctx(site, _incident_row(incident_id),
                                                                    messages(e), request.form)), 422
     flash(done)
@@ -100,7 +99,7 @@ def acknowledge(incident_id):
     if wants_fragment():
         try:
             services.acknowledge(site, current_user, incident)
-        except IncidentError as e:  # closed meanwhile, or one's own report: a toast, the list stays
+        except RuleError as e:  # closed meanwhile, or one's own report: a toast, the list stays
             return error_response(409, e.message)
         return render_template("visits/_live.html", **live_reads.live_panel(site, current_user.post)), LIVE_SWAP
     return _act(incident_id, lambda s, i: services.acknowledge(s, current_user, i), _("Acknowledged."))
@@ -196,7 +195,7 @@ def drills():
             services.record_drill(site, current_user, day=f.get("day"), kind=f.get("kind"),
                                   people=f.getlist("people"), others=f.get("others"), notes=f.get("notes"),
                                   idem_key=idem())
-        except IncidentError as e:
+        except RuleError as e:
             errors, status, form = messages(e), 422, f
         else:
             flash(_("Drill recorded."))

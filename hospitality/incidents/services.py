@@ -9,13 +9,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import photos
+from .. import fields
 from ..audit import record
 from ..clock import utcnow
 from ..database import write_tx
 from ..errors import FieldErrors, RuleError
 from ..extensions import db
-from ..forms import MAX_ID, limited
+from ..forms import MAX_ID
 from ..i18n import text as _
 from ..models import Location, Site, User, Visit
 from ..models.incidents import (
@@ -46,28 +46,6 @@ class IncidentErrors(FieldErrors, IncidentError):
     """Several fields of a form are wrong at once: every mistake is reported."""
 
 
-def _checked(errors: dict, check, *args):
-    """Run one field's check; a refusal goes into `errors` under its field (None returned)."""
-    try:
-        return check(*args)
-    except IncidentError as e:
-        errors[e.field or "form"] = e.message
-        return None
-
-
-def _text(raw, limit: int, field: str, required: str | None = None) -> str | None:
-    value = limited(raw, limit, field, IncidentError)
-    if value is None and required:
-        raise IncidentError(required, field)
-    return value
-
-
-def _choice(raw, choices: dict, field: str) -> str:
-    if raw not in choices:
-        raise IncidentError(_("Choose from the list."), field)
-    return raw
-
-
 def _place(site: Site, raw) -> Location:
     try:
         loc = db.session.get(Location, int(raw))
@@ -79,40 +57,7 @@ def _place(site: Site, raw) -> Location:
 
 
 def _visit(site: Site, raw) -> Visit | None:
-    if raw in (None, "", "0"):
-        return None
-    try:
-        found = db.session.get(Visit, int(raw))
-    except (TypeError, ValueError):
-        found = None
-    if found is None or found.site_id != site.id:
-        raise IncidentError(_("This visit is not one of this site's."), "visit_id")
-    return found
-
-
-def _uploads(files) -> list:
-    """The photos chosen (an empty file input sends one nameless part)."""
-    files = [f for f in files or () if getattr(f, "filename", None)]
-    if len(files) > MAX_PHOTOS:
-        raise IncidentError(_("At most %(n)s photos at a time.", n=MAX_PHOTOS), "photos")
-    return files
-
-
-def _store(files) -> list[str]:
-    """Check and store each photo (re-encoded without EXIF/GPS); one refused removes the others again."""
-    names = []
-    try:
-        for f in files:
-            names.append(photos.store(f, PHOTO_KIND))
-    except photos.PhotoError as e:
-        _discard(names)
-        raise IncidentError(e.message, "photos") from None
-    return names
-
-
-def _discard(names: list[str]) -> None:
-    for name in names:
-        photos.remove(PHOTO_KIND, name)
+    return fields.site_row(Visit, site.id, raw, "visit_id", _("This visit is not one of this site's."))
 
 
 def _event(incident: Incident, user: User, kind: str, *, note=None, handed_to=None, idem_key=None,
@@ -147,21 +92,21 @@ def report(site: Site, user: User, *, kind, location_id, level, description, vis
     if not can(user, "incidents.report"):
         raise IncidentError(_("Your post does not report incidents here."))
     errors: dict[str, str] = {}
-    kind = _checked(errors, _choice, kind, KINDS, "kind")
-    place = _checked(errors, _place, site, location_id)
-    level = _checked(errors, _choice, level or "note", LEVELS, "level")
-    text = _checked(errors, _text, description, MAX_TEXT, "description", _("Say what happened."))
-    tied = _checked(errors, _visit, site, visit_id)
-    files = _checked(errors, _uploads, files)
+    kind = fields.checked(errors, fields.choice, kind, KINDS, "kind")
+    place = fields.checked(errors, _place, site, location_id)
+    level = fields.checked(errors, fields.choice, level or "note", LEVELS, "level")
+    text = fields.checked(errors, fields.text, description, MAX_TEXT, "description", _("Say what happened."))
+    tied = fields.checked(errors, _visit, site, visit_id)
+    files = fields.checked(errors, fields.uploads, files, MAX_PHOTOS)
     if errors:
         raise IncidentErrors(errors)
     if idem_key and (done := _by_key(Incident, idem_key, Incident.site_id == site.id)) is not None:
         return done
-    names = _store(files)
+    names = fields.one(IncidentErrors, fields.store, files, PHOTO_KIND)
     try:
         with write_tx():
             if idem_key and (done := _by_key(Incident, idem_key, Incident.site_id == site.id)) is not None:
-                _discard(names)
+                fields.discard(names, PHOTO_KIND)
                 return done
             incident = Incident(site_id=site.id, kind=kind, level=level, location_id=place.id,
                                 visit_id=tied.id if tied else None, description=text, reported_by_id=user.id,
@@ -173,13 +118,13 @@ def report(site: Site, user: User, *, kind, location_id, level, description, vis
                 done = _by_key(Incident, idem_key, Incident.site_id == site.id) if idem_key else None
                 if done is None:  # refused for another reason: not a double tap
                     raise
-                _discard(names)
+                fields.discard(names, PHOTO_KIND)
                 return done
             _event(incident, user, "reported", note=text, names=names)
             record("report", "incident", incident.id, site_id=site.id, kind=kind, level=level, place=place.name,
                    visit=incident.visit_id, photos=len(names))
     except BaseException:
-        _discard(names)
+        fields.discard(names, PHOTO_KIND)
         raise
     return incident
 
@@ -218,28 +163,28 @@ def add_action(site: Site, user: User, incident: Incident, note, files=(),
     if not may_act(user, incident):
         raise IncidentError(_("The lead, the manager, security or whoever reported it adds to an incident."))
     errors: dict[str, str] = {}
-    note = _checked(errors, _text, note, MAX_TEXT, "note", _("Say what was done."))
-    files = _checked(errors, _uploads, files)
+    note = fields.checked(errors, fields.text, note, MAX_TEXT, "note", _("Say what was done."))
+    files = fields.checked(errors, fields.uploads, files, MAX_PHOTOS)
     if errors:
         raise IncidentErrors(errors)
     same = IncidentEvent.incident_id == incident.id
     if idem_key and (done := _by_key(IncidentEvent, idem_key, same)) is not None:
         return done
     _not_closed(incident)
-    names = _store(files)
+    names = fields.one(IncidentErrors, fields.store, files, PHOTO_KIND)
     try:
         with write_tx():
             # The key again once the incident is locked: a double tap's second request waited on the lock
             # for the first, whose event is committed by then (PostgreSQL reads it in this statement).
             incident = _locked(incident.id)
             if idem_key and (done := _by_key(IncidentEvent, idem_key, same)) is not None:
-                _discard(names)
+                fields.discard(names, PHOTO_KIND)
                 return done
             _not_closed(incident)
             ev = _event(incident, user, "action", note=note, idem_key=idem_key, names=names)
             record("action", "incident", incident.id, site_id=site.id, note=note, photos=len(names))
     except BaseException:
-        _discard(names)
+        fields.discard(names, PHOTO_KIND)
         raise
     return ev
 
@@ -249,8 +194,8 @@ def hand_over(site: Site, user: User, incident: Incident, to, note, idem_key: st
     if not can(user, "incidents.act"):
         raise IncidentError(_("The lead, the manager or security hands an incident over."))
     errors: dict[str, str] = {}
-    to = _checked(errors, _choice, to, HANDED_TO, "to")
-    note = _checked(errors, _text, note, MAX_HAND_NOTE, "hand_note")
+    to = fields.checked(errors, fields.choice, to, HANDED_TO, "to")
+    note = fields.checked(errors, fields.text, note, MAX_HAND_NOTE, "hand_note")
     if errors:
         raise IncidentErrors(errors)
     with write_tx():
@@ -269,7 +214,7 @@ def close(site: Site, user: User, incident: Incident, outcome) -> Incident:
     """The lead or the manager closes it with its outcome; a second tap changes nothing."""
     if not can(user, "incidents.close"):
         raise IncidentError(_("The lead or the manager closes an incident."))
-    outcome = _text(outcome, MAX_TEXT, "outcome", _("Say how it ended."))
+    outcome = fields.one(IncidentErrors, fields.text, outcome, MAX_TEXT, "outcome", _("Say how it ended."))
     with write_tx():
         incident = _locked(incident.id)
         if incident.status == "closed":
@@ -310,11 +255,11 @@ def record_drill(site: Site, user: User, *, day, kind, people, others, notes, id
     if not can(user, "incidents.drills"):
         raise IncidentError(_("The lead or the manager records drills."))
     errors: dict[str, str] = {}
-    day = _checked(errors, _drill_day, site, day)
-    kind = _checked(errors, _choice, kind, DRILL_KINDS, "kind")
-    ids = _checked(errors, _people, site, people)
-    others = _checked(errors, _text, others, MAX_OTHERS, "others")
-    notes = _checked(errors, _text, notes, MAX_TEXT, "notes")
+    day = fields.checked(errors, _drill_day, site, day)
+    kind = fields.checked(errors, fields.choice, kind, DRILL_KINDS, "kind")
+    ids = fields.checked(errors, _people, site, people)
+    others = fields.checked(errors, fields.text, others, MAX_OTHERS, "others")
+    notes = fields.checked(errors, fields.text, notes, MAX_TEXT, "notes")
     if "people" not in errors and "others" not in errors and not ids and not others:
         errors["people"] = _("Tick who took part, or name them.")
     if errors:

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from .. import photos
 from ..access import current_site, site_get_or_404
-from ..errors import error_response, messages
+from ..errors import RuleError, error_response, messages
 from ..forms import arg_date, idem
 from ..htmx import render_page_or_fragment, wants_fragment
 from ..i18n import text as _
@@ -119,7 +119,7 @@ def _pass_on(scan_id: int, action, done: str, to_page):
     row = _own_scan(scan_id)
     try:
         result = action(current_site(), current_user, row)
-    except PatrolError as e:
+    except RuleError as e:  # not a problem, passed on already; or the incident's own refusal
         return error_response(409, e.message)
     flash(done)
     return redirect(to_page(result))
