@@ -153,5 +153,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(workers_bp, url_prefix="/workers")
     from .incidents import bp as incidents_bp
     app.register_blueprint(incidents_bp, url_prefix="/incidents")
+    from .complaints import bp as complaints_bp
+    app.register_blueprint(complaints_bp, url_prefix="/complaints")
     from .patrol import bp as patrol_bp
     app.register_blueprint(patrol_bp)  # /patrol…, and /c/<token>: the short URL a checkpoint's code prints

@@ -114,6 +114,16 @@ RULES: dict[str, frozenset[str]] = {
     "incidents.list": OVERSEERS,  # any range with filters, the monthly counts per kind, the Excel export
     "incidents.drills": OVERSEERS,  # record drills and read them
     "incidents.handover": frozenset({SECURITY}),  # its shift handover lists the open incidents until closed
+    # complaints
+    "complaints.register": EVERYONE,  # anyone on duty registers what a guest complains about
+    "complaints.view": EVERYONE,  # a complaint's page: the overseers and the front desk any, others their own
+    "complaints.list": OVERSEERS | {CONCIERGE},  # every complaint, with filters and deadline flags
+    "complaints.work": OVERSEERS | {CONCIERGE},  # investigate, propose remedies, carry one out with the guest
+    "complaints.decide": MANAGER_ONLY,  # judge founded or not, pick the remedy, review and classify
+    "complaints.personal": OVERSEERS,  # a guest's name and phone in full (masked for everyone else)
+    "complaints.follow_up": OVERSEERS | {CONCIERGE},  # the follow-up calls due; a number revealed on tap (audited)
+    "complaints.report": OVERSEERS,  # the monthly classification report and its Excel
+    "complaints.settings": MANAGER_ONLY,  # the deadlines: first response in hours, closing in days
     # patrol
     "patrol.scan": EVERYONE,  # open a checkpoint's code: the rule admits only people on the night roster
     "patrol.rounds": OVERSEERS | {SECURITY},  # tonight's rounds, the checkpoints still to visit, tap one in the list

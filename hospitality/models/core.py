@@ -57,6 +57,9 @@ class Site(db.Model):
     refill_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     # Minutes after a shift starts before a clock-in counts as late.
     grace_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Complaints: the first response (the judgement) is due within these hours, closing within these days.
+    complaint_respond_hours: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    complaint_close_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
 
     locations = relationship("Location", back_populates="site", order_by="Location.position")
 

@@ -1,0 +1,158 @@
+"""What the complaint screens read, as prebuilt statements of named rows: a complaint with its timeline, photos and
+remedies; the list with filters and deadline flags; what is overdue for the lead's and manager's screens; the
+follow-up calls due; the monthly classification report (分类统计表)."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Row, and_, bindparam, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..clock import range_bounds, utcnow
+from ..database import select_rows
+from ..models import Site, User, Visit
+from ..models.complaints import TOPICS, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRemedy, FollowUp
+
+PAGE_SIZE = 30
+DUE_SHOWN = 100
+
+_BY = aliased(User)
+_COMPLAINT = (select(Complaint.id, Complaint.site_id, Complaint.visit_id, Complaint.guest_name, Complaint.guest_phone,
+                     Complaint.channel, Complaint.topic, Complaint.said, Complaint.registered_by_id,
+                     Complaint.registered_at, Complaint.step, Complaint.respond_by, Complaint.close_by,
+                     Complaint.founded, Complaint.guest_confirmed, Complaint.cause, Complaint.responsible_post,
+                     Complaint.preventive, Complaint.closed_at, _BY.name.label("registered_by"),
+                     Visit.arrived_at.label("visit_at"), Visit.party_size.label("visit_party"),
+                     Visit.plate.label("visit_plate"))
+              .join(_BY, _BY.id == Complaint.registered_by_id).outerjoin(Visit, Visit.id == Complaint.visit_id)
+              .where(Complaint.id == bindparam("complaint_id"), Complaint.site_id == bindparam("site_id")))
+_TIMELINE = (select(ComplaintEvent.id, ComplaintEvent.kind, ComplaintEvent.at, ComplaintEvent.note,
+                    ComplaintEvent.people, ComplaintEvent.incident_id, ComplaintEvent.visit_id,
+                    User.name.label("who"), User.post.label("post"))
+             .join(User, User.id == ComplaintEvent.user_id)
+             .where(ComplaintEvent.complaint_id == bindparam("complaint_id")).order_by(ComplaintEvent.id))
+_PHOTOS = (select(ComplaintPhoto.id, ComplaintPhoto.event_id)
+           .where(ComplaintPhoto.complaint_id == bindparam("complaint_id")).order_by(ComplaintPhoto.id))
+_REMEDIES = (select(ComplaintRemedy.id, ComplaintRemedy.text, ComplaintRemedy.chosen, ComplaintRemedy.proposed_at,
+                    User.name.label("who"))
+             .join(User, User.id == ComplaintRemedy.proposed_by_id)
+             .where(ComplaintRemedy.complaint_id == bindparam("complaint_id")).order_by(ComplaintRemedy.id))
+_LIST_COLUMNS = (Complaint.id, Complaint.topic, Complaint.channel, Complaint.guest_name, Complaint.said,
+                 Complaint.registered_at, Complaint.step, Complaint.founded, Complaint.respond_by, Complaint.close_by,
+                 Complaint.closed_at, Complaint.registered_by_id)
+_OPEN = (select(*_LIST_COLUMNS).where(Complaint.site_id == bindparam("site_id"), Complaint.closed_at.is_(None))
+         .order_by(Complaint.registered_at).limit(DUE_SHOWN))
+_DUE = (select(FollowUp.id, FollowUp.due_on, FollowUp.attempts, FollowUp.outcome, FollowUp.note,
+               FollowUp.complaint_id, Complaint.guest_name, Complaint.guest_phone, Complaint.topic)
+        .join(Complaint, Complaint.id == FollowUp.complaint_id)
+        .where(FollowUp.site_id == bindparam("site_id"), FollowUp.done_at.is_(None))
+        .order_by(FollowUp.due_on, FollowUp.id).limit(DUE_SHOWN))
+def complaint(site_id: int, complaint_id: int) -> Row | None:
+    return select_rows(_COMPLAINT, {"site_id": site_id, "complaint_id": complaint_id}).first()
+
+
+def timeline(complaint_id: int) -> tuple[list[Row], dict[int, list[int]]]:
+    """The steps in order, and the photo ids of each step by its event id."""
+    photos: dict[int, list[int]] = {}
+    for p in select_rows(_PHOTOS, {"complaint_id": complaint_id}):
+        photos.setdefault(p.event_id, []).append(p.id)
+    return select_rows(_TIMELINE, {"complaint_id": complaint_id}).all(), photos
+
+
+def remedies(complaint_id: int) -> list[Row]:
+    return select_rows(_REMEDIES, {"complaint_id": complaint_id}).all()
+
+
+@dataclass
+class Filters:
+    first: date
+    last: date
+    topic: str = ""
+    state: str = ""  # "" every one | open | closed | overdue
+
+    def args(self) -> dict:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "topic": self.topic,
+                "state": self.state}
+
+
+def listing(site: Site, f: Filters, page: int = 0) -> tuple[list[Row], bool]:
+    """Complaints registered in the range (newest first), filtered; a page, and whether there is another."""
+    start, end = range_bounds(site, f.first, f.last)
+    q = select(*_LIST_COLUMNS).where(Complaint.site_id == site.id, Complaint.registered_at >= start,
+                                     Complaint.registered_at < end)
+    if f.topic in TOPICS:
+        q = q.where(Complaint.topic == f.topic)
+    if f.state == "overdue":
+        now = utcnow()
+        q = q.where(Complaint.closed_at.is_(None),
+                    or_(and_(Complaint.step == 1, Complaint.respond_by < now), Complaint.close_by < now))
+    elif f.state == "open":
+        q = q.where(Complaint.closed_at.is_(None))
+    elif f.state == "closed":
+        q = q.where(Complaint.closed_at.is_not(None))
+    rows = select_rows(q.order_by(Complaint.registered_at.desc(), Complaint.id.desc())
+                       .offset(page * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def open_complaints(site_id: int) -> list[Row]:
+    """Every open complaint of the site, oldest first (a site has a handful): its deadlines are flagged."""
+    return select_rows(_OPEN, {"site_id": site_id}).all()
+
+
+def due_calls(site_id: int) -> list[Row]:
+    """Follow-up calls not made yet, the most urgent first."""
+    return select_rows(_DUE, {"site_id": site_id}).all()
+
+
+@dataclass
+class MonthReport:
+    first: date
+    by_topic: dict[str, int]
+    by_post: dict[str | None, int]
+    founded: int
+    unfounded: int
+    undecided: int
+    closed: int
+    avg_close_hours: float | None
+    calls_reached: int
+    calls_satisfied: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_topic.values())
+
+    @property
+    def satisfaction(self) -> int | None:
+        return round(100 * self.calls_satisfied / self.calls_reached) if self.calls_reached else None
+
+
+def month_report(site: Site, first: date) -> MonthReport:
+    """分类统计表: the complaints registered in a month by topic and by responsible post, founded or not, the
+    average time to close, and how the follow-up calls of the month went. Three grouped queries."""
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    start, end = range_bounds(site, first, last)
+    in_month = (Complaint.site_id == site.id, Complaint.registered_at >= start, Complaint.registered_at < end)
+    rows = select_rows(select(Complaint.topic, Complaint.responsible_post, Complaint.founded,
+                              func.count().label("n"), func.count(Complaint.closed_at).label("closed"))
+                       .where(*in_month).group_by(Complaint.topic, Complaint.responsible_post, Complaint.founded)).all()
+    by_topic: dict[str, int] = {}
+    by_post: dict[str | None, int] = {}
+    founded = unfounded = undecided = closed = 0
+    for r in rows:
+        by_topic[r.topic] = by_topic.get(r.topic, 0) + r.n
+        if r.responsible_post:
+            by_post[r.responsible_post] = by_post.get(r.responsible_post, 0) + r.n
+        founded += r.n if r.founded else 0
+        unfounded += r.n if r.founded is False else 0
+        undecided += r.n if r.founded is None else 0
+        closed += r.closed
+    durations = select_rows(select(Complaint.registered_at, Complaint.closed_at)
+                            .where(*in_month, Complaint.closed_at.is_not(None))).all()
+    hours = [(d.closed_at - d.registered_at).total_seconds() / 3600 for d in durations]
+    calls = select_rows(select(FollowUp.outcome, func.count().label("n"))
+                        .where(FollowUp.site_id == site.id, FollowUp.done_at >= start, FollowUp.done_at < end)
+                        .group_by(FollowUp.outcome)).all()
+    reached = sum(c.n for c in calls if c.outcome in ("satisfied", "unsatisfied"))
+    satisfied = sum(c.n for c in calls if c.outcome == "satisfied")
+    return MonthReport(first, by_topic, by_post, founded, unfounded, undecided, closed,
+                       round(sum(hours) / len(hours), 1) if hours else None, reached, satisfied)
