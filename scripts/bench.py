@@ -61,7 +61,10 @@ LIVE_QUERY_BUDGET = 3  # ... in <= 3 SQL statements (transaction control not cou
 HX = {"HX-Request": "true"}
 STAFF_LOGINS = {"waterbar": "water_bar", "modelroom": "model_room", "concierge": "concierge",
                 "security": "security"}
-ALL_LOGINS = ["waterbar", "modelroom", "concierge", "security", "lead", "manager"]
+ALL_LOGINS = ["waterbar", "modelroom", "concierge", "security", "security2", "lead", "manager"]
+NIGHT_GUARD = "security2"  # the demo's night guard: on tonight's night roster (bench_data.BENCH_GUARD)
+BENCH_CLOCK = "23:10"  # the app's clock while seeding and serving: tonight at this time, a patrol round open
+SITE_ZONE = "Asia/Shanghai"  # the demo's and the BENCHnn sites' time zone
 HISTORY_DAYS = 30
 EXTRA_SITES = 20
 AUDIT_ROWS = 3000
@@ -117,6 +120,7 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False, days: int = 
         if db.session.scalar(select(Site.id).where(Site.code == "BENCH01")) is not None:
             stock_fixture(app, fixture)
             visit_fixture(app, fixture)
+            patrol_fixture(app, fixture)
             return fixture  # a reused DATABASE_URL: the extra data is there already
 
         password_hash = generate_password_hash("bench-password")  # hashing once keeps seeding fast
@@ -207,11 +211,13 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False, days: int = 
         fixture["counts"] = {"runs": runs, "answers": answers, "audit": AUDIT_ROWS}
     if year:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from bench_data import seed_shift_year, seed_year
+        from bench_data import seed_patrol_year, seed_shift_year, seed_year
         fixture["year"] = seed_year(app, days=days, analyze=analyze)
         fixture["shifts"] = seed_shift_year(app, days=days, analyze=analyze)
+        fixture["patrols"] = seed_patrol_year(app, days=days, analyze=analyze, bench_guard=NIGHT_GUARD)
     stock_fixture(app, fixture)
     visit_fixture(app, fixture)
+    patrol_fixture(app, fixture)
     return fixture
 
 
@@ -253,6 +259,56 @@ def visit_fixture(app, fixture: dict) -> None:
         fixture["visits_yesterday"] = db.session.scalar(
             select(func.count(Visit.id)).where(Visit.site_id == demo.id, Visit.arrived_at >= start - timedelta(days=1),
                                                Visit.arrived_at < start))
+
+
+def patrol_fixture(app, fixture: dict) -> None:
+    """What the patrol and incident pages need on the demo site at the bench's clock: the round open now and the
+    checkpoints still to visit in it, last night, the latest problem found, and the closed incident (older than a
+    week) with the longest timeline."""
+    from sqlalchemy import func, select
+
+    from hospitality.clock import utcnow
+    from hospitality.extensions import db
+    from hospitality.models import Site
+    from hospitality.models.incidents import Incident, IncidentEvent
+    from hospitality.models.patrol import PatrolScan
+    from hospitality.patrol import reads
+    with app.app_context():
+        demo = db.session.scalar(select(Site).where(Site.code == "DEMO"))
+        patrol = reads.template(demo.id)
+        if patrol is None:
+            return
+        t = reads.tonight(demo, patrol)
+        night = reads.night_of(patrol, reads.wall_clock(demo))
+        fixture["patrol"] = {
+            "round": t.current.slot if t.current else None, "night": night.isoformat(),
+            "last_night": (night - timedelta(days=1)).isoformat(),
+            "to_visit": [(p.id, p.token, p.name) for p in t.to_visit],
+            "problem": db.session.scalar(select(PatrolScan.id).where(
+                PatrolScan.site_id == demo.id, PatrolScan.status == "problem").order_by(PatrolScan.id.desc()).limit(1)),
+            "scans": db.session.scalar(select(func.count(PatrolScan.id)).where(PatrolScan.site_id == demo.id)),
+        }
+        fixture["old_incident"] = db.session.scalar(
+            select(Incident.id).join(IncidentEvent, IncidentEvent.incident_id == Incident.id)
+            .where(Incident.site_id == demo.id, Incident.status == "closed",
+                   Incident.reported_at < utcnow() - timedelta(days=7))
+            .group_by(Incident.id).order_by(func.count(IncidentEvent.id).desc(), Incident.reported_at).limit(1))
+
+
+def bench_clock(value: str) -> str | None:
+    """The app's clock for the whole bench as DEMO_CLOCK takes it: "HH:MM" is today (the sites' calendar) at that
+    time, an ISO date-time itself, "real" the machine's time (None)."""
+    if value == "real":
+        return None
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo(SITE_ZONE)
+    if re.fullmatch(r"\d{1,2}:\d{2}", value):
+        hh, mm = map(int, value.split(":"))
+        moment = datetime.now(zone).replace(hour=hh, minute=mm, second=0, microsecond=0)
+    else:
+        moment = datetime.fromisoformat(value)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return moment.isoformat()
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -345,6 +401,36 @@ def report_incident(port: int, cookie: str) -> str:
     return "/incidents/" + where.rsplit("/incidents/", 1)[1]
 
 
+def scan_form(port: int, cookie: str, token: str) -> str:
+    """The body a guard's phone posts for "All normal" at a checkpoint (its form's CSRF token and idempotency key)."""
+    client = Client(port)
+    client.cookies["session"] = cookie
+    resp, data = client.request("GET", f"/c/{token}")
+    html = decode(resp, data)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    idem = re.search(r'name="idem" value="([^"]+)"', html)
+    if resp.status != 200 or not csrf or not idem:
+        raise SystemExit(f"bench: no scan form at /c/<token> (HTTP {resp.status}): is the bench clock at night?")
+    return urlencode({"csrf_token": csrf.group(1), "idem": idem.group(1), "ok": "1"})
+
+
+def post_scans(port: int, cookie: str, tokens: list[str]) -> list[float]:
+    """Scan checkpoints of the open round "All normal", one after the other as a guard walks; the milliseconds of
+    each POST (a new scan: the round's run, the flags, the audit row)."""
+    out = []
+    for token in tokens:
+        body = scan_form(port, cookie, token)
+        client = Client(port)
+        client.cookies["session"] = cookie
+        t0 = time.perf_counter()
+        resp, _ = client.request("POST", f"/c/{token}", body=body,
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+        out.append((time.perf_counter() - t0) * 1000)
+        if resp.status != 302:
+            raise SystemExit(f"bench: scanning a checkpoint failed (HTTP {resp.status})")
+    return out
+
+
 def live_state(port: int, cookie: str) -> tuple[int, int]:
     """The version and refill due time the live element was built at, from its hx-get (as htmx polls it)."""
     client = Client(port)
@@ -433,12 +519,21 @@ def worker_cpu_seconds(master: int) -> float | None:
         return None
 
 
-def wrk(url: str, headers: dict, clients: int, duration: int) -> dict:
+def wrk(url: str, headers: dict, clients: int, duration: int, body: str | None = None) -> dict:
+    script = LUA
+    if body is not None:  # a form post: the same body every time (its idempotency key makes repeats count once)
+        script = Path(tempfile.mkstemp(prefix="bench-post-", suffix=".lua")[1])
+        script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n'
+                          'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' + LUA.read_text())
     cmd = ["wrk", "-c", str(clients), "-t", str(min(2, clients)), "-d", f"{duration}s", "--latency",
-           "-s", str(LUA)]
+           "-s", str(script)]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    try:
+        out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    finally:
+        if script != LUA:
+            script.unlink()
     line = next((ln for ln in out.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if line is None:
         raise SystemExit(f"bench: no figures from wrk:\n{out}")
@@ -467,6 +562,10 @@ def main() -> int:
     ap.add_argument("--poll-seconds", type=int, default=60, help="measuring window for --poll")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (the SQLite database) and print it")
     ap.add_argument("--seed-only", action="store_true", help="seed, print the figures and stop (with --keep)")
+    ap.add_argument("--clock", default=BENCH_CLOCK, metavar="HH:MM|ISO|real",
+                    help=f"the app's clock while seeding and serving (DEMO_CLOCK, demo mode): today at HH:MM "
+                         f"({SITE_ZONE}), an ISO date-time, or 'real' for the machine's time (default {BENCH_CLOCK}: "
+                         "night, so that a patrol round is open for the scan pages)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench: wrk is not installed (scripts/system-deps.sh bench)")
@@ -477,6 +576,14 @@ def main() -> int:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite'}"
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "SQL_COUNT_HEADER": "1",
                "PYTHONDONTWRITEBYTECODE": "1"}
+        moment = bench_clock(args.clock)
+        if moment:
+            # One clock for seeding (this process too: set before the app is imported) and every gunicorn worker:
+            # it stood at `moment` now (hospitality.clock, demo mode only).
+            clock_env = {"HOSPITALITY_DEMO": "1", "DEMO_CLOCK": moment, "DEMO_CLOCK_SET_AT": str(time.time())}
+            env.update(clock_env)
+            os.environ.update(clock_env)
+            print(f"bench: the app's clock starts at {moment}", flush=True)
         print(f"bench: database {url.split('://')[0]}, seeding ...", flush=True)
         t0 = time.monotonic()
         init_schema(url, env, args.schema)
@@ -506,6 +613,13 @@ def main() -> int:
                   f"({r['handover_lines']:,} lines), {r['checklist_runs']:,} grooming and inspection runs "
                   f"({r['checklist_answers']:,} answers), {r['tasks']:,} tasks, in {shifts['seconds']:.1f} s",
                   flush=True)
+        pt = fixture.get("patrols")
+        if pt and not pt.get("skipped"):
+            r = pt["rows"]
+            print(f"bench: a year of patrols and incidents for {pt['sites']} sites ({pt['checkpoints']} checkpoints): "
+                  f"{r['patrol_scans']:,} patrol scans ({', '.join(f'{k} {v:,}' for k, v in pt['by_status'].items())}; "
+                  f"{pt['flagged']:,} flagged), {r['checklist_runs']:,} rounds, {r['incidents']:,} incidents "
+                  f"({r['incident_events']:,} timeline rows), in {pt['seconds']:.1f} s", flush=True)
         if args.seed_only:
             return 0
 
@@ -515,6 +629,14 @@ def main() -> int:
         sessions = {u: login(port, u) for u in ALL_LOGINS}
         count_path = start_count(port, sessions["waterbar"], fixture["bar"])
         incident_path = report_incident(port, sessions["waterbar"])
+        pf = fixture.get("patrol") or {}
+        to_visit = pf.get("to_visit") or []
+        scan_ms, post_body = [], None
+        if len(to_visit) >= 3:
+            # The night guard walks on: two more checkpoints of the open round scanned (new scans, timed one by one);
+            # the last one stays to visit for the scan page, and the first is posted again under load (counts once).
+            scan_ms = post_scans(port, sessions[NIGHT_GUARD], [tok for _id, tok, _name in to_visit[:2]])
+            post_body = scan_form(port, sessions[NIGHT_GUARD], to_visit[0][1])
 
         yesterday = (datetime.fromisoformat(fixture["today"]) - timedelta(days=1)).date().isoformat()
         pages, failures = [], []  # (label, user, path, extra headers)
@@ -590,6 +712,48 @@ def main() -> int:
             ("lead today: open incidents section `/incidents/open` htmx", "lead", "/incidents/open", HX),
             ("incident report form `/incidents/new` (waterbar)", "waterbar", "/incidents/new", {}),
         ]
+        # Issue 14: the night patrol at the bench's clock (a round open), the night report, the incidents of a year.
+        year_ago = (datetime.fromisoformat(today) - timedelta(days=365)).date().isoformat()
+        pages += [
+            (f"incident list a year `/incidents/?from={year_ago}&to=…` (manager)", "manager",
+             f"/incidents/?from={year_ago}&to={today}", {}),
+            ("incident counts `/incidents/counts` (manager)", "manager", "/incidents/counts", {}),
+            ("incident list `/incidents/` (lead)", "lead", "/incidents/", {}),
+            ("open incidents `/incidents/open` (security)", "security", "/incidents/open", {}),
+        ]
+        if fixture.get("old_incident"):
+            pages.append((f"closed incident, longest timeline `/incidents/{fixture['old_incident']}` (manager)",
+                          "manager", f"/incidents/{fixture['old_incident']}", {}))
+        else:
+            failures.append("closed incident page: no closed incident older than a week (run with --year)")
+        if pf:
+            pages += [
+                (f"staff today `/` ({NIGHT_GUARD}, night guard: tonight's round)", NIGHT_GUARD, "/", {}),
+                (f"patrol `/patrol` ({NIGHT_GUARD})", NIGHT_GUARD, "/patrol", {}),
+                ("patrol `/patrol` (lead)", "lead", "/patrol", {}),
+                ("lead today: patrol section `/patrol/glance` htmx", "lead", "/patrol/glance", HX),
+                ("manager today: patrol section `/patrol/glance` htmx", "manager", "/patrol/glance", HX),
+                (f"night report last night `/patrol/night?day={pf['last_night']}` (lead)", "lead",
+                 f"/patrol/night?day={pf['last_night']}", {}),
+                (f"night report last night `/patrol/night?day={pf['last_night']}` (manager)", "manager",
+                 f"/patrol/night?day={pf['last_night']}", {}),
+                ("night report tonight `/patrol/night` (manager)", "manager", "/patrol/night", {}),
+            ]
+            if to_visit:
+                cp_id, token, _name = to_visit[-1]
+                pages += [(f"scan form `/c/<token>` ({NIGHT_GUARD})", NIGHT_GUARD, f"/c/{token}", {}),
+                          (f"tap form `/patrol/checkpoints/{cp_id}/tap` ({NIGHT_GUARD})", NIGHT_GUARD,
+                           f"/patrol/checkpoints/{cp_id}/tap", {})]
+            else:
+                failures.append(f"scan form: no round open at the bench's clock ({args.clock}) or nothing to visit")
+            if post_body:
+                pages.append((f"scan \"All normal\" POST `/c/<token>` again ({NIGHT_GUARD}, counts once) 302",
+                              NIGHT_GUARD, f"/c/{to_visit[0][1]}", {"_body": post_body}, 302))
+            if pf.get("problem"):
+                pages.append((f"problem found `/patrol/scans/{pf['problem']}` ({NIGHT_GUARD})", NIGHT_GUARD,
+                              f"/patrol/scans/{pf['problem']}", {}))
+            else:
+                failures.append("problem page: no problem found on a patrol (run with --year)")
 
         if args.only:
             pages = [pg for pg in pages if re.search(args.only, pg[0])]
@@ -603,10 +767,14 @@ def main() -> int:
         live_rows = []  # (label, compressed bytes, data statements, X-Query-Count)
         for label, user, path, extra, *expect in pages:
             headers = {**extra}
+            form = headers.pop("_body", None)  # a form post (wrk posts the same body)
+            method = "GET" if form is None else "POST"
+            if form is not None:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
             if user:
                 headers["Cookie"] = f"session={sessions[user]}"
             probe = Client(port)
-            resp, body = probe.request("GET", path, headers={**headers, "Accept-Encoding": "gzip, br"})
+            resp, body = probe.request(method, path, body=form, headers={**headers, "Accept-Encoding": "gzip, br"})
             if resp.status != (expect[0] if expect else 200):
                 failures.append(f"{label}: HTTP {resp.status} (not measured)")
                 continue
@@ -615,9 +783,10 @@ def main() -> int:
             live = label.startswith("live ")
             # Warm both workers (templates compile on first use) before measuring.
             with ThreadPoolExecutor(4) as pool:
-                list(pool.map(lambda _, p=path, h=headers: Client(port).request("GET", p, headers=h), range(8)))
+                list(pool.map(lambda _, m=method, p=path, b=form, h=headers:
+                              Client(port).request(m, p, body=b, headers=h), range(8)))
             cpu_before = worker_cpu_seconds(proc.pid)
-            r = wrk(base + path, {**headers, "Accept-Encoding": "br, gzip"}, args.clients, args.duration)
+            r = wrk(base + path, {**headers, "Accept-Encoding": "br, gzip"}, args.clients, args.duration, body=form)
             cpu_after = worker_cpu_seconds(proc.pid)
             cpu = "?"
             if cpu_before is not None and cpu_after is not None and r["requests"]:
@@ -662,6 +831,10 @@ def main() -> int:
         print(f"First load of a staff page: {first_kb:.1f} KB in {first_requests} requests "
               f"({', '.join(first_parts)}; response bodies, bytes) -- budget <= {FIRST_LOAD_BUDGET_KB:.0f} KB "
               f"in <= {FIRST_LOAD_BUDGET_REQUESTS} requests: {'PASS' if first_ok else 'FAIL'}")
+        if scan_ms:
+            print()
+            print(f"New scans (\"All normal\" at a checkpoint of the open round, one at a time, no other load): "
+                  f"{', '.join(f'{ms:.1f}' for ms in scan_ms)} ms")
         print()
         print(f"Budget: p95 <= {P95_BUDGET_MS:.0f} ms at {args.clients} clients, {args.workers} workers")
         missed = not first_ok

@@ -29,6 +29,7 @@ without audit rows, a week at a time: SQLAlchemy Core or the driver's executeman
 PostgreSQL.
 """
 import json
+import math
 import random
 import time
 from collections import defaultdict
@@ -630,7 +631,8 @@ def check_chain(conn, item_id: int) -> tuple[int, int]:
 
 SHIFT_AHEAD = 7  # the roster is made a week ahead
 # People a BENCHnn site should have per post (the seed gives two of each staff post, a lead and a manager).
-STAFF_WANTED = {"water_bar": 2, "model_room": 2, "concierge": 1, "security": 2, "lead": 1}
+# Security: two on nights (days off apart, so every night has a guard on the roster for the patrol) and one by day.
+STAFF_WANTED = {"water_bar": 2, "model_room": 2, "concierge": 1, "security": 3, "lead": 1}
 # Fixed weekday off of a post's first person (as the demo's attendance seed); the next ones a day later each.
 SHIFT_DAYS_OFF = {"water_bar": 1, "model_room": 2, "concierge": 3, "security": 0, "lead": 4}
 LATE, EARLY, MISSING = 0.08, 0.03, 0.02  # clock-ins: late, left early, no clock-in at all
@@ -1038,3 +1040,356 @@ def seed_shift_year(app, days: int = HISTORY_DAYS, seed: int = 11, analyze: bool
                 added[k] += v
         return {"sites": len(plans), "people": sum(len(p["people"]) for p in plans), **dict(added),
                 "rows": {t: gen.totals[t] for t, _cols in SHIFT_TABLES}, "seconds": time.monotonic() - t0}
+
+
+# ==================================================================== night patrols and incidents (issue 14: the
+# patrol screen, the checkpoint scan, the night report; the incident pages over a year)
+
+# Of a night's rounds: nobody walked it; walked but a checkpoint or two never reached (the round stays open).
+ROUND_MISSED, ROUND_PARTIAL = 0.02, 0.04
+SCAN_TAP = 0.03  # tapped in the list (code damaged) instead of scanned
+NO_POSITION = 0.15  # the phone gave no position
+SCAN_FAR, SCAN_FAST = 0.01, 0.008  # flagged: far from the checkpoint's position; faster than walking
+SCAN_PROBLEM = 0.006  # a problem found at a checkpoint (lights, AC, a door…)
+PROBLEM_TO_INCIDENT, PROBLEM_TO_MORNING = 0.4, 0.45  # the rest left undecided
+REFUSED_PER_NIGHT = 0.25  # refused scans per site and night (not rostered, no round open, a stray code)
+INCIDENTS_PER_DAY = 0.35  # other incidents any post reports, per site and day
+INCIDENT_KIND_MIX = (["suspicious", "damage", "utility", "quarrel", "injury", "theft", "fire", "other"],
+                     [20, 20, 15, 8, 5, 5, 4, 23])
+INCIDENT_NOTES = {"suspicious": "门口有推销人员徘徊,已劝离", "damage": "洽谈区椅子扶手松动", "utility": "水吧台下漏水",
+                  "quarrel": "客户对排队等候不满,已安抚", "injury": "客户在台阶处扭伤脚踝", "theft": "样板间摆件不见了",
+                  "fire": "消防通道堆放纸箱", "other": "停车场道闸故障"}
+PATROL_NOTES = {"lights": "样板间灯未关", "ac": "空调未关", "power": "热水器未断电", "fire": "配电房门口堆放纸箱",
+                "door": "侧门未锁", "other": "地面有积水"}
+OPEN_INCIDENT_DAYS = 4  # incidents reported in the last days may still be open; older ones are closed
+BENCH_GUARD = "security2"  # the demo's night guard: the bench scans as this login, on tonight's roster
+
+RUN_TABLE = (("checklist_runs", RUN_COLUMNS),)
+INCIDENT_COLUMNS = ("id", "site_id", "kind", "level", "location_id", "visit_id", "description", "reported_by_id",
+                    "reported_at", "acknowledged_by_id", "acknowledged_at", "status", "handed_to", "closed_by_id",
+                    "closed_at", "outcome", "idem_key")
+INCIDENT_EVENT_COLUMNS = ("id", "incident_id", "site_id", "kind", "user_id", "at", "handed_to", "note", "idem_key")
+SCAN_COLUMNS = ("id", "site_id", "day", "slot", "run_id", "checkpoint_id", "user_id", "at", "method", "status",
+                "refusal", "lat", "lng", "accuracy", "distance_m", "flags", "problem", "note", "photo", "incident_id",
+                "morning_task", "task_done_at", "task_done_by_id", "task_note", "idem_key")
+# In insert order (parents first).
+PATROL_TABLES = (("checklist_runs", RUN_COLUMNS), ("incidents", INCIDENT_COLUMNS),
+                 ("incident_events", INCIDENT_EVENT_COLUMNS), ("patrol_scans", SCAN_COLUMNS))
+METRES_PER_DEGREE = 111_320.0
+
+
+def _patrol_plan(db, site, bench_guard: str | None, now_local: datetime) -> dict | None:
+    """What the generator needs of a site: its patrol (rounds as offsets from the night's midnight), checkpoints
+    (placed by the manager: a position each), the night roster, security and the places; None when the site has no
+    patrol or has a patrol history already (a reused DATABASE_URL)."""
+    from sqlalchemy import func, select, update
+
+    from hospitality.checklists.reads import schedule
+    from hospitality.models import ChecklistRun, Location, User
+    from hospitality.models.attendance import RosterEntry
+    from hospitality.models.patrol import Checkpoint
+    from hospitality.patrol import reads
+
+    patrol = reads.template(site.id)
+    if patrol is None:
+        return None
+    tonight = reads.night_of(patrol, now_local)
+    old = tonight - timedelta(days=7)  # the demo's own patrol seed walks the last two nights
+    if db.session.scalar(select(func.count()).select_from(ChecklistRun).where(
+            ChecklistRun.template_id == patrol.id, ChecklistRun.shift_date < old)):
+        return None
+    if bench_guard:  # the bench's night guard is on tonight's night roster, whatever the weekday
+        guard = db.session.scalar(select(User).where(User.site_id == site.id, User.username == bench_guard))
+        if guard is not None:
+            entry = db.session.scalar(select(RosterEntry).where(RosterEntry.user_id == guard.id,
+                                                                RosterEntry.day == tonight))
+            if entry is None:
+                db.session.add(RosterEntry(site_id=site.id, user_id=guard.id, day=tonight, shift_id=patrol.shift_id,
+                                           post=guard.post))
+            else:
+                entry.shift_id = patrol.shift_id
+            db.session.flush()
+        bench_guard = guard.id if guard is not None else None
+    # The manager placed every checkpoint: a position each, a few tens of metres apart around the site.
+    rng = random.Random(site.id)
+    base = (22.5 + rng.uniform(0, 0.5), 113.9 + rng.uniform(0, 0.5))
+    points = []
+    for cp in db.session.scalars(select(Checkpoint).where(Checkpoint.site_id == site.id, Checkpoint.active.is_(True))
+                                 .order_by(Checkpoint.position, Checkpoint.id)):
+        lat = base[0] + rng.uniform(-60, 60) / METRES_PER_DEGREE
+        lng = base[1] + rng.uniform(-60, 60) / METRES_PER_DEGREE
+        db.session.execute(update(Checkpoint).where(Checkpoint.id == cp.id).values(
+            lat=lat, lng=lng, placed_at=_utc(site.tz, tonight - timedelta(days=400), dtime(15, 0))))
+        points.append({"id": cp.id, "name": cp.name, "location_id": cp.location_id, "lat": lat, "lng": lng})
+    midnight = datetime.combine(date(2000, 1, 1), dtime(0))
+    rounds = [(r.slot, (r.opens_at - midnight).total_seconds(), (r.due_at - midnight).total_seconds())
+              for r in schedule(patrol, date(2000, 1, 1))]
+    night_roster = defaultdict(list)
+    for day, uid in db.session.execute(select(RosterEntry.day, RosterEntry.user_id).where(
+            RosterEntry.site_id == site.id, RosterEntry.shift_id == patrol.shift_id).order_by(RosterEntry.id)):
+        night_roster[day].append(uid)
+    if bench_guard is not None:
+        night_roster[tonight] = [bench_guard] + [u for u in night_roster[tonight] if u != bench_guard]
+    users = list(db.session.execute(select(User.id, User.post).where(User.site_id == site.id,
+                                                                     User.active.is_(True)).order_by(User.id)))
+    security = [u.id for u in users if u.post == "security"]
+    lead = next((u.id for u in users if u.post == "lead"), None)
+    manager = next((u.id for u in users if u.post == "manager"), None) or lead
+    places = list(db.session.scalars(select(Location.id).where(Location.site_id == site.id,
+                                                                Location.active.is_(True)).order_by(Location.id)))
+    nights_done = set(db.session.scalars(select(ChecklistRun.shift_date).where(
+        ChecklistRun.template_id == patrol.id).distinct()))
+    return {"id": site.id, "tz": site.tz, "patrol": patrol.id, "rounds": rounds, "points": points,
+            "roster": night_roster, "security": security or [u.id for u in users], "lead": lead or manager,
+            "manager": manager or lead, "staff": [u.id for u in users if u.post != "manager"] or [manager],
+            "places": places, "tonight": tonight, "done": nights_done, "bench": bench_guard is not None}
+
+
+class _Patrols:
+    """Generates a site's nights (rounds, scans with their flags and problems, refused scans) and its days'
+    incidents with their timelines; rows in the writer's form, ids given here (a problem's incident, a scan's run)."""
+
+    def __init__(self, rng: random.Random, writer: _Writer, now: datetime, ids: dict):
+        from hospitality.models.incidents import KINDS
+        from hospitality.models.patrol import INCIDENT_KIND, PROBLEMS
+        from hospitality.patrol.services import FAR_METRES, metres
+        self.rng, self.w, self.now, self.ids = rng, writer, now, ids
+        self.kinds, self.incident_kind, self.far = KINDS, INCIDENT_KIND, FAR_METRES
+        self.problems = {k: str(v) for k, v in PROBLEMS.items()}
+        self.metres = metres
+        self.totals = defaultdict(int)
+        self.clear()
+
+    def clear(self) -> None:
+        self.rows = {table: [] for table, _cols in PATROL_TABLES}
+
+    def _id(self, table: str) -> int:
+        self.ids[table] += 1
+        return self.ids[table] - 1
+
+    def flush(self) -> None:
+        for table, columns in PATROL_TABLES:
+            self.w.tuples(table, columns, self.rows[table])
+            self.totals[table] += len(self.rows[table])
+        self.clear()
+
+    def incident(self, p, kind, level, location_id, description, by, at: datetime, idem=None) -> int:
+        """An incident and its timeline: reported, acknowledged (every urgent one, half the others), actions, handed
+        over now and then, closed unless reported in the last few days."""
+        rng, w, now = self.rng, self.w, self.now
+        iid = self._id("incidents")
+        events = [("reported", by, at, None, description)]
+        t = at
+        ack_by = ack_at = None
+        if level == "urgent" or rng.random() < 0.5:
+            t += timedelta(minutes=rng.uniform(1, 15))
+            ack_by, ack_at = rng.choice((p["lead"], p["manager"], *p["security"][:1])), t
+            events.append(("acknowledged", ack_by, t, None, None))
+        for _ in range(rng.choices((0, 1, 2, 3), (25, 45, 20, 10))[0]):
+            t += timedelta(minutes=rng.uniform(5, 120))
+            events.append(("action", rng.choice(p["staff"]), t, None, rng.choice(("已现场处理", "已通知物业",
+                                                                                  "已拍照留存", "已联系客户"))))
+        handed = None
+        if rng.random() < 0.15 and t + timedelta(minutes=90) <= now:
+            handed = rng.choice(("police", "property", "repair"))
+            t += timedelta(minutes=rng.uniform(10, 90))
+            events.append(("handed", p["lead"], t, handed, "已移交处理"))
+        status, closed_by, closed_at, outcome = ("handed" if handed else "open"), None, None, None
+        close_at = t + timedelta(hours=rng.uniform(1, 48))
+        if close_at <= now and (at < now - timedelta(days=OPEN_INCIDENT_DAYS) or rng.random() < 0.5):
+            status, closed_by, closed_at, outcome = "closed", p["manager"], close_at, "已处理完毕"
+            events.append(("closed", closed_by, close_at, None, outcome))
+        events = [e for e in events if e[2] <= now]
+        if ack_at is not None and ack_at > now:
+            ack_by = ack_at = None
+        self.rows["incidents"].append((iid, p["id"], kind, level, location_id, None, description, by, w.ts(at), ack_by,
+                                       w.ts(ack_at), status, handed, closed_by, w.ts(closed_at), outcome, idem))
+        for kind_, user, when, to, note in events:
+            self.rows["incident_events"].append((self._id("incident_events"), iid, p["id"], kind_, user, w.ts(when),
+                                                 to, note, None))
+        return iid
+
+    def day_incidents(self, p: dict, day: date) -> None:
+        """The incidents any post reports during a day."""
+        rng = self.rng
+        n = (1 if rng.random() < INCIDENTS_PER_DAY else 0) + (1 if rng.random() < INCIDENTS_PER_DAY / 4 else 0)
+        for _ in range(n):
+            kind = rng.choices(*INCIDENT_KIND_MIX)[0]
+            at = _utc(p["tz"], day, dtime(9, 0), rng.uniform(0, 12 * 3600))
+            if at > self.now:
+                continue
+            level = "urgent" if kind in ("fire", "injury") or rng.random() < 0.08 else "note"
+            by = rng.choice(p["security"] if rng.random() < 0.5 else p["staff"])
+            self.incident(p, kind if kind in self.kinds else "other", level, rng.choice(p["places"]),
+                          INCIDENT_NOTES.get(kind, "其他情况"), by, at)
+
+    def night(self, p: dict, night: date) -> None:
+        """A night's rounds by the guard on the night roster (a few missed or left unfinished), every scan with its
+        position and flags, the problems found (passed on as incidents or left for the morning), refused scans."""
+        rng, w, now = self.rng, self.w, self.now
+        tz, points = p["tz"], p["points"]
+        guards = p["roster"].get(night)
+        if night in p["done"] or not points:
+            return
+        midnight = _utc(tz, night, dtime(0))
+        tonight = night == p["tonight"]
+        guard = guards[0] if guards else None
+        previous = None  # (at, lat, lng) of the guard's last scan: "fast" is flagged against it
+        for slot, opens, due in p["rounds"]:
+            opens_at, due_at = midnight + timedelta(seconds=opens), midnight + timedelta(seconds=due)
+            if guard is None or opens_at > now:
+                break
+            if not tonight and rng.random() < ROUND_MISSED:
+                continue
+            skip = set()
+            if not tonight and rng.random() < ROUND_PARTIAL:
+                skip = set(rng.sample(range(len(points)), rng.randint(1, 2)))
+            current = opens_at <= now < due_at
+            if current and p["bench"]:
+                skip = set(range(3, len(points)))  # the bench's round under way: the first three visited
+            started = opens_at + timedelta(minutes=rng.uniform(2, 15))
+            run_id = self._id("checklist_runs")
+            at, scans, problems = started, [], 0
+            for k, cp in enumerate(points):
+                gap = rng.uniform(40, 150)
+                fast = rng.random() < SCAN_FAST
+                at += timedelta(seconds=rng.uniform(5, 12) if fast else gap)
+                if k in skip or at >= min(due_at, now):
+                    continue
+                scans.append(self._scan(p, night, slot, run_id, cp, guard, at, fast, previous))
+                previous = (at, scans[-1][11], scans[-1][12])
+                problems += scans[-1][9] == "problem"
+            if not scans:
+                self.ids["checklist_runs"] -= 1  # no scan, no run (the round was missed)
+                continue
+            complete = len(scans) == len(points)
+            last = scans[-1][7]
+            self.rows["checklist_runs"].append((run_id, p["id"], p["patrol"], w.day(night), slot, guard, w.ts(started),
+                                                guard if complete else None, last if complete else None, problems,
+                                                None, None))
+            for row in scans:
+                self.rows["patrol_scans"].append(row)
+            for idx in range(len(self.rows["patrol_scans"]) - len(scans), len(self.rows["patrol_scans"])):
+                row = self.rows["patrol_scans"][idx]
+                if row[9] != "problem":
+                    continue
+                decide = rng.random()
+                scan_at = datetime.fromisoformat(row[7]) if isinstance(row[7], str) else row[7]
+                reported = scan_at + timedelta(minutes=rng.uniform(1, 5))
+                if reported > now:
+                    continue  # found a moment ago: not passed on yet
+                if decide < PROBLEM_TO_INCIDENT:
+                    cp = next(c for c in points if c["id"] == row[5])
+                    iid = self.incident(p, self.incident_kind[row[16]], "urgent" if row[16] == "fire" else "note",
+                                        cp["location_id"], f"巡逻 · {cp['name']}: {self.problems[row[16]]}. {row[17]}",
+                                        guard, reported, idem=f"patrol{row[0]}")
+                    self.rows["patrol_scans"][idx] = row[:19] + (iid,) + row[20:]
+                elif decide < PROBLEM_TO_INCIDENT + PROBLEM_TO_MORNING:
+                    done_at = _utc(tz, night + timedelta(days=1), dtime(9, 30), rng.uniform(0, 3 * 3600))
+                    done = done_at <= now - timedelta(days=1)  # the last night's tasks are still open
+                    self.rows["patrol_scans"][idx] = row[:20] + (
+                        True, w.ts(done_at) if done else None, p["lead"] if done else None,
+                        "已处理" if done else None) + row[24:]
+        self._refused(p, night, midnight, guard)
+
+    def _scan(self, p, night, slot, run_id, cp, guard, at, fast, previous) -> tuple:
+        rng, w = self.rng, self.w
+        flags, lat = [], None
+        lng = accuracy = distance = None
+        if rng.random() < NO_POSITION:
+            flags.append("no_position")
+        else:
+            off = rng.uniform(100, 300) if rng.random() < SCAN_FAR else rng.uniform(0, 25)
+            bearing = rng.uniform(0, 2 * math.pi)
+            lat = cp["lat"] + off * math.cos(bearing) / METRES_PER_DEGREE
+            lng = cp["lng"] + off * math.sin(bearing) / METRES_PER_DEGREE
+            accuracy = round(rng.uniform(5, 30), 1)
+            distance = round(self.metres(lat, lng, cp["lat"], cp["lng"]))
+            if distance > max(self.far, accuracy):
+                flags.append("far")
+        if fast and previous is not None:
+            flags.append("fast")
+        problem = note = None
+        status = "ok"
+        if rng.random() < SCAN_PROBLEM:
+            status = "problem"
+            problem = rng.choice(("lights", "ac", "power", "fire", "door", "other"))
+            note = PATROL_NOTES[problem]
+        method = "tap" if rng.random() < SCAN_TAP else "scan"
+        return (self._id("patrol_scans"), p["id"], w.day(night), slot, run_id, cp["id"], guard, w.ts(at), method,
+                status, None, lat, lng, accuracy, distance, ",".join(flags), problem, note, None, None, False, None,
+                None, None, None)
+
+    def _refused(self, p, night, midnight, guard) -> None:
+        """Now and then a scan that did not count: a day guard not on the night roster, a code scanned after the
+        night shift, a code that is no checkpoint (or another site's)."""
+        rng, w = self.rng, self.w
+        while rng.random() < REFUSED_PER_NIGHT:
+            reason = rng.choices(("not_rostered", "no_round", "unknown", "other_site"), (50, 20, 20, 10))[0]
+            others = [u for u in p["security"] if u != guard] or p["security"]
+            user, cp, slot, day = rng.choice(others), rng.choice(p["points"])["id"], "", night
+            if reason == "no_round":
+                seconds = rng.uniform(32.6, 33.5) * 3600  # 08:36-09:30 the next morning: the night's day still
+                user = guard or user
+            else:
+                k = rng.randrange(len(p["rounds"]))
+                slot, opens, _due = p["rounds"][k]
+                seconds = opens + rng.uniform(60, 3000)
+                if reason != "not_rostered":  # no checkpoint, no round: the app files it under the calendar day
+                    cp, slot, day = None, "", night + timedelta(days=int(seconds // 86400))
+            at = midnight + timedelta(seconds=seconds)
+            if at > self.now:
+                return
+            self.rows["patrol_scans"].append((
+                self._id("patrol_scans"), p["id"], w.day(day), slot, None, cp, user, w.ts(at), "scan", "refused",
+                reason, None, None, None, None, "", None, None, None, None, False, None, None, None, None))
+
+
+def seed_patrol_year(app, days: int = HISTORY_DAYS, seed: int = 13, analyze: bool = False,
+                     bench_guard: str | None = BENCH_GUARD) -> dict:
+    """A year of night patrols for every site with a patrol and no patrol history (a round every hour of each night
+    on the night roster: ~8 checkpoints x 15 rounds a night, their ChecklistRun rows, flagged, problem and refused
+    scans; tonight's rounds up to now), and a year of incidents with their timelines (the patrol's problems passed
+    on, and what any post reports by day); returns figures. The demo site's `bench_guard` walks tonight."""
+    from sqlalchemy import select
+
+    from hospitality.clock import utcnow
+    from hospitality.extensions import db
+    from hospitality.models import ChecklistRun, Site
+    from hospitality.models.incidents import Incident, IncidentEvent
+    from hospitality.models.patrol import PatrolScan
+
+    rng = random.Random(seed)
+    t0 = time.monotonic()
+    with app.app_context():
+        _check_columns(db, PATROL_TABLES, "PATROL_TABLES", raw=True)
+        sites = list(db.session.scalars(select(Site).order_by(Site.id)))
+        plans = [p for p in (_patrol_plan(db, s, bench_guard if s.code == "DEMO" else None,
+                                          s.now().replace(tzinfo=None)) for s in sites) if p]
+        db.session.commit()
+        if not plans:
+            return {"sites": 0, "seconds": time.monotonic() - t0, "skipped": True}
+        writer = _Writer(db)
+        ids = {"checklist_runs": _next_id(db, ChecklistRun), "incidents": _next_id(db, Incident),
+               "incident_events": _next_id(db, IncidentEvent), "patrol_scans": _next_id(db, PatrolScan)}
+        gen = _Patrols(rng, writer, utcnow(), ids)
+        today = max(p["tonight"] for p in plans)
+        for back in range(days, -1, -1):
+            day = today - timedelta(days=back)
+            for p in plans:
+                gen.day_incidents(p, day)
+                gen.night(p, day)
+            if back % BATCH_DAYS == 0:
+                gen.flush()
+        writer.fix_sequences([t for t, _cols in PATROL_TABLES])
+        db.session.commit()
+        if writer.pg or analyze:
+            for table, _cols in PATROL_TABLES:
+                db.session.execute(db.text(f"ANALYZE {table}"))
+            db.session.commit()
+        rows = {t: gen.totals[t] for t, _cols in PATROL_TABLES}
+        scans = db.session.execute(db.text(
+            "SELECT status, count(*) AS n FROM patrol_scans GROUP BY status")).all()
+        flagged = db.session.scalar(db.text("SELECT count(*) FROM patrol_scans WHERE flags <> ''"))
+        return {"sites": len(plans), "rows": rows, "by_status": {s: n for s, n in scans}, "flagged": flagged,
+                "checkpoints": sum(len(p["points"]) for p in plans), "seconds": time.monotonic() - t0}

@@ -45,6 +45,7 @@ _SCANS = (select(PatrolScan.id, PatrolScan.slot, PatrolScan.checkpoint_id, Patro
           .outerjoin(_DONE_BY, _DONE_BY.id == PatrolScan.task_done_by_id)
           .where(PatrolScan.site_id == bindparam("site_id"), PatrolScan.day == bindparam("day"))
           .order_by(PatrolScan.at, PatrolScan.id))
+_SCANS_OF_ROUND = _SCANS.where(PatrolScan.slot == bindparam("slot"), PatrolScan.status != "refused")
 _ROUND_SCANS = (select(PatrolScan.checkpoint_id, PatrolScan.at, PatrolScan.status)
                 .where(PatrolScan.site_id == bindparam("site_id"), PatrolScan.day == bindparam("day"),
                        PatrolScan.slot == bindparam("slot"), PatrolScan.status != "refused"))
@@ -141,14 +142,21 @@ class NightReport:
     counts: dict
 
     def round_scans(self, slot: str) -> list[Row]:
-        return [s for s in self.scans if s.slot == slot]
+        if not hasattr(self, "_by_slot"):
+            self._by_slot: dict[str, list[Row]] = {}
+            for s in self.scans:
+                self._by_slot.setdefault(s.slot, []).append(s)
+        return self._by_slot.get(slot, [])
 
     @property
     def flagged(self) -> list[Row]:
-        return [s for s in self.scans if s.flags]
+        """Scans that question the guard's presence: far from the checkpoint, or faster than walking ("no
+        position" alone is shown on the scan's row, not flagged: a browser may not give one)."""
+        return [s for s in self.scans if FLAGGED.intersection(s.flags.split(","))]
 
 
 MISSED = ("missing", "overdue")
+FLAGGED = frozenset({"far", "fast"})
 
 
 def night_report(site: Site, patrol: ChecklistTemplate, day: date, moment: datetime | None = None) -> NightReport:
@@ -163,6 +171,11 @@ def night_report(site: Site, patrol: ChecklistTemplate, day: date, moment: datet
     return NightReport(day, statuses, scans, [r for r in rows if r.status == "refused"],
                        [r for r in scans if r.status == "problem"],
                        [p for p in checkpoints(site.id) if p.id not in visited], counts)
+
+
+def round_scans(site_id: int, day: date, slot: str) -> list[Row]:
+    """One round's accepted scans, in time order (the night report loads each round's when it is opened)."""
+    return select_rows(_SCANS_OF_ROUND, {"site_id": site_id, "day": day, "slot": slot}).all()
 
 
 def open_tasks(site_id: int) -> list[Row]:

@@ -4,7 +4,7 @@ export, and the manager's checkpoints with their sheet of codes."""
 from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
-from .. import photos
+from .. import photos, qr
 from ..access import current_site, site_get_or_404
 from ..errors import RuleError, error_response, messages
 from ..forms import arg_date, idem
@@ -14,7 +14,7 @@ from ..incidents import reads as incident_reads
 from ..models.incidents import STATES as INCIDENT_STATES
 from ..models.patrol import FLAGS, METHODS, PROBLEMS, REFUSALS, Checkpoint, PatrolScan
 from ..permissions import can, requires
-from . import bp, export, qr, reads, services
+from . import bp, export, reads, services
 from .services import PatrolError, ScanRefused, Where
 
 
@@ -183,6 +183,17 @@ def night():
                         headers={"Content-Disposition": f"attachment; filename=patrol-{day.isoformat()}.xlsx"})
     return render_template("patrol/night.html", r=r, patrol=patrol, problems=PROBLEMS, flags=FLAGS, methods=METHODS,
                            refusals=REFUSALS, round_states=reads.ROUND_STATES, incident_states=INCIDENT_STATES)
+
+
+@bp.get("/patrol/night/round")
+@requires("patrol.report")
+def night_round():
+    """One round's scans of a night (the report's row loads them when opened; a page of its own without htmx)."""
+    site, _patrol, day = _night_ctx()
+    slot = request.args.get("slot", "")[:5]
+    return render_page_or_fragment("patrol/round.html", "patrol/_round.html",
+                                   scans=reads.round_scans(site.id, day, slot), day=day, slot=slot, problems=PROBLEMS,
+                                   flags=FLAGS, methods=METHODS)
 
 
 # The manager's checkpoints

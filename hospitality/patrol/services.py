@@ -111,12 +111,14 @@ def _refuse(site: Site, user: User, reason: str, *, checkpoint: Checkpoint | Non
     error to raise."""
     same_point = (PatrolScan.checkpoint_id.is_(None) if checkpoint is None
                   else PatrolScan.checkpoint_id == checkpoint.id)
+    day = day or site.today()
     with write_tx():
         again = db.session.scalar(select(PatrolScan.id).where(
-            PatrolScan.site_id == site.id, PatrolScan.user_id == user.id, PatrolScan.status == "refused",
+            PatrolScan.site_id == site.id, PatrolScan.day == day, PatrolScan.user_id == user.id,
+            PatrolScan.status == "refused",
             PatrolScan.refusal == reason, same_point, PatrolScan.at >= utcnow() - REFUSAL_REPEAT).limit(1))
         if again is None:
-            db.session.add(PatrolScan(site_id=site.id, day=day or site.today(), slot=slot, user_id=user.id,
+            db.session.add(PatrolScan(site_id=site.id, day=day, slot=slot, user_id=user.id,
                                       checkpoint_id=checkpoint.id if checkpoint else None, method=method,
                                       status="refused", refusal=reason))
             record("refuse_scan", "checkpoint", checkpoint.id if checkpoint else None, site_id=site.id,
@@ -208,9 +210,11 @@ def scan(site: Site, user: User, admitted: Admitted, *, ok, problem=None, note=N
                 photos.remove(PHOTO_KIND, name)
                 return done, False
             now = utcnow()
+            # This night's scans only (the site and night index): an earlier night is more than a walk away.
             previous = db.session.scalar(select(PatrolScan).where(
-                PatrolScan.user_id == user.id, PatrolScan.status != "refused",
-                PatrolScan.at >= now - timedelta(hours=2)).order_by(PatrolScan.at.desc()).limit(1))
+                PatrolScan.site_id == site.id, PatrolScan.day == admitted.day, PatrolScan.user_id == user.id,
+                PatrolScan.status != "refused", PatrolScan.at >= now - timedelta(hours=2))
+                .order_by(PatrolScan.at.desc()).limit(1))
             flags, distance = _flags(checkpoint, where, previous, now)
             row = PatrolScan(site_id=site.id, day=admitted.day, slot=admitted.round.slot, run_id=run.id,
                              checkpoint_id=checkpoint.id, user_id=user.id, at=now, method=method,

@@ -9,13 +9,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from hospitality import qr
 from hospitality.clock import travel_to
 from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import Location
 from hospitality.models.incidents import Incident
 from hospitality.models.patrol import Checkpoint, PatrolScan
-from hospitality.patrol import qr
 from tests.factories import location, make_site, patrol_env, png
 from tests.harness import HX, count_rows, login, msg, snapshot, text
 
