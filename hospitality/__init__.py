@@ -155,5 +155,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(incidents_bp, url_prefix="/incidents")
     from .complaints import bp as complaints_bp
     app.register_blueprint(complaints_bp, url_prefix="/complaints")
+    from .desk import bp as desk_bp
+    app.register_blueprint(desk_bp, url_prefix="/desk")
+    from .guests import bp as guests_bp
+    from .guests import public_bp as guests_public_bp
+    app.register_blueprint(guests_bp, url_prefix="/guests")
+    app.register_blueprint(guests_public_bp)
     from .patrol import bp as patrol_bp
     app.register_blueprint(patrol_bp)  # /patrol…, and /c/<token>: the short URL a checkpoint's code prints

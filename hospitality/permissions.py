@@ -124,6 +124,18 @@ RULES: dict[str, frozenset[str]] = {
     "complaints.follow_up": OVERSEERS | {CONCIERGE},  # the follow-up calls due; a number revealed on tap (audited)
     "complaints.report": OVERSEERS,  # the monthly classification report and its Excel
     "complaints.settings": MANAGER_ONLY,  # the deadlines: first response in hours, closing in days
+    # desk (the front desk's call and message log)
+    "desk.take": frozenset({CONCIERGE, LEAD, MANAGER}),  # take a call, a message or a visitor for someone
+    # The log; security holds the door and the phone when the front desk is off, and sees it without the numbers.
+    "desk.view": frozenset({CONCIERGE, SECURITY, LEAD, MANAGER}),
+    "desk.done": EVERYONE,  # mark a message done: the person it is for (the service says whose), or desk.done_any
+    "desk.done_any": frozenset({CONCIERGE, LEAD, MANAGER}),  # any message, a sales rep's above all (no login)
+    "desk.personal": frozenset({CONCIERGE, LEAD, MANAGER}),  # a caller's phone in full (and the person it is for)
+    # guests
+    "guests.feedback": frozenset({CONCIERGE, MODEL_ROOM}) | OVERSEERS,  # tap a group's satisfaction, show its QR
+    "guests.alerts": OVERSEERS,  # groups that left unsatisfied: handle, or make a complaint of it
+    "guests.satisfaction": OVERSEERS,  # satisfaction per day, per sales rep and per post, with the remarks
+    "guests.vip": MANAGER_ONLY,  # mark a known plate or phone as VIP with how to greet them
     # patrol
     "patrol.scan": EVERYONE,  # open a checkpoint's code: the rule admits only people on the night roster
     "patrol.rounds": OVERSEERS | {SECURITY},  # tonight's rounds, the checkpoints still to visit, tap one in the list

@@ -1,4 +1,5 @@
-"""QR codes of checkpoints, drawn on the server as inline SVG (segno: no network, no image files)."""
+"""QR codes (a patrol checkpoint's, a visit's feedback page), drawn on the server as inline SVG (segno: no network,
+no image files)."""
 import segno
 
 

@@ -146,6 +146,7 @@ def add_demo_items(site: Site, user_id: int) -> None:
 
 
 DEMO_PASSWORD = "demo1234"
+DEMO_VIP_PLATE = "粤B88888"  # a known guest: security records it, every post's live list shows the VIP note
 DEMO_USERS = [
     ("manager", "王经理", "M001", "manager"),
     ("lead", "李领班", "L001", "lead"),
@@ -186,5 +187,8 @@ def seed_demo() -> bool:
     seed_attendance(site, staff, next(u for u in staff if u.username == "lead"))  # the demo's lead
     from .patrol.demo import seed_demo as seed_patrols
     seed_patrols(site)
+    from .models.guests import VipNotice
+    db.session.add(VipNotice(site_id=site.id, plate=DEMO_VIP_PLATE, note="李总，老业主，喜欢铁观音，由王经理亲自接待",
+                             created_by_id=manager_id))
     record("seed_demo", "site", site.id, site_id=site.id)
     return True

@@ -46,4 +46,6 @@ PERSON = {"name": "改名", "badge_no": "T-9", "phone": "", "post": "concierge",
 
 PLUGINS = ("tests.attendance.access", "tests.handover.access", "tests.inspections.access",
            "tests.workers.access", "tests.visits.report_access", "tests.admin.access", "tests.inventory.access",
-           "tests.incidents.access", "tests.patrol.access")
+           "tests.incidents.access", "tests.patrol.access", "tests.complaints.access",
+           "tests.desk.access",
+           "tests.guests.access")

@@ -11,7 +11,7 @@ from ..access import child_get_or_404, current_site, site_get_or_404
 from ..clock import utcnow
 from ..errors import RuleError, messages
 from ..forms import arg_date, idem
-from ..htmx import render_page_or_fragment
+from ..htmx import is_htmx, render_page_or_fragment
 from ..i18n import text as _
 from ..incidents import reads as incident_reads
 from ..models.complaints import (
@@ -71,9 +71,9 @@ def _row(complaint_id: int):
 
 
 def _show_ctx(row, errors=None, form=None) -> dict:
-    steps, photo_ids = reads.timeline(row.id)
+    events, photo_ids = reads.timeline(row.id)
     remedies = reads.remedies(row.id)
-    return _ctx(c=row, steps=steps, photo_ids=photo_ids, remedies=remedies, errors=errors or {}, form=form or {},
+    return _ctx(c=row, events=events, photo_ids=photo_ids, remedies=remedies, errors=errors or {}, form=form or {},
                 remedy_choices=[(r.id, r.text) for r in remedies], personal=can(current_user, "complaints.personal"))
 
 
@@ -161,6 +161,8 @@ def photo(complaint_id, photo_id):
 def reveal(complaint_id):
     """The guest's whole number for the call, in place of the masked one (audited)."""
     complaint = site_get_or_404(Complaint, complaint_id)
+    if not is_htmx():  # the number replaces the masked one in place; a plain post has no place: back to the page
+        return redirect(url_for(".show", complaint_id=complaint_id))
     number = services.reveal(current_site(), current_user, complaint)
     return render_template("complaints/_number.html", number=number, complaint_id=complaint_id)
 

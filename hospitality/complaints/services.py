@@ -62,10 +62,11 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * max(1, len(name) - 1) if name else ""
 
 
-def _phone(raw) -> str | None:
-    value = fields.text(raw, 20, "guest_phone")
+def parse_phone(raw, field: str = "guest_phone") -> str | None:
+    """A phone number as typed (digits, spaces, dashes, a leading +), or None when empty."""
+    value = fields.text(raw, 20, field)
     if value is not None and not PHONE.match(value):
-        raise RuleError(_("Enter a phone number (digits only)."), "guest_phone")
+        raise RuleError(_("Enter a phone number (digits only)."), field)
     return value
 
 
@@ -110,7 +111,7 @@ def register(site: Site, user: User, *, visit_id=None, guest_name=None, guest_ph
     visit = fields.checked(errors, fields.site_row, Visit, site.id, visit_id, "visit_id",
                            _("This visit is not one of this site's."))
     name = fields.checked(errors, fields.text, guest_name, 40, "guest_name")
-    phone = fields.checked(errors, _phone, guest_phone)
+    phone = fields.checked(errors, parse_phone, guest_phone)
     channel = fields.checked(errors, fields.choice, channel, CHANNELS, "channel")
     topic = fields.checked(errors, fields.choice, topic, TOPICS, "topic")
     said = fields.checked(errors, fields.text, said, MAX_TEXT, "said", _("Write what the guest said."))
@@ -139,7 +140,8 @@ def register(site: Site, user: User, *, visit_id=None, guest_name=None, guest_ph
                 fields.discard(names, PHOTO_KIND)
                 return done
             _event(c, user, "registered", note=said, names=names)
-            record("register", "complaint", c.id, site_id=site.id, topic=topic, channel=channel, photos=len(names))
+            record("register", "complaint", c.id, site_id=site.id, user_id=user.id, topic=topic, channel=channel,
+                   photos=len(names))
     except BaseException:
         fields.discard(names, PHOTO_KIND)
         raise
@@ -152,12 +154,12 @@ def _step(site: Site, user: User, complaint: Complaint, action: str, change, ide
     if not can(user, action):
         raise ComplaintError(_("Your post does not do this step."))
     with write_tx():
+        c = _locked(complaint.id)  # first: on PostgreSQL a double tap's second request then sees the first's event
         if _by_key(ComplaintEvent, idem_key) is not None:
-            return _locked(complaint.id)
-        c = _locked(complaint.id)
+            return c
         kind, extra = change(c)
         _event(c, user, kind, idem_key=idem_key, **extra)
-        record(kind, "complaint", c.id, site_id=site.id, step=c.step)
+        record(kind, "complaint", c.id, site_id=site.id, user_id=user.id, step=c.step)
     return c
 
 
@@ -294,8 +296,8 @@ def call(site: Site, user: User, follow_up: FollowUp, outcome, note, idem_key=No
         raise ComplaintErrors(errors)
     with write_tx():
         fu = db.session.get(FollowUp, follow_up.id, populate_existing=True, with_for_update=True)
-        if fu.done_at is not None:
-            return fu  # done already (a double tap, or a colleague's call)
+        if fu.done_at is not None or _by_key(ComplaintEvent, idem_key) is not None:
+            return fu  # done already (a double tap, or a colleague's call); a "not reached" tapped twice counts once
         fu.attempts += 1
         fu.outcome, fu.note = outcome, note
         if outcome != "no_answer":
@@ -306,10 +308,13 @@ def call(site: Site, user: User, follow_up: FollowUp, outcome, note, idem_key=No
             if outcome == "unsatisfied":
                 c.closed_at, c.step = None, 2  # founded: investigated again; unfounded: answered again
                 c.close_by = utcnow() + timedelta(days=site.complaint_close_days)
+                # The old outcome and review no longer hold (the report counts it again once it is reviewed again).
+                c.guest_confirmed = c.cause = c.responsible_post = c.preventive = None
                 for r in c.remedies:
                     r.chosen = False
                 _event(c, user, "reopened", note=note)
-        record("follow_up", "complaint", fu.complaint_id, site_id=site.id, outcome=outcome, attempts=fu.attempts)
+        record("follow_up", "complaint", fu.complaint_id, site_id=site.id, user_id=user.id, outcome=outcome,
+               attempts=fu.attempts)
     return fu
 
 
@@ -318,7 +323,7 @@ def reveal(site: Site, user: User, complaint: Complaint) -> str:
     if not can(user, "complaints.follow_up"):
         raise ComplaintError(_("Your post does not make follow-up calls."))
     with write_tx():
-        record("reveal_phone", "complaint", complaint.id, site_id=site.id)
+        record("reveal_phone", "complaint", complaint.id, site_id=site.id, user_id=user.id)
     return complaint.guest_phone or ""
 
 
@@ -341,7 +346,8 @@ def settings(site: Site, user: User, respond_hours, close_days) -> Site:
     with write_tx():
         site = db.session.get(Site, site.id, populate_existing=True)
         site.complaint_respond_hours, site.complaint_close_days = hours, days
-        record("complaint_settings", "site", site.id, site_id=site.id, respond_hours=hours, close_days=days)
+        record("complaint_settings", "site", site.id, site_id=site.id, user_id=user.id, respond_hours=hours,
+               close_days=days)
     return site
 
 

@@ -18,6 +18,7 @@ EVENT_KINDS = {
     "room_refused": _l("Refused at a model room"), "room_left": _l("Left a model room"),
     "departed": _l("Left the sales center"), "car_left": _l("Car left"), "corrected": _l("Corrected"),
     "discrepancy": _l("Count after the group differs"),
+    "feedback": _l("Guests' satisfaction"), "feedback_handled": _l("Unsatisfied guests handled"),
 }
 
 

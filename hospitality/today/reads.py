@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, func, select
 from ..attendance import reads as attendance
 from ..checklists import reads as checklists
 from ..database import select_rows
+from ..desk import reads as desk
 from ..handover import reads as handover
 from ..incidents import reads as incidents
 from ..inspections import reads as inspections
@@ -64,6 +65,7 @@ def shift_panels(site: Site, user: User) -> dict:
         panels = {}
     else:
         panels = {"handover_card": handover.today_card(site, user), **inspections.tasks_panel(site, user)}
+    panels["desk_mine"] = desk.mine(site.id, user.id)  # calls and messages for this person, open
     if can(user, "attendance.own"):
         panels["att_clock"] = attendance.today_card(site, user)
     if can(user, "workers.doors"):

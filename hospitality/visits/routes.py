@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ..access import current_site, site_get_or_404
 from ..forms import apply_form, idem, qty_fields
+from ..guests import reads as guest_reads
 from ..htmx import is_htmx, wants_fragment
 from ..i18n import text as _
 from ..models import RoomVisit, Visit
@@ -82,7 +83,7 @@ def new():
 @bp.get("/plate")
 @requires("visits.register")
 def plate():
-    """Active search on the plate field: who this car is, if it has been here before."""
+    """Active search on the plate field: who this car is, if it has been here before, and a VIP's note."""
     if not is_htmx():
         return redirect(url_for(".new"))
     site = current_site()
@@ -90,7 +91,8 @@ def plate():
         plate = services.normalize_plate(request.args.get("plate"))
     except VisitError:
         plate = None
-    return render_template("visits/_plate.html", last=visit_reads.known_plate(site, plate))
+    return render_template("visits/_plate.html", last=visit_reads.known_plate(site, plate),
+                           vip=guest_reads.vip_note(site.id, plate))
 
 
 # The live list replaces itself whole. Said by the response rather than by hx-swap/hx-target on the <ul>: those

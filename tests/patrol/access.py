@@ -37,6 +37,7 @@ MATRIX = {
     # The problem has no photo: the route is reached, and answers 404 (served photos: tests/patrol/test_routes.py).
     ("/patrol/scans/<int:scan_id>/photo", "GET"): Rule(ROUNDS, 404, ids=SCAN_IDS),
     ("/patrol/night", "GET"): Rule(LEAD_MANAGER),
+    ("/patrol/night/round", "GET"): Rule(LEAD_MANAGER),  # a round's scans (a page without htmx)
     ("/patrol/checkpoints", "GET"): Rule(MANAGER),
     ("/patrol/checkpoints", "POST"): Rule(MANAGER, 302, {"name": "新巡逻点", "location_id": "{patrol_place_id}"},
                                           True),

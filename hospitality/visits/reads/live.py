@@ -4,12 +4,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, and_, bindparam, exists, func, select, true
+from sqlalchemy import Row, and_, bindparam, exists, func, select, text, true
 
 from ...clock import day_bounds, utcnow
 from ...database import select_rows
 from ...incidents import reads as incidents
 from ...models import Discrepancy, Site, UmbrellaLoan, Visit, VisitEvent, VisitSeen
+from ...models.guests import UNSATISFIED, GuestFeedback, VipNotice
 from ...permissions import post_can
 
 REFILL_MINUTES = 10  # the seeds: refill every ~10 minutes while guests sit (Site.refill_minutes)
@@ -48,16 +49,19 @@ def version(site_id: int) -> int:
 
 
 _SEEN_BY_POST = exists().where(and_(VisitSeen.visit_id == Visit.id, VisitSeen.post == bindparam("post")))
+# A known guest's plate brings the manager's VIP note onto the row (the unique index on site and plate).
 _LIVE_ROWS = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate, Visit.last_refill_at,
-                     Visit.greeted_at, _SEEN_BY_POST.label("seen"))
+                     Visit.greeted_at, _SEEN_BY_POST.label("seen"), VipNotice.note.label("vip"))
+              .outerjoin(VipNotice, and_(VipNotice.site_id == Visit.site_id, VipNotice.plate == Visit.plate,
+                                         VipNotice.active.is_(True)))
               .where(Visit.site_id == bindparam("site_id"), Visit.status == "active",
                      Visit.arrived_at >= bindparam("start"))
               .order_by(Visit.arrived_at.desc()).limit(LIVE_LIMIT))
 
 
 def live_rows(site: Site, post: str) -> Sequence[Row]:
-    """Today's groups on site with an 'unseen by my post' flag, in one query: rows of id, arrived_at,
-    party_size, plate, last_refill_at, greeted_at, seen."""
+    """Today's groups on site with an 'unseen by my post' flag and a VIP note, in one query: rows of id, arrived_at,
+    party_size, plate, last_refill_at, greeted_at, seen, vip."""
     start, _end = day_bounds(site, site.today())
     return select_rows(_LIVE_ROWS, {"post": post, "site_id": site.id, "start": start}).all()
 
@@ -67,10 +71,12 @@ def _disc_after_visits(fn):
                              Discrepancy.visit_id.is_not(None)).scalar_subquery())
 
 
-# The lead's and manager's live element also carries the alert for counts after a group that differed:
-# still one statement (the version, how many are open, the newest).
+_UNSATISFIED = (GuestFeedback.site_id == bindparam("site_id"), text(UNSATISFIED))
+# The lead's and manager's live element also carries the alerts for counts after a group that differed and for
+# guests who left unsatisfied (until handled): still one statement (the version, how many, the newest).
 _ALERT_COLUMNS = (_disc_after_visits(func.count(Discrepancy.id)).label("alerts"),
-                  _disc_after_visits(func.max(Discrepancy.id)).label("alert_id"))
+                  _disc_after_visits(func.max(Discrepancy.id)).label("alert_id"),
+                  select(func.count(GuestFeedback.id)).where(*_UNSATISFIED).scalar_subquery().label("unsatisfied"))
 _VERSION_ALERTS = select(_VERSION.scalar_subquery().label("version"), *_ALERT_COLUMNS)
 
 
@@ -100,6 +106,7 @@ class LiveState(NamedTuple):
     alert_id: int | None = None
     incidents: tuple = ()
     urgent: int = 0
+    unsatisfied: int = 0  # guests who left unsatisfied, not handled yet
 
 
 def live_state(site: Site, post: str) -> LiveState:
@@ -109,10 +116,11 @@ def live_state(site: Site, post: str) -> LiveState:
         rows = select_rows(_WATCH_ALERTS if disc else _WATCH, {"site_id": site.id}).all()
         row = rows[0]
         return LiveState(row.version, row.alerts if disc else 0, row.alert_id if disc else None,
-                         tuple(r for r in rows if r.incident_id is not None), row.urgent)
+                         tuple(r for r in rows if r.incident_id is not None), row.urgent,
+                         row.unsatisfied if disc else 0)
     if disc:
         row = select_rows(_VERSION_ALERTS, {"site_id": site.id}).one()
-        return LiveState(row.version, row.alerts, row.alert_id)
+        return LiveState(row.version, row.alerts, row.alert_id, unsatisfied=row.unsatisfied)
     return LiveState(version(site.id))
 
 
@@ -141,7 +149,7 @@ def live_panel(site: Site, post: str, state: LiveState | None = None) -> dict:
     return {"live_v": state.version, "live_rows": rows, "live_due": due_ids if bar else set(),
             "live_refill_at": upcoming if bar else {},
             "live_next": int(next_due.replace(tzinfo=UTC).timestamp()) if next_due and bar
-            else 0, "live_alerts": state.alerts, "live_alert_id": state.alert_id,
+            else 0, "live_alerts": state.alerts, "live_alert_id": state.alert_id, "live_unsatisfied": state.unsatisfied,
             # Urgent incidents nobody has acknowledged, at the top for the posts alerted to them.
             "live_incidents": state.incidents, "live_incidents_more": state.urgent - len(state.incidents),
             # Unseen groups are marked, with a "Seen" button, for every floor post (security's own arrivals are seen

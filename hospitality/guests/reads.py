@@ -1,0 +1,104 @@
+"""What the guest screens read: a visit's answer, the unsatisfied answers waiting for the lead or the manager,
+satisfaction per day, per sales rep and per post with the remarks, and the VIP notices."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Row, bindparam, select, text
+
+from ..clock import range_bounds, to_local
+from ..database import select_rows
+from ..models import SalesRep, Site, Visit
+from ..models.guests import UNSATISFIED, FeedbackLink, GuestFeedback, VipNotice
+
+ALERTS_SHOWN = 50
+REMARKS_SHOWN = 100
+
+_OF_VISIT = select(GuestFeedback.id, GuestFeedback.rating, GuestFeedback.remark, GuestFeedback.source,
+                   GuestFeedback.post, GuestFeedback.at, GuestFeedback.handled_at, GuestFeedback.complaint_id
+                   ).where(GuestFeedback.visit_id == bindparam("visit_id"))
+_LINK = select(FeedbackLink.token, FeedbackLink.expires_at, FeedbackLink.used_at).where(
+    FeedbackLink.visit_id == bindparam("visit_id"))
+_ALERTS = (select(GuestFeedback.id, GuestFeedback.visit_id, GuestFeedback.rating, GuestFeedback.remark,
+                  GuestFeedback.source, GuestFeedback.at, Visit.arrived_at, Visit.party_size, Visit.plate)
+           .join(Visit, Visit.id == GuestFeedback.visit_id)
+           .where(GuestFeedback.site_id == bindparam("site_id"), text(UNSATISFIED))
+           .order_by(GuestFeedback.at.desc()).limit(ALERTS_SHOWN))
+_VIPS = (select(VipNotice.id, VipNotice.plate, VipNotice.phone, VipNotice.note, VipNotice.active)
+         .where(VipNotice.site_id == bindparam("site_id")).order_by(VipNotice.active.desc(), VipNotice.id.desc()))
+_VIP_OF_PLATE = select(VipNotice.note).where(VipNotice.site_id == bindparam("site_id"),
+                                             VipNotice.plate == bindparam("plate"), VipNotice.active.is_(True))
+
+
+def of_visit(visit_id: int) -> Row | None:
+    return select_rows(_OF_VISIT, {"visit_id": visit_id}).first()
+
+
+def link_of(visit_id: int) -> Row | None:
+    return select_rows(_LINK, {"visit_id": visit_id}).first()
+
+
+def alerts(site_id: int) -> list[Row]:
+    """Unsatisfied answers nobody has handled yet, newest first."""
+    return select_rows(_ALERTS, {"site_id": site_id}).all()
+
+
+def vips(site_id: int) -> list[Row]:
+    return select_rows(_VIPS, {"site_id": site_id}).all()
+
+
+def vip_note(site_id: int, plate: str | None) -> str | None:
+    """The VIP note of a plate (what the gate and every post see when it arrives), if it has one."""
+    if not plate:
+        return None
+    return select_rows(_VIP_OF_PLATE, {"site_id": site_id, "plate": plate}).scalar()
+
+
+@dataclass
+class Tally:
+    """Answers of a group of visits: how many of each rating, and the share satisfied."""
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, rating: str, n: int = 1) -> None:
+        self.counts[rating] = self.counts.get(rating, 0) + n
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def satisfied_pct(self) -> int | None:
+        """Per cent satisfied or very satisfied."""
+        good = self.counts.get("very_satisfied", 0) + self.counts.get("satisfied", 0)
+        return round(100 * good / self.total) if self.total else None
+
+
+@dataclass
+class Satisfaction:
+    first: date
+    last: date
+    overall: Tally
+    by_day: dict[date, Tally]
+    by_rep: dict[str, Tally]
+    by_post: dict[str, Tally]  # the post that tapped it, or "guest" for the guests' own answers
+    remarks: list
+
+
+def satisfaction(site: Site, first: date, last: date) -> Satisfaction:
+    """The answers of visits in a range: per day, per sales rep, per post, and the remarks (newest first). One query
+    of the answers, grouped here (a site answers a few dozen a day)."""
+    start, end = range_bounds(site, first, last)
+    rows = select_rows(select(GuestFeedback.rating, GuestFeedback.remark, GuestFeedback.source, GuestFeedback.post,
+                              GuestFeedback.at, GuestFeedback.visit_id, SalesRep.name.label("rep"))
+                       .join(Visit, Visit.id == GuestFeedback.visit_id).outerjoin(SalesRep, SalesRep.id == Visit.rep_id)
+                       .where(GuestFeedback.site_id == site.id, GuestFeedback.at >= start, GuestFeedback.at < end)
+                       .order_by(GuestFeedback.at.desc())).all()
+    out = Satisfaction(first, last, Tally(), {}, {}, {}, [])
+    for r in rows:
+        out.overall.add(r.rating)
+        out.by_day.setdefault(to_local(site, r.at).date(), Tally()).add(r.rating)
+        out.by_rep.setdefault(r.rep or "", Tally()).add(r.rating)
+        out.by_post.setdefault(r.post if r.source == "staff" and r.post else "guest", Tally()).add(r.rating)
+        if r.remark and len(out.remarks) < REMARKS_SHOWN:
+            out.remarks.append(r)
+    return out
+
