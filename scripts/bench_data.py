@@ -24,6 +24,13 @@ pending for the coming weeks), one accepted handover per handover post and day w
 and resolved by the lead), a grooming check of everyone who came and every inspection round, and tasks from
 failed items (the last days' still open).
 
+Complaints, guests and the desk (`seed_guest_year`, issue 15): about one complaint a day per site with its whole
+timeline (judged; founded: notes, remedies, one chosen; carried out; reviewed), follow-up calls (a few not reached, a
+few not satisfied: reopened and worked through again), the last two weeks' partly open and some past a deadline; the
+satisfaction of ~60 % of the groups that left (tapped by staff or answered through the visit's QR link, ~5 %
+unsatisfied: most handled, some made complaints, the demo's latest still waiting), VIP notices (on the demo site one
+for a group on site now), ~10 desk messages a day per site, and one QR link of the demo's that still answers.
+
 Rows are generated in Python, one item at a time in time order, and bulk inserted without the ORM and
 without audit rows, a week at a time: SQLAlchemy Core or the driver's executemany on SQLite, COPY on
 PostgreSQL.
@@ -1393,3 +1400,468 @@ def seed_patrol_year(app, days: int = HISTORY_DAYS, seed: int = 13, analyze: boo
         flagged = db.session.scalar(db.text("SELECT count(*) FROM patrol_scans WHERE flags <> ''"))
         return {"sites": len(plans), "rows": rows, "by_status": {s: n for s, n in scans}, "flagged": flagged,
                 "checkpoints": sum(len(p["points"]) for p in plans), "seconds": time.monotonic() - t0}
+
+
+# ==================================================================== complaints, guests' satisfaction, VIP notices
+# and the front desk's log (issue 15: the complaint pages, follow-up calls, the monthly report, the guest pages)
+
+COMPLAINTS_PER_DAY = ([0, 1, 2, 3], [35, 40, 18, 7])  # per site and day: about one
+COMPLAINT_ON_VISIT = 0.6  # about a group of the day (else a caller: a name and a phone)
+FOUNDED = 0.8
+REOPENED = 0.12  # reached on the follow-up call and not satisfied: the complaint reopens (a second round)
+NO_ANSWER = 0.2  # a follow-up call not reached (tried again the next day, at most three times)
+STALL_DAYS, STALL = 14, 0.15  # of the last two weeks' complaints, this share stops at a step (open, some overdue)
+CALL_SKIPPED = 0.3  # of the last two weeks' follow-ups, nobody called yet (due, some overdue)
+FEEDBACK_SHARE = 0.6  # groups that left with an answer
+GUEST_ANSWER = 0.25  # of them, answered by the guests on their visit's page (the rest tapped by staff)
+LINK_UNUSED = 0.05  # groups shown the QR code who never answered (the link expired)
+RATING_MIX = (["very_satisfied", "satisfied", "neutral", "unsatisfied"], [45, 40, 10, 5])
+TO_COMPLAINT = 0.15  # unsatisfied answers the lead or the manager made a complaint of
+ALERT_DAYS = 2  # unsatisfied answers of the last days may still be waiting; older ones were handled
+VIPS_PER_SITE = (3, 5)
+DESK_PER_DAY = (6, 14)  # calls, messages and visitors the front desk takes per site and day
+DESK_KIND_MIX = (["call", "message", "visitor"], [60, 25, 15])
+DESK_FOR_REP, DESK_CALL_BACK = 0.4, 0.4
+DESK_OPEN_RECENT, DESK_FORGOTTEN = 0.2, 0.001  # open: of the last two days' messages; of older ones (a few a year)
+
+SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高"
+COMPLAINT_SAYS = {
+    "attitude": "前台接待态度冷淡,等了很久没人理", "waiting": "到店后等置业顾问等了半个多小时",
+    "drinks": "茶水是凉的,点心不新鲜", "cleanliness": "洗手间地面有水,纸巾没有了",
+    "model_room": "样板间空调没开,很闷热",
+    "parking": "停车场没有车位引导,绕了好几圈", "security": "保安说话态度生硬", "sales": "置业顾问承诺的优惠不兑现",
+    "property": "物业费标准和之前说的不一样", "other": "小孩在洽谈区摔倒,没人帮忙"}
+TOPIC_MIX = (list(COMPLAINT_SAYS), [18, 20, 10, 8, 8, 10, 6, 10, 4, 6])
+CHANNEL_MIX = (["onsite", "phone", "message", "rep"], [60, 25, 10, 5])
+JUDGE_NOTES = ("监控核实属实", "与当班人员核实属实", "客户误解,已有明确告示", "核实后非我方原因")
+INVESTIGATION_NOTES = ("调取监控,确认当时前台无人", "询问当班员工,承认疏忽", "检查现场,情况属实",
+                       "与置业顾问核对聊天记录")
+PEOPLE = ("当班礼宾", "水吧服务员", "值班保安", "样板间讲解员", "置业顾问")
+REMEDIES = ("当面致歉并赠送伴手礼", "电话致歉,下次到访专人接待", "赠送咖啡券两张", "由经理亲自回电说明",
+            "安排专人陪同参观")
+GUEST_NOT_ACCEPTED = "客户表示不接受,要求经理出面"
+CAUSES = ("当班人员离岗", "高峰期人手不足", "设备未按时检查", "交接不清", "客户误解")
+PREVENTIVE = ("高峰期增加一名礼宾", "纳入每日开岗检查", "交接时逐项确认", "加强服务礼仪培训", "增设告示说明")
+RESPONSIBLE_MIX = (["concierge", "water_bar", "model_room", "security", "lead", "none"], [30, 20, 15, 15, 5, 15])
+CALL_NOTES = {"satisfied": "客户表示满意,感谢回访", "unsatisfied": "客户仍不满意,认为处理不到位", "no_answer": "未接通"}
+REMARKS = {"very_satisfied": ("服务很周到", "茶点很好", "讲解很专业"), "satisfied": ("整体不错", "环境很好"),
+           "neutral": ("等待时间有点长", "一般"), "unsatisfied": ("等了很久没人接待", "样板间太热", "态度不好")}
+VIP_NOTES = ("老业主,喜欢铁观音,由经理亲自接待", "集团领导,到店即通知经理", "大客户,已购两套,引导至VIP室",
+             "合作单位负责人,安排专人陪同", "老客户介绍的朋友,赠送伴手礼")
+DESK_TEXTS = {"call": ("想预约周末看房", "询问最新优惠", "问样板间开放时间", "想了解车位价格"),
+              "message": ("请回电,关于合同签约时间", "资料已放在前台,请查收", "客户想改约时间"),
+              "visitor": ("送资料的快递", "来找置业顾问的客户", "物业公司来访")}
+
+COMPLAINT_COLUMNS = ("id", "site_id", "visit_id", "guest_name", "guest_phone", "channel", "topic", "said",
+                     "registered_by_id", "registered_at", "step", "respond_by", "close_by", "founded", "judged_at",
+                     "guest_confirmed", "cause", "responsible_post", "preventive", "closed_at", "idem_key")
+COMPLAINT_EVENT_COLUMNS = ("id", "complaint_id", "site_id", "kind", "user_id", "at", "note", "people", "incident_id",
+                           "visit_id", "idem_key")
+COMPLAINT_PHOTO_COLUMNS = ("complaint_id", "event_id", "name")
+REMEDY_COLUMNS = ("complaint_id", "text", "proposed_by_id", "proposed_at", "chosen")
+FOLLOW_UP_COLUMNS = ("site_id", "complaint_id", "due_on", "attempts", "outcome", "note", "done_at", "done_by_id",
+                     "created_at")
+FEEDBACK_COLUMNS = ("id", "site_id", "visit_id", "rating", "remark", "source", "recorded_by_id", "post", "at",
+                    "day", "handled_at", "handled_by_id", "complaint_id")
+LINK_COLUMNS = ("site_id", "visit_id", "token", "created_at", "expires_at", "used_at")
+VIP_COLUMNS = ("site_id", "plate", "phone", "note", "active", "created_by_id", "created_at")
+DESK_COLUMNS = ("site_id", "kind", "caller_name", "caller_phone", "for_user_id", "for_rep_id", "text", "call_back_by",
+                "taken_by_id", "taken_at", "done_by_id", "done_at", "idem_key")
+# In insert order (parents first); an answer's and a handling's rows of the visit's timeline last.
+GUEST_TABLES = (("complaints", COMPLAINT_COLUMNS), ("complaint_events", COMPLAINT_EVENT_COLUMNS),
+                ("complaint_photos", COMPLAINT_PHOTO_COLUMNS), ("complaint_remedies", REMEDY_COLUMNS),
+                ("follow_ups", FOLLOW_UP_COLUMNS), ("guest_feedback", FEEDBACK_COLUMNS),
+                ("feedback_links", LINK_COLUMNS), ("vip_notices", VIP_COLUMNS), ("desk_messages", DESK_COLUMNS),
+                ("visit_events", EVENT_COLUMNS))
+
+
+def _stored(value) -> datetime | None:
+    """A datetime column as read back through the driver (SQLite gives text)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _guest_plan(db, site, now: datetime, first_day: date) -> dict | None:
+    """What the generator needs of a site: its people by post, sales reps, deadlines' settings, existing VIP plates and
+    its groups (id, arrival, departure, who saw them off, plate) by local day; None when it has a complaint history
+    already (a reused DATABASE_URL)."""
+    from sqlalchemy import func, select
+
+    from hospitality.models import SalesRep, User
+    from hospitality.models.complaints import Complaint
+    from hospitality.models.guests import VipNotice
+
+    if db.session.scalar(select(func.count(Complaint.id)).where(
+            Complaint.site_id == site.id, Complaint.registered_at < now - timedelta(days=7))):
+        return None
+    users = list(db.session.execute(select(User.id, User.post).where(
+        User.site_id == site.id, User.active.is_(True)).order_by(User.id)))
+    by_post = defaultdict(list)
+    for u in users:
+        by_post[u.post].append(u.id)
+    manager = (by_post.get("manager") or by_post.get("lead") or [users[0].id])[0]
+    lead = (by_post.get("lead") or [manager])[0]
+    concierge = by_post.get("concierge") or [lead]
+    visits = defaultdict(list)  # local day -> [(id, arrived, left, left_by, plate, status)]
+    start = _utc(site.tz, first_day, dtime(0))
+    sqlite = db.engine.dialect.name == "sqlite"  # the driver's own parameter style and datetime form
+    for vid, arrived, left, left_by, plate, status in db.session.connection().exec_driver_sql(
+            "SELECT id, arrived_at, left_at, left_by_id, plate, status FROM visits WHERE site_id = {0} AND arrived_at"
+            " >= {0} ORDER BY id".format("?" if sqlite else "%s"),
+            (site.id, start.isoformat(" ", "microseconds") if sqlite else start)):
+        arrived = _stored(arrived)
+        visits[arrived.replace(tzinfo=UTC).astimezone(site.tz).date()].append(
+            (vid, arrived, _stored(left), left_by, plate, status))
+    return {"id": site.id, "tz": site.tz, "today": site.today(), "lead": lead, "manager": manager,
+            "concierge": concierge, "floor": (by_post.get("concierge") or []) + (by_post.get("model_room") or [])
+            or [lead], "workers": concierge + [lead, manager], "people": [u.id for u in users],
+            "reps": list(db.session.scalars(select(SalesRep.id).where(SalesRep.site_id == site.id,
+                                                                     SalesRep.active.is_(True)).order_by(SalesRep.id))),
+            "respond": timedelta(hours=site.complaint_respond_hours or 2),
+            "close": timedelta(days=site.complaint_close_days or 7), "visits": visits,
+            "vip_plates": set(db.session.scalars(select(VipNotice.plate).where(VipNotice.site_id == site.id)))}
+
+
+class _Guests:
+    """Generates a site's days of complaints (each with its whole timeline, remedies and follow-up calls, cut at now),
+    the departing groups' satisfaction (with the visit's timeline rows and the QR links), the front desk's messages
+    and the VIP notices; ids given here where another row points at them."""
+
+    def __init__(self, rng: random.Random, writer: _Writer, now: datetime, ids: dict):
+        self.rng, self.w, self.now, self.ids = rng, writer, now, ids
+        self.totals = defaultdict(int)
+        self.clear()
+
+    def clear(self) -> None:
+        self.rows = {table: [] for table, _cols in GUEST_TABLES}
+
+    def _id(self, table: str) -> int:
+        self.ids[table] += 1
+        return self.ids[table] - 1
+
+    def flush(self) -> None:
+        for table, columns in GUEST_TABLES:
+            self.w.tuples(table, columns, [tuple(r) for r in self.rows[table]])  # a follow-up is a list
+            self.totals[table] += len(self.rows[table])
+        self.clear()
+
+    def _phone(self) -> str:
+        return "1" + self.rng.choice("3589") + "".join(self.rng.choices("0123456789", k=9))
+
+    def _name(self) -> str:
+        return self.rng.choice(SURNAMES) + self.rng.choice(("先生", "女士", "小姐"))
+
+    # ------------------------------------------------------------------ a complaint, its six steps and its calls
+    def complaint(self, p: dict, at: datetime, by: int, *, visit_id=None, channel=None, topic=None, said=None,
+                  idem=None, stall: bool = False) -> int:
+        """A complaint registered at `at` and everything that happened to it up to now: judged; founded: notes, the
+        investigation finished, remedies proposed and one chosen; carried out; reviewed and closed; the follow-up
+        call (not reached now and then; not satisfied: reopened and worked through again). `stall`: it stops at a
+        step (an open complaint, overdue once its deadline passes)."""
+        rng, w, now = self.rng, self.w, self.now
+        cid = self._id("complaints")
+        topic = topic or rng.choices(*TOPIC_MIX)[0]
+        said = said or COMPLAINT_SAYS[topic]
+        name = phone = None
+        if visit_id is None or rng.random() < 0.5:
+            name, phone = self._name(), self._phone() if rng.random() < 0.9 else None
+        c = {"step": 1, "founded": None, "judged_at": None, "confirmed": None, "cause": None, "post": None,
+             "preventive": None, "closed_at": None, "close_by": at + p["close"]}
+        events, remedies = [], []  # (kind, user, at, note, people, visit), [proposed_by, at, text, chosen]
+        limit = rng.randint(1, 5) if stall else 6  # the last step it reaches
+
+        def happened(t: datetime, step: int) -> bool:
+            return t <= now and step <= limit
+
+        events.append(("registered", by, at, said, None, None))
+        t, rounds = at, 0
+        while True:
+            if rounds == 0:  # the manager judges (a reopened complaint keeps its judgement)
+                t += timedelta(hours=rng.triangular(0.1, 3.5, 0.8))
+                if not happened(t, 2):
+                    break
+                c["founded"], c["judged_at"], c["step"] = rng.random() < FOUNDED, t, 2
+                events.append(("judged", p["manager"], t, rng.choice(JUDGE_NOTES[:2] if c["founded"]
+                                                                     else JUDGE_NOTES[2:]), None, None))
+            if c["founded"]:
+                done = True
+                for _ in range(rng.choices((1, 2, 3), (50, 35, 15))[0]):
+                    t += timedelta(hours=rng.uniform(0.3, 20))
+                    if not happened(t, 3):
+                        done = False
+                        break
+                    events.append(("note", rng.choice(p["workers"]), t, rng.choice(INVESTIGATION_NOTES),
+                                   rng.choice(PEOPLE) if rng.random() < 0.6 else None,
+                                   visit_id if visit_id and rng.random() < 0.3 else None))
+                t += timedelta(hours=rng.uniform(0.2, 4))
+                if not done or not happened(t, 3):
+                    break
+                c["step"] = 3
+                events.append(("investigated", rng.choice(p["workers"]), t, None, None, None))
+                proposed = []  # this round's remedies: the manager picks one of them
+                for text in rng.sample(REMEDIES, rng.choices((1, 2, 3), (40, 45, 15))[0]):
+                    t += timedelta(hours=rng.uniform(0.2, 6))
+                    if not happened(t, 3):
+                        break
+                    by_ = rng.choice(p["workers"])
+                    proposed.append([by_, t, text, False])
+                    events.append(("remedy", by_, t, text, None, None))
+                remedies += proposed
+                t += timedelta(hours=rng.uniform(0.5, 12))
+                if not proposed or not happened(t, 4):
+                    break
+                pick = rng.choice(proposed)
+                pick[3] = True
+                c["step"] = 4
+                events.append(("chosen", p["manager"], t, pick[2], None, None))
+            t += timedelta(hours=rng.uniform(2, 40))
+            if not happened(t, 5):
+                break
+            c["confirmed"] = rng.random() < 0.9
+            c["step"] = 5
+            done_text = next((r[2] for r in remedies if r[3]), "已向客户说明情况")
+            events.append(("carried_out", rng.choice(p["workers"]), t,
+                           done_text + ("" if c["confirmed"] else f"\n{GUEST_NOT_ACCEPTED}"), None, None))
+            t += timedelta(hours=rng.uniform(2, 40))
+            if not happened(t, 6):
+                break
+            post = rng.choices(*RESPONSIBLE_MIX)[0] if c["founded"] else "none"
+            c.update(step=6, closed_at=t, cause=rng.choice(CAUSES if c["founded"] else CAUSES[-1:]),
+                     post=None if post == "none" else post, preventive=rng.choice(PREVENTIVE))
+            events.append(("reviewed", p["manager"], t, c["cause"], None, None))
+            if not self._calls(p, cid, c, events, remedies, t, at, rounds):
+                break
+            rounds += 1  # reopened at the judgement: worked through again from the investigation
+            t = events[-1][2]
+        self.rows["complaints"].append((
+            cid, p["id"], visit_id, name, phone, rng.choices(*CHANNEL_MIX)[0] if channel is None else channel, topic,
+            said, by, w.ts(at), c["step"], w.ts(at + p["respond"]), w.ts(c["close_by"]), c["founded"],
+            w.ts(c["judged_at"]), c["confirmed"], c["cause"], c["post"], c["preventive"], w.ts(c["closed_at"]), idem))
+        for kind, user, when, note, people, visit in events:
+            eid = self._id("complaint_events")
+            self.rows["complaint_events"].append((eid, cid, p["id"], kind, user, w.ts(when), note, people, None, visit,
+                                                  None))
+            if kind in ("registered", "note") and rng.random() < 0.1:  # photos of what the guest showed, or found
+                for k in range(rng.randint(1, 2)):
+                    self.rows["complaint_photos"].append((cid, eid, f"bench-{cid}-{eid}-{k}.jpg"))
+        for by_, when, text, chosen in remedies:
+            self.rows["complaint_remedies"].append((cid, text, by_, w.ts(when), chosen))
+        return cid
+
+    def _calls(self, p, cid, c, events, remedies, closed: datetime, registered: datetime, rounds: int) -> bool:
+        """The follow-up call due within three days of closing; True when the guest was not satisfied and the
+        complaint reopened."""
+        rng, w, now = self.rng, self.w, self.now
+        closed_day = closed.replace(tzinfo=UTC).astimezone(p["tz"]).date()
+        fu = [p["id"], cid, w.day(closed_day + timedelta(days=3)), 0, None, None, None, None, w.ts(closed)]
+        self.rows["follow_ups"].append(fu)
+        if registered > now - timedelta(days=STALL_DAYS) and rng.random() < CALL_SKIPPED:
+            return False  # not called yet: due (overdue once its day passed)
+        t = closed + timedelta(hours=rng.uniform(6, 60))
+        for attempt in range(1, 4):
+            if t > now:
+                return False
+            outcome = ("no_answer" if attempt < 3 and rng.random() < NO_ANSWER else
+                       "unsatisfied" if rounds == 0 and rng.random() < REOPENED else "satisfied")
+            who = rng.choice(p["concierge"])
+            fu[3], fu[4], fu[5] = attempt, outcome, CALL_NOTES[outcome]
+            events.append(("follow_up", who, t, f"{outcome}: {CALL_NOTES[outcome]}", None, None))
+            if outcome == "no_answer":
+                t += timedelta(hours=rng.uniform(20, 30))
+                continue
+            fu[6], fu[7] = w.ts(t), who
+            if outcome == "satisfied":
+                return False
+            events.append(("reopened", who, t, CALL_NOTES[outcome], None, None))
+            c.update(step=2, closed_at=None, cause=None, post=None, preventive=None, close_by=t + p["close"])
+            for r in remedies:
+                r[3] = False
+            return True
+        return False
+
+    # ------------------------------------------------------------------ a day of a site
+    def day(self, p: dict, day: date, force_alert: bool = False) -> None:
+        """The groups' answers as they left, the complaints of the day, the front desk's messages."""
+        rng, w, now = self.rng, self.w, self.now
+        visits = p["visits"].get(day, ())
+        recent = day >= p["today"] - timedelta(days=ALERT_DAYS)
+        for vid, _arrived, left, left_by, _plate, _status in visits:
+            if left is None or left > now:
+                continue
+            if force_alert or rng.random() < FEEDBACK_SHARE:
+                self._feedback(p, vid, left, left_by, recent, alert=force_alert)
+                force_alert = False
+            elif rng.random() < LINK_UNUSED:  # shown the code, never answered: expired
+                self.rows["feedback_links"].append((p["id"], vid, self._token(), w.ts(left - timedelta(minutes=3)),
+                                                    w.ts(left + timedelta(hours=24)), None))
+        stall = day >= p["today"] - timedelta(days=STALL_DAYS)
+        for _ in range(rng.choices(*COMPLAINTS_PER_DAY)[0]):
+            at = _utc(p["tz"], day, dtime(9, 30), rng.uniform(0, 9 * 3600))
+            if at > now:
+                continue
+            seen = [v for v in visits if v[1] <= at]
+            visit = rng.choice(seen)[0] if seen and rng.random() < COMPLAINT_ON_VISIT else None
+            self.complaint(p, at, rng.choice(p["concierge"] if rng.random() < 0.7 else p["people"]), visit_id=visit,
+                           stall=stall and rng.random() < STALL)
+        self._desk(p, day)
+
+    def _token(self) -> str:
+        import base64
+        return base64.urlsafe_b64encode(self.rng.getrandbits(128).to_bytes(16, "big")).decode().rstrip("=")
+
+    def _feedback(self, p, vid, left: datetime, left_by, recent: bool, alert: bool = False) -> None:
+        """A group's answer as it left (`alert`: unsatisfied, nobody has handled it yet), its link when the guests
+        answered themselves, its rows of the visit's timeline; an unsatisfied one handled, or made a complaint."""
+        rng, w, now = self.rng, self.w, self.now
+        fid = self._id("guest_feedback")
+        rating = "unsatisfied" if alert else rng.choices(*RATING_MIX)[0]
+        remark = rng.choice(REMARKS[rating]) if rng.random() < (0.8 if rating == "unsatisfied" else 0.3) else None
+        if rng.random() < GUEST_ANSWER:
+            source, user, post = "guest", None, None
+            at = left + timedelta(minutes=rng.uniform(1, 40))
+            self.rows["feedback_links"].append((p["id"], vid, self._token(), w.ts(left - timedelta(minutes=3)),
+                                                w.ts(left + timedelta(hours=24)), w.ts(at)))
+        else:
+            source, user = "staff", left_by if left_by in p["floor"] else rng.choice(p["floor"])
+            post = "model_room" if user not in p["concierge"] else "concierge"
+            at = left - timedelta(seconds=rng.uniform(10, 120))
+        if at > now:
+            at = now - timedelta(seconds=rng.uniform(1, 60))
+        handled_at = handled_by = complaint = None
+        if rating == "unsatisfied" and not alert and not (recent and rng.random() < 0.7):
+            handled_at, handled_by = at + timedelta(minutes=rng.uniform(10, 180)), rng.choice((p["lead"], p["manager"]))
+            if handled_at > now:
+                handled_at = handled_by = None
+            elif rng.random() < TO_COMPLAINT:
+                complaint = self.complaint(p, handled_at, handled_by, visit_id=vid,
+                                           channel="onsite" if source == "staff" else "message", topic="other",
+                                           said=remark or "不满意", idem=f"feedback{fid}")
+        day = at.replace(tzinfo=UTC).astimezone(p["tz"]).date()  # the site's calendar day of the answer
+        self.rows["guest_feedback"].append((fid, p["id"], vid, rating, remark, source, user, post, w.ts(at), day,
+                                            w.ts(handled_at), handled_by, complaint))
+        self.rows["visit_events"].append((vid, p["id"], "feedback", user, w.ts(at),
+                                          json.dumps({"rating": rating, "source": source})))
+        if handled_at is not None:
+            self.rows["visit_events"].append((vid, p["id"], "feedback_handled", handled_by, w.ts(handled_at),
+                                              json.dumps({"complaint": complaint} if complaint else {})))
+
+    def _desk(self, p: dict, day: date) -> None:
+        """The front desk's log of the day: calls, messages and visitors for a person or a sales rep, most done (a
+        promised call-back now and then kept late), the last days' partly open, a rare older one forgotten."""
+        rng, w, now = self.rng, self.w, self.now
+        recent = day >= p["today"] - timedelta(days=1)
+        for _ in range(rng.randint(*DESK_PER_DAY)):
+            taken = _utc(p["tz"], day, dtime(9, 0), rng.uniform(0, 9.5 * 3600))
+            if taken > now:
+                continue
+            kind = rng.choices(*DESK_KIND_MIX)[0]
+            rep = rng.choice(p["reps"]) if p["reps"] and rng.random() < DESK_FOR_REP else None
+            for_user = None if rep else rng.choice(p["people"])
+            call_back = taken + timedelta(minutes=rng.choice((30, 60, 120, 240))) \
+                if kind != "visitor" and rng.random() < DESK_CALL_BACK else None
+            done_at = taken + timedelta(minutes=rng.triangular(3, 240, 25))
+            if call_back is not None and rng.random() < 0.85:
+                done_at = min(done_at, call_back - timedelta(minutes=rng.uniform(1, 20)))
+            if done_at > now or rng.random() < (DESK_OPEN_RECENT if recent else DESK_FORGOTTEN):
+                done_at = None
+            self.rows["desk_messages"].append((
+                p["id"], kind, self._name() if rng.random() < 0.85 else None,
+                self._phone() if kind != "visitor" or rng.random() < 0.3 else None, for_user, rep,
+                rng.choice(DESK_TEXTS[kind]), w.ts(call_back), rng.choice(p["concierge"]), w.ts(taken),
+                (for_user or rng.choice(p["concierge"])) if done_at else None, w.ts(done_at), None))
+
+    def vips(self, p: dict, demo: bool) -> None:
+        """A few known guests' plates (cars seen on the site), one retired; on the demo site one of the groups on
+        site now is a VIP."""
+        rng, w = self.rng, self.w
+        plates, today_plates = [], []
+        for day, visits in p["visits"].items():
+            for _vid, _a, _left, _by, plate, status in visits:
+                if plate and plate not in p["vip_plates"]:
+                    plates.append(plate)
+                    if demo and day == p["today"] and status == "active":
+                        today_plates.append(plate)
+        chosen = list(dict.fromkeys(rng.sample(plates, min(len(plates), rng.randint(*VIPS_PER_SITE)))))
+        if today_plates and not set(today_plates) & set(chosen):
+            chosen.insert(0, today_plates[0])
+        for k, plate in enumerate(chosen):
+            if plate in p["vip_plates"]:
+                continue
+            p["vip_plates"].add(plate)
+            self.rows["vip_notices"].append((
+                p["id"], plate, self._phone() if rng.random() < 0.3 else None, rng.choice(VIP_NOTES),
+                k != len(chosen) - 1 or len(chosen) < 3, p["manager"],
+                w.ts(_utc(p["tz"], p["today"] - timedelta(days=rng.randint(20, 300)), dtime(10, 0)))))
+
+    def demo_link(self, p: dict) -> None:
+        """The demo's first group on site now was shown the QR code a few minutes ago: its link answers (the bench
+        opens it)."""
+        w, now = self.w, self.now
+        on_site = [v for v in p["visits"].get(p["today"], ()) if v[5] == "active" and v[1] <= now]
+        if on_site:
+            self.rows["feedback_links"].append((p["id"], on_site[0][0], self._token(),
+                                                w.ts(now - timedelta(minutes=5)), w.ts(now + timedelta(hours=23)),
+                                                None))
+
+
+def seed_guest_year(app, days: int = HISTORY_DAYS, seed: int = 17, analyze: bool = False) -> dict:
+    """A year of complaints (about one a day per site, with their timelines, remedies and follow-up calls; the last
+    weeks' partly open, some past a deadline), of guests' satisfaction (~60 % of the groups that left: tapped by staff
+    or answered by the guests through their QR link; ~5 % unsatisfied, most handled, some made complaints), VIP
+    notices, and the front desk's calls and messages (~10 a day per site) for every site without a complaint history;
+    returns figures. Run after seed_year (it reads the groups)."""
+    from sqlalchemy import select
+
+    from hospitality.clock import utcnow
+    from hospitality.extensions import db
+    from hospitality.models import Site
+    from hospitality.models.complaints import Complaint, ComplaintEvent
+    from hospitality.models.guests import GuestFeedback
+
+    rng = random.Random(seed)
+    t0 = time.monotonic()
+    with app.app_context():
+        _check_columns(db, GUEST_TABLES, "GUEST_TABLES", raw=True)
+        now = utcnow()
+        sites = list(db.session.scalars(select(Site).order_by(Site.id)))
+        today = max(s.today() for s in sites)
+        first_day = today - timedelta(days=days)
+        plans = [p for p in (_guest_plan(db, s, now, first_day) for s in sites) if p]
+        if not plans:
+            return {"sites": 0, "seconds": time.monotonic() - t0, "skipped": True}
+        demo = sites[0].id  # the demo site is created first
+        writer = _Writer(db)
+        ids = {"complaints": _next_id(db, Complaint), "complaint_events": _next_id(db, ComplaintEvent),
+               "guest_feedback": _next_id(db, GuestFeedback)}
+        gen = _Guests(rng, writer, now, ids)
+        for p in plans:
+            gen.vips(p, p["id"] == demo)
+        for back in range(days, -1, -1):
+            day = today - timedelta(days=back)
+            for p in plans:
+                gen.day(p, day, force_alert=back == 0 and p["id"] == demo)  # the lead's alert on the demo site
+            if back % BATCH_DAYS == 0:
+                gen.flush()
+        for p in plans:
+            if p["id"] == demo:
+                gen.demo_link(p)
+        gen.flush()
+        writer.fix_sequences([t for t, _cols in GUEST_TABLES])
+        db.session.commit()
+        if writer.pg or analyze:
+            for table, _cols in GUEST_TABLES:
+                db.session.execute(db.text(f"ANALYZE {table}"))
+            db.session.commit()
+        q = db.session.execute(db.text(
+            "SELECT count(*) FILTER (WHERE closed_at IS NULL) AS open, count(*) FILTER (WHERE founded = false) AS"
+            " unfounded, count(*) FILTER (WHERE closed_at IS NULL AND (close_by < :now OR (step = 1 AND"
+            " respond_by < :now))) AS overdue FROM complaints"), {"now": writer.ts(now)}).one()
+        calls = db.session.execute(db.text(
+            "SELECT count(*) FILTER (WHERE done_at IS NULL) AS due, count(*) FILTER (WHERE done_at IS NULL AND"
+            " due_on < :today) AS overdue FROM follow_ups"), {"today": writer.day(today)}).one()
+        alerts = db.session.scalar(db.text("SELECT count(*) FROM guest_feedback WHERE rating = 'unsatisfied'"
+                                           " AND handled_at IS NULL"))
+        desk_open = db.session.scalar(db.text("SELECT count(*) FROM desk_messages WHERE done_at IS NULL"))
+        return {"sites": len(plans), "rows": {t: gen.totals[t] for t, _cols in GUEST_TABLES},
+                "open": q.open, "unfounded": q.unfounded, "overdue": q.overdue, "calls_due": calls.due,
+                "calls_overdue": calls.overdue, "alerts": alerts, "desk_open": desk_open,
+                "seconds": time.monotonic() - t0}

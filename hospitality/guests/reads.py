@@ -3,9 +3,8 @@ satisfaction per day, per sales rep and per post with the remarks, and the VIP n
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Row, bindparam, select, text
+from sqlalchemy import Row, bindparam, case, func, literal, select, text
 
-from ..clock import range_bounds, to_local
 from ..database import select_rows
 from ..models import SalesRep, Site, Visit
 from ..models.guests import UNSATISFIED, FeedbackLink, GuestFeedback, VipNotice
@@ -83,22 +82,36 @@ class Satisfaction:
     remarks: list
 
 
-def satisfaction(site: Site, first: date, last: date) -> Satisfaction:
-    """The answers of visits in a range: per day, per sales rep, per post, and the remarks (newest first). One query
-    of the answers, grouped here (a site answers a few dozen a day)."""
-    start, end = range_bounds(site, first, last)
-    rows = select_rows(select(GuestFeedback.rating, GuestFeedback.remark, GuestFeedback.source, GuestFeedback.post,
-                              GuestFeedback.at, GuestFeedback.visit_id, SalesRep.name.label("rep"))
-                       .join(Visit, Visit.id == GuestFeedback.visit_id).outerjoin(SalesRep, SalesRep.id == Visit.rep_id)
-                       .where(GuestFeedback.site_id == site.id, GuestFeedback.at >= start, GuestFeedback.at < end)
-                       .order_by(GuestFeedback.at.desc())).all()
-    out = Satisfaction(first, last, Tally(), {}, {}, {}, [])
-    for r in rows:
-        out.overall.add(r.rating)
-        out.by_day.setdefault(to_local(site, r.at).date(), Tally()).add(r.rating)
-        out.by_rep.setdefault(r.rep or "", Tally()).add(r.rating)
-        out.by_post.setdefault(r.post if r.source == "staff" and r.post else "guest", Tally()).add(r.rating)
-        if r.remark and len(out.remarks) < REMARKS_SHOWN:
-            out.remarks.append(r)
+_IN_RANGE = (GuestFeedback.site_id == bindparam("site_id"), GuestFeedback.day >= bindparam("first"),
+             GuestFeedback.day <= bindparam("last"))
+_BY_DAY = (select(GuestFeedback.day.label("key"), GuestFeedback.rating, func.count().label("n"))
+           .where(*_IN_RANGE).group_by(GuestFeedback.day, GuestFeedback.rating))
+_WHO = case((GuestFeedback.source == "guest", literal("guest")), else_=func.coalesce(GuestFeedback.post, "guest"))
+_BY_POST = (select(_WHO.label("key"), GuestFeedback.rating, func.count().label("n"))
+            .where(*_IN_RANGE).group_by(_WHO, GuestFeedback.rating))
+_BY_REP = (select(func.coalesce(SalesRep.name, "").label("key"), GuestFeedback.rating, func.count().label("n"))
+           .join(Visit, Visit.id == GuestFeedback.visit_id).outerjoin(SalesRep, SalesRep.id == Visit.rep_id)
+           .where(*_IN_RANGE).group_by(SalesRep.name, GuestFeedback.rating))
+_REMARKS = (select(GuestFeedback.rating, GuestFeedback.remark, GuestFeedback.at)
+            .where(*_IN_RANGE, GuestFeedback.remark.is_not(None))
+            .order_by(GuestFeedback.at.desc()).limit(REMARKS_SHOWN))
+
+
+def _tallies(statement, params) -> dict:
+    out: dict = {}
+    for r in select_rows(statement, params):
+        out.setdefault(r.key, Tally()).add(r.rating, r.n)
     return out
 
+
+def satisfaction(site: Site, first: date, last: date) -> Satisfaction:
+    """The answers of a range of days: per day, per sales rep, per post ("guest": the guests' own answers), and the
+    remarks, newest first. Grouped in the database on the stored day (four queries, whatever the range)."""
+    params = {"site_id": site.id, "first": first, "last": last}
+    by_day = _tallies(_BY_DAY, params)
+    overall = Tally()
+    for t in by_day.values():
+        for rating, n in t.counts.items():
+            overall.add(rating, n)
+    return Satisfaction(first, last, overall, by_day, _tallies(_BY_REP, params), _tallies(_BY_POST, params),
+                        select_rows(_REMARKS, params).all())

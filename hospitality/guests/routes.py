@@ -14,7 +14,7 @@ from ..i18n import text as _
 from ..models import Visit
 from ..models.core import POSTS
 from ..models.guests import RATINGS, SOURCES, GuestFeedback, VipNotice
-from ..permissions import requires
+from ..permissions import can, requires
 from . import bp, public_bp, reads, services
 
 PUBLIC_LIMIT = "30 per minute;300 per day"  # per address: a whole sales centre's guests share one router
@@ -25,25 +25,21 @@ def _visit_ctx(visit: Visit, errors=None, form=None) -> dict:
             "sources": SOURCES, "errors": errors or {}, "form": form or {}}
 
 
-@bp.get("/visits/<int:visit_id>")
+@bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
 @requires("visits.view")
 def visit_section(visit_id):
-    """The satisfaction section of a visit's page (loaded after it): the answer, or the one-tap picks and the QR."""
+    """The satisfaction section of a visit's page (loaded after it): the answer, or the one-tap picks and the QR.
+    POST: the concierge or the model room taps how satisfied the group left (one tap; a remark if any)."""
     visit = site_get_or_404(Visit, visit_id)
-    return render_page_or_fragment("guests/visit.html", "guests/_visit.html", **_visit_ctx(visit))
-
-
-@bp.post("/visits/<int:visit_id>")
-@requires("guests.feedback")
-def staff_feedback(visit_id):
-    """The concierge or the model room taps how satisfied the group left (one tap; a remark if any)."""
-    visit = site_get_or_404(Visit, visit_id)
-    try:
-        services.staff_feedback(current_site(), current_user, visit, request.form.get("rating"),
-                                request.form.get("remark"))
-    except RuleError as e:
-        return render_page_or_fragment("guests/visit.html", "guests/_visit.html", 422,
-                                       **_visit_ctx(visit, messages(e), request.form))
+    if request.method == "POST":
+        if not can(current_user, "guests.feedback"):
+            abort(403)
+        try:
+            services.staff_feedback(current_site(), current_user, visit, request.form.get("rating"),
+                                    request.form.get("remark"))
+        except RuleError as e:
+            return render_page_or_fragment("guests/visit.html", "guests/_visit.html", 422,
+                                           **_visit_ctx(visit, messages(e), request.form))
     return render_page_or_fragment("guests/visit.html", "guests/_visit.html", **_visit_ctx(visit))
 
 

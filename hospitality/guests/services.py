@@ -58,8 +58,10 @@ def _answer(visit: Visit, rating: str, remark: str | None, *, user: User | None,
     done = db.session.scalar(select(GuestFeedback).where(GuestFeedback.visit_id == visit.id))
     if done is not None:
         raise GuestError(_("This group's satisfaction was recorded already."))
+    site = db.session.get(Site, visit.site_id)
     fb = GuestFeedback(site_id=visit.site_id, visit_id=visit.id, rating=rating, remark=remark, source=source,
-                       recorded_by_id=user.id if user else None, post=user.post if user else None)
+                       recorded_by_id=user.id if user else None, post=user.post if user else None,
+                       at=utcnow(), day=site.today())
     try:
         with db.session.begin_nested():
             db.session.add(fb)

@@ -90,7 +90,7 @@ class Complaint(db.Model):
     remedies = relationship("ComplaintRemedy", back_populates="complaint", order_by="ComplaintRemedy.id")
 
     __table_args__ = (Index("ix_complaints_site_registered", "site_id", "registered_at"),
-                      Index("ix_complaints_site_open", "site_id", "closed_at"))
+                      Index("ix_complaints_site_open", "site_id", "closed_at", "registered_at"))
 
     @property
     def closed(self) -> bool:

@@ -1,9 +1,9 @@
 """Knowing the guests: how satisfied a group left (tapped by staff at departure, or answered by the guests
 themselves on a public page their phone opens from a QR code), and VIP notices (a known plate or phone the manager
 marks, with how to greet them)."""
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -30,13 +30,14 @@ class GuestFeedback(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     post: Mapped[str | None] = mapped_column(String(20), nullable=True)  # the post that tapped it
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    day: Mapped[date] = mapped_column(Date)  # the site's calendar day of the answer (satisfaction per day)
     # An unsatisfied answer alerts the lead and the manager until one of them handles it (or makes a complaint of it).
     handled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), nullable=True)
 
-    __table_args__ = (Index("ix_guest_feedback_site_at", "site_id", "at"),
-                      Index("ix_guest_feedback_site_alerting", "site_id", sqlite_where=text(UNSATISFIED),
+    __table_args__ = (Index("ix_guest_feedback_site_day", "site_id", "day"),
+                      Index("ix_guest_feedback_site_alerting", "site_id", "at", sqlite_where=text(UNSATISFIED),
                             postgresql_where=text(UNSATISFIED)))
 
 

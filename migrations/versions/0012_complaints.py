@@ -45,7 +45,7 @@ def upgrade():
     sa.UniqueConstraint('idem_key', name=op.f('uq_complaints_idem_key'))
     )
     with op.batch_alter_table('complaints', schema=None) as batch_op:
-        batch_op.create_index('ix_complaints_site_open', ['site_id', 'closed_at'], unique=False)
+        batch_op.create_index('ix_complaints_site_open', ['site_id', 'closed_at', 'registered_at'], unique=False)
         batch_op.create_index('ix_complaints_site_registered', ['site_id', 'registered_at'], unique=False)
 
     op.create_table('complaint_events',

@@ -58,6 +58,7 @@ def upgrade():
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('post', sa.String(length=20), nullable=True),
     sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('handled_at', sa.DateTime(), nullable=True),
     sa.Column('handled_by_id', sa.Integer(), nullable=True),
     sa.Column('complaint_id', sa.Integer(), nullable=True),
@@ -70,14 +71,14 @@ def upgrade():
     sa.UniqueConstraint('visit_id', name=op.f('uq_guest_feedback_visit_id'))
     )
     with op.batch_alter_table('guest_feedback', schema=None) as batch_op:
-        batch_op.create_index('ix_guest_feedback_site_alerting', ['site_id'], unique=False, sqlite_where=sa.text(UNSATISFIED), postgresql_where=sa.text(UNSATISFIED))
-        batch_op.create_index('ix_guest_feedback_site_at', ['site_id', 'at'], unique=False)
+        batch_op.create_index('ix_guest_feedback_site_alerting', ['site_id', 'at'], unique=False, sqlite_where=sa.text(UNSATISFIED), postgresql_where=sa.text(UNSATISFIED))
+        batch_op.create_index('ix_guest_feedback_site_day', ['site_id', 'day'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('guest_feedback', schema=None) as batch_op:
-        batch_op.drop_index('ix_guest_feedback_site_at')
+        batch_op.drop_index('ix_guest_feedback_site_day')
         batch_op.drop_index('ix_guest_feedback_site_alerting', sqlite_where=sa.text(UNSATISFIED), postgresql_where=sa.text(UNSATISFIED))
 
     op.drop_table('guest_feedback')
