@@ -3,6 +3,8 @@
 Each check raises RuleError(message, field); `checked` collects the refusals of a whole form so that every mistake
 is reported at once (the service then raises its FieldErrors). Views catch RuleError.
 """
+import re
+
 from . import photos
 from .errors import RuleError
 from .extensions import db
@@ -34,6 +36,28 @@ def text(raw, limit: int, field: str, required: str | None = None) -> str | None
     if value is None and required:
         raise RuleError(required, field)
     return value
+
+
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
+
+
+def phone(raw, field: str) -> str | None:
+    """A phone number as typed (digits, spaces, dashes, a leading +), kept as its digits (and the +) so the same
+    number typed two ways is one number; None when empty."""
+    value = text(raw, 20, field)
+    if value is None:
+        return None
+    if not PHONE.match(value):
+        raise RuleError(_("Enter a phone number (digits only)."), field)
+    return re.sub(r"[ -]", "", value)
+
+
+def mask_phone(number: str | None) -> str:
+    """138****5678: enough to tell two numbers apart, not enough to call."""
+    if not number:
+        return ""
+    digits = number.replace(" ", "").replace("-", "")
+    return digits[:3] + "****" + digits[-4:] if len(digits) > 7 else "****"
 
 
 def choice(raw, choices: dict, field: str) -> str:

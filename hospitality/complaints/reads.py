@@ -42,10 +42,17 @@ _LIST_COLUMNS = (Complaint.id, Complaint.topic, Complaint.channel, Complaint.gue
 _OPEN = (select(*_LIST_COLUMNS).where(Complaint.site_id == bindparam("site_id"), Complaint.closed_at.is_(None))
          .order_by(Complaint.registered_at).limit(DUE_SHOWN))
 _DUE = (select(FollowUp.id, FollowUp.due_on, FollowUp.attempts, FollowUp.outcome, FollowUp.note,
-               FollowUp.complaint_id, Complaint.guest_name, Complaint.guest_phone, Complaint.topic)
-        .join(Complaint, Complaint.id == FollowUp.complaint_id)
+               FollowUp.complaint_id, FollowUp.visit_id,
+               func.coalesce(FollowUp.guest_name, Complaint.guest_name).label("guest_name"),
+               func.coalesce(FollowUp.guest_phone, Complaint.guest_phone).label("guest_phone"), Complaint.topic,
+               Visit.arrived_at.label("visit_at"), Visit.party_size.label("visit_party"))
+        .outerjoin(Complaint, Complaint.id == FollowUp.complaint_id).outerjoin(Visit, Visit.id == FollowUp.visit_id)
         .where(FollowUp.site_id == bindparam("site_id"), FollowUp.done_at.is_(None))
         .order_by(FollowUp.due_on, FollowUp.id).limit(DUE_SHOWN))
+_OF_VISIT = (select(FollowUp.id, FollowUp.due_on, FollowUp.done_at, FollowUp.outcome, FollowUp.complaint_id)
+             .where(FollowUp.visit_id == bindparam("visit_id")).order_by(FollowUp.id.desc()).limit(1))
+
+
 def complaint(site_id: int, complaint_id: int) -> Row | None:
     return select_rows(_COMPLAINT, {"site_id": site_id, "complaint_id": complaint_id}).first()
 
@@ -97,6 +104,11 @@ def listing(site: Site, f: Filters, page: int = 0) -> tuple[list[Row], bool]:
 def open_complaints(site_id: int) -> list[Row]:
     """Every open complaint of the site, oldest first (a site has a handful): its deadlines are flagged."""
     return select_rows(_OPEN, {"site_id": site_id}).all()
+
+
+def visit_call(visit_id: int) -> Row | None:
+    """The follow-up call planned after a visit, if one was (its due day, whether it was made, how it went)."""
+    return select_rows(_OF_VISIT, {"visit_id": visit_id}).first()
 
 
 def due_calls(site_id: int) -> list[Row]:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
-from .. import photos
+from .. import fields, photos
 from ..access import child_get_or_404, current_site, site_get_or_404
 from ..clock import utcnow
 from ..errors import RuleError, messages
@@ -33,7 +33,7 @@ LABELS = {"channels": CHANNELS, "topics": TOPICS, "steps": STEPS, "event_kinds":
 
 
 def _ctx(**ctx) -> dict:
-    return {**LABELS, "mask_phone": services.mask_phone, "mask_name": services.mask_name,
+    return {**LABELS, "mask_phone": fields.mask_phone, "mask_name": services.mask_name,
             "overdue": services.overdue, "now": utcnow(), **ctx}
 
 
@@ -167,6 +167,17 @@ def reveal(complaint_id):
     return render_template("complaints/_number.html", number=number, complaint_id=complaint_id)
 
 
+@bp.post("/follow-ups/<int:follow_up_id>/reveal")
+@requires("complaints.follow_up")
+def reveal_call(follow_up_id):
+    """A follow-up call's whole number, in place of the masked one (audited); without htmx, back to the list."""
+    fu = site_get_or_404(FollowUp, follow_up_id)
+    if not is_htmx():
+        return redirect(url_for(".follow_ups"))
+    number = services.reveal_call(current_site(), current_user, fu)
+    return render_template("complaints/_number.html", number=number)
+
+
 @bp.get("/")
 @requires("complaints.list")
 def index():
@@ -229,6 +240,7 @@ def report():
         first = site.today().replace(day=1)
     r = reads.month_report(site, first)
     if request.args.get("format") == "xlsx":
+        services.exported(site, current_user, "month_report", month=first.strftime("%Y-%m"))
         return Response(export.month_book(r), mimetype=export.XLSX, headers={
             "Content-Disposition": f"attachment; filename=complaints-{first.strftime('%Y-%m')}.xlsx"})
     prev = (first - timedelta(days=1)).replace(day=1)

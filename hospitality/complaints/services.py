@@ -6,7 +6,6 @@ the lead, the manager and the front desk investigate, propose remedies, carry th
 calls. A guest's name and phone are whole only for the lead and the manager; the front desk reveals a number on a
 follow-up call, and every reveal is audited.
 """
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -38,7 +37,6 @@ MAX_PHOTOS = 4
 MAX_TEXT = 1000
 MAX_PEOPLE = 200
 FOLLOW_UP_DAYS = 3  # the seeds: a follow-up call within three days of closing
-PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 
 
 class ComplaintError(RuleError):
@@ -49,25 +47,9 @@ class ComplaintErrors(FieldErrors, ComplaintError):
     """Several fields of a form are wrong at once: every mistake is reported."""
 
 
-def mask_phone(phone: str | None) -> str:
-    """138****5678: enough to tell two numbers apart, not enough to call."""
-    if not phone:
-        return ""
-    digits = phone.replace(" ", "").replace("-", "")
-    return digits[:3] + "****" + digits[-4:] if len(digits) > 7 else "****"
-
-
 def mask_name(name: str | None) -> str:
     """张** (the family name only)."""
     return name[0] + "*" * max(1, len(name) - 1) if name else ""
-
-
-def parse_phone(raw, field: str = "guest_phone") -> str | None:
-    """A phone number as typed (digits, spaces, dashes, a leading +), or None when empty."""
-    value = fields.text(raw, 20, field)
-    if value is not None and not PHONE.match(value):
-        raise RuleError(_("Enter a phone number (digits only)."), field)
-    return value
 
 
 def _event(c: Complaint, user: User, kind: str, *, note=None, people=None, incident_id=None, visit_id=None,
@@ -111,7 +93,7 @@ def register(site: Site, user: User, *, visit_id=None, guest_name=None, guest_ph
     visit = fields.checked(errors, fields.site_row, Visit, site.id, visit_id, "visit_id",
                            _("This visit is not one of this site's."))
     name = fields.checked(errors, fields.text, guest_name, 40, "guest_name")
-    phone = fields.checked(errors, parse_phone, guest_phone)
+    phone = fields.checked(errors, fields.phone, guest_phone, "guest_phone")
     channel = fields.checked(errors, fields.choice, channel, CHANNELS, "channel")
     topic = fields.checked(errors, fields.choice, topic, TOPICS, "topic")
     said = fields.checked(errors, fields.text, said, MAX_TEXT, "said", _("Write what the guest said."))
@@ -282,9 +264,33 @@ def review(site: Site, user: User, complaint: Complaint, cause, responsible_post
     return _step(site, user, complaint, "complaints.decide", change, idem_key)
 
 
+def plan_call(site: Site, user: User, visit: Visit, guest_name, guest_phone) -> FollowUp:
+    """A visit the site chooses to follow up (a first visit above all): a call due within three days, to the number
+    the guests left. Once per visit: a second tap finds the first."""
+    if not can(user, "complaints.follow_up"):
+        raise ComplaintError(_("Your post does not make follow-up calls."))
+    errors: dict[str, str] = {}
+    name = fields.checked(errors, fields.text, guest_name, 40, "guest_name")
+    phone = fields.checked(errors, fields.phone, guest_phone, "guest_phone")
+    if "guest_phone" not in errors and not phone:
+        errors["guest_phone"] = _("Give the number to call.")
+    if errors:
+        raise ComplaintErrors(errors)
+    with write_tx():
+        fu = db.session.scalar(select(FollowUp).where(FollowUp.visit_id == visit.id))
+        if fu is None:
+            fu = FollowUp(site_id=site.id, visit_id=visit.id, guest_name=name, guest_phone=phone,
+                          created_by_id=user.id, due_on=site.today() + timedelta(days=FOLLOW_UP_DAYS))
+            db.session.add(fu)
+            db.session.flush()
+            record("plan_call", "visit", visit.id, site_id=site.id, user_id=user.id)
+    return fu
+
+
 def call(site: Site, user: User, follow_up: FollowUp, outcome, note, idem_key=None) -> FollowUp:
-    """A follow-up call: reached and satisfied (done), reached and not satisfied (done; the complaint reopens at its
-    investigation, with a new closing deadline), or not reached (one more attempt, still due)."""
+    """A follow-up call: reached and satisfied (done), reached and not satisfied (done; a complaint reopens at its
+    investigation with a new closing deadline, a visit's call becomes a complaint), or not reached (one more attempt,
+    still due)."""
     if not can(user, "complaints.follow_up"):
         raise ComplaintError(_("Your post does not make follow-up calls."))
     errors: dict[str, str] = {}
@@ -296,10 +302,11 @@ def call(site: Site, user: User, follow_up: FollowUp, outcome, note, idem_key=No
         raise ComplaintErrors(errors)
     with write_tx():
         fu = db.session.get(FollowUp, follow_up.id, populate_existing=True, with_for_update=True)
-        if fu.done_at is not None or _by_key(ComplaintEvent, idem_key) is not None:
+        if fu.done_at is not None or (idem_key and fu.last_idem == idem_key) \
+                or _by_key(ComplaintEvent, idem_key) is not None:
             return fu  # done already (a double tap, or a colleague's call); a "not reached" tapped twice counts once
         fu.attempts += 1
-        fu.outcome, fu.note = outcome, note
+        fu.outcome, fu.note, fu.last_idem = outcome, note, idem_key
         if outcome != "no_answer":
             fu.done_at, fu.done_by_id = utcnow(), user.id
         c = _locked(fu.complaint_id) if fu.complaint_id else None
@@ -313,9 +320,26 @@ def call(site: Site, user: User, follow_up: FollowUp, outcome, note, idem_key=No
                 for r in c.remedies:
                     r.chosen = False
                 _event(c, user, "reopened", note=note)
-        record("follow_up", "complaint", fu.complaint_id, site_id=site.id, user_id=user.id, outcome=outcome,
-               attempts=fu.attempts)
+        record("follow_up", "complaint" if fu.complaint_id else "visit", fu.complaint_id or fu.visit_id,
+               site_id=site.id, user_id=user.id, outcome=outcome, attempts=fu.attempts)
+    if fu.complaint_id is None and outcome == "unsatisfied":  # a visit's guests were not satisfied: a complaint
+        complaint = register(site, user, visit_id=fu.visit_id, guest_name=fu.guest_name, guest_phone=fu.guest_phone,
+                             channel="phone", topic="other", said=note, idem_key=f"followup{fu.id}")
+        with write_tx():
+            fu = db.session.get(FollowUp, fu.id, populate_existing=True)
+            fu.complaint_id = complaint.id
     return fu
+
+
+def reveal_call(site: Site, user: User, follow_up: FollowUp) -> str:
+    """The whole number of a follow-up call (a complaint's guest, or a visit's): audited."""
+    if not can(user, "complaints.follow_up"):
+        raise ComplaintError(_("Your post does not make follow-up calls."))
+    with write_tx():
+        record("reveal_phone", "follow_up", follow_up.id, site_id=site.id, user_id=user.id)
+    if follow_up.guest_phone:
+        return follow_up.guest_phone
+    return db.session.get(Complaint, follow_up.complaint_id).guest_phone or "" if follow_up.complaint_id else ""
 
 
 def reveal(site: Site, user: User, complaint: Complaint) -> str:
@@ -325,6 +349,12 @@ def reveal(site: Site, user: User, complaint: Complaint) -> str:
     with write_tx():
         record("reveal_phone", "complaint", complaint.id, site_id=site.id, user_id=user.id)
     return complaint.guest_phone or ""
+
+
+def exported(site: Site, user: User, what: str, **detail) -> None:
+    """An export of complaint data goes into the audit trail (who took which file, when)."""
+    with write_tx():
+        record("export", "complaints", None, site_id=site.id, user_id=user.id, what=what, **detail)
 
 
 def settings(site: Site, user: User, respond_hours, close_days) -> Site:

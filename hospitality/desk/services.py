@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from .. import fields
 from ..audit import record
 from ..clock import local_start, utcnow
-from ..complaints.services import PHONE, mask_phone
 from ..database import write_tx
 from ..errors import FieldErrors, RuleError
 from ..extensions import db
+from ..fields import mask_phone
 from ..forms import MAX_ID
 from ..i18n import text as _
 from ..models import Site, User
@@ -35,13 +35,6 @@ class DeskError(RuleError):
 
 class DeskErrors(FieldErrors, DeskError):
     """Several fields of a form are wrong at once: every mistake is reported."""
-
-
-def _phone(raw) -> str | None:
-    value = fields.text(raw, 20, "caller_phone")
-    if value is not None and not PHONE.match(value):
-        raise RuleError(_("Enter a phone number (digits only)."), "caller_phone")
-    return value
 
 
 def _recipient(site: Site, raw) -> tuple[int | None, int | None]:
@@ -89,7 +82,7 @@ def take(site: Site, user: User, *, kind, caller_name, caller_phone, for_whom, t
     errors: dict[str, str] = {}
     kind = fields.checked(errors, fields.choice, kind, KINDS, "kind")
     name = fields.checked(errors, fields.text, caller_name, 40, "caller_name")
-    phone = fields.checked(errors, _phone, caller_phone)
+    phone = fields.checked(errors, fields.phone, caller_phone, "caller_phone")
     recipient = fields.checked(errors, _recipient, site, for_whom)
     text = fields.checked(errors, fields.text, text, MAX_TEXT, "text", _("Write the message."))
     call_back = fields.checked(errors, _call_back, site, call_back_day, call_back_time)

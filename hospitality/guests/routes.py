@@ -6,12 +6,15 @@ from flask_login import current_user
 
 from .. import qr
 from ..access import current_site, site_get_or_404
+from ..complaints import reads as complaint_reads
+from ..complaints import services as complaints
 from ..errors import RuleError, error_response, messages
 from ..extensions import csrf, limiter
 from ..forms import arg_date
 from ..htmx import render_page_or_fragment
 from ..i18n import text as _
 from ..models import Visit
+from ..models.complaints import FOLLOW_UP_OUTCOMES
 from ..models.core import POSTS
 from ..models.guests import RATINGS, SOURCES, GuestFeedback, VipNotice
 from ..permissions import can, requires
@@ -22,7 +25,9 @@ PUBLIC_LIMIT = "30 per minute;300 per day"  # per address: a whole sales centre'
 
 def _visit_ctx(visit: Visit, errors=None, form=None) -> dict:
     return {"visit": visit, "fb": reads.of_visit(visit.id), "link": None, "qr": None, "ratings": RATINGS,
-            "sources": SOURCES, "errors": errors or {}, "form": form or {}}
+            "sources": SOURCES, "errors": errors or {}, "form": form or {},
+            "call": complaint_reads.visit_call(visit.id),
+            "outcomes": FOLLOW_UP_OUTCOMES}
 
 
 @bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
@@ -40,6 +45,21 @@ def visit_section(visit_id):
         except RuleError as e:
             return render_page_or_fragment("guests/visit.html", "guests/_visit.html", 422,
                                            **_visit_ctx(visit, messages(e), request.form))
+    return render_page_or_fragment("guests/visit.html", "guests/_visit.html", **_visit_ctx(visit))
+
+
+@bp.post("/visits/<int:visit_id>/follow-up")
+@requires("complaints.follow_up")
+def plan_call(visit_id):
+    """A follow-up call to this group within three days (a first visit the site chooses to follow up): the number
+    they left goes on the calls list of the front desk, the lead and the manager."""
+    visit = site_get_or_404(Visit, visit_id)
+    try:
+        complaints.plan_call(current_site(), current_user, visit, request.form.get("guest_name"),
+                             request.form.get("guest_phone"))
+    except RuleError as e:
+        return render_page_or_fragment("guests/visit.html", "guests/_visit.html", 422,
+                                       **_visit_ctx(visit, messages(e), request.form))
     return render_page_or_fragment("guests/visit.html", "guests/_visit.html", **_visit_ctx(visit))
 
 

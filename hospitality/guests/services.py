@@ -175,7 +175,7 @@ def to_complaint(site: Site, user: User, feedback: GuestFeedback):
 def _vip_fields(raw_plate, raw_phone, raw_note) -> tuple[str | None, str | None, str]:
     errors: dict[str, str] = {}
     plate = fields.checked(errors, normalize_plate, raw_plate)
-    phone = fields.checked(errors, complaints.parse_phone, raw_phone, "phone")
+    phone = fields.checked(errors, fields.phone, raw_phone, "phone")
     note = fields.checked(errors, fields.text, raw_note, 500, "note", _("Write how to greet them."))
     if not errors and not (plate or phone):
         errors["plate"] = _("Give a plate or a phone number.")

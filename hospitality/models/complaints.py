@@ -141,11 +141,17 @@ class ComplaintRemedy(db.Model):
 
 
 class FollowUp(db.Model):
-    """A follow-up call (回访) due by `due_on`: after a complaint is closed (within three days)."""
+    """A follow-up call (回访) due by `due_on`: after a complaint is closed, or after a visit the site chose to follow
+    up (a first visit above all), within three days. A visit's call keeps the guest's name and number itself."""
     __tablename__ = "follow_ups"
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), nullable=True, index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), nullable=True, index=True)
+    guest_name: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    guest_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    last_idem: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the last call's key: a double tap
     due_on: Mapped[date] = mapped_column(Date)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str | None] = mapped_column(String(12), nullable=True)  # the last call's

@@ -89,6 +89,11 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
     sa.Column('complaint_id', sa.Integer(), nullable=True),
+    sa.Column('visit_id', sa.Integer(), nullable=True),
+    sa.Column('guest_name', sa.String(length=40), nullable=True),
+    sa.Column('guest_phone', sa.String(length=20), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('last_idem', sa.String(length=64), nullable=True),
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('outcome', sa.String(length=12), nullable=True),
@@ -97,13 +102,16 @@ def upgrade():
     sa.Column('done_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_follow_ups_complaint_id_complaints')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_follow_ups_created_by_id_users')),
     sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_follow_ups_done_by_id_users')),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_follow_ups_site_id_sites')),
+    sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_follow_ups_visit_id_visits')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_ups'))
     )
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_follow_ups_complaint_id'), ['complaint_id'], unique=False)
         batch_op.create_index('ix_follow_ups_site_due', ['site_id', 'done_at', 'due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_ups_visit_id'), ['visit_id'], unique=False)
 
     op.create_table('complaint_photos',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -133,6 +141,7 @@ def downgrade():
 
     op.drop_table('complaint_photos')
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_ups_visit_id'))
         batch_op.drop_index('ix_follow_ups_site_due')
         batch_op.drop_index(batch_op.f('ix_follow_ups_complaint_id'))
 
