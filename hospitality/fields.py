@@ -60,6 +60,14 @@ def mask_phone(number: str | None) -> str:
     return digits[:3] + "****" + digits[-4:] if len(digits) > 7 else "****"
 
 
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what secrets.token_urlsafe makes (a printed code's, a QR link's)
+
+
+def token_ok(token: str | None) -> bool:
+    """Whether a token from a URL can be one we made (anything else is not looked up: PostgreSQL refuses a NUL)."""
+    return bool(token) and TOKEN.fullmatch(token) is not None
+
+
 def choice(raw, choices: dict, field: str) -> str:
     if raw not in choices:
         raise RuleError(_("Choose from the list."), field)

@@ -277,6 +277,9 @@ def plan_call(site: Site, user: User, visit: Visit, guest_name, guest_phone) -> 
     if errors:
         raise ComplaintErrors(errors)
     with write_tx():
+        if db.session.get_bind().dialect.name == "postgresql":  # SQLite's write lock is held by write_tx already
+            # Two taps at once: the visit's row lock makes the second find the first's call (no unique key here).
+            db.session.execute(select(Visit.id).where(Visit.id == visit.id).with_for_update(key_share=True))
         fu = db.session.scalar(select(FollowUp).where(FollowUp.visit_id == visit.id))
         if fu is None:
             fu = FollowUp(site_id=site.id, visit_id=visit.id, guest_name=name, guest_phone=phone,
@@ -300,16 +303,26 @@ def call(site: Site, user: User, follow_up: FollowUp, outcome, note, idem_key=No
                           _("Write what the guest said.") if outcome == "unsatisfied" else None)
     if errors:
         raise ComplaintErrors(errors)
+    complaint = None
+    if follow_up.complaint_id is None and follow_up.done_at is None and outcome == "unsatisfied":
+        # A visit's guests were not satisfied: their complaint first (its key makes a retry find it), then the call.
+        complaint = register(site, user, visit_id=follow_up.visit_id, guest_name=follow_up.guest_name,
+                             guest_phone=follow_up.guest_phone, channel="phone", topic="other", said=note,
+                             idem_key=f"followup{follow_up.id}")
     with write_tx():
         fu = db.session.get(FollowUp, follow_up.id, populate_existing=True, with_for_update=True)
         if fu.done_at is not None or (idem_key and fu.last_idem == idem_key) \
                 or _by_key(ComplaintEvent, idem_key) is not None:
             return fu  # done already (a double tap, or a colleague's call); a "not reached" tapped twice counts once
+        if complaint is not None:
+            fu.complaint_id = complaint.id
+            c = None  # just registered from this call: nothing to reopen
+        else:
+            c = _locked(fu.complaint_id) if fu.complaint_id else None
         fu.attempts += 1
         fu.outcome, fu.note, fu.last_idem = outcome, note, idem_key
         if outcome != "no_answer":
             fu.done_at, fu.done_by_id = utcnow(), user.id
-        c = _locked(fu.complaint_id) if fu.complaint_id else None
         if c is not None:
             _event(c, user, "follow_up", note=f"{outcome}: {note or ''}".strip(), idem_key=idem_key)
             if outcome == "unsatisfied":
@@ -320,14 +333,8 @@ def call(site: Site, user: User, follow_up: FollowUp, outcome, note, idem_key=No
                 for r in c.remedies:
                     r.chosen = False
                 _event(c, user, "reopened", note=note)
-        record("follow_up", "complaint" if fu.complaint_id else "visit", fu.complaint_id or fu.visit_id,
+        record("follow_up", "complaint" if fu.visit_id is None else "visit", fu.visit_id or fu.complaint_id,
                site_id=site.id, user_id=user.id, outcome=outcome, attempts=fu.attempts)
-    if fu.complaint_id is None and outcome == "unsatisfied":  # a visit's guests were not satisfied: a complaint
-        complaint = register(site, user, visit_id=fu.visit_id, guest_name=fu.guest_name, guest_phone=fu.guest_phone,
-                             channel="phone", topic="other", said=note, idem_key=f"followup{fu.id}")
-        with write_tx():
-            fu = db.session.get(FollowUp, fu.id, populate_existing=True)
-            fu.complaint_id = complaint.id
     return fu
 
 

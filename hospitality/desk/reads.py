@@ -2,7 +2,7 @@
 day and done, the open ones for a person (their today screen), and the people and sales reps a message may be for."""
 from datetime import date
 
-from sqlalchemy import Row, and_, bindparam, or_, select
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from ..clock import day_bounds
@@ -17,15 +17,16 @@ DAY_SHOWN = 200
 MINE_SHOWN = 20
 
 _FOR, _TAKER, _DOER = aliased(User), aliased(User), aliased(User)
+# A caller whose number the manager marked VIP: the note comes with the message (one, however many notices share it).
+_VIP = (select(VipNotice.note).where(VipNotice.site_id == DeskMessage.site_id,
+                                     VipNotice.phone == DeskMessage.caller_phone, VipNotice.active.is_(True))
+        .order_by(VipNotice.id).limit(1).correlate(DeskMessage).scalar_subquery().label("vip"))
 _COLUMNS = (select(DeskMessage.id, DeskMessage.kind, DeskMessage.caller_name, DeskMessage.caller_phone,
                    DeskMessage.for_user_id, DeskMessage.for_rep_id, DeskMessage.text, DeskMessage.call_back_by,
                    DeskMessage.taken_at, DeskMessage.done_at, _FOR.name.label("for_name"),
                    _FOR.post.label("for_post"), SalesRep.name.label("rep_name"), _TAKER.name.label("taken_by"),
-                   _DOER.name.label("done_by"), VipNotice.note.label("vip"))
+                   _DOER.name.label("done_by"), _VIP)
             .outerjoin(_FOR, _FOR.id == DeskMessage.for_user_id)
-            # A caller whose number the manager marked VIP: the note comes with the message.
-            .outerjoin(VipNotice, and_(VipNotice.site_id == DeskMessage.site_id,
-                                       VipNotice.phone == DeskMessage.caller_phone, VipNotice.active.is_(True)))
             .outerjoin(SalesRep, SalesRep.id == DeskMessage.for_rep_id)
             .join(_TAKER, _TAKER.id == DeskMessage.taken_by_id)
             .outerjoin(_DOER, _DOER.id == DeskMessage.done_by_id))

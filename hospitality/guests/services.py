@@ -104,7 +104,7 @@ def link(site: Site, user: User, visit: Visit) -> FeedbackLink:
 def open_link(token: str) -> FeedbackLink:
     """The link a public page's token names, if it still answers; else LinkGone with a reason the page explains."""
     found = db.session.scalar(select(FeedbackLink).where(FeedbackLink.token == token)) \
-        if token and len(token) <= 32 else None
+        if fields.token_ok(token) else None
     if found is None:
         raise LinkGone(_("This link is not valid."), "unknown")
     if found.used_at is not None:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import aliased, joinedload
 
+from .. import fields
 from ..checklists import reads as checklists
 from ..database import select_rows
 from ..extensions import db
@@ -74,7 +75,7 @@ def checkpoints(site_id: int, active_only: bool = True) -> list[Row]:
 
 def checkpoint_by_token(token: str) -> Checkpoint | None:
     """The checkpoint a printed code names, whatever its site (the caller compares sites)."""
-    if not token or len(token) > 32:
+    if not fields.token_ok(token):
         return None
     return db.session.scalar(select(Checkpoint).where(Checkpoint.token == token))
 

@@ -45,6 +45,9 @@ MATRIX = {
                                                                          ids={"photo_id": "cp_photo_id"}),
     # A plain POST (no htmx) goes back to the page and reveals nothing (htmx's reveal: tests/complaints).
     ("/complaints/<int:complaint_id>/reveal", "POST"): Rule(DESK, 302),
+    # The same for a call's number: a plain POST goes back to the calls list, nothing written (htmx's reveal and its
+    # audit row: tests/complaints/test_visit_calls.py).
+    ("/complaints/follow-ups/<int:follow_up_id>/reveal", "POST"): Rule(DESK, 302),
     ("/complaints/follow-ups", "GET"): Rule(DESK),
     ("/complaints/follow-ups/<int:follow_up_id>", "POST"): Rule(DESK, 302, {"outcome": "no_answer",
                                                                             "idem": "matrixcpcall1"}, True),

@@ -1,6 +1,7 @@
 """Access rules of the guest pages (see tests/access_rules.py): every post reads a visit's satisfaction section; the
-concierge, the model room, the lead and the manager tap it and show its QR code; the lead and the manager handle the
-unsatisfied answers and read the satisfaction figures; the manager alone keeps the VIP notices.
+concierge, the model room, the lead and the manager tap it and show its QR code; the concierge, the lead and the
+manager plan a follow-up call after it; the lead and the manager handle the unsatisfied answers and read the
+satisfaction figures; the manager alone keeps the VIP notices.
 
 The guests' page /f/<token> is PUBLIC (no login): opened it answers 200 to anyone; the matrix posts a refused answer
 (422, nothing written), since a PUBLIC rule's anonymous post must not write. The anonymous answer that does write,
@@ -16,6 +17,8 @@ from hospitality.visits import services as visits
 from tests.access_rules import ANY, LEAD_MANAGER, MANAGER, PUBLIC, Rule
 
 FEEDBACK = frozenset({"concierge", "model_room", "lead", "manager"})
+CALLERS = frozenset({"concierge", "lead", "manager"})  # complaints.follow_up
+PLAN_CALL = {"guest_name": "王先生", "guest_phone": "139 0000 1111"}
 VIP = {"plate": "粤B66666", "phone": "", "note": "王总，请到贵宾室"}
 GUEST_PAGE = {"token": "gf_token"}
 
@@ -24,6 +27,8 @@ MATRIX = {
     # The world's group has no answer yet: an allowed tap records one (the page comes back, 200), the code makes a link.
     ("/guests/visits/<int:visit_id>", "POST"): Rule(FEEDBACK, 200, {"rating": "satisfied"}, True),
     ("/guests/visits/<int:visit_id>/qr", "POST"): Rule(FEEDBACK, 200, writes=True),
+    # A follow-up call after the world's group, by the posts that make the calls: the page comes back with the day due.
+    ("/guests/visits/<int:visit_id>/follow-up", "POST"): Rule(CALLERS, 200, PLAN_CALL, True),
     ("/guests/alerts", "GET"): Rule(LEAD_MANAGER),
     # An unsatisfied answer of another group, not handled yet.
     ("/guests/feedback/<int:feedback_id>/handled", "POST"): Rule(LEAD_MANAGER, 302, writes=True),
