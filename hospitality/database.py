@@ -98,6 +98,15 @@ def write_tx():
         session.info.pop(WRITE_FLAG, None)
 
 
+def locked(model, ident: int):
+    """A row, fresh, under a row lock on PostgreSQL for the rest of the transaction (SQLite's write lock is held by
+    write_tx already)."""
+    q = select(model).where(model.id == ident)
+    if db.session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
+
+
 def next_position(column, *where) -> int:
     """The position after the last one among the rows matching `where` (for appending to a list)."""
     return db.session.scalar(select(func.coalesce(func.max(column), 0)).where(*where)) + 1

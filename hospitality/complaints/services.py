@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import fields
 from ..audit import record
 from ..clock import utcnow
-from ..database import write_tx
+from ..database import locked, write_tx
 from ..errors import FieldErrors, RuleError
 from ..extensions import db
 from ..i18n import text as _
@@ -64,11 +64,7 @@ def _event(c: Complaint, user: User, kind: str, *, note=None, people=None, incid
 
 
 def _locked(complaint_id: int) -> Complaint:
-    """The complaint, fresh, under a row lock on PostgreSQL (SQLite's write lock is held by write_tx)."""
-    q = select(Complaint).where(Complaint.id == complaint_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update()
-    return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
+    return locked(Complaint, complaint_id)
 
 
 def _at_step(c: Complaint, *steps: int) -> Complaint:

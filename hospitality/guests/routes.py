@@ -39,12 +39,18 @@ def visit_section(visit_id):
     if request.method == "POST":
         if not can(current_user, "guests.feedback"):
             abort(403)
-        try:
-            services.staff_feedback(current_site(), current_user, visit, request.form.get("rating"),
-                                    request.form.get("remark"))
-        except RuleError as e:
-            return render_page_or_fragment("guests/visit.html", "guests/_visit.html", 422,
-                                           **_visit_ctx(visit, messages(e), request.form))
+        return _section_after(visit, lambda: services.staff_feedback(
+            current_site(), current_user, visit, request.form.get("rating"), request.form.get("remark")))
+    return render_page_or_fragment("guests/visit.html", "guests/_visit.html", **_visit_ctx(visit))
+
+
+def _section_after(visit: Visit, action):
+    """Run one action of the visit's section: the section again, or with the refusal under its field (422)."""
+    try:
+        action()
+    except RuleError as e:
+        return render_page_or_fragment("guests/visit.html", "guests/_visit.html", 422,
+                                       **_visit_ctx(visit, messages(e), request.form))
     return render_page_or_fragment("guests/visit.html", "guests/_visit.html", **_visit_ctx(visit))
 
 
@@ -54,13 +60,8 @@ def plan_call(visit_id):
     """A follow-up call to this group within three days (a first visit the site chooses to follow up): the number
     they left goes on the calls list of the front desk, the lead and the manager."""
     visit = site_get_or_404(Visit, visit_id)
-    try:
-        complaints.plan_call(current_site(), current_user, visit, request.form.get("guest_name"),
-                             request.form.get("guest_phone"))
-    except RuleError as e:
-        return render_page_or_fragment("guests/visit.html", "guests/_visit.html", 422,
-                                       **_visit_ctx(visit, messages(e), request.form))
-    return render_page_or_fragment("guests/visit.html", "guests/_visit.html", **_visit_ctx(visit))
+    return _section_after(visit, lambda: complaints.plan_call(
+        current_site(), current_user, visit, request.form.get("guest_name"), request.form.get("guest_phone")))
 
 
 @bp.post("/visits/<int:visit_id>/qr")

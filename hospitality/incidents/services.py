@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import fields
 from ..audit import record
 from ..clock import utcnow
-from ..database import write_tx
+from ..database import locked, write_tx
 from ..errors import FieldErrors, RuleError
 from ..extensions import db
 from ..forms import MAX_ID
@@ -72,11 +72,7 @@ def _event(incident: Incident, user: User, kind: str, *, note=None, handed_to=No
 
 
 def _locked(incident_id: int) -> Incident:
-    """The incident, fresh, under a row lock on PostgreSQL (SQLite's write lock is held by write_tx)."""
-    q = select(Incident).where(Incident.id == incident_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update()
-    return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
+    return locked(Incident, incident_id)
 
 
 def _not_closed(incident: Incident) -> Incident:

@@ -80,13 +80,13 @@ def test_guests_answer_unsatisfied_by_qr_and_the_lead_makes_it_a_complaint(app, 
     expect(section.locator("h3")).to_have_text(say("Guests' satisfaction"))
     section.get_by_role("button", name=say("Let the guests answer (QR code)")).tap()
     expect(section.locator("svg")).to_be_visible()
-    url = section.locator(".gf-url").inner_text().strip()
-    assert re.fullmatch(rf"{re.escape(c.base)}/f/[\w-]{{20,32}}", url), url
+    feedback_url = section.locator(".gf-url").inner_text().strip()
+    assert re.fullmatch(rf"{re.escape(c.base)}/f/[\w-]{{20,32}}", feedback_url), feedback_url
     assert_fits_phone(desk)
 
     # The guests, on their own phone: no login, the scanned URL.
     guest = phone()
-    guest.goto(url)
+    guest.goto(feedback_url)  # what the guests' camera opens from the code
     expect(guest.locator("h1")).to_have_text(say("How was your visit?"))
     assert_fits_phone(guest)
     pick(guest, c.label(RATINGS["unsatisfied"]))
