@@ -29,7 +29,7 @@ from hospitality.models.complaints import (
 )
 from hospitality.models.core import POSTS
 from tests import factories
-from tests.browser.walk import assert_fits_phone, assert_thumb_sized, landed, login, menu, tap_link
+from tests.browser.walk import assert_fits_phone, assert_thumb_sized, landed, login, menu, pick, tap_link
 from tests.harness import count_rows, msg
 
 pytestmark = pytest.mark.browser
@@ -90,11 +90,6 @@ class Desk:
             if complaint_id is None:
                 return api(site, user, *args, **kw).id
             return api(site, user, db.session.get(Complaint, complaint_id), *args, **kw).id
-
-
-def pick(page: Page, label: str, scope: str = "main") -> None:
-    """Tap one big radio label by its whole text (不成立 contains 成立: a substring would pick either)."""
-    page.locator(f"{scope} label.pick").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).tap()
 
 
 def submit(page: Page, button: str, flash: str) -> None:

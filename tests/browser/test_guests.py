@@ -14,7 +14,7 @@ from hospitality.models import Site, User
 from hospitality.models.guests import RATINGS
 from hospitality.visits import services as visits
 from tests import factories
-from tests.browser.walk import assert_fits_phone, follow, home, landed, login, menu, tap_link
+from tests.browser.walk import assert_fits_phone, follow, home, landed, login, menu, pick, tap_link
 from tests.harness import msg
 
 pytestmark = pytest.mark.browser
@@ -56,11 +56,6 @@ class Cast:
         login(page, self.base, self.login[post])
         assert_fits_phone(page)
         return page
-
-
-def pick(page: Page, label: str) -> None:
-    """Tap one big radio label by its whole text (满意 is also the end of 不满意 and 非常满意)."""
-    page.locator("label.pick").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).tap()
 
 
 def test_guests_answer_unsatisfied_by_qr_and_the_lead_makes_it_a_complaint(app, live_server, phone):

@@ -17,7 +17,7 @@ from hospitality.models.complaints import FOLLOW_UP_OUTCOMES, TOPICS, Complaint,
 from hospitality.templating import day
 from hospitality.visits import services as visits
 from tests import factories
-from tests.browser.walk import assert_fits_phone, follow, landed, login, menu, tap_link
+from tests.browser.walk import assert_fits_phone, follow, landed, login, menu, pick, tap_link
 from tests.harness import count_rows, msg
 
 pytestmark = pytest.mark.browser
@@ -68,11 +68,6 @@ class Cast:
         login(page, self.base, self.login[post])
         assert_fits_phone(page)
         return page
-
-
-def pick(page: Page, label: str) -> None:
-    """Tap one big radio label by its whole text (已接通：满意 is also the end of 已接通：不满意)."""
-    page.locator("main label.pick").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).tap()
 
 
 def test_a_visits_follow_up_call_overdue_revealed_and_not_satisfied_becomes_a_complaint(app, live_server, phone):

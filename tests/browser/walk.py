@@ -52,6 +52,12 @@ def tap_link(page: Page, label: str | re.Pattern, heading: str | re.Pattern | No
     follow(page, page.locator(f"{scope} a").filter(has_text=label).first, heading)
 
 
+def pick(page: Page, label: str, scope: str = "main") -> None:
+    """Tap one of a form's big radio labels (a one-tap choice) by its whole text: 满意 is also the end of 不满意, and
+    不成立 contains 成立, so a substring would pick either."""
+    page.locator(f"{scope} label.pick").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).tap()
+
+
 def home(page: Page) -> None:
     """Back to the today screen through the site name in the header."""
     follow(page, page.locator("header.bar a.home"), TODAY)
