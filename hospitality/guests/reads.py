@@ -99,8 +99,11 @@ _REMARKS = (select(GuestFeedback.rating, GuestFeedback.remark, GuestFeedback.at)
 
 def _tallies(statement, params) -> dict:
     out: dict = {}
-    for r in select_rows(statement, params):
-        out.setdefault(r.key, Tally()).add(r.rating, r.n)
+    for r in select_rows(statement, params).all():
+        tally = out.get(r.key)
+        if tally is None:
+            tally = out[r.key] = Tally()
+        tally.add(r.rating, r.n)
     return out
 
 
