@@ -10,7 +10,7 @@ from ..models import SalesRep, Site, Visit
 from ..models.guests import UNSATISFIED, FeedbackLink, GuestFeedback, VipNotice
 
 ALERTS_SHOWN = 50
-REMARKS_SHOWN = 100
+REMARKS_SHOWN = 30
 
 _OF_VISIT = select(GuestFeedback.id, GuestFeedback.rating, GuestFeedback.remark, GuestFeedback.source,
                    GuestFeedback.post, GuestFeedback.at, GuestFeedback.handled_at, GuestFeedback.complaint_id
