@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from .. import photos
+from .. import fields, photos
 from ..audit import record
 from ..checklists import reads as checklists
 from ..checklists.services import locked_round
@@ -166,24 +166,23 @@ def _flags(checkpoint: Checkpoint, where: Where, previous: PatrolScan | None, no
 
 
 def _problem(raw_ok, raw_problem, raw_note, photo, require_photo: bool) -> tuple[str | None, str | None]:
-    errors = {}
-    note = (raw_note or "").strip()
+    """All normal, or a problem with what is wrong and a note; the photo a checkpoint may require. Every mistake at
+    once (fields.py's checks)."""
+    errors: dict[str, str] = {}
     problem = None
     if raw_ok not in ("1", "0"):
         errors["ok"] = _("Tap All normal or Problem.")
     elif raw_ok == "0":
-        problem = raw_problem if raw_problem in PROBLEMS else None
-        if problem is None:
+        problem = fields.checked(errors, fields.choice, raw_problem, PROBLEMS, "problem")
+        if "problem" in errors:
             errors["problem"] = _("Choose what is wrong.")
-        if not note:
-            errors["note"] = _("Describe the problem.")
-    if len(note) > MAX_NOTE:
-        errors["note"] = _("At most %(n)d characters.", n=MAX_NOTE)
+    note = fields.checked(errors, fields.text, raw_note, MAX_NOTE, "note",
+                          _("Describe the problem.") if raw_ok == "0" else None)
     if require_photo and not getattr(photo, "filename", None):
         errors["photo"] = _("This checkpoint needs a photo taken here.")
     if errors:
         raise PatrolErrors(errors)
-    return problem, note or None
+    return problem, note
 
 
 def scan(site: Site, user: User, admitted: Admitted, *, ok, problem=None, note=None, where: Where | None = None,
