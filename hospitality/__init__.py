@@ -163,3 +163,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(guests_public_bp)
     from .patrol import bp as patrol_bp
     app.register_blueprint(patrol_bp)  # /patrol…, and /c/<token>: the short URL a checkpoint's code prints
+    from .repairs import bp as repairs_bp
+    from .routines import bp as routines_bp
+    from .tasks import bp as tasks_bp
+    app.register_blueprint(tasks_bp, url_prefix="/tasks")
+    app.register_blueprint(repairs_bp, url_prefix="/repairs")
+    app.register_blueprint(routines_bp, url_prefix="/routines")

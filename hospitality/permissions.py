@@ -93,8 +93,25 @@ RULES: dict[str, frozenset[str]] = {
     "inspections.areas": EVERYONE,
     "inspections.photo": EVERYONE,  # a check's photo: the service says whose
     "inspections.record": EVERYONE,  # one's own grooming record (an overseer: anyone's)
-    "tasks.view": EVERYONE,
-    "tasks.all": OVERSEERS,
+    "tasks.view": EVERYONE,  # the tasks for one's post or oneself, and those one raised
+    "tasks.all": OVERSEERS,  # every open task with its age, overdue ones first; any range of done ones
+    "tasks.raise": EVERYONE,  # ask another post, a person or the cleaners for something in two taps
+    "tasks.dispatch": OVERSEERS,  # hand a task to another post or person, cancel it
+    # Mark a cleaner's task done on their behalf (cleaners have no login): the lead, the manager, or the post
+    # that raised it (the service checks the raiser).
+    "tasks.for_cleaner": EVERYONE,
+    "tasks.settings": MANAGER_ONLY,  # the site's targets: minutes to clear a table, to do any other task
+    # repairs
+    "repairs.report": EVERYONE,  # any post reports a broken fitting, equipment, lift or fit-out defect
+    "repairs.view": EVERYONE,  # a repair's page, the open ones of one's own places
+    "repairs.assign": OVERSEERS,  # internal, the property company or a named contractor
+    "repairs.fix": OVERSEERS,  # record it fixed (the contractor has no login)
+    "repairs.check": OVERSEERS,  # check the fix: checked, or back to assigned
+    "repairs.list": OVERSEERS,  # every open repair with its age, by place and kind; any range; Excel
+    # routines beyond every day (the cleaning rota, rounds given to a post, linen)
+    "routines.cleaning": OVERSEERS,  # the cleaners' rota: tick what they did (cleaners have no login)
+    "linen.view": FIXTURES,  # what is away at the laundry
+    "linen.move": FIXTURES,  # count linen out to the laundry and back in
     # construction workers
     "workers.view": WORKER_WATCH,
     "workers.doors": DOORS,

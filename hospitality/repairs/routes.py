@@ -1,0 +1,2 @@
+"""Routes of /repairs (being built)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Routes of /routines (being built)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Routes of /tasks (being built)."""
+from . import bp  # noqa: F401
