@@ -2,6 +2,7 @@
 satisfaction per day, per sales rep and per post with the remarks, and the VIP notices."""
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import Row, bindparam, case, func, literal, select, text
 
@@ -54,17 +55,22 @@ def vip_note(site_id: int, plate: str | None) -> str | None:
 
 @dataclass
 class Tally:
-    """Answers of a group of visits: how many of each rating, and the share satisfied."""
+    """Answers of a group of visits: how many of each rating, and the share satisfied (read once it is complete:
+    the figures are worked out on first use)."""
     counts: dict[str, int] = field(default_factory=dict)
 
     def add(self, rating: str, n: int = 1) -> None:
         self.counts[rating] = self.counts.get(rating, 0) + n
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(self.counts.values())
 
-    @property
+    @cached_property
+    def unsatisfied(self) -> int:
+        return self.counts.get("unsatisfied", 0)
+
+    @cached_property
     def satisfied_pct(self) -> int | None:
         """Per cent satisfied or very satisfied."""
         good = self.counts.get("very_satisfied", 0) + self.counts.get("satisfied", 0)

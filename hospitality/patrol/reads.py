@@ -47,9 +47,11 @@ _SCANS = (select(PatrolScan.id, PatrolScan.slot, PatrolScan.checkpoint_id, Patro
           .where(PatrolScan.site_id == bindparam("site_id"), PatrolScan.day == bindparam("day"))
           .order_by(PatrolScan.at, PatrolScan.id))
 _SCANS_OF_ROUND = _SCANS.where(PatrolScan.slot == bindparam("slot"), PatrolScan.status != "refused")
-_ROUND_SCANS = (select(PatrolScan.checkpoint_id, PatrolScan.at, PatrolScan.status)
-                .where(PatrolScan.site_id == bindparam("site_id"), PatrolScan.day == bindparam("day"),
-                       PatrolScan.slot == bindparam("slot"), PatrolScan.status != "refused"))
+_SEEN_IN_ROUND = (select(PatrolScan.id).where(PatrolScan.site_id == bindparam("site_id"),
+                                             PatrolScan.day == bindparam("day"), PatrolScan.slot == bindparam("slot"),
+                                             PatrolScan.checkpoint_id == Checkpoint.id, PatrolScan.status != "refused")
+                  .exists())
+_ROUND_POINTS = (_CHECKPOINTS.add_columns(_SEEN_IN_ROUND.label("seen")).where(Checkpoint.active.is_(True)))
 _OPEN_TASKS = (select(PatrolScan.id, PatrolScan.day, PatrolScan.at, PatrolScan.problem, PatrolScan.note,
                       Checkpoint.name.label("checkpoint"), User.name.label("guard"))
                .join(Checkpoint, Checkpoint.id == PatrolScan.checkpoint_id).join(User, User.id == PatrolScan.user_id)
@@ -115,10 +117,8 @@ def tonight(site: Site, patrol: ChecklistTemplate, moment: datetime | None = Non
     found = checklists.round_at(patrol, moment)
     if found is not None:
         out.day, out.current = found
-        points = checkpoints(site.id)
-        seen = {r.checkpoint_id for r in select_rows(_ROUND_SCANS, {"site_id": site.id, "day": out.day,
-                                                                     "slot": out.current.slot})}
-        out.to_visit = [p for p in points if p.id not in seen]
+        points = select_rows(_ROUND_POINTS, {"site_id": site.id, "day": out.day, "slot": out.current.slot}).all()
+        out.to_visit = [p for p in points if not p.seen]
         out.total, out.visited = len(points), len(points) - len(out.to_visit)
     upcoming = checklists.next_round(patrol, moment)
     if upcoming is not None:
