@@ -101,3 +101,42 @@ def test_0006_backfills_the_cost_of_earlier_visits(empty_db, tmp_path):
             assert conn.execute(text("SELECT served_cost FROM visits WHERE id = 1")).scalar() == 16
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrade_keeps_the_rows_of_a_database_in_use(empty_db, tmp_path):
+    """Migrations that rebuild a table other rows point at (SQLite copies it and drops the old one: 0015 the tasks,
+    0017 the checklist templates a run and its items point at) upgrade a database with data; every reference holds
+    afterwards and foreign keys are enforced again."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "migrations", "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False, **empty_db})
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0014")
+        with db.engine.begin() as conn:
+            run = conn.execute
+            run(text("INSERT INTO sites (id, name, code, timezone, active, created_at) "
+                     "VALUES (1, 's', 'S', 'Asia/Shanghai', true, '2026-01-01')"))
+            run(text("INSERT INTO users (id, site_id, username, name, badge_no, phone, post, password_hash, active, "
+                     "created_at) VALUES (1, 1, 'u', 'u', 'B1', '', 'lead', 'x', true, '2026-01-01')"))
+            run(text("INSERT INTO checklist_templates (id, site_id, kind, post, name, position, active, created_at) "
+                     "VALUES (1, 1, 'inspection', 'lead', '水吧检查', 0, true, '2026-01-01')"))
+            run(text("INSERT INTO checklist_items (id, template_id, position, text, answer_type, required, active) "
+                     "VALUES (1, 1, 0, '台面清洁', 'check', true, true)"))
+            run(text("INSERT INTO checklist_runs (id, site_id, template_id, shift_date, slot, started_by_id, "
+                     "started_at, failed_count) VALUES (1, 1, 1, '2026-01-01', '', 1, '2026-01-01', 1)"))
+            run(text("INSERT INTO tasks (id, site_id, run_id, assignee, text, status, created_by_id, created_at) "
+                     "VALUES (1, 1, 1, 'cleaner', '台面有水渍', 'open', 1, '2026-01-01')"))
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT kind, run_id FROM tasks WHERE id = 1")).one() == ("inspection", 1)
+            assert conn.execute(text(
+                "SELECT t.recurrence, t.assignee, count(i.id) FROM checklist_templates t JOIN checklist_items i "
+                "ON i.template_id = t.id JOIN checklist_runs r ON r.template_id = t.id GROUP BY t.recurrence, "
+                "t.assignee")).one() == ("daily", "post", 1)
+            if conn.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+        with db.engine.connect() as conn:  # a new connection enforces references as the app's always do
+            if conn.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
