@@ -12,9 +12,9 @@ from ..database import select_rows, write_tx
 from ..extensions import db
 from ..i18n import text as _
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
-from ..models.core import utcnow
-from ..models.inspections import ASSIGNEES, Task
+from ..models.tasks import ASSIGNEES, Task
 from ..permissions import can
+from ..tasks import services as tasks
 from .reads import grooming_run, grooming_slot, grooming_templates, may_close, template_for
 
 TASK_TEXT_MAX = 500
@@ -109,8 +109,9 @@ def raise_task(site: Site, user: User, answer: ChecklistAnswer, assignee: str, t
                                     .execution_options(populate_existing=True))
         if current is None or current.ok is not False:
             raise ChecklistError(_("Only a failed item raises a task. Reload the page."), "assignee")
-        task = Task(site_id=site.id, run_id=current.run_id, answer_id=current.id, assignee=assignee, text=text,
-                    created_by_id=user.id, idem=idem)
+        task = Task(site_id=site.id, kind="inspection", run_id=current.run_id, answer_id=current.id,
+                    assignee=assignee, text=text, created_by_id=user.id, raised_post=user.post,
+                    target_minutes=site.task_target_minutes, idem=idem)
         try:
             with db.session.begin_nested():
                 db.session.add(task)
@@ -127,12 +128,5 @@ def can_close(user: User, task: Task) -> bool:
 
 
 def mark_done(site: Site, user: User, task: Task) -> Task:
-    """Close an open task; tapping again (or a second phone) changes nothing."""
-    with write_tx():
-        task = db.session.scalar(select(Task).where(Task.id == task.id).with_for_update()
-                                 .execution_options(populate_existing=True))
-        if task.status == "done":
-            return task
-        task.status, task.done_by_id, task.done_at = "done", user.id, utcnow()
-        record("done", "task", task.id, site_id=site.id, assignee=task.assignee)
-    return task
+    """Close an open task; tapping again (or a second phone) changes nothing (the rule: tasks.services.finish)."""
+    return tasks.finish(site, user, task)

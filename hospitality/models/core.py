@@ -60,6 +60,9 @@ class Site(db.Model):
     # Complaints: the first response (the judgement) is due within these hours, closing within these days.
     complaint_respond_hours: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     complaint_close_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # Tasks: minutes to clear a table after a group leaves (the seeds: three), and to do any other task.
+    table_clear_minutes: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    task_target_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
     locations = relationship("Location", back_populates="site", order_by="Location.position")
 

@@ -5,7 +5,7 @@ by two leads (each thread in its own app context and connection, on SQLite or Po
 from hospitality.extensions import db
 from hospitality.inspections import services
 from hospitality.models import AuditLog, ChecklistAnswer, ChecklistRun, Site, User
-from hospitality.models.inspections import Task
+from hospitality.models.tasks import Task
 from tests.factories import make_site, make_user, team, template
 from tests.harness import count_rows, in_threads
 

@@ -10,7 +10,7 @@ from hospitality.inspections import services
 from hospitality.models import ChecklistAnswer, ChecklistRun, ChecklistTemplate, Site, User
 from hospitality.models.attendance import Attendance
 from hospitality.models.core import utcnow
-from hospitality.models.inspections import Task
+from hospitality.models.tasks import Task
 from tests.factories import make_site, make_user, roster, team, template
 from tests.harness import counting, login
 

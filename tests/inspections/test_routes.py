@@ -15,7 +15,7 @@ from hospitality.extensions import db
 from hospitality.inspections import reads, services
 from hospitality.models import AuditLog, ChecklistAnswer, ChecklistRun, ChecklistTemplate, Site, User
 from hospitality.models.core import utcnow
-from hospitality.models.inspections import Task
+from hospitality.models.tasks import Task
 from tests.factories import clock_in, make_site, png, team, template
 from tests.harness import HX, count_rows, login
 
