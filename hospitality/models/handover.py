@@ -24,11 +24,12 @@ LINE_KINDS = {
     "discrepancy": _l("Open discrepancy"),
     "umbrellas": _l("Umbrellas out"),
     "incident": _l("Open incident"),
+    "repair": _l("Open repair"),
     "key": _l("Keys"),
     "watch": _l("To watch"),
     "damage": _l("Damage found"),
 }
-AUTO_KINDS = ("guests", "discrepancy", "umbrellas", "incident")
+AUTO_KINDS = ("guests", "discrepancy", "umbrellas", "incident", "repair")
 MANUAL_KINDS = ("key", "watch", "damage")
 # A line's state: "info" is a record only; "open" carries over to the next handover until someone resolves it.
 LINE_STATES = ("info", "open", "resolved")

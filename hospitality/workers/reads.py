@@ -245,6 +245,15 @@ def crew_story(entry: WorkerEntry) -> CrewStory:
     return CrewStory(select_rows(_STORY, {"crew_id": entry.crew_id}).all())
 
 
+_CREWS = _MEMBERS.where(WorkerEntry.crew_id.in_(bindparam("ids", expanding=True))).order_by(WorkerEntry.crew_id,
+                                                                                          WorkerEntry.id)
+
+
+def crews(crew_ids: list[int]) -> list[Crew]:
+    """The crews with these ids (a repair's: hospitality/repairs), oldest first, each with its two counts."""
+    return group(select_rows(_CREWS, {"ids": list(crew_ids)}))
+
+
 def day_crews(site: Site, day: date, location_id: int | None = None, company: str | None = None) -> list[Crew]:
     """The crews registered on a site-local day, optionally for one room or company (newest first)."""
     start, end = day_bounds(site, day)

@@ -9,6 +9,7 @@ from ..htmx import is_htmx, render_page_or_fragment
 from ..i18n import text as _
 from ..models.workers import WORKER_PURPOSES, WorkerEntry
 from ..permissions import can, requires
+from ..repairs import reads as repair_reads
 from ..visits.reads.detail import room_choices
 from . import bp, reads, services
 from .reads import STEP_CSS, STEPS
@@ -49,6 +50,9 @@ def index():
 def new():
     site = current_site()
     errors, status = {}, 200
+    # "Register the crew" on a repair's page: the crew comes for it (linked when registered).
+    repair_id = request.values.get("repair_id", type=int)
+    repair = repair_reads.repair(site.id, repair_id) if repair_id else None
     if request.method == "POST":
         f = request.form
         try:
@@ -57,7 +61,8 @@ def new():
                 names=[f.get(f"name-{n}", "") for n in range(MAX_CREW)],
                 phones=[f.get(f"phone-{n}", "") for n in range(MAX_CREW)],
                 purpose=f.get("purpose", ""), purpose_note=f.get("purpose_note"),
-                supervisor_id=f.get("supervisor_id"), supervisor_name=f.get("supervisor_name"), idem_key=idem())
+                supervisor_id=f.get("supervisor_id"), supervisor_name=f.get("supervisor_name"), idem_key=idem(),
+                repair_id=f.get("repair_id"))
         except WorkerError as e:
             errors, status = messages(e), 422
         else:
@@ -66,19 +71,23 @@ def new():
     form = request.form if request.method == "POST" else {
         "location_id": request.args.get("room", ""),
         "supervisor_id": str(current_user.id) if can(current_user, "workers.escort") else ""}
+    if repair is not None and request.method == "GET":
+        form |= {"location_id": str(repair.location_id), "company": repair.company or "", "purpose": "repair",
+                 "purpose_note": (repair.spot or repair.description)[:200]}
     # A row with an error or a value stays open, so nothing typed is hidden under the fold.
     used = [n for n in range(MAX_CREW) if form.get(f"name-{n}") or form.get(f"phone-{n}")
             or f"name-{n}" in errors or f"phone-{n}" in errors]
     return render_template("workers/new.html", form=form, errors=errors, rooms=room_choices(site.id),
                            supervisors=reads.supervisors(site.id), purposes=WORKER_PURPOSES,
                            companies=reads.companies(site), rows=MAX_CREW,
-                           shown=max(SHOWN_ROWS, max(used, default=-1) + 1),
+                           shown=max(SHOWN_ROWS, max(used, default=-1) + 1), repair=repair,
                            idem_key=request.form.get("idem") or None), status
 
 
 def _show_ctx(entry: WorkerEntry, errors=None, form=None) -> dict:
     return {"crew": reads.crew_story(entry), "entry": entry, "errors": errors or {}, "form": form or {},
-            "steps": STEPS, "step_css": STEP_CSS, "minutes": reads.minutes}
+            "steps": STEPS, "step_css": STEP_CSS, "minutes": reads.minutes,
+            "repair": repair_reads.of_crew(entry.crew_id)}  # the repair the crew came for, if any
 
 
 @bp.get("/<int:entry_id>")

@@ -21,6 +21,7 @@ from ..inventory.ledger import StockError
 from ..models import Site, StockCount, User
 from ..models.workers import WORKER_PURPOSES, WorkerEntry
 from ..permissions import can
+from ..repairs import services as repairs
 from ..visits.reads.detail import room_choices
 
 MAX_CREW = 10
@@ -106,8 +107,9 @@ def _people(names: list[str], phones: list[str]) -> list[tuple[str, str]]:
 
 def register(site: Site, user: User, *, location_id, company: str, names: list[str], phones: list[str],
              purpose: str, purpose_note: str | None, supervisor_id, supervisor_name: str | None,
-             idem_key: str | None) -> WorkerEntry:
-    """Register a crew (one row per person) for a model room; a double tap registers it once."""
+             idem_key: str | None, repair_id=None) -> WorkerEntry:
+    """Register a crew (one row per person) for a model room; a double tap registers it once. A crew that comes
+    for a repair of the room (hospitality/repairs) is linked to it in the same transaction."""
     _at_the_door(user)
     errors = {}
     room = next((r for r in room_choices(site.id) if str(r.id) == str(location_id)), None)
@@ -125,16 +127,17 @@ def register(site: Site, user: User, *, location_id, company: str, names: list[s
         errors["purpose_note"] = _("Say what they come to do.")
     if note and len(note) > 200:  # the input's maxlength: refused, never cut
         errors["purpose_note"] = _("At most %(n)s characters.", n=200)
-    checks = [lambda: _people(names, phones), lambda: _supervisor(site, supervisor_id, supervisor_name)]
+    checks = [lambda: _people(names, phones), lambda: _supervisor(site, supervisor_id, supervisor_name),
+              lambda: repairs.crew_repair(site, repair_id, room.id if room else None)]
     results = []
     for check in checks:
         try:
             results.append(check())
-        except WorkerError as e:
+        except RuleError as e:  # the register's own, or the repair's (another site's, closed, another room)
             errors |= messages(e)
     if errors:
         raise WorkerErrors(errors)
-    people, (sup_id, sup_name) = results
+    people, (sup_id, sup_name), repair = results
     with write_tx():
         if idem_key:
             done = db.session.scalar(select(WorkerEntry).where(WorkerEntry.idem_key == idem_key))
@@ -153,6 +156,8 @@ def register(site: Site, user: User, *, location_id, company: str, names: list[s
             e.crew_id = entries[0].id
         db.session.add_all(entries[1:])
         db.session.flush()
+        if repair is not None:
+            repairs.link_crew(repair, entries[0].id, user, [name for name, _phone in people])
         record("register", "worker_entry", entries[0].id, site_id=site.id, room=room.name, company=company,
                workers=[f"{n} {p}" for n, p in people], purpose=purpose, note=note,
                supervisor_id=sup_id, supervisor_name=sup_name)
