@@ -97,9 +97,11 @@ def add_default_content(site: Site, model_rooms: int = 2) -> None:
     from .attendance.services import default_shifts
     from .inspections.seed import seed_templates
     from .patrol.seed import seed_patrol
+    from .routines.seed import seed_cleaning
     default_shifts(site)
     seed_templates(site)
     seed_patrol(site)
+    seed_cleaning(site)  # the cleaners' daily, weekly, half-monthly and monthly rota (seed 002)
 
 
 # (name, name_en, unit, whole, pack, par, price, discard_at_close, stock)

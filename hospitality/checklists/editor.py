@@ -8,8 +8,8 @@ from ..audit import record
 from ..database import next_position, write_tx
 from ..extensions import db
 from ..i18n import text as _
-from ..models import ChecklistItem, ChecklistTemplate, Location, Site
-from ..models.checklists import ANSWER_TYPES, KINDS
+from ..models import ChecklistItem, ChecklistTemplate, Location, Site, User
+from ..models.checklists import ANSWER_TYPES, ASSIGNEES, KINDS, LAST, RECURRENCES
 from ..models.core import POSTS
 from .services import ChecklistError
 
@@ -32,15 +32,74 @@ def parse_times(text: str | None) -> str | None:
     return ",".join(sorted(out)) or None
 
 
+def _day_in(raw, low: int, high: int, last: bool) -> str | None:
+    """A day of the month typed or picked ("15", or "last" where allowed) within low..high, else None."""
+    raw = str(raw or "").strip().lower()
+    if last and raw == LAST:
+        return LAST
+    return str(int(raw)) if raw.isdigit() and low <= int(raw) <= high else None
+
+
+def parse_recurrence(recurrence: str, *, weekdays=(), weekday=None, month_day=None, first_half=None,
+                     second_half=None) -> tuple[str, str | None]:
+    """(recurrence, on_days) from the editor's fields, or a ChecklistError under the field when the recurrence
+    would never occur or is not understood.
+
+    A day a month lacks (29–31) falls on that month's last day: "monthly on the 31st" is the month's end, never
+    a month skipped; there is no month to pick, so no "31st of February" can be asked for."""
+    if recurrence not in RECURRENCES:
+        raise ChecklistError(_("Choose how often it repeats."), "recurrence")
+    if recurrence == "daily":
+        return recurrence, None
+    if recurrence == "weekdays":
+        days = sorted({int(d) for d in weekdays or () if str(d).isdigit() and int(d) < 7})
+        if not days or len(days) != len(set(weekdays)):
+            raise ChecklistError(_("Tick at least one weekday: a routine on no day never happens."), "weekdays")
+        return recurrence, ",".join(map(str, days))
+    if recurrence == "weekly":
+        day = _day_in(weekday, 0, 6, last=False)
+        if day is None:
+            raise ChecklistError(_("Choose the weekday it is due."), "weekday")
+        return recurrence, day
+    if recurrence == "monthly":
+        day = _day_in(month_day, 1, 31, last=True)
+        if day is None:
+            raise ChecklistError(_("Choose a day from 1 to 31, or the last day of the month."), "month_day")
+        return recurrence, day
+    first = _day_in(first_half, 1, 15, last=False)
+    if first is None:
+        raise ChecklistError(_("The first half runs from the 1st to the 15th: choose a due day in it."),
+                             "first_half")
+    second = _day_in(second_half, 16, 31, last=True)
+    if second is None:
+        raise ChecklistError(_("The second half runs from the 16th to the month's end: choose a due day in it."),
+                             "second_half")
+    return recurrence, f"{first},{second}"
+
+
+def _person(site: Site, assignee: str, person_id) -> int | None:
+    if assignee not in ASSIGNEES:
+        raise ChecklistError(_("Choose who does it."), "assignee")
+    if assignee != "person":
+        return None
+    person = db.session.get(User, person_id) if isinstance(person_id, int) else None
+    if person is None or person.site_id != site.id or not person.active:
+        raise ChecklistError(_("Choose a person of this site."), "person_id")
+    return person.id
+
+
 def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, name_en: str | None,
                   kind: str, post: str, due_time: time | None, active: bool, times=KEEP, location_id=KEEP,
-                  for_posts=KEEP) -> ChecklistTemplate:
+                  for_posts=KEEP, recurrence=KEEP, assignee=KEEP, person_id=None) -> ChecklistTemplate:
     """Create or change a template. `times`: text of round times; `location_id`: an area of this site or
-    None; `for_posts`: the posts a grooming list is for (empty: all)."""
+    None; `for_posts`: the posts a grooming list is for (empty: all); `recurrence`: a (recurrence, on_days)
+    pair from parse_recurrence(); `assignee`: "post", "cleaners" or "person" (then `person_id`, of this site)."""
     if kind not in KINDS:
         raise ChecklistError(_("Choose a kind."), "kind")
     if post not in POSTS:
         raise ChecklistError(_("Choose a post."), "post")
+    if assignee is not KEEP:
+        person_id = _person(site, assignee, person_id)
     if times is not KEEP:
         times = parse_times(times)
     if location_id is not KEEP and location_id is not None:
@@ -68,6 +127,12 @@ def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, 
             if value is not KEEP:
                 setattr(template, attr, value)
                 changed[attr] = value
+        if recurrence is not KEEP:
+            template.recurrence, template.on_days = recurrence
+            changed |= {"recurrence": recurrence[0], "on_days": recurrence[1]}
+        if assignee is not KEEP:
+            template.assignee, template.person_id = assignee, person_id
+            changed |= {"assignee": assignee, "person_id": person_id}
         db.session.flush()
         record(action, "checklist_template", template.id, site_id=site.id, name=template.name,
                kind=kind, post=post, due_time=due_time, active=active, **changed)

@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..i18n import lazy_gettext as _l
-from ..models.checklists import ANSWER_TYPES, KINDS
+from ..models.checklists import ANSWER_TYPES, ASSIGNEES, KINDS, LAST, RECURRENCES, WEEKDAYS
 from ..models.core import POSTS
 
 
@@ -20,6 +20,24 @@ class TemplateForm(FlaskForm):
     grooming_posts = SelectMultipleField(_l("For the posts"), choices=list(POSTS.items()),
                                          widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     active = BooleanField(_l("In use"), default=True)
+    # Recurrence and assignment: the service checks them (editor.parse_recurrence), so an impossible choice gets
+    # its own message under its field rather than WTForms' "Not a valid choice".
+    recurrence = SelectField(_l("Repeats"), choices=list(RECURRENCES.items()), default="daily",
+                             validate_choice=False)
+    weekdays = SelectMultipleField(_l("On these weekdays"), choices=[(str(i), d) for i, d in enumerate(WEEKDAYS)],
+                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                   validate_choice=False)
+    weekday = SelectField(_l("Due on"), choices=[(str(i), d) for i, d in enumerate(WEEKDAYS)], default="4",
+                          validate_choice=False)
+    month_day = SelectField(_l("Day of the month"), choices=[(str(i), str(i)) for i in range(1, 32)]
+                            + [(LAST, _l("Last day"))], default=LAST, validate_choice=False)
+    first_half = SelectField(_l("Due day, 1st–15th"), choices=[(str(i), str(i)) for i in range(1, 16)],
+                             default="15", validate_choice=False)
+    second_half = SelectField(_l("Due day, 16th–end"), choices=[(str(i), str(i)) for i in range(16, 32)]
+                              + [(LAST, _l("Last day"))], default=LAST, validate_choice=False)
+    assignee = SelectField(_l("Done by"), choices=list(ASSIGNEES.items()), default="post", validate_choice=False)
+    person_id = SelectField(_l("Person"), choices=[], coerce=lambda v: "" if v in (None, "") else str(v),
+                            validate_choice=False)
 
 
 class ItemForm(FlaskForm):

@@ -9,7 +9,7 @@ from ..clock import to_local
 from ..database import select_rows
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
-from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Location, Site
+from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Location, Site, User
 from ..models.checklists import ROUTINE_KINDS
 
 STATE_LABELS = {"done": _l("Done"), "late": _l("Done late"), "missing": _l("Missing"),
@@ -21,7 +21,7 @@ END_OF_DAY = time(23, 59)  # the due time of a round that has none
 class RoutineStatus:
     """One round of a template on a day, as its card or board row shows it."""
     template: ChecklistTemplate
-    run: Row | None  # the run's id, template_id, slot, completed_at and failed_count; None before the first answer
+    run: Row | None  # id, template_id, slot, completed_at, failed_count, completed_by_id; None before it starts
     answered: int  # required items answered (0 when read with counts=False)
     total: int  # required items of the template (0 when read with counts=False)
     state: str  # done | late | in_progress | pending | overdue | missing
@@ -42,10 +42,17 @@ _ROUTINES = (select(ChecklistTemplate)
              .where(ChecklistTemplate.site_id == bindparam("site_id"),
                     ChecklistTemplate.kind.in_(ROUTINE_KINDS), ChecklistTemplate.active.is_(True))
              .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
-_ROUTINES_OF_POST = _ROUTINES.where(ChecklistTemplate.post == bindparam("post"))
+# A post's own: not those given to the cleaners (routines/reads.py rota) or to a named person (today_panel).
+_ROUTINES_OF_POST = _ROUTINES.where(ChecklistTemplate.post == bindparam("post"),
+                                    ChecklistTemplate.assignee == "post")
 _DAY_RUNS = select(ChecklistRun.id, ChecklistRun.template_id, ChecklistRun.slot, ChecklistRun.completed_at,
-                   ChecklistRun.failed_count).where(ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
-                                                    ChecklistRun.shift_date == bindparam("day"))
+                   ChecklistRun.failed_count, ChecklistRun.completed_by_id).where(
+    ChecklistRun.template_id.in_(bindparam("ids", expanding=True)), ChecklistRun.shift_date == bindparam("day"))
+# Templates that repeat over longer periods keep their run on the period's first day (models/checklists.py).
+_PERIOD_RUNS = select(ChecklistRun.id, ChecklistRun.template_id, ChecklistRun.slot, ChecklistRun.completed_at,
+                      ChecklistRun.failed_count, ChecklistRun.shift_date, ChecklistRun.completed_by_id).where(
+    ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
+    ChecklistRun.shift_date.in_(bindparam("days", expanding=True)))
 _REQUIRED_TOTALS = (select(ChecklistItem.template_id, func.count().label("n"))
                     .where(ChecklistItem.template_id.in_(bindparam("ids", expanding=True)),
                            ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
@@ -59,6 +66,8 @@ RUN = select(ChecklistRun).where(ChecklistRun.template_id == bindparam("template
 _ANSWERS = select(ChecklistAnswer).where(ChecklistAnswer.run_id == bindparam("run_id"))
 _TEMPLATES = (select(ChecklistTemplate).where(ChecklistTemplate.site_id == bindparam("site_id"))
               .order_by(ChecklistTemplate.active.desc(), ChecklistTemplate.position))
+_PEOPLE = (select(User.id, User.name, User.post).where(User.site_id == bindparam("site_id"), User.active.is_(True))
+           .order_by(User.name, User.id))
 _LOCATIONS = (select(Location.id, Location.name).where(Location.site_id == bindparam("site_id"))
               .order_by(Location.position, Location.id))
 
@@ -77,6 +86,7 @@ class Round:
     due_time: time | None
     due_at: datetime
     opens_at: datetime | None = None
+    run_day: date | None = None  # the run's shift_date: the first day of its period (None: the day asked)
 
 
 def schedule(template: ChecklistTemplate, day: date) -> list[Round]:
@@ -87,6 +97,8 @@ def schedule(template: ChecklistTemplate, day: date) -> list[Round]:
     opens at its slot and is due when the next one opens. An inspection or patrol with `times` has one per time,
     due then, its slot the time ("10:00"); anything else one run, slot "", due by due_time."""
     shift = template.shift if template.shift_id and template.every_minutes else None
+    if shift is None and template.recurrence not in (None, "daily"):
+        return _periodic(template, day)
     if shift is not None:
         step = timedelta(minutes=template.every_minutes)
         opens = datetime.combine(day, shift.starts)
@@ -101,6 +113,20 @@ def schedule(template: ChecklistTemplate, day: date) -> list[Round]:
     if times:
         return [Round(t.strftime("%H:%M"), t, datetime.combine(day, t)) for t in times]
     return [Round("", template.due_time, datetime.combine(day, template.due_time or END_OF_DAY))]
+
+
+def _periodic(template: ChecklistTemplate, day: date) -> list[Round]:
+    """The rounds of a template that repeats on weekdays, weekly, half-monthly or monthly: those of its period
+    holding `day` (none on a weekday it skips), due on the period's due day, keyed by the period's first day."""
+    period = template.period(day)
+    if period is None:
+        return []
+    times = template.time_list if template.kind not in ROUTINE_KINDS else []
+    if times:
+        return [Round(t.strftime("%H:%M"), t, datetime.combine(period.due, t), run_day=period.start)
+                for t in times]
+    return [Round("", template.due_time, datetime.combine(period.due, template.due_time or END_OF_DAY),
+                  run_day=period.start)]
 
 
 def rounds(template: ChecklistTemplate, day: date | None = None) -> list[tuple[str, time | None]]:
@@ -136,7 +162,12 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: d
     if not entries:
         return []
     ids = [t.id for t in templates]
-    runs = {(r.template_id, r.slot): r for r in select_rows(_DAY_RUNS, {"ids": ids, "day": day})}
+    days = {r.run_day or day for _t, r in entries}
+    if days == {day}:
+        runs = {(r.template_id, day, r.slot): r for r in select_rows(_DAY_RUNS, {"ids": ids, "day": day})}
+    else:
+        runs = {(r.template_id, r.shift_date, r.slot): r
+                for r in select_rows(_PERIOD_RUNS, {"ids": ids, "days": sorted(days)})}
     totals, answered = {}, {}
     if counts:
         totals = {r.template_id: r.n for r in select_rows(_REQUIRED_TOTALS, {"ids": ids})}
@@ -146,7 +177,7 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: d
     local_now = (now or site.now()).replace(tzinfo=None)
     out = []
     for t, r in entries:
-        run = runs.get((t.id, r.slot))
+        run = runs.get((t.id, r.run_day or day, r.slot))
         out.append(RoutineStatus(t, run, answered.get(run.id, 0) if run else 0, totals.get(t.id, 0),
                                  _state(site, run, r.due_at, local_now), r.slot, r.due_time, r.opens_at, r.due_at))
     return out
@@ -162,8 +193,9 @@ def _state(site: Site, run: Row | None, due: datetime, now: datetime) -> str:
 
 
 def find_run(template: ChecklistTemplate, day: date, slot: str = "") -> ChecklistRun | None:
-    """The run of a template on a day (and round), if it was started."""
-    return db.session.scalar(RUN, {"template_id": template.id, "day": day, "slot": slot})
+    """The run of a template on a day (and round), if it was started: for a weekly, half-monthly or monthly
+    template, the run of the period holding that day."""
+    return db.session.scalar(RUN, {"template_id": template.id, "day": template.run_day(day), "slot": slot})
 
 
 def answers_by_item(run: ChecklistRun | None) -> dict[int, ChecklistAnswer]:
@@ -181,3 +213,8 @@ def all_templates(site_id: int) -> list[ChecklistTemplate]:
 def locations(site_id: int) -> list[Row]:
     """The site's areas (id, name) an inspection may be about, in screen order."""
     return select_rows(_LOCATIONS, {"site_id": site_id}).all()
+
+
+def people(site_id: int) -> list[Row]:
+    """The site's active people (id, name, post) a checklist may be given to by name."""
+    return select_rows(_PEOPLE, {"site_id": site_id}).all()

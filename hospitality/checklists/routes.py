@@ -8,6 +8,7 @@ from ..htmx import is_htmx
 from ..i18n import text as _
 from ..models import ChecklistItem, ChecklistRun, ChecklistTemplate
 from ..models.checklists import ROUTINE_KINDS
+from ..models.core import POSTS
 from ..permissions import can, requires
 from . import bp, editor, reads, services
 from .forms import ItemForm, TemplateForm
@@ -112,21 +113,42 @@ def template(template_id=None):
     form = TemplateForm(obj=tpl)
     site = current_site()
     form.location_id.choices = [("", "—")] + [(str(loc.id), loc.name) for loc in reads.locations(site.id)]
+    form.person_id.choices = [("", "—")] + [(str(p.id), f"{p.name} · {POSTS.get(p.post, p.post)}")
+                                            for p in reads.people(site.id)]
     if tpl is not None and not form.is_submitted():
         form.times.data = " ".join((tpl.times or "").split(","))
         form.grooming_posts.data = tpl.post_list
+        _recurrence_fields(form, tpl)
     saved = {}
     ok, status = apply_form(form, lambda: saved.setdefault("tpl", editor.save_template(
         site, tpl, name=form.name.data, name_en=form.name_en.data, kind=form.kind.data,
         post=form.post.data, due_time=form.due_time.data, active=form.active.data, times=form.times.data,
         location_id=int(form.location_id.data) if (form.location_id.data or "").isdigit() else None,
-        for_posts=form.grooming_posts.data or [])),
+        for_posts=form.grooming_posts.data or [], recurrence=editor.parse_recurrence(
+            form.recurrence.data or "daily", weekdays=form.weekdays.data or [], weekday=form.weekday.data,
+            month_day=form.month_day.data, first_half=form.first_half.data, second_half=form.second_half.data),
+        assignee=form.assignee.data or "post",
+        person_id=int(form.person_id.data) if (form.person_id.data or "").isdigit() else None)),
         (services.ChecklistError,), "name")
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".template", template_id=saved["tpl"].id))
     return render_template("checklists/template.html", form=form, template=tpl,
                            item_form=ItemForm(formdata=None)), status
+
+
+def _recurrence_fields(form: TemplateForm, tpl: ChecklistTemplate) -> None:
+    """The recurrence's days into the field its kind uses (on_days: see models/checklists.py period_of)."""
+    days = [d for d in (tpl.on_days or "").split(",") if d]
+    form.person_id.data = str(tpl.person_id or "")
+    if tpl.recurrence == "weekdays":
+        form.weekdays.data = days
+    elif tpl.recurrence == "weekly" and days:
+        form.weekday.data = days[0]
+    elif tpl.recurrence == "monthly" and days:
+        form.month_day.data = days[0]
+    elif tpl.recurrence == "half_month" and len(days) == 2:
+        form.first_half.data, form.second_half.data = days
 
 
 @bp.route("/templates/<int:template_id>/items/new", methods=["GET", "POST"])

@@ -34,7 +34,12 @@ def _locked_run(template: ChecklistTemplate, day: date, slot: str) -> ChecklistR
 
 
 def is_own(user: User, template: ChecklistTemplate) -> bool:
-    """Whether a checklist belongs to the user's own post (data: the post the manager gave it to)."""
+    """Whether a checklist is the user's to fill in: given to their post, or to them by name (data: the manager's
+    choice). The cleaners' have no owner with a login: the lead ticks them (hospitality.routines)."""
+    if template.assignee == "person":
+        return template.person_id == user.id
+    if template.assignee == "cleaners":
+        return False
     return template.post == user.post
 
 
@@ -106,7 +111,7 @@ def answer_item(site: Site, user: User, template: ChecklistTemplate, item: Check
     if item.template_id != template.id or not item.active:
         raise ChecklistError(_("This item is no longer on the checklist. Reload the page."))
     parsed_ok, parsed_number, parsed_note = parse_answer(item, ok, number, note)
-    day = day or site.today()
+    day = template.run_day(day or site.today())  # a weekly or monthly template: its period's run
     old_photo = None
     with write_tx():
         if check is not None:
@@ -144,8 +149,9 @@ def score(answers) -> int | None:
 
 def complete_run(site: Site, user: User, template: ChecklistTemplate, day: date | None = None,
                  slot: str = "", check=None) -> ChecklistRun:
-    """Close today's run once every required item has an answer; a second tap is a no-op."""
-    day = day or site.today()
+    """Close today's run (a weekly or monthly template: its period's) once every required item has an answer; a
+    second tap is a no-op."""
+    day = template.run_day(day or site.today())
     with write_tx():
         if check is not None:
             check()

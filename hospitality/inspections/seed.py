@@ -98,7 +98,8 @@ def _specs(site: Site) -> list[dict]:
         dict(key="insp_negotiation", kind="inspection", name="洽谈区卫生及物品摆放",
              name_en="Negotiation area: hygiene and placement", due_time=INSPECTION_DUE,
              location=first.get("negotiation"), items=NEGOTIATION),
-        dict(key="lounge_rounds", kind="inspection", name="休息室巡检", name_en="Lounge rounds",
+        # Seed 000: the lounge attendant's own rounds (自巡), here the water bar's post; the lead sees them done.
+        dict(key="lounge_rounds", kind="inspection", name="休息室巡检", name_en="Lounge rounds", post="water_bar",
              times=LOUNGE_TIMES, location=first.get("lounge"), items=LOUNGE),
     ]
     return specs
@@ -119,7 +120,7 @@ def seed_templates(site: Site) -> int:
         if spec["key"] in have:
             continue
         loc = spec.get("location")
-        t = ChecklistTemplate(site_id=site.id, kind=spec["kind"], post="lead", name=spec["name"],
+        t = ChecklistTemplate(site_id=site.id, kind=spec["kind"], post=spec.get("post", "lead"), name=spec["name"],
                               name_en=spec["name_en"], due_time=spec.get("due_time"), times=spec.get("times"),
                               for_posts=spec.get("for_posts"), location_id=loc.id if loc else None,
                               seed_key=spec["key"], position=pos)

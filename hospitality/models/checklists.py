@@ -3,8 +3,15 @@
 Opening/closing routines use it now; grooming checks, inspections and patrols reuse it
 (a run's `slot` tells apart several runs of one template on one day: an hourly patrol,
 a grooming check per person).
+
+Recurrence: a template repeats daily (the default), on given weekdays, weekly, half-monthly or monthly. A run
+belongs to its period, and its `shift_date` is the period's first day (the day itself for daily and weekday
+routines; the Monday of a week; the 1st or the 16th of a half-month; the 1st of a month): one run per period,
+found again from any day in it (ChecklistTemplate.run_day).
 """
-from datetime import date, datetime, time
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..i18n import request_locale
+from ..i18n import text as _
 from .core import utcnow
 
 KINDS = {
@@ -20,9 +28,54 @@ KINDS = {
     "grooming": _l("Grooming"),
     "inspection": _l("Inspection"),
     "patrol": _l("Patrol"),
+    "cleaning": _l("Cleaning"),
 }
 ROUTINE_KINDS = ("opening", "closing")
+AREA_KINDS = ("inspection", "patrol")  # rounds at an area (a shift-based patrol, hospitality.patrol, is not one)
 ANSWER_TYPES = {"check": _l("Yes / no"), "number": _l("Number"), "note": _l("Note")}
+RECURRENCES = {"daily": _l("Every day"), "weekdays": _l("On given weekdays"), "weekly": _l("Weekly"),
+               "half_month": _l("Twice a month (1st–15th, 16th–end)"), "monthly": _l("Monthly")}
+PERIODIC = ("weekly", "half_month", "monthly")  # one run per period longer than a day
+WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+LAST = "last"  # the due day "the month's last day"
+# Who does a checklist: its post's people, the cleaners (no login: the lead ticks on their behalf), or one person.
+ASSIGNEES = {"post": _l("Its post"), "cleaners": _l("The cleaners"), "person": _l("A named person")}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a run covers (first and last, inclusive) and the day it is due."""
+    start: date
+    end: date
+    due: date
+
+
+def month_day(year: int, month: int, day: str | int) -> date:
+    """The day of a month; a day the month lacks (30 in February) or LAST: the month's last day."""
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, last if day == LAST else min(int(day), last))
+
+
+def period_of(recurrence: str, on_days: str | None, day: date) -> Period | None:
+    """The period holding `day` for a recurrence, or None when it has no run that day (a weekday not ticked).
+
+    `on_days` (checked by the editor): weekdays "0,2,4" (Monday is 0); weekly "4"; half-monthly the due day of
+    each half "10,25" (or "10,last"); monthly "15" or "last"."""
+    days = [d for d in (on_days or "").split(",") if d]
+    if recurrence == "weekdays":
+        return Period(day, day, day) if str(day.weekday()) in days else None
+    if recurrence == "weekly":
+        start = day - timedelta(days=day.weekday())
+        return Period(start, start + timedelta(days=6), start + timedelta(days=int(days[0]) if days else 6))
+    if recurrence in ("half_month", "monthly"):
+        last = month_day(day.year, day.month, LAST)
+        if recurrence == "monthly":
+            return Period(day.replace(day=1), last, month_day(day.year, day.month, days[0] if days else LAST))
+        first = day.day <= 15
+        due = (days[0] if first else days[1]) if len(days) == 2 else (15 if first else LAST)
+        return Period(day.replace(day=1 if first else 16), day.replace(day=15) if first else last,
+                      month_day(day.year, day.month, due))
+    return Period(day, day, day)
 
 
 def _localized(zh: str, en: str | None) -> str:
@@ -57,11 +110,18 @@ class ChecklistTemplate(db.Model):
     for_posts: Mapped[str | None] = mapped_column(String(120), nullable=True)
     # Set on templates made by a seed function, so running it again adds nothing.
     seed_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # How often it repeats (RECURRENCES) and on which days (see period_of()).
+    recurrence: Mapped[str] = mapped_column(String(12), default="daily", server_default="daily")
+    on_days: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Who does it (ASSIGNEES): the post above, the cleaners, or the person named here.
+    assignee: Mapped[str] = mapped_column(String(12), default="post", server_default="post")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     items = relationship("ChecklistItem", back_populates="template",
                          order_by="(ChecklistItem.position, ChecklistItem.id)")
     location = relationship("Location")
     shift = relationship("Shift")
+    person = relationship("User")
 
     __table_args__ = (UniqueConstraint("site_id", "seed_key"),)
 
@@ -89,6 +149,26 @@ class ChecklistTemplate(db.Model):
     def applies_to(self, post: str) -> bool:
         """Whether this grooming list is the one for people of `post`."""
         return not self.post_list or post in self.post_list
+
+    def period(self, day: date) -> Period | None:
+        """The period holding `day`, or None when the template has no run that day."""
+        return period_of(self.recurrence or "daily", self.on_days, day)
+
+    def run_day(self, day: date) -> date:
+        """The shift_date of the run that covers `day`: its period's first day."""
+        p = self.period(day)
+        return p.start if p is not None else day
+
+    @property
+    def recurrence_label(self) -> str:
+        """"Weekly · Fri", "Monthly · 15", "Monthly · last day"… as the lists show it."""
+        days = [d for d in (self.on_days or "").split(",") if d]
+        label = str(RECURRENCES.get(self.recurrence, self.recurrence))
+        if self.recurrence in ("weekdays", "weekly"):
+            return f"{label} · " + " ".join(str(WEEKDAYS[int(d)]) for d in days)
+        if self.recurrence in ("half_month", "monthly") and days:
+            return f"{label} · " + " / ".join(_("last day") if d == LAST else d for d in days)
+        return label
 
 
 class ChecklistItem(db.Model):
