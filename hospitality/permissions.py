@@ -112,6 +112,7 @@ RULES: dict[str, frozenset[str]] = {
     "routines.cleaning": OVERSEERS,  # the cleaners' rota: tick what they did (cleaners have no login)
     "linen.view": FIXTURES,  # what is away at the laundry
     "linen.move": FIXTURES,  # count linen out to the laundry and back in
+    "linen.handover": frozenset({MODEL_ROOM}),  # its shift handover lists the linen still at the laundry
     # construction workers
     "workers.view": WORKER_WATCH,
     "workers.doors": DOORS,

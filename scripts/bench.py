@@ -23,7 +23,11 @@ and the front desk's messages, measured on the complaint pages (the list, a clos
 open one, the calls due, the month's report, the lead's section), the guest pages (unsatisfied alerts, 30 days of
 satisfaction, a visit's section), the desk log, and the guests' own page /f/<token> (no login; each request from
 another address in X-Forwarded-For, the bench's gunicorn believing one proxy, since the page is limited per address;
-its first load <= 15 KB); the live element must show the VIP on site and the unsatisfied guests' alert.
+its first load <= 15 KB); the live element must show the VIP on site and the unsatisfied guests' alert. And
+(bench_data.seed_work_year) a year of tasks between posts and for the cleaners and of repairs with their timelines,
+ten tasks open for the demo's water bar (its today screen carries them), measured on the task list (the lead's every
+open task, the water bar's, the concierge's), the raise form, the repair lists (open ones, a year's range, a model
+room's places), the report form, the cleaners' rota and the linen page.
 --writes then runs the concurrent-write benchmark (scripts/bench_write.py: 50 clients posting
 "served 1" to one item) against the same server, and --poll the polling benchmark
 (scripts/bench_poll.py: 100 phones polling the live element every 5 s for 60 s, arrivals every ~10 s;
@@ -130,6 +134,10 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False, days: int = 
             visit_fixture(app, fixture)
             patrol_fixture(app, fixture)
             guest_fixture(app, fixture)
+            if year:  # a database seeded before the tasks and repairs existed gets their year (once)
+                sys.path.insert(0, str(Path(__file__).resolve().parent))
+                from bench_data import seed_work_year
+                fixture["work"] = seed_work_year(app, days=days, analyze=analyze)
             return fixture  # a reused DATABASE_URL: the extra data is there already
 
         password_hash = generate_password_hash("bench-password")  # hashing once keeps seeding fast
@@ -220,11 +228,12 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False, days: int = 
         fixture["counts"] = {"runs": runs, "answers": answers, "audit": AUDIT_ROWS}
     if year:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from bench_data import seed_guest_year, seed_patrol_year, seed_shift_year, seed_year
+        from bench_data import seed_guest_year, seed_patrol_year, seed_shift_year, seed_work_year, seed_year
         fixture["year"] = seed_year(app, days=days, analyze=analyze)
         fixture["shifts"] = seed_shift_year(app, days=days, analyze=analyze)
         fixture["patrols"] = seed_patrol_year(app, days=days, analyze=analyze, bench_guard=NIGHT_GUARD)
         fixture["guests"] = seed_guest_year(app, days=days, analyze=analyze)
+        fixture["work"] = seed_work_year(app, days=days, analyze=analyze)
     stock_fixture(app, fixture)
     visit_fixture(app, fixture)
     patrol_fixture(app, fixture)
@@ -705,6 +714,12 @@ def main() -> int:
                   f"waiting), {r['feedback_links']:,} QR links, {r['vip_notices']} VIP notices, "
                   f"{r['desk_messages']:,} desk messages ({gt['desk_open']} open), in {gt['seconds']:.1f} s",
                   flush=True)
+        wk = fixture.get("work")
+        if wk and not wk.get("skipped"):
+            r = wk["rows"]
+            print(f"bench: a year of tasks and repairs for {wk['sites']} sites: {r['tasks']:,} tasks between posts and "
+                  f"for the cleaners, {r['repairs']:,} repairs ({wk['open_repairs']} open; {r['repair_events']:,} "
+                  f"timeline rows), in {wk['seconds']:.1f} s", flush=True)
         if args.seed_only:
             return 0
 
@@ -856,6 +871,22 @@ def main() -> int:
              f"/guests/satisfaction?from={month_ago}&to={today}", {}),
             ("desk log `/desk/` (concierge)", "concierge", "/desk/", {}),
             ("desk log `/desk/` (lead)", "lead", "/desk/", {}),
+        ]
+        # Issue 16: tasks between posts and repairs (the water bar's today screen carries ten open tasks: measured
+        # with the staff today screens above), the cleaners' rota and the linen away.
+        pages += [
+            ("task list `/tasks/` (lead: every open task)", "lead", "/tasks/", {}),
+            ("task list `/tasks/` (waterbar: ten open)", "waterbar", "/tasks/", {}),
+            ("task list `/tasks/` (concierge)", "concierge", "/tasks/", {}),
+            ("raise a task `/tasks/new` (waterbar)", "waterbar", "/tasks/new", {}),
+            ("repair list `/repairs/` (lead)", "lead", "/repairs/", {}),
+            ("repair list `/repairs/` (manager)", "manager", "/repairs/", {}),
+            (f"repairs a year `/repairs/range?from={year_ago}&to=…` (manager)", "manager",
+             f"/repairs/range?from={year_ago}&to={today}", {}),
+            ("repair list `/repairs/` (modelroom: its places)", "modelroom", "/repairs/", {}),
+            ("report a repair `/repairs/new` (modelroom)", "modelroom", "/repairs/new", {}),
+            ("cleaning rota `/routines/cleaning` (lead)", "lead", "/routines/cleaning", {}),
+            ("linen `/routines/linen` (modelroom)", "modelroom", "/routines/linen", {}),
         ]
         for key, what, users in (("closed_complaint", "closed, longest timeline", ("manager", "concierge")),
                                  ("open_complaint", "open, furthest along", ("manager", "concierge"))):

@@ -675,7 +675,7 @@ RUN_COLUMNS = ("id", "site_id", "template_id", "shift_date", "slot", "started_by
                "completed_by_id", "completed_at", "failed_count", "subject_user_id", "score")
 ANSWER_COLUMNS = ("id", "run_id", "item_id", "ok", "number", "note", "answered_by_id", "answered_at", "photo")
 TASK_COLUMNS = ("site_id", "run_id", "answer_id", "assignee", "text", "status", "created_by_id", "created_at",
-                "done_by_id", "done_at", "idem")
+                "done_by_id", "done_at", "idem", "kind")
 # In insert order (parents first).
 SHIFT_TABLES = (("roster_entries", ROSTER_COLUMNS), ("attendance", ATTENDANCE_COLUMNS),
                 ("handovers", HANDOVER_COLUMNS), ("handover_lines", LINE_COLUMNS),
@@ -968,7 +968,8 @@ class _Shifts:
                 is_done = day < p["today"] - timedelta(days=OPEN_TASK_DAYS) and fixed <= self.now
                 self.rows["tasks"].append((p["id"], run_id, aid, assignee, f"{text}:请整改",
                                            "done" if is_done else "open", checker, w.ts(done),
-                                           p["lead"] if is_done else None, w.ts(fixed) if is_done else None, None))
+                                           p["lead"] if is_done else None, w.ts(fixed) if is_done else None, None,
+                                           "inspection"))
         self.rows["checklist_runs"].append((run_id, p["id"], template_id, w.day(day), slot, checker, w.ts(started),
                                             checker, w.ts(done), failed, subject,
                                             round(100 * (len(items) - failed) / len(items))))
@@ -1864,4 +1865,180 @@ def seed_guest_year(app, days: int = HISTORY_DAYS, seed: int = 17, analyze: bool
         return {"sites": len(plans), "rows": {t: gen.totals[t] for t, _cols in GUEST_TABLES},
                 "open": q.open, "unfounded": q.unfounded, "overdue": q.overdue, "calls_due": calls.due,
                 "calls_overdue": calls.overdue, "alerts": alerts, "desk_open": desk_open,
+                "seconds": time.monotonic() - t0}
+
+
+# ==================================================================== work one post asks of another (issue 16): tasks
+# between posts and for the cleaners, and repairs with their timelines
+
+TASKS_PER_DAY = (10, 18)  # per site and day, raised between 09:00 and 18:00
+TASK_MIX = (["clear_table", "cleaner", "restock", "model_room", "other"], [50, 20, 15, 10, 5])
+TASK_TEXTS = {"clear_table": "清理桌面", "cleaner": "洗手间需要清洁", "restock": "补充矿泉水和纸巾",
+              "model_room": "准备样板间接待", "other": "洽谈区椅子归位"}
+TASK_LATE = 0.1  # done after the target
+OPEN_TASKS_TODAY = 10  # the demo water bar's today screen carries this many open tasks
+REPAIRS_PER_DAY = 0.4
+REPAIR_KIND_MIX = (["fitting", "equipment", "lift", "fitout", "other"], [40, 30, 5, 15, 10])
+REPAIR_TEXTS = {"fitting": "门把手松动", "equipment": "咖啡机不出水", "lift": "电梯按钮失灵", "fitout": "墙面开裂掉漆",
+                "other": "窗帘轨道卡住"}
+REPAIR_ASSIGNEE_MIX = (["staff", "cleaners", "property", "contractor"], [15, 15, 40, 30])
+REPAIR_OPEN_DAYS = 10  # of the last days' repairs some are still at a step
+
+WORK_TASK_COLUMNS = ("site_id", "kind", "location_id", "table_label", "assignee", "text", "status", "created_by_id",
+                     "created_at", "raised_post", "target_minutes", "accepted_by_id", "accepted_at", "done_by_id",
+                     "done_at", "on_behalf")
+REPAIR_COLUMNS = ("id", "site_id", "kind", "location_id", "spot", "description", "urgent", "status",
+                  "reported_by_id", "reported_at", "assignee", "assignee_user_id", "company", "contact", "phone",
+                  "assigned_at", "fixed_at", "checked_at")
+REPAIR_EVENT_COLUMNS = ("repair_id", "site_id", "kind", "user_id", "at", "assignee", "who", "note")
+WORK_TABLES = (("tasks", WORK_TASK_COLUMNS), ("repairs", REPAIR_COLUMNS), ("repair_events", REPAIR_EVENT_COLUMNS))
+
+
+def _work_plan(db, site, now: datetime) -> dict | None:
+    """A site's people by post and places by kind; None when it has a history of tasks between posts already."""
+    from sqlalchemy import func, select
+
+    from hospitality.models import Location, User
+    from hospitality.models.repairs import Repair
+
+    if db.session.scalar(select(func.count(Repair.id)).where(Repair.site_id == site.id,
+                                                            Repair.reported_at < now - timedelta(days=7))):
+        return None
+    by_post = defaultdict(list)
+    for u in db.session.execute(select(User.id, User.post).where(User.site_id == site.id, User.active.is_(True))):
+        by_post[u.post].append(u.id)
+    places = defaultdict(list)
+    for loc in db.session.execute(select(Location.id, Location.kind).where(Location.site_id == site.id,
+                                                                          Location.active.is_(True))):
+        places[loc.kind].append(loc.id)
+    lead = (by_post.get("lead") or by_post.get("manager"))[0]
+    return {"id": site.id, "tz": site.tz, "by_post": by_post, "lead": lead, "places": places,
+            "all_places": [i for ids in places.values() for i in ids],
+            "clear": site.table_clear_minutes or 3, "target": site.task_target_minutes or 30}
+
+
+class _Work:
+    def __init__(self, rng: random.Random, writer: _Writer, now: datetime, first_repair: int):
+        self.rng, self.w, self.now, self.repair_id = rng, writer, now, first_repair
+        self.rows: dict[str, list] = {t: [] for t, _cols in WORK_TABLES}
+        self.totals = {t: 0 for t, _cols in WORK_TABLES}
+
+    def flush(self) -> None:
+        for table, cols in WORK_TABLES:
+            self.w.tuples(table, cols, self.rows[table])
+            self.totals[table] += len(self.rows[table])
+            self.rows[table] = []
+
+    def _who(self, p, *posts) -> tuple[str, int]:
+        for post in posts:
+            if p["by_post"].get(post):
+                return post, self.rng.choice(p["by_post"][post])
+        return "lead", p["lead"]
+
+    def day(self, p: dict, day: date, open_for_bar: int = 0) -> None:
+        rng, w = self.rng, self.w
+        for _ in range(rng.randint(*TASKS_PER_DAY)):
+            kind = rng.choices(*TASK_MIX)[0]
+            at = _utc(p["tz"], day, dtime(9), rng.uniform(0, 9 * 3600))
+            if at > self.now:
+                continue
+            raiser_post, raiser = self._who(p, *{"clear_table": ("water_bar",), "restock": ("lead",),
+                                                 "model_room": ("concierge",)}.get(kind, ("concierge", "lead")))
+            assignee = {"clear_table": "cleaner", "cleaner": "cleaner", "restock": "water_bar",
+                        "model_room": "model_room"}.get(kind, "concierge")
+            target = p["clear"] if kind == "clear_table" else p["target"]
+            late = rng.random() < TASK_LATE
+            took = timedelta(minutes=target * (rng.uniform(1.1, 3) if late else rng.uniform(0.3, 1)))
+            done = at + took
+            if done > self.now:
+                continue  # the last minutes' tasks: the demo's open ones are added below
+            cleaner = assignee == "cleaner"
+            doer = raiser if cleaner else self._who(p, assignee)[1]
+            place = (p["places"].get("negotiation") or p["all_places"] or [None])[0] if kind == "clear_table" else None
+            table = f"{rng.randint(1, 12)}号桌" if kind == "clear_table" else None
+            self.rows["tasks"].append((p["id"], kind, place, table, assignee, TASK_TEXTS[kind], "done", raiser,
+                                       w.ts(at), raiser_post, target, None if cleaner else doer,
+                                       None if cleaner else w.ts(at + took / 3), doer, w.ts(done), cleaner))
+        for k in range(open_for_bar):  # asked of the water bar this evening, not done yet
+            at = self.now - timedelta(minutes=5 * (k + 1))
+            raiser_post, raiser = self._who(p, "concierge", "lead")
+            self.rows["tasks"].append((p["id"], "restock", None, None, "water_bar", f"{TASK_TEXTS['restock']} {k + 1}",
+                                       "open", raiser, w.ts(at), raiser_post, p["target"], None, None, None, None,
+                                       False))
+        if rng.random() < REPAIRS_PER_DAY and p["all_places"]:
+            self._repair(p, day)
+
+    def _repair(self, p: dict, day: date) -> None:
+        rng, w = self.rng, self.w
+        at = _utc(p["tz"], day, dtime(9), rng.uniform(0, 9 * 3600))
+        if at > self.now:
+            return
+        kind = rng.choices(*REPAIR_KIND_MIX)[0]
+        reporter = self._who(p, rng.choice(["model_room", "water_bar", "concierge", "security"]))[1]
+        rid, self.repair_id = self.repair_id, self.repair_id + 1
+        recent = (self.now - at) < timedelta(days=REPAIR_OPEN_DAYS)
+        steps = rng.choice([0, 1, 2, 3]) if recent else 3  # reached: assigned, fixed, checked
+        assignee = rng.choices(*REPAIR_ASSIGNEE_MIX)[0]
+        named = assignee == "contractor"
+        assigned = at + timedelta(hours=rng.uniform(0.5, 6))
+        fixed = assigned + timedelta(hours=rng.uniform(2, 72))
+        checked = fixed + timedelta(hours=rng.uniform(1, 24))
+        moments = [m for m in (assigned, fixed, checked)[:steps] if m <= self.now]
+        steps = len(moments)
+        status = ("reported", "assigned", "fixed", "checked")[steps]
+        self.rows["repairs"].append((
+            rid, p["id"], kind, rng.choice(p["all_places"]), None, REPAIR_TEXTS[kind], rng.random() < 0.1, status,
+            reporter, w.ts(at), assignee if steps else None,
+            (self._who(p, "lead")[1] if assignee == "staff" else None) if steps else None,
+            "诚信维修公司" if named and steps else None, "李师傅" if named and steps else None,
+            "13800138000" if named and steps else None, w.ts(moments[0]) if steps else None,
+            w.ts(moments[1]) if steps > 1 else None, w.ts(moments[2]) if steps > 2 else None))
+        events = [("reported", reporter, at, None, None, None)]
+        for kind_, when in zip(("assigned", "fixed", "checked"), moments, strict=False):
+            events.append((kind_, p["lead"], when, assignee if kind_ == "assigned" else None,
+                           "诚信维修公司 · 李师傅 · 13800138000" if kind_ == "assigned" and named else None,
+                           "已更换配件" if kind_ == "fixed" else None))
+        for kind_, user, when, to, who, note in events:
+            self.rows["repair_events"].append((rid, p["id"], kind_, user, w.ts(when), to, who, note))
+
+
+def seed_work_year(app, days: int = HISTORY_DAYS, seed: int = 19, analyze: bool = False) -> dict:
+    """A year of tasks between posts and for the cleaners (~14 a day per site, all done within or past their
+    target) and of repairs (~one every few days per site with their timelines; the last days' partly open) for
+    every site without a repair history, and OPEN_TASKS_TODAY open tasks for the demo's water bar; returns figures."""
+    from sqlalchemy import select
+
+    from hospitality.clock import utcnow
+    from hospitality.extensions import db
+    from hospitality.models import Site
+    from hospitality.models.repairs import Repair
+
+    rng = random.Random(seed)
+    t0 = time.monotonic()
+    with app.app_context():
+        _check_columns(db, WORK_TABLES, "WORK_TABLES", raw=True)
+        now = utcnow()
+        sites = list(db.session.scalars(select(Site).order_by(Site.id)))
+        plans = [p for p in (_work_plan(db, s, now) for s in sites) if p]
+        if not plans:
+            return {"sites": 0, "seconds": time.monotonic() - t0, "skipped": True}
+        demo = sites[0].id  # the demo site is created first
+        writer = _Writer(db)
+        gen = _Work(rng, writer, now, _next_id(db, Repair))
+        today = max(s.today() for s in sites)
+        for back in range(days, -1, -1):
+            day = today - timedelta(days=back)
+            for p in plans:
+                gen.day(p, day, open_for_bar=OPEN_TASKS_TODAY if back == 0 and p["id"] == demo else 0)
+            if back % BATCH_DAYS == 0:
+                gen.flush()
+        gen.flush()
+        writer.fix_sequences([t for t, _cols in WORK_TABLES])
+        db.session.commit()
+        if writer.pg or analyze:
+            for table, _cols in WORK_TABLES:
+                db.session.execute(db.text(f"ANALYZE {table}"))
+            db.session.commit()
+        open_repairs = db.session.scalar(db.text("SELECT count(*) FROM repairs WHERE status <> 'checked'"))
+        return {"sites": len(plans), "rows": dict(gen.totals), "open_repairs": open_repairs,
                 "seconds": time.monotonic() - t0}

@@ -48,4 +48,7 @@ PLUGINS = ("tests.attendance.access", "tests.handover.access", "tests.inspection
            "tests.workers.access", "tests.visits.report_access", "tests.admin.access", "tests.inventory.access",
            "tests.incidents.access", "tests.patrol.access", "tests.complaints.access",
            "tests.desk.access",
-           "tests.guests.access")
+           "tests.guests.access",
+           "tests.tasks.access",
+           "tests.repairs.access",
+           "tests.routines.access")

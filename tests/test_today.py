@@ -12,7 +12,8 @@ HX = {"HX-Request": "true"}
 # placeholder id -> the URL it loads
 LAZY = {"att-board": "/attendance/board", "inspections-glance": "/inspections/board", "ho-board": "/handover/board",
         "workers-inside": "/workers/inside", "board": "/board", "incidents-open": "/incidents/open",
-        "patrol-glance": "/patrol/glance", "complaints-glance": "/complaints/glance"}
+        "patrol-glance": "/patrol/glance", "complaints-glance": "/complaints/glance",
+        "repairs-open": "/repairs/open"}
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from ..models.checklists import _localized
 from ..models.core import POSTS
 from ..models.handover import LINE_KINDS, MANUAL_KINDS, OPEN_STATUSES, Handover, HandoverCount, HandoverLine
 from ..permissions import can, post_can
+from ..repairs import reads as repair_reads
+from ..routines import reads as linen_reads
 from ..visits.reads.live import umbrellas_out
 
 # The posts that hand over between shifts, in screen order (the board's sections, the history's tabs).
@@ -153,6 +155,10 @@ def pending_now(site: Site, post: str) -> list[dict]:
             lines.append({"kind": "incident", "text": i.place,
                           "detail": {"incident_id": i.id, "kind": i.kind, "level": i.level, "status": i.status,
                                      "acknowledged": i.acknowledged_at is not None}})
+    # The open repairs of the places the post owns, carried from shift to shift until the fix is checked.
+    for r in repair_reads.for_handover(site.id, post):
+        lines.append({"kind": "repair", "text": r.place,
+                      "detail": {"repair_id": r.id, "kind": r.kind, "status": r.status, "urgent": r.urgent}})
     return lines
 
 
@@ -189,6 +195,8 @@ def page(site: Site, user: User, handover: Handover) -> dict:
         "holds_post": holds_post(user, handover),
         "kinds": {k: LINE_KINDS[k] for k in MANUAL_KINDS},
         "disputed_n": sum(1 for ln in lines if ln.disputed),
+        # The model room hands over what is still at the laundry (linen counted out, not yet back).
+        "linen_away": linen_reads.away(site.id) if post_can(handover.post, "linen.handover") else [],
     }
 
 

@@ -16,11 +16,13 @@ from ..database import select_rows
 from ..extensions import db
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
 from ..models.attendance import Attendance
-from ..models.checklists import _localized
-from ..models.inspections import ASSIGNEES, TASK_STATUSES, Task
+from ..models.checklists import AREA_KINDS, _localized
+from ..models.tasks import ASSIGNEES, OPEN_STATES, TASK_STATUSES, Task
 from ..permissions import can
 
-AREA_KINDS = ("inspection", "patrol")  # a shift-based patrol (hospitality.patrol) is not an area round
+# Filled on an area round's page: a cleaning checklist too, when it is given to a post or a named person (the
+# cleaners' own are ticked on the rota, hospitality.routines).
+FILLED_AS_AREA = (*AREA_KINDS, "cleaning")
 TREND_LENGTH = 30
 DONE_SHOWN = 20
 OPEN_SHOWN = 100  # a screen, not an archive: the oldest open tasks first
@@ -204,12 +206,6 @@ def area_status(site: Site, day: date, templates: list[ChecklistTemplate] | None
     return out
 
 
-def post_rounds(site: Site, post: str, day: date | None = None) -> list[RoutineStatus]:
-    """The inspection rounds a post does itself (a template the manager gave to that post), for its screen."""
-    templates = [t for t in area_templates(site.id) if t.post == post]
-    return area_status(site, day or site.today(), templates) if templates else []
-
-
 # Tasks
 
 
@@ -271,7 +267,8 @@ def _task_cards(status: str, every_post: bool, limit: int, with_total: bool = Fa
     oldest first, done ones newest first. Built once per shape; with_total adds the total as a window count on
     each row."""
     q = (_task_card_select(*([func.count().over().label("total")] if with_total else []))
-         .where(Task.site_id == bindparam("site_id"), Task.status == status))
+         .where(Task.site_id == bindparam("site_id"),
+                Task.status.in_(OPEN_STATES) if status == "open" else Task.status == status))
     if not every_post:
         q = q.where(Task.assignee == bindparam("post"))
     order = (Task.created_at, Task.id) if status == "open" else (Task.done_at.desc(), Task.id.desc())
@@ -282,7 +279,7 @@ def _card(row: Row, user: User) -> TaskCard:
     return TaskCard(row.id, row.status, row.assignee, row.text, row.created_at, row.done_at,
                     _localized(row.name, row.name_en), row.slot if row.slot and not row.subject_user_id else "",
                     _localized(row.item, row.item_en) if row.item else None, row.creator, row.doer,
-                    row.status == "open" and may_close(user, row.assignee))
+                    row.status in OPEN_STATES and may_close(user, row.assignee))
 
 
 def _cards(status: str, site: Site, user: User, limit: int, with_total: bool = False) -> list[Row]:
@@ -351,7 +348,7 @@ _GROOMED = (select(func.count(func.distinct(ChecklistRun.subject_user_id))).join
                    ChecklistRun.shift_date == bindparam("day"), ChecklistRun.completed_at.is_not(None),
                    ChecklistRun.subject_user_id.in_(bindparam("ids", expanding=True))))
 _OPEN_TASK_COUNT = select(func.count()).select_from(Task).where(Task.site_id == bindparam("site_id"),
-                                                                Task.status == "open")
+                                                                Task.status.in_(OPEN_STATES))
 _SUMMED = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}  # others: to do
 
 

@@ -13,8 +13,9 @@ from ..forms import idem
 from ..htmx import is_htmx
 from ..i18n import text as _
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistTemplate, User
-from ..models.inspections import ASSIGNEES, Task
+from ..models.tasks import ASSIGNEES, Task
 from ..permissions import can, requires
+from ..tasks import reads as task_reads
 from . import bp, reads, services
 
 
@@ -68,9 +69,9 @@ def board():
     if not is_htmx():
         return redirect(url_for(".index"))
     site = current_site()
-    panel = reads.tasks_panel(site, current_user)  # a lead's or manager's: every open task of the site
+    panel = task_reads.panel(site, current_user)  # a lead's or manager's: every open task of the site
     return render_template("inspections/_glance.html", **panel,
-                           summary=reads.board_summary(site, site.today(), open_tasks=panel["open_total"]))
+                           summary=reads.board_summary(site, site.today(), open_tasks=panel["task_total"]))
 
 
 # Grooming
@@ -160,7 +161,7 @@ def person(user_id):
 
 def _area(template_id: int) -> ChecklistTemplate:
     template = site_get_or_404(ChecklistTemplate, template_id)
-    if template.kind not in reads.AREA_KINDS:
+    if template.kind not in reads.FILLED_AS_AREA:
         abort(404)
     if not services.can_fill(current_user, template):
         abort(403)
@@ -246,7 +247,7 @@ def area_complete(template_id):
 def raise_task(answer_id):
     answer = child_get_or_404(ChecklistAnswer, answer_id, "run")
     template = answer.run.template
-    if template.kind not in reads.AREA_KINDS:
+    if template.kind not in reads.FILLED_AS_AREA:
         abort(404)
     if not services.can_fill(current_user, template):
         abort(403)
@@ -291,7 +292,13 @@ def task_done(task_id):
     task = site_get_or_404(Task, task_id)
     if not services.can_close(current_user, task):
         abort(403)
-    task = services.mark_done(current_site(), current_user, task)
+    try:
+        task = services.mark_done(current_site(), current_user, task)
+    except RuleError as e:  # cancelled by the lead meanwhile: the card shows it
+        if not is_htmx():
+            flash(e.message, "error")
+            return redirect(url_for(".tasks"))
+        return render_template("inspections/_task.html", task=reads.task_card(task.id, current_user))
     if not is_htmx():
         flash(_("Task done."))
         return redirect(url_for(".tasks"))

@@ -10,13 +10,14 @@ from ..database import select_rows
 from ..desk import reads as desk
 from ..handover import reads as handover
 from ..incidents import reads as incidents
-from ..inspections import reads as inspections
 from ..inventory import services as inventory
 from ..inventory.reads import stock as stock_reads
 from ..models import PurchaseRequest, Site, User
 from ..models.core import POSTS
 from ..patrol import reads as patrol
 from ..permissions import can
+from ..routines import reads as routines
+from ..tasks import reads as tasks
 from ..visits.reads import report as visit_reports
 from ..visits.reads.live import live_panel
 from ..workers import reads as workers
@@ -57,15 +58,17 @@ def stock_panel(site: Site, user: User) -> dict:
     return panel
 
 
-def shift_panels(site: Site, user: User) -> dict:
+def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
     """The cards every post's screen carries around its routines: the clock, the handover, workers in the
-    model rooms, open tasks; and for the lead and manager the day at a glance."""
+    model rooms, open tasks, its own rounds (their statuses given); and for the lead and manager the day at a
+    glance."""
     overseer = can(user, "today.board")
     if overseer:
         panels = {}
     else:
-        panels = {"handover_card": handover.today_card(site, user), **inspections.tasks_panel(site, user)}
+        panels = {"handover_card": handover.today_card(site, user), **tasks.panel(site, user)}
     panels["desk_mine"] = desk.mine(site.id, user.id)  # calls and messages for this person, open
+    panels |= routines.today_panel(site, user, own_rounds)  # rounds given to the post or person; linen away
     if can(user, "attendance.own"):
         panels["att_clock"] = attendance.today_card(site, user)
     if can(user, "workers.doors"):
@@ -84,7 +87,12 @@ def shift_panels(site: Site, user: User) -> dict:
 def screen(site: Site, user: User) -> tuple[str, dict]:
     """The user's today screen: its template (the lead's and manager's own, or the staff's) and its context."""
     day = site.today()
-    statuses = checklists.day_status(site, day, checklists.routines(site.id, user.post))
+    # The post's routines and the rounds given to the post or the person: one day_status for both sections.
+    own = routines.own_round_templates(site, user)
+    statuses = checklists.day_status(site, day, checklists.routines(site.id, user.post) + own)
+    own_ids = {t.id for t in own}
+    own_rounds = [s for s in statuses if s.template.id in own_ids]
+    statuses = [s for s in statuses if s.template.id not in own_ids]
     if can(user, "today.board"):
         # A lead or manager may have routines of their own (the manager can add them); the routines board of
         # every post loads after the page (/board).
@@ -93,4 +101,5 @@ def screen(site: Site, user: User) -> tuple[str, dict]:
         # What is due now comes first; finished routines sink to the bottom.
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
         template, ctx = "today/staff.html", {"statuses": statuses, "day": day}
-    return template, ctx | stock_panel(site, user) | live_panel(site, user.post) | shift_panels(site, user)
+    panels = stock_panel(site, user) | live_panel(site, user.post) | shift_panels(site, user, own_rounds)
+    return template, ctx | panels

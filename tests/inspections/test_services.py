@@ -22,7 +22,8 @@ from hospitality.models import (
     User,
 )
 from hospitality.models.core import utcnow
-from hospitality.models.inspections import Task
+from hospitality.models.tasks import Task
+from hospitality.routines import reads as routines
 from tests.factories import clock_in, leave, make_site, roster, team, template
 from tests.harness import count_rows
 
@@ -79,7 +80,8 @@ def test_seed_adds_grooming_and_inspections_once(ctx):
         ChecklistTemplate.site_id == site.id, ChecklistTemplate.seed_key.like("insp_room_%"))).all()
     assert sorted(room_tpls) == sorted(rooms)
     lounge = template(site.id, "lounge_rounds")
-    assert lounge.times == "10:00,12:00,15:00,17:00" and lounge.kind == "inspection" and lounge.post == "lead"
+    # Seed 000's lounge rounds (自巡) are the attendant's: the water bar's post (issue 16).
+    assert lounge.times == "10:00,12:00,15:00,17:00" and lounge.kind == "inspection" and lounge.post == "water_bar"
     assert [t.strftime("%H:%M") for t in lounge.time_list] == ["10:00", "12:00", "15:00", "17:00"]
     grooming = template(site.id, "grooming")
     assert grooming.kind == "grooming" and any("刘海不盖眉" in i.text for i in grooming.items)
@@ -386,9 +388,9 @@ def test_a_post_given_the_lounge_rounds_fills_them(env):
     lounge = template(env.site, "lounge_rounds")
     editor.save_template(site, lounge, name=lounge.name, name_en=lounge.name_en, kind="inspection",
                          post="water_bar", due_time=None, active=True)
-    rounds = reads.post_rounds(site, "water_bar")
-    assert [(s.template.id, s.slot) for s in rounds] == [(lounge.id, t) for t in ("10:00", "12:00", "15:00", "17:00")]
-    assert reads.post_rounds(site, "model_room") == []
     wb, mr = _user(env.staff["water_bar"]), _user(env.staff["model_room"])
+    rounds = routines.today_panel(site, wb)["own_rounds"]
+    assert [(s.template.id, s.slot) for s in rounds] == [(lounge.id, t) for t in ("10:00", "12:00", "15:00", "17:00")]
+    assert "own_rounds" not in routines.today_panel(site, mr)
     assert services.can_fill(wb, lounge) and not services.can_fill(mr, lounge)
     assert services.can_fill(_user(env.lead), lounge)
