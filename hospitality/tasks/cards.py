@@ -48,7 +48,9 @@ def _words() -> dict:
                          "for": {k: str(v) for k, v in ASSIGNEES.items()},
                          "posts": {k: str(v) for k, v in POSTS.items()},
                          "statuses": {k: str(v) for k, v in TASK_STATUSES.items()},
-                         "now": utcnow(), "default": current_site().task_target_minutes}
+                         "now": utcnow(), "default": current_site().task_target_minutes,
+                         # The user itself, not the proxy: each card asks several questions of it.
+                         "user": current_user._get_current_object()}
     return g._task_words
 
 
@@ -68,5 +70,5 @@ def task_card(row) -> Card:
                 w["posts"].get(row.raised_post, "") if row.raised_post else "", row.created_at, row.accepter,
                 row.accepted_at, row.doer, row.done_at, bool(row.on_behalf), row.visit_id, target, age, took,
                 is_open and age > target, took is not None and took > target,
-                services.may_accept(current_user, row), services.may_finish(current_user, row),
-                services.may_dispatch(current_user, row))
+                services.may_accept(w["user"], row), services.may_finish(w["user"], row),
+                services.may_dispatch(w["user"], row))

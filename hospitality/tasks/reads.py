@@ -15,7 +15,7 @@ from ..permissions import can
 
 PANEL_SHOWN = 4  # a today screen: the oldest few, then a link to all
 OPEN_SHOWN = 100  # a screen, not an archive: the oldest open tasks first
-RAISED_SHOWN = 20
+RAISED_SHOWN = 12  # the newest the person asked for, besides those another list of the page shows
 DONE_SHOWN = 200
 RANGE_DAYS = 31
 

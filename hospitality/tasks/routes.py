@@ -13,7 +13,7 @@ from ..htmx import render_page_or_fragment, wants_fragment
 from ..i18n import text as _
 from ..models import Visit
 from ..models.core import POSTS
-from ..models.tasks import ASSIGNEES, Task
+from ..models.tasks import ASSIGNEES, OPEN_STATES, Task
 from ..permissions import can, requires
 from . import bp, reads, services
 
@@ -61,14 +61,39 @@ def index():
     range (?from=&to=, today by default)."""
     site = current_site()
     today = site.today()
-    ctx = {"mine": reads.mine(site, current_user), "raised": reads.raised_by(site, current_user), "today": today}
+    ctx = {"mine": reads.mine(site, current_user), "today": today}
     if can(current_user, "tasks.all"):
-        last = min(arg_date("to", today), today)
-        first = min(arg_date("from", last), last)
-        first = max(first, last - timedelta(days=reads.RANGE_DAYS - 1))
-        ctx |= {"every_open": reads.every_open(site), "done": reads.done_between(site, first, last),
-                "first": first, "last": last, **_for_choices(site.id)}
+        # Those done over a range load after the page (tasks.done_list): a day's are as many cards again.
+        mine = {r.id for r in ctx["mine"]}  # the lead's own post's tasks are listed once, under "mine"
+        ctx |= {"every_open": [r for r in reads.every_open(site) if r.id not in mine],
+                "done_args": {k: request.args[k] for k in ("from", "to") if request.args.get(k)}}
     return render_template("tasks/index.html", **ctx)
+
+
+@bp.get("/raised")
+@requires("tasks.view")
+def raised_list():
+    """What I asked for, newest first, with its state and the minutes it took (loaded after the task page): not those
+    the page lists already (open ones for my post or me; for the lead and the manager every open one)."""
+    site = current_site()
+    every = can(current_user, "tasks.all")
+    rows = [r for r in reads.raised_by(site, current_user)
+            if not (r.status in OPEN_STATES and (every or services.is_for(current_user, r)))]
+    return render_page_or_fragment("tasks/raised.html", "tasks/_raised.html", raised=rows)
+
+
+@bp.get("/done")
+@requires("tasks.all")
+def done_list():
+    """The tasks done from ?from= to ?to= (today by default, at most RANGE_DAYS), newest first, with the minutes each
+    took: a section of the task page, or a page of its own."""
+    site = current_site()
+    today = site.today()
+    last = min(arg_date("to", today), today)
+    first = min(arg_date("from", last), last)
+    first = max(first, last - timedelta(days=reads.RANGE_DAYS - 1))
+    return render_page_or_fragment("tasks/done.html", "tasks/_done.html", done=reads.done_between(site, first, last),
+                                   first=first, last=last, today=today)
 
 
 def _task_row(task_id: int):
@@ -88,8 +113,7 @@ def _after(task_id: int, action):
     except RuleError as e:
         error = e.message
     if wants_fragment():
-        choices = _for_choices(site.id) if can(current_user, "tasks.dispatch") else {}
-        return render_template("tasks/_card.html", row=reads.task(site.id, task_id), error=error, **choices), \
+        return render_template("tasks/_card.html", row=reads.task(site.id, task_id), error=error), \
             422 if error else 200
     flash(error or _("Saved."), "error" if error else "message")
     return redirect(url_for(".index"))
@@ -114,9 +138,14 @@ def done(task_id):
     return _after(task_id, lambda site, task: services.finish(site, current_user, task))
 
 
-@bp.post("/<int:task_id>/dispatch")
+@bp.route("/<int:task_id>/dispatch", methods=["GET", "POST"])
 @requires("tasks.dispatch")
 def dispatch(task_id):
+    """GET: the picks to hand it on and the cancel button (loaded into the card when opened); POST: hand it on."""
+    if request.method == "GET":
+        site, row = _task_row(task_id)
+        return render_page_or_fragment("tasks/dispatch.html", "tasks/_dispatch.html", row=row,
+                                       **_for_choices(site.id))
     return _after(task_id, lambda site, task: services.dispatch(site, current_user, task, request.form.get("for_whom")))
 
 

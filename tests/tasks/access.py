@@ -20,7 +20,10 @@ MATRIX = {
     # A task for the actor: accepted by them; the cleaner's task they raised: done on the cleaner's behalf.
     ("/tasks/<int:task_id>/accept", "POST"): Rule(ANY, 302, writes=True, ids=OWN),
     ("/tasks/<int:task_id>/done", "POST"): Rule(ANY, 302, writes=True, ids=RAISED),
+    ("/tasks/<int:task_id>/dispatch", "GET"): Rule(LEAD_MANAGER, ids=OWN),
     ("/tasks/<int:task_id>/dispatch", "POST"): Rule(LEAD_MANAGER, 302, {"for_whom": "cleaner"}, True, ids=OWN),
+    ("/tasks/done", "GET"): Rule(LEAD_MANAGER),
+    ("/tasks/raised", "GET"): Rule(ANY),
     ("/tasks/<int:task_id>/cancel", "POST"): Rule(LEAD_MANAGER, 302, writes=True, ids=OWN),
     ("/tasks/visits/<int:visit_id>", "GET"): Rule(ANY),
     ("/tasks/visits/<int:visit_id>", "POST"): Rule(ANY, 302, {"table_label": "3", "idem": "matrixtask02"}, True),

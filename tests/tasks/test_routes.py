@@ -73,8 +73,12 @@ def test_the_list_shows_mine_and_raised_and_the_lead_sees_every_open_one(app, en
         raised(app, env, kind="cleaner", text="擦吧台")
         raised(app, env, by="lead", kind="other", for_whom="model_room", text="开空调")
     with clock.travel_to(NOW + timedelta(minutes=45), frozen=True):
-        bar = login(app, env.names["water_bar"]).get("/tasks/").text
-        assert "补充纸杯" in bar and "擦吧台" in bar and "开空调" not in bar
+        bar_client = login(app, env.names["water_bar"])
+        bar = bar_client.get("/tasks/").text
+        assert "补充纸杯" in bar and "擦吧台" not in bar and "开空调" not in bar
+        assert 'hx-get="/tasks/raised"' in bar  # what it raised loads after the page
+        raised_by_bar = bar_client.get("/tasks/raised", headers=HX).text
+        assert "擦吧台" in raised_by_bar and "补充纸杯" not in raised_by_bar and "<html" not in raised_by_bar
         lead = login(app, env.names["lead"]).get("/tasks/").text
     assert "开空调" in lead and 'id="tk-all"' in lead and "tk-dispatch" in lead
     assert lead.count("st-overdue tk-age") >= 3
