@@ -189,6 +189,8 @@ def seed_demo() -> bool:
     seed_attendance(site, staff, next(u for u in staff if u.username == "lead"))  # the demo's lead
     from .patrol.demo import seed_demo as seed_patrols
     seed_patrols(site)
+    from .tasks.demo import seed_demo as seed_work
+    seed_work(site)
     from .models.guests import VipNotice
     db.session.add(VipNotice(site_id=site.id, plate=DEMO_VIP_PLATE, note="李总，老业主，喜欢铁观音，由王经理亲自接待",
                              created_by_id=manager_id))

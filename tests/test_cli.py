@@ -168,3 +168,18 @@ def test_backup_defaults_to_the_instance_folder(app, runner):
     assert r.exit_code == 0, r.output
     [new] = set(backups.glob("hospitality-*")) - before
     assert new.stat().st_size > 0 and str(new) in r.output
+
+
+def test_demo_has_tasks_and_repairs_to_show(app, runner):
+    """The demo's posts asked each other for things this morning and two repairs are open: the water bar sees its
+    accepted restock and the cleaner task it raised (cleared in 2 min), the lead every open task and repair."""
+    assert "demo data created" in runner.invoke(args=["seed-demo"]).output
+    client = app.test_client()
+    client.post("/login", data={"username": "waterbar", "password": DEMO_PASSWORD})
+    assert "补充矿泉水和纸杯" in client.get("/").text
+    assert "3号桌" in client.get("/tasks/raised").text
+    client.post("/logout")
+    client.post("/login", data={"username": "lead", "password": DEMO_PASSWORD})
+    tasks, repairs = client.get("/tasks/").text, client.get("/repairs/").text
+    assert "洗手间地面有水" in tasks and "补充矿泉水和纸杯" in tasks
+    assert "洗手盆水龙头松动漏水" in repairs and "咖啡机不出热水" in repairs
