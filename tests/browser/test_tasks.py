@@ -100,3 +100,40 @@ def test_two_taps_from_the_today_screen_raise_a_task_for_the_cleaners(app, live_
     expect(card.locator(".tk-for")).to_have_text(say("Cleaner"))
     expect(card.locator("button.tk-done")).to_be_visible()  # the post that asked ticks it for the cleaner
     assert_fits_phone(page)
+
+
+def test_the_lead_hands_a_task_on_from_its_card(app, live_server, phone):
+    """The lead opens "Hand on or cancel" on a restock the concierge asked of the water bar: the picks load into the
+    card; the lead hands it to the model room, and the card says so; the model room finds it on its list."""
+    base = live_server.url
+
+    def say(msgid: str, **kw) -> str:
+        return msg(app, msgid, **kw)
+
+    with app.app_context():
+        site = factories.make_site()
+        desk = factories.make_user(site.id, "concierge")
+        lead_user = factories.make_user(site.id, "lead")
+        room_user = factories.make_user(site.id, "model_room")
+        factories.make_user(site.id, "water_bar")
+        from hospitality.tasks import services as tasks
+        with app.test_request_context():
+            tasks.raise_task(db.session.get(Site, site.id), db.session.get(User, desk.id), kind="restock",
+                             text="补充纸杯")
+        names = {"lead": lead_user.username, "room": room_user.username}
+    lead, room = phone(), phone()
+    login(lead, base, names["lead"])
+    menu(lead, say("Tasks"), say("Tasks"))
+    card = lead.locator("#tk-all li.tk", has_text="补充纸杯")
+    expect(card.locator(".tk-for")).to_have_text(say("Water bar"))
+    card.locator("details.tk-dispatch summary").tap()
+    picks = card.locator("select[name=for_whom]")
+    expect(picks).to_be_visible()  # loaded when opened
+    picks.select_option(label=say("Model room"))
+    card.locator("button.tk-hand").tap()
+    expect(lead.locator("#tk-all li.tk", has_text="补充纸杯").locator(".tk-for")).to_have_text(say("Model room"))
+    assert_fits_phone(lead)
+
+    login(room, base, names["room"])
+    menu(room, say("Tasks"), say("Tasks"))
+    expect(room.locator("#tk-mine li.tk", has_text="补充纸杯")).to_be_visible()
