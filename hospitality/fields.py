@@ -68,6 +68,16 @@ def token_ok(token: str | None) -> bool:
     return bool(token) and TOKEN.fullmatch(token) is not None
 
 
+def whole(raw, low: int, high: int) -> int | None:
+    """A whole number typed in plain digits (0-9: not "²" or "٣", which str.isdigit() accepts and int() may refuse),
+    within low..high; else None, for the caller's message next to its field."""
+    raw = str(raw if raw is not None else "").strip()
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return None
+    number = int(raw)
+    return number if low <= number <= high else None
+
+
 def choice(raw, choices: dict, field: str) -> str:
     if raw not in choices:
         raise RuleError(_("Choose from the list."), field)

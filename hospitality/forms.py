@@ -127,9 +127,20 @@ def qty_fields(form, prefix: str = "qty-") -> dict[int, str]:
     return out
 
 
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # what a filter may ask for: any real record
+
+
+def iso_day(raw) -> date | None:
+    """A day typed as YYYY-MM-DD within EARLIEST_DAY..LATEST_DAY, else None (a day at either end of the calendar
+    would overflow when turned into a site's UTC bounds)."""
+    try:
+        day = date.fromisoformat(str(raw or "").strip())
+    except ValueError:
+        return None
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else None
+
+
 def arg_date(name: str, default: date) -> date:
     """?name=YYYY-MM-DD, or the default when it is missing or not a date."""
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return default
+    day = iso_day(request.args.get(name, ""))
+    return default if day is None else day

@@ -4,12 +4,13 @@ from datetime import time
 
 from sqlalchemy import select
 
+from .. import fields
 from ..audit import record
 from ..database import next_position, write_tx
 from ..extensions import db
 from ..i18n import text as _
 from ..models import ChecklistItem, ChecklistTemplate, Location, Site, User
-from ..models.checklists import ANSWER_TYPES, ASSIGNEES, KINDS, LAST, RECURRENCES
+from ..models.checklists import ANSWER_TYPES, ASSIGNEES, KINDS, LAST, RECURRENCES, ROUTINE_KINDS
 from ..models.core import POSTS
 from .services import ChecklistError
 
@@ -37,7 +38,8 @@ def _day_in(raw, low: int, high: int, last: bool) -> str | None:
     raw = str(raw or "").strip().lower()
     if last and raw == LAST:
         return LAST
-    return str(int(raw)) if raw.isdigit() and low <= int(raw) <= high else None
+    day = fields.whole(raw, low, high)
+    return None if day is None else str(day)
 
 
 def parse_recurrence(recurrence: str, *, weekdays=(), weekday=None, month_day=None, first_half=None,
@@ -52,7 +54,7 @@ def parse_recurrence(recurrence: str, *, weekdays=(), weekday=None, month_day=No
     if recurrence == "daily":
         return recurrence, None
     if recurrence == "weekdays":
-        days = sorted({int(d) for d in weekdays or () if str(d).isdigit() and int(d) < 7})
+        days = sorted({d for d in (fields.whole(raw, 0, 6) for raw in weekdays or ()) if d is not None})
         if not days or len(days) != len(set(weekdays)):
             raise ChecklistError(_("Tick at least one weekday: a routine on no day never happens."), "weekdays")
         return recurrence, ",".join(map(str, days))
@@ -102,6 +104,12 @@ def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, 
         person_id = _person(site, assignee, person_id)
     if times is not KEEP:
         times = parse_times(times)
+    given = assignee if assignee is not KEEP else (template.assignee if template is not None else "post")
+    rounds = times if times is not KEEP else (template.times if template is not None else None)
+    if given == "cleaners" and rounds and kind not in ROUTINE_KINDS:
+        # The rota ticks one round a period for the cleaners: several rounds a day are a post's or a person's.
+        raise ChecklistError(_("The cleaners' rota has one round a period: give rounds at set times to a post or "
+                               "a person, or leave the times empty."), "times")
     if location_id is not KEEP and location_id is not None:
         loc = db.session.get(Location, location_id)
         if loc is None or loc.site_id != site.id:

@@ -1,7 +1,7 @@
 """Complaint pages: register one, its page with the timeline and the form of the step it is at, the list with
 deadline flags, the follow-up calls due, the monthly classification report (Excel), the deadlines' settings, and the
 lead's and manager's today section."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
@@ -10,7 +10,7 @@ from .. import fields, photos
 from ..access import child_get_or_404, current_site, site_get_or_404
 from ..clock import utcnow
 from ..errors import RuleError, messages
-from ..forms import arg_date, idem
+from ..forms import arg_date, idem, iso_day
 from ..htmx import is_htmx, render_page_or_fragment
 from ..i18n import text as _
 from ..incidents import reads as incident_reads
@@ -234,10 +234,7 @@ def report():
     """The month's classification report (分类统计表); ?format=xlsx exports it."""
     site = current_site()
     month = request.args.get("month", "")
-    try:
-        first = date.fromisoformat(f"{month}-01") if month else site.today().replace(day=1)
-    except ValueError:
-        first = site.today().replace(day=1)
+    first = (iso_day(f"{month}-01") if month else None) or site.today().replace(day=1)
     r = reads.month_report(site, first)
     if request.args.get("format") == "xlsx":
         services.exported(site, current_user, "month_report", month=first.strftime("%Y-%m"))

@@ -195,8 +195,10 @@ def page(site: Site, user: User, handover: Handover) -> dict:
         "holds_post": holds_post(user, handover),
         "kinds": {k: LINE_KINDS[k] for k in MANUAL_KINDS},
         "disputed_n": sum(1 for ln in lines if ln.disputed),
-        # The model room hands over what is still at the laundry (linen counted out, not yet back).
-        "linen_away": linen_reads.away(site.id) if post_can(handover.post, "linen.handover") else [],
+        # The model room hands over what is still at the laundry (linen counted out, not yet back): what is away
+        # now, so only while the handover is open (an accepted one is history: today's laundry is not its).
+        "linen_away": linen_reads.away(site.id) if post_can(handover.post, "linen.handover")
+        and handover.status in ("draft", "submitted") else [],
     }
 
 

@@ -3,6 +3,7 @@ its field, never a 500)."""
 from datetime import date, timedelta
 
 from ..errors import RuleError
+from ..forms import iso_day
 from ..i18n import text as _
 from ..models.incidents import KINDS, STATES
 from .reads import Filters
@@ -15,10 +16,10 @@ class FilterError(RuleError):
 
 
 def _date(raw: str, name: str) -> date:
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise FilterError(_("Not a date: use the date picker or YYYY-MM-DD."), name) from None
+    day = iso_day(raw)
+    if day is None:
+        raise FilterError(_("Not a date: use the date picker or YYYY-MM-DD."), name)
+    return day
 
 
 def parse_page(raw: str) -> int:

@@ -20,9 +20,6 @@ from ..models.checklists import AREA_KINDS, _localized
 from ..models.tasks import ASSIGNEES, OPEN_STATES, TASK_STATUSES, Task
 from ..permissions import can
 
-# Filled on an area round's page: a cleaning checklist too, when it is given to a post or a named person (the
-# cleaners' own are ticked on the rota, hospitality.routines).
-FILLED_AS_AREA = (*AREA_KINDS, "cleaning")
 TREND_LENGTH = 30
 DONE_SHOWN = 20
 OPEN_SHOWN = 100  # a screen, not an archive: the oldest open tasks first
@@ -193,8 +190,8 @@ def area_templates(site_id: int) -> list[ChecklistTemplate]:
     return list(db.session.scalars(_AREA_TEMPLATES, {"site_id": site_id}))
 
 
-def valid_slot(template: ChecklistTemplate, slot: str) -> bool:
-    return slot in {s for s, _due in rounds(template)}
+def valid_slot(template: ChecklistTemplate, slot: str, day: date) -> bool:
+    return slot in {s for s, _due in rounds(template, day)}
 
 
 def area_status(site: Site, day: date, templates: list[ChecklistTemplate] | None = None,

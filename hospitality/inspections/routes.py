@@ -13,6 +13,7 @@ from ..forms import idem
 from ..htmx import is_htmx
 from ..i18n import text as _
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistTemplate, User
+from ..models.checklists import FILLED_AS_AREA
 from ..models.tasks import ASSIGNEES, Task
 from ..permissions import can, requires
 from ..tasks import reads as task_reads
@@ -161,23 +162,37 @@ def person(user_id):
 
 def _area(template_id: int) -> ChecklistTemplate:
     template = site_get_or_404(ChecklistTemplate, template_id)
-    if template.kind not in reads.FILLED_AS_AREA:
+    if template.kind not in FILLED_AS_AREA:
         abort(404)
     if not services.can_fill(current_user, template):
         abort(403)
     return template
 
 
+class NotDueToday(Exception):
+    """A checklist that repeats on given days (a weekday, a day of the month) has no round today."""
+
+
 def _slot(template: ChecklistTemplate) -> str:
-    """The round asked for (?at=10:00); without one, the next round due (else the last)."""
-    slots = checklists.rounds(template)
+    """Today's round asked for (?at=10:00); without one, the next round due (else the last). A checklist with no
+    round today raises NotDueToday (its page says so)."""
+    site = current_site()
+    slots = checklists.rounds(template, site.today())
+    if not slots:
+        raise NotDueToday
     at = request.args.get("at")
     if at is None:
-        now = current_site().now().time()
+        now = site.now().time()
         return next((s for s, due in slots if due is None or due >= now), slots[-1][0])
-    if not reads.valid_slot(template, at):
+    if not reads.valid_slot(template, at, site.today()):
         abort(404)
     return at
+
+
+@bp.errorhandler(NotDueToday)
+def _not_due_today(_error):
+    flash(_("This checklist is not due today."), "error")
+    return redirect(url_for("today.index"))
 
 
 def _area_url(template, slot):
@@ -186,7 +201,7 @@ def _area_url(template, slot):
 
 
 def _area_ctx(template, slot, run) -> dict:
-    due = dict(checklists.rounds(template)).get(slot)
+    due = dict(checklists.rounds(template, current_site().today())).get(slot)
     return {"template": template, "slot": slot, "run": run, "answers": checklists.answers_by_item(run),
             "tasks_by_answer": reads.tasks_by_answer(run), "assignees": ASSIGNEES, "task_form": True,
             "answer_url": _area_url(template, slot), "with_photos": True,
@@ -202,7 +217,8 @@ def area(template_id):
     args = {"at": slot} if slot else {}
     return render_template("inspections/area.html", items=template.active_items, can_answer=True,
                            complete_url=url_for(".area_complete", template_id=template.id, **args),
-                           rounds=checklists.rounds(template), **_area_ctx(template, slot, run))
+                           rounds=checklists.rounds(template, current_site().today()),
+                           **_area_ctx(template, slot, run))
 
 
 @bp.post("/areas/<int:template_id>/items/<int:item_id>")
@@ -247,7 +263,7 @@ def area_complete(template_id):
 def raise_task(answer_id):
     answer = child_get_or_404(ChecklistAnswer, answer_id, "run")
     template = answer.run.template
-    if template.kind not in reads.FILLED_AS_AREA:
+    if template.kind not in FILLED_AS_AREA:
         abort(404)
     if not services.can_fill(current_user, template):
         abort(403)

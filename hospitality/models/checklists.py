@@ -32,6 +32,9 @@ KINDS = {
 }
 ROUTINE_KINDS = ("opening", "closing")
 AREA_KINDS = ("inspection", "patrol")  # rounds at an area (a shift-based patrol, hospitality.patrol, is not one)
+# Filled on an area round's page: a cleaning checklist too, when it is given to a post or a named person (the
+# cleaners' own are ticked on the rota, hospitality.routines).
+FILLED_AS_AREA = (*AREA_KINDS, "cleaning")
 ANSWER_TYPES = {"check": _l("Yes / no"), "number": _l("Number"), "note": _l("Note")}
 RECURRENCES = {"daily": _l("Every day"), "weekdays": _l("On given weekdays"), "weekly": _l("Weekly"),
                "half_month": _l("Twice a month (1st–15th, 16th–end)"), "monthly": _l("Monthly")}

@@ -10,7 +10,7 @@ from ..clock import to_local
 from ..database import select_rows
 from ..extensions import db
 from ..models import ChecklistTemplate, Location, Site, User
-from ..models.checklists import AREA_KINDS, Period
+from ..models.checklists import FILLED_AS_AREA, Period
 from ..models.linen import LINEN_KINDS, LinenBatch, LinenCount
 from ..permissions import can
 
@@ -23,12 +23,12 @@ _CLEANERS = (select(ChecklistTemplate).where(ChecklistTemplate.site_id == bindpa
                                              ChecklistTemplate.active.is_(True))
              .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
 # A today screen's own rounds, in one read: the rounds given to the post (the lounge rounds, to the water bar: an
-# area round of its post) and whatever checklist is given to this person by name.
+# area round of its post, or a cleaning checklist given to it) and whatever checklist is given to this person by name.
 _OWN_ROUNDS = (select(ChecklistTemplate).where(
     ChecklistTemplate.site_id == bindparam("site_id"), ChecklistTemplate.active.is_(True),
     or_(and_(ChecklistTemplate.assignee == "person", ChecklistTemplate.person_id == bindparam("user_id")),
         and_(ChecklistTemplate.assignee == "post", ChecklistTemplate.post == bindparam("post"),
-             ChecklistTemplate.kind.in_(AREA_KINDS), ChecklistTemplate.shift_id.is_(None))))
+             ChecklistTemplate.kind.in_(FILLED_AS_AREA), ChecklistTemplate.shift_id.is_(None))))
     .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
 _NAMES = select(User.id, User.name).where(User.id.in_(bindparam("ids", expanding=True)))
 

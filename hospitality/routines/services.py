@@ -4,6 +4,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import fields
 from ..audit import record
 from ..checklists import reads as checklists
 from ..checklists.services import locked_round, score
@@ -76,10 +77,11 @@ def _quantities(raw: dict[str, str]) -> dict[str, int]:
         text = (raw.get(kind) or "").strip()
         if not text:
             continue
-        if not text.isdigit() or int(text) > MAX_QTY:
+        qty = fields.whole(text, 0, MAX_QTY)
+        if qty is None:
             raise RoutineError(_("Count pieces: a whole number from 0 to %(n)d.", n=MAX_QTY), f"qty-{kind}")
-        if int(text):
-            out[kind] = int(text)
+        if qty:
+            out[kind] = qty
     return out
 
 
@@ -99,7 +101,7 @@ def send_linen(site: Site, user: User, location_id, quantities: dict[str, str], 
         raise RoutineError(_("Count at least one piece out."), "qty")
     note = limited(note, NOTE_MAX, "note", RoutineError)
     if idem:
-        existing = db.session.scalar(select(LinenBatch).where(LinenBatch.idem == idem))
+        existing = db.session.scalar(select(LinenBatch).where(LinenBatch.idem == idem, LinenBatch.site_id == site.id))
         if existing is not None:
             return existing
     try:
@@ -112,7 +114,7 @@ def send_linen(site: Site, user: User, location_id, quantities: dict[str, str], 
                                           counted_by_id=user.id))
             record("send", "linen_batch", batch.id, site_id=site.id, place=loc.name, counts=counts)
     except IntegrityError:  # the same form at the same moment: the other request sent it
-        batch = db.session.scalar(select(LinenBatch).where(LinenBatch.idem == idem))
+        batch = db.session.scalar(select(LinenBatch).where(LinenBatch.idem == idem, LinenBatch.site_id == site.id))
         if batch is None:
             raise
     return batch
@@ -127,11 +129,14 @@ def return_linen(site: Site, user: User, batch: LinenBatch, quantities: dict[str
     counts = _quantities(quantities)
     if not counts:
         raise RoutineError(_("Count at least one piece back in."), "qty")
-    if idem and db.session.scalar(select(LinenCount.id).where(LinenCount.idem == idem).limit(1)) is not None:
+    counted = select(LinenCount.id).where(LinenCount.idem == idem, LinenCount.batch_id == batch.id).limit(1)
+    if idem and db.session.scalar(counted) is not None:
         return batch
     try:
         with write_tx():
             row = locked(LinenBatch, batch.id)  # returns of one batch queue here
+            if idem and db.session.scalar(counted) is not None:
+                return row  # a double tap: the first of the two counted it while this one waited for the lock
             have = batch_kinds(row.id)
             for kind, qty in counts.items():
                 sent, back = have.get(kind, (0, 0))

@@ -116,7 +116,7 @@ def raise_task(site: Site, user: User, *, kind, for_whom=None, text=None, locati
                 db.session.add(task)
         except IntegrityError:  # the same key from a concurrent double tap
             done = _by_key(idem_key)
-            if done is None:
+            if done is None or done.site_id != site.id:
                 raise
             return done
         record("create", "task", task.id, site_id=site.id, kind=kind, assignee=assignee, person=person_id,

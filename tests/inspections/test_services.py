@@ -267,8 +267,8 @@ def test_rounds_are_separate_runs(env):
     services.answer_area(site, _user(env.lead), lounge, "10:00", lounge.active_items[0], "1", None, None)
     assert checklist_reads.find_run(lounge, env.day, "10:00") is not None
     assert checklist_reads.find_run(lounge, env.day, "12:00") is None
-    assert reads.valid_slot(lounge, "12:00") and not reads.valid_slot(lounge, "11:00")
-    assert not reads.valid_slot(lounge, "")
+    assert reads.valid_slot(lounge, "12:00", env.day) and not reads.valid_slot(lounge, "11:00", env.day)
+    assert not reads.valid_slot(lounge, "", env.day)
 
 
 # Tasks

@@ -168,3 +168,7 @@ def test_the_model_rooms_handover_shows_the_linen_away(app, env):
         ids = [h.id for h in hos]
     assert text(app, "Linen at the laundry") in mr.get(f"/handover/{ids[0]}").text
     assert text(app, "Linen at the laundry") not in login(app, env.names["water_bar"]).get(f"/handover/{ids[1]}").text
+    # Accepted, the handover is history: the laundry of today is not shown on it.
+    with app.app_context(), write_tx():
+        db.session.get(Handover, ids[0]).status = "accepted"
+    assert text(app, "Linen at the laundry") not in mr.get(f"/handover/{ids[0]}").text

@@ -12,6 +12,7 @@ from sqlalchemy import Integer, Row, bindparam, case, func, select
 from ...clock import range_bounds, to_local, utcnow
 from ...database import select_rows
 from ...errors import RuleError
+from ...forms import iso_day
 from ...i18n import lazy_gettext as _l
 from ...i18n import text as _
 from ...inventory.ledger import fmt
@@ -67,10 +68,10 @@ class Filters:
 
 
 def _date(raw: str, name: str) -> date:
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise FilterError(_("Not a date: use the date picker or YYYY-MM-DD."), name) from None
+    day = iso_day(raw)
+    if day is None:
+        raise FilterError(_("Not a date: use the date picker or YYYY-MM-DD."), name)
+    return day
 
 
 def parse_range(args, today: date, default_first: date | None = None) -> tuple[date, date]:
