@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from ..clock import local_start, range_bounds
 from ..database import select_rows
+from ..filters import Filters
 from ..models import Location, Site, User, Visit
 from ..models.incidents import ALERTING, Drill, DrillPerson, Incident, IncidentEvent, IncidentPhoto
 
@@ -115,28 +116,6 @@ _OPEN = (_ROWS.where(Incident.site_id == bindparam("site_id"), Incident.status !
 def open_incidents(site_id: int) -> list[Row]:
     """The site's incidents not closed yet, newest first (the partial index ix_incidents_site_open)."""
     return select_rows(_OPEN, {"site_id": site_id}).all()
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the list shows: site-local days first..last and optional kind, place (location id) and state."""
-    first: date
-    last: date
-    kind: str = ""
-    place: int | None = None
-    state: str = ""
-    page: int = 1
-
-    def args(self, **over) -> dict:
-        """The query string that reproduces these filters (the export, the next page)."""
-        out = {"from": self.first.isoformat(), "to": self.last.isoformat()}
-        if self.kind:
-            out["kind"] = self.kind
-        if self.place:
-            out["place"] = self.place
-        if self.state:
-            out["state"] = self.state
-        return out | over
 
 
 @cache

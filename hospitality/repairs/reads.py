@@ -3,13 +3,14 @@ crews that came for it; the open ones (the lead's list with counts by place and 
 that own the places, a person's own); any range of reported ones with filters, and the Excel export's rows."""
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..clock import range_bounds, utcnow
 from ..database import select_rows
+from ..filters import Filters
 from ..models import Location, Site, User
 from ..models.incidents import Incident
 from ..models.repairs import Repair, RepairCrew, RepairEvent, RepairPhoto
@@ -191,28 +192,6 @@ def mine(site_id: int, user: User) -> list[Row]:
     stmt = (_ROWS.where(Repair.site_id == site_id, seen, recent)
             .order_by(Repair.reported_at.desc(), Repair.id.desc()).limit(MINE_LIMIT))
     return select_rows(stmt).all()
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The range list: site-local days first..last of reporting, and optional kind, place (location id), state."""
-    first: date
-    last: date
-    kind: str = ""
-    place: int | None = None
-    state: str = ""
-    page: int = 1
-
-    def args(self, **over) -> dict:
-        """The query string that reproduces these filters (the export, the next page)."""
-        out = {"from": self.first.isoformat(), "to": self.last.isoformat()}
-        if self.kind:
-            out["kind"] = self.kind
-        if self.place:
-            out["place"] = self.place
-        if self.state:
-            out["state"] = self.state
-        return out | over
 
 
 def _filtered(site: Site, f: Filters):
