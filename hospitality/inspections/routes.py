@@ -169,7 +169,7 @@ def _area(template_id: int) -> ChecklistTemplate:
     return template
 
 
-class NotDueToday(Exception):
+class NotDueToday(RuleError):
     """A checklist that repeats on given days (a weekday, a day of the month) has no round today."""
 
 
@@ -179,7 +179,7 @@ def _slot(template: ChecklistTemplate) -> str:
     site = current_site()
     slots = checklists.rounds(template, site.today())
     if not slots:
-        raise NotDueToday
+        raise NotDueToday(_("This checklist is not due today."))
     at = request.args.get("at")
     if at is None:
         now = site.now().time()
@@ -190,8 +190,8 @@ def _slot(template: ChecklistTemplate) -> str:
 
 
 @bp.errorhandler(NotDueToday)
-def _not_due_today(_error):
-    flash(_("This checklist is not due today."), "error")
+def _not_due_today(error: NotDueToday):
+    flash(error.message, "error")
     return redirect(url_for("today.index"))
 
 
