@@ -22,6 +22,7 @@ serve: export DEMO_CLOCK_SET_AT := $(shell date +%s)
 serve: install
 	$(BIN)/flask init-db
 	$(BIN)/flask seed-demo
+	$(BIN)/flask alerts-worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --bind $(BIND) --access-logfile - app:app
 
 # The whole test suite, browser tests included (installs Debian's Chromium if missing), in one xdist worker per

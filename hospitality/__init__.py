@@ -169,3 +169,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks_bp, url_prefix="/tasks")
     app.register_blueprint(repairs_bp, url_prefix="/repairs")
     app.register_blueprint(routines_bp, url_prefix="/routines")
+    from .alerts import bp as alerts_bp
+    from .cockpit import bp as cockpit_bp
+    app.register_blueprint(cockpit_bp, url_prefix="/manager")
+    app.register_blueprint(alerts_bp, url_prefix="/alerts")

@@ -80,3 +80,6 @@ def register_cli(app):
             subprocess.run(["pg_dump", "--format=custom", "--file", str(target), plain], check=True)
         click.echo(f"backup written to {target}")
 
+
+    from .alerts.worker import register as register_alerts_worker
+    register_alerts_worker(app)

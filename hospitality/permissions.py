@@ -160,6 +160,9 @@ RULES: dict[str, frozenset[str]] = {
     "patrol.tasks": OVERSEERS | {SECURITY},  # what a patrol left for the morning: mark it done
     "patrol.report": OVERSEERS,  # any night's report and its Excel export
     "patrol.checkpoints": MANAGER_ONLY,  # place checkpoints, print their codes, set each one's position
+    # the manager's day and alerts out (issue 17)
+    "cockpit.view": MANAGER_ONLY,  # the manager's day: today's and the month's figures, trends, each to its list
+    "alerts.settings": MANAGER_ONLY,  # the site's group robots (WeCom, DingTalk, Feishu), which events, delivery state
     # admin
     "admin.manage": MANAGER_ONLY,
 }

@@ -48,6 +48,8 @@ PLUGINS = ("tests.attendance.access", "tests.handover.access", "tests.inspection
            "tests.workers.access", "tests.visits.report_access", "tests.admin.access", "tests.inventory.access",
            "tests.incidents.access", "tests.patrol.access", "tests.complaints.access",
            "tests.desk.access",
+           "tests.alerts.access",
+           "tests.cockpit.access",
            "tests.guests.access",
            "tests.tasks.access",
            "tests.repairs.access",

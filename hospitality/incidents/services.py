@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import fields
+from ..alerts.services import emit as alert
 from ..audit import record
 from ..clock import utcnow
 from ..database import locked, write_tx
@@ -119,6 +120,9 @@ def report(site: Site, user: User, *, kind, location_id, level, description, vis
             _event(incident, user, "reported", note=text, names=names)
             record("report", "incident", incident.id, site_id=site.id, kind=kind, level=level, place=place.name,
                    visit=incident.visit_id, photos=len(names))
+            if level == "urgent":  # to the site's group chat, with the incident (hospitality.alerts)
+                alert(site.id, "incident_urgent", _("Urgent incident at %(place)s: %(text)s", place=place.name,
+                                                    text=text))
     except BaseException:
         fields.discard(names, PHOTO_KIND)
         raise

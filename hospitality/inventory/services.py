@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import photos
+from ..alerts.services import emit as alert
 from ..audit import record
 from ..database import next_position, write_tx
 from ..extensions import db
@@ -345,6 +346,8 @@ def _save_count(site: Site, count: StockCount, items: list[Item], values: dict, 
             if count.ref_type == "visit" and count.ref_id:
                 _tie_to_visit(disc, count)
             db.session.add(disc)
+            alert(site.id, "discrepancy", _("Stock count at %(place)s differs from the book: %(n)s items.",
+                                            place=db.session.get(Location, count.location_id).name, n=diffs))
         record("submit", "stock_count", count.id, site_id=site.id, status=count.status, differences=diffs,
                all_match=all_match, problems={str(k): v["problem"] for k, v in marked.items()})
     return count

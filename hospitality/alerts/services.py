@@ -1,0 +1,141 @@
+"""Alerts out: the site's group robots (set by the manager) and emit(), which queues an event for every robot of the
+site subscribed to its kind, in the caller's transaction (the outbox is written with what caused the event, and
+rolled back with it). Sending is the worker's (hospitality.alerts.sender), never a user's request's.
+
+A webhook URL is https, to a named host (not localhost, not an IP literal in a private, loopback, link-local or
+otherwise non-public range: the app must not be turned against the internal network). Tests may allow
+http://127.0.0.1 for their fake server (config ALERTS_ALLOW_LOCAL, honoured only when TESTING).
+"""
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from .. import fields
+from ..audit import record
+from ..database import write_tx
+from ..errors import FieldErrors, RuleError
+from ..extensions import db
+from ..forms import MAX_ID
+from ..i18n import text as _
+from ..models import Site, User
+from ..models.alerts import EVENTS, ROBOT_KINDS, AlertOutbox, AlertRobot
+from ..permissions import can
+from . import reads
+
+MAX_URL = 500
+MAX_SECRET = 200
+MAX_ROBOTS = 10
+MAX_TEXT = 2000
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_TLD = re.compile(r"^[a-z]{2,63}$")  # a named host ends in letters: "0x7f.1" or "2130706433" are addresses
+
+
+class AlertError(RuleError):
+    """An alerts rule said no; `field` names the form field the message belongs under."""
+
+
+class AlertErrors(FieldErrors, AlertError):
+    """Several fields of the form are wrong at once."""
+
+
+def _allow_local() -> bool:
+    return bool(current_app.testing and current_app.config.get("ALERTS_ALLOW_LOCAL"))
+
+
+def _public_ip(host: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if getattr(ip, "ipv4_mapped", None) is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url(raw, field: str = "url", allow_local: bool | None = None) -> str:
+    """A robot's webhook URL, or RuleError: https, a public host, no credentials in it."""
+    url = fields.text(raw, MAX_URL, field, _("Paste the robot's webhook address."))
+    allow_local = _allow_local() if allow_local is None else allow_local
+    wrong = RuleError(_("Use the robot's https:// webhook address (not an internal address)."), field)
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        raise wrong from None
+    if allow_local and parts.scheme == "http" and host == "127.0.0.1":
+        return url
+    if parts.scheme != "https" or not host or parts.username or parts.password or port not in (None, 443) \
+            or any(c.isspace() for c in url):
+        raise wrong
+    if ":" in host or host.replace(".", "").isdigit():  # an IP literal: only a public one
+        if not _public_ip(host):
+            raise wrong
+        return url
+    labels = host.rstrip(".").split(".")
+    if len(labels) < 2 or labels[-1] == "localhost" or not _TLD.match(labels[-1]) \
+            or not all(_LABEL.match(label) for label in labels):
+        raise wrong
+    return url
+
+
+def _events(raw: list[str]) -> str:
+    chosen = [k for k in EVENTS if k in set(raw or [])]
+    if not chosen or len(chosen) != len(set(raw)):
+        raise RuleError(_("Choose at least one event.") if not raw else _("Choose from the list."), "events")
+    return ",".join(chosen)
+
+
+def mask(secret: str | None) -> str:
+    """A secret as the page shows it: its first 4 characters and stars (nothing at all for a short one)."""
+    if not secret:
+        return ""
+    return (secret[:4] if len(secret) >= 12 else "") + "********"
+
+
+def add_robot(site: Site, user: User, *, kind, url, secret, events) -> AlertRobot:
+    """The manager adds a group robot: kind, webhook URL, signing secret (DingTalk and Feishu), events."""
+    if not can(user, "alerts.settings"):
+        raise AlertError(_("Only the manager sets the group robots."))
+    errors: dict[str, str] = {}
+    kind = fields.checked(errors, fields.choice, kind, ROBOT_KINDS, "kind")
+    url = fields.checked(errors, check_url, url)
+    secret = fields.checked(errors, fields.text, secret, MAX_SECRET, "secret")
+    events = fields.checked(errors, _events, events)
+    if len(reads.robots(site.id)) >= MAX_ROBOTS:
+        errors["form"] = _("At most %(n)s robots per site.", n=MAX_ROBOTS)
+    if errors:
+        raise AlertErrors(errors)
+    with write_tx():
+        robot = AlertRobot(site_id=site.id, kind=kind, url=url, secret=secret if kind != "wecom" else None,
+                           events=events)
+        db.session.add(robot)
+        db.session.flush()
+        record("add", "alert_robot", robot.id, site_id=site.id, kind=kind, host=urlsplit(url).hostname,
+               events=events)
+    return robot
+
+
+def remove_robot(site: Site, user: User, robot_id) -> None:
+    """The manager removes a robot of the site (its undelivered alerts go with it)."""
+    if not can(user, "alerts.settings"):
+        raise AlertError(_("Only the manager sets the group robots."))
+    with write_tx():
+        robot = db.session.get(AlertRobot, robot_id) if str(robot_id).isdigit() and int(robot_id) <= MAX_ID else None
+        if robot is None or robot.site_id != site.id:
+            raise AlertError(_("Not found. It may belong to another site or have been removed."))
+        db.session.query(AlertOutbox).filter(AlertOutbox.robot_id == robot.id).delete()
+        db.session.delete(robot)
+        record("remove", "alert_robot", robot.id, site_id=site.id)
+
+
+def emit(site_id: int, kind: str, text: str) -> int:
+    """Queue an alert for each robot of the site subscribed to `kind`, in the caller's transaction (no commit here:
+    rolled back with what caused it). Returns how many rows were queued."""
+    n = 0
+    for robot in reads.robots(site_id):
+        if kind in robot.events.split(","):
+            db.session.add(AlertOutbox(site_id=site_id, robot_id=robot.id, kind=kind, text=text[:MAX_TEXT]))
+            n += 1
+    return n

@@ -1,0 +1,173 @@
+"""What the manager's day reads: what waits for the manager (one statement of counts), attendance, routines and
+inspections now (the capabilities' own reads), and the trends of the last days grouped in SQL by the site's local
+day. A fixed number of statements however many rows there are."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Date, and_, bindparam, case, cast, func, or_, select
+
+from ..attendance.reads import days as attendance
+from ..checklists import reads as checklists
+from ..clock import range_bounds, utcnow
+from ..database import select_rows
+from ..extensions import db
+from ..inspections import reads as inspections
+from ..models import Discrepancy, PurchaseRequest, Site, Visit
+from ..models.attendance import Attendance, LeaveRequest
+from ..models.complaints import Complaint
+from ..models.incidents import Incident
+from ..models.purchasing import FixtureRelease, Receipt
+from ..models.repairs import OPEN_STATES as REPAIR_OPEN
+from ..models.repairs import Repair
+from ..models.tasks import OPEN_STATES as TASK_OPEN
+from ..models.tasks import Task
+from ..visits.reads import report as visit_reports
+
+TREND_DAYS = (7, 30)
+OPEN_TASKS_READ = 500  # a site has a handful open; their targets are compared in Python (portable arithmetic)
+
+_SITE = bindparam("site_id")
+_NOW = bindparam("now")
+
+
+def _count(model, *where):
+    return select(func.count()).select_from(model).where(model.site_id == _SITE, *where).scalar_subquery()
+
+
+# What waits for the manager: one statement of scalar subqueries, each a seek on the site's open rows.
+_WAITING = select(
+    _count(PurchaseRequest, PurchaseRequest.status == "pending").label("requests"),
+    _count(Receipt, Receipt.signed_at.is_(None)).label("to_sign"),
+    _count(FixtureRelease, FixtureRelease.status == "pending").label("releases"),
+    _count(Discrepancy, Discrepancy.status != "closed").label("discrepancies"),
+    _count(LeaveRequest, LeaveRequest.status == "pending").label("leave"),
+    _count(Complaint, Complaint.closed_at.is_(None)).label("complaints"),
+    _count(Complaint, Complaint.closed_at.is_(None),
+           or_(Complaint.close_by < _NOW, and_(Complaint.judged_at.is_(None), Complaint.respond_by < _NOW))
+           ).label("complaints_late"),
+    _count(Incident, Incident.level == "urgent", Incident.acknowledged_at.is_(None),
+           Incident.status != "closed").label("urgent"),
+    _count(Repair, Repair.status.in_(REPAIR_OPEN)).label("repairs"),
+)
+_OPEN_TASKS = (select(Task.created_at, Task.target_minutes)
+               .where(Task.site_id == _SITE, Task.status.in_(TASK_OPEN)).limit(OPEN_TASKS_READ))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    requests: int
+    to_sign: int
+    releases: int
+    discrepancies: int
+    leave: int
+    complaints: int
+    complaints_late: int
+    urgent: int
+    repairs: int
+    tasks: int
+    tasks_overdue: int
+
+
+def waiting(site: Site, now: datetime | None = None) -> Waiting:
+    """The counts of what waits for the manager at the site (two statements)."""
+    now = now or utcnow()
+    row = select_rows(_WAITING, {"site_id": site.id, "now": now}).one()
+    tasks = select_rows(_OPEN_TASKS, {"site_id": site.id}).all()
+    overdue = sum(1 for t in tasks if t.target_minutes and t.created_at + timedelta(minutes=t.target_minutes) < now)
+    return Waiting(**row._asdict(), tasks=len(tasks), tasks_overdue=overdue)
+
+
+def attendance_now(site: Site, day: date, now: datetime | None = None) -> dict:
+    """On duty, late and absent today, in numbers (the lead's board's reads)."""
+    b = attendance.board_summary(site, day, now)
+    return {"rostered": b["rostered"], "on_duty": len(b["on_duty"]), "late": len(b["late"]),
+            "absent": len(b["missing"]), "on_leave": len(b["on_leave"])}
+
+
+_STATE = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}  # the rest: to do
+
+
+def routines_today(site: Site, day: date, now: datetime | None = None) -> dict:
+    """The posts' routines today: done on time, late, missed, to do."""
+    counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
+    for s in checklists.day_status(site, day, checklists.routines(site.id), now, counts=False):
+        counts[_STATE.get(s.state, "to_do")] += 1
+    return counts
+
+
+def inspections_today(site: Site, day: date, now: datetime | None = None) -> dict:
+    return inspections.board_summary(site, day, now, open_tasks=0)["inspections"]
+
+
+def visits_today(site: Site, day: date) -> visit_reports.Summary:
+    return visit_reports.day_figures(site, day)
+
+
+# Trends: grouped by the site's local day (the offset of the range's last day: China keeps no summer time).
+def _local_day(column):
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(column, bindparam("shift"))
+    return cast(column + bindparam("delta"), Date)
+
+
+_TREND_CACHE: dict = {}
+
+
+def _trend_statements() -> dict:
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _TREND_CACHE:
+        vday, dday = _local_day(Visit.arrived_at).label("day"), _local_day(Discrepancy.opened_at).label("day")
+        in_range = (bindparam("start"), bindparam("end"))
+        _TREND_CACHE[dialect] = {
+            "visits": select(vday, func.count().label("groups"),
+                             func.coalesce(func.sum(Visit.party_size), 0).label("guests"))
+            .where(Visit.site_id == _SITE, Visit.arrived_at >= in_range[0], Visit.arrived_at < in_range[1])
+            .group_by(vday),
+            "discrepancies": select(dday, func.count().label("n"))
+            .where(Discrepancy.site_id == _SITE, Discrepancy.opened_at >= in_range[0],
+                   Discrepancy.opened_at < in_range[1]).group_by(dday),
+            "late": select(Attendance.day, func.sum(case((Attendance.late_minutes > 0, 1), else_=0)).label("n"))
+            .where(Attendance.site_id == _SITE, Attendance.day >= bindparam("first"),
+                   Attendance.day <= bindparam("last")).group_by(Attendance.day),
+        }
+    return _TREND_CACHE[dialect]
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    points: list  # (date, int) for every day of the range, oldest first
+
+    @property
+    def top(self) -> int:
+        return max((n for _d, n in self.points), default=0)
+
+    @property
+    def total(self) -> int:
+        return sum(n for _d, n in self.points)
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def trends(site: Site, last: date, days: int) -> list[Series]:
+    """Groups, guests, discrepancies opened and people late per local day, the `days` days up to `last` (three
+    statements)."""
+    first = last - timedelta(days=days - 1)
+    start, end = range_bounds(site, first, last)
+    minutes = int(datetime.combine(last, time(12), site.tz).utcoffset().total_seconds() // 60)
+    params = {"site_id": site.id, "start": start, "end": end, "first": first, "last": last,
+              "shift": f"{minutes:+d} minutes", "delta": timedelta(minutes=minutes)}
+    st = _trend_statements()
+    groups, guests, discs, late = {}, {}, {}, {}
+    for r in select_rows(st["visits"], params):
+        groups[_day(r.day)], guests[_day(r.day)] = r.groups, int(r.guests)
+    for r in select_rows(st["discrepancies"], params):
+        discs[_day(r.day)] = r.n
+    for r in select_rows(st["late"], params):
+        late[_day(r.day)] = int(r.n or 0)
+    span = [first + timedelta(days=i) for i in range(days)]
+    return [Series(key, [(d, found.get(d, 0)) for d in span])
+            for key, found in (("groups", groups), ("guests", guests), ("discrepancies", discs), ("late", late))]
+

@@ -1,0 +1,134 @@
+"""The manager's day: today's figures and what waits are right for a small made-up day, another site's rows never
+count, only the manager sees it, ?days= is 7 or 30 (anything else: 7), the trend bars carry their numbers."""
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from hospitality import clock
+from hospitality.cockpit import reads
+from hospitality.database import write_tx
+from hospitality.extensions import db
+from hospitality.models import Discrepancy, PurchaseRequest, Site, Visit
+from hospitality.models.attendance import LeaveRequest
+from hospitality.models.core import POSTS
+from hospitality.models.inventory import StockCount
+from hospitality.models.tasks import Task
+from tests.factories import at, location, make_incident, make_site, make_user
+from tests.harness import counting, empty_tables, login
+
+NOW = at(2026, 12, 7, 15, 0)  # a Monday afternoon at a Shanghai site
+
+
+def _world(site_id: int, user_id: int, *, groups: int) -> None:
+    """Some visits today (one still on site) and yesterday, a pending purchase request, an open discrepancy opened
+    yesterday, a pending leave request, an open task past its target, an urgent incident."""
+    now, today = clock.to_utc(NOW), NOW.date()
+    yesterday = now - timedelta(days=1)
+    with write_tx():
+        for n in range(groups):
+            db.session.add(Visit(site_id=site_id, party_size=3, recorded_by_id=user_id, arrived_at=now,
+                                 status="active" if n == 0 else "left", served_cost=Decimal("12.50")))
+        db.session.add(Visit(site_id=site_id, party_size=2, recorded_by_id=user_id, arrived_at=yesterday,
+                             status="left"))
+        db.session.add(PurchaseRequest(site_id=site_id, status="pending", for_date=today, requested_by_id=user_id))
+        loc = location(site_id, "water_bar").id
+        count = StockCount(site_id=site_id, location_id=loc, kind="closing", started_by_id=user_id)
+        db.session.add(count)
+        db.session.flush()
+        db.session.add(Discrepancy(site_id=site_id, count_id=count.id, location_id=loc, opened_at=yesterday))
+        db.session.add(LeaveRequest(site_id=site_id, user_id=user_id, starts=today, ends=today, reason="病假"))
+        db.session.add(Task(site_id=site_id, assignee="water_bar", text="补水", created_by_id=user_id,
+                            created_at=now - timedelta(minutes=90), target_minutes=30))
+    make_incident(site_id, user_id, level="urgent")
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    with clock.travel_to(NOW, frozen=True), app.app_context():
+        s = make_site()
+        users = {p: make_user(s.id, p, username=f"ck{p}{s.id}").id for p in POSTS}
+        other = make_site()
+        other_boss = make_user(other.id, "manager", username=f"ckboss{other.id}").id
+        _world(s.id, users["lead"], groups=2)
+        _world(other.id, other_boss, groups=5)  # another site's rows: never counted here
+        out = {"site": s.id, "users": users, "names": {p: f"ck{p}{s.id}" for p in POSTS}}
+    yield out
+    with app.app_context():
+        empty_tables()
+
+
+@pytest.fixture
+def frozen():
+    with clock.travel_to(NOW, frozen=True):
+        yield
+
+
+def test_the_waiting_counts_and_trends_are_the_sites_own(app, world, frozen):
+    """Two groups today (6 guests, one on site, ¥25), one of everything waiting, a task past its target; the
+    other site's five groups and its waiting rows never count; the trends put yesterday's rows on yesterday."""
+    with app.app_context():
+        site = db.session.get(Site, world["site"])
+        day = site.today()
+        v = reads.visits_today(site, day)
+        assert (v.groups, v.guests, v.on_site, v.cost) == (2, 6, 1, Decimal("25"))
+        w = reads.waiting(site, clock.to_utc(NOW))
+        assert (w.requests, w.discrepancies, w.leave, w.urgent, w.tasks, w.tasks_overdue) == (1, 1, 1, 1, 1, 1)
+        assert (w.to_sign, w.releases, w.complaints, w.complaints_late, w.repairs) == (0, 0, 0, 0, 0)
+        series = {s.key: dict(s.points) for s in reads.trends(site, day, 7)}
+        yesterday = day - timedelta(days=1)
+        assert len(series["groups"]) == 7
+        assert series["groups"][day] == 2 and series["groups"][yesterday] == 1
+        assert series["guests"][day] == 6 and series["guests"][yesterday] == 2
+        assert series["discrepancies"][yesterday] == 1 and series["discrepancies"][day] == 0
+        assert sum(series["late"].values()) == 0
+
+
+def test_the_page_shows_the_figures_linked_to_their_lists(app, world, frozen):
+    """The manager's page: each figure a link to its list, the trend bars with their numbers."""
+    html = login(app, world["names"]["manager"]).get("/manager/").text
+    assert re.search(r'id="fig-groups" href="/visits/\?from=2026-12-07&amp;to=2026-12-07">2<', html)
+    assert re.search(r'id="fig-requests" class="bad" href="/purchases/">1<', html)
+    assert 'id="fig-tasks-overdue"' in html and 'id="fig-urgent" class="bad"' in html
+    bars = re.findall(r'<rect [^>]*data-n="(\d+)"><title>([0-9-]+): (\d+)</title>', html)
+    assert len(bars) == 7 * 4
+    assert ("2", "12-07", "2") in bars and ("1", "12-06", "1") in bars
+    assert "12-06 1" in html  # the chart's accessible name lists the days' numbers
+
+
+@pytest.mark.parametrize("raw,days", [("30", 30), ("7", 7), ("14", 7), ("abc", 7), ("-1", 7), ("", 7)])
+def test_days_is_7_or_30(app, world, frozen, raw, days):
+    """?days= takes 7 or 30; anything else shows 7 days."""
+    html = login(app, world["names"]["manager"]).get(f"/manager/?days={raw}").text
+    assert len(re.findall(r'<rect [^>]*data-n=', html)) == days * 4
+
+
+@pytest.mark.parametrize("post", [p for p in POSTS if p != "manager"])
+def test_only_the_manager(app, world, post):
+    """Every other post is refused."""
+    assert login(app, world["names"][post]).get("/manager/").status_code == 403
+
+
+def test_the_page_reads_a_fixed_number_of_statements(app, world, frozen):
+    """More visits and tasks add no statement to the page (their rows are counted in SQL)."""
+    boss = login(app, world["names"]["manager"])
+    boss.get("/manager/")
+    with counting(app) as before:
+        assert boss.get("/manager/?days=30").status_code == 200
+    now = clock.to_utc(NOW)
+    with app.app_context(), write_tx():
+        added = [Visit(site_id=world["site"], party_size=2, recorded_by_id=world["users"]["lead"],
+                       arrived_at=now - timedelta(days=n % 20), status="left") for n in range(40)]
+        added += [Task(site_id=world["site"], assignee="water_bar", text="补水", created_by_id=world["users"]["lead"],
+                       created_at=now, target_minutes=30) for _n in range(5)]
+        db.session.add_all(added)
+    try:
+        with counting(app) as after:
+            page = boss.get("/manager/?days=30")
+        assert len(after) == len(before) <= 30, before
+        assert re.search(r'id="fig-groups" href="[^"]*">4<', page.text)
+    finally:
+        with app.app_context(), write_tx():  # the module's world, as the other tests expect it
+            for row in added:
+                db.session.delete(db.session.merge(row))
