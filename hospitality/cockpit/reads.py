@@ -4,7 +4,7 @@ day. A fixed number of statements however many rows there are."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy import Date, Interval, and_, bindparam, case, cast, func, or_, select
 
 from ..attendance.reads import days as attendance
 from ..checklists import reads as checklists
@@ -107,7 +107,7 @@ def visits_today(site: Site, day: date) -> visit_reports.Summary:
 def _local_day(column):
     if db.session.get_bind().dialect.name == "sqlite":
         return func.date(column, bindparam("shift"))
-    return cast(column + bindparam("delta"), Date)
+    return cast(column + bindparam("delta", type_=Interval()), Date)  # a timestamp plus an interval, then its day
 
 
 _TREND_CACHE: dict = {}
