@@ -34,13 +34,7 @@ ALERTS = (select(Incident.id.label("incident_id"), Incident.kind.label("incident
           .join(Location, Location.id == Incident.location_id)
           .where(*_ALERTING).order_by(Incident.id.desc()).limit(LIVE_ALERTS).subquery("alerts"))
 
-_PLACES = (select(Location.id, Location.name, Location.kind)
-           .where(Location.site_id == bindparam("site_id"), Location.active.is_(True)).order_by(Location.position))
 
-
-def places(site_id: int) -> list[Row]:
-    """The site's locations in use, as the report form and the filters offer them: rows of id, name, kind."""
-    return select_rows(_PLACES, {"site_id": site_id}).all()
 
 
 _VISIT = select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate).where(

@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user
 
 from .. import photos
-from ..access import child_get_or_404, current_site, site_get_or_404
+from ..access import child_get_or_404, current_site, site_get_or_404, site_places, with_own_place
 from ..errors import RuleError, error_response, messages
 from ..forms import idem
 from ..htmx import is_htmx, render_page_or_fragment, wants_fragment
@@ -27,12 +27,8 @@ def _xlsx(body: bytes, name: str) -> Response:
 
 
 def _report_ctx(site, form, errors, visit_id) -> dict:
-    places = reads.places(site.id)
-    if not form.get("location_id"):
-        # The post's own place is preselected (the bar, a model room), when it has exactly one.
-        own = [p for p in places if p.kind in POST_LOCATIONS.get(current_user.post, ())]
-        form = {**form, "location_id": str(own[0].id)} if len(own) == 1 else form
-    return {"form": form, "errors": errors, "places": places, "kinds": KINDS, "levels": LEVELS,
+    form, choices = with_own_place(form, site_places(site.id), POST_LOCATIONS.get(current_user.post, ()))
+    return {"form": form, "errors": errors, "place_choices": choices, "kinds": KINDS, "levels": LEVELS,
             "visit": reads.visit(site.id, visit_id), "max_photos": services.MAX_PHOTOS}
 
 
@@ -150,7 +146,7 @@ def open_list():
 def index():
     """Any range's incidents with filters (kind, place, state), a page at a time; ?format=xlsx exports them."""
     site = current_site()
-    places = reads.places(site.id)
+    places = site_places(site.id)
     target = request.headers.get("HX-Target") if is_htmx() else None
     try:
         f = parse_filters(request.args, site.today(), {p.id for p in places})

@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user
 
 from .. import photos, qr
-from ..access import current_site, site_get_or_404
+from ..access import current_site, site_get_or_404, site_places
 from ..errors import RuleError, error_response, messages
 from ..forms import arg_date, idem
 from ..htmx import render_page_or_fragment, wants_fragment
@@ -202,7 +202,7 @@ def night_round():
 def _checkpoints_page(errors=None, form=None, status=200):
     site = current_site()
     return render_template("patrol/checkpoints.html", patrol=_patrol(), points=reads.checkpoints(site.id, False),
-                           places=incident_reads.places(site.id), errors=errors or {}, form=form or {}), status
+                           places=site_places(site.id), errors=errors or {}, form=form or {}), status
 
 
 @bp.get("/patrol/checkpoints")

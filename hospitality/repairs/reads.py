@@ -29,13 +29,7 @@ OVERDUE_URGENT = timedelta(days=1)
 
 _REPORTER, _FIXER = aliased(User), aliased(User)
 
-_PLACES = (select(Location.id, Location.name, Location.kind)
-           .where(Location.site_id == bindparam("site_id"), Location.active.is_(True)).order_by(Location.position))
 
-
-def places(site_id: int) -> list[Row]:
-    """The site's places in use, as the report form and the filters offer them: rows of id, name, kind."""
-    return select_rows(_PLACES, {"site_id": site_id}).all()
 
 
 _INCIDENT = select(Incident.id, Incident.kind, Incident.location_id, Incident.description, Incident.reported_at).where(

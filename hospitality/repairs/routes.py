@@ -4,7 +4,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user
 
 from .. import photos
-from ..access import child_get_or_404, current_site, site_get_or_404
+from ..access import child_get_or_404, current_site, site_get_or_404, site_places, with_own_place
 from ..errors import RuleError, messages
 from ..forms import idem
 from ..htmx import is_htmx, render_page_or_fragment
@@ -20,15 +20,12 @@ FROM_INCIDENT = {"damage": "fitting", "utility": "equipment"}
 
 
 def _report_ctx(site, form, errors, incident=None) -> dict:
-    places = reads.places(site.id)
     if incident is not None and not form:
         form = {"kind": FROM_INCIDENT.get(incident.kind, "other"), "location_id": str(incident.location_id),
                 "description": incident.description}
-    if not form.get("location_id"):
-        # The post's own place is preselected (the bar, a model room), when it has exactly one.
-        own = [p for p in places if p.kind in POST_LOCATIONS.get(current_user.post, ())]
-        form = {**form, "location_id": str(own[0].id)} if len(own) == 1 else form
-    return {"form": form, "errors": errors, "places": places, "kinds": KINDS, "max_photos": services.MAX_PHOTOS,
+    form, choices = with_own_place(form, site_places(site.id), POST_LOCATIONS.get(current_user.post, ()))
+    return {"form": form, "errors": errors, "place_choices": choices, "kinds": KINDS,
+            "max_photos": services.MAX_PHOTOS,
             "incident": incident}
 
 
@@ -136,7 +133,7 @@ def index():
     site = current_site()
     if not can(current_user, "repairs.list"):
         return render_template("repairs/mine.html", rows=reads.mine(site.id, current_user))
-    places = reads.places(site.id)
+    places = site_places(site.id)
     try:
         kind, place = kind_and_place(request.args, {p.id for p in places})
     except FilterError as e:
@@ -165,7 +162,7 @@ def _xlsx(body: bytes, name: str) -> Response:
 def history():
     """Repairs reported in any range, with filters (kind, place, state), a page at a time; ?format=xlsx exports."""
     site = current_site()
-    places = reads.places(site.id)
+    places = site_places(site.id)
     try:
         f = parse_filters(request.args, site.today(), {p.id for p in places})
     except FilterError as e:

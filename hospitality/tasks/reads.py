@@ -54,9 +54,6 @@ _PEOPLE = (select(User.id, User.name, User.post)
                       User.id.in_(select(manager_sites.c.user_id)
                                   .where(manager_sites.c.site_id == bindparam("site_id")))))
            .order_by(User.name, User.id))
-_PLACES = (select(Location.id, Location.kind, Location.name)
-           .where(Location.site_id == bindparam("site_id"), Location.active.is_(True))
-           .order_by(Location.position, Location.id))
 _POST_ORDER = {post: n for n, post in enumerate(POSTS)}
 
 
@@ -109,10 +106,6 @@ def people(site_id: int) -> list[Row]:
     """The active people a task may be for, in the posts' order, then by name (rows of id, name, post)."""
     return sorted(select_rows(_PEOPLE, {"site_id": site_id}).all(), key=lambda p: _POST_ORDER.get(p.post, 99))
 
-
-def places(site_id: int) -> list[Row]:
-    """The site's active places (rows of id, kind, name), in the site's order."""
-    return select_rows(_PLACES, {"site_id": site_id}).all()
 
 
 def minutes(start: datetime, end: datetime) -> int:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import current_site, site_get_or_404
+from ..access import current_site, site_get_or_404, site_places
 from ..errors import RuleError, messages
 from ..forms import arg_date, idem
 from ..htmx import render_page_or_fragment, wants_fragment
@@ -29,7 +29,7 @@ def _for_choices(site_id: int, with_people: bool = True) -> dict:
 
 
 def _new_ctx(site, form, errors, visit=None) -> dict:
-    places = reads.places(site.id)
+    places = site_places(site.id)
     return {"form": form, "errors": errors, "kinds": services.RAISED_KINDS, "visit": visit,
             "places": [(p.id, p.name) for p in places],
             "rooms": [(p.id, p.name) for p in places if p.kind == "model_room"], **_for_choices(site.id)}

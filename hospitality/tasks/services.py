@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import fields
+from ..access import site_places
 from ..audit import record
 from ..clock import utcnow
 from ..database import locked, write_tx
@@ -66,7 +67,7 @@ def _place(site: Site, raw) -> Location | None:
 def _default_place(site: Site, kind: str) -> int | None:
     """The place a quick pick means when none is chosen: the negotiation area for a table, the only model room."""
     wanted = {"clear_table": "negotiation", "model_room": "model_room"}.get(kind)
-    found = [p.id for p in reads.places(site.id) if p.kind == wanted]
+    found = [p.id for p in site_places(site.id) if p.kind == wanted]
     return found[0] if len(found) == 1 or (found and kind == "clear_table") else None
 
 
