@@ -2,7 +2,7 @@
 outbox rows due to be sent, and how many a robot sent in the last minute (its rate limit)."""
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, and_, bindparam, func, or_, select
 
 from ..database import select_rows
 from ..models.alerts import AlertOutbox, AlertRobot
@@ -10,7 +10,8 @@ from ..models.alerts import AlertOutbox, AlertRobot
 LAST_SHOWN = 10  # deliveries shown per robot
 DUE_BATCH = 500  # rows the worker takes in one pass
 
-_ROBOTS = (select(AlertRobot.id, AlertRobot.kind, AlertRobot.url, AlertRobot.secret, AlertRobot.events)
+_ROBOTS = (select(AlertRobot.id, AlertRobot.kind, AlertRobot.url, AlertRobot.secret, AlertRobot.events,
+                  AlertRobot.wait_hours)
            .where(AlertRobot.site_id == bindparam("site_id")).order_by(AlertRobot.id))
 _LAST = (select(AlertOutbox.id, AlertOutbox.robot_id, AlertOutbox.kind, AlertOutbox.text, AlertOutbox.created_at,
                 AlertOutbox.state, AlertOutbox.attempts, AlertOutbox.next_try_at, AlertOutbox.sent_at,
@@ -20,8 +21,10 @@ _LAST = (select(AlertOutbox.id, AlertOutbox.robot_id, AlertOutbox.kind, AlertOut
 _DUE = (select(AlertOutbox.id, AlertOutbox.robot_id, AlertOutbox.kind, AlertOutbox.text, AlertOutbox.attempts,
                AlertRobot.kind.label("robot_kind"), AlertRobot.url, AlertRobot.secret)
         .join(AlertRobot, AlertRobot.id == AlertOutbox.robot_id)
-        .where(AlertOutbox.state == "queued", AlertOutbox.next_try_at <= bindparam("now"))
-        .order_by(AlertOutbox.id).limit(DUE_BATCH))
+        .where(or_(and_(AlertOutbox.state == "queued", AlertOutbox.next_try_at <= bindparam("now")),
+                   and_(AlertOutbox.state == "sending", AlertOutbox.lease_until <= bindparam("now"))))
+        .order_by(AlertOutbox.id).limit(DUE_BATCH)
+        .with_for_update(of=AlertOutbox, skip_locked=True))  # PostgreSQL: another worker's claim is skipped
 _SENT_SINCE = (select(AlertOutbox.robot_id, func.count().label("n"))
                .where(AlertOutbox.state == "sent", AlertOutbox.sent_at > bindparam("since"))
                .group_by(AlertOutbox.robot_id))
@@ -38,7 +41,8 @@ def last_deliveries(robot_id: int) -> list[Row]:
 
 
 def due(now: datetime) -> list[Row]:
-    """Queued rows whose time to (re)try has come, oldest first, with their robot."""
+    """Queued rows whose time to (re)try has come (or whose claim expired), oldest first, with their robot; on
+    PostgreSQL locked for the caller's transaction, rows locked by another skipped."""
     return select_rows(_DUE, {"now": now}).all()
 
 

@@ -15,6 +15,7 @@ from . import bp, reads, services
 def _page(site, form, errors, status=200):
     robots = [{"id": r.id, "kind": ROBOT_KINDS.get(r.kind, r.kind), "host": urlsplit(r.url).hostname or "",
                "secret": services.mask(r.secret), "events": [EVENTS[k] for k in r.events.split(",") if k in EVENTS],
+               "wait_hours": r.wait_hours if "purchase_waiting" in r.events else None,
                "deliveries": reads.last_deliveries(r.id)} for r in reads.robots(site.id)]
     return render_template("alerts/index.html", robots=robots, form=form, errors=errors, kinds=ROBOT_KINDS,
                            events=EVENTS, states=STATES), status
@@ -24,7 +25,7 @@ def _page(site, form, errors, status=200):
 @requires("alerts.settings")
 def index():
     """The site's robots, each with its events and last deliveries, and the form to add one."""
-    return _page(current_site(), {"kind": "wecom", "events": []}, {})
+    return _page(current_site(), {"kind": "wecom", "events": [], "wait_hours": services.DEFAULT_WAIT}, {})
 
 
 @bp.post("/")
@@ -34,9 +35,10 @@ def add():
     site, f = current_site(), request.form
     try:
         services.add_robot(site, current_user, kind=f.get("kind"), url=f.get("url"), secret=f.get("secret"),
-                           events=f.getlist("events"))
+                           events=f.getlist("events"), wait_hours=f.get("wait_hours"))
     except RuleError as e:
-        form = {"kind": f.get("kind"), "url": f.get("url", ""), "events": f.getlist("events")}
+        form = {"kind": f.get("kind"), "url": f.get("url", ""), "events": f.getlist("events"),
+                "wait_hours": f.get("wait_hours", "")}
         return _page(site, form, messages(e), 422)
     flash(_("Robot added: alerts go to its group from now on."))
     return redirect(url_for(".index"))
@@ -51,4 +53,40 @@ def remove(robot_id):
     except RuleError:
         abort(404)
     flash(_("Robot removed."))
+    return redirect(url_for(".index"))
+
+
+def _robot(site, robot_id: int):
+    found = next((r for r in reads.robots(site.id) if r.id == robot_id), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _edit_page(robot, form, errors, status=200):
+    return render_template("alerts/edit.html", robot=robot, kind=ROBOT_KINDS.get(robot.kind, robot.kind),
+                           secret=services.mask(robot.secret), form=form, errors=errors, events=EVENTS), status
+
+
+# One rule for both methods: with two, an id beyond the column fails the POST rule's converter and the GET rule
+# answers 405 instead of 404.
+@bp.route("/<int:robot_id>/edit", methods=["GET", "POST"])
+@requires("alerts.settings")
+def edit(robot_id):
+    """A robot's form: its URL, events and hours; the secret only masked (blank keeps it). Saved: 422 with the
+    message under the field, nothing saved; another site's: 404."""
+    site, f = current_site(), request.form
+    if request.method == "GET":
+        r = _robot(site, robot_id)
+        return _edit_page(r, {"url": r.url, "events": r.events.split(","), "wait_hours": r.wait_hours}, {})
+    try:
+        services.edit_robot(site, current_user, robot_id, url=f.get("url"), secret=f.get("secret"),
+                            remove_secret=bool(f.get("remove_secret")), events=f.getlist("events"),
+                            wait_hours=f.get("wait_hours"))
+    except services.AlertErrors as e:
+        form = {"url": f.get("url", ""), "events": f.getlist("events"), "wait_hours": f.get("wait_hours", "")}
+        return _edit_page(_robot(site, robot_id), form, messages(e), 422)
+    except RuleError:
+        abort(404)
+    flash(_("Robot saved."))
     return redirect(url_for(".index"))

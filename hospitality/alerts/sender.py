@@ -4,25 +4,36 @@ Each robot's format and signature: WeCom {"msgtype": "text", "text": {"content":
 signed with &timestamp=<ms>&sign=base64(HMAC-SHA256(key=secret, msg=f"{ts}\n{secret}")); Feishu
 {"msg_type": "text", "content": {"text": …}} with "timestamp" (seconds) and "sign" = base64(HMAC-SHA256(
 key=f"{ts}\n{secret}", msg=b"")) in the body. An HTTP error, a time-out or the robot's error code (errcode/code not 0)
-is tried again after 1, 2, 4, 8… minutes, and after MAX_ATTEMPTS tries the row is failed; a 4xx other than 408/429
-(the address is wrong) fails at once. DingTalk blocks a robot for 10 minutes when it is sent more than ~20 a minute:
-each robot gets at most RATE_PER_MINUTE messages a minute; when more are due than it has left, they go together as one
-message. Redirects are not followed (the address was checked, where it sends us was not).
+is tried again after 1, 2, 4, 8… minutes, and after MAX_ATTEMPTS tries the row is failed. The robots' own codes:
+rate limited (WeCom 45009, DingTalk 130101, Feishu 9499/11232) waits and retries (DingTalk's block: 10 minutes); a
+wrong key, token or signature (GIVE_UP_CODES) fails at once, as does a 4xx other than 408/429 (the address is
+wrong); a 5xx retries. DingTalk blocks a robot for 10 minutes when it is sent more than ~20 a minute: each robot gets
+at most RATE_PER_MINUTE messages a minute; when more are due than it has left, they go together as one message.
+Redirects are not followed (the address was checked, where it sends us was not).
 
-Sending holds no database transaction open: rows are read, posted, then their outcome written in one transaction.
-Run by one worker (`flask alerts-worker`); two would send the same rows twice.
+At send time the robot's host is resolved again: if any of its addresses is not global (private, loopback,
+link-local…: a name re-pointed inside since it was saved), the row fails with that reason, never retried. (The
+resolution and urllib's own are two look-ups; a name that changes between them within milliseconds is not caught.)
+
+Several workers may run at once: each claims its rows first, in a short transaction (PostgreSQL: SELECT … FOR
+UPDATE SKIP LOCKED; SQLite: the write lock), marking them "sending" with a lease; only the claimer posts them. A
+crashed worker's lease expires (LEASE) and the rows are claimed again. Sending holds no transaction open: rows are
+claimed, posted, then their outcome written in one transaction.
 """
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
-from sqlalchemy import update
+from flask import current_app
+from sqlalchemy import bindparam, update
 
 from ..database import write_tx
 from ..extensions import db
@@ -34,6 +45,13 @@ MAX_ATTEMPTS = 6
 RATE_PER_MINUTE = 20
 BLOCKED = timedelta(minutes=10)  # DingTalk's block after too many (errcode 130101)
 MAX_MESSAGE = 4000  # characters of one (coalesced) message
+LEASE = timedelta(minutes=2)  # a claim's life: well beyond one pass's posts (TIMEOUT each)
+RATE_LIMITED = {45009: timedelta(minutes=1), 130101: BLOCKED, 9499: timedelta(minutes=1),
+                11232: timedelta(minutes=1)}  # WeCom, DingTalk, Feishu (twice)
+# A wrong key, token, signature or keyword: no retry will change it. WeCom 93000 (invalid webhook key), 40001/40014
+# (invalid credential/token); DingTalk 300001/300005 (token invalid/unknown), 310000 (sign, keyword or IP refused);
+# Feishu 19021 (sign match fail), 19022 (IP not allowed), 19024 (keyword not found).
+GIVE_UP_CODES = {93000, 40001, 40014, 300001, 300005, 310000, 19021, 19022, 19024}
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -98,7 +116,30 @@ def post(url: str, body: dict, timeout: float = TIMEOUT) -> Outcome:
     if code in (0, None):
         return Outcome(True)
     message = str(answer.get("errmsg") or answer.get("msg") or "")[:120]
-    return Outcome(False, f"code {code} {message}".strip(), wait=BLOCKED if code == 130101 else None)
+    return Outcome(False, f"code {code} {message}".strip(), give_up=code in GIVE_UP_CODES,
+                   wait=RATE_LIMITED.get(code))
+
+
+def check_host(url: str) -> Outcome | None:
+    """None when every address the URL's host resolves to now is global; else the failed Outcome (give up when an
+    address is internal, retry when the name does not resolve). Tests' fake server: http://127.0.0.1 passes only
+    under the test switch (ALERTS_ALLOW_LOCAL with TESTING)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "http" and host == "127.0.0.1" and current_app.testing \
+            and current_app.config.get("ALERTS_ALLOW_LOCAL"):
+        return None
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as e:
+        return Outcome(False, f"DNS: {type(e).__name__}")
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        if getattr(ip, "ipv4_mapped", None) is not None:
+            ip = ip.ipv4_mapped
+        if not ip.is_global or ip.is_multicast:
+            return Outcome(False, f"{host} resolves to an internal address ({ip}): not sent", give_up=True)
+    return None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -114,20 +155,46 @@ def _text(rows) -> str:
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "…"
 
 
+def claim(now: datetime) -> list:
+    """Take the due rows (queued and due, or "sending" with an expired lease) for this worker, marking them "sending"
+    until now + LEASE, in one short transaction; another worker skips them (SKIP LOCKED) or waits for the lock
+    (SQLite) and then no longer sees them due."""
+    with write_tx():
+        rows = reads.due(now)
+        if rows:
+            db.session.execute(_CLAIM, {"ids": [r.id for r in rows], "lease": now + LEASE})
+    return rows
+
+
+_CLAIM = (update(AlertOutbox).where(AlertOutbox.id.in_(bindparam("ids", expanding=True)))
+          .values(state="sending", lease_until=bindparam("lease")).execution_options(synchronize_session=False))
+_RELEASE = (update(AlertOutbox).where(AlertOutbox.id.in_(bindparam("ids", expanding=True)),
+                                      AlertOutbox.state == "sending")
+            .values(state="queued", lease_until=None).execution_options(synchronize_session=False))
+
+
 def send_due(now: datetime, timeout: float = TIMEOUT) -> dict[str, int]:
     """Send what is due at `now`, per robot within its rate limit; returns counts of rows sent, retried, failed,
     waiting (for the rate limit)."""
-    due = reads.due(now)
+    due = claim(now)
+    counts = {"sent": 0, "retried": 0, "failed": 0, "waiting": 0}
+    if not due:
+        db.session.rollback()
+        return counts
     recent = reads.sent_since(now - timedelta(minutes=1))
     db.session.rollback()  # end the read transaction: no lock is held while posting
     by_robot: dict[int, list] = {}
     for row in due:
         by_robot.setdefault(row.robot_id, []).append(row)
-    counts = {"sent": 0, "retried": 0, "failed": 0, "waiting": 0}
+    waiting: list[int] = []
     for robot_id, rows in by_robot.items():
         left = RATE_PER_MINUTE - recent.get(robot_id, 0)
         if left <= 0:
-            counts["waiting"] += len(rows)
+            waiting += [r.id for r in rows]
+            continue
+        bad_host = check_host(rows[0].url)
+        if bad_host is not None:
+            _record(rows, bad_host, now, counts)
             continue
         batches = [[r] for r in rows] if len(rows) <= left else [rows]  # a burst beyond the limit: one message
         for batch in batches:
@@ -135,6 +202,10 @@ def send_due(now: datetime, timeout: float = TIMEOUT) -> dict[str, int]:
             url, body = request_for(first.robot_kind, first.url, first.secret, _text(batch), now)
             outcome = post(url, body, timeout)
             _record(batch, outcome, now, counts)
+    if waiting:
+        with write_tx():
+            db.session.execute(_RELEASE, {"ids": waiting})
+        counts["waiting"] = len(waiting)
     return counts
 
 
@@ -150,6 +221,9 @@ def _record(batch, outcome: Outcome, now: datetime, counts: dict) -> None:
                 counts["failed"] += 1
             else:
                 wait = max(backoff(r.attempts + 1), outcome.wait or timedelta(0))
-                values = {"attempts": r.attempts + 1, "next_try_at": now + wait, "last_error": outcome.error[:200]}
+                values = {"state": "queued", "attempts": r.attempts + 1, "next_try_at": now + wait,
+                          "last_error": outcome.error[:200]}
                 counts["retried"] += 1
-            db.session.execute(update(AlertOutbox).where(ids, AlertOutbox.state == "queued").values(**values))
+            # Only this worker's claim: a row whose lease expired and was claimed by another is no longer ours.
+            db.session.execute(update(AlertOutbox).where(ids, AlertOutbox.state == "sending")
+                               .values(lease_until=None, **values))

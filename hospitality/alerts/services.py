@@ -28,6 +28,8 @@ MAX_URL = 500
 MAX_SECRET = 200
 MAX_ROBOTS = 10
 MAX_TEXT = 2000
+WAIT_HOURS = (1, 168)  # "purchase request waiting more than N hours": N from 1 hour to a week
+DEFAULT_WAIT = 4
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _TLD = re.compile(r"^[a-z]{2,63}$")  # a named host ends in letters: "0x7f.1" or "2130706433" are addresses
 
@@ -87,6 +89,16 @@ def _events(raw: list[str]) -> str:
     return ",".join(chosen)
 
 
+def _wait_hours(raw) -> int:
+    if raw is None or str(raw).strip() == "":
+        return DEFAULT_WAIT
+    n = fields.whole(raw, *WAIT_HOURS)
+    if n is None:
+        raise RuleError(_("Hours: a whole number from %(low)s to %(high)s.", low=WAIT_HOURS[0], high=WAIT_HOURS[1]),
+                        "wait_hours")
+    return n
+
+
 def mask(secret: str | None) -> str:
     """A secret as the page shows it: its first 4 characters and stars (nothing at all for a short one)."""
     if not secret:
@@ -94,7 +106,7 @@ def mask(secret: str | None) -> str:
     return (secret[:4] if len(secret) >= 12 else "") + "********"
 
 
-def add_robot(site: Site, user: User, *, kind, url, secret, events) -> AlertRobot:
+def add_robot(site: Site, user: User, *, kind, url, secret, events, wait_hours=None) -> AlertRobot:
     """The manager adds a group robot: kind, webhook URL, signing secret (DingTalk and Feishu), events."""
     if not can(user, "alerts.settings"):
         raise AlertError(_("Only the manager sets the group robots."))
@@ -103,17 +115,51 @@ def add_robot(site: Site, user: User, *, kind, url, secret, events) -> AlertRobo
     url = fields.checked(errors, check_url, url)
     secret = fields.checked(errors, fields.text, secret, MAX_SECRET, "secret")
     events = fields.checked(errors, _events, events)
+    wait_hours = fields.checked(errors, _wait_hours, wait_hours)
     if len(reads.robots(site.id)) >= MAX_ROBOTS:
         errors["form"] = _("At most %(n)s robots per site.", n=MAX_ROBOTS)
     if errors:
         raise AlertErrors(errors)
     with write_tx():
         robot = AlertRobot(site_id=site.id, kind=kind, url=url, secret=secret if kind != "wecom" else None,
-                           events=events)
+                           events=events, wait_hours=wait_hours)
         db.session.add(robot)
         db.session.flush()
         record("add", "alert_robot", robot.id, site_id=site.id, kind=kind, host=urlsplit(url).hostname,
                events=events)
+    return robot
+
+
+def _own_robot(site: Site, robot_id) -> AlertRobot:
+    robot = db.session.get(AlertRobot, int(robot_id)) if str(robot_id).isdigit() and int(robot_id) <= MAX_ID else None
+    if robot is None or robot.site_id != site.id:
+        raise AlertError(_("Not found. It may belong to another site or have been removed."))
+    return robot
+
+
+def edit_robot(site: Site, user: User, robot_id, *, url, secret, remove_secret, events, wait_hours) -> AlertRobot:
+    """The manager changes a robot's webhook URL, events, hours and secret: a blank secret keeps the old one,
+    remove_secret clears it; everything is checked before anything is saved."""
+    if not can(user, "alerts.settings"):
+        raise AlertError(_("Only the manager sets the group robots."))
+    errors: dict[str, str] = {}
+    url = fields.checked(errors, check_url, url)
+    secret = fields.checked(errors, fields.text, secret, MAX_SECRET, "secret")
+    events = fields.checked(errors, _events, events)
+    wait_hours = fields.checked(errors, _wait_hours, wait_hours)
+    if remove_secret and secret:
+        errors["secret"] = _("Either type a new secret or remove it, not both.")
+    with write_tx():
+        robot = _own_robot(site, robot_id)  # another site's: not found, before any field error is shown
+        if errors:
+            raise AlertErrors(errors)
+        robot.url, robot.events, robot.wait_hours = url, events, wait_hours
+        if robot.kind == "wecom" or remove_secret:
+            robot.secret = None
+        elif secret:
+            robot.secret = secret
+        record("edit", "alert_robot", robot.id, site_id=site.id, host=urlsplit(url).hostname, events=events,
+               wait_hours=wait_hours, secret="removed" if remove_secret else "changed" if secret else "kept")
     return robot
 
 
@@ -122,9 +168,7 @@ def remove_robot(site: Site, user: User, robot_id) -> None:
     if not can(user, "alerts.settings"):
         raise AlertError(_("Only the manager sets the group robots."))
     with write_tx():
-        robot = db.session.get(AlertRobot, robot_id) if str(robot_id).isdigit() and int(robot_id) <= MAX_ID else None
-        if robot is None or robot.site_id != site.id:
-            raise AlertError(_("Not found. It may belong to another site or have been removed."))
+        robot = _own_robot(site, robot_id)
         db.session.query(AlertOutbox).filter(AlertOutbox.robot_id == robot.id).delete()
         db.session.delete(robot)
         record("remove", "alert_robot", robot.id, site_id=site.id)

@@ -1,10 +1,12 @@
-"""`flask alerts-worker`: send the outbox's due alerts every few seconds (run beside gunicorn)."""
+"""`flask alerts-worker`: each pass queues the time-based alerts now due (scan) and sends the outbox's due rows; run
+beside gunicorn, one or several (rows are claimed before sending, time-based events fire once)."""
 import time
 
 import click
 
 from ..clock import utcnow
 from ..extensions import db
+from .scan import scan
 from .sender import send_due
 
 
@@ -16,7 +18,9 @@ def register(app) -> None:
         """Send queued group-chat alerts with retries, backoff and each robot's rate limit."""
         while True:
             try:
-                counts = send_due(utcnow())
+                now = utcnow()
+                fired = scan(now)
+                counts = {"fired": fired} | send_due(now)
                 if any(counts.values()):
                     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
             except Exception as e:  # the database away for a moment: try again on the next pass

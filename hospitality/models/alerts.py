@@ -6,7 +6,7 @@ it later with retries and backoff, so a failing robot never slows a user's tap.
 """
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -18,7 +18,8 @@ ROBOT_KINDS = {"wecom": _l("WeCom"), "dingtalk": _l("DingTalk"), "feishu": _l("F
 EVENTS = {"discrepancy": _l("Stock discrepancy opened"), "incident_urgent": _l("Urgent incident"),
           "patrol_missed": _l("Patrol round missed"), "complaint_late": _l("Complaint past its deadline"),
           "purchase_waiting": _l("Purchase request waiting"), "staff_absent": _l("Staff member absent")}
-STATES = {"queued": _l("Waiting to send"), "sent": lazy_pgettext("alert", "Sent"), "failed": _l("Failed")}
+STATES = {"queued": _l("Waiting to send"), "sending": _l("Sending"), "sent": lazy_pgettext("alert", "Sent"),
+          "failed": _l("Failed")}
 
 
 class AlertRobot(db.Model):
@@ -29,6 +30,8 @@ class AlertRobot(db.Model):
     url: Mapped[str] = mapped_column(String(500))
     secret: Mapped[str | None] = mapped_column(String(200), nullable=True)  # never shown back in full
     events: Mapped[str] = mapped_column(String(200))  # EVENTS keys, comma-separated
+    # "purchase request waiting more than N hours": this robot's N (1-168)
+    wait_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (Index("ix_alert_robots_site", "site_id"),)
@@ -47,8 +50,24 @@ class AlertOutbox(db.Model):
     next_try_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # A worker's claim: "sending" until this moment; a crashed worker's claim expires and the row is tried again.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_alert_outbox_due", "state", "next_try_at"),
         Index("ix_alert_outbox_robot", "robot_id", "id"),
     )
+
+
+class AlertFired(db.Model):
+    """A time-based event already queued (a missed round, a late complaint, a waiting purchase request, an absent
+    person): unique per (site, kind, ref), written in the outbox rows' transaction, so it fires once whatever the
+    number of passes or workers."""
+    __tablename__ = "alert_fired"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(24))  # EVENTS
+    ref: Mapped[str] = mapped_column(String(60))  # what it is about: "complaint:12:respond", "roster:40"…
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("site_id", "kind", "ref"),)

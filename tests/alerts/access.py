@@ -12,6 +12,8 @@ MATRIX = {
     ("/alerts/", "GET"): Rule(MANAGER),
     ("/alerts/", "POST"): Rule(MANAGER, 302, ROBOT, True),
     ("/alerts/<int:robot_id>/remove", "POST"): Rule(MANAGER, 302, writes=True),
+    ("/alerts/<int:robot_id>/edit", "GET"): Rule(MANAGER),
+    ("/alerts/<int:robot_id>/edit", "POST"): Rule(MANAGER, 302, ROBOT, True),
 }
 
 

@@ -18,10 +18,12 @@ class Fake:
     def __init__(self):
         self.received: list[dict] = []
         self.mode = "ok"
+        self.answer: dict | None = None  # answer this JSON instead (with HTTP status `status`)
+        self.status = 200
 
     def reset(self):
         self.received.clear()
-        self.mode = "ok"
+        self.mode, self.answer, self.status = "ok", None, 200
 
 
 def _handler(fake: Fake):
@@ -35,10 +37,12 @@ def _handler(fake: Fake):
                 self.send_response(500)
                 self.end_headers()
                 return
-            answer = {"errcode": 310000, "errmsg": "sign not match"} if fake.mode == "errcode" else \
-                {"code": 19021, "msg": "sign match fail"} if fake.mode == "code" else {"errcode": 0, "errmsg": "ok"}
+            # errcode/code: the robots' "too many" answers (retried); fake.answer for any other
+            answer = fake.answer if fake.answer is not None else \
+                {"errcode": 45009, "errmsg": "api freq out of limit"} if fake.mode == "errcode" else \
+                {"code": 11232, "msg": "frequency limited"} if fake.mode == "code" else {"errcode": 0, "errmsg": "ok"}
             data = json.dumps(answer).encode()
-            self.send_response(200)
+            self.send_response(fake.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -17,6 +17,8 @@ from hospitality.extensions import db
 from hospitality.models.alerts import AlertOutbox
 from tests.alerts.conftest import add_robot
 
+pytestmark = pytest.mark.usefixtures("local")  # the fake robot on http://127.0.0.1 passes the send-time host check
+
 
 def _rows(robot_id=None):
     q = db.select(AlertOutbox).order_by(AlertOutbox.id)
