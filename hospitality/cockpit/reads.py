@@ -1,10 +1,12 @@
 """What the manager's day reads: what waits for the manager (one statement of counts), attendance, routines and
 inspections now (the capabilities' own reads), and the trends of the last days grouped in SQL by the site's local
 day. A fixed number of statements however many rows there are."""
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
-from sqlalchemy import Date, Interval, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy import Date, Interval, and_, bindparam, case, cast, exists, func, or_, select
 
 from ..attendance.reads import days as attendance
 from ..checklists import reads as checklists
@@ -12,10 +14,13 @@ from ..clock import range_bounds, utcnow
 from ..database import select_rows
 from ..extensions import db
 from ..inspections import reads as inspections
-from ..models import Discrepancy, PurchaseRequest, Site, Visit
+from ..inventory.reads.consumption import USED
+from ..models import Discrepancy, Item, Location, PurchaseRequest, Site, User, Visit
 from ..models.attendance import Attendance, LeaveRequest
+from ..models.budgets import Budget
 from ..models.complaints import Complaint
 from ..models.incidents import Incident
+from ..models.inventory import RecipeLine, StockDay
 from ..models.purchasing import FixtureRelease, Receipt
 from ..models.repairs import OPEN_STATES as REPAIR_OPEN
 from ..models.repairs import Repair
@@ -146,6 +151,13 @@ class Series:
     def total(self) -> int:
         return sum(n for _d, n in self.points)
 
+    @property
+    def bars(self) -> list[tuple[str, int, float]]:
+        """(MM-DD, number, the bar's height in the chart's 38 units) per day, formatted once here: the chart shows
+        each day three times (its bar's tooltip, the chart's accessible name, the table)."""
+        top = self.top
+        return [(f"{d.month:02d}-{d.day:02d}", n, round(n / top * 38, 1) if top else 0) for d, n in self.points]
+
 
 def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
@@ -171,3 +183,125 @@ def trends(site: Site, last: date, days: int) -> list[Series]:
     return [Series(key, [(d, found.get(d, 0)) for d in span])
             for key, found in (("groups", groups), ("guests", guests), ("discrepancies", discs), ("late", late))]
 
+
+
+# The month's consumables spend against its budget. The spend is the consumption report's cost (its
+# range_summary), read off the ledger's daily totals: what the water bar's consumables used (served, used to prepare,
+# discarded, damaged), less what was reversed of those, at the items' prices; a prepared item costs nothing of its
+# own (its raw items do).
+_SPEND = (select(func.coalesce(func.sum((StockDay.qty + StockDay.reversed) * Item.unit_price), 0))
+          .select_from(StockDay).join(Item, Item.id == StockDay.item_id)
+          .join(Location, Location.id == Item.location_id)
+          .where(StockDay.site_id == _SITE, StockDay.day >= bindparam("month"), StockDay.day <= bindparam("day"),
+                 StockDay.reason.in_(USED), Item.kind == "consumable", Location.kind == "water_bar",
+                 ~exists().where(RecipeLine.item_id == Item.id))
+          .scalar_subquery())
+
+
+def _latest(column):
+    """The budget that applies to the month: its own, or the latest earlier month's (a seek on the unique index)."""
+    return (select(column).where(Budget.site_id == _SITE, Budget.month <= bindparam("month"))
+            .order_by(Budget.month.desc()).limit(1).scalar_subquery())
+
+
+# One statement: the spend, and the budget that applies.
+_MONTH = select(_SPEND.label("spend"), _latest(Budget.amount).label("budget"),
+                _latest(Budget.month).label("budget_month"))
+_BUDGETS = (select(Budget.month, Budget.amount, Budget.set_at, User.name.label("set_by"))
+            .join(User, User.id == Budget.set_by_id)
+            .where(Budget.site_id == _SITE, Budget.month <= bindparam("last")).order_by(Budget.month))
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, n: int) -> date:
+    """The first day of the month n months after (before, n < 0) `month`."""
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class MonthSpend:
+    """The consumables spend of a month so far (to `day`, included) against the budget that applies."""
+    day: date
+    spend: Decimal
+    budget: Decimal | None
+    budget_month: date | None  # the month whose budget applies (an earlier one: "same as then")
+
+    @property
+    def month(self) -> date:
+        return month_start(self.day)
+
+    @property
+    def days(self) -> int:
+        return calendar.monthrange(self.day.year, self.day.month)[1]
+
+    @property
+    def inherited(self) -> bool:
+        return self.budget_month is not None and self.budget_month != self.month
+
+    @property
+    def projected(self) -> Decimal:
+        """The month's spend at the rate of the days so far (today included)."""
+        return (self.spend / self.day.day * self.days).quantize(Decimal("0.01"))
+
+    def _pct(self, value: Decimal) -> int | None:
+        return int((value * 100 / self.budget).to_integral_value()) if self.budget else None
+
+    @property
+    def pct(self) -> int | None:
+        return self._pct(self.spend)
+
+    @property
+    def projected_pct(self) -> int | None:
+        return self._pct(self.projected)
+
+    @property
+    def over(self) -> bool:
+        return self.budget is not None and self.spend > self.budget
+
+    @property
+    def projected_over(self) -> bool:
+        return self.budget is not None and self.projected > self.budget
+
+
+def month_spend(site: Site, day: date) -> MonthSpend:
+    """The site's consumables spend from the first of `day`'s month to `day`, and its budget (one statement)."""
+    row = select_rows(_MONTH, {"site_id": site.id, "day": day, "month": month_start(day)}).one()
+    spend = (-Decimal(str(row.spend))).quantize(Decimal("0.01")) + 0  # + 0: no "-0.00"
+    budget = None if row.budget is None else Decimal(str(row.budget)).quantize(Decimal("0.01"))
+    return MonthSpend(day, spend, budget, _day(row.budget_month) if row.budget_month else None)
+
+
+@dataclass(frozen=True)
+class MonthBudget:
+    month: date
+    amount: Decimal | None  # None: no budget yet
+    from_month: date | None  # the month it was set for (earlier: the latest earlier budget applies)
+    set_by: str | None
+    set_at: datetime | None
+
+    @property
+    def inherited(self) -> bool:
+        return self.from_month is not None and self.from_month != self.month
+
+
+def months(site: Site, first: date, last: date) -> list[MonthBudget]:
+    """Each month first..last with the budget that applies to it: its own, or the latest earlier month's."""
+    rows = select_rows(_BUDGETS, {"site_id": site.id, "last": last}).all()
+    out, current, m = [], None, first
+    set_rows = iter(rows)
+    pending = next(set_rows, None)
+    while m <= last:
+        while pending is not None and _day(pending.month) <= m:
+            current, pending = pending, next(set_rows, None)
+        if current is None:
+            out.append(MonthBudget(m, None, None, None, None))
+        else:
+            own = _day(current.month) == m
+            out.append(MonthBudget(m, Decimal(str(current.amount)), _day(current.month),
+                                   current.set_by if own else None, current.set_at if own else None))
+        m = add_months(m, 1)
+    return out

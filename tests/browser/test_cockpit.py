@@ -10,7 +10,7 @@ from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import Visit
 from tests import factories
-from tests.browser.walk import assert_fits_phone, landed, login, menu
+from tests.browser.walk import assert_fits_phone, landed, login, menu, tap_link
 from tests.harness import msg
 
 pytestmark = pytest.mark.browser
@@ -52,3 +52,36 @@ def test_the_manager_reads_the_day_on_a_phone(app, live_server, phone):
         page.locator("#fig-groups").tap()
         page.wait_for_url(lambda url: "/visits/" in url)
         landed(page)
+
+
+def test_the_manager_sets_the_budget_and_sees_the_bar(app, live_server, phone):
+    """The manager's day → 设置预算 → December ¥100 → back on the manager's day: ¥40 of ¥100, a bar at 40%."""
+    base = live_server.url
+
+    def say(msgid: str, **kw) -> str:
+        return msg(app, msgid, **kw)
+
+    with clock.travel_to(NOW):
+        with app.app_context():
+            site = factories.make_site()
+            boss = factories.make_user(site.id, "manager")
+            water = factories.make_item(site.id, name="矿泉水", price="2", stock=100)
+            factories.insert_move(water, boss.id, -20, "served", clock.to_utc(NOW) - timedelta(hours=2))
+            username = boss.username
+        page = phone()
+        login(page, base, username)
+        menu(page, say("Manager's day"), say("Manager's day"))
+        expect(page.locator("#fig-spend")).to_have_text("¥40.00")
+        expect(page.locator("#budget-none")).to_be_visible()
+        tap_link(page, say("Set the budget"), say("Consumables budget"))
+        assert_fits_phone(page)
+        expect(page.locator("#month")).to_have_value("2026-12")
+        page.locator("#amount").fill("100")
+        page.locator("#budget-form button[type=submit]").tap()
+        expect(page.locator("#budget-2026-12")).to_contain_text("¥100.00")
+        expect(page.locator("#budget-2027-01")).to_contain_text(say("same as %(month)s", month="2026-12"))
+        tap_link(page, say("Back to the manager's day"), say("Manager's day"))
+        expect(page.locator("#budget-bar")).to_be_visible()
+        expect(page.locator("#budget-spent")).to_have_attribute("data-pct", "40")
+        expect(page.locator("#budget-projection")).to_contain_text("¥177.14")
+        assert_fits_phone(page)
