@@ -346,7 +346,7 @@ def seed_year(app, days: int = HISTORY_DAYS, seed: int = 7, analyze: bool = Fals
     from sqlalchemy import event, func, select, update
 
     from hospitality.extensions import db
-    from hospitality.inventory import ledger
+    from hospitality.inventory import ledger, rollup
     from hospitality.models import (
         CountLine,
         Discrepancy,
@@ -608,6 +608,8 @@ def seed_year(app, days: int = HISTORY_DAYS, seed: int = 7, analyze: bool = Fals
             "UPDATE visits SET served_cost = c.cost FROM (SELECT m.ref_id AS vid, -SUM(m.qty * i.unit_price) AS cost"
             " FROM stock_moves m JOIN items i ON i.id = m.item_id WHERE m.ref_type = 'visit' AND m.reason = 'served'"
             " GROUP BY m.ref_id) AS c WHERE c.vid = visits.id"))
+        # The ledger's daily totals (the app writes them with each ledger row; bulk rows skip the app).
+        rollup.rebuild(db.session.connection(), list(plan))
         db.session.commit()
         if writer.pg or analyze:  # PostgreSQL's autovacuum would do it; SQLite never does by itself
             db.session.execute(db.text("ANALYZE"))

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..i18n import text as _
 from ..models import Item, StockMove, Visit
 from ..models.inventory import IN_REASONS, OUT_REASONS
+from . import rollup
 
 
 class StockError(RuleError):
@@ -74,6 +75,7 @@ def post(site_id: int, user_id: int, entries, *, ref_type: str | None = None, re
         db.session.add(row)
         rows.append(row)
     db.session.flush()
+    rollup.add(site_id, rows)
     return rows
 
 

@@ -305,8 +305,9 @@ def consumption():
     else:
         lines = []
         items, totals = usage.range_summary(site, bar_items, first, last)
+    # The columns' names translated once, not per cell (a lazy string translates each time it is shown).
     return render_template("inventory/consumption.html", lines=lines, items=items, first=first, last=last,
-                           totals=totals, columns=usage.COLUMNS)
+                           totals=totals, columns={k: str(v) for k, v in usage.COLUMNS.items()})
 
 
 @bp.route("/close", methods=["GET", "POST"])

@@ -3,10 +3,22 @@
 On hand is never stored as a counter: every change is a ledger row carrying the item's running
 balance (`balance_after`), written under the item's lock, so the newest row of an item is its stock.
 """
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -111,6 +123,20 @@ class StockMove(db.Model):
         Index("ix_stock_moves_ref", "ref_type", "ref_id"),
         UniqueConstraint("idem_key", "item_id"),
     )
+
+
+class StockDay(db.Model):
+    """The ledger summed per item, site-local day and reason: written with its ledger rows in the same transaction
+    (hospitality/inventory/rollup.py), so a report over a month reads a row per item, day and reason instead of
+    every ledger row. `qty` sums the rows of the reason (signed, out rows negative); `reversed` sums the reversal
+    rows that undo rows of the reason (of the opposite sign)."""
+    __tablename__ = "stock_days"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(12), primary_key=True)
+    qty: Mapped[Decimal] = mapped_column(QTY, default=0)
+    reversed: Mapped[Decimal] = mapped_column(QTY, default=0)
 
 
 class RecipeLine(db.Model):

@@ -164,3 +164,37 @@ def test_a_reversed_move_is_netted_out_of_the_report(env):
     assert water.flow["served"] == 2 and water.cost == Decimal("4.00")
     items, costs = reports.range_summary(site, [env.water], today - timedelta(days=1), today)
     assert items[0].flow["served"] == 2 and costs == [(today, Decimal("4.00"))]
+
+
+def _days(site_id):
+    from hospitality.models.inventory import StockDay
+    return {(r.day, r.item_id, r.reason): (r.qty, r.reversed)
+            for r in db.session.scalars(db.select(StockDay).where(StockDay.site_id == site_id))}
+
+
+def test_daily_totals_are_written_with_the_ledger_and_match_a_rebuild(env):
+    """Each ledger row adds to its item's site-local day and reason in the same transaction; a reversal counts
+    under the reason it undoes; a rebuild from the ledger gives the same totals; a failed move adds nothing."""
+    from hospitality.inventory import rollup
+    from hospitality.inventory.ledger import StockError
+    from hospitality.models import StockMove
+    site, wb, bar, today = env.site, env.wb, env.bar, env.site.today()
+    services.record_moves(site, wb, bar, "served", {env.water.id: "3", env.tea.id: "1"}, None, None)
+    services.record_moves(site, wb, bar, "served", {env.water.id: "2"}, None, None)
+    insert_move(env.water, wb.id, -1, "served", local_utc(site, today - timedelta(days=1), time(23, 50)))
+    served = db.session.scalars(db.select(StockMove).where(StockMove.item_id == env.tea.id,
+                                                           StockMove.reason == "served")).one()
+    services.reverse_move(site, make_user(site.id, "manager"), served, "记错")
+    with pytest.raises(StockError):
+        services.record_moves(site, wb, bar, "served", {env.water.id: "999"}, None, None)
+    got = _days(site.id)
+    assert got[(today, env.water.id, "served")] == (Decimal("-5"), Decimal("0"))
+    assert got[(today - timedelta(days=1), env.water.id, "served")] == (Decimal("-1"), Decimal("0"))
+    assert got[(today, env.tea.id, "served")] == (Decimal("-1"), Decimal("1"))
+    assert (today, env.tea.id, "reversal") not in got
+    rollup.rebuild(db.session.connection(), [site.id])
+    assert _days(site.id) == got
+    items, costs = reports.range_summary(site, [env.water, env.tea, env.fruit], today - timedelta(days=1), today)
+    by_id = {rl.item.id: rl for rl in items}
+    assert by_id[env.water.id].flow["served"] == 6 and by_id[env.tea.id].flow["served"] == 0
+    assert costs == [(today - timedelta(days=1), Decimal("2.00")), (today, Decimal("10.00"))]

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, cast, func, or_, select
+from sqlalchemy import Date, and_, bindparam, cast, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
@@ -14,7 +14,7 @@ from ...database import select_rows
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...models import CountLine, Item, Site, StockCount, StockMove
-from ...models.inventory import REASONS
+from ...models.inventory import REASONS, StockDay
 from .stock import prepared_ids
 
 IN_FLOW = ("received", "prepared", "moved_in")
@@ -209,37 +209,37 @@ class RangeLine:
         return _cost(self.item, self.flow, self.prepared)
 
 
+_RANGE_FLOWS = (select(StockDay.item_id, StockDay.reason, func.sum(StockDay.qty).label("moved"),
+                       func.sum(StockDay.reversed).label("undone"))
+                .where(StockDay.site_id == bindparam("site_id"), StockDay.day >= bindparam("first"),
+                       StockDay.day <= bindparam("last"), StockDay.item_id.in_(bindparam("ids", expanding=True)),
+                       StockDay.reason.in_(FLOW))
+                .group_by(StockDay.item_id, StockDay.reason))
+# Used stock costs money (its rows are negative); a reversal of a used row (positive) gives it back.
+_DAY_COSTS = (select(StockDay.day, func.sum((StockDay.qty + StockDay.reversed) * Item.unit_price).label("cost"))
+              .join(Item, Item.id == StockDay.item_id)
+              .where(StockDay.site_id == bindparam("site_id"), StockDay.day >= bindparam("first"),
+                     StockDay.day <= bindparam("last"), StockDay.item_id.in_(bindparam("ids", expanding=True)),
+                     StockDay.reason.in_(USED))
+              .group_by(StockDay.day).order_by(StockDay.day))
+
+
 def range_summary(site: Site, items: list[Item], first: date,
                   last: date) -> tuple[list[RangeLine], list[tuple[date, Decimal]]]:
-    """Per item totals and the cost per day over a range.
-
-    One aggregate of the flows per item, reason and local day (read off the covering index alone) and the
-    small one of reversals; the totals and the day costs are summed from those rows here: an aggregate that
-    joins every used row to its item and original row costs several times as much. The day-by-day lines with
-    counts and variance (consumption()) are for one day and the exports."""
+    """Per item totals and the cost per day over a range, from the ledger's daily totals (rollup.py): two small
+    aggregates, a row per item and reason and a row per day, whatever the range. The day-by-day lines with counts
+    and variance (consumption()) are for one day and the exports."""
     if not items:
         return [], []
     by_id = {i.id: i for i in items}
-    start, end = range_bounds(site, first, last)
-    day = _local_day(site, StockMove.at, first).label("day")
-    flows = _flows(site, by_id, start, end, day)
     prepared = prepared_ids(by_id)
-    moved: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    reversed_: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    used_per_day: dict[date, Decimal] = defaultdict(Decimal)
-    # Used stock costs money (its rows are negative); a reversal of a used row (positive) gives it back.
-    for rows, into in ((flows, moved), (_reversals(site, by_id, start, end, day), reversed_)):
-        for r in rows:
-            total = Decimal(r.total)
-            into[(r.item_id, r.reason)] += total
-            if r.reason in USED and r.item_id not in prepared:
-                used_per_day[_as_date(r.day)] += total * (by_id[r.item_id].unit_price or 0)
+    params = {"site_id": site.id, "first": first, "last": last, "ids": list(by_id)}
     out: dict[int, RangeLine] = {i.id: RangeLine(i, i.id in prepared) for i in items}
-    for (item_id, reason), total in moved.items():
-        out[item_id].flow[reason] += abs(total)
-    for (item_id, reason), total in reversed_.items():
-        out[item_id].flow[reason] -= abs(total)
-    costs = sorted((d, abs(v).quantize(Decimal("0.01"))) for d, v in used_per_day.items())
+    for r in select_rows(_RANGE_FLOWS, params):
+        out[r.item_id].flow[r.reason] += abs(Decimal(r.moved)) - abs(Decimal(r.undone))
+    paid = [i for i in by_id if i not in prepared]
+    costs = [(_as_date(r.day), abs(Decimal(r.cost or 0)).quantize(Decimal("0.01")))
+             for r in select_rows(_DAY_COSTS, params | {"ids": paid})] if paid else []
     return [rl for rl in out.values() if rl.flow], costs
 
 
