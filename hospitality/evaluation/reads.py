@@ -1,0 +1,208 @@
+"""What staff evaluation reads: a month's occurrences of each rule per person in grouped statements (a fixed
+number however many people and days), the site's weights, and the manager's rewards and penalties.
+
+The rules, stated once:
+- late / left early / absent: the attendance sheets' month totals (late days, early days, rostered days missed
+  without approved leave), hospitality.attendance.reads.sheets.month_totals;
+- grooming: grooming checks of the person in the month with at least one failed item;
+- own routine late: a daily opening/closing routine run the person completed after its due time;
+- own post's routine missed: a daily opening/closing routine of the post they were rostered at (on that shift, when
+  the routine names one; or named to them) with no completed run by its due time, on a past day;
+- discrepancy: a discrepancy opened in the month from a count the person started;
+- task overdue: a task assigned to them by name, created in the month with a target time, done after it or still
+  open past it.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import bindparam, func, select
+
+from ..attendance.reads.sheets import month_bounds, month_totals, sheet_people
+from ..checklists.reads import schedule
+from ..clock import range_bounds, to_local, utcnow
+from ..database import select_rows
+from ..extensions import db
+from ..models import ChecklistRun, ChecklistTemplate, Discrepancy, Site
+from ..models.attendance import RosterEntry
+from ..models.checklists import ROUTINE_KINDS
+from ..models.evaluation import DEFAULT_WEIGHTS, RULES, START_SCORE, EvaluationAdjustment, EvaluationWeight
+from ..models.inventory import StockCount
+from ..models.tasks import Task
+
+_SITE = bindparam("site_id")
+_WEIGHTS = select(EvaluationWeight.rule, EvaluationWeight.points).where(EvaluationWeight.site_id == _SITE)
+_GROOMING = (select(ChecklistRun.subject_user_id.label("user_id"), func.count().label("n"))
+             .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
+             .where(ChecklistRun.site_id == _SITE, ChecklistTemplate.kind == "grooming",
+                    ChecklistRun.failed_count > 0, ChecklistRun.subject_user_id.is_not(None),
+                    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"))
+             .group_by(ChecklistRun.subject_user_id))
+_DISCREPANCIES = (select(StockCount.started_by_id.label("user_id"), func.count().label("n"))
+                  .select_from(Discrepancy).join(StockCount, StockCount.id == Discrepancy.count_id)
+                  .where(Discrepancy.site_id == _SITE, Discrepancy.opened_at >= bindparam("start"),
+                         Discrepancy.opened_at < bindparam("end"))
+                  .group_by(StockCount.started_by_id))
+_TASKS = select(Task.assignee_user_id, Task.created_at, Task.target_minutes, Task.done_at, Task.status).where(
+    Task.site_id == _SITE, Task.assignee_user_id.is_not(None), Task.target_minutes.is_not(None),
+    Task.created_at >= bindparam("start"), Task.created_at < bindparam("end"))
+_ROUTINES = select(ChecklistTemplate).where(
+    ChecklistTemplate.site_id == _SITE, ChecklistTemplate.kind.in_(ROUTINE_KINDS),
+    ChecklistTemplate.active.is_(True), ChecklistTemplate.recurrence == "daily",
+    ChecklistTemplate.assignee.in_(("post", "person")))
+_RUNS = select(ChecklistRun.template_id, ChecklistRun.shift_date, ChecklistRun.slot, ChecklistRun.completed_at,
+               ChecklistRun.completed_by_id).where(
+    ChecklistRun.site_id == _SITE, ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
+    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"))
+_ROSTER = select(RosterEntry.user_id, RosterEntry.day, RosterEntry.post, RosterEntry.shift_id).where(
+    RosterEntry.site_id == _SITE, RosterEntry.day >= bindparam("first"), RosterEntry.day <= bindparam("last"))
+_ADJUSTMENTS = (select(EvaluationAdjustment).where(EvaluationAdjustment.site_id == _SITE,
+                                                    EvaluationAdjustment.month == bindparam("month"))
+                .order_by(EvaluationAdjustment.created_at, EvaluationAdjustment.id))
+
+
+def parse_month(raw: str | None, today: date) -> date:
+    """?month=YYYY-MM as the month's first day; anything else (or a month after this one): this month."""
+    raw = (raw or "").strip()
+    if len(raw) == 7 and raw[4] == "-" and raw[:4].isdigit() and raw[5:].isdigit() and raw.isascii():
+        year, month = int(raw[:4]), int(raw[5:])
+        if 2000 <= year <= 2100 and 1 <= month <= 12 and date(year, month, 1) <= today:
+            return date(year, month, 1)
+    return today.replace(day=1)
+
+
+def weights(site_id: int) -> dict[str, int]:
+    """The points one occurrence of each rule costs at the site (the defaults where the manager set none)."""
+    return DEFAULT_WEIGHTS | {r.rule: r.points for r in select_rows(_WEIGHTS, {"site_id": site_id}) if r.rule in RULES}
+
+
+@dataclass
+class Item:
+    rule: str
+    count: int
+    weight: int
+
+    @property
+    def label(self):
+        return RULES[self.rule]
+
+    @property
+    def points(self) -> int:
+        return self.count * self.weight
+
+
+@dataclass
+class Month:
+    """A person's month: each rule's count × weight, the manager's adjustments, the score."""
+    person: object  # attendance.reads.days.Person (id, name, post)
+    items: list[Item]
+    adjustments: list = field(default_factory=list)
+
+    @property
+    def deducted(self) -> int:
+        return sum(i.points for i in self.items)
+
+    @property
+    def adjusted(self) -> int:
+        return sum(a.signed_points for a in self.adjustments)
+
+    @property
+    def score(self) -> int:
+        return START_SCORE - self.deducted + self.adjusted
+
+    @property
+    def yuan(self) -> int:
+        """Rewards minus fines in yuan."""
+        return sum(a.yuan if a.kind == "reward" else -a.yuan for a in self.adjustments)
+
+
+def _routines(site: Site, first: date, last: date, today: date, now_local: datetime) -> dict[str, dict[int, int]]:
+    """Own routines late (by who completed them) and missed (by who was rostered for them): three statements."""
+    late: dict[int, int] = {}
+    missed: dict[int, int] = {}
+    templates = list(db.session.scalars(_ROUTINES, {"site_id": site.id}))
+    if not templates:
+        return {"routine_late": late, "routine_missed": missed}
+    params = {"site_id": site.id, "first": first, "last": last}
+    runs = {(r.template_id, r.shift_date, r.slot): r
+            for r in select_rows(_RUNS, params | {"ids": [t.id for t in templates]})}
+    roster: dict[date, list] = {}
+    for e in select_rows(_ROSTER, params):
+        roster.setdefault(e.day, []).append(e)
+    day = first
+    while day <= min(last, today):
+        for t in templates:
+            for r in schedule(t, day):
+                run = runs.get((t.id, day, r.slot))
+                if run is not None and run.completed_at is not None:
+                    if run.completed_by_id and to_local(site, run.completed_at).replace(tzinfo=None) > r.due_at:
+                        late[run.completed_by_id] = late.get(run.completed_by_id, 0) + 1
+                elif now_local > r.due_at:
+                    if t.assignee == "person":
+                        owners = {t.person_id} if t.person_id else set()
+                    else:
+                        owners = {e.user_id for e in roster.get(day, ())
+                                  if e.post == t.post and (t.shift_id is None or e.shift_id == t.shift_id)}
+                    for uid in owners:
+                        missed[uid] = missed.get(uid, 0) + 1
+        day += timedelta(days=1)
+    return {"routine_late": late, "routine_missed": missed}
+
+
+def _tasks_overdue(site_id: int, start: datetime, end: datetime, now: datetime) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for t in select_rows(_TASKS, {"site_id": site_id, "start": start, "end": end}):
+        target = t.created_at + timedelta(minutes=t.target_minutes)
+        finished = t.done_at if t.done_at is not None else (None if t.status == "cancelled" else now)
+        if finished is not None and finished > target:
+            out[t.assignee_user_id] = out.get(t.assignee_user_id, 0) + 1
+    return out
+
+
+def counts(site: Site, month: date, people: list, now: datetime | None = None) -> dict[str, dict[int, int]]:
+    """Each rule's occurrences in the month by person id."""
+    now = now or utcnow()
+    first, last = month_bounds(month)
+    start, end = range_bounds(site, first, last)
+    out: dict[str, dict[int, int]] = {"late": {}, "left_early": {}, "absent": {}}
+    for person, t in month_totals(site, people, month):
+        out["late"][person.id] = t["late_days"]
+        out["left_early"][person.id] = t["early_days"]
+        out["absent"][person.id] = t["missing"]
+    params = {"site_id": site.id, "first": first, "last": last, "start": start, "end": end}
+    out["grooming"] = {r.user_id: r.n for r in select_rows(_GROOMING, params)}
+    out |= _routines(site, first, last, site.today(), to_local(site, now).replace(tzinfo=None))
+    out["discrepancy"] = {r.user_id: r.n for r in select_rows(_DISCREPANCIES, params)}
+    out["task_overdue"] = _tasks_overdue(site.id, start, end, now)
+    return out
+
+
+def people(site_id: int) -> list:
+    """Everyone evaluated at the site: the rostered posts, active first (people who left keep their months)."""
+    from ..permissions import post_can
+    return [p for p in sheet_people(site_id) if post_can(p.post, "evaluation.own")]
+
+
+def months(site: Site, month: date, only: int | None = None, now: datetime | None = None) -> list[Month]:
+    """Everyone's month (or one person's), best score first."""
+    everyone = people(site.id)
+    chosen = [p for p in everyone if only is None or p.id == only]
+    if not chosen:
+        return []
+    found = counts(site, month, chosen, now)
+    w = weights(site.id)
+    adjustments: dict[int, list] = {}
+    for a in db.session.scalars(_ADJUSTMENTS, {"site_id": site.id, "month": month}):
+        adjustments.setdefault(a.user_id, []).append(a)
+    out = [Month(p, [Item(rule, found[rule].get(p.id, 0), w[rule]) for rule in RULES], adjustments.get(p.id, []))
+           for p in chosen]
+    return sorted(out, key=lambda m: (-m.score, m.person.name))
+
+
+def person_of(site_id: int, user_id: int):
+    """The evaluated person of the site with this id, or None."""
+    return next((p for p in people(site_id) if p.id == user_id), None)
+
+
+def adjustment(site_id: int, adjustment_id: int) -> EvaluationAdjustment | None:
+    a = db.session.get(EvaluationAdjustment, adjustment_id)
+    return a if a is not None and a.site_id == site_id else None
