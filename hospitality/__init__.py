@@ -173,3 +173,7 @@ def register_blueprints(app: Flask) -> None:
     from .cockpit import bp as cockpit_bp
     app.register_blueprint(cockpit_bp, url_prefix="/manager")
     app.register_blueprint(alerts_bp, url_prefix="/alerts")
+    from .evaluation import bp as evaluation_bp
+    from .hq import bp as hq_bp
+    app.register_blueprint(hq_bp, url_prefix="/hq")
+    app.register_blueprint(evaluation_bp, url_prefix="/evaluation")

@@ -9,12 +9,13 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user, login_required
 
-from .models.core import POSTS, STAFF_POSTS
+from .models.core import HQ_POST, SITE_POSTS, STAFF_POSTS
 
 WATER_BAR, MODEL_ROOM, CONCIERGE, SECURITY, LEAD, MANAGER = \
     "water_bar", "model_room", "concierge", "security", "lead", "manager"
 
-EVERYONE = frozenset(POSTS)
+EVERYONE = frozenset(SITE_POSTS)  # every post of a site (head office works none of a site's pages)
+HQ = frozenset({HQ_POST})
 FLOOR = frozenset(STAFF_POSTS)  # the posts that work a shift on the floor (in the models' order there)
 OVERSEERS = frozenset({LEAD, MANAGER})  # check grooming, see every post's records, decide leave
 ROSTERED = FLOOR | {LEAD}  # people on the roster who clock in and out (the manager is not rostered)
@@ -32,7 +33,7 @@ MANAGER_ONLY = frozenset({MANAGER})
 
 RULES: dict[str, frozenset[str]] = {
     # today
-    "today.view": EVERYONE,
+    "today.view": EVERYONE | HQ,  # head office's "today" is the comparison of its company's sites
     "today.board": OVERSEERS,
     "today.discrepancies": OVERSEERS | {SECURITY},  # open discrepancies on the screen: security confirms them
     # visits
@@ -163,8 +164,19 @@ RULES: dict[str, frozenset[str]] = {
     # the manager's day and alerts out (issue 17)
     "cockpit.view": MANAGER_ONLY,  # the manager's day: today's and the month's figures, trends, each to its list
     "alerts.settings": MANAGER_ONLY,  # the site's group robots (WeCom, DingTalk, Feishu), which events, delivery state
+    "budget.set": MANAGER_ONLY,  # the site's monthly consumables budget
+    # staff evaluation: everyone rostered sees their own month; the manager scores, weighs and exports
+    "evaluation.own": ROSTERED,
+    "evaluation.manage": MANAGER_ONLY,
+    "meeting.view": OVERSEERS,  # the weekly meeting sheet (周例会)
+    # head office: the company's sites side by side, one site's figures, the Excel (read-only; a site's manager
+    # is not admitted: a manager sees the sites they manage, not their neighbours' figures)
+    "hq.view": HQ,
     # admin
     "admin.manage": MANAGER_ONLY,
+    # the logins a site's manager lists and edits: the site's staff (head office's login has a home site, not a post
+    # there: its password opens every site's figures, so no site's manager may set it)
+    "admin.staff": EVERYONE,
 }
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from .audit import record
 from .extensions import db
 from .models import ChecklistItem, ChecklistTemplate, Location, SalesRep, Site, User
+from .models.core import Company
 from .permissions import post_can
 
 DEFAULT_LOCATIONS = [
@@ -160,6 +161,7 @@ DEMO_USERS = [
     ("waterbar2", "孙水吧", "W002", "water_bar"),
     ("security2", "钱安防", "S002", "security"),
 ]
+DEMO_HQ = ("hq", "何总部", "H001")  # username, name, badge
 DEMO_REPS = ["周置业顾问", "吴置业顾问", "郑置业顾问"]
 
 
@@ -167,7 +169,10 @@ def seed_demo() -> bool:
     """Create the demo site with one login per post; False if there is data already."""
     if db.session.scalar(select(Site.id).limit(1)) is not None:
         return False
-    site = Site(name="盛世中央公馆售楼处", code="DEMO", timezone="Asia/Shanghai")
+    company = Company(name="安居物业服务有限公司", code="DEMOCO")
+    db.session.add(company)
+    db.session.flush()
+    site = Site(name="盛世中央公馆售楼处", code="DEMO", timezone="Asia/Shanghai", company_id=company.id)
     db.session.add(site)
     db.session.flush()
     add_default_content(site)
@@ -194,5 +199,9 @@ def seed_demo() -> bool:
     from .models.guests import VipNotice
     db.session.add(VipNotice(site_id=site.id, plate=DEMO_VIP_PLATE, note="李总，老业主，喜欢铁观音，由王经理亲自接待",
                              created_by_id=manager_id))
+    # Head office (总部): on no roster, added after the site's people were rostered; its home site names its company.
+    hq = User(site_id=site.id, username=DEMO_HQ[0], name=DEMO_HQ[1], badge_no=DEMO_HQ[2], post="hq")
+    hq.set_password(DEMO_PASSWORD)
+    db.session.add(hq)
     record("seed_demo", "site", site.id, site_id=site.id)
     return True

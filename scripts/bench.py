@@ -73,7 +73,7 @@ PUBLIC_FIRST_LOAD_BUDGET_KB = 15.0  # the guests' feedback page on their own pho
 HX = {"HX-Request": "true"}
 STAFF_LOGINS = {"waterbar": "water_bar", "modelroom": "model_room", "concierge": "concierge",
                 "security": "security"}
-ALL_LOGINS = ["waterbar", "modelroom", "concierge", "security", "security2", "lead", "manager"]
+ALL_LOGINS = ["waterbar", "modelroom", "concierge", "security", "security2", "lead", "manager", "hq"]
 NIGHT_GUARD = "security2"  # the demo's night guard: on tonight's night roster (bench_data.BENCH_GUARD)
 BENCH_CLOCK = "23:10"  # the app's clock while seeding and serving: tonight at this time, a patrol round open
 SITE_ZONE = "Asia/Shanghai"  # the demo's and the BENCHnn sites' time zone
@@ -246,11 +246,13 @@ def stock_fixture(app, fixture: dict) -> None:
     from sqlalchemy import select
 
     from hospitality.extensions import db
-    from hospitality.models import Item, Location, PurchaseRequest, Site
+    from hospitality.models import Item, Location, PurchaseRequest, Site, User
     with app.app_context():
         demo = db.session.scalar(select(Site).where(Site.code == "DEMO"))
         bar = db.session.scalar(select(Location.id).where(Location.site_id == demo.id, Location.kind == "water_bar"))
         fixture["bar"] = bar
+        fixture["waterbar_id"] = db.session.scalar(select(User.id).where(User.username == "waterbar"))
+        fixture["demo_site"] = demo.id
         fixture["bar_item"] = db.session.scalar(select(Item.id).where(Item.location_id == bar)
                                                 .order_by(Item.position, Item.id).limit(1))
         fixture["pending"] = db.session.scalar(select(PurchaseRequest.id).where(
@@ -887,6 +889,25 @@ def main() -> int:
             ("report a repair `/repairs/new` (modelroom)", "modelroom", "/repairs/new", {}),
             ("cleaning rota `/routines/cleaning` (lead)", "lead", "/routines/cleaning", {}),
             ("linen `/routines/linen` (modelroom)", "modelroom", "/routines/linen", {}),
+        ]
+        # Issue 17: the manager's day (7 and 30 days of trends, the month's spend against its budget), the budget
+        # form, head office's comparison of every site for the month and a year and one site's page, staff
+        # evaluation (the team's month, a person's, one's own), the weekly meeting sheet and the alert robots.
+        month_start = today[:8] + "01"
+        pages += [
+            ("manager's day `/manager/` (7 days)", "manager", "/manager/", {}),
+            ("manager's day `/manager/?days=30`", "manager", "/manager/?days=30", {}),
+            ("budget `/manager/budget` (manager)", "manager", "/manager/budget", {}),
+            ("head office `/hq/` (every site, this month)", "hq", "/hq/", {}),
+            (f"head office a year `/hq/?start={year_ago}&end=…`", "hq", f"/hq/?start={year_ago}&end={today}", {}),
+            (f"head office one site `/hq/sites/<demo>?start={month_start}`", "hq",
+             f"/hq/sites/{fixture['demo_site']}?start={month_start}&end={today}", {}),
+            ("evaluation team `/evaluation/team` (manager)", "manager", "/evaluation/team", {}),
+            ("evaluation person `/evaluation/person/<waterbar>` (manager)", "manager",
+             f"/evaluation/person/{fixture['waterbar_id']}", {}),
+            ("evaluation own `/evaluation/` (waterbar)", "waterbar", "/evaluation/", {}),
+            ("weekly meeting sheet `/evaluation/week` (lead)", "lead", "/evaluation/week", {}),
+            ("alert robots `/alerts/` (manager)", "manager", "/alerts/", {}),
         ]
         for key, what, users in (("closed_complaint", "closed, longest timeline", ("manager", "concierge")),
                                  ("open_complaint", "open, furthest along", ("manager", "concierge"))):

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from werkzeug.security import generate_password_hash
 
-from hospitality.models.core import POSTS
+from hospitality.models.core import HQ_POST, SITE_POSTS
 
 PUBLIC = "public"  # reachable without a login
-ANY = frozenset(POSTS)
+ANY = frozenset(SITE_POSTS)  # every post of a site; head office (HQ) reaches none of a site's pages
+HQ = frozenset({HQ_POST})
 OVERSEE = frozenset({"water_bar", "lead", "manager"})  # the water-bar routine: its post + overseers
 MANAGER = frozenset({"manager"})
 LEAD_MANAGER = frozenset({"lead", "manager"})
@@ -50,6 +51,8 @@ PLUGINS = ("tests.attendance.access", "tests.handover.access", "tests.inspection
            "tests.desk.access",
            "tests.alerts.access",
            "tests.cockpit.access",
+           "tests.hq.access",
+           "tests.evaluation.access",
            "tests.guests.access",
            "tests.tasks.access",
            "tests.repairs.access",

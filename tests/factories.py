@@ -18,7 +18,7 @@ from hospitality.handover import services as handover
 from hospitality.handover.reads import count_locations
 from hospitality.incidents import services as incidents
 from hospitality.inspections.seed import seed_templates
-from hospitality.inventory import ledger
+from hospitality.inventory import ledger, rollup
 from hospitality.inventory import services as inventory
 from hospitality.inventory.reads.stock import location_items
 from hospitality.models import (
@@ -46,11 +46,13 @@ PASSWORD = "secret-pass-1"
 _seq = count(1)
 
 
-def make_site(code: str | None = None, name: str | None = None, model_rooms: int = 2) -> Site:
-    """A site with the default locations and routines."""
+def make_site(code: str | None = None, name: str | None = None, model_rooms: int = 2,
+              company_id: int | None = None) -> Site:
+    """A site with the default locations and routines, of the given company (None: the first one, made if none)."""
     n = next(_seq)
     with write_tx():
-        site = Site(name=name or f"测试售楼处{n}", code=code or f"S{n}", timezone="Asia/Shanghai")
+        site = Site(name=name or f"测试售楼处{n}", code=code or f"S{n}", timezone="Asia/Shanghai",
+                    **({"company_id": company_id} if company_id else {}))
         db.session.add(site)
         db.session.flush()
         add_default_content(site, model_rooms)
@@ -138,6 +140,8 @@ def insert_move(item: Item, user_id: int, qty, reason: str, at: datetime) -> Sto
         row = StockMove(site_id=item.site_id, item_id=item.id, qty=qty, balance_after=bal, reason=reason,
                         user_id=user_id, at=at, ref_type="test")
         db.session.add(row)
+        db.session.flush()
+        rollup.add(item.site_id, [row])
     return row
 
 

@@ -29,7 +29,7 @@ from hospitality.models import (
     User,
     Visit,
 )
-from hospitality.models.core import POSTS
+from hospitality.models.core import HQ_POST, POSTS
 from hospitality.purchasing import services as purchasing
 from hospitality.seed import add_demo_items
 from hospitality.visits import services as visits
@@ -245,7 +245,9 @@ def _site_rows(code: str, who: str | None) -> dict:
         "location_id": db.session.scalar(db.select(Location.id).where(Location.site_id == site.id)),
         "user_id": other.id,
         "rep_id": rep.id,
-        "actor_id": actor.id if actor else None,
+        # Head office works at no site: the capabilities' rows are built as for a visitor, without it.
+        "actor_id": actor.id if actor and who != HQ_POST else None,
+        "login_id": actor.id if actor else None,
     }
     for mod in PLUGIN_MODULES:
         ids |= mod.rows(db.session.get(Site, site.id), ids)
@@ -322,7 +324,7 @@ class World:
             self.token = None
             if self.who:
                 with self.app.test_request_context():
-                    self.token = start_session(db.session.get(User, self.a["actor_id"])).token
+                    self.token = start_session(db.session.get(User, self.a["login_id"])).token
             self.rows = snapshot()
         self.built_at, self.now = time.monotonic(), None
 

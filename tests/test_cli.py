@@ -15,7 +15,7 @@ from tests.factories import make_site, make_user
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_LOGINS = {"manager": "manager", "lead": "lead", "waterbar": "water_bar", "modelroom": "model_room",
                "concierge": "concierge", "security": "security", "waterbar2": "water_bar",
-               "security2": "security"}
+               "security2": "security", "hq": "hq"}
 
 
 @pytest.fixture

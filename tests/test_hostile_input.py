@@ -72,7 +72,7 @@ def test_hostile_ids_and_control_characters(app, client, route):
     with app.app_context():
         ids = _site_rows("SITEA", who)
     if who:
-        _log_in(app, client, ids["actor_id"])
+        _log_in(app, client, ids["login_id"])
     failures = []
 
     def send(url, data=None, **kw):
@@ -201,7 +201,7 @@ def test_over_long_text_is_refused_not_cut(app, client, route, field, limit, who
         if setup is not None:
             more, status, form = setup(ids)
             ids, data = ids | more, form or data
-    _log_in(app, client, ids["actor_id"])
+    _log_in(app, client, ids["login_id"])
     message = f"最多 {limit} 个字。"
     url = _url(route[0], ids, rule)
     if page is not None:

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from ..i18n import lazy_gettext as _l
 from ..i18n import lazy_pgettext
 from ..models.core import LOCATION_KINDS, POSTS
+from ..permissions import post_can
 
 TIMEZONES = [("Asia/Shanghai", _l("China (Beijing time)")), ("Asia/Hong_Kong", _l("Hong Kong")),
              ("Asia/Taipei", _l("Taipei")), ("Asia/Urumqi", _l("Urumqi")), ("UTC", "UTC")]
@@ -46,7 +47,7 @@ class StaffForm(FlaskForm):
         Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and - only."))])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20), PHONE],
                         render_kw={"inputmode": "tel"})
-    post = SelectField(_l("Post"), choices=list(POSTS.items()))
+    post = SelectField(_l("Post"), choices=[(k, v) for k, v in POSTS.items() if post_can(k, "admin.staff")])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=128)],
                              render_kw={"autocomplete": "new-password"})

@@ -4,13 +4,15 @@ from sqlalchemy.engine import Row
 
 from ..database import select_rows
 from ..models import AuditLog, Location, SalesRep, User
+from ..permissions import posts_for
 
 _LOCATIONS = (select(Location.id, Location.name, Location.kind, Location.active)
               .where(Location.site_id == bindparam("site_id")).order_by(Location.position))
 
 _STAFF = (select(User.id, User.username, User.name, User.badge_no, User.phone, User.post, User.active,
                  User.locked_until, User.failed_logins, User.last_failed_login_at)
-          .where(User.site_id == bindparam("site_id")).order_by(User.active.desc(), User.post, User.name))
+          .where(User.site_id == bindparam("site_id"), User.post.in_(sorted(posts_for("admin.staff"))))
+          .order_by(User.active.desc(), User.post, User.name))
 
 _REPS = (select(SalesRep.id, SalesRep.name, SalesRep.phone, SalesRep.active)
          .where(SalesRep.site_id == bindparam("site_id")).order_by(SalesRep.active.desc(), SalesRep.name))

@@ -1,5 +1,5 @@
 """The manager's set-up: the site and its locations, staff and their logins, sales reps, the audit trail."""
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import current_site, site_get_or_404
@@ -10,7 +10,7 @@ from ..htmx import render_page_or_fragment
 from ..i18n import text as _
 from ..models import Location, SalesRep, User
 from ..models.core import LOCATION_KINDS
-from ..permissions import requires
+from ..permissions import post_can, requires
 from . import bp, reads, services
 from .forms import LocationForm, NewSiteForm, RepForm, SiteForm, StaffForm
 
@@ -61,6 +61,15 @@ def location(location_id=None):
     return render_template("admin/location.html", form=form, location=loc), status
 
 
+def _staff_or_404(user_id: int) -> User:
+    """A login of the current site's staff. A head-office login has a home site but is not its staff: the site's
+    manager neither sees nor edits it (its password would open the whole company's figures)."""
+    user = site_get_or_404(User, user_id)
+    if not post_can(user.post, "admin.staff"):
+        abort(404)
+    return user
+
+
 @bp.get("/staff")
 @requires("admin.manage")
 def staff():
@@ -74,7 +83,7 @@ def staff():
 @bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
 @requires("admin.manage")
 def person(user_id=None):
-    user = site_get_or_404(User, user_id) if user_id else None
+    user = _staff_or_404(user_id) if user_id else None
     form = StaffForm(obj=user)
     if user is not None:
         del form.username  # a login name never changes: the audit trail refers to it
@@ -104,7 +113,7 @@ def person(user_id=None):
 @bp.post("/staff/<int:user_id>/unlock")
 @requires("admin.manage")
 def unlock(user_id):
-    user = site_get_or_404(User, user_id)
+    user = _staff_or_404(user_id)
     services.unlock_staff(current_site(), user, current_user)
     flash(_("%(name)s can log in again.", name=user.name))
     back = url_for(".person", user_id=user.id) if request.form.get("back") == "person" else url_for(".staff")

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..i18n import text as _
 from ..models import Location, SalesRep, Site, User
 from ..models.core import LOCATION_KINDS, POSTS
-from ..permissions import post_can
+from ..permissions import post_can, posts_for
 
 
 class AdminError(RuleError):
@@ -80,10 +80,15 @@ def save_location(site: Site, location: Location | None, kind: str, name: str,
     return location
 
 
+def _check_post(post: str, actor: User | None) -> None:
+    """A site's manager gives the site's posts; a head-office login is made from the command line (no actor)."""
+    if post not in (POSTS if actor is None else posts_for("admin.staff")):
+        raise AdminError(_("Choose a post."), "post")
+
+
 def create_staff(site: Site, actor: User | None, *, username: str, name: str, badge_no: str,
                  phone: str, post: str, password: str) -> User:
-    if post not in POSTS:
-        raise AdminError(_("Choose a post."), "post")
+    _check_post(post, actor)
     with write_tx():
         if _taken(User, "username", username.strip()):
             raise AdminError(_("This username is taken."), "username")
@@ -103,7 +108,8 @@ def create_staff(site: Site, actor: User | None, *, username: str, name: str, ba
 
 def update_staff(site: Site, user: User, *, name: str, badge_no: str, phone: str, post: str,
                  active: bool, password: str | None, actor: User) -> User:
-    if post not in POSTS:
+    _check_post(post, actor)
+    if not post_can(user.post, "admin.staff"):
         raise AdminError(_("Choose a post."), "post")
     if user.id == actor.id and (not active or post != user.post):
         raise AdminError(_("You cannot deactivate yourself or change your own post."), "active")

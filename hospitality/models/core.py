@@ -4,7 +4,21 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, Numeric, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,8 +35,12 @@ POSTS = {
     "security": _l("Security"),
     "lead": _l("Team lead"),
     "manager": _l("Manager"),
+    "hq": _l("Head office"),
 }
 STAFF_POSTS = ("water_bar", "model_room", "concierge", "security")
+# Head office (总部) is on no site's roster and works no site's pages: it compares the company's sites (/hq).
+HQ_POST = "hq"
+SITE_POSTS = tuple(p for p in POSTS if p != HQ_POST)
 
 LOCATION_KINDS = {
     "water_bar": _l("Water bar"),
@@ -43,9 +61,28 @@ manager_sites = Table(
 )
 
 
+class Company(db.Model):
+    """The property company that runs sites: head office sees all of its sites and none of another's."""
+    __tablename__ = "companies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+
+
+def _default_company(context) -> int:
+    """A site made without a company joins the first one (an installation of one company never names it), made
+    when there is none yet."""
+    conn = context.connection
+    found = conn.scalar(select(func.min(Company.id)))
+    if found is None:
+        found = conn.execute(insert(Company).values(name="本公司", code="COMPANY")).inserted_primary_key[0]
+    return found
+
+
 class Site(db.Model):
     __tablename__ = "sites"
     id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True, default=_default_company)
     name: Mapped[str] = mapped_column(String(80))
     code: Mapped[str] = mapped_column(String(20), unique=True)
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")

@@ -4,14 +4,17 @@ from flask_login import current_user
 
 from ..access import current_site
 from ..forms import arg_date
+from ..hq.page import comparison_page
 from ..htmx import render_page_or_fragment
-from ..permissions import requires
+from ..permissions import can, requires
 from . import bp, reads
 
 
 @bp.get("/")
 @requires("today.view")
 def index():
+    if can(current_user, "hq.view"):  # head office works no site's screen: its "today" is the comparison
+        return comparison_page()
     template, ctx = reads.screen(current_site(), current_user)
     return render_template(template, **ctx)
 
