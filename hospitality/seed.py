@@ -6,7 +6,7 @@ from sqlalchemy import select
 from .audit import record
 from .extensions import db
 from .models import ChecklistItem, ChecklistTemplate, Location, SalesRep, Site, User
-from .models.core import Company
+from .models.core import HQ_POST, Company
 from .permissions import post_can
 
 DEFAULT_LOCATIONS = [
@@ -199,9 +199,14 @@ def seed_demo() -> bool:
     from .models.guests import VipNotice
     db.session.add(VipNotice(site_id=site.id, plate=DEMO_VIP_PLATE, note="李总，老业主，喜欢铁观音，由王经理亲自接待",
                              created_by_id=manager_id))
-    # Head office (总部): on no roster, added after the site's people were rostered; its home site names its company.
-    hq = User(site_id=site.id, username=DEMO_HQ[0], name=DEMO_HQ[1], badge_no=DEMO_HQ[2], post="hq")
-    hq.set_password(DEMO_PASSWORD)
-    db.session.add(hq)
+    add_demo_hq(site)  # after the site's people were rostered: head office is on no roster
     record("seed_demo", "site", site.id, site_id=site.id)
     return True
+
+
+def add_demo_hq(site: Site) -> None:
+    """The demo's head-office login (总部), its home the demo site (which names its company); once."""
+    if db.session.scalar(select(User.id).where(User.username == DEMO_HQ[0])) is None:
+        hq = User(site_id=site.id, username=DEMO_HQ[0], name=DEMO_HQ[1], badge_no=DEMO_HQ[2], post=HQ_POST)
+        hq.set_password(DEMO_PASSWORD)
+        db.session.add(hq)

@@ -130,6 +130,9 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False, days: int = 
         fixture = {"today": today.isoformat(),
                    "opening": {t.post: t.id for t in templates if t.kind == "opening"}}
         if db.session.scalar(select(Site.id).where(Site.code == "BENCH01")) is not None:
+            from hospitality.seed import add_demo_hq  # a database seeded before head office existed gets its login
+            add_demo_hq(demo)
+            db.session.commit()
             stock_fixture(app, fixture)
             visit_fixture(app, fixture)
             patrol_fixture(app, fixture)
