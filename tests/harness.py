@@ -118,7 +118,7 @@ def empty_tables() -> None:
 def _reads() -> list:
     """(table, its SELECT, a getter of its primary key) for every table, parents first: built once."""
     return [(t, t.select(), itemgetter(*[i for i, c in enumerate(t.columns) if c.primary_key]))
-            for t in db.metadata.sorted_tables]
+            for t in db.metadata.sorted_tables if not t.info.get("cache")]
 
 
 def together(app, works: list[Callable[[], object]]) -> tuple[list, list[BaseException]]:

@@ -5,16 +5,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Interval, String, and_, bindparam, case, cast, func, select
+from sqlalchemy import Date, DateTime, Interval, String, and_, bindparam, case, cast, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from ..clock import range_bounds
-from ..database import select_rows
+from ..clock import range_bounds, utcnow
+from ..database import select_rows, write_tx
 from ..extensions import db
 from ..models import ChecklistRun, ChecklistTemplate, CountLine, Discrepancy, Item, Site, Visit
 from ..models.attendance import Attendance, RosterEntry
 from ..models.checklists import ROUTINE_KINDS
 from ..models.complaints import Complaint
 from ..models.guests import GuestFeedback
+from ..models.hq import COUNTS, SiteDay
 from ..models.incidents import Incident
 
 CENT = Decimal("0.01")
@@ -28,46 +30,18 @@ _SITE = select(Site.id, Site.name, Site.code, Site.timezone).where(
     Site.company_id == bindparam("company_id"), Site.id == bindparam("site_id"))
 _COMPANY = select(Site.company_id).where(Site.id == bindparam("site_id"))
 
-_VISITS = (select(Visit.site_id, func.count().label("groups"),
-                  func.coalesce(func.sum(Visit.party_size), 0).label("guests"),
-                  func.coalesce(func.sum(Visit.served_cost), 0).label("cost"))
-           .where(Visit.site_id.in_(_IDS), Visit.arrived_at >= _START, Visit.arrived_at < _END)
-           .group_by(Visit.site_id))
-_DISCREPANCIES = (select(Discrepancy.site_id, func.count().label("n"))
-                  .where(Discrepancy.site_id.in_(_IDS), Discrepancy.opened_at >= _START, Discrepancy.opened_at < _END)
-                  .group_by(Discrepancy.site_id))
-# What the counts behind those discrepancies found missing, at the items' prices (a surplus is not a gain).
-_LOSSES = (select(Discrepancy.site_id,
-                  func.coalesce(func.sum((CountLine.expected - CountLine.counted) * Item.unit_price), 0).label("value"))
-           .join(CountLine, CountLine.count_id == Discrepancy.count_id).join(Item, Item.id == CountLine.item_id)
-           .where(Discrepancy.site_id.in_(_IDS), Discrepancy.opened_at >= _START, Discrepancy.opened_at < _END,
-                  CountLine.counted < CountLine.expected)
-           .group_by(Discrepancy.site_id))
-_ATTENDANCE = (select(Attendance.site_id, func.count().label("n"),
-                      func.sum(case((Attendance.late_minutes > 0, 1), else_=0)).label("late"))
-               .where(Attendance.site_id.in_(_IDS), Attendance.day >= _FIRST, Attendance.day <= _LAST)
-               .group_by(Attendance.site_id))
-# Rostered days over (before today) with no clock-in: absent.
-_ABSENT = (select(RosterEntry.site_id, func.count().label("n"),
-                  func.sum(case((Attendance.id.is_(None), 1), else_=0)).label("absent"))
-           .outerjoin(Attendance, and_(Attendance.user_id == RosterEntry.user_id, Attendance.day == RosterEntry.day))
-           .where(RosterEntry.site_id.in_(_IDS), RosterEntry.day >= _FIRST, RosterEntry.day <= bindparam("done"))
-           .group_by(RosterEntry.site_id))
-_FEEDBACK = (select(GuestFeedback.site_id, func.count().label("n"),
-                    func.sum(case((GuestFeedback.rating.in_(SATISFIED), 1), else_=0)).label("good"))
-             .where(GuestFeedback.site_id.in_(_IDS), GuestFeedback.day >= _FIRST, GuestFeedback.day <= _LAST)
-             .group_by(GuestFeedback.site_id))
-_COMPLAINTS = (select(Complaint.site_id, func.count().label("n"))
-               .where(Complaint.site_id.in_(_IDS), Complaint.registered_at >= _START, Complaint.registered_at < _END)
-               .group_by(Complaint.site_id))
-_INCIDENTS = (select(Incident.site_id, func.count().label("n"))
-              .where(Incident.site_id.in_(_IDS), Incident.reported_at >= _START, Incident.reported_at < _END)
-              .group_by(Incident.site_id))
+def _local_day(column):
+    """SQL for the site-local day of a stored UTC time (the zone's offset on the range's last day)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(column, bindparam("shift"))
+    return cast(column + bindparam("delta", type_=Interval()), Date)
 
 
-def _routines_statement():
-    """Opening and closing routines completed on the range's days, and those done by their due time on their day
-    (no due time: by the day's end). Wall-clock arithmetic differs per dialect."""
+def _family_statements() -> dict:
+    """Each figure family per site and local day over a range (GROUP BY site_id, day): one statement per family,
+    whatever the number of sites or days. Wall-clock arithmetic differs per dialect."""
+    vday, dday = _local_day(Visit.arrived_at).label("day"), _local_day(Discrepancy.opened_at).label("day")
+    cday, iday = _local_day(Complaint.registered_at).label("day"), _local_day(Incident.reported_at).label("day")
     due = func.coalesce(ChecklistTemplate.due_time, time(23, 59, 59))
     if db.session.get_bind().dialect.name == "sqlite":
         done_local = func.datetime(ChecklistRun.completed_at, bindparam("shift"))
@@ -75,22 +49,74 @@ def _routines_statement():
     else:
         done_local = ChecklistRun.completed_at + bindparam("delta", type_=Interval())
         due_at = cast(ChecklistRun.shift_date, DateTime) + cast(due, Interval)
-    return (select(ChecklistRun.site_id, func.count().label("n"),
-                   func.sum(case((done_local <= due_at, 1), else_=0)).label("on_time"))
-            .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
-            .where(ChecklistRun.site_id.in_(_IDS), ChecklistRun.shift_date >= _FIRST, ChecklistRun.shift_date <= _LAST,
-                   ChecklistRun.completed_at.is_not(None), ChecklistTemplate.kind.in_(ROUTINE_KINDS))
-            .group_by(ChecklistRun.site_id))
+    return {
+        "visits": select(Visit.site_id, vday, func.count().label("groups"),
+                         func.coalesce(func.sum(Visit.party_size), 0).label("guests"),
+                         func.coalesce(func.sum(Visit.served_cost), 0).label("cost"))
+        .where(Visit.site_id.in_(_IDS), Visit.arrived_at >= _START, Visit.arrived_at < _END)
+        .group_by(Visit.site_id, vday),
+        "discrepancies": select(Discrepancy.site_id, dday, func.count().label("discrepancies"))
+        .where(Discrepancy.site_id.in_(_IDS), Discrepancy.opened_at >= _START, Discrepancy.opened_at < _END)
+        .group_by(Discrepancy.site_id, dday),
+        # What the counts behind those discrepancies found missing, at the items' prices (a surplus is not a gain).
+        "losses": select(Discrepancy.site_id, dday, func.coalesce(func.sum(
+            (CountLine.expected - CountLine.counted) * Item.unit_price), 0).label("losses"))
+        .join(CountLine, CountLine.count_id == Discrepancy.count_id).join(Item, Item.id == CountLine.item_id)
+        .where(Discrepancy.site_id.in_(_IDS), Discrepancy.opened_at >= _START, Discrepancy.opened_at < _END,
+               CountLine.counted < CountLine.expected)
+        .group_by(Discrepancy.site_id, dday),
+        "attendance": select(Attendance.site_id, Attendance.day, func.count().label("shifts"),
+                             func.sum(case((Attendance.late_minutes > 0, 1), else_=0)).label("late"))
+        .where(Attendance.site_id.in_(_IDS), Attendance.day >= _FIRST, Attendance.day <= _LAST)
+        .group_by(Attendance.site_id, Attendance.day),
+        # Rostered days over (before today) with no clock-in: absent.
+        "absent": select(RosterEntry.site_id, RosterEntry.day, func.count().label("rostered"),
+                         func.sum(case((Attendance.id.is_(None), 1), else_=0)).label("absent"))
+        .outerjoin(Attendance, and_(Attendance.user_id == RosterEntry.user_id, Attendance.day == RosterEntry.day))
+        .where(RosterEntry.site_id.in_(_IDS), RosterEntry.day >= _FIRST, RosterEntry.day <= bindparam("done"))
+        .group_by(RosterEntry.site_id, RosterEntry.day),
+        # Opening and closing routines completed, and those done by their due time on their day (no due time: by the
+        # day's end).
+        "routines": select(ChecklistRun.site_id, ChecklistRun.shift_date.label("day"), func.count().label("routines"),
+                           func.sum(case((done_local <= due_at, 1), else_=0)).label("on_time"))
+        .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
+        .where(ChecklistRun.site_id.in_(_IDS), ChecklistRun.shift_date >= _FIRST, ChecklistRun.shift_date <= _LAST,
+               ChecklistRun.completed_at.is_not(None), ChecklistTemplate.kind.in_(ROUTINE_KINDS))
+        .group_by(ChecklistRun.site_id, ChecklistRun.shift_date),
+        "feedback": select(GuestFeedback.site_id, GuestFeedback.day, func.count().label("feedback"),
+                           func.sum(case((GuestFeedback.rating.in_(SATISFIED), 1), else_=0)).label("satisfied"))
+        .where(GuestFeedback.site_id.in_(_IDS), GuestFeedback.day >= _FIRST, GuestFeedback.day <= _LAST)
+        .group_by(GuestFeedback.site_id, GuestFeedback.day),
+        "complaints": select(Complaint.site_id, cday, func.count().label("complaints"))
+        .where(Complaint.site_id.in_(_IDS), Complaint.registered_at >= _START, Complaint.registered_at < _END)
+        .group_by(Complaint.site_id, cday),
+        "incidents": select(Incident.site_id, iday, func.count().label("incidents"))
+        .where(Incident.site_id.in_(_IDS), Incident.reported_at >= _START, Incident.reported_at < _END)
+        .group_by(Incident.site_id, iday),
+    }
 
 
-_ROUTINES_CACHE: dict = {}
+_FAMILIES: dict = {}
 
 
-def _routines():
+def _families() -> dict:
     dialect = db.session.get_bind().dialect.name
-    if dialect not in _ROUTINES_CACHE:
-        _ROUTINES_CACHE[dialect] = _routines_statement()
-    return _ROUTINES_CACHE[dialect]
+    if dialect not in _FAMILIES:
+        _FAMILIES[dialect] = _family_statements()
+    return _FAMILIES[dialect]
+
+
+# The kept days of sites over a range: how many are fresh per site, and their sums.
+_FRESH = (select(SiteDay.site_id, func.count().label("n"))
+          .where(SiteDay.site_id.in_(_IDS), SiteDay.day >= _FIRST, SiteDay.day <= _LAST,
+                 SiteDay.computed_at >= bindparam("fresh_after"))
+          .group_by(SiteDay.site_id))
+_KEPT = (select(SiteDay.site_id, func.sum(SiteDay.cost).label("cost"), func.sum(SiteDay.losses).label("losses"),
+                *(func.sum(getattr(SiteDay, k)).label(k) for k in COUNTS))
+         .where(SiteDay.site_id.in_(_IDS), SiteDay.day >= _FIRST, SiteDay.day <= _LAST)
+         .group_by(SiteDay.site_id))
+KEEP_FOR = timedelta(hours=1)  # a correction of a day before yesterday shows within the hour
+LIVE_DAYS = 2  # today and yesterday are read live: a night's routines and a late answer land on yesterday
 
 
 @dataclass
@@ -109,7 +135,7 @@ class SiteFigures:
     rostered: int = 0  # rostered days already over
     absent: int = 0
     routines: int = 0  # completed
-    routines_on_time: int = 0
+    on_time: int = 0
     feedback: int = 0
     satisfied: int = 0
     complaints: int = 0
@@ -129,7 +155,7 @@ class SiteFigures:
 
     @property
     def on_time_pct(self) -> int | None:
-        return _pct(self.routines_on_time, self.routines)
+        return _pct(self.on_time, self.routines)
 
     @property
     def satisfied_pct(self) -> int | None:
@@ -180,37 +206,80 @@ def _money(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT) + 0
 
 
-def figures(site_rows: list, first: date, last: date, today: date) -> list[SiteFigures]:
-    """Every figure of these sites over the site-local days first..last: one statement per family per zone."""
+def _params(probe: Site, ids: list[int], first: date, last: date, today: date) -> dict:
+    start, end = range_bounds(probe, first, last)
+    minutes = int(datetime.combine(last, time(12), probe.tz).utcoffset().total_seconds() // 60)
+    return {"ids": ids, "start": start, "end": end, "first": first, "last": last,
+            "done": min(last, today - timedelta(days=1)), "shift": f"{minutes:+d} minutes",
+            "delta": timedelta(minutes=minutes)}
+
+
+def _by_day(params: dict) -> dict[tuple[int, date], dict]:
+    """Every family's figures per (site, local day) over the params' range."""
+    out: dict[tuple[int, date], dict] = {}
+    for st in _families().values():
+        for r in select_rows(st, params):
+            values = r._asdict()
+            key = (values.pop("site_id"), _as_date(values.pop("day")))
+            out.setdefault(key, {}).update(values)
+    return out
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _keep(rows: dict[tuple[int, date], dict], ids: list[int], first: date, last: date, now: datetime) -> None:
+    """Write (or rewrite) the kept days of these sites first..last, a row for every day (zeros too)."""
+    values = []
+    for site_id in ids:
+        d = first
+        while d <= last:
+            found = rows.get((site_id, d), {})
+            values.append({"site_id": site_id, "day": d, "computed_at": now, "cost": _money(found.get("cost")),
+                           "losses": _money(found.get("losses")),
+                           **{k: int(found.get(k) or 0) for k in COUNTS}})
+            d += timedelta(days=1)
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    table = SiteDay.__table__
+    with write_tx():
+        for n in range(0, len(values), 500):
+            stmt = dialect.insert(table).values(values[n:n + 500])
+            db.session.execute(stmt.on_conflict_do_update(
+                index_elements=["site_id", "day"],
+                set_={c.name: stmt.excluded[c.name] for c in table.columns if not c.primary_key}))
+
+
+def _add(f: "SiteFigures", values: dict) -> None:
+    for k in COUNTS:
+        setattr(f, k, getattr(f, k) + int(values.get(k) or 0))
+    f.cost += _money(values.get("cost"))
+    f.losses += _money(values.get("losses"))
+
+
+def figures(site_rows: list, first: date, last: date, today: date, now: datetime | None = None) -> list[SiteFigures]:
+    """Every figure of these sites over the site-local days first..last. Days before yesterday come from the kept
+    days (SiteDay), rebuilt for a site when one is missing or older than KEEP_FOR (one statement per family over
+    the range, GROUP BY site and day); today and yesterday are read live. One round per time zone."""
+    now = now or utcnow()
     out = {s.id: SiteFigures(s.id, s.name, s.code) for s in site_rows}
     zones: dict[str, list] = {}
     for s in site_rows:
-        zones.setdefault(s.timezone, []).append(s)
-    for zone_sites in zones.values():
-        probe = db.session.get(Site, zone_sites[0].id)
-        start, end = range_bounds(probe, first, last)
-        minutes = int(datetime.combine(last, time(12), probe.tz).utcoffset().total_seconds() // 60)
-        params = {"ids": [s.id for s in zone_sites], "start": start, "end": end, "first": first, "last": last,
-                  "done": min(last, today - timedelta(days=1)), "shift": f"{minutes:+d} minutes",
-                  "delta": timedelta(minutes=minutes)}
-        for r in select_rows(_VISITS, params):
-            f = out[r.site_id]
-            f.groups, f.guests, f.cost = r.groups, int(r.guests), _money(r.cost)
-        for r in select_rows(_DISCREPANCIES, params):
-            out[r.site_id].discrepancies = r.n
-        for r in select_rows(_LOSSES, params):
-            out[r.site_id].losses = _money(r.value)
-        for r in select_rows(_ATTENDANCE, params):
-            out[r.site_id].shifts, out[r.site_id].late = r.n, int(r.late or 0)
-        for r in select_rows(_ABSENT, params):
-            out[r.site_id].rostered, out[r.site_id].absent = r.n, int(r.absent or 0)
-        for r in select_rows(_routines(), params):
-            out[r.site_id].routines, out[r.site_id].routines_on_time = r.n, int(r.on_time or 0)
-        for r in select_rows(_FEEDBACK, params):
-            out[r.site_id].feedback, out[r.site_id].satisfied = r.n, int(r.good or 0)
-        for r in select_rows(_COMPLAINTS, params):
-            out[r.site_id].complaints = r.n
-        for r in select_rows(_INCIDENTS, params):
-            out[r.site_id].incidents = r.n
+        zones.setdefault(s.timezone, []).append(s.id)
+    closed_last = min(last, today - timedelta(days=LIVE_DAYS))
+    live_first = max(first, closed_last + timedelta(days=1))
+    for ids in zones.values():
+        probe = db.session.get(Site, ids[0])
+        if first <= closed_last:
+            params = _params(probe, ids, first, closed_last, today)
+            days = (closed_last - first).days + 1
+            fresh = {r.site_id: r.n for r in select_rows(_FRESH, params | {"fresh_after": now - KEEP_FOR})}
+            stale = [i for i in ids if fresh.get(i, 0) < days]
+            if stale:
+                _keep(_by_day(params | {"ids": stale}), stale, first, closed_last, now)
+            for r in select_rows(_KEPT, params):
+                _add(out[r.site_id], r._asdict())
+        if live_first <= last:
+            for (site_id, _d), values in _by_day(_params(probe, ids, live_first, last, today)).items():
+                _add(out[site_id], values)
     return list(out.values())
-

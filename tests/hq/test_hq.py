@@ -186,9 +186,12 @@ def test_statements_do_not_grow_with_sites(app, world, frozen):
         company = db.session.scalar(db.select(Company.id).where(Company.code == "HQA"))
         extra = make_site(code="HQ4", name="三号售楼处", company_id=company)
     try:
+        with counting(app) as filling:
+            assert "三号售楼处" in client.get("/hq/").text  # keeps the new site's closed days: once
         with counting(app) as after:
             assert "三号售楼处" in client.get("/hq/").text
         assert len(after) == len(before) <= 20
+        assert len(filling) <= len(before) + 12  # the families once, grouped by site and day, and the write
     finally:
         with app.app_context(), write_tx():
             db.session.execute(db.update(type(extra)).where(type(extra).id == extra.id).values(active=False))
@@ -238,3 +241,35 @@ def test_a_sites_manager_can_neither_make_nor_open_a_head_office_login(app, worl
         made = admin.create_staff(site, None, username="boss4", name="总部四", badge_no="X7", phone="", post="hq",
                                   password="longenough1")
         assert made.post == "hq"
+
+
+def test_closed_days_are_kept_for_an_hour_and_today_is_live(app, world, frozen):
+    """Days before yesterday are summed from kept rows (a group added to one shows after at most an hour); today's
+    figures are read live."""
+    from hospitality.models.hq import SiteDay
+    client = _hq(app, world)
+    url = "/hq/sites/{}?start=2026-12-01&end=2026-12-07".format(world["two"])
+    before = int(_figure(client.get(url).text, "fig-groups"))
+    with app.app_context():
+        boss = db.session.scalar(db.select(db.text("id")).select_from(db.text("users"))
+                                 .where(db.text("username = 'hq-manager'")))
+        with write_tx():
+            old = Visit(site_id=world["two"], party_size=2, recorded_by_id=boss, status="left",
+                        arrived_at=clock.to_utc(at(2026, 12, 3, 11, 0)))
+            new = Visit(site_id=world["two"], party_size=2, recorded_by_id=boss, status="left",
+                        arrived_at=clock.to_utc(NOW))
+            db.session.add_all([old, new])
+        ids = [old.id, new.id]
+    try:
+        assert int(_figure(client.get(url).text, "fig-groups")) == before + 1  # today's: live; Dec 3: kept
+        with clock.travel_to(NOW + timedelta(minutes=61), frozen=True):
+            assert int(_figure(client.get(url).text, "fig-groups")) == before + 2  # rebuilt after the hour
+    finally:
+        with app.app_context(), write_tx():
+            db.session.execute(db.delete(Visit).where(Visit.id.in_(ids)))
+            db.session.execute(db.delete(SiteDay))
+
+
+def _figure(html: str, element_id: str) -> str:
+    import re
+    return re.search(rf'id="{element_id}">([^<]*)<', html).group(1)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, bindparam, cast, func, or_, select
+from sqlalchemy import Date, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
@@ -39,51 +39,26 @@ def _local_day(site: Site, column, day: date):
     return cast(column + timedelta(minutes=minutes), Date)
 
 
-def _shifted(column, minutes: int):
-    """SQL for a stored time moved by some minutes."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.datetime(column, f"{minutes:+d} minutes")
-    return column + timedelta(minutes=minutes)
-
-
-def _count_time(site: Site, first: date, kind: str, fn):
-    """SQL for the time of the day's first opening (fn=min) or last closing (fn=max) count of the moving item's
-    location, on the move's local day: a seek of a day either side of the move on the counts' time index."""
-    c = aliased(StockCount)
-    return (select(fn(c.submitted_at))
-            .where(c.site_id == site.id, c.location_id == Item.location_id, c.kind == kind,
-                   c.status.in_(SUBMITTED), c.submitted_at > _shifted(StockMove.at, -1440),
-                   c.submitted_at < _shifted(StockMove.at, 1440),
-                   _local_day(site, c.submitted_at, first) == _local_day(site, StockMove.at, first))
-            .correlate(StockMove, Item).scalar_subquery())
+def _count_bounds(site: Site, start: datetime, end: datetime, first: date):
+    """Per location and local day of the period: the time of the day's first opening count and of its last closing
+    count (a subquery, one grouped pass over the period's counts)."""
+    day = _local_day(site, StockCount.submitted_at, first)
+    return (select(StockCount.location_id, day.label("day"),
+                   func.min(case((StockCount.kind == "opening", StockCount.submitted_at))).label("first_open"),
+                   func.max(case((StockCount.kind == "closing", StockCount.submitted_at))).label("last_close"))
+            .where(StockCount.site_id == site.id, StockCount.status.in_(SUBMITTED),
+                   StockCount.kind.in_(("opening", "closing")), StockCount.submitted_at >= start,
+                   StockCount.submitted_at < end)
+            .group_by(StockCount.location_id, day).subquery())
 
 
 Original = aliased(StockMove)
 
 
-def _flows(site: Site, item_ids, start: datetime, end: datetime, day) -> list[Row]:
-    """Flow rows in a period summed per item, local day and reason: rows of item_id, day, reason, total (signed:
-    out rows are negative)."""
-    return select_rows(
-        select(StockMove.item_id, day, StockMove.reason, func.sum(StockMove.qty).label("total"))
-        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.at >= start,
-               StockMove.at < end, StockMove.reason.in_(FLOW))
-        .group_by(StockMove.item_id, day, StockMove.reason)).all()
-
-
-def _reversals(site: Site, item_ids, start: datetime, end: datetime, day) -> list[Row]:
-    """Reversal rows in a period, grouped under the reason of the row each one undoes: rows of item_id, day,
-    reason, total.
-
-    A mistaken 'served 3' reversed later must not count as served: the report nets it out on
-    the day the reversal was posted.
-    """
-    return select_rows(
-        select(StockMove.item_id, day, Original.reason, func.sum(StockMove.qty).label("total"))
-        .join(Original, StockMove.reverses_id == Original.id)
-        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.reason == "reversal",
-               StockMove.at >= start, StockMove.at < end, Original.reason.in_(FLOW))
-        .group_by(StockMove.item_id, day, Original.reason)).all()
+_DAY_FLOWS = (select(StockDay.item_id, StockDay.day, StockDay.reason, StockDay.qty, StockDay.reversed)
+              .where(StockDay.site_id == bindparam("site_id"), StockDay.day >= bindparam("first"),
+                     StockDay.day <= bindparam("last"), StockDay.item_id.in_(bindparam("ids", expanding=True)),
+                     StockDay.reason.in_(FLOW)))
 
 
 def _as_date(value) -> date:
@@ -96,15 +71,15 @@ def _outside(site: Site, item_ids, start: datetime, end: datetime, first: date, 
     next opening count, not in this day's variance. Always one query, whatever the counts. Rows of item_id,
     day, reason, total."""
     reason = func.coalesce(Original.reason, StockMove.reason).label("reason")
-    last_close = _count_time(site, first, "closing", func.max)
-    first_open = _count_time(site, first, "opening", func.min)
+    bounds = _count_bounds(site, start, end, first)
     return select_rows(
         select(StockMove.item_id, day, reason, func.sum(StockMove.qty).label("total"))
         .join(Item, Item.id == StockMove.item_id).outerjoin(Original, StockMove.reverses_id == Original.id)
+        .join(bounds, and_(bounds.c.location_id == Item.location_id, bounds.c.day == day))
         .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.at >= start,
                StockMove.at < end,
                or_(StockMove.reason.in_(FLOW), and_(StockMove.reason == "reversal", Original.reason.in_(FLOW))),
-               or_(StockMove.at > last_close, StockMove.at < first_open))
+               or_(StockMove.at > bounds.c.last_close, StockMove.at < bounds.c.first_open))
         .group_by(StockMove.item_id, day, reason)).all()
 
 
@@ -157,13 +132,13 @@ class DayLine:
 
 
 def consumption(site: Site, items: list[Item], first: date, last: date) -> list[DayLine]:
-    """One line per day and item with counts, flows and variance: two aggregate queries."""
+    """One line per day and item with counts, flows and variance: the daily totals, the counts and one aggregate of
+    the ledger (what moved outside the counts)."""
     if not items:
         return []
     by_id = {i.id: i for i in items}
     start, end = range_bounds(site, first, last)
     day = _local_day(site, StockMove.at, first).label("day")
-    flows = _flows(site, by_id, start, end, day)
     cday = _local_day(site, StockCount.submitted_at, first).label("day")
     counts = select_rows(
         select(CountLine.item_id, cday, StockCount.kind, CountLine.counted)
@@ -181,10 +156,12 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
             lines[key] = DayLine(by_id[item_id], key[1], item_id in prepared)
         return lines[key]
 
-    for r in flows:
-        line(r.item_id, r.day).flow[r.reason] += abs(Decimal(r.total))
-    for r in _reversals(site, by_id, start, end, day):
-        line(r.item_id, r.day).flow[r.reason] -= abs(Decimal(r.total))
+    # The day's flows and what was reversed of them: the ledger's daily totals (rollup.py).
+    for r in select_rows(_DAY_FLOWS, {"site_id": site.id, "first": first, "last": last, "ids": list(by_id)}):
+        if r.qty:
+            line(r.item_id, r.day).flow[r.reason] += abs(Decimal(r.qty))
+        if r.reversed:
+            line(r.item_id, r.day).flow[r.reason] -= abs(Decimal(r.reversed))
     for r in _outside(site, by_id, start, end, first, day):
         line(r.item_id, r.day).outside[r.reason] += _size(r.reason, Decimal(r.total))
     for r in counts:  # in the order they were submitted
@@ -251,22 +228,22 @@ def daily_totals(lines: list[DayLine]) -> list[tuple[date, Decimal]]:
     return sorted(totals.items())
 
 
+# Used per item on given days (the same weekday of past weeks), off the ledger's daily totals.
+_WEEKDAY_USE = (select(StockDay.item_id, StockDay.day, func.sum(StockDay.qty).label("total"))
+                .where(StockDay.site_id == bindparam("site_id"), StockDay.day.in_(bindparam("days", expanding=True)),
+                       StockDay.item_id.in_(bindparam("ids", expanding=True)),
+                       StockDay.reason.in_(("served", "prep_used")))
+                .group_by(StockDay.item_id, StockDay.day))
+
+
 def served_by_weekday(site: Site, item_ids: list[int], for_date: date, weeks: int = 4) -> dict[int, Decimal]:
     """Average used per item on the same weekday over the last few weeks: served, or used to prepare something
     (tea leaves go into pots). A prepared item has none: what it needs is bought as its raw items."""
     item_ids = list(set(item_ids) - prepared_ids(item_ids)) if item_ids else []
     if not item_ids:
         return {}
-    first = for_date - timedelta(days=7 * weeks)
-    start, end = range_bounds(site, first, for_date - timedelta(days=1))
-    day = _local_day(site, StockMove.at, first).label("day")
-    rows = select_rows(
-        select(StockMove.item_id, day, func.sum(StockMove.qty).label("total"))
-        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids),
-               StockMove.reason.in_(("served", "prep_used")), StockMove.at >= start, StockMove.at < end)
-        .group_by(StockMove.item_id, day))
+    days = [for_date - timedelta(days=7 * k) for k in range(1, weeks + 1)]
     totals: dict[int, Decimal] = defaultdict(Decimal)
-    for r in rows:
-        if _as_date(r.day).weekday() == for_date.weekday():
-            totals[r.item_id] += abs(Decimal(r.total))
+    for r in select_rows(_WEEKDAY_USE, {"site_id": site.id, "days": days, "ids": item_ids}):
+        totals[r.item_id] += abs(Decimal(r.total))
     return {k: (v / weeks).quantize(Decimal("0.001")) for k, v in totals.items()}
