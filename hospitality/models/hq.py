@@ -17,7 +17,8 @@ class SiteDay(db.Model):
     __tablename__ = "hq_site_days"
     # Derived from other tables and rebuilt when missing or old: not data of its own (tests/harness.py leaves it out
     # of the snapshots that prove a request wrote nothing).
-    __table_args__ = {"info": {"cache": True}}
+    # SQLite keeps the rows in the primary key's order (no rowid): a range of a site's days is one contiguous read.
+    __table_args__ = {"info": {"cache": True}, "sqlite_with_rowid": False}
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime)

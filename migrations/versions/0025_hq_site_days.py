@@ -26,7 +26,8 @@ def upgrade():
     sa.Column('losses', sa.Numeric(precision=12, scale=2), nullable=False),
     *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_hq_site_days_site_id_sites')),
-    sa.PrimaryKeyConstraint('site_id', 'day', name=op.f('pk_hq_site_days'))
+    sa.PrimaryKeyConstraint('site_id', 'day', name=op.f('pk_hq_site_days')),
+    sqlite_with_rowid=False
     )
 
 

@@ -191,7 +191,7 @@ def test_statements_do_not_grow_with_sites(app, world, frozen):
         with counting(app) as after:
             assert "三号售楼处" in client.get("/hq/").text
         assert len(after) == len(before) <= 20
-        assert len(filling) <= len(before) + 12  # the families once, grouped by site and day, and the write
+        assert len(filling) <= len(before) + 24  # per part (the past days, today): the families once and the write
     finally:
         with app.app_context(), write_tx():
             db.session.execute(db.update(type(extra)).where(type(extra).id == extra.id).values(active=False))
@@ -243,9 +243,9 @@ def test_a_sites_manager_can_neither_make_nor_open_a_head_office_login(app, worl
         assert made.post == "hq"
 
 
-def test_closed_days_are_kept_for_an_hour_and_today_is_live(app, world, frozen):
-    """Days before yesterday are summed from kept rows (a group added to one shows after at most an hour); today's
-    figures are read live."""
+def test_kept_days_are_rebuilt_after_five_minutes_for_today_and_an_hour_before(app, world, frozen):
+    """The figures are summed from kept days: a group added today shows after at most five minutes, one added to an
+    earlier day after at most an hour."""
     from hospitality.models.hq import SiteDay
     client = _hq(app, world)
     url = "/hq/sites/{}?start=2026-12-01&end=2026-12-07".format(world["two"])
@@ -261,7 +261,9 @@ def test_closed_days_are_kept_for_an_hour_and_today_is_live(app, world, frozen):
             db.session.add_all([old, new])
         ids = [old.id, new.id]
     try:
-        assert int(_figure(client.get(url).text, "fig-groups")) == before + 1  # today's: live; Dec 3: kept
+        assert int(_figure(client.get(url).text, "fig-groups")) == before  # both days kept
+        with clock.travel_to(NOW + timedelta(minutes=6), frozen=True):
+            assert int(_figure(client.get(url).text, "fig-groups")) == before + 1  # today's rebuilt
         with clock.travel_to(NOW + timedelta(minutes=61), frozen=True):
             assert int(_figure(client.get(url).text, "fig-groups")) == before + 2  # rebuilt after the hour
     finally:
