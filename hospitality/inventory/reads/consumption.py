@@ -4,9 +4,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 
-from sqlalchemy import Date, and_, bindparam, case, cast, func, or_, select
-from sqlalchemy.engine import Row
+from sqlalchemy import Date, Interval, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ...clock import range_bounds
@@ -31,28 +31,62 @@ COLUMNS = {"date": _l("Date"), "item": _l("Item"), "unit": _l("Unit"), "opening"
            "outside": _l("Outside the counts"), "cost": _l("Cost")}
 
 
-def _local_day(site: Site, column, day: date):
-    """SQL for the site-local calendar day of a stored UTC time (the site's offset on that day)."""
-    minutes = int(datetime.combine(day, time(12), site.tz).utcoffset().total_seconds() // 60)
+def _local_day(column):
+    """SQL for the site-local calendar day of a stored UTC time, the offset bound as `shift` (SQLite: "+480 minutes")
+    or `delta` (PostgreSQL: an interval): the site's offset on the range's first day."""
     if db.session.get_bind().dialect.name == "sqlite":
-        return func.date(column, f"{minutes:+d} minutes")
-    return cast(column + timedelta(minutes=minutes), Date)
+        return func.date(column, bindparam("shift"))
+    return cast(column + bindparam("delta", type_=Interval()), Date)
 
 
-def _count_bounds(site: Site, start: datetime, end: datetime, first: date):
-    """Per location and local day of the period: the time of the day's first opening count and of its last closing
-    count (a subquery, one grouped pass over the period's counts)."""
-    day = _local_day(site, StockCount.submitted_at, first)
-    return (select(StockCount.location_id, day.label("day"),
-                   func.min(case((StockCount.kind == "opening", StockCount.submitted_at))).label("first_open"),
-                   func.max(case((StockCount.kind == "closing", StockCount.submitted_at))).label("last_close"))
-            .where(StockCount.site_id == site.id, StockCount.status.in_(SUBMITTED),
-                   StockCount.kind.in_(("opening", "closing")), StockCount.submitted_at >= start,
-                   StockCount.submitted_at < end)
-            .group_by(StockCount.location_id, day).subquery())
+def _offset(site: Site, day: date) -> dict:
+    minutes = int(datetime.combine(day, time(12), site.tz).utcoffset().total_seconds() // 60)
+    return {"shift": f"{minutes:+d} minutes", "delta": timedelta(minutes=minutes)}
 
 
 Original = aliased(StockMove)
+
+
+def _day_statements() -> dict:
+    """The one-day (and export) statements, built once per dialect: the day's counts, and the flows outside each
+    day's counts (before its first opening count or after its last closing count), one grouped pass each."""
+    day = _local_day(StockMove.at).label("day")
+    cday = _local_day(StockCount.submitted_at).label("day")
+    in_range = (StockCount.submitted_at >= bindparam("start"), StockCount.submitted_at < bindparam("end"))
+    bounds = (select(StockCount.location_id, cday,
+                     func.min(case((StockCount.kind == "opening", StockCount.submitted_at))).label("first_open"),
+                     func.max(case((StockCount.kind == "closing", StockCount.submitted_at))).label("last_close"))
+              .where(StockCount.site_id == bindparam("site_id"), StockCount.status.in_(SUBMITTED),
+                     StockCount.kind.in_(("opening", "closing")), *in_range)
+              .group_by(StockCount.location_id, cday).subquery())
+    reason = func.coalesce(Original.reason, StockMove.reason).label("reason")
+    ids = bindparam("ids", expanding=True)
+    return {
+        "counts": select(CountLine.item_id, cday, StockCount.kind, CountLine.counted)
+        .join(StockCount, CountLine.count_id == StockCount.id)
+        .where(StockCount.site_id == bindparam("site_id"), StockCount.kind.in_(("opening", "closing")),
+               StockCount.status.in_(SUBMITTED), CountLine.item_id.in_(ids), *in_range)
+        .order_by(StockCount.submitted_at),
+        # Goods received after the closing count are in the next opening count, not in this day's variance.
+        "outside": select(StockMove.item_id, day, reason, func.sum(StockMove.qty).label("total"))
+        .join(Item, Item.id == StockMove.item_id).outerjoin(Original, StockMove.reverses_id == Original.id)
+        .join(bounds, and_(bounds.c.location_id == Item.location_id, bounds.c.day == day))
+        .where(StockMove.site_id == bindparam("site_id"), StockMove.item_id.in_(ids),
+               StockMove.at >= bindparam("start"), StockMove.at < bindparam("end"),
+               or_(StockMove.reason.in_(FLOW), and_(StockMove.reason == "reversal", Original.reason.in_(FLOW))),
+               or_(StockMove.at > bounds.c.last_close, StockMove.at < bounds.c.first_open))
+        .group_by(StockMove.item_id, day, reason),
+    }
+
+
+_DAY_STATEMENTS: dict = {}
+
+
+def _statements() -> dict:
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _DAY_STATEMENTS:
+        _DAY_STATEMENTS[dialect] = _day_statements()
+    return _DAY_STATEMENTS[dialect]
 
 
 _DAY_FLOWS = (select(StockDay.item_id, StockDay.day, StockDay.reason, StockDay.qty, StockDay.reversed)
@@ -63,24 +97,6 @@ _DAY_FLOWS = (select(StockDay.item_id, StockDay.day, StockDay.reason, StockDay.q
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _outside(site: Site, item_ids, start: datetime, end: datetime, first: date, day) -> list[Row]:
-    """Flow rows (and reversals of them, under the reason they undo) outside each day's counts: before its
-    first opening count or after its last closing count. Goods received after the closing count are in the
-    next opening count, not in this day's variance. Always one query, whatever the counts. Rows of item_id,
-    day, reason, total."""
-    reason = func.coalesce(Original.reason, StockMove.reason).label("reason")
-    bounds = _count_bounds(site, start, end, first)
-    return select_rows(
-        select(StockMove.item_id, day, reason, func.sum(StockMove.qty).label("total"))
-        .join(Item, Item.id == StockMove.item_id).outerjoin(Original, StockMove.reverses_id == Original.id)
-        .join(bounds, and_(bounds.c.location_id == Item.location_id, bounds.c.day == day))
-        .where(StockMove.site_id == site.id, StockMove.item_id.in_(item_ids), StockMove.at >= start,
-               StockMove.at < end,
-               or_(StockMove.reason.in_(FLOW), and_(StockMove.reason == "reversal", Original.reason.in_(FLOW))),
-               or_(StockMove.at > bounds.c.last_close, StockMove.at < bounds.c.first_open))
-        .group_by(StockMove.item_id, day, reason)).all()
 
 
 def _size(reason: str, signed: Decimal) -> Decimal:
@@ -96,6 +112,8 @@ def _cost(item: Item, flow: dict, prepared: bool) -> Decimal:
 
 @dataclass
 class DayLine:
+    """One item on one day. Its figures below are worked out once, when first read: after consumption() built it
+    (a page reads each several times)."""
     item: Item
     day: date
     prepared: bool = False  # made at the bar from a recipe: its cost is in its raw items' lines
@@ -104,13 +122,13 @@ class DayLine:
     flow: dict = field(default_factory=lambda: defaultdict(Decimal))
     outside: dict = field(default_factory=lambda: defaultdict(Decimal))  # of flow: before / after the counts
 
-    @property
+    @cached_property
     def outside_change(self) -> Decimal:
         """What moved in (+) or out (−) outside the day's counts."""
         o = self.outside
         return sum((o[r] for r in IN_FLOW), Decimal(0)) - sum((o[r] for r in OUT_FLOW), Decimal(0))
 
-    @property
+    @cached_property
     def expected_closing(self) -> Decimal | None:
         """The bar formula over what moved between the opening and the closing count: opening + received +
         prepared + moved in − served − used to prepare − discarded − damaged − moved out."""
@@ -121,7 +139,7 @@ class DayLine:
                    - self.outside_change)
         return self.opening + counted
 
-    @property
+    @cached_property
     def variance(self) -> Decimal | None:
         exp = self.expected_closing
         return None if exp is None or self.closing is None else self.closing - exp
@@ -138,15 +156,9 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
         return []
     by_id = {i.id: i for i in items}
     start, end = range_bounds(site, first, last)
-    day = _local_day(site, StockMove.at, first).label("day")
-    cday = _local_day(site, StockCount.submitted_at, first).label("day")
-    counts = select_rows(
-        select(CountLine.item_id, cday, StockCount.kind, CountLine.counted)
-        .join(StockCount, CountLine.count_id == StockCount.id)
-        .where(StockCount.site_id == site.id, StockCount.kind.in_(("opening", "closing")),
-               StockCount.status.in_(SUBMITTED), CountLine.item_id.in_(by_id),
-               StockCount.submitted_at >= start, StockCount.submitted_at < end)
-        .order_by(StockCount.submitted_at)).all()
+    params = {"site_id": site.id, "first": first, "last": last, "start": start, "end": end, "ids": list(by_id),
+              **_offset(site, first)}
+    st = _statements()
     prepared = prepared_ids(by_id)
     lines: dict[tuple[int, date], DayLine] = {}
 
@@ -157,14 +169,14 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
         return lines[key]
 
     # The day's flows and what was reversed of them: the ledger's daily totals (rollup.py).
-    for r in select_rows(_DAY_FLOWS, {"site_id": site.id, "first": first, "last": last, "ids": list(by_id)}):
+    for r in select_rows(_DAY_FLOWS, params):
         if r.qty:
             line(r.item_id, r.day).flow[r.reason] += abs(Decimal(r.qty))
         if r.reversed:
             line(r.item_id, r.day).flow[r.reason] -= abs(Decimal(r.reversed))
-    for r in _outside(site, by_id, start, end, first, day):
+    for r in select_rows(st["outside"], params):
         line(r.item_id, r.day).outside[r.reason] += _size(r.reason, Decimal(r.total))
-    for r in counts:  # in the order they were submitted
+    for r in select_rows(st["counts"], params):  # in the order they were submitted
         dl = line(r.item_id, r.day)
         if r.kind == "opening" and dl.opening is None:
             dl.opening = r.counted  # the first opening count of the day
