@@ -14,6 +14,7 @@ The rules, stated once:
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import bindparam, func, select
 
@@ -92,16 +93,16 @@ class Item:
 
 @dataclass
 class Month:
-    """A person's month: each rule's count × weight, the manager's adjustments, the score."""
+    """A person's month: each rule's count × weight, the manager's adjustments, the score (each sum taken once)."""
     person: object  # attendance.reads.days.Person (id, name, post)
     items: list[Item]
     adjustments: list = field(default_factory=list)
 
-    @property
+    @cached_property
     def deducted(self) -> int:
         return sum(i.points for i in self.items)
 
-    @property
+    @cached_property
     def adjusted(self) -> int:
         return sum(a.signed_points for a in self.adjustments)
 
@@ -109,7 +110,7 @@ class Month:
     def score(self) -> int:
         return START_SCORE - self.deducted + self.adjusted
 
-    @property
+    @cached_property
     def yuan(self) -> int:
         """Rewards minus fines in yuan."""
         return sum(a.yuan if a.kind == "reward" else -a.yuan for a in self.adjustments)
@@ -122,14 +123,15 @@ def _routines(site: Site, first: date, last: date, today: date, now_local: datet
     templates = list(db.session.scalars(_ROUTINES, {"site_id": site.id}))
     if not templates:
         return {"routine_late": late, "routine_missed": missed}
+    last = min(last, today)  # the days after today have nothing late or missed yet
     params = {"site_id": site.id, "first": first, "last": last}
     runs = {(r.template_id, r.shift_date, r.slot): r
             for r in select_rows(_RUNS, params | {"ids": [t.id for t in templates]})}
-    roster: dict[date, list] = {}
+    roster: dict[tuple[date, str], list] = {}  # (day, post): who was rostered there
     for e in select_rows(_ROSTER, params):
-        roster.setdefault(e.day, []).append(e)
+        roster.setdefault((e.day, e.post), []).append(e)
     day = first
-    while day <= min(last, today):
+    while day <= last:
         for t in templates:
             for r in schedule(t, day):
                 run = runs.get((t.id, day, r.slot))
@@ -140,8 +142,8 @@ def _routines(site: Site, first: date, last: date, today: date, now_local: datet
                     if t.assignee == "person":
                         owners = {t.person_id} if t.person_id else set()
                     else:
-                        owners = {e.user_id for e in roster.get(day, ())
-                                  if e.post == t.post and (t.shift_id is None or e.shift_id == t.shift_id)}
+                        owners = {e.user_id for e in roster.get((day, t.post), ())
+                                  if t.shift_id is None or e.shift_id == t.shift_id}
                     for uid in owners:
                         missed[uid] = missed.get(uid, 0) + 1
         day += timedelta(days=1)
@@ -163,12 +165,12 @@ def counts(site: Site, month: date, people: list, now: datetime | None = None) -
     now = now or utcnow()
     first, last = month_bounds(month)
     start, end = range_bounds(site, first, last)
+    params = {"site_id": site.id, "first": first, "last": last, "start": start, "end": end}
     out: dict[str, dict[int, int]] = {"late": {}, "left_early": {}, "absent": {}}
-    for person, t in month_totals(site, people, month):
+    for person, t in month_totals(site, people, month, to_local(site, now)):
         out["late"][person.id] = t["late_days"]
         out["left_early"][person.id] = t["early_days"]
         out["absent"][person.id] = t["missing"]
-    params = {"site_id": site.id, "first": first, "last": last, "start": start, "end": end}
     out["grooming"] = {r.user_id: r.n for r in select_rows(_GROOMING, params)}
     out |= _routines(site, first, last, site.today(), to_local(site, now).replace(tzinfo=None))
     out["discrepancy"] = {r.user_id: r.n for r in select_rows(_DISCREPANCIES, params)}

@@ -2,17 +2,16 @@
 and the problems open now as lists, read through the capabilities' own reads.
 
 The figures: groups, guests and the consumables served (the visits' summary), discrepancies opened, complaints
-opened and closed, incidents reported (one statement of counts), people-days late and absent (the roster, the
-clock-ins and approved leave of the week), the daily routines' rounds done on time, late or missed, and the tasks and
-repairs open now (the manager's day's counts)."""
+opened and closed, incidents reported (one statement of counts), people-days late and absent (the attendance
+sheets' rule, attendance.reads.sheets.range_totals), the daily routines' rounds done on time, late or missed, and
+the tasks and repairs open now (the manager's day's counts)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
 
-from ..attendance.reads.days import ShiftTimes
-from ..attendance.timing import window
+from ..attendance.reads.sheets import range_totals, sheet_people
 from ..checklists import reads as checklists
 from ..clock import range_bounds, to_local, utcnow
 from ..cockpit import reads as cockpit
@@ -22,7 +21,7 @@ from ..database import select_rows
 from ..incidents import reads as incidents
 from ..inventory.reads.stock import open_discrepancies
 from ..models import Discrepancy, Site
-from ..models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
+from ..models.attendance import Attendance
 from ..models.complaints import Complaint
 from ..models.incidents import Incident
 from ..repairs import reads as repairs
@@ -48,15 +47,11 @@ _COUNTS = select(
     _count(Attendance, Attendance.day >= bindparam("first"), Attendance.day <= bindparam("last"),
            Attendance.late_minutes > 0).label("late"),
 )
-_ROSTER = (select(RosterEntry.user_id, RosterEntry.day, Shift.name, Shift.starts, Shift.ends)
-           .join(Shift, Shift.id == RosterEntry.shift_id)
-           .where(RosterEntry.site_id == _SITE, RosterEntry.day >= bindparam("first"),
-                  RosterEntry.day <= bindparam("last")))
-_CLOCKED = select(Attendance.user_id, Attendance.day).where(
-    Attendance.site_id == _SITE, Attendance.day >= bindparam("first"), Attendance.day <= bindparam("last"))
-_LEAVE = select(LeaveRequest.user_id, LeaveRequest.starts, LeaveRequest.ends).where(
-    LeaveRequest.site_id == _SITE, LeaveRequest.status == "approved", LeaveRequest.starts <= bindparam("last"),
-    LeaveRequest.ends >= bindparam("first"))
+
+
+def _absent(site: Site, first: date, last: date, now: datetime) -> int:
+    """People-days absent in the week: the attendance sheets' rule."""
+    return sum(t["missing"] for _p, t in range_totals(site, sheet_people(site.id), first, last, to_local(site, now)))
 
 
 def monday(raw: str | None, today: date) -> date:
@@ -108,22 +103,6 @@ class Problems:
         return sum(len(v) for v in (self.discrepancies, self.complaints, self.repairs, self.tasks, self.incidents))
 
 
-def _absent(site: Site, first: date, last: date, now_local: datetime) -> int:
-    """Rostered people-days without a clock-in or approved leave, once the shift's grace has passed."""
-    params = {"site_id": site.id, "first": first, "last": last}
-    clocked = {(a.user_id, a.day) for a in select_rows(_CLOCKED, params)}
-    off = {(lv.user_id, lv.starts + timedelta(days=i)) for lv in select_rows(_LEAVE, params)
-           for i in range((lv.ends - lv.starts).days + 1)}
-    grace = timedelta(minutes=site.grace_minutes)
-    n = 0
-    for e in select_rows(_ROSTER, params):
-        if (e.user_id, e.day) in clocked or (e.user_id, e.day) in off:
-            continue
-        starts = window(site, e.day, ShiftTimes(e.name, e.starts, e.ends))[0]
-        n += now_local >= starts.replace(tzinfo=None) + grace
-    return n
-
-
 def _routines(site: Site, first: date, last: date, now_local: datetime) -> tuple[int, int, int]:
     """The daily routines' rounds of the week up to now: done on time, done late, missed (two statements)."""
     templates = [t for t in checklists.routines(site.id) if t.recurrence in (None, "daily")]
@@ -159,7 +138,7 @@ def figures(site: Site, first: date, now: datetime | None = None) -> Figures:
     waiting = cockpit.waiting(site, now)
     on_time, late, missed = _routines(site, first, last, now_local)
     return Figures(visits.groups, visits.guests, visits.cost, row.discrepancies, row.late,
-                   _absent(site, first, last, now_local), on_time, late, missed, row.complaints_opened,
+                   _absent(site, first, last, now), on_time, late, missed, row.complaints_opened,
                    row.complaints_closed, row.incidents, row.urgent, waiting.tasks, waiting.tasks_overdue,
                    waiting.repairs)
 

@@ -97,9 +97,17 @@ def month_sheets(site: Site, users: list[User | Person], month: date, now: datet
 
 def month_totals(site: Site, users: list[User | Person], month: date,
                  now: datetime | None = None) -> list[tuple[User | Person, dict[str, int]]]:
-    """(person, totals) for everyone at once, from plain rows (no per-day objects): the sheets overview."""
+    """(person, totals) of a month for everyone at once: the sheets overview and the staff evaluation."""
+    return range_totals(site, users, *month_bounds(month), now)
+
+
+def range_totals(site: Site, users: list[User | Person], first: date, last: date,
+                 now: datetime | None = None) -> list[tuple[User | Person, dict[str, int]]]:
+    """(person, totals) over days first..last for everyone at once, from plain rows (no per-day objects): the one
+    home of the rule for late, left early and absent (rostered, no clock-in, no approved leave, once the shift's
+    start and the site's grace have passed). Only a person's days with a roster entry, a clock-in or leave are
+    walked: any other day adds nothing."""
     now = moment(site, now)
-    first, last = month_bounds(month)
     if not users:
         return []
     params = {"site_id": site.id, "ids": [u.id for u in users], "first": first, "last": last}
@@ -107,11 +115,15 @@ def month_totals(site: Site, users: list[User | Person], month: date,
     shifts = _shift_times(site.id)
     rostered = {(e.user_id, e.day): shifts[e.shift_id] for e in select_rows(_MONTH_ROSTER, params)}
     atts = {(a.user_id, a.day): a for a in select_rows(_MONTH_ATTENDANCE, params)}
-    off = {(lv.user_id, d) for lv in select_rows(_MONTH_LEAVE, params) for d in _days(lv.starts, lv.ends)}
+    off = {(lv.user_id, d) for lv in select_rows(_MONTH_LEAVE, params)
+           for d in _days(max(lv.starts, first), min(lv.ends, last))}
+    days_of: dict[int, set[date]] = {}
+    for uid, d in (*rostered, *atts, *off):
+        days_of.setdefault(uid, set()).add(d)
     out = []
     for u in users:
         t = dict.fromkeys(SHEET_TOTALS, 0)
-        for d in _days(first, last):
+        for d in days_of.get(u.id, ()):
             shift, att, on_leave = rostered.get((u.id, d)), atts.get((u.id, d)), (u.id, d) in off
             t["rostered"] += shift is not None
             t["leave_days"] += on_leave
