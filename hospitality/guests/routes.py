@@ -3,6 +3,7 @@ opens (no login), the unsatisfied answers for the lead and manager, satisfaction
 manager's VIP notices."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import qr
 from ..access import current_site, site_get_or_404
@@ -146,8 +147,15 @@ def satisfaction():
         first, last = last, first
     if (last - first).days > 366:
         abort(400)
-    return render_template("guests/satisfaction.html", s=reads.satisfaction(site, first, last), ratings=RATINGS,
-                           by_post_labels={**POSTS, "guest": SOURCES["guest"]})
+    # The labels translated once (a lazy one is translated again at each of the page's dozens of uses).
+    return render_template("guests/satisfaction.html", s=reads.satisfaction(site, first, last),
+                           ratings=_translated(RATINGS),
+                           by_post_labels=_translated({**POSTS, "guest": SOURCES["guest"]}))
+
+
+def _translated(labels: dict) -> dict:
+    """Lazy labels as their text in the request's language, still safe markup as the lazy ones are."""
+    return {k: Markup(v) for k, v in labels.items()}
 
 
 def _vips_page(errors=None, form=None, status=200, failed=None):

@@ -1,5 +1,5 @@
 """The repair screens' words, translated once per request (the lists ask per row), and a repair's age."""
-from flask import g
+from flask import g, get_template_attribute
 
 from ..clock import utcnow
 from ..i18n import text as _
@@ -25,6 +25,24 @@ def repair_labels() -> dict:
             "open": _("Open the repair"),
         }
     return g._repair_labels
+
+
+class _Badges(dict):
+    """The state badges by (status, urgent): _macros.html's state_badge, rendered the first time each is asked for."""
+
+    def __missing__(self, key: tuple[str, bool]):
+        status, urgent = key
+        badge = self[key] = get_template_attribute("repairs/_macros.html", "state_badge")(status, urgent)
+        return badge
+
+
+@bp.app_template_global("repair_badges")
+def repair_badges() -> _Badges:
+    """The state badges of this request, for a list to look up per row (badges[r.status, r.urgent]): a macro call a
+    row cost the range's 25 rows more than the rest of their state cell."""
+    if "_repair_badges" not in g:
+        g._repair_badges = _Badges()
+    return g._repair_badges
 
 
 @bp.app_template_global("repair_age")

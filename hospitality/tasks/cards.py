@@ -3,18 +3,20 @@ tap): what and where, for whom, its age or the minutes it took against its targe
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import g
+from flask import g, get_template_attribute
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..access import current_site
 from ..clock import utcnow
+from ..i18n import text as _
 from ..models.core import POSTS
 from ..models.tasks import ASSIGNEES, KINDS, OPEN_STATES, PERSON, TASK_STATUSES
 from . import bp, services
 from .reads import minutes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen one costs several times as much to build, a card a row
 class Card:
     id: int
     kind: str
@@ -52,6 +54,18 @@ def _words() -> dict:
                          # The user itself, not the proxy: each card asks several questions of it.
                          "user": current_user._get_current_object()}
     return g._task_words
+
+
+@bp.app_template_global("task_words")
+def task_words() -> dict:
+    """What every card repeats, made once per request: its buttons' words (safe, as the templates' _() gives them)
+    and the forms' CSRF field (fields.html's hidden())."""
+    if "_task_card_words" not in g:
+        g._task_card_words = {
+            "on_it": Markup(_("On it")), "done": Markup(_("Done")), "done_cleaner": Markup(_("Done for the cleaner")),
+            "hand_on": Markup(_("Hand on or cancel")), "behalf": Markup(_("on behalf of the cleaner")),
+            "csrf_field": get_template_attribute("_macros/fields.html", "hidden")()}
+    return g._task_card_words
 
 
 @bp.app_template_global("task_card")
