@@ -3,7 +3,7 @@ and the problems open now as lists, read through the capabilities' own reads.
 
 The figures: groups, guests and the consumables served (the visits' summary), discrepancies opened, complaints
 opened and closed, incidents reported (one statement of counts), people-days late and absent (the attendance
-sheets' rule, attendance.reads.sheets.range_totals), the daily routines' rounds done on time, late or missed, and
+sheets' rule, attendance.reads.sheets.absences), the daily routines' rounds done on time, late or missed, and
 the tasks and repairs open now (the manager's day's counts)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
 
-from ..attendance.reads.sheets import range_totals, sheet_people
+from ..attendance.reads.sheets import absences
 from ..checklists import reads as checklists
 from ..clock import range_bounds, to_local, utcnow
 from ..cockpit import reads as cockpit
@@ -51,7 +51,7 @@ _COUNTS = select(
 
 def _absent(site: Site, first: date, last: date, now: datetime) -> int:
     """People-days absent in the week: the attendance sheets' rule."""
-    return sum(t["missing"] for _p, t in range_totals(site, sheet_people(site.id), first, last, to_local(site, now)))
+    return sum(absences(site, first, last, to_local(site, now)).values())
 
 
 def monday(raw: str | None, today: date) -> date:

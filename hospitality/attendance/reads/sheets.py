@@ -2,11 +2,11 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 
 from ...database import select_rows
 from ...models import Site, User
-from ...models.attendance import Attendance, LeaveRequest, RosterEntry
+from ...models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
 from ..services import moment
 from ..timing import window
 from .days import DayEntry, Person, PersonDay, ShiftTimes, person_day
@@ -65,6 +65,34 @@ _MONTH_LEAVE = (select(LeaveRequest.user_id, LeaveRequest.starts, LeaveRequest.e
                        LeaveRequest.ends >= bindparam("first")))
 
 
+# Rostered days without a clock-in at the site or approved leave, with their shift's times (the caller checks the
+# shift's start and the grace have passed): the absences, a few rows whatever the range.
+_NOT_CLOCKED_IN = (select(RosterEntry.user_id, RosterEntry.day, Shift.name, Shift.starts, Shift.ends)
+                   .join(Shift, Shift.id == RosterEntry.shift_id)
+                   .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day >= bindparam("first"),
+                          RosterEntry.day <= bindparam("last"),
+                          ~exists().where(Attendance.site_id == RosterEntry.site_id,
+                                          Attendance.user_id == RosterEntry.user_id,
+                                          Attendance.day == RosterEntry.day),
+                          ~exists().where(LeaveRequest.site_id == RosterEntry.site_id,
+                                          LeaveRequest.user_id == RosterEntry.user_id,
+                                          LeaveRequest.status == "approved", LeaveRequest.starts <= RosterEntry.day,
+                                          LeaveRequest.ends >= RosterEntry.day)))
+
+
+def absences(site: Site, first: date, last: date, now: datetime | None = None) -> dict[int, int]:
+    """Days absent per person over first..last: rostered, no clock-in, no approved leave, once the shift's start and
+    the site's grace have passed (the one home of this rule: the sheets, the staff evaluation, the meeting sheet)."""
+    now = moment(site, now)
+    grace = timedelta(minutes=site.grace_minutes)
+    out: dict[int, int] = {}
+    params = {"site_id": site.id, "first": first, "last": min(last, now.date())}
+    for e in select_rows(_NOT_CLOCKED_IN, params):
+        if now >= window(site, e.day, ShiftTimes(e.name, e.starts, e.ends))[0] + grace:
+            out[e.user_id] = out.get(e.user_id, 0) + 1
+    return out
+
+
 def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
@@ -104,19 +132,18 @@ def month_totals(site: Site, users: list[User | Person], month: date,
 def range_totals(site: Site, users: list[User | Person], first: date, last: date,
                  now: datetime | None = None) -> list[tuple[User | Person, dict[str, int]]]:
     """(person, totals) over days first..last for everyone at once, from plain rows (no per-day objects): the one
-    home of the rule for late, left early and absent (rostered, no clock-in, no approved leave, once the shift's
-    start and the site's grace have passed). Only a person's days with a roster entry, a clock-in or leave are
-    walked: any other day adds nothing."""
+    home of the rule for late and left early; the days absent are absences(). Only a person's days with a roster
+    entry, a clock-in or leave are walked: any other day adds nothing."""
     now = moment(site, now)
     if not users:
         return []
     params = {"site_id": site.id, "ids": [u.id for u in users], "first": first, "last": last}
-    grace = timedelta(minutes=site.grace_minutes)
     shifts = _shift_times(site.id)
     rostered = {(e.user_id, e.day): shifts[e.shift_id] for e in select_rows(_MONTH_ROSTER, params)}
     atts = {(a.user_id, a.day): a for a in select_rows(_MONTH_ATTENDANCE, params)}
     off = {(lv.user_id, d) for lv in select_rows(_MONTH_LEAVE, params)
            for d in _days(max(lv.starts, first), min(lv.ends, last))}
+    missing = absences(site, first, last, now)
     days_of: dict[int, set[date]] = {}
     for uid, d in (*rostered, *atts, *off):
         days_of.setdefault(uid, set()).add(d)
@@ -135,8 +162,7 @@ def range_totals(site: Site, users: list[User | Person], first: date, last: date
                 t["early_days"] += early > 0
                 t["early_minutes"] += early
                 t["unrostered"] += shift is None
-            elif shift is not None and not on_leave and now >= window(site, d, shift)[0] + grace:
-                t["missing"] += 1
+        t["missing"] = missing.get(u.id, 0)
         out.append((u, t))
     return out
 
