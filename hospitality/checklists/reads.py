@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import DateTime, Interval, String, bindparam, case, cast, func, select
 from sqlalchemy.engine import Row
 
 from ..clock import to_local
@@ -70,6 +70,38 @@ _PEOPLE = (select(User.id, User.name, User.post).where(User.site_id == bindparam
            .order_by(User.name, User.id))
 _LOCATIONS = (select(Location.id, Location.name).where(Location.site_id == bindparam("site_id"))
               .order_by(Location.position, Location.id))
+
+
+def _on_time_statement():
+    """Opening and closing routines completed per site and day, and those done by their due time on their day (no due
+    time: by the day's end). Parameters: ids (sites), first, last (days), and the sites' offset from UTC as `shift`
+    ("+480 minutes", SQLite) or `delta` (an interval, PostgreSQL): wall-clock arithmetic differs per dialect."""
+    due = func.coalesce(ChecklistTemplate.due_time, time(23, 59, 59))
+    if db.session.get_bind().dialect.name == "sqlite":
+        done_local = func.datetime(ChecklistRun.completed_at, bindparam("shift"))
+        due_at = func.datetime(cast(ChecklistRun.shift_date, String) + " " + cast(due, String))
+    else:
+        done_local = ChecklistRun.completed_at + bindparam("delta", type_=Interval())
+        due_at = cast(ChecklistRun.shift_date, DateTime) + cast(due, Interval)
+    return (select(ChecklistRun.site_id, ChecklistRun.shift_date.label("day"), func.count().label("routines"),
+                   func.sum(case((done_local <= due_at, 1), else_=0)).label("on_time"))
+            .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
+            .where(ChecklistRun.site_id.in_(bindparam("ids", expanding=True)),
+                   ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"),
+                   ChecklistRun.completed_at.is_not(None), ChecklistTemplate.kind.in_(ROUTINE_KINDS))
+            .group_by(ChecklistRun.site_id, ChecklistRun.shift_date))
+
+
+_ON_TIME: dict = {}
+
+
+def routines_on_time():
+    """The statement of routines completed and done on time per site and day (see _on_time_statement), built once
+    per dialect: the manager's day's trend and head office's comparison."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _ON_TIME:
+        _ON_TIME[dialect] = _on_time_statement()
+    return _ON_TIME[dialect]
 
 
 def routines(site_id: int, post: str | None = None) -> list[ChecklistTemplate]:

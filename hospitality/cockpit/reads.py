@@ -125,7 +125,8 @@ def _trend_statements() -> dict:
         in_range = (bindparam("start"), bindparam("end"))
         _TREND_CACHE[dialect] = {
             "visits": select(vday, func.count().label("groups"),
-                             func.coalesce(func.sum(Visit.party_size), 0).label("guests"))
+                             func.coalesce(func.sum(Visit.party_size), 0).label("guests"),
+                             func.coalesce(func.sum(Visit.served_cost), 0).label("cost"))
             .where(Visit.site_id == _SITE, Visit.arrived_at >= in_range[0], Visit.arrived_at < in_range[1])
             .group_by(vday),
             "discrepancies": select(dday, func.count().label("n"))
@@ -142,6 +143,7 @@ def _trend_statements() -> dict:
 class Series:
     key: str
     points: list  # (date, int) for every day of the range, oldest first
+    summed: bool = True  # a count per day (its total means something); else a rate or an average per day
 
     @property
     def top(self) -> int:
@@ -150,6 +152,12 @@ class Series:
     @property
     def total(self) -> int:
         return sum(n for _d, n in self.points)
+
+    @property
+    def average(self) -> int:
+        """The mean of the days that have a figure (a rate's day without routines, a day without groups: none)."""
+        found = [n for _d, n in self.points if n is not None]
+        return round(sum(found) / len(found)) if found else 0
 
     @property
     def bars(self) -> list[tuple[str, int, float]]:
@@ -164,24 +172,30 @@ def _day(value) -> date:
 
 
 def trends(site: Site, last: date, days: int) -> list[Series]:
-    """Groups, guests, discrepancies opened and people late per local day, the `days` days up to `last` (three
-    statements)."""
+    """Groups, guests, consumable cost per group (yuan), discrepancies opened, people late and routines done on time
+    (%) per local day, the `days` days up to `last` (four statements)."""
     first = last - timedelta(days=days - 1)
     start, end = range_bounds(site, first, last)
     minutes = int(datetime.combine(last, time(12), site.tz).utcoffset().total_seconds() // 60)
     params = {"site_id": site.id, "start": start, "end": end, "first": first, "last": last,
               "shift": f"{minutes:+d} minutes", "delta": timedelta(minutes=minutes)}
     st = _trend_statements()
-    groups, guests, discs, late = {}, {}, {}, {}
+    groups, guests, per_group, discs, late, on_time = {}, {}, {}, {}, {}, {}
     for r in select_rows(st["visits"], params):
-        groups[_day(r.day)], guests[_day(r.day)] = r.groups, int(r.guests)
+        d = _day(r.day)
+        groups[d], guests[d] = r.groups, int(r.guests)
+        per_group[d] = round(Decimal(str(r.cost or 0)) / r.groups) if r.groups else 0
     for r in select_rows(st["discrepancies"], params):
         discs[_day(r.day)] = r.n
     for r in select_rows(st["late"], params):
         late[_day(r.day)] = int(r.n or 0)
+    for r in select_rows(checklists.routines_on_time(), params | {"ids": [site.id]}):
+        on_time[_day(r.day)] = round(100 * int(r.on_time or 0) / r.routines) if r.routines else 0
     span = [first + timedelta(days=i) for i in range(days)]
-    return [Series(key, [(d, found.get(d, 0)) for d in span])
-            for key, found in (("groups", groups), ("guests", guests), ("discrepancies", discs), ("late", late))]
+    return [Series(key, [(d, found.get(d, 0)) for d in span], summed)
+            for key, found, summed in (("groups", groups, True), ("guests", guests, True),
+                                       ("cost_per_group", per_group, False), ("discrepancies", discs, True),
+                                       ("late", late, True), ("on_time", on_time, False))]
 
 
 

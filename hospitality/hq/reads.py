@@ -5,15 +5,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Interval, String, and_, bindparam, case, cast, func, select
+from sqlalchemy import Date, Interval, and_, bindparam, case, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..checklists import reads as checklists
 from ..clock import range_bounds, utcnow
 from ..database import select_rows, write_tx
 from ..extensions import db
-from ..models import ChecklistRun, ChecklistTemplate, CountLine, Discrepancy, Item, Site, Visit
+from ..models import CountLine, Discrepancy, Item, Site, Visit
 from ..models.attendance import Attendance, RosterEntry
-from ..models.checklists import ROUTINE_KINDS
 from ..models.complaints import Complaint
 from ..models.guests import GuestFeedback
 from ..models.hq import COUNTS, SiteDay
@@ -42,13 +42,6 @@ def _family_statements() -> dict:
     whatever the number of sites or days. Wall-clock arithmetic differs per dialect."""
     vday, dday = _local_day(Visit.arrived_at).label("day"), _local_day(Discrepancy.opened_at).label("day")
     cday, iday = _local_day(Complaint.registered_at).label("day"), _local_day(Incident.reported_at).label("day")
-    due = func.coalesce(ChecklistTemplate.due_time, time(23, 59, 59))
-    if db.session.get_bind().dialect.name == "sqlite":
-        done_local = func.datetime(ChecklistRun.completed_at, bindparam("shift"))
-        due_at = func.datetime(cast(ChecklistRun.shift_date, String) + " " + cast(due, String))
-    else:
-        done_local = ChecklistRun.completed_at + bindparam("delta", type_=Interval())
-        due_at = cast(ChecklistRun.shift_date, DateTime) + cast(due, Interval)
     return {
         "visits": select(Visit.site_id, vday, func.count().label("groups"),
                          func.coalesce(func.sum(Visit.party_size), 0).label("guests"),
@@ -75,14 +68,7 @@ def _family_statements() -> dict:
         .outerjoin(Attendance, and_(Attendance.user_id == RosterEntry.user_id, Attendance.day == RosterEntry.day))
         .where(RosterEntry.site_id.in_(_IDS), RosterEntry.day >= _FIRST, RosterEntry.day <= bindparam("done"))
         .group_by(RosterEntry.site_id, RosterEntry.day),
-        # Opening and closing routines completed, and those done by their due time on their day (no due time: by the
-        # day's end).
-        "routines": select(ChecklistRun.site_id, ChecklistRun.shift_date.label("day"), func.count().label("routines"),
-                           func.sum(case((done_local <= due_at, 1), else_=0)).label("on_time"))
-        .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
-        .where(ChecklistRun.site_id.in_(_IDS), ChecklistRun.shift_date >= _FIRST, ChecklistRun.shift_date <= _LAST,
-               ChecklistRun.completed_at.is_not(None), ChecklistTemplate.kind.in_(ROUTINE_KINDS))
-        .group_by(ChecklistRun.site_id, ChecklistRun.shift_date),
+        "routines": checklists.routines_on_time(),
         "feedback": select(GuestFeedback.site_id, GuestFeedback.day, func.count().label("feedback"),
                            func.sum(case((GuestFeedback.rating.in_(SATISFIED), 1), else_=0)).label("satisfied"))
         .where(GuestFeedback.site_id.in_(_IDS), GuestFeedback.day >= _FIRST, GuestFeedback.day <= _LAST)

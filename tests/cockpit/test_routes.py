@@ -1,7 +1,7 @@
 """The manager's day: today's figures and what waits are right for a small made-up day, another site's rows never
 count, only the manager sees it, ?days= is 7 or 30 (anything else: 7), the trend bars carry their numbers."""
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,12 +10,12 @@ from hospitality import clock
 from hospitality.cockpit import reads
 from hospitality.database import write_tx
 from hospitality.extensions import db
-from hospitality.models import Discrepancy, PurchaseRequest, Site, Visit
+from hospitality.models import ChecklistRun, Discrepancy, PurchaseRequest, Site, Visit
 from hospitality.models.attendance import LeaveRequest
 from hospitality.models.core import POSTS
 from hospitality.models.inventory import StockCount
 from hospitality.models.tasks import Task
-from tests.factories import at, location, make_incident, make_site, make_user
+from tests.factories import at, location, make_incident, make_site, make_user, routine
 from tests.harness import counting, empty_tables, login
 
 NOW = at(2026, 12, 7, 15, 0)  # a Monday afternoon at a Shanghai site
@@ -83,6 +83,33 @@ def test_the_waiting_counts_and_trends_are_the_sites_own(app, world, frozen):
         assert series["guests"][day] == 6 and series["guests"][yesterday] == 2
         assert series["discrepancies"][yesterday] == 1 and series["discrepancies"][day] == 0
         assert sum(series["late"].values()) == 0
+        # ¥25 over today's two groups rounds to ¥12 a group; yesterday's group served nothing
+        assert series["cost_per_group"][day] == 12 and series["cost_per_group"][yesterday] == 0
+
+
+def test_the_on_time_trend_is_the_share_of_routines_done_by_their_due_time(app, world, frozen):
+    """Yesterday the bar's opening was done before its due time and the closing after: 50 %; the other days had
+    none done (0, left out of the average)."""
+    with app.app_context():
+        site = db.session.get(Site, world["site"])
+        yesterday = site.today() - timedelta(days=1)
+        opening, closing = routine(site.id, "water_bar"), routine(site.id, "water_bar", "closing")
+        with write_tx():
+            opening.due_time, closing.due_time = time(9, 30), time(21, 0)
+            runs = [ChecklistRun(site_id=site.id, template_id=opening.id, shift_date=yesterday,
+                                 started_by_id=world["users"]["water_bar"],
+                                 completed_at=clock.to_utc(at(2026, 12, 6, 9, 10))),
+                    ChecklistRun(site_id=site.id, template_id=closing.id, shift_date=yesterday,
+                                 started_by_id=world["users"]["water_bar"],
+                                 completed_at=clock.to_utc(at(2026, 12, 6, 23, 0)))]
+            db.session.add_all(runs)
+        try:
+            trend = next(s for s in reads.trends(site, site.today(), 7) if s.key == "on_time")
+            assert dict(trend.points)[yesterday] == 50 and not trend.summed
+        finally:
+            with write_tx():
+                for r in runs:
+                    db.session.delete(db.session.merge(r))
 
 
 def test_the_page_shows_the_figures_linked_to_their_lists(app, world, frozen):
@@ -92,7 +119,7 @@ def test_the_page_shows_the_figures_linked_to_their_lists(app, world, frozen):
     assert re.search(r'id="fig-requests" class="bad" href="/purchases/">1<', html)
     assert 'id="fig-tasks-overdue"' in html and 'id="fig-urgent" class="bad"' in html
     bars = re.findall(r'<rect [^>]*data-n="(\d+)"><title>([0-9-]+): (\d+)</title>', html)
-    assert len(bars) == 7 * 4
+    assert len(bars) == 7 * 6
     assert ("2", "12-07", "2") in bars and ("1", "12-06", "1") in bars
     assert "12-06 1" in html  # the chart's accessible name lists the days' numbers
 
@@ -101,7 +128,7 @@ def test_the_page_shows_the_figures_linked_to_their_lists(app, world, frozen):
 def test_days_is_7_or_30(app, world, frozen, raw, days):
     """?days= takes 7 or 30; anything else shows 7 days."""
     html = login(app, world["names"]["manager"]).get(f"/manager/?days={raw}").text
-    assert len(re.findall(r'<rect [^>]*data-n=', html)) == days * 4
+    assert len(re.findall(r'<rect [^>]*data-n=', html)) == days * 6
 
 
 @pytest.mark.parametrize("post", [p for p in POSTS if p != "manager"])

@@ -137,7 +137,7 @@ def test_drill_down_is_read_only_and_company_bound(app, world, frozen):
     page = client.get(f"/hq/sites/{world['one']}?start=2026-12-01&end=2026-12-07")
     assert page.status_code == 200
     assert 'id="fig-groups">2<' in page.text and 'id="fig-losses">¥8.00<' in page.text
-    assert page.text.count("<rect ") == 7 * 4
+    assert page.text.count("<rect ") == 7 * 6
     main = page.text.split("<main", 1)[1]
     assert "<form" not in main and "<button" not in main
     assert client.get(f"/hq/sites/{world['other']}").status_code == 404
