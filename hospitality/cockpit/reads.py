@@ -14,6 +14,7 @@ from ..clock import range_bounds, utcnow
 from ..database import select_rows
 from ..extensions import db
 from ..inspections import reads as inspections
+from ..inventory.reads import stock as stock_reads
 from ..inventory.reads.consumption import USED
 from ..models import Discrepancy, Item, Location, PurchaseRequest, Site, User, Visit
 from ..models.attendance import Attendance, LeaveRequest
@@ -80,6 +81,11 @@ def waiting(site: Site, now: datetime | None = None) -> Waiting:
     tasks = select_rows(_OPEN_TASKS, {"site_id": site.id}).all()
     overdue = sum(1 for t in tasks if t.target_minutes and t.created_at + timedelta(minutes=t.target_minutes) < now)
     return Waiting(**row._asdict(), tasks=len(tasks), tasks_overdue=overdue)
+
+
+def below_par(site: Site) -> int:
+    """Consumables below their par level (the stock pages' own count)."""
+    return stock_reads.below_par_count(site.id)
 
 
 def attendance_now(site: Site, day: date, now: datetime | None = None) -> dict:

@@ -24,7 +24,7 @@ def index():
                            visits=reads.visits_today(site, day), waiting=reads.waiting(site, now),
                            attendance=reads.attendance_now(site, day), routines=reads.routines_today(site, day),
                            inspections=reads.inspections_today(site, day), trends=reads.trends(site, day, days),
-                           budget=reads.month_spend(site, day))
+                           budget=reads.month_spend(site, day), below_par=reads.below_par(site))
 
 
 def _budget_page(site, form: dict, errors: dict, status: int = 200):

@@ -50,6 +50,13 @@ def index():
                            discrepancies=reads.open_discrepancies(site.id))
 
 
+@bp.get("/below-par")
+@requires("stock.view")
+def below_par():
+    """The site's consumables short of their par level, for the phone."""
+    return render_template("inventory/below_par.html", rows=reads.below_par(current_site().id))
+
+
 @bp.get("/loc/<int:location_id>")
 @requires("stock.keep")
 def location(location_id, errors=None, status=200):

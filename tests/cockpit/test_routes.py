@@ -159,3 +159,15 @@ def test_the_page_reads_a_fixed_number_of_statements(app, world, frozen):
         with app.app_context(), write_tx():  # the module's world, as the other tests expect it
             for row in added:
                 db.session.delete(db.session.merge(row))
+
+
+def test_stock_below_par_is_counted_and_links_to_its_list(app, world, frozen):
+    """An item of the site under its par shows in the count, linked to the list of them."""
+    from tests.factories import make_item
+    with app.app_context():
+        html = login(app, world["names"]["manager"]).get("/manager/").text
+        before = int(re.search(r'id="fig-below-par"[^>]*>(\d+)<', html).group(1))
+        make_item(world["site"], name="低库存测试", stock=1, par="5")
+    html = login(app, world["names"]["manager"]).get("/manager/").text
+    found = re.search(r'id="fig-below-par" class="bad" href="/stock/below-par">(\d+)<', html)
+    assert found and int(found.group(1)) == before + 1

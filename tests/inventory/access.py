@@ -1,13 +1,15 @@
-"""Access rules of preparing and recipes (merged into tests/test_access.py's MATRIX): the demo bar's pot of tea."""
+"""Access rules of the below-par list, preparing and recipes (merged into tests/test_access.py's MATRIX): the
+demo bar's pot of tea."""
 from sqlalchemy import select
 
 from hospitality.extensions import db
 from hospitality.models import Item, Site
-from tests.access_rules import BAR, MANAGER, Rule
+from tests.access_rules import BAR, MANAGER, STOCK, Rule
 
 POT = {"item_id": "prep_item_id"}
 
 MATRIX = {
+    ("/stock/below-par", "GET"): Rule(STOCK),
     ("/stock/prepare", "GET"): Rule(BAR),
     # A pot of tea from the demo's 14 包 of leaves.
     ("/stock/prepare", "POST"): Rule(BAR, 302, {"item_id": "{prep_item_id}", "qty": "1", "idem": "matrix0201"},

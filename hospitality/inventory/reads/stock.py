@@ -1,17 +1,18 @@
 """What the stock screens read: the stock locations and their items, counts and discrepancies, the items list and
-an item's ledger, recipes and the prepare page."""
+an item's ledger, recipes, the prepare page and what is below par."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ...database import select_rows
 from ...extensions import db
 from ...models import Discrepancy, Item, Location, StockCount, StockMove, User
+from ...models.checklists import _localized
 from ...models.inventory import RecipeLine
 from .. import ledger
 
@@ -171,3 +172,43 @@ def preparable(site_id: int, kinds: Iterable[str]) -> list[Preparable]:
     for p in by_item.values():
         p.on_hand = balances[p.item.id]
     return list(by_item.values())
+
+
+class BelowPar(NamedTuple):
+    """A consumable short of its par: what the below-par list shows (label in the user's language)."""
+    item_id: int
+    label: str
+    location_name: str
+    unit: str
+    on_hand: Decimal
+    par: Decimal
+    shortfall: Decimal
+
+
+# Stock on hand is the ledger's newest balance (ledger.NEWEST_BALANCE, its one home); an item never moved has none.
+_ON_HAND_SQL = func.coalesce(ledger.NEWEST_BALANCE, 0)
+_BELOW_PAR_WHERE = (Item.site_id == bindparam("site_id"), Item.kind == "consumable", Item.active.is_(True),
+                    Location.active.is_(True), Item.par_level > 0, _ON_HAND_SQL < Item.par_level)
+_BELOW_PAR = (select(Item.id, Item.name, Item.name_en, Item.unit, Item.par_level,
+                     _ON_HAND_SQL.label("on_hand"), Location.name.label("location_name"))
+              .join(Location, Location.id == Item.location_id).where(*_BELOW_PAR_WHERE)
+              .order_by(Location.position, Item.position, Item.id))
+_BELOW_PAR_COUNT = (select(func.count(Item.id)).select_from(Item)
+                    .join(Location, Location.id == Item.location_id).where(*_BELOW_PAR_WHERE))
+
+
+def below_par(site_id: int) -> list[BelowPar]:
+    """The site's consumables in use whose stock on hand is below their par level (par set), in the locations'
+    order, with where they are kept and how much is short."""
+    out = []
+    for r in select_rows(_BELOW_PAR, {"site_id": site_id}):
+        # SQLite hands computed numbers back as floats: through str, as Decimal, like the columns.
+        on_hand, par = Decimal(str(r.on_hand)), Decimal(str(r.par_level))
+        out.append(BelowPar(r.id, _localized(r.name, r.name_en), r.location_name, r.unit, on_hand, par,
+                            par - on_hand))
+    return out
+
+
+def below_par_count(site_id: int) -> int:
+    """How many of the site's consumables are below par (one counting statement, the list's conditions)."""
+    return select_rows(_BELOW_PAR_COUNT, {"site_id": site_id}).scalar_one()
