@@ -1,12 +1,12 @@
 """Head office's pages: the company's sites side by side for a range (?start=&end=, ?sort=), one site's figures with
 its daily trends, and the company-wide Excel. Read-only: nothing here writes, and no page carries a form that acts."""
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 
 from ..cockpit import reads as cockpit
 from ..errors import messages
 from ..filters import FilterError
 from ..permissions import requires
-from . import bp, export, reads
+from . import bp, reads
 from .page import company_and_today, comparison_page, parse_range
 
 
@@ -14,8 +14,6 @@ from .page import company_and_today, comparison_page, parse_range
 @requires("hq.view")
 def index():
     """The comparison, or with ?format=xlsx the company-wide Excel of the same range and order."""
-    if request.args.get("format") == "xlsx":
-        return _export()
     return comparison_page()
 
 
@@ -36,20 +34,3 @@ def site(site_id: int):
     trends = cockpit.trends(reads.site_object(site_id), end, (end - start).days + 1)
     return render_template("hq/site.html", site=found, figures=figures, trends=trends, start=start, end=end,
                            errors={}, form={"start": start.isoformat(), "end": end.isoformat()})
-
-
-def _export():
-    """Every site of the company for the range, one row each, the comparison's columns (bad range: 422)."""
-    company_id, today = company_and_today()
-    sort = request.args.get("sort", "")
-    sort = sort if sort in reads.COLUMNS else "name"
-    try:
-        start, end = parse_range(request.args, today)
-    except FilterError as e:
-        return render_template("hq/index.html", rows=[], start=None, end=None, sort=sort, errors=messages(e),
-                               form=request.args), 422
-    rows = reads.sort_figures(reads.figures(reads.sites(company_id), start, end, today), sort)
-    name = f"hq-{start.isoformat()}-{end.isoformat()}"
-    return Response(export.company_xlsx(rows, start, end), mimetype=export.XLSX,
-                    headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
-
