@@ -4,6 +4,9 @@ one is a FilterError under its field, never a 500."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import bindparam
+
+from .clock import range_bounds
 from .errors import RuleError
 from .forms import iso_day
 from .i18n import text as _
@@ -76,3 +79,38 @@ def parse(args, today: date, kinds, states, place_ids: set[int]) -> Filters:
     if state not in ("", *states):
         raise FilterError(_("Choose from the list."), "state")
     return Filters(first, last, kind, place, state, page(args.get("page", "1")))
+
+
+class RangeStatements:
+    """A list's statements over a range with the filters: `rows` (a select) of a site between `at` bounds, with the
+    kind, place and state columns the filters compare, newest first by `order`. Each is built once per combination of
+    filters in use (building a SQLAlchemy statement costs more CPU than running these) and run with bound values."""
+
+    def __init__(self, rows, site, at, kind, place, state, order):
+        self._rows, self._site, self._at, self._order = rows, site, at, order
+        self._kind, self._place, self._state = kind, place, state
+        self._built: dict[tuple, object] = {}
+
+    def _build(self, key: tuple[bool, bool, bool, bool]):
+        by_kind, by_place, by_state, paged = key
+        stmt = self._rows.where(self._site == bindparam("site_id"), self._at >= bindparam("start"),
+                                self._at < bindparam("end"))
+        for wanted, column, name in ((by_kind, self._kind, "kind"), (by_place, self._place, "place"),
+                                     (by_state, self._state, "state")):
+            if wanted:
+                stmt = stmt.where(column == bindparam(name))
+        stmt = stmt.order_by(*self._order)
+        return stmt.offset(bindparam("offset")).limit(bindparam("limit")) if paged else stmt
+
+    def __call__(self, site, f: Filters, *, paged: bool = False, page_size: int = 0):
+        """The statement for these filters and its parameters (paged: the page f.page of page_size rows, and one
+        more to tell whether another page follows)."""
+        key = (bool(f.kind), bool(f.place), bool(f.state), paged)
+        stmt = self._built.get(key)
+        if stmt is None:
+            stmt = self._built[key] = self._build(key)
+        start, end = range_bounds(site, f.first, f.last)
+        params = {"site_id": site.id, "start": start, "end": end, "kind": f.kind, "place": f.place, "state": f.state}
+        if paged:
+            params |= {"offset": (f.page - 1) * page_size, "limit": page_size + 1}
+        return stmt, params

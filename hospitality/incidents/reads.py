@@ -4,14 +4,13 @@ drills; and the pieces of the live element's one statement (the alert and the in
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
 from sqlalchemy import Integer, Row, bindparam, case, func, select, text
 from sqlalchemy.orm import aliased
 
-from ..clock import local_start, range_bounds
+from ..clock import local_start
 from ..database import select_rows
-from ..filters import Filters
+from ..filters import Filters, RangeStatements
 from ..models import Location, Site, User, Visit
 from ..models.incidents import ALERTING, Drill, DrillPerson, Incident, IncidentEvent, IncidentPhoto
 
@@ -112,44 +111,20 @@ def open_incidents(site_id: int) -> list[Row]:
     return select_rows(_OPEN, {"site_id": site_id}).all()
 
 
-@cache
-def _filtered_statement(by_kind: bool, by_place: bool, by_state: bool):
-    """The list's statement for the filters in use, built once each (building costs more CPU than running it)."""
-    stmt = _ROWS.where(Incident.site_id == bindparam("site_id"), Incident.reported_at >= bindparam("start"),
-                       Incident.reported_at < bindparam("end"))
-    if by_kind:
-        stmt = stmt.where(Incident.kind == bindparam("kind"))
-    if by_place:
-        stmt = stmt.where(Incident.location_id == bindparam("place"))
-    if by_state:
-        stmt = stmt.where(Incident.status == bindparam("state"))
-    return stmt.order_by(Incident.reported_at.desc(), Incident.id.desc())
-
-
-def _filtered(site: Site, f: Filters):
-    """The filtered list's statement and its parameters."""
-    start, end = range_bounds(site, f.first, f.last)
-    params = {"site_id": site.id, "start": start, "end": end, "kind": f.kind, "place": f.place, "state": f.state}
-    return _filtered_statement(bool(f.kind), bool(f.place), bool(f.state)), params
-
-
-@cache
-def _page_statement(by_kind: bool, by_place: bool, by_state: bool):
-    return _filtered_statement(by_kind, by_place, by_state).offset(bindparam("offset")).limit(bindparam("limit"))
+# The list's statements per filters in use (filters.RangeStatements: built once each, run with bound values).
+_FILTERED = RangeStatements(_ROWS, Incident.site_id, Incident.reported_at, Incident.kind, Incident.location_id,
+                            Incident.status, (Incident.reported_at.desc(), Incident.id.desc()))
 
 
 def page(site: Site, f: Filters) -> tuple[list[Row], bool]:
     """One page of the filtered list, newest first, and whether there is another."""
-    start, end = range_bounds(site, f.first, f.last)
-    rows = select_rows(_page_statement(bool(f.kind), bool(f.place), bool(f.state)),
-                       {"site_id": site.id, "start": start, "end": end, "kind": f.kind, "place": f.place,
-                        "state": f.state, "offset": (f.page - 1) * PAGE_SIZE, "limit": PAGE_SIZE + 1}).all()
+    rows = select_rows(*_FILTERED(site, f, paged=True, page_size=PAGE_SIZE)).all()
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def export_rows(site: Site, f: Filters) -> Sequence[Row]:
     """Every incident of the filtered list (up to EXPORT_LIMIT) with who acknowledged and closed it, and when."""
-    filtered, params = _filtered(site, f)
+    filtered, params = _FILTERED(site, f)
     stmt = (filtered.add_columns(Incident.visit_id, _ACK.name.label("acknowledger"), Incident.closed_at,
                                            _CLOSER.name.label("closer"), Incident.outcome)
             .outerjoin(_ACK, _ACK.id == Incident.acknowledged_by_id)

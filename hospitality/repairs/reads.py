@@ -4,14 +4,13 @@ that own the places, a person's own); any range of reported ones with filters, a
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 
 from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..clock import range_bounds, utcnow
+from ..clock import utcnow
 from ..database import select_rows
-from ..filters import Filters
+from ..filters import Filters, RangeStatements
 from ..models import Location, Site, User
 from ..models.incidents import Incident
 from ..models.repairs import Repair, RepairCrew, RepairEvent, RepairPhoto
@@ -189,43 +188,20 @@ def mine(site_id: int, user: User) -> list[Row]:
     return select_rows(stmt).all()
 
 
-@cache
-def _filtered_statement(by_kind: bool, by_place: bool, by_state: bool):
-    """The range's statement for the filters in use, built once each (building costs more CPU than running it)."""
-    stmt = _ROWS.where(Repair.site_id == bindparam("site_id"), Repair.reported_at >= bindparam("start"),
-                       Repair.reported_at < bindparam("end"))
-    if by_kind:
-        stmt = stmt.where(Repair.kind == bindparam("kind"))
-    if by_place:
-        stmt = stmt.where(Repair.location_id == bindparam("place"))
-    if by_state:
-        stmt = stmt.where(Repair.status == bindparam("state"))
-    return stmt.order_by(Repair.reported_at.desc(), Repair.id.desc())
-
-
-def _filtered(site: Site, f: Filters):
-    """The range's statement for the filters in use and its parameters."""
-    start, end = range_bounds(site, f.first, f.last)
-    params = {"site_id": site.id, "start": start, "end": end, "kind": f.kind, "place": f.place, "state": f.state}
-    return _filtered_statement(bool(f.kind), bool(f.place), bool(f.state)), params
-
-
-@cache
-def _page_statement(by_kind: bool, by_place: bool, by_state: bool):
-    return _filtered_statement(by_kind, by_place, by_state).offset(bindparam("offset")).limit(bindparam("limit"))
+# The range's statements per filters in use (filters.RangeStatements: built once each, run with bound values).
+_FILTERED = RangeStatements(_ROWS, Repair.site_id, Repair.reported_at, Repair.kind, Repair.location_id,
+                            Repair.status, (Repair.reported_at.desc(), Repair.id.desc()))
 
 
 def page(site: Site, f: Filters) -> tuple[list[Row], bool]:
     """One page of the range, newest first, and whether there is another."""
-    _, params = _filtered(site, f)
-    rows = select_rows(_page_statement(bool(f.kind), bool(f.place), bool(f.state)),
-                       {**params, "offset": (f.page - 1) * PAGE_SIZE, "limit": PAGE_SIZE + 1}).all()
+    rows = select_rows(*_FILTERED(site, f, paged=True, page_size=PAGE_SIZE)).all()
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def export_rows(site: Site, f: Filters) -> Sequence[Row]:
     """Every repair of the range (up to EXPORT_LIMIT) with its assignment and when each step was done."""
-    filtered, params = _filtered(site, f)
+    filtered, params = _FILTERED(site, f)
     stmt = (filtered.add_columns(Repair.contact, Repair.phone, Repair.assigned_at, Repair.fixed_at,
                                  Repair.checked_at).limit(EXPORT_LIMIT))
     return select_rows(stmt, params).all()
