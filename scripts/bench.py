@@ -911,6 +911,7 @@ def main() -> int:
             ("evaluation own `/evaluation/` (waterbar)", "waterbar", "/evaluation/", {}),
             ("weekly meeting sheet `/evaluation/week` (lead)", "lead", "/evaluation/week", {}),
             ("alert robots `/alerts/` (manager)", "manager", "/alerts/", {}),
+            ("stock below par `/stock/below-par` (waterbar)", "waterbar", "/stock/below-par", {}),
         ]
         for key, what, users in (("closed_complaint", "closed, longest timeline", ("manager", "concierge")),
                                  ("open_complaint", "open, furthest along", ("manager", "concierge"))):
