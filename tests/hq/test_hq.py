@@ -275,3 +275,11 @@ def test_kept_days_are_rebuilt_after_five_minutes_for_today_and_an_hour_before(a
 def _figure(html: str, element_id: str) -> str:
     import re
     return re.search(rf'id="{element_id}">([^<]*)<', html).group(1)
+
+
+def test_a_sites_page_names_each_of_its_trends(app, world, frozen):
+    """Every chart on a site's page has its title (the manager's day's titles, from one place)."""
+    import re
+    page = _hq(app, world).get(f"/hq/sites/{world['one']}").text
+    titles = re.findall(r'<figcaption><a href="[^"]*">([^<]+)</a></figcaption>', page)
+    assert len(titles) == 6 and all(t.strip() for t in titles) and len(set(titles)) == 6
