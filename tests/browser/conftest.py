@@ -3,6 +3,7 @@
 One browser per run; each test opens fresh phone contexts (own cookies) from the `phone` factory.
 Debian's Chromium is used as is (never `playwright install`): missing, it skips locally and fails in CI.
 """
+import functools
 import os
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ from werkzeug.serving import make_server
 
 from hospitality import create_app
 from hospitality.extensions import db as _db
+from tests.harness import msg
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -105,3 +107,10 @@ def csrf_server(app, database_url, tmp_path):
         _db.session.remove()
         _db.engine.dispose()
 
+
+
+@pytest.fixture
+def say(app):
+    """say(msgid, **kw): a message as the default (Chinese) page shows it, before and after its translation is
+    merged: what a person reads and taps."""
+    return functools.partial(msg, app)

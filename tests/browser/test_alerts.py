@@ -7,16 +7,12 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.walk import assert_fits_phone, landed, login, menu
-from tests.harness import msg
 
 pytestmark = pytest.mark.browser
 SECRET = "SECa1b2c3d4e5f6a7b8c9d0"
 
 
-def test_the_manager_adds_a_group_robot(app, live_server, phone):
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
-
+def test_the_manager_adds_a_group_robot(app, live_server, phone, say):
     with app.app_context():
         site = factories.make_site()
         boss = factories.make_user(site.id, "manager").username

@@ -9,18 +9,14 @@ from playwright.sync_api import expect
 from hospitality import clock
 from tests import factories
 from tests.browser.walk import assert_fits_phone, landed, login, menu, pick, tap_link
-from tests.harness import msg
 
 pytestmark = pytest.mark.browser
 NOW = factories.at(2026, 12, 2, 10, 0)  # a Wednesday morning at a Shanghai site
 
 
-def test_the_lead_ticks_a_weekly_task_for_the_cleaners(app, live_server, phone):
+def test_the_lead_ticks_a_weekly_task_for_the_cleaners(app, live_server, phone, say):
     """Menu 保洁计划 → this week's glass cleaning → Done: the row turns done, for the cleaners by the lead."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with clock.travel_to(NOW):
         with app.app_context():
@@ -42,13 +38,10 @@ def test_the_lead_ticks_a_weekly_task_for_the_cleaners(app, live_server, phone):
         assert_fits_phone(page)
 
 
-def test_the_model_room_counts_linen_out_and_back(app, live_server, phone):
+def test_the_model_room_counts_linen_out_and_back(app, live_server, phone, say):
     """Menu 布草 → count 4 sheets and 8 pillowcases of 样板间1 out; open the batch, count 4 and 6 back: 2
     pillowcases stay away, on the linen page and the model room's today screen."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with clock.travel_to(NOW):
         with app.app_context():

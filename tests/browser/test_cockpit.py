@@ -11,18 +11,14 @@ from hospitality.extensions import db
 from hospitality.models import Visit
 from tests import factories
 from tests.browser.walk import assert_fits_phone, landed, login, menu, tap_link
-from tests.harness import msg
 
 pytestmark = pytest.mark.browser
 NOW = factories.at(2026, 12, 7, 15, 0)
 
 
-def test_the_manager_reads_the_day_on_a_phone(app, live_server, phone):
+def test_the_manager_reads_the_day_on_a_phone(app, live_server, phone, say):
     """Menu → the manager's day: two groups today, seven bars per trend, 30 days on a tap, all within 360 px."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with clock.travel_to(NOW):
         with app.app_context():
@@ -54,12 +50,9 @@ def test_the_manager_reads_the_day_on_a_phone(app, live_server, phone):
         landed(page)
 
 
-def test_the_manager_sets_the_budget_and_sees_the_bar(app, live_server, phone):
+def test_the_manager_sets_the_budget_and_sees_the_bar(app, live_server, phone, say):
     """The manager's day → 设置预算 → December ¥100 → back on the manager's day: ¥40 of ¥100, a bar at 40%."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with clock.travel_to(NOW):
         with app.app_context():

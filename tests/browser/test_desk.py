@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 from hospitality import clock
 from tests import factories
 from tests.browser.walk import assert_fits_phone, landed, login, menu, tap_link
-from tests.harness import msg
 
 pytestmark = pytest.mark.browser
 NOW = factories.at(2026, 12, 7, 10, 0)  # a Monday morning at a Shanghai site
@@ -32,13 +31,10 @@ def take_call(page: Page, say, *, for_whom: str, caller: str, phone: str, text: 
     expect(page.locator("#desk-open li.desk-msg", has_text=text)).to_be_visible()
 
 
-def test_a_call_for_the_water_bar_is_read_and_done_and_a_late_call_back_is_flagged(app, live_server, phone):
+def test_a_call_for_the_water_bar_is_read_and_done_and_a_late_call_back_is_flagged(app, live_server, phone, say):
     """The front desk takes a call for the water bar (call back by 10:30); the bar's today screen shows it with
     the whole number and one tap marks it done; a call for a sales rep left open is flagged overdue at 11:00."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with clock.travel_to(NOW):
         with app.app_context():

@@ -7,19 +7,15 @@ from playwright.sync_api import expect
 from hospitality import clock
 from tests import factories
 from tests.browser.walk import assert_fits_phone, login, menu, tap_link
-from tests.harness import msg
 
 pytestmark = pytest.mark.browser
 NOW = factories.at(2026, 12, 9, 15, 0)
 
 
-def test_the_manager_adds_a_penalty_and_the_person_sees_it(app, live_server, phone):
+def test_the_manager_adds_a_penalty_and_the_person_sees_it(app, live_server, phone, say):
     """Menu → staff evaluation → the person → a penalty of 5 points and 20 yuan: the score goes 100 → 95; the
     water-bar person's own month shows it."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with clock.travel_to(NOW):
         with app.app_context():
@@ -49,13 +45,10 @@ def test_the_manager_adds_a_penalty_and_the_person_sees_it(app, live_server, pho
         assert_fits_phone(page)
 
 
-def test_the_lead_opens_the_weekly_meeting_sheet(app, live_server, phone):
+def test_the_lead_opens_the_weekly_meeting_sheet(app, live_server, phone, say):
     """Today → 周例会: the week's figures and an urgent incident among the open problems, within 360 px; the last
     week one tap back; printed without the menu and navigation."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with clock.travel_to(NOW):
         with app.app_context():

@@ -12,18 +12,14 @@ from hospitality.models import Visit
 from hospitality.models.core import Company
 from tests import factories
 from tests.browser.walk import PASSWORD, assert_fits_phone, follow, landed
-from tests.harness import msg
 
 pytestmark = pytest.mark.browser
 NOW = factories.at(2026, 12, 7, 15, 0)
 
 
-def test_head_office_compares_its_sites_on_a_phone(app, live_server, phone):
+def test_head_office_compares_its_sites_on_a_phone(app, live_server, phone, say):
     """Log in → 总部 (the comparison) → sort by groups → tap the busiest site → its figures, no form on the page."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with clock.travel_to(NOW):
         with app.app_context():

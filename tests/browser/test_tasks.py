@@ -13,19 +13,15 @@ from hospitality.models import Site, User
 from hospitality.visits import services as visits
 from tests import factories
 from tests.browser.walk import assert_fits_phone, follow, landed, login, menu
-from tests.harness import msg
 
 pytestmark = pytest.mark.browser
 NOW = factories.at(2026, 12, 7, 10, 0)  # a Monday morning at a Shanghai site
 
 
-def test_clear_table_at_departure_done_for_the_cleaner_and_the_minutes_it_took(app, live_server, phone):
+def test_clear_table_at_departure_done_for_the_cleaner_and_the_minutes_it_took(app, live_server, phone, say):
     """A group leaves at 10:00; the water bar taps "clear the table" (table 6) on its card; at 10:02 the lead ticks it
     for the cleaner; the water bar's visit card says the table was cleared in 2 minutes."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with clock.travel_to(NOW, frozen=True):
         with app.app_context():
@@ -78,12 +74,9 @@ def test_clear_table_at_departure_done_for_the_cleaner_and_the_minutes_it_took(a
         expect(bar.locator("#visit-tasks .tk-behalf")).to_be_visible()
 
 
-def test_two_taps_from_the_today_screen_raise_a_task_for_the_cleaners(app, live_server, phone):
+def test_two_taps_from_the_today_screen_raise_a_task_for_the_cleaners(app, live_server, phone, say):
     """The concierge taps "Raise a task" on its today screen, then "Call the cleaner": the task is on its list."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with app.app_context():
         site = factories.make_site()
@@ -102,13 +95,10 @@ def test_two_taps_from_the_today_screen_raise_a_task_for_the_cleaners(app, live_
     assert_fits_phone(page)
 
 
-def test_the_lead_hands_a_task_on_from_its_card(app, live_server, phone):
+def test_the_lead_hands_a_task_on_from_its_card(app, live_server, phone, say):
     """The lead opens "Hand on or cancel" on a restock the concierge asked of the water bar: the picks load into the
     card; the lead hands it to the model room, and the card says so; the model room finds it on its list."""
     base = live_server.url
-
-    def say(msgid: str, **kw) -> str:
-        return msg(app, msgid, **kw)
 
     with app.app_context():
         site = factories.make_site()
