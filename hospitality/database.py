@@ -1,7 +1,8 @@
 """Engine set-up and the one way services open a write transaction."""
 from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Date, Interval, bindparam, cast, event, func, select
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -122,3 +123,25 @@ def select_rows(statement, params: dict | None = None):
     if session.new or session.dirty or session.deleted:
         session.flush()
     return session.connection().execute(statement, params or {})
+
+
+# A site's local day and time in SQL. The site's offset from UTC is a bound value, so a statement is built once and
+# serves every site: `shift` ("+480 minutes") on SQLite, `delta` (an interval) on PostgreSQL; local_offset() gives
+# both, at noon of a day of the range (China keeps no summer time).
+def local_offset(site, day: date) -> dict:
+    minutes = int(datetime.combine(day, time(12), site.tz).utcoffset().total_seconds() // 60)
+    return {"shift": f"{minutes:+d} minutes", "delta": timedelta(minutes=minutes)}
+
+
+def local_time(column):
+    """SQL for a stored UTC time as the site's wall-clock time (with local_offset's values)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.datetime(column, bindparam("shift"))
+    return column + bindparam("delta", type_=Interval())
+
+
+def local_day(column):
+    """SQL for the site-local calendar day of a stored UTC time (with local_offset's values)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(column, bindparam("shift"))
+    return cast(column + bindparam("delta", type_=Interval()), Date)  # a timestamp plus an interval, then its day

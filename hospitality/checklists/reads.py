@@ -6,7 +6,7 @@ from sqlalchemy import DateTime, Interval, String, bindparam, case, cast, func, 
 from sqlalchemy.engine import Row
 
 from ..clock import to_local
-from ..database import select_rows
+from ..database import local_time, select_rows
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Location, Site, User
@@ -74,14 +74,12 @@ _LOCATIONS = (select(Location.id, Location.name).where(Location.site_id == bindp
 
 def _on_time_statement():
     """Opening and closing routines completed per site and day, and those done by their due time on their day (no due
-    time: by the day's end). Parameters: ids (sites), first, last (days), and the sites' offset from UTC as `shift`
-    ("+480 minutes", SQLite) or `delta` (an interval, PostgreSQL): wall-clock arithmetic differs per dialect."""
+    time: by the day's end). Parameters: ids (sites), first, last (days), and database.local_offset's values."""
     due = func.coalesce(ChecklistTemplate.due_time, time(23, 59, 59))
+    done_local = local_time(ChecklistRun.completed_at)
     if db.session.get_bind().dialect.name == "sqlite":
-        done_local = func.datetime(ChecklistRun.completed_at, bindparam("shift"))
         due_at = func.datetime(cast(ChecklistRun.shift_date, String) + " " + cast(due, String))
     else:
-        done_local = ChecklistRun.completed_at + bindparam("delta", type_=Interval())
         due_at = cast(ChecklistRun.shift_date, DateTime) + cast(due, Interval)
     return (select(ChecklistRun.site_id, ChecklistRun.shift_date.label("day"), func.count().label("routines"),
                    func.sum(case((done_local <= due_at, 1), else_=0)).label("on_time"))

@@ -3,15 +3,15 @@ inspections now (the capabilities' own reads), and the trends of the last days g
 day. A fixed number of statements however many rows there are."""
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, Interval, and_, bindparam, case, cast, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 
 from ..attendance.reads import days as attendance
 from ..checklists import reads as checklists
 from ..clock import range_bounds, utcnow
-from ..database import select_rows
+from ..database import local_day, local_offset, select_rows
 from ..extensions import db
 from ..inspections import reads as inspections
 from ..inventory.reads import stock as stock_reads
@@ -114,20 +114,13 @@ def visits_today(site: Site, day: date) -> visit_reports.Summary:
     return visit_reports.day_figures(site, day)
 
 
-# Trends: grouped by the site's local day (the offset of the range's last day: China keeps no summer time).
-def _local_day(column):
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.date(column, bindparam("shift"))
-    return cast(column + bindparam("delta", type_=Interval()), Date)  # a timestamp plus an interval, then its day
-
-
 _TREND_CACHE: dict = {}
 
 
 def _trend_statements() -> dict:
     dialect = db.session.get_bind().dialect.name
     if dialect not in _TREND_CACHE:
-        vday, dday = _local_day(Visit.arrived_at).label("day"), _local_day(Discrepancy.opened_at).label("day")
+        vday, dday = local_day(Visit.arrived_at).label("day"), local_day(Discrepancy.opened_at).label("day")
         in_range = (bindparam("start"), bindparam("end"))
         _TREND_CACHE[dialect] = {
             "visits": select(vday, func.count().label("groups"),
@@ -182,9 +175,8 @@ def trends(site: Site, last: date, days: int) -> list[Series]:
     (%) per local day, the `days` days up to `last` (four statements)."""
     first = last - timedelta(days=days - 1)
     start, end = range_bounds(site, first, last)
-    minutes = int(datetime.combine(last, time(12), site.tz).utcoffset().total_seconds() // 60)
     params = {"site_id": site.id, "start": start, "end": end, "first": first, "last": last,
-              "shift": f"{minutes:+d} minutes", "delta": timedelta(minutes=minutes)}
+              **local_offset(site, last)}
     st = _trend_statements()
     groups, guests, per_group, discs, late, on_time = {}, {}, {}, {}, {}, {}
     for r in select_rows(st["visits"], params):

@@ -2,15 +2,15 @@
 statement per family, GROUP BY site_id), never a statement per site. Sites in another time zone than the first are
 read with their own day bounds (one more round of the same statements per zone; a company in China has one)."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, Interval, and_, bindparam, case, cast, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..checklists import reads as checklists
 from ..clock import range_bounds, utcnow
-from ..database import select_rows, write_tx
+from ..database import local_day, local_offset, select_rows, write_tx
 from ..extensions import db
 from ..models import CountLine, Discrepancy, Item, Site, Visit
 from ..models.attendance import Attendance, RosterEntry
@@ -30,18 +30,11 @@ _SITE = select(Site.id, Site.name, Site.code, Site.timezone).where(
     Site.company_id == bindparam("company_id"), Site.id == bindparam("site_id"))
 _COMPANY = select(Site.company_id).where(Site.id == bindparam("site_id"))
 
-def _local_day(column):
-    """SQL for the site-local day of a stored UTC time (the zone's offset on the range's last day)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.date(column, bindparam("shift"))
-    return cast(column + bindparam("delta", type_=Interval()), Date)
-
-
 def _family_statements() -> dict:
     """Each figure family per site and local day over a range (GROUP BY site_id, day): one statement per family,
     whatever the number of sites or days. Wall-clock arithmetic differs per dialect."""
-    vday, dday = _local_day(Visit.arrived_at).label("day"), _local_day(Discrepancy.opened_at).label("day")
-    cday, iday = _local_day(Complaint.registered_at).label("day"), _local_day(Incident.reported_at).label("day")
+    vday, dday = local_day(Visit.arrived_at).label("day"), local_day(Discrepancy.opened_at).label("day")
+    cday, iday = local_day(Complaint.registered_at).label("day"), local_day(Incident.reported_at).label("day")
     return {
         "visits": select(Visit.site_id, vday, func.count().label("groups"),
                          func.coalesce(func.sum(Visit.party_size), 0).label("guests"),
@@ -194,10 +187,8 @@ def _money(value) -> Decimal:
 
 def _params(probe: Site, ids: list[int], first: date, last: date, today: date) -> dict:
     start, end = range_bounds(probe, first, last)
-    minutes = int(datetime.combine(last, time(12), probe.tz).utcoffset().total_seconds() // 60)
     return {"ids": ids, "start": start, "end": end, "first": first, "last": last,
-            "done": min(last, today - timedelta(days=1)), "shift": f"{minutes:+d} minutes",
-            "delta": timedelta(minutes=minutes)}
+            "done": min(last, today - timedelta(days=1)), **local_offset(probe, last)}
 
 
 def _by_day(params: dict) -> dict[tuple[int, date], dict]:

@@ -2,15 +2,15 @@
 usually uses (tomorrow's purchase proposal)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import Date, Interval, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ...clock import range_bounds
-from ...database import select_rows
+from ...database import local_day, local_offset, select_rows
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...models import CountLine, Item, Site, StockCount, StockMove
@@ -31,27 +31,14 @@ COLUMNS = {"date": _l("Date"), "item": _l("Item"), "unit": _l("Unit"), "opening"
            "outside": _l("Outside the counts"), "cost": _l("Cost")}
 
 
-def _local_day(column):
-    """SQL for the site-local calendar day of a stored UTC time, the offset bound as `shift` (SQLite: "+480 minutes")
-    or `delta` (PostgreSQL: an interval): the site's offset on the range's first day."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.date(column, bindparam("shift"))
-    return cast(column + bindparam("delta", type_=Interval()), Date)
-
-
-def _offset(site: Site, day: date) -> dict:
-    minutes = int(datetime.combine(day, time(12), site.tz).utcoffset().total_seconds() // 60)
-    return {"shift": f"{minutes:+d} minutes", "delta": timedelta(minutes=minutes)}
-
-
 Original = aliased(StockMove)
 
 
 def _day_statements() -> dict:
     """The one-day (and export) statements, built once per dialect: the day's counts, and the flows outside each
     day's counts (before its first opening count or after its last closing count), one grouped pass each."""
-    day = _local_day(StockMove.at).label("day")
-    cday = _local_day(StockCount.submitted_at).label("day")
+    day = local_day(StockMove.at).label("day")
+    cday = local_day(StockCount.submitted_at).label("day")
     in_range = (StockCount.submitted_at >= bindparam("start"), StockCount.submitted_at < bindparam("end"))
     bounds = (select(StockCount.location_id, cday,
                      func.min(case((StockCount.kind == "opening", StockCount.submitted_at))).label("first_open"),
@@ -157,7 +144,7 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
     by_id = {i.id: i for i in items}
     start, end = range_bounds(site, first, last)
     params = {"site_id": site.id, "first": first, "last": last, "start": start, "end": end, "ids": list(by_id),
-              **_offset(site, first)}
+              **local_offset(site, first)}
     st = _statements()
     prepared = prepared_ids(by_id)
     lines: dict[tuple[int, date], DayLine] = {}
