@@ -177,3 +177,7 @@ def register_blueprints(app: Flask) -> None:
     from .hq import bp as hq_bp
     app.register_blueprint(hq_bp, url_prefix="/hq")
     app.register_blueprint(evaluation_bp, url_prefix="/evaluation")
+    from .devices import bp as devices_bp
+    from .pwa import bp as pwa_bp
+    app.register_blueprint(devices_bp, url_prefix="/devices")
+    app.register_blueprint(pwa_bp)  # /manifest.webmanifest and /sw.js at the root: a worker's scope is its folder

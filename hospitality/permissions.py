@@ -172,6 +172,9 @@ RULES: dict[str, frozenset[str]] = {
     # head office: the company's sites side by side, one site's figures, the Excel (read-only; a site's manager
     # is not admitted: a manager sees the sites they manage, not their neighbours' figures)
     "hq.view": HQ,
+    # shared devices: the manager registers the bar tablet or the booth phone, names it, sets its idle lock and resets
+    # staff PINs; on a registered device anyone of the site switches user with badge number and PIN
+    "device.manage": MANAGER_ONLY,
     # admin
     "admin.manage": MANAGER_ONLY,
     # the logins a site's manager lists and edits: the site's staff (head office's login has a home site, not a post

@@ -54,6 +54,10 @@
   document.addEventListener("htmx:load", function (evt) {
     if (evt.detail.elt.querySelectorAll) evt.detail.elt.querySelectorAll("form[data-geo]").forEach(locate);
   });
+  // The installable app: its service worker (hospitality/pwa), registered from here (no inline script under the CSP).
+  if ("serviceWorker" in navigator && document.body && document.body.dataset.sw) {
+    navigator.serviceWorker.register(document.body.dataset.sw).catch(function () {});
+  }
   document.addEventListener("htmx:sendError", offline);
   document.addEventListener("htmx:timeout", offline);
 })();

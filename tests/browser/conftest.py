@@ -79,7 +79,9 @@ def phone(browser):
 
     def new_phone(**overrides):
         context = browser.new_context(**{**PHONE, **overrides})
-        context.set_default_timeout(10_000)
+        # Generous: on a loaded CI machine a tap once waited 10 s for its element to be "stable" (Chromium's
+        # animation frames starved); a real failure only takes longer to report.
+        context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
 

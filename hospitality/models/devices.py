@@ -1,0 +1,1 @@
+"""Placeholder: the shared devices' tables (issue 18)."""
