@@ -1,8 +1,4 @@
-"""flask commands: upgrade the database, seed the demo, create a user, back up."""
-import shutil
-import sqlite3
-import subprocess
-from datetime import datetime
+"""flask commands: upgrade the database, seed the demo, create a user, back up and restore, move photos."""
 from pathlib import Path
 
 import click
@@ -58,27 +54,55 @@ def register_cli(app):
     @app.cli.command("backup")
     @click.argument("dest", required=False)
     def backup(dest):
-        """Write a consistent copy of the live database (safe while the app serves)."""
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        url = db.engine.url
-        backups = Path(current_app.instance_path) / "backups"
-        if url.get_backend_name() == "sqlite":
-            target = Path(dest) if dest else backups / f"hospitality-{stamp}.sqlite"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            src = sqlite3.connect(url.database)
-            dst = sqlite3.connect(target)
-            with dst:
-                src.backup(dst)  # SQLite's online backup API: a consistent snapshot
-            src.close()
-            dst.close()
-        else:
-            if not shutil.which("pg_dump"):
-                raise click.ClickException("pg_dump is not installed")
-            target = Path(dest) if dest else backups / f"hospitality-{stamp}.dump"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            subprocess.run(["pg_dump", "--format=custom", "--file", str(target), plain], check=True)
+        """Write an archive of the database, the photos kept in instance/ and the secret key (safe while the
+        app serves)."""
+        from .backup import BackupError, write
+        try:
+            target = write(Path(dest) if dest else None)
+        except BackupError as e:
+            raise click.ClickException(str(e)) from None
         click.echo(f"backup written to {target}")
+
+    @app.cli.command("restore")
+    @click.argument("archive", type=click.Path(dir_okay=False))
+    @click.option("--replace", is_flag=True, help="overwrite a database that holds data (stop every server first)")
+    def restore_cmd(archive, replace):
+        """Put a backup back: the database, the photos and the secret key (the app stopped)."""
+        from .backup import BackupError, restore, row_counts
+        try:
+            meta = restore(Path(archive), replace=replace)
+        except BackupError as e:
+            raise click.ClickException(str(e)) from None
+        now = row_counts()
+        differ = {t: (n, now.get(t)) for t, n in meta["rows"].items() if now.get(t) != n}
+        if differ:
+            raise click.ClickException(f"restored, but the row counts differ from the backup's: {differ}")
+        click.echo(f"restored {archive}: {sum(now.values())} rows in {len(now)} tables, as backed up at "
+                   f"{meta['created_at']}")
+
+    @app.cli.command("photos-to-store")
+    def photos_to_store():
+        """Move the photos of instance/uploads/ into the S3 store (S3_BUCKET): each is uploaded, checked, then
+        deleted here; run it again after a failure, it goes on where it stopped."""
+        from . import photo_store
+        store = photo_store.current()
+        if store is None:
+            raise click.ClickException("no photo store configured: set S3_BUCKET (and S3_ENDPOINT_URL, keys)")
+        uploads = Path(current_app.instance_path) / "uploads"
+        moved = 0
+        for path in sorted(uploads.glob("*/*.jpg")) if uploads.is_dir() else []:
+            kind = path.parent.name
+            data = path.read_bytes()
+            try:
+                store.put(kind, path.name, data)
+                if store.size(kind, path.name) != len(data):
+                    raise click.ClickException(f"{kind}/{path.name}: the store holds another size; kept here")
+            except photo_store.StoreDown as e:
+                raise click.ClickException(f"the store refused {kind}/{path.name} ({e}); {moved} moved so far") \
+                    from None
+            path.unlink()
+            moved += 1
+        click.echo(f"{moved} photos moved to {store.bucket}")
 
 
     from .alerts.worker import register as register_alerts_worker

@@ -25,9 +25,18 @@ class Config:
     FORCE_HTTPS = os.environ.get("HTTPS", "0") == "1"
     WTF_CSRF_TIME_LIMIT = 14 * 3600
     RATELIMIT_ENABLED = True
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared state between app servers lives in PostgreSQL and Redis. With REDIS_URL (redis://host:6379/0) the
+    # login and PIN limits count across every worker and server; without it each worker counts on its own
+    # (memory://, the embedded default). Redis down: the limits fall back to each worker's memory, logins go on
+    # (the per-account lockout in the database still holds), and /readyz says redis is down.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # A Redis that stopped answering costs a login at most this long, not a hung worker.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_RATE_LIMIT = "10 per minute"  # per address (and per worker): the second line behind the lockout
+    # Per address, the second line behind the lockout: per worker with memory://, across servers with Redis.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     # Per account, the same for every worker (hospitality/auth/lockout.py): this many wrong passwords in a row
     # lock the account; the first lock lasts LOGIN_LOCK_MINUTES, each further one twice the last, at most
     # LOGIN_LOCK_MAX_MINUTES.
@@ -45,6 +54,22 @@ class Config:
                           "application/json", "image/svg+xml"]
     COMPRESS_MIN_SIZE = 500
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600  # static URLs carry a content hash
+    # Photos: instance/uploads/ (the embedded default), or with S3_BUCKET an S3-compatible store every server
+    # shares (hospitality/photo_store.py). Credentials: these or boto3's own (AWS_* variables, an instance role).
+    # PHOTO_URLS=signed sends the browser to a five-minute signed URL of the store instead of streaming through
+    # the app (the store's origin is then added to the pages' img-src).
+    S3_BUCKET = os.environ.get("S3_BUCKET") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None  # e.g. https://oss-cn-shanghai.aliyuncs.com
+    S3_REGION = os.environ.get("S3_REGION") or None
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
+    S3_PREFIX = os.environ.get("S3_PREFIX", "photos/")
+    S3_ADDRESSING = os.environ.get("S3_ADDRESSING", "auto")  # "path" for MinIO and most self-hosted stores
+    PHOTO_URLS = os.environ.get("PHOTO_URLS", "app")
+    # Operations (hospitality/ops): one JSON line per request on stderr; /metrics answers only with this token
+    # (Authorization: Bearer …), and does not exist without one.
+    LOG_JSON = os.environ.get("LOG_JSON", "1") == "1"
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     SQL_COUNT_HEADER = os.environ.get("SQL_COUNT_HEADER", "0") == "1"  # used by the benchmark
     AUDIT_PAGE_SIZE = 50
     # Four 5 MB phone photos and their form (an incident's report or action; photos.MAX_BYTES each): a larger

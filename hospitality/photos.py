@@ -1,15 +1,23 @@
-"""Photos from a phone: checked, re-encoded without metadata (no GPS position), stored in instance/."""
+"""Photos from a phone: checked, re-encoded without metadata (no GPS position), and kept in the photo store.
+
+The store is instance/uploads/<kind>/ (the embedded default) or, when S3_BUCKET is set, an S3-compatible object
+store (MinIO, Alibaba OSS, Tencent COS, AWS S3: hospitality/photo_store.py) that every app server shares. A photo
+is served through its capability's route, after that route's access check (`send`): streamed by the app, or with
+PHOTO_URLS=signed a redirect to a short-lived signed URL of the store.
+"""
 import io
 import math
 import uuid
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, abort, current_app, send_from_directory
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import photo_store
 from .errors import RuleError
 from .i18n import text as _
 
+YEAR = 365 * 24 * 3600
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1600
 # A phone camera's photo is at most ~50 Mpx. The size is read from the file's header before anything is decoded:
@@ -66,10 +74,60 @@ def store(upload, kind: str) -> str:
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     image = ImageOps.exif_transpose(image).convert("RGB")
     name = f"{uuid.uuid4().hex}.jpg"
-    image.save(folder(kind) / name, "JPEG", quality=82, optimize=True)
+    store_ = photo_store.current()
+    if store_ is None:
+        image.save(folder(kind) / name, "JPEG", quality=82, optimize=True)
+        return name
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=82, optimize=True)
+    try:
+        store_.put(kind, name, out.getvalue())
+    except photo_store.StoreDown:
+        current_app.logger.warning("photo store refused a photo", exc_info=True)
+        raise PhotoError(_("The photo could not be kept right now. Nothing was saved: try again in a moment.")) \
+            from None
     return name
 
 
 def remove(kind: str, name: str | None) -> None:
-    if name:
+    """Take a photo away (a form that failed after its photos were kept): best effort, never raises."""
+    if not name:
+        return
+    store_ = photo_store.current()
+    if store_ is None:
         (folder(kind) / name).unlink(missing_ok=True)
+        return
+    try:
+        store_.delete(kind, name)
+    except photo_store.StoreDown:
+        current_app.logger.warning("photo store could not delete %s/%s", kind, name, exc_info=True)
+
+
+def send(kind: str, name: str) -> Response:
+    """The photo as an answer, for a route that has checked who may see it. Names are random and a photo never
+    changes: the browser keeps it for a year (private: it is not for shared caches)."""
+    store_ = photo_store.current()
+    if store_ is None:
+        response = send_from_directory(folder(kind), name, max_age=YEAR)
+    else:
+        try:
+            response = store_.answer(kind, name)
+        except photo_store.Missing:
+            abort(404)
+        except photo_store.StoreDown:
+            abort(503)
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
+
+
+def ready() -> None:
+    """Raise if photos cannot be kept now (the operations check /readyz): the folder must take a file, or the
+    store must answer."""
+    store_ = photo_store.current()
+    if store_ is not None:
+        store_.check()
+        return
+    probe = folder("ready") / f".probe-{uuid.uuid4().hex}"
+    probe.write_bytes(b"")
+    probe.unlink()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests (or the benchmark) need, if they are missing.
 set -euo pipefail
-want=(chromium fonts-wqy-microhei)  # a CJK font so screenshots show Chinese
+# Chromium for the browser tests (a CJK font so screenshots show Chinese), Redis for the shared limits and the
+# two-server test (tests/servers.py; the S3-compatible store there is moto's server, from PyPI).
+want=(chromium fonts-wqy-microhei redis-server)
 [ "${1:-}" = "bench" ] && want=(wrk)
 [ "${1:-}" = "postgres" ] && want=(postgresql)
 missing=()

@@ -1,16 +1,20 @@
-"""The flask commands: init-db, seed-demo, create-user and backup."""
+"""The flask commands: init-db, seed-demo, create-user, backup and restore."""
+import io
+import json
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import FileStorage
 
 from hospitality import create_app
 from hospitality.extensions import db
-from hospitality.models import AuditLog, Site, User
+from hospitality.models import AuditLog, Item, Site, StockMove, User
 from hospitality.seed import DEMO_PASSWORD
-from tests.factories import make_site, make_user
+from tests.factories import ledger_sum, make_item, make_site, make_user, on_hand, png, post
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_LOGINS = {"manager": "manager", "lead": "lead", "waterbar": "water_bar", "modelroom": "model_room",
@@ -127,30 +131,37 @@ def test_create_user_unknown_site(app, runner):
         assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
 
 
+def _need_pg_tools(backend: str) -> None:
+    if backend != "sqlite" and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("pg_dump/pg_restore are not installed, so the PostgreSQL backup cannot run")
+
+
 def test_backup_writes_a_consistent_copy(app, runner, tmp_path):
-    """backup writes a copy of the live database that opens and holds the users."""
+    """backup writes an archive whose database opens and holds the users, with what it is in backup.json."""
     with app.app_context():
         site = make_site()
         make_user(site.id, "manager", username="boss")
         make_user(site.id, "water_bar", username="barista")
         backend = db.engine.url.get_backend_name()
+    _need_pg_tools(backend)
+    dest = tmp_path / "copy.tar.gz"
+    r = runner.invoke(args=["backup", str(dest)])
+    assert r.exit_code == 0, r.output
+    assert f"backup written to {dest}" in r.output
+    assert dest.stat().st_mode & 0o077 == 0  # it holds everyone's data and the key: the owner's alone
+    out = tmp_path / "out"
+    with tarfile.open(dest) as tar:
+        tar.extractall(out, filter="data")
+    meta = json.loads((out / "backup.json").read_text())
+    assert meta["engine"] == backend and meta["rows"]["users"] == 2 and meta["photos"] == "uploads/"
     if backend == "sqlite":
-        dest = tmp_path / "copy.sqlite"
-        r = runner.invoke(args=["backup", str(dest)])
-        assert r.exit_code == 0, r.output
-        assert f"backup written to {dest}" in r.output
-        with sqlite3.connect(dest) as conn:
+        with sqlite3.connect(out / "database.sqlite") as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             names = {row[0] for row in conn.execute("SELECT username FROM users")}
         assert names == {"boss", "barista"}
         return
-    if not shutil.which("pg_dump"):
-        pytest.skip("pg_dump is not installed, so the PostgreSQL backup cannot run")
-    dest = tmp_path / "copy.dump"
-    r = runner.invoke(args=["backup", str(dest)])
-    assert r.exit_code == 0, r.output
-    assert dest.read_bytes()[:5] == b"PGDMP"
-    data = subprocess.run(["pg_restore", "--data-only", "--table=users", "--file=-", str(dest)],
+    assert (out / "database.dump").read_bytes()[:5] == b"PGDMP"
+    data = subprocess.run(["pg_restore", "--data-only", "--table=users", "--file=-", str(out / "database.dump")],
                           check=True, capture_output=True, text=True).stdout
     assert "boss" in data and "barista" in data
 
@@ -160,14 +171,78 @@ def test_backup_defaults_to_the_instance_folder(app, runner):
     with app.app_context():
         make_site()
         backend = db.engine.url.get_backend_name()
-    if backend != "sqlite" and not shutil.which("pg_dump"):
-        pytest.skip("pg_dump is not installed, so the PostgreSQL backup cannot run")
+    _need_pg_tools(backend)
     backups = Path(app.instance_path) / "backups"
     before = set(backups.glob("*")) if backups.exists() else set()
     r = runner.invoke(args=["backup"])
     assert r.exit_code == 0, r.output
-    [new] = set(backups.glob("hospitality-*")) - before
+    [new] = set(backups.glob("hospitality-*.tar.gz")) - before
     assert new.stat().st_size > 0 and str(new) in r.output
+
+
+def _world(app) -> dict:
+    """What a restore must give back: every table's rows, each item's balance and the sum of its ledger."""
+    from hospitality.backup import row_counts
+    with app.app_context():
+        items = db.session.scalars(db.select(Item.id).order_by(Item.id)).all()
+        return {"rows": row_counts(), "balances": {i: (on_hand(i), ledger_sum(i)) for i in items}}
+
+
+def test_backup_then_restore_gives_back_every_row_balance_photo_and_the_key(app, runner, tmp_path):
+    """The drill the README describes: back up a working site, lose data, restore, and find everything as it was:
+    row counts, stock balances equal to their ledgers, the photos and the secret key."""
+    from hospitality import photos
+    with app.app_context():
+        site = make_site()
+        boss = make_user(site.id, "manager", username="boss")
+        for n in range(3):
+            item = make_item(site.id, name=f"水{n}", stock=20 + n)
+            post(item, boss.id, -3, "served")
+        backend = db.engine.url.get_backend_name()
+    _need_pg_tools(backend)
+    with app.test_request_context():
+        photo = photos.store(FileStorage(png(), filename="a.png"), "incidents")
+    key_file = Path(app.instance_path) / "secret_key"
+    key_file.write_text("the-key-sessions-were-signed-with")
+    before = _world(app)
+    dest = tmp_path / "drill.tar.gz"
+    assert runner.invoke(args=["backup", str(dest)]).exit_code == 0
+    # Lose things: ledger rows deleted, another item and a login added, the photo and the key gone.
+    with app.app_context():
+        make_item(site.id, name="多出来的", stock=5)
+        make_user(site.id, "lead", username="newcomer")
+        db.session.execute(db.delete(StockMove).where(StockMove.reason == "served"))
+        db.session.commit()
+    (Path(app.instance_path) / "uploads" / "incidents" / photo).unlink()
+    key_file.write_text("another")
+    assert _world(app) != before
+
+    refused = runner.invoke(args=["restore", str(dest)])
+    assert refused.exit_code == 1 and "--replace" in refused.output  # data there: not without being told
+    r = runner.invoke(args=["restore", str(dest), "--replace"])
+    assert r.exit_code == 0, r.output
+    assert "restored" in r.output
+    after = _world(app)
+    assert after == before
+    assert all(balance == ledger for balance, ledger in after["balances"].values())
+    assert (Path(app.instance_path) / "uploads" / "incidents" / photo).is_file()
+    assert key_file.read_text() == "the-key-sessions-were-signed-with"
+
+
+def test_restore_refuses_another_engines_archive_and_a_missing_file(app, runner, tmp_path):
+    with app.app_context():
+        backend = db.engine.url.get_backend_name()
+    other = "postgresql" if backend == "sqlite" else "sqlite"
+    fake = tmp_path / "other.tar.gz"
+    body = json.dumps({"format": 1, "engine": other, "rows": {}, "created_at": "x"}).encode()
+    with tarfile.open(fake, "w:gz") as tar:
+        info = tarfile.TarInfo("backup.json")
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+    r = runner.invoke(args=["restore", str(fake)])
+    assert r.exit_code == 1 and f"this is a {other} backup and the app runs on {backend}" in r.output
+    r = runner.invoke(args=["restore", str(tmp_path / "nothing.tar.gz")])
+    assert r.exit_code != 0
 
 
 def test_demo_has_tasks_and_repairs_to_show(app, runner):

@@ -49,3 +49,14 @@ def due(now: datetime) -> list[Row]:
 def sent_since(since: datetime) -> dict[int, int]:
     """Rows sent per robot since a moment (the rate limit's window)."""
     return {r.robot_id: r.n for r in select_rows(_SENT_SINCE, {"since": since})}
+
+
+_DEPTH = (select(AlertOutbox.state, func.count().label("n"))
+          .where(AlertOutbox.state.in_(("queued", "sending"))).group_by(AlertOutbox.state))
+
+
+def outbox_depth() -> dict[str, int]:
+    """Messages not delivered yet, by state (queued, sending): the operations metric (hospitality/ops)."""
+    out = {"queued": 0, "sending": 0}
+    out.update({r.state: r.n for r in select_rows(_DEPTH, {})})
+    return out

@@ -3,7 +3,7 @@ deadline flags, the follow-up calls due, the monthly classification report (Exce
 lead's and manager's today section."""
 from datetime import timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import fields, photos
@@ -153,7 +153,7 @@ def photo(complaint_id, photo_id):
     """A photo of a step, to those who may see the complaint (stored without EXIF/GPS)."""
     _row(complaint_id)
     found = child_get_or_404(ComplaintPhoto, photo_id, "complaint", of=site_get_or_404(Complaint, complaint_id))
-    return send_from_directory(photos.folder(services.PHOTO_KIND), found.name, max_age=365 * 24 * 3600)
+    return photos.send(services.PHOTO_KIND, found.name)
 
 
 @bp.post("/<int:complaint_id>/reveal")

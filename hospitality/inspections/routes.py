@@ -1,7 +1,7 @@
 """Grooming checks, area inspections and their tasks: the lead's pages, and each post's tasks."""
 from datetime import time
 
-from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import photos
@@ -291,7 +291,7 @@ def photo(answer_id):
         abort(403)
     if not answer.photo:
         abort(404)
-    return send_from_directory(photos.folder(PHOTO_KIND), answer.photo, max_age=365 * 24 * 3600)
+    return photos.send(PHOTO_KIND, answer.photo)
 
 
 @bp.get("/tasks")

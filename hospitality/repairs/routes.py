@@ -1,6 +1,6 @@
 """Repair pages: report one in two taps from the today screen, its page with the timeline, the crews and the lead's
 and manager's steps (assign, fixed, check), the open list with counts by place and kind, any range and its Excel."""
-from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import photos
@@ -122,7 +122,7 @@ def check(repair_id):
 def photo(repair_id, photo_id):
     """A photo of a repair of this site (stored without EXIF/GPS)."""
     found = child_get_or_404(RepairPhoto, photo_id, "repair", of=site_get_or_404(Repair, repair_id))
-    return send_from_directory(photos.folder(services.PHOTO_KIND), found.name, max_age=365 * 24 * 3600)
+    return photos.send(services.PHOTO_KIND, found.name)
 
 
 @bp.get("/")
