@@ -94,12 +94,18 @@ def register_extensions(app: Flask) -> None:
         "frame-ancestors": "'none'",
         "base-uri": "'self'",
     }
+    if app.config.get("S3_BUCKET") and app.config.get("PHOTO_URLS") == "signed":
+        with app.app_context():
+            from . import photo_store
+            csp["img-src"] += " " + photo_store.current().origin()  # photos come from the store's signed URLs
     talisman.init_app(app, content_security_policy=csp, force_https=app.config["FORCE_HTTPS"],
                       session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
                       strict_transport_security=app.config["FORCE_HTTPS"],
                       referrer_policy="same-origin",
                       permissions_policy={"geolocation": "(self)", "camera": "(self)"})
     htmx.init_app(app)
+    from . import ops
+    ops.init_app(app)  # request ids, one log line per request, the request metrics
     with app.app_context():
         from .database import configure_engine, end_request
         configure_engine(db.engine)
@@ -181,3 +187,5 @@ def register_blueprints(app: Flask) -> None:
     from .pwa import bp as pwa_bp
     app.register_blueprint(devices_bp, url_prefix="/devices")
     app.register_blueprint(pwa_bp)  # /manifest.webmanifest and /sw.js at the root: a worker's scope is its folder
+    from .ops import bp as ops_bp
+    app.register_blueprint(ops_bp)  # /healthz, /readyz, /metrics

@@ -4,6 +4,7 @@ Each check raises RuleError(message, field); `checked` collects the refusals of 
 is reported at once (the service then raises its FieldErrors). Views catch RuleError.
 """
 import re
+from datetime import UTC, datetime, timedelta
 
 from . import photos
 from .errors import RuleError
@@ -120,3 +121,42 @@ def store(files, kind: str, field: str = "photos") -> list[str]:
 def discard(names: list[str], kind: str) -> None:
     for name in names:
         photos.remove(kind, name)
+
+
+# A tap kept on the phone without signal (the offline outbox) is sent later with the phone's time of the tap. The
+# rules use that time when it is plausible: not after it arrived (a minute's grace for clocks a little apart) and
+# not more than a shift before it (a phone left offline longer, or with its clock wrong, gets the arrival time).
+MADE_AHEAD = timedelta(minutes=1)
+MADE_BEHIND = timedelta(hours=12)
+_MADE_KEPT = timedelta(days=366)  # beyond this a phone's clock is broken: its time is kept at this bound
+
+
+def made_at(raw, now: datetime) -> datetime | None:
+    """The phone's time of a tap sent from the outbox (ISO 8601, e.g. 2026-12-06T19:12:49.123Z; without an offset:
+    UTC) as naive UTC like the other columns; None when not given or not a time. Kept as said, plausible or not
+    (counted() decides), within a year of now so that any stored value still converts to a wall clock."""
+    text = str(raw or "").strip()
+    if not text or len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return min(max(moment, now - _MADE_KEPT), now + _MADE_KEPT)
+
+
+def plausible(made: datetime | None, arrived: datetime) -> bool:
+    """Whether the phone's time of a tap can be believed (see MADE_AHEAD, MADE_BEHIND); False when there is none."""
+    return made is not None and arrived - MADE_BEHIND <= made <= arrived + MADE_AHEAD
+
+
+def counted(made: datetime | None, arrived: datetime) -> datetime:
+    """The time the rules use: when the tap was made if that is plausible, else when it arrived."""
+    return made if plausible(made, arrived) else arrived
+
+
+def clock_off(made: datetime | None, arrived: datetime | None) -> bool:
+    """The row says the phone's clock was off: a time was sent and it could not be believed."""
+    return made is not None and arrived is not None and not plausible(made, arrived)

@@ -175,6 +175,8 @@ RULES: dict[str, frozenset[str]] = {
     # shared devices: the manager registers the bar tablet or the booth phone, names it, sets its idle lock and resets
     # staff PINs; on a registered device anyone of the site switches user with badge number and PIN
     "device.manage": MANAGER_ONLY,
+    "device.pin": EVERYONE,  # set one's own PIN (everyone of a site; head office works on no site's device)
+    "device.lock": EVERYONE | HQ,  # a registered device locks itself after its idle time: whoever is logged in
     # admin
     "admin.manage": MANAGER_ONLY,
     # the logins a site's manager lists and edits: the site's staff (head office's login has a home site, not a post

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from .audit import record
 from .extensions import db
-from .models import ChecklistItem, ChecklistTemplate, Location, SalesRep, Site, User
+from .models import ChecklistItem, ChecklistTemplate, Location, SalesRep, Site, User, core
 from .models.core import HQ_POST, Company
 from .permissions import post_can
 
@@ -149,6 +149,7 @@ def add_demo_items(site: Site, user_id: int) -> None:
 
 
 DEMO_PASSWORD = "demo1234"
+DEMO_PIN = "2468"  # every demo login's PIN for switching user on a shared device (issue 18)
 DEMO_VIP_PLATE = "粤B88888"  # a known guest: security records it, every post's live list shows the VIP note
 DEMO_USERS = [
     ("manager", "王经理", "M001", "manager"),
@@ -180,6 +181,7 @@ def seed_demo() -> bool:
         user = User(site_id=site.id, username=username, name=name, badge_no=badge,
                     phone="1380000" + badge[1:].rjust(4, "0"), post=post)
         user.set_password(DEMO_PASSWORD)
+        user.pin_hash = core.generate_password_hash(DEMO_PIN)
         if post_can(post, "admin.manage"):
             user.managed_sites.append(site)
         db.session.add(user)

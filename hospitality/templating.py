@@ -16,7 +16,7 @@ from flask import url_for as flask_url_for
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from . import i18n, internals
+from . import fields, i18n, internals
 from .access import current_site
 
 CSRF_RESIGN_SECONDS = 300
@@ -171,6 +171,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_for=url_for, static_url=static_url, menu_links=menu_links, can=template_can, current_site=current_site,
         POSTS=POSTS, STATE_LABELS=STATE_LABELS, timedelta=timedelta, get_locale=i18n.request_locale,
-        new_idem=lambda: uuid.uuid4().hex, fmt_qty=num)
+        new_idem=lambda: uuid.uuid4().hex, fmt_qty=num, made_believed=fields.plausible)
     app.before_request(reuse_signed_token)
     app.after_request(keep_signed_token)

@@ -56,4 +56,6 @@ PLUGINS = ("tests.attendance.access", "tests.handover.access", "tests.inspection
            "tests.guests.access",
            "tests.tasks.access",
            "tests.repairs.access",
-           "tests.routines.access")
+           "tests.routines.access",
+           "tests.devices.access",
+           "tests.pwa.access")

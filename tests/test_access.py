@@ -62,6 +62,9 @@ from tests.harness import empty_tables, put_back, snapshot
 # (rule, method) → Rule. A route missing here fails test_access_matrix for every post.
 MATRIX = {
     ("/static/<path:filename>", "GET"): Rule(PUBLIC),
+    ("/healthz", "GET"): Rule(PUBLIC),
+    ("/readyz", "GET"): Rule(PUBLIC),
+    ("/metrics", "GET"): Rule(PUBLIC, status=404),  # no METRICS_TOKEN in the tests: it does not exist
     ("/login", "GET"): Rule(PUBLIC, status=302, anon_status=200),
     ("/login", "POST"): Rule(PUBLIC, status=302, anon_status=422,
                              data={"username": "nobody", "password": "wrong-password"}),

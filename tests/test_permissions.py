@@ -12,7 +12,9 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent / "hospitality"
 # Routes open without a login, or to any login whatever the post (logging out, switching site or language).
 NOT_A_POST_RULE = {"static", "auth.login", "auth.logout", "auth.language", "auth.switch_site",
-                   "guests_public.answer"}  # the page a guest's phone opens from a QR code: no login
+                   "guests_public.answer",  # the page a guest's phone opens from a QR code: no login
+                   "ops.healthz", "ops.readyz", "ops.prometheus",  # the load balancer's and Prometheus' (a token)
+                   "pwa.manifest", "pwa.sw", "pwa.offline"}  # the installable app's: fetched before any login
 MENU = re.compile(r'<details class="dropdown menu">.*?<ul dir="rtl">(.*?)</ul>', re.S)
 LINK = re.compile(r'<li><a href="([^"]+)">')
 

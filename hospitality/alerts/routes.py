@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..access import current_site
 from ..errors import RuleError, messages
+from ..forms import idem
 from ..i18n import text as _
 from ..models.alerts import EVENTS, ROBOT_KINDS, STATES
 from ..permissions import requires
@@ -35,10 +36,10 @@ def add():
     site, f = current_site(), request.form
     try:
         services.add_robot(site, current_user, kind=f.get("kind"), url=f.get("url"), secret=f.get("secret"),
-                           events=f.getlist("events"), wait_hours=f.get("wait_hours"))
+                           events=f.getlist("events"), wait_hours=f.get("wait_hours"), idem_key=idem())
     except RuleError as e:
         form = {"kind": f.get("kind"), "url": f.get("url", ""), "events": f.getlist("events"),
-                "wait_hours": f.get("wait_hours", "")}
+                "wait_hours": f.get("wait_hours", ""), "idem": idem()}
         return _page(site, form, messages(e), 422)
     flash(_("Robot added: alerts go to its group from now on."))
     return redirect(url_for(".index"))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from .. import fields
+from .. import fields, idempotency
 from ..audit import record
 from ..database import write_tx
 from ..errors import FieldErrors, RuleError
@@ -106,8 +106,10 @@ def mask(secret: str | None) -> str:
     return (secret[:4] if len(secret) >= 12 else "") + "********"
 
 
-def add_robot(site: Site, user: User, *, kind, url, secret, events, wait_hours=None) -> AlertRobot:
-    """The manager adds a group robot: kind, webhook URL, signing secret (DingTalk and Feishu), events."""
+def add_robot(site: Site, user: User, *, kind, url, secret, events, wait_hours=None,
+              idem_key: str | None = None) -> AlertRobot:
+    """The manager adds a group robot: kind, webhook URL, signing secret (DingTalk and Feishu), events. The same
+    form sent twice adds one."""
     if not can(user, "alerts.settings"):
         raise AlertError(_("Only the manager sets the group robots."))
     errors: dict[str, str] = {}
@@ -116,15 +118,18 @@ def add_robot(site: Site, user: User, *, kind, url, secret, events, wait_hours=N
     secret = fields.checked(errors, fields.text, secret, MAX_SECRET, "secret")
     events = fields.checked(errors, _events, events)
     wait_hours = fields.checked(errors, _wait_hours, wait_hours)
-    if len(reads.robots(site.id)) >= MAX_ROBOTS:
-        errors["form"] = _("At most %(n)s robots per site.", n=MAX_ROBOTS)
     if errors:
         raise AlertErrors(errors)
     with write_tx():
+        if (earlier := idempotency.claim(idem_key, "alert_robot", site.id)) is not None:
+            return db.session.get(AlertRobot, earlier)  # the same form again: the robot it added
+        if len(reads.robots(site.id)) >= MAX_ROBOTS:
+            raise AlertErrors({"form": _("At most %(n)s robots per site.", n=MAX_ROBOTS)})
         robot = AlertRobot(site_id=site.id, kind=kind, url=url, secret=secret if kind != "wecom" else None,
                            events=events, wait_hours=wait_hours)
         db.session.add(robot)
         db.session.flush()
+        idempotency.done(idem_key, "alert_robot", site.id, robot.id)
         record("add", "alert_robot", robot.id, site_id=site.id, kind=kind, host=urlsplit(url).hostname,
                events=events)
     return robot
@@ -153,11 +158,10 @@ def edit_robot(site: Site, user: User, robot_id, *, url, secret, remove_secret, 
         robot = _own_robot(site, robot_id)  # another site's: not found, before any field error is shown
         if errors:
             raise AlertErrors(errors)
-        robot.url, robot.events, robot.wait_hours = url, events, wait_hours
-        if robot.kind == "wecom" or remove_secret:
-            robot.secret = None
-        elif secret:
-            robot.secret = secret
+        new_secret = None if robot.kind == "wecom" or remove_secret else secret or robot.secret
+        if (robot.url, robot.events, robot.wait_hours, robot.secret) == (url, events, wait_hours, new_secret):
+            return robot  # nothing changes (the same form sent again): no second audit row
+        robot.url, robot.events, robot.wait_hours, robot.secret = url, events, wait_hours, new_secret
         record("edit", "alert_robot", robot.id, site_id=site.id, host=urlsplit(url).hostname, events=events,
                wait_hours=wait_hours, secret="removed" if remove_secret else "changed" if secret else "kept")
     return robot

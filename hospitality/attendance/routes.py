@@ -4,7 +4,9 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import fields
 from ..access import current_site, site_get_or_404
+from ..clock import utcnow
 from ..forms import arg_date, idem
 from ..htmx import render_page_or_fragment, wants_fragment
 from ..i18n import text as _
@@ -14,7 +16,7 @@ from ..permissions import can, post_can, requires
 from . import bp, reads, services
 from . import leave as leaves
 from .export import sheet_xlsx
-from .services import AttendanceError
+from .services import AttendanceError, ShiftClosed
 
 staff = requires("attendance.own")  # the posts on the roster: clock in and out, ask for leave
 oversee = requires("attendance.oversee")  # plan the roster, decide leave, see the board and everyone's sheets
@@ -37,10 +39,13 @@ def index():
 
 
 def _clock(action, done: str):
-    """Clock in or out for the logged-in person only: the card for htmx, a redirect for a plain form."""
+    """Clock in or out for the logged-in person only: the card for htmx, a redirect for a plain form. A tap sent from
+    the phone's outbox carries the time it was made (made_at); a clock-out whose shift was closed meanwhile: 409."""
     site = current_site()
     try:
-        action(site, current_user, idem())
+        action(site, current_user, idem(), made_at=fields.made_at(request.form.get("made_at"), utcnow()))
+    except ShiftClosed as e:
+        return render_template("errors/_toast.html", code=409, message=e.message), 409
     except AttendanceError as e:
         card = reads.today_card(site, current_user)
         card["error"] = e.message
@@ -249,7 +254,7 @@ def settings():
                                   "ends": f.get(f"ends-{s.id}"), "active": f.get(f"active-{s.id}") == "1"}
                            for s in reads.site_shifts(site.id) if f"name-{s.id}" in f}
                 new = {k: f.get(f"{k}-new") for k in ("name", "starts", "ends")}
-                services.save_settings(site, current_user, f.get("grace_minutes"), changes, new)
+                services.save_settings(site, current_user, f.get("grace_minutes"), changes, new, idem())
         except AttendanceError as e:
             errors, status = {e.field or "form": e.message}, 422
         else:

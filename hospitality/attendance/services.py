@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from .. import fields, idempotency
 from ..audit import record
 from ..clock import to_local, to_utc
 from ..database import write_tx
@@ -27,6 +28,12 @@ MAX_REASON = 500
 
 class AttendanceError(RuleError):
     """An attendance rule said no."""
+
+
+class ShiftClosed(AttendanceError):
+    """A clock-out kept on the phone without signal arrived after the clock-in it belongs to had been closed by
+    another clock-out (another phone, a colleague's shared device): nothing is saved (the outbox's 409). No one else
+    closes a person's shift in this code base; should the lead ever do so, it is this same case."""
 
 
 def site_now(site: Site) -> datetime:
@@ -115,8 +122,10 @@ def _shift_fields(sid, raw: dict) -> dict:
     return {"name": name, "starts": starts, "ends": ends, "active": bool(raw.get("active", True))}
 
 
-def save_settings(site: Site, user: User, grace_raw, changes: dict[int, dict], new: dict | None = None) -> None:
-    """The site's grace minutes and its shift times; everything is checked before anything is saved."""
+def save_settings(site: Site, user: User, grace_raw, changes: dict[int, dict], new: dict | None = None,
+                  idem_key: str | None = None) -> None:
+    """The site's grace minutes and its shift times; everything is checked before anything is saved. The form's
+    key makes a replay (a retried tap) write nothing: a new shift is added once."""
     try:
         grace = int(str(grace_raw).strip())
     except (TypeError, ValueError):
@@ -128,6 +137,8 @@ def save_settings(site: Site, user: User, grace_raw, changes: dict[int, dict], n
     if new and any((new.get(k) or "").strip() for k in ("name", "starts", "ends")):
         added = _shift_fields("new", new | {"active": True})
     with write_tx():
+        if idempotency.claim(idem_key, "attendance.settings", site.id) is not None:
+            return
         row = db.session.get(Site, site.id)
         before = row.grace_minutes
         row.grace_minutes = grace
@@ -332,11 +343,20 @@ def _tapped_before(column, idem_key: str | None, user: User) -> Attendance | Non
     return done if done is not None and done.user_id == user.id else None
 
 
-def clock_in(site: Site, user: User, idem_key: str | None = None, now: datetime | None = None) -> Attendance:
-    """The person clocks in for today's (or last night's) roster entry; unrostered is allowed and flagged."""
+def _counted(site: Site, arrived: datetime, made_at: datetime | None) -> datetime:
+    """The moment the rules use (aware, the site's wall clock): when the tap was made on the phone if that is
+    plausible (fields.counted), else when it arrived."""
+    return arrived if made_at is None else to_local(site, fields.counted(made_at, to_utc(arrived)))
+
+
+def clock_in(site: Site, user: User, idem_key: str | None = None, now: datetime | None = None,
+             made_at: datetime | None = None) -> Attendance:
+    """The person clocks in for today's (or last night's) roster entry; unrostered is allowed and flagged.
+    `made_at`: the phone's time of a tap sent from its outbox: lateness follows it (fields.counted)."""
     if not can(user, "attendance.own"):
         raise AttendanceError(_("Your post does not clock in."), "clock")
-    now = moment(site, now)
+    arrived = moment(site, now)
+    now = _counted(site, arrived, made_at)
     with write_tx():
         _lock_user(user.id)
         if (done := _tapped_before(Attendance.in_idem, idem_key, user)) is not None:
@@ -351,7 +371,7 @@ def clock_in(site: Site, user: User, idem_key: str | None = None, now: datetime 
             raise AttendanceError(_("You already clocked in at %(time)s.", time=_hm(site, earlier.clock_in_at)),
                                   "clock")
         att = Attendance(site_id=site.id, user_id=user.id, day=day, roster_id=entry.id if entry else None,
-                         clock_in_at=to_utc(now), in_idem=idem_key, early_minutes=0,
+                         clock_in_at=to_utc(arrived), in_made_at=made_at, in_idem=idem_key, early_minutes=0,
                          late_minutes=late_minutes(site, day, entry.shift, now) if entry else 0)
         try:
             with db.session.begin_nested():
@@ -363,16 +383,28 @@ def clock_in(site: Site, user: User, idem_key: str | None = None, now: datetime 
     return att
 
 
-def clock_out(site: Site, user: User, idem_key: str | None = None, now: datetime | None = None) -> Attendance:
-    """The person clocks out of their open clock-in; leaving before the shift's end is recorded."""
+def clock_out(site: Site, user: User, idem_key: str | None = None, now: datetime | None = None,
+              made_at: datetime | None = None) -> Attendance:
+    """The person clocks out of their open clock-in; leaving before the shift's end is recorded.
+    `made_at`: the phone's time of a tap sent from its outbox: it closes the clock-in open then (not one made
+    since), early minutes follow it, and a clock-in closed meanwhile is ShiftClosed."""
     if not can(user, "attendance.own"):
         raise AttendanceError(_("Your post does not clock in."), "clock")
-    now = moment(site, now)
+    arrived = moment(site, now)
+    now = _counted(site, arrived, made_at)
     with write_tx():
         _lock_user(user.id)
         if (done := _tapped_before(Attendance.out_idem, idem_key, user)) is not None:
             return done
         atts = _attendance_near(user.id, now.date(), fresh=True)
+        if made_at is not None:
+            # Only clock-ins made before it (one sent from the outbox too counts from when it was made).
+            atts = {d: a for d, a in atts.items() if fields.counted(a.in_made_at, a.clock_in_at) <= to_utc(now)}
+            closed = [a for a in atts.values() if a.clock_out_at is not None and a.clock_out_at >= to_utc(now)]
+            if closed and open_attendance(site, atts, now) is None:
+                raise ShiftClosed(_("Your shift had already been clocked out at %(time)s when this clock-out arrived "
+                                    "from the phone: nothing was saved.", time=_hm(site, closed[0].clock_out_at)),
+                                  "clock")
         att = open_attendance(site, atts, now)
         if att is None:
             recent = [a.clock_out_at for a in atts.values() if a.clock_out_at is not None
@@ -380,7 +412,7 @@ def clock_out(site: Site, user: User, idem_key: str | None = None, now: datetime
             if recent:
                 raise AttendanceError(_("You already clocked out at %(time)s.", time=_hm(site, max(recent))), "clock")
             raise AttendanceError(_("You have not clocked in yet: clock in first."), "clock")
-        att.clock_out_at = to_utc(now)
+        att.clock_out_at, att.out_made_at = to_utc(arrived), made_at
         att.out_idem = idem_key
         entry = db.session.get(RosterEntry, att.roster_id) if att.roster_id else None
         att.early_minutes = early_minutes(site, att.day, entry.shift, now) if entry else 0

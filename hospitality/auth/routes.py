@@ -22,6 +22,11 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
+    from ..devices.reads import current_device
+    from ..devices.switch import device_login  # here: the devices package imports auth's services
+    device = current_device()
+    if device is not None:  # a registered shared device: badge number and PIN first (issue 18)
+        return device_login(device, _safe_next(request.args.get("next")))
     if current_user.is_authenticated:
         return redirect(url_for("today.index"))
     form = LoginForm()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash
 
@@ -51,7 +51,10 @@ def load_user(token: str):
 
 
 def unauthorized():
-    """Not logged in (or the session ended): the login page, also for an htmx request."""
+    """Not logged in (or the session ended): the login page, also for an htmx request. A tap the phone kept offline
+    and now sends (X-Outbox) gets a plain 401: the browser keeps it until its person has logged in again."""
+    if request.headers.get("X-Outbox") == "1":
+        return render_template("errors/_toast.html", code=401, message=_("Please log in.")), 401
     login = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if request.headers.get("HX-Request") == "true":
         return "", 401, {"HX-Redirect": login}

@@ -4,7 +4,7 @@ from datetime import time
 
 from sqlalchemy import select
 
-from .. import fields
+from .. import fields, idempotency
 from ..audit import record
 from ..database import next_position, write_tx
 from ..extensions import db
@@ -92,10 +92,12 @@ def _person(site: Site, assignee: str, person_id) -> int | None:
 
 def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, name_en: str | None,
                   kind: str, post: str, due_time: time | None, active: bool, times=KEEP, location_id=KEEP,
-                  for_posts=KEEP, recurrence=KEEP, assignee=KEEP, person_id=None) -> ChecklistTemplate:
+                  for_posts=KEEP, recurrence=KEEP, assignee=KEEP, person_id=None,
+                  idem_key: str | None = None) -> ChecklistTemplate:
     """Create or change a template. `times`: text of round times; `location_id`: an area of this site or
     None; `for_posts`: the posts a grooming list is for (empty: all); `recurrence`: a (recurrence, on_days)
-    pair from parse_recurrence(); `assignee`: "post", "cleaners" or "person" (then `person_id`, of this site)."""
+    pair from parse_recurrence(); `assignee`: "post", "cleaners" or "person" (then `person_id`, of this site).
+    The same new-checklist form sent twice creates one."""
     if kind not in KINDS:
         raise ChecklistError(_("Choose a kind."), "kind")
     if post not in POSTS:
@@ -120,6 +122,8 @@ def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, 
         for_posts = ",".join(p for p in POSTS if p in (for_posts or [])) if kind == "grooming" else ""
         for_posts = for_posts or None
     with write_tx():
+        if template is None and (earlier := idempotency.claim(idem_key, "checklist_template", site.id)) is not None:
+            return db.session.get(ChecklistTemplate, earlier)
         if template is None:
             template = ChecklistTemplate(site_id=site.id, position=next_position(
                 ChecklistTemplate.position, ChecklistTemplate.site_id == site.id))
@@ -142,6 +146,7 @@ def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, 
             template.assignee, template.person_id = assignee, person_id
             changed |= {"assignee": assignee, "person_id": person_id}
         db.session.flush()
+        idempotency.done(idem_key, "checklist_template", site.id, template.id)
         record(action, "checklist_template", template.id, site_id=site.id, name=template.name,
                kind=kind, post=post, due_time=due_time, active=active, **changed)
     return template
@@ -149,12 +154,16 @@ def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, 
 
 def save_item(site: Site, template: ChecklistTemplate, item: ChecklistItem | None, *, text: str,
               text_en: str | None, answer_type: str, required: bool, unit: str | None,
-              min_value: int | None, max_value: int | None, active: bool = True) -> ChecklistItem:
+              min_value: int | None, max_value: int | None, active: bool = True,
+              idem_key: str | None = None) -> ChecklistItem:
+    """Add an item to a checklist (the same form sent twice adds one), or change one."""
     if answer_type not in ANSWER_TYPES:
         raise ChecklistError(_("Choose an answer type."), "answer_type")
     if min_value is not None and max_value is not None and min_value > max_value:
         raise ChecklistError(_("The lowest value is above the highest."), "min_value")
     with write_tx():
+        if item is None and (earlier := idempotency.claim(idem_key, "checklist_item", site.id)) is not None:
+            return db.session.get(ChecklistItem, earlier)
         if item is None:
             item = ChecklistItem(template_id=template.id, position=next_position(
                 ChecklistItem.position, ChecklistItem.template_id == template.id))
@@ -168,14 +177,18 @@ def save_item(site: Site, template: ChecklistTemplate, item: ChecklistItem | Non
         item.unit = (unit or "").strip() or None
         item.min_value, item.max_value = min_value, max_value
         db.session.flush()
+        idempotency.done(idem_key, "checklist_item", site.id, item.id)
         record(action, "checklist_item", item.id, site_id=site.id, template=template.id,
                text=item.text, answer_type=answer_type, required=required, active=active)
     return item
 
 
-def move_item(site: Site, template: ChecklistTemplate, item: ChecklistItem, step: int) -> None:
-    """Swap an item with its neighbour above (-1) or below (+1)."""
+def move_item(site: Site, template: ChecklistTemplate, item: ChecklistItem, step: int,
+              idem_key: str | None = None) -> None:
+    """Swap an item with its neighbour above (-1) or below (+1); the same tap sent twice moves it one step."""
     with write_tx():
+        if idempotency.claim(idem_key, "checklist_move", site.id) is not None:
+            return
         items = db.session.scalars(select(ChecklistItem).where(
             ChecklistItem.template_id == template.id, ChecklistItem.active.is_(True))
             .order_by(ChecklistItem.position, ChecklistItem.id)).all()

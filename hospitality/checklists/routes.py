@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import child_get_or_404, current_site, site_get_or_404
-from ..forms import apply_form
+from ..forms import apply_form, idem
 from ..htmx import is_htmx
 from ..i18n import text as _
 from ..models import ChecklistItem, ChecklistRun, ChecklistTemplate
@@ -128,7 +128,7 @@ def template(template_id=None):
             form.recurrence.data or "daily", weekdays=form.weekdays.data or [], weekday=form.weekday.data,
             month_day=form.month_day.data, first_half=form.first_half.data, second_half=form.second_half.data),
         assignee=form.assignee.data or "post",
-        person_id=int(form.person_id.data) if (form.person_id.data or "").isdigit() else None)),
+        person_id=int(form.person_id.data) if (form.person_id.data or "").isdigit() else None, idem_key=idem())),
         (services.ChecklistError,), "name")
     if ok:
         flash(_("Saved."))
@@ -161,7 +161,7 @@ def item(template_id, item_id=None):
     ok, status = apply_form(form, lambda: editor.save_item(
         current_site(), tpl, it, text=form.text.data, text_en=form.text_en.data,
         answer_type=form.answer_type.data, required=form.required.data, unit=form.unit.data,
-        min_value=form.min_value.data, max_value=form.max_value.data, active=form.active.data),
+        min_value=form.min_value.data, max_value=form.max_value.data, active=form.active.data, idem_key=idem()),
         (services.ChecklistError,), "text")
     if ok:
         flash(_("Saved."))
@@ -176,7 +176,7 @@ def move(template_id, item_id):
     it = child_get_or_404(ChecklistItem, item_id, "template", of=tpl)
     step = -1 if request.form.get("step") == "up" else 1
     try:
-        editor.move_item(current_site(), tpl, it, step)
+        editor.move_item(current_site(), tpl, it, step, idem())
     except services.ChecklistError as e:
         flash(e.message, "error")
     return redirect(url_for(".template", template_id=tpl.id))

@@ -128,6 +128,9 @@ def answer_item(site: Site, user: User, template: ChecklistTemplate, item: Check
             db.session.add(answer)
         else:
             before = {"ok": answer.ok, "number": answer.number, "note": answer.note}
+            if not photo and answer.answered_by_id == user.id \
+                    and before == {"ok": parsed_ok, "number": parsed_number, "note": parsed_note}:
+                return answer  # the same answer sent again (a double tap, a retry): recorded once
         answer.ok, answer.number, answer.note = parsed_ok, parsed_number, parsed_note
         answer.answered_by_id, answer.answered_at = user.id, utcnow()
         if photo:

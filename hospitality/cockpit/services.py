@@ -79,6 +79,8 @@ def set_budget(site: Site, user: User, *, month, amount) -> Budget:
     with write_tx():
         budget = _existing(site.id, month)
         before = budget.amount if budget is not None else None
+        if before == amount:
+            return budget  # nothing changes (the same form sent again): no second audit row
         if budget is None:
             budget = Budget(site_id=site.id, month=month, amount=amount, set_by_id=user.id, set_at=utcnow())
             try:

@@ -378,6 +378,8 @@ def settings(site: Site, user: User, respond_hours, close_days) -> Site:
         raise ComplaintErrors(errors)
     with write_tx():
         site = db.session.get(Site, site.id, populate_existing=True)
+        if (site.complaint_respond_hours, site.complaint_close_days) == (hours, days):
+            return site  # nothing changes (the same form sent again): no second audit row
         site.complaint_respond_hours, site.complaint_close_days = hours, days
         record("complaint_settings", "site", site.id, site_id=site.id, user_id=user.id, respond_hours=hours,
                close_days=days)

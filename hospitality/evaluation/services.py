@@ -51,6 +51,8 @@ def set_weights(site: Site, user: User, form) -> dict[str, int]:
         rows = {w.rule: w for w in db.session.scalars(
             select(EvaluationWeight).where(EvaluationWeight.site_id == site.id).with_for_update())}
         before = {r: w.points for r, w in rows.items()}
+        if before == chosen:
+            return chosen  # nothing changes (the same form sent again): no second audit row
         for rule, points in chosen.items():
             if rule in rows:
                 rows[rule].points = points

@@ -11,7 +11,7 @@ from ..complaints import reads as complaint_reads
 from ..complaints import services as complaints
 from ..errors import RuleError, error_response, messages
 from ..extensions import csrf, limiter
-from ..forms import arg_date
+from ..forms import arg_date, idem
 from ..htmx import render_page_or_fragment
 from ..i18n import text as _
 from ..models import Visit
@@ -175,7 +175,8 @@ def vips():
 def add_vip():
     f = request.form
     try:
-        services.save_vip(current_site(), current_user, plate=f.get("plate"), phone=f.get("phone"), note=f.get("note"))
+        services.save_vip(current_site(), current_user, plate=f.get("plate"), phone=f.get("phone"), note=f.get("note"),
+                          idem_key=idem())
     except RuleError as e:
         return _vips_page(messages(e), f, 422)
     flash(_("Saved."))

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import fields
+from .. import fields, idempotency
 from ..audit import record
 from ..clock import utcnow
 from ..complaints import services as complaints
@@ -159,8 +159,9 @@ def to_complaint(site: Site, user: User, feedback: GuestFeedback):
                                     else "message", topic="other", said=said, idem_key=f"feedback{fb.id}")
     with write_tx():
         fb = db.session.get(GuestFeedback, fb.id, populate_existing=True)
-        if fb.complaint_id is None:
-            fb.complaint_id = complaint.id
+        if fb.complaint_id is not None:
+            return complaint  # a second tap: the complaint and its record are there already
+        fb.complaint_id = complaint.id
         if fb.handled_at is None:
             fb.handled_at, fb.handled_by_id = utcnow(), user.id
             db.session.add(VisitEvent(visit_id=fb.visit_id, site_id=fb.site_id, kind="feedback_handled",
@@ -185,10 +186,17 @@ def _vip_fields(raw_plate, raw_phone, raw_note) -> tuple[str | None, str | None,
 
 
 def save_vip(site: Site, user: User, *, plate, phone, note, vip: VipNotice | None = None,
-             active: bool = True) -> VipNotice:
-    """Add a VIP notice, or change one (its plate, phone, note; retire it). A plate has one notice."""
+             active: bool = True, idem_key: str | None = None) -> VipNotice:
+    """Add a VIP notice, or change one (its plate, phone, note; retire it). A plate has one notice. The same add
+    form sent twice adds one; the same change saved twice is recorded once."""
     plate, phone, note = _vip_fields(plate, phone, note)
     with write_tx():
+        if vip is None and (earlier := idempotency.claim(idem_key, "vip_notice", site.id)) is not None:
+            return db.session.get(VipNotice, earlier)
+        if vip is not None:
+            vip = db.session.get(VipNotice, vip.id, populate_existing=True)
+            if (vip.plate, vip.phone, vip.note, vip.active) == (plate, phone, note, active):
+                return vip
         clash = db.session.scalar(select(VipNotice).where(VipNotice.site_id == site.id, VipNotice.plate == plate)) \
             if plate else None
         if clash is not None and (vip is None or clash.id != vip.id):
@@ -200,5 +208,6 @@ def save_vip(site: Site, user: User, *, plate, phone, note, vip: VipNotice | Non
             db.session.add(vip)
         vip.plate, vip.phone, vip.note, vip.active = plate, phone, note, active
         db.session.flush()
+        idempotency.done(idem_key, "vip_notice", site.id, vip.id)
         record("vip", "vip_notice", vip.id, site_id=site.id, plate=plate, active=active)
     return vip

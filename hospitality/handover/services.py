@@ -193,6 +193,8 @@ def check_fixture(site: Site, user: User, line: HandoverLine, condition: str, no
     with write_tx():
         _draft_of(line.handover_id, user)
         line = _fresh_line(line.id)
+        if (line.condition, line.note) == (condition, note or None):
+            return line  # the same check sent again: recorded once
         line.condition, line.note = condition, note or None
         line.state = "open" if condition == "damaged" else "info"
         record("check", "handover_line", line.id, site_id=site.id, item=line.text, condition=condition,
@@ -208,7 +210,8 @@ def all_intact(site: Site, user: User, handover: Handover) -> int:
             HandoverLine.handover_id == handover.id, HandoverLine.kind == "fixture",
             HandoverLine.carried_from_id.is_(None), HandoverLine.condition.is_(None))
             .values(condition="intact")).rowcount
-        record("all_intact", "handover", handover.id, site_id=site.id, lines=n)
+        if n:  # a second tap finds none left to mark: nothing to record
+            record("all_intact", "handover", handover.id, site_id=site.id, lines=n)
     return n
 
 
@@ -353,6 +356,8 @@ def dispute(site: Site, user: User, line: HandoverLine, reason: str | None) -> H
         line = _fresh_line(line.id)
         if line.state == "resolved":
             raise HandoverError(_("This line has already been resolved."))
+        if line.disputed and line.dispute_reason == reason:
+            return line  # the same dispute sent again: recorded once
         line.disputed, line.dispute_reason, line.disputed_at, line.state = True, reason, utcnow(), "open"
         record("dispute", "handover_line", line.id, site_id=site.id, handover=line.handover_id, reason=reason)
     return line

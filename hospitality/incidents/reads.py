@@ -49,7 +49,7 @@ def visit(site_id: int, visit_id: int | None) -> Row | None:
 
 _INCIDENT = (
     select(Incident.id, Incident.kind, Incident.level, Incident.status, Incident.description, Incident.reported_at,
-           Incident.reported_by_id, Incident.acknowledged_at, Incident.handed_to, Incident.closed_at,
+           Incident.made_at, Incident.reported_by_id, Incident.acknowledged_at, Incident.handed_to, Incident.closed_at,
            Incident.outcome, Incident.visit_id, Location.name.label("place"), _REPORTER.name.label("reporter"),
            _REPORTER.post.label("reporter_post"), _ACK.name.label("acknowledger"), _CLOSER.name.label("closer"),
            Visit.arrived_at.label("visit_at"), Visit.party_size.label("visit_party"),
@@ -98,7 +98,8 @@ def timeline(incident_id: int) -> list[Step]:
 
 # A row of every list: the open panel, the handover, the filtered list.
 _ROWS = (select(Incident.id, Incident.kind, Incident.level, Incident.status, Incident.reported_at,
-                Incident.acknowledged_at, Incident.handed_to, Incident.description, Location.name.label("place"),
+                Incident.made_at, Incident.acknowledged_at, Incident.handed_to, Incident.description,
+                Location.name.label("place"),
                 _REPORTER.name.label("reporter"))
          .join(Location, Location.id == Incident.location_id)
          .join(_REPORTER, _REPORTER.id == Incident.reported_by_id))

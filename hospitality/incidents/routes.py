@@ -2,11 +2,12 @@
 lead's and manager's list with filters, monthly counts and Excel exports, and the drills."""
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import photos
+from .. import fields, photos
 from ..access import child_get_or_404, current_site, site_get_or_404, site_places, with_own_place
+from ..clock import utcnow
 from ..errors import RuleError, error_response, messages
 from ..forms import idem
 from ..htmx import is_htmx, render_page_or_fragment, wants_fragment
@@ -44,7 +45,7 @@ def new():
             incident = services.report(
                 site, current_user, kind=f.get("kind"), location_id=f.get("location_id"), level=f.get("level"),
                 description=f.get("description"), visit_id=f.get("visit_id"), files=request.files.getlist("photos"),
-                idem_key=idem())
+                idem_key=idem(), made_at=fields.made_at(f.get("made_at"), utcnow()))
         except RuleError as e:
             return render_template("incidents/new.html", **_report_ctx(site, f, messages(e), visit_id),
                                    idem_key=f.get("idem")), 422
@@ -130,7 +131,7 @@ def photo(incident_id, photo_id):
     """A photo of an incident of this site (stored without EXIF/GPS)."""
     incident = site_get_or_404(Incident, incident_id)
     found = child_get_or_404(IncidentPhoto, photo_id, "incident", of=incident)
-    return send_from_directory(photos.folder(services.PHOTO_KIND), found.name, max_age=365 * 24 * 3600)
+    return photos.send(services.PHOTO_KIND, found.name)
 
 
 @bp.get("/open")

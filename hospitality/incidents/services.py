@@ -4,7 +4,7 @@ The seeds: security keeps out hawkers and suspicious people and reports them, lo
 reports incidents to the supervisor at once; the model room reports damage or loss at once. Every step is a row of
 the incident's timeline, written in the same transaction as the change it records (the live element's version).
 """
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -83,9 +83,10 @@ def _not_closed(incident: Incident) -> Incident:
 
 
 def report(site: Site, user: User, *, kind, location_id, level, description, visit_id=None, files=(),
-           idem_key: str | None = None) -> Incident:
+           idem_key: str | None = None, made_at: datetime | None = None) -> Incident:
     """Any post reports an incident (kind, place, how serious, what happened, photos); an urgent one alerts the lead,
-    the manager and security at once. A double tap records it once."""
+    the manager and security at once. A double tap records it once (and so does the phone's outbox sending it again).
+    `made_at`: the phone's time of a report kept without signal and sent later, kept beside its arrival."""
     if not can(user, "incidents.report"):
         raise IncidentError(_("Your post does not report incidents here."))
     errors: dict[str, str] = {}
@@ -107,7 +108,7 @@ def report(site: Site, user: User, *, kind, location_id, level, description, vis
                 return done
             incident = Incident(site_id=site.id, kind=kind, level=level, location_id=place.id,
                                 visit_id=tied.id if tied else None, description=text, reported_by_id=user.id,
-                                idem_key=idem_key)
+                                idem_key=idem_key, made_at=made_at)
             try:
                 with db.session.begin_nested():
                     db.session.add(incident)

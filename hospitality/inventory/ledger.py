@@ -79,6 +79,13 @@ def post(site_id: int, user_id: int, entries, *, ref_type: str | None = None, re
     return rows
 
 
+def posted(idem_key: str, entries) -> list[StockMove]:
+    """The rows a form's key already posted, read under the items' locks: a double tap's second request waits
+    there for the first, then finds its rows."""
+    lock_items(sorted({item.id for item, _q, _r in entries}))
+    return list(db.session.scalars(select(StockMove).where(StockMove.idem_key == idem_key)))
+
+
 def reverse(move: StockMove, user_id: int, note: str) -> StockMove:
     """Undo a mistaken row with a reversing row; the original stays as it was.
 

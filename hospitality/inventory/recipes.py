@@ -66,6 +66,10 @@ def save_recipe(site: Site, user: User, item: Item, quantities: dict[int, str]) 
     if errors:
         raise stock.CountErrors(errors)
     with write_tx():
+        now = {(r.raw_item_id, r.qty) for r in db.session.scalars(select(RecipeLine).where(
+            RecipeLine.item_id == item.id).execution_options(populate_existing=True))}
+        if now == {(raw.id, qty) for raw, qty in lines}:
+            return recipe_of(item.id)  # the same recipe saved again: no second audit row
         db.session.execute(RecipeLine.__table__.delete().where(RecipeLine.item_id == item.id))
         for raw, qty in lines:
             db.session.add(RecipeLine(site_id=site.id, item_id=item.id, raw_item_id=raw.id, qty=qty))

@@ -1,15 +1,15 @@
 """The stock pages: locations, moves, counts, discrepancies, items, the ledger, consumption and closing the bar."""
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import photos
+from .. import fields, photos
 from ..access import child_get_or_404, current_site, site_get_or_404
 from ..forms import apply_form, arg_date, idem, qty_fields
 from ..i18n import text as _
 from ..models import CountLine, Discrepancy, Item, Location, StockCount, StockMove
-from ..models.core import LOCATION_KINDS
+from ..models.core import LOCATION_KINDS, utcnow
 from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS, REASONS
 from ..permissions import can, endpoint_action, requires
 from . import bp, export, ledger, services
@@ -108,7 +108,11 @@ def count(count_id):
         try:
             count = services.submit_count(current_site(), current_user, count, qty_fields(request.form),
                                           all_match=request.form.get("all_match") == "1",
-                                          problems=_problems(request))
+                                          problems=_problems(request),
+                                          made_at=fields.made_at(request.form.get("made_at"), utcnow()),
+                                          book=request.form.get("book", type=int))
+        except services.CountConflict as e:  # sent from the phone's outbox after the book moved
+            return render_template("errors/_toast.html", code=409, message=e.message), 409
         except services.CountErrors as e:
             errors, status = e.errors, 422
         except StockError as e:
@@ -119,6 +123,7 @@ def count(count_id):
     book = ledger.on_hand(i.id for i in items) if count.status == "open" else {}
     lines = {} if count.status == "open" else {line.item_id: line for line in count.lines}
     return render_template("inventory/count.html", count=count, items=items, book=book, lines=lines,
+                           book_mark=reads.book_mark(count.location_id) if count.status == "open" else None,
                            errors=errors, form=request.form, kinds=COUNT_KINDS, line_problems=LINE_PROBLEMS), status
 
 
@@ -246,7 +251,7 @@ def item_photo(item_id):
     item = site_get_or_404(Item, item_id)
     if not item.photo:
         abort(404)
-    return send_from_directory(photos.folder("items"), item.photo, max_age=365 * 24 * 3600)
+    return photos.send("items", item.photo)
 
 
 @bp.get("/counts/<int:count_id>/lines/<int:line_id>/photo")
@@ -257,7 +262,7 @@ def line_photo(count_id, line_id):
     line = child_get_or_404(CountLine, line_id, "count", of=count)
     if not line.photo:
         abort(404)
-    return send_from_directory(photos.folder("counts"), line.photo, max_age=365 * 24 * 3600)
+    return photos.send("counts", line.photo)
 
 
 @bp.get("/items/<int:item_id>")

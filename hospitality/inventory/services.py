@@ -1,4 +1,5 @@
 """Stock rules: who works which stock, items, manual moves, counts and discrepancies. One transaction per action."""
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
@@ -29,7 +30,7 @@ from ..models.inventory import COUNT_KINDS, LINE_PROBLEMS, SERVE_AS, RecipeLine
 from ..permissions import MODEL_ROOM, WATER_BAR, can
 from . import ledger
 from .ledger import StockError
-from .reads.stock import STOCK_LOCATION_KINDS, location_items, open_count
+from .reads.stock import STOCK_LOCATION_KINDS, book_mark, location_items, open_count
 
 MAX_QTY = Decimal(100000)
 # The kinds of stock location each post counts and moves stock at (the lead and the manager: every kind).
@@ -178,6 +179,8 @@ def record_moves(site: Site, user: User, location: Location, reason: str, quanti
     entries = [(item, -qty if reason in ("served", "discarded", "damaged", "lost") else qty, reason)
                for item, qty in quantities_for({i.id: i for i in location_items(location.id)}, quantities)]
     with write_tx():
+        if idem_key and (done := ledger.posted(idem_key, entries)):
+            return done  # the same form again: the first's rows, and no second audit row
         rows = ledger.post(site.id, user.id, entries, ref_type=ref_type, note=note, idem_key=idem_key)
         record(reason, "stock", location.id, site_id=site.id,
                items={i.name: str(q) for i, q, _r in entries}, note=note)
@@ -281,15 +284,24 @@ def _store_problem_photos(problems: dict[int, dict]) -> tuple[dict[int, str], li
     return names, errors
 
 
+class CountConflict(StockError):
+    """A count sent later from the phone's outbox after its book moved (or it was cancelled): nothing saved (409)."""
+
+
 def submit_count(site: Site, user: User, count: StockCount, counted: dict[int, str] | None,
-                 all_match: bool = False, problems: dict[int, dict] | None = None) -> StockCount:
+                 all_match: bool = False, problems: dict[int, dict] | None = None,
+                 made_at: datetime | None = None, book: int | None = None) -> StockCount:
     """Compare what was counted with the book; a difference or a marked problem opens a discrepancy.
 
     `problems` maps item ids to {"problem": missing|damaged|moved, "note": str, "photo": upload or None}.
+    `made_at` is the phone's time of a submit sent from its outbox, `book` the form's book_mark(): when the book
+    moved in between (a drink served, goods received), the count no longer says what it said: CountConflict.
     """
     if count.status != "open":
         if count.status in ("matched", "discrepancy") and count.started_by_id == user.id:
-            return count  # a double tap on submit
+            return count  # a double tap on submit, or the outbox sending it again
+        if made_at is not None:
+            raise CountConflict(_("This count was cancelled before the phone could send it: nothing was saved."))
         raise StockError(_("This count is already closed."))
     if count.started_by_id != user.id:
         raise StockError(_("Only the person who started this count can submit it."))
@@ -316,7 +328,8 @@ def submit_count(site: Site, user: User, count: StockCount, counted: dict[int, s
             photos.remove("counts", name)
         raise CountErrors(errors)
     try:
-        return _save_count(site, count, items, values, all_match, marked, names)
+        return _save_count(site, count, items, values, all_match, marked, names,
+                           (made_at, book) if made_at is not None else None)
     except BaseException:
         for name in names.values():
             photos.remove("counts", name)
@@ -324,13 +337,21 @@ def submit_count(site: Site, user: User, count: StockCount, counted: dict[int, s
 
 
 def _save_count(site: Site, count: StockCount, items: list[Item], values: dict, all_match: bool,
-                marked: dict[int, dict], names: dict[int, str]) -> StockCount:
+                marked: dict[int, dict], names: dict[int, str],
+                outbox: tuple[datetime, int | None] | None = None) -> StockCount:
     with write_tx():
         count = _locked(StockCount, count.id)
         if count.status != "open":
             for name in names.values():
                 photos.remove("counts", name)
             return count
+        if outbox is not None:
+            ledger.lock_items([i.id for i in items])
+            if outbox[1] is not None and book_mark(count.location_id) != outbox[1]:
+                raise CountConflict(_("The stock of %(place)s changed while this count waited on the phone: nothing "
+                                      "was saved. Open the count and count again.",
+                                      place=db.session.get(Location, count.location_id).name))
+            count.made_at = outbox[0]
         book = ledger.on_hand([i.id for i in items])
         diffs = 0
         for item in items:

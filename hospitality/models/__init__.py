@@ -6,8 +6,8 @@ from .purchasing import FixtureRelease, PurchaseLine, PurchaseRequest, Receipt, 
 from .visits import RoomVisit, UmbrellaLoan, Visit, VisitEvent, VisitSeen
 
 # Capability modules register their tables on import; import their classes from the module itself.
-from . import (alerts, attendance, budgets, complaints, devices, evaluation, guests, handover, hq, incidents, inspections,  # noqa: E402,F401  isort: skip
-               linen, messages, patrol, repairs, tasks, workers)
+from . import (alerts, attendance, budgets, complaints, devices, evaluation, guests, handover, hq, idempotency,  # noqa: E402,F401  isort: skip
+               incidents, inspections, linen, messages, patrol, repairs, tasks, workers)
 
 __all__ = ["POSTS", "AuditLog", "ChecklistAnswer", "ChecklistItem", "ChecklistRun",
            "ChecklistTemplate", "CountLine", "Discrepancy", "FixtureRelease", "Item", "Location",

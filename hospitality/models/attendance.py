@@ -59,6 +59,10 @@ class Attendance(db.Model):
     roster_id: Mapped[int | None] = mapped_column(ForeignKey("roster_entries.id"), nullable=True)
     clock_in_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     clock_out_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The phone's times of a clock-in / clock-out kept offline and sent later (hospitality/fields.py made_at);
+    # clock_in_at and clock_out_at are when they arrived, late and early minutes follow fields.counted().
+    in_made_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    out_made_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     late_minutes: Mapped[int] = mapped_column(Integer, default=0)
     early_minutes: Mapped[int] = mapped_column(Integer, default=0)  # left before the shift's end
     # The idempotency keys of the clock-in and clock-out taps: a double tap answers with the same row.

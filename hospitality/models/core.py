@@ -152,6 +152,11 @@ class User(UserMixin, db.Model):
     lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Switching user on a shared device (hospitality/devices/services.py): the person's PIN (hashed), wrong PINs in a
+    # row, and when the PIN's lock ends.
+    pin_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     site = relationship("Site")
     managed_sites = relationship("Site", secondary=manager_sites, order_by="Site.name")

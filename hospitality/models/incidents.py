@@ -48,6 +48,8 @@ class Incident(db.Model):
     description: Mapped[str] = mapped_column(Text)
     reported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The phone's time of a report kept offline and sent later (hospitality/fields.py made_at); reported_at: arrival.
+    made_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(8), default="open")

@@ -178,6 +178,8 @@ class StockCount(db.Model):
     started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The phone's time of a submit kept offline and sent later (hospitality/fields.py made_at); submitted_at: arrival.
+    made_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     all_matched_tap: Mapped[bool] = mapped_column(Boolean, default=False)
     ref_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
     ref_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

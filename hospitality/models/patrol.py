@@ -75,7 +75,9 @@ class PatrolScan(db.Model):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_runs.id"), nullable=True)
     checkpoint_id: Mapped[int | None] = mapped_column(ForeignKey("checkpoints.id"), nullable=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # when it arrived
+    # The phone's time of a scan kept offline and sent later (hospitality/fields.py made_at, counted).
+    made_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     method: Mapped[str] = mapped_column(String(8), default="scan")  # scan | tap
     status: Mapped[str] = mapped_column(String(10))  # ok | problem | refused
     refusal: Mapped[str | None] = mapped_column(String(20), nullable=True)

@@ -34,7 +34,8 @@ _CHECKPOINTS = (select(Checkpoint.id, Checkpoint.name, Checkpoint.token, Checkpo
                 .where(Checkpoint.site_id == bindparam("site_id"))
                 .order_by(Checkpoint.active.desc(), Checkpoint.position, Checkpoint.id))
 _DONE_BY = aliased(User)
-_SCANS = (select(PatrolScan.id, PatrolScan.slot, PatrolScan.checkpoint_id, PatrolScan.at, PatrolScan.method,
+_SCANS = (select(PatrolScan.id, PatrolScan.slot, PatrolScan.checkpoint_id, PatrolScan.at, PatrolScan.made_at,
+                 PatrolScan.method,
                  PatrolScan.status, PatrolScan.refusal, PatrolScan.flags, PatrolScan.distance_m, PatrolScan.problem,
                  PatrolScan.note, PatrolScan.photo, PatrolScan.incident_id, PatrolScan.morning_task,
                  PatrolScan.task_done_at, PatrolScan.task_note, Checkpoint.name.label("checkpoint"),
@@ -52,7 +53,8 @@ _SEEN_IN_ROUND = (select(PatrolScan.id).where(PatrolScan.site_id == bindparam("s
                                              PatrolScan.checkpoint_id == Checkpoint.id, PatrolScan.status != "refused")
                   .exists())
 _ROUND_POINTS = (_CHECKPOINTS.add_columns(_SEEN_IN_ROUND.label("seen")).where(Checkpoint.active.is_(True)))
-_OPEN_TASKS = (select(PatrolScan.id, PatrolScan.day, PatrolScan.at, PatrolScan.problem, PatrolScan.note,
+_OPEN_TASKS = (select(PatrolScan.id, PatrolScan.day, PatrolScan.at, PatrolScan.made_at, PatrolScan.problem,
+                      PatrolScan.note,
                       Checkpoint.name.label("checkpoint"), User.name.label("guard"))
                .join(Checkpoint, Checkpoint.id == PatrolScan.checkpoint_id).join(User, User.id == PatrolScan.user_id)
                .where(PatrolScan.site_id == bindparam("site_id"), PatrolScan.morning_task.is_(True),
@@ -164,7 +166,7 @@ def night_report(site: Site, patrol: ChecklistTemplate, day: date, moment: datet
     """A night's patrol: its rounds on time, late or missed, every scan (flagged ones marked), the checkpoints never
     visited, the problems found and what became of them, and the refused scans. Four queries, whatever the size."""
     statuses = checklists.day_status(site, day, [patrol], moment or wall_clock(site), counts=False)
-    rows = select_rows(_SCANS, {"site_id": site.id, "day": day}).all()
+    rows = in_time_order(select_rows(_SCANS, {"site_id": site.id, "day": day}))
     scans = [r for r in rows if r.status != "refused"]
     visited = {r.checkpoint_id for r in scans}
     counts = {"on_time": sum(s.state == "done" for s in statuses), "late": sum(s.state == "late" for s in statuses),
@@ -176,7 +178,13 @@ def night_report(site: Site, patrol: ChecklistTemplate, day: date, moment: datet
 
 def round_scans(site_id: int, day: date, slot: str) -> list[Row]:
     """One round's accepted scans, in time order (the night report loads each round's when it is opened)."""
-    return select_rows(_SCANS_OF_ROUND, {"site_id": site_id, "day": day, "slot": slot}).all()
+    return in_time_order(select_rows(_SCANS_OF_ROUND, {"site_id": site_id, "day": day, "slot": slot}))
+
+
+def in_time_order(rows) -> list[Row]:
+    """Scans (arrival order from SQL) in the order they were made: one sent late from the phone's outbox sorts at
+    its counted time (fields.counted)."""
+    return sorted(rows, key=lambda r: fields.counted(r.made_at, r.at))
 
 
 def open_tasks(site_id: int) -> list[Row]:

@@ -1,11 +1,12 @@
 """Patrol pages: tonight's round (security, the lead, the manager), a checkpoint's page its printed code opens
 (/c/<token>) or the list's tap opens, the problem passed on, the morning tasks, the night report with its Excel
 export, and the manager's checkpoints with their sheet of codes."""
-from flask import Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import photos, qr
+from .. import fields, photos, qr
 from ..access import current_site, site_get_or_404, site_places
+from ..clock import to_local, utcnow
 from ..errors import RuleError, error_response, messages
 from ..forms import arg_date, idem
 from ..htmx import render_page_or_fragment, wants_fragment
@@ -15,7 +16,7 @@ from ..models.incidents import STATES as INCIDENT_STATES
 from ..models.patrol import FLAGS, METHODS, PROBLEMS, REFUSALS, Checkpoint, PatrolScan
 from ..permissions import can, requires
 from . import bp, export, reads, services
-from .services import PatrolError, ScanRefused, Where
+from .services import PatrolError, RoundClosed, ScanRefused, Where
 
 
 def _patrol():
@@ -54,13 +55,16 @@ def _scan_ctx(checkpoint, admitted=None, errors=None, form=None, done=None, refu
 
 
 def _checkpoint_page(checkpoint, method: str):
-    """A checkpoint's page: the manager sets its position; anyone else scans it (refusals recorded, 404/403)."""
+    """A checkpoint's page: the manager sets its position; anyone else scans it (refusals recorded, 404/403). A scan
+    sent from the phone's outbox (made_at) counts in the round open when it was made (fields.counted)."""
     site = current_site()
     if request.method == "GET" and checkpoint is not None and checkpoint.site_id == site.id \
             and can(current_user, "patrol.checkpoints"):
         return render_template("patrol/place.html", cp=checkpoint, errors={})
+    made = fields.made_at(request.form.get("made_at"), utcnow()) if request.method == "POST" else None
+    moment = None if made is None else to_local(site, fields.counted(made, utcnow())).replace(tzinfo=None)
     try:
-        admitted = services.admit(site, current_user, checkpoint, method)
+        admitted = services.admit(site, current_user, checkpoint, method, moment)
     except ScanRefused as e:
         status = 404 if e.reason in ("unknown", "other_site") else 403
         return render_template("patrol/scan.html", **_scan_ctx(None if status == 404 else checkpoint,
@@ -71,7 +75,9 @@ def _checkpoint_page(checkpoint, method: str):
     try:
         row, new = services.scan(site, current_user, admitted, ok=f.get("ok"), problem=f.get("problem"),
                                  note=f.get("note"), where=Where.parse(f), photo=request.files.get("photo"),
-                                 method=method, idem_key=idem())
+                                 method=method, idem_key=idem(), made_at=made)
+    except RoundClosed as e:
+        return render_template("errors/_toast.html", code=409, message=e.message), 409
     except PatrolError as e:
         return render_template("patrol/scan.html", **_scan_ctx(checkpoint, admitted, messages(e), f)), 422
     if new:
@@ -160,7 +166,7 @@ def photo(scan_id):
     row = _own_scan(scan_id)
     if not row.photo:
         abort(404)
-    return send_from_directory(photos.folder(services.PHOTO_KIND), row.photo, max_age=365 * 24 * 3600)
+    return photos.send(services.PHOTO_KIND, row.photo)
 
 
 def _night_ctx():

@@ -46,6 +46,15 @@ class PatrolErrors(FieldErrors, PatrolError):
     """Several fields of the scan form are wrong at once: every mistake is reported."""
 
 
+class RoundClosed(PatrolError):
+    """A scan kept on the phone without signal arrived after its night was over: nothing is saved (the outbox's 409).
+
+    "Closed" here: the night shift the round belongs to (by the time the scan was made) had ended when the scan
+    arrived. Until then a late arrival still counts in its round, on the phone's time (a guard out of signal in the
+    car park is neither late nor missed); once the night is over, its report is what the lead and the manager read
+    and export in the morning, and a scan arriving then would change a finished report behind their backs."""
+
+
 class ScanRefused(PatrolError):
     """The scan does not count (not on the night roster, no round open, another site's or no checkpoint)."""
 
@@ -147,7 +156,8 @@ def admit(site: Site, user: User, checkpoint: Checkpoint | None, method: str = "
 
 
 def _flags(checkpoint: Checkpoint, where: Where, previous: PatrolScan | None, now: datetime) -> tuple[list, int | None]:
-    """The proof-of-presence flags of a scan, and its distance from the checkpoint (when both positions are known)."""
+    """The proof-of-presence flags of a scan, and its distance from the checkpoint (when both positions are known).
+    Times are the counted ones (fields.counted): scans sent together from the outbox were walked apart."""
     flags, distance = [], None
     if not where.known:
         flags.append("no_position")
@@ -156,11 +166,12 @@ def _flags(checkpoint: Checkpoint, where: Where, previous: PatrolScan | None, no
         if distance > max(FAR_METRES, where.accuracy or 0):
             flags.append("far")
     if previous is not None and previous.checkpoint_id != checkpoint.id:
-        seconds = max((now - previous.at).total_seconds(), 0.001)
+        before = fields.counted(previous.made_at, previous.at)
+        seconds = max((now - before).total_seconds(), 0.001)
         if where.known and previous.lat is not None:
             if metres(where.lat, where.lng, previous.lat, previous.lng) / seconds > WALK_SPEED:
                 flags.append("fast")
-        elif now - previous.at < MIN_GAP:
+        elif now - before < MIN_GAP:
             flags.append("fast")
     return flags, distance
 
@@ -185,11 +196,20 @@ def _problem(raw_ok, raw_problem, raw_note, photo, require_photo: bool) -> tuple
     return problem, note
 
 
+def night_over(site: Site, admitted: Admitted) -> bool:
+    """Whether the night the admitted round belongs to has ended by now (see RoundClosed)."""
+    last = checklists.schedule(admitted.patrol, admitted.day)
+    return bool(last) and reads.wall_clock(site) >= last[-1].due_at
+
+
 def scan(site: Site, user: User, admitted: Admitted, *, ok, problem=None, note=None, where: Where | None = None,
          photo: FileStorage | None = None, method: str = "scan",
-         idem_key: str | None = None) -> tuple[PatrolScan, bool]:
+         idem_key: str | None = None, made_at: datetime | None = None) -> tuple[PatrolScan, bool]:
     """Record a checkpoint of the open round: all normal, or a problem with a note (and a photo). Returns the scan and
-    whether it is new: a checkpoint scanned twice in a round (or a double tap) counts once, the first scan stands."""
+    whether it is new: a checkpoint scanned twice in a round (or a double tap) counts once, the first scan stands.
+
+    `made_at`: the phone's time of a scan sent from its outbox (the caller admitted it in the round open then); the
+    round completes at that time, and a scan whose night is over by now is refused with RoundClosed."""
     checkpoint, where = admitted.checkpoint, where or Where()
     problem, note = _problem(ok, problem, note, photo, checkpoint.require_photo)
     name = None
@@ -208,15 +228,15 @@ def scan(site: Site, user: User, admitted: Admitted, *, ok, problem=None, note=N
             if done is not None:
                 photos.remove(PHOTO_KIND, name)
                 return done, False
-            now = utcnow()
-            # This night's scans only (the site and night index): an earlier night is more than a walk away.
-            previous = db.session.scalar(select(PatrolScan).where(
-                PatrolScan.site_id == site.id, PatrolScan.day == admitted.day, PatrolScan.user_id == user.id,
-                PatrolScan.status != "refused", PatrolScan.at >= now - timedelta(hours=2))
-                .order_by(PatrolScan.at.desc()).limit(1))
+            if made_at is not None and night_over(site, admitted):
+                raise RoundClosed(_("The night's patrol was over when this scan arrived from the phone: it was not "
+                                    "counted. Tell the lead."))
+            arrived = utcnow()
+            now = fields.counted(made_at, arrived)
+            previous = _previous(site, user, admitted.day, now)
             flags, distance = _flags(checkpoint, where, previous, now)
             row = PatrolScan(site_id=site.id, day=admitted.day, slot=admitted.round.slot, run_id=run.id,
-                             checkpoint_id=checkpoint.id, user_id=user.id, at=now, method=method,
+                             checkpoint_id=checkpoint.id, user_id=user.id, at=arrived, made_at=made_at, method=method,
                              status="problem" if problem else "ok", lat=where.lat, lng=where.lng,
                              accuracy=where.accuracy, distance_m=distance, flags=",".join(flags), problem=problem,
                              note=note, photo=name, idem_key=idem_key)
@@ -234,6 +254,17 @@ def scan(site: Site, user: User, admitted: Admitted, *, ok, problem=None, note=N
         photos.remove(PHOTO_KIND, name)
         raise
     return row, True
+
+
+def _previous(site: Site, user: User, day: date, now: datetime) -> PatrolScan | None:
+    """The person's scan before this one, by counted time (one sent late from the outbox sorts where it was made).
+    This night's scans only (the site and night index): an earlier night is more than a walk away."""
+    near = db.session.scalars(select(PatrolScan).where(
+        PatrolScan.site_id == site.id, PatrolScan.day == day, PatrolScan.user_id == user.id,
+        PatrolScan.status != "refused", PatrolScan.at >= now - timedelta(hours=2))
+        .order_by(PatrolScan.at.desc()).limit(50)).all()
+    before = [s for s in near if fields.counted(s.made_at, s.at) <= now]
+    return max(before, key=lambda s: fields.counted(s.made_at, s.at), default=None)
 
 
 def _close_round_when_complete(site: Site, run, user: User, now: datetime) -> None:

@@ -127,6 +127,9 @@ def _locked(request_id: int, model=PurchaseRequest):
     return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
 
 
+DECIDED = {"approve": "approved", "reject": "rejected"}
+
+
 def decide(site: Site, manager: User, req: PurchaseRequest, version: int, action: str,
            approved: dict[int, str] | None = None, note: str | None = None) -> PurchaseRequest:
     """Approve (optionally changing quantities) or reject with a reason, exactly once."""
@@ -141,6 +144,8 @@ def decide(site: Site, manager: User, req: PurchaseRequest, version: int, action
         req = _locked(req.id)
         if req.requested_by_id == manager.id:
             raise PurchaseError(_("You cannot approve your own request."))
+        if (req.status, req.decided_by_id, req.version) == (DECIDED[action], manager.id, version + 1):
+            return req  # this manager's decision sent again (a double tap, a retry): the same answer
         if req.status != "pending":
             raise PurchaseConflict(_("This request has already been decided."))
         if req.version != version:
@@ -247,6 +252,8 @@ def decide_release(site: Site, manager: User, rel: FixtureRelease, approve: bool
         raise PurchaseError(_("Give a reason for rejecting."), "note")
     with write_tx():
         rel = _locked(rel.id, FixtureRelease)
+        if (rel.status, rel.decided_by_id) == (DECIDED["approve" if approve else "reject"], manager.id):
+            return rel  # this manager's decision sent again (a double tap, a retry): the same answer
         if rel.status != "pending":
             raise PurchaseError(_("This release has already been decided."))
         if approve:

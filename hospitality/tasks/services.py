@@ -201,6 +201,8 @@ def dispatch(site: Site, user: User, task: Task, for_whom) -> Task:
         task = _fresh(task)
         if task.status not in OPEN_STATES:
             raise TaskError(_("This task is closed already."), "for_whom")
+        if task.status == "open" and (task.assignee, task.assignee_user_id) == (assignee, person_id):
+            return task  # handed to them already (the same form sent again): recorded once
         task.assignee, task.assignee_user_id = assignee, person_id
         task.status, task.accepted_by_id, task.accepted_at = "open", None, None
         record("dispatch", "task", task.id, site_id=site.id, assignee=assignee, person=person_id)
@@ -241,6 +243,8 @@ def set_targets(site: Site, user: User, table_minutes, task_minutes) -> Site:
         raise TaskErrors(errors)
     with write_tx():
         site = locked(Site, site.id)
+        if (site.table_clear_minutes, site.task_target_minutes) == (table, other):
+            return site  # nothing changes (the same form sent again): no second audit row
         site.table_clear_minutes, site.task_target_minutes = table, other
         record("targets", "site", site.id, site_id=site.id, table_minutes=table, task_minutes=other)
     return site

@@ -153,7 +153,7 @@ def serve(visit_id):
 @bp.post("/<int:visit_id>/refill")
 @requires("visits.serve")
 def refill(visit_id):
-    return _act(visit_id, lambda v: services.refill(current_site(), current_user, v))
+    return _act(visit_id, lambda v: services.refill(current_site(), current_user, v, idem()))
 
 
 @bp.post("/<int:visit_id>/umbrellas")
@@ -175,7 +175,7 @@ def give_back(visit_id):
 @requires("visits.rooms")
 def admit(visit_id):
     return _act(visit_id, lambda v: services.admit(current_site(), current_user, v, request.form.get("location_id"),
-                                                   request.form.get("rep_id")))
+                                                   request.form.get("rep_id"), idem()))
 
 
 @bp.post("/rooms/<int:room_visit_id>/leave")

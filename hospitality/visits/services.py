@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import idempotency
 from ..audit import record
 from ..clock import utcnow
 from ..database import write_tx
@@ -155,6 +156,8 @@ def greet(site: Site, user: User, visit: Visit, purpose: str, rep_id) -> Visit:
     rep = _rep(site, rep_id, required=True)
     with write_tx():
         visit = _active(visit.id)
+        if visit.greeted_at is not None and (visit.purpose, visit.rep_id) == (purpose, rep.id):
+            return visit  # the same greeting sent again: one on the timeline
         visit.purpose, visit.rep_id = purpose, rep.id
         if visit.greeted_at is None:
             visit.greeted_at, visit.greeted_by_id = utcnow(), user.id
@@ -209,9 +212,12 @@ def serve(site: Site, user: User, visit: Visit, quantities: dict[int, str], idem
     return visit
 
 
-def refill(site: Site, user: User, visit: Visit) -> Visit:
+def refill(site: Site, user: User, visit: Visit, idem_key: str | None = None) -> Visit:
+    """The water bar refilled the group's drinks: the same tap sent twice is one refill."""
     with write_tx():
         visit = _active(visit.id)
+        if idempotency.claim(idem_key, "visit_refill", site.id) is not None:
+            return visit
         visit.last_refill_at = utcnow()
         _event(visit, user, "refilled")
         record("refill", "visit", visit.id, site_id=site.id)
@@ -279,14 +285,17 @@ def return_umbrellas(site: Site, user: User, visit: Visit, qty, idem_key: str | 
     return out - n
 
 
-def admit(site: Site, user: User, visit: Visit, location_id, rep_id) -> RoomVisit:
-    """Admit a group escorted by its rep; without one it is refused politely, and the record says so."""
+def admit(site: Site, user: User, visit: Visit, location_id, rep_id, idem_key: str | None = None) -> RoomVisit:
+    """Admit a group escorted by its rep; without one it is refused politely, and the record says so. The same
+    form sent twice is one admission (or refusal)."""
     room = next((r for r in model_rooms(site.id) if str(r.id) == str(location_id)), None)
     if room is None:
         raise VisitError(_("Choose the model room."), "location_id")
     rep = _rep(site, rep_id)
     with write_tx():
         visit = _active(visit.id)
+        if (earlier := idempotency.claim(idem_key, "room_visit", site.id)) is not None:
+            return db.session.get(RoomVisit, earlier)
         rv = RoomVisit(visit_id=visit.id, site_id=site.id, location_id=room.id, rep_id=rep.id if rep else None,
                        escorted=rep is not None, refused=rep is None, recorded_by_id=user.id)
         try:
@@ -294,6 +303,7 @@ def admit(site: Site, user: User, visit: Visit, location_id, rep_id) -> RoomVisi
                 db.session.add(rv)
         except IntegrityError:
             raise VisitError(_("This group is already in %(room)s.", room=room.name), "location_id") from None
+        idempotency.done(idem_key, "room_visit", site.id, rv.id)
         if rep is None:
             _event(visit, user, "room_refused", room=room.name)
             record("refuse", "room_visit", rv.id, site_id=site.id, visit=visit.id, room=room.name)

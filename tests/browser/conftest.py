@@ -18,8 +18,10 @@ from tests.harness import msg
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Service workers blocked by default: a test then sees the server's answers alone, as fast and repeatable as
+# before the app had one; the worker's own test (and the offline tests that want it) pass service_workers="allow".
 PHONE = {"viewport": {"width": 360, "height": 800}, "is_mobile": True, "has_touch": True,
-         "locale": "zh-CN"}
+         "locale": "zh-CN", "service_workers": "block"}
 
 
 def _no_browser(reason: str):

@@ -327,8 +327,9 @@ def test_fixture_release_approved_moves_the_fixture_out(env, room):
     [move] = db.session.scalars(select(StockMove).where(StockMove.ref_type == "release")).all()
     assert (move.item_id, move.qty, move.reason, move.ref_id) == (room.vase.id, Decimal(-1), "moved_out", rel.id)
     assert on_hand(room.vase.id) == 1
+    assert services.decide_release(env.site, env.boss, rel, True, None).id == rel.id  # a replay: the same answer
     with pytest.raises(PurchaseError):
-        services.decide_release(env.site, env.boss, rel, True, None)
+        services.decide_release(env.site, env.boss, rel, False, "不送了")  # another decision is refused
     assert on_hand(room.vase.id) == 1
 
 

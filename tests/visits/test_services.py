@@ -259,7 +259,8 @@ def test_two_posts_acting_at_once_lose_nothing(app, env):
     assert errors == []
     with app.app_context():
         kinds = db.session.scalars(select(VisitEvent.kind).where(VisitEvent.visit_id == vid)).all()
-        assert kinds.count("served") == 2 and kinds.count("greeted") == 2 and kinds.count("umbrella_lent") == 2
+        assert kinds.count("served") == 2 and kinds.count("umbrella_lent") == 2
+        assert kinds.count("greeted") == 1  # the same greeting twice is one (a replay records nothing more)
         assert kinds.count("seen") == 2  # one per post, however many taps
         assert live_reads.umbrellas_out(env.site) == 2
 

@@ -113,9 +113,9 @@ _MY_ROSTER = (select(RosterEntry.id, RosterEntry.day, RosterEntry.post, Shift.na
                      RosterEntry.day <= bindparam("last"))
               .order_by(RosterEntry.day))
 _MY_ATTENDANCE = select(Attendance.day, Attendance.clock_in_at, Attendance.clock_out_at, Attendance.late_minutes,
-                        Attendance.early_minutes).where(Attendance.user_id == bindparam("user_id"),
-                                                        Attendance.day >= bindparam("first"),
-                                                        Attendance.day <= bindparam("last"))
+                        Attendance.early_minutes, Attendance.in_made_at, Attendance.out_made_at).where(
+    Attendance.user_id == bindparam("user_id"), Attendance.day >= bindparam("first"),
+    Attendance.day <= bindparam("last"))
 _MY_LEAVE_TODAY = (select(LeaveRequest.id, LeaveRequest.starts, LeaveRequest.ends).where(
     LeaveRequest.user_id == bindparam("user_id"), LeaveRequest.status == "approved",
     LeaveRequest.starts <= bindparam("last"), LeaveRequest.ends >= bindparam("last")).limit(1))
@@ -170,7 +170,8 @@ _DAY_ROSTER = (select(RosterEntry.id, RosterEntry.user_id, RosterEntry.day, Rost
                .join(User, User.id == RosterEntry.user_id).join(Shift, Shift.id == RosterEntry.shift_id)
                .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day == bindparam("day")))
 _DAY_ATTENDANCE = (select(Attendance.user_id, Attendance.clock_in_at, Attendance.clock_out_at, Attendance.late_minutes,
-                          Attendance.early_minutes, User.name, User.post.label("user_post"))
+                          Attendance.early_minutes, Attendance.in_made_at, Attendance.out_made_at, User.name,
+                          User.post.label("user_post"))
                    .join(User, User.id == Attendance.user_id)
                    .where(Attendance.site_id == bindparam("site_id"), Attendance.day == bindparam("day")))
 _PENDING_LEAVE = select(func.count()).select_from(LeaveRequest).where(LeaveRequest.site_id == bindparam("site_id"),

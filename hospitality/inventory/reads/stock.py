@@ -52,6 +52,13 @@ def location_items(location_id: int) -> list[Item]:
     return list(db.session.scalars(_LOCATION_ITEMS, {"location_id": location_id}))
 
 
+def book_mark(location_id: int) -> int:
+    """The newest ledger row of a location's items (0 before any). The count form carries it, so that a count sent
+    later from the phone's outbox knows whether the book it was compared with has moved since."""
+    return db.session.scalar(select(func.max(StockMove.id)).join(Item, Item.id == StockMove.item_id)
+                             .where(Item.location_id == location_id)) or 0
+
+
 def open_count(location_id: int) -> StockCount | None:
     """The count in progress at a location, if any (there is at most one)."""
     return db.session.scalar(select(StockCount).where(StockCount.location_id == location_id,
