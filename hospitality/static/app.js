@@ -320,9 +320,13 @@
     if (evt.detail.elt.querySelectorAll) ready(evt.detail.elt);
     if (evt.detail.elt === document.body || (evt.detail.elt.querySelector && evt.detail.elt.querySelector("#outbox"))) render();
   });
-  // The installable app: its service worker (hospitality/pwa), registered from here (no inline script under the CSP).
-  if ("serviceWorker" in navigator && document.body && document.body.dataset.sw) {
+  // The installable app: its service worker (hospitality/pwa), registered from here (no inline script under the CSP)
+  // once the page has loaded: on a first visit its install fetches must not compete with the page's own files.
+  function registerWorker() {
     navigator.serviceWorker.register(document.body.dataset.sw).catch(function () {});
+  }
+  if ("serviceWorker" in navigator && document.body && document.body.dataset.sw) {
+    if (document.readyState === "complete") registerWorker(); else window.addEventListener("load", registerWorker);
   }
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.addEventListener("message", function (evt) {
