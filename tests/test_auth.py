@@ -4,7 +4,7 @@ import threading
 from datetime import UTC, timedelta
 from html import escape
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -225,6 +225,20 @@ def test_expired_session_on_htmx_answers_401_with_hx_redirect(app, client, peopl
     assert "<form" not in resp.text and "<html" not in resp.text
     resp = client.post("/logout", headers={"HX-Request": "true"})
     assert resp.status_code == 401 and urlsplit(resp.headers["HX-Redirect"]).path == "/login"
+
+
+def test_a_fragment_after_the_session_ended_sends_back_to_its_page(app, client, people):
+    """A poll (the live list) answered 401 sends the person, once logged in, to the page it was part of, not to the
+    fragment's own URL; a boosted page load goes back to that page."""
+    login(client, "xiaowang")
+    _expire_sessions(app)
+    resp = client.get("/visits/live?v=3", headers={"HX-Request": "true",
+                                                   "HX-Current-URL": "http://localhost/stock/?tab=bar"})
+    assert resp.status_code == 401
+    assert parse_qs(urlsplit(resp.headers["HX-Redirect"]).query)["next"] == ["/stock/?tab=bar"]
+    resp = client.get("/stock/", headers={"HX-Request": "true", "HX-Boosted": "true",
+                                          "HX-Current-URL": "http://localhost/"})
+    assert parse_qs(urlsplit(resp.headers["HX-Redirect"]).query)["next"] == ["/stock/?"]
 
 
 def test_expired_session_on_plain_get_redirects_to_login(app, client, people):

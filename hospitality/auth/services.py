@@ -3,6 +3,7 @@ sessions: the cookie carries a token that logout revokes."""
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, redirect, render_template, request, url_for
@@ -55,7 +56,12 @@ def unauthorized():
     and now sends (X-Outbox) gets a plain 401: the browser keeps it until its person has logged in again."""
     if request.headers.get("X-Outbox") == "1":
         return render_template("errors/_toast.html", code=401, message=_("Please log in.")), 401
-    login = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    back = request.full_path if request.method == "GET" else None
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true":
+        # A fragment (a poll, a lazy section, a tap's answer): after logging in, back to the page it was part of.
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = (page.path + (f"?{page.query}" if page.query else "")) if page.path.startswith("/") else None
+    login = url_for("auth.login", next=back)
     if request.headers.get("HX-Request") == "true":
         return "", 401, {"HX-Redirect": login}
     return redirect(login)
