@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import DateTime, Interval, String, bindparam, case, cast, func, select
+from sqlalchemy import DateTime, Interval, Select, String, and_, bindparam, case, cast, func, select
 from sqlalchemy.engine import Row
 
 from ..clock import to_local
@@ -10,7 +10,7 @@ from ..database import local_time, select_rows
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Location, Site, User
-from ..models.checklists import ROUTINE_KINDS
+from ..models.checklists import RECURRENCES, ROUTINE_KINDS, period_of
 
 STATE_LABELS = {"done": _l("Done"), "late": _l("Done late"), "missing": _l("Missing"),
                 "pending": _l("To do"), "in_progress": _l("In progress"), "overdue": _l("Overdue")}
@@ -45,6 +45,7 @@ _ROUTINES = (select(ChecklistTemplate)
 # A post's own: not those given to the cleaners (routines/reads.py rota) or to a named person (today_panel).
 _ROUTINES_OF_POST = _ROUTINES.where(ChecklistTemplate.post == bindparam("post"),
                                     ChecklistTemplate.assignee == "post")
+POST_ROUTINES_WHERE = _ROUTINES_OF_POST.whereclause  # for a screen that reads them with other checklists at once
 _DAY_RUNS = select(ChecklistRun.id, ChecklistRun.template_id, ChecklistRun.slot, ChecklistRun.completed_at,
                    ChecklistRun.failed_count, ChecklistRun.completed_by_id).where(
     ChecklistRun.template_id.in_(bindparam("ids", expanding=True)), ChecklistRun.shift_date == bindparam("day"))
@@ -53,14 +54,30 @@ _PERIOD_RUNS = select(ChecklistRun.id, ChecklistRun.template_id, ChecklistRun.sl
                       ChecklistRun.failed_count, ChecklistRun.shift_date, ChecklistRun.completed_by_id).where(
     ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
     ChecklistRun.shift_date.in_(bindparam("days", expanding=True)))
-_REQUIRED_TOTALS = (select(ChecklistItem.template_id, func.count().label("n"))
-                    .where(ChecklistItem.template_id.in_(bindparam("ids", expanding=True)),
-                           ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
-                    .group_by(ChecklistItem.template_id))
-_REQUIRED_ANSWERED = (select(ChecklistAnswer.run_id, func.count().label("n")).join(ChecklistItem)
-                      .where(ChecklistAnswer.run_id.in_(bindparam("ids", expanding=True)),
+# With counts: each template once per run of those days (once with no run: its run columns null), with its required
+# items and the run's required items answered; one statement where runs, totals and answers took three round trips.
+_REQUIRED_TOTAL = (select(func.count()).where(ChecklistItem.template_id == ChecklistTemplate.id,
+                                              ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
+                   .correlate(ChecklistTemplate).scalar_subquery())
+_REQUIRED_ANSWERED = (select(func.count()).select_from(ChecklistAnswer).join(ChecklistItem)
+                      .where(ChecklistAnswer.run_id == ChecklistRun.id,
                              ChecklistItem.active.is_(True), ChecklistItem.required.is_(True))
-                      .group_by(ChecklistAnswer.run_id))
+                      .correlate(ChecklistRun).scalar_subquery())
+_RUN_COLUMNS = (ChecklistTemplate.id.label("tid"), _REQUIRED_TOTAL.label("total"), ChecklistRun.id,
+                ChecklistRun.template_id, ChecklistRun.slot, ChecklistRun.completed_at, ChecklistRun.failed_count,
+                ChecklistRun.shift_date, ChecklistRun.completed_by_id, _REQUIRED_ANSWERED.label("answered"))
+_RUNS_OF_DAYS = and_(ChecklistRun.template_id == ChecklistTemplate.id,
+                     ChecklistRun.shift_date.in_(bindparam("days", expanding=True)))
+
+
+def with_runs(templates: Select) -> Select:
+    """A statement of templates (ChecklistTemplate first, in screen order) that also reads each one's runs on the
+    days `days` (see run_days()) and the counts of day_status: its rows go to day_status_of_rows."""
+    return templates.add_columns(*_RUN_COLUMNS).outerjoin(ChecklistRun, _RUNS_OF_DAYS)
+
+
+_COUNTED_RUNS = with_runs(select().select_from(ChecklistTemplate)
+                          .where(ChecklistTemplate.id.in_(bindparam("ids", expanding=True))))
 RUN = select(ChecklistRun).where(ChecklistRun.template_id == bindparam("template_id"),
                                  ChecklistRun.shift_date == bindparam("day"), ChecklistRun.slot == bindparam("slot"))
 _ANSWERS = select(ChecklistAnswer).where(ChecklistAnswer.run_id == bindparam("run_id"))
@@ -186,24 +203,49 @@ def next_round(template: ChecklistTemplate, moment: datetime) -> tuple[date, Rou
 def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: datetime | None = None, *,
                counts: bool = True) -> list[RoutineStatus]:
     """Every round of these templates on a day (see rounds()) in the templates' order, with its run, its
-    required items answered of total and its state: three queries, or one with counts=False (a summary that
-    only counts states)."""
+    required items answered of total and its state, in one statement (counts=False: a summary that only counts
+    states, without the counts)."""
     entries = [(t, r) for t in templates for r in schedule(t, day)]
     if not entries:
         return []
     ids = [t.id for t in templates]
     days = {r.run_day or day for _t, r in entries}
+    if counts:
+        return _statuses(site, day, entries, select_rows(_COUNTED_RUNS, {"ids": ids, "days": sorted(days)}), now)
     if days == {day}:
         runs = {(r.template_id, day, r.slot): r for r in select_rows(_DAY_RUNS, {"ids": ids, "day": day})}
     else:
         runs = {(r.template_id, r.shift_date, r.slot): r
                 for r in select_rows(_PERIOD_RUNS, {"ids": ids, "days": sorted(days)})}
+    return _statuses(site, day, entries, [], now, runs)
+
+
+def run_days(day: date) -> list[date]:
+    """The days a run covering `day` may be kept on, whatever the template's recurrence: the day, and the first
+    day of its week, half-month and month (models/checklists.py period_of)."""
+    return sorted({day} | {p.start for rec in RECURRENCES if (p := period_of(rec, "", day)) is not None})
+
+
+def day_status_of_rows(site: Site, day: date, rows: list[Row], now: datetime | None = None) -> list[RoutineStatus]:
+    """day_status() of the templates a with_runs() statement read with days=run_days(day), from its rows."""
+    templates = list({r.tid: r[0] for r in rows}.values())
+    entries = [(t, r) for t in templates for r in schedule(t, day)]
+    if not {r.run_day or day for _t, r in entries} <= set(run_days(day)):  # a recurrence run_days does not know
+        return day_status(site, day, templates, now)
+    return _statuses(site, day, entries, rows, now)
+
+
+def _statuses(site: Site, day: date, entries: list, rows, now: datetime | None,
+              runs: dict | None = None) -> list[RoutineStatus]:
+    """The rounds' statuses from the rows of a with_runs() statement (or runs without counts)."""
     totals, answered = {}, {}
-    if counts:
-        totals = {r.template_id: r.n for r in select_rows(_REQUIRED_TOTALS, {"ids": ids})}
-        if runs:
-            answered = {r.run_id: r.n for r in select_rows(_REQUIRED_ANSWERED,
-                                                           {"ids": [r.id for r in runs.values()]})}
+    if runs is None:
+        runs = {}
+        for r in rows:
+            totals[r.tid] = r.total
+            if r.id is not None:
+                runs[(r.template_id, r.shift_date, r.slot)] = r
+                answered[r.id] = r.answered
     local_now = (now or site.now()).replace(tzinfo=None)
     out = []
     for t, r in entries:

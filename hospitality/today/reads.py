@@ -2,17 +2,18 @@
 from datetime import date, time
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, or_, select
 
 from ..attendance import reads as attendance
 from ..checklists import reads as checklists
 from ..database import select_rows
 from ..desk import reads as desk
+from ..extensions import db
 from ..handover import reads as handover
 from ..incidents import reads as incidents
 from ..inventory import services as inventory
 from ..inventory.reads import stock as stock_reads
-from ..models import PurchaseRequest, Site, User
+from ..models import ChecklistTemplate, PurchaseRequest, Site, User
 from ..models.core import POSTS
 from ..patrol import reads as patrol
 from ..permissions import can
@@ -84,15 +85,38 @@ def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
     return panels
 
 
+# A staff screen's checklists in one read: the post's routines and its own rounds (routines.own_round_templates:
+# the lounge rounds given to the post, the checklists given to the person), each marked, with their runs and counts
+# (checklists.with_runs). The conditions stay in their capabilities' statements (routines/reads.py keeps the own
+# rounds' rule).
+_OWN_ROUNDS_WHERE = routines._OWN_ROUNDS.whereclause
+_STAFF_CHECKLISTS = checklists.with_runs(
+    select(ChecklistTemplate, case((_OWN_ROUNDS_WHERE, True), else_=False).label("own"))
+    .where(or_(checklists.POST_ROUTINES_WHERE, _OWN_ROUNDS_WHERE))
+    .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+
+
+def checklist_statuses(site: Site, user: User, day: date) -> tuple[list, list]:
+    """The statuses on a day of a post's routines and of its own rounds (see _STAFF_CHECKLISTS). An overseer's own
+    rounds are only those given by name (routines.own_round_templates), so theirs take two reads and day_status."""
+    if can(user, "today.board"):
+        own = routines.own_round_templates(site, user)
+        statuses = checklists.day_status(site, day, checklists.routines(site.id, user.post) + own)
+        own_ids = {t.id for t in own}
+    else:
+        rows = db.session.execute(_STAFF_CHECKLISTS, {"site_id": site.id, "user_id": user.id, "post": user.post,
+                                                      "days": checklists.run_days(day)}).all()
+        statuses = checklists.day_status_of_rows(site, day, rows)
+        own_ids = {r.tid for r in rows if r.own}
+    return ([s for s in statuses if s.template.id not in own_ids],
+            [s for s in statuses if s.template.id in own_ids])
+
+
 def screen(site: Site, user: User) -> tuple[str, dict]:
     """The user's today screen: its template (the lead's and manager's own, or the staff's) and its context."""
     day = site.today()
-    # The post's routines and the rounds given to the post or the person: one day_status for both sections.
-    own = routines.own_round_templates(site, user)
-    statuses = checklists.day_status(site, day, checklists.routines(site.id, user.post) + own)
-    own_ids = {t.id for t in own}
-    own_rounds = [s for s in statuses if s.template.id in own_ids]
-    statuses = [s for s in statuses if s.template.id not in own_ids]
+    # The post's routines and the rounds given to the post or the person: one read for both sections.
+    statuses, own_rounds = checklist_statuses(site, user, day)
     if can(user, "today.board"):
         # A lead or manager may have routines of their own (the manager can add them); the routines board of
         # every post loads after the page (/board).
