@@ -6,7 +6,11 @@ import re
 import pytest
 from sqlalchemy import event
 
+from hospitality.checklists import reads as checklists
 from hospitality.extensions import db
+from hospitality.models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
+from hospitality.routines import reads as routines
+from hospitality.today.reads import checklist_statuses
 
 HX = {"HX-Request": "true"}
 # placeholder id -> the URL it loads
@@ -80,3 +84,84 @@ def test_overseer_first_response_is_light(app, demo):
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) <= 14, len(statements)
+
+
+def _statements(app, client, url="/"):
+    """The statements one GET of url runs."""
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    return seen
+
+
+def _fill_today(app):
+    """A run of every checklist of the site on today's round (its period's first day), the first one completed,
+    each with every required item answered."""
+    with app.app_context():
+        site = db.session.scalars(db.select(Site)).first()
+        user = db.session.scalars(db.select(User).where(User.username == "waterbar")).one()
+        today = site.today()
+        for i, t in enumerate(db.session.scalars(db.select(ChecklistTemplate).where(ChecklistTemplate.active))):
+            for r in checklists.schedule(t, today):
+                run = ChecklistRun(site_id=site.id, template_id=t.id, shift_date=r.run_day or today, slot=r.slot,
+                                   started_by_id=user.id, completed_at=db.func.now() if i == 0 else None)
+                db.session.add(run)
+                db.session.flush()
+                for item in db.session.scalars(db.select(ChecklistItem).where(ChecklistItem.template_id == t.id,
+                                                                               ChecklistItem.required)):
+                    db.session.add(ChecklistAnswer(run_id=run.id, item_id=item.id, ok=True, answered_by_id=user.id))
+        db.session.commit()
+
+
+# The first response of each staff screen (every card in it): the statements on SQLite's demo, 2026-12-06.
+STAFF_STATEMENTS = {"waterbar": 11, "modelroom": 13, "concierge": 10, "security": 17}
+
+
+def test_staff_screen_statements_stay_few_as_rounds_are_worked(app, demo):
+    """A staff screen reads its routines, own rounds, their runs and counts in one statement, however many are run."""
+    clients = {u: _login(app, u) for u in STAFF_STATEMENTS}
+    before = {}
+    for username, c in clients.items():
+        c.get("/")
+        before[username] = len(_statements(app, c))
+        assert before[username] <= STAFF_STATEMENTS[username], (username, before[username])
+    _fill_today(app)
+    for username, c in clients.items():
+        seen = _statements(app, c)
+        assert len(seen) == before[username], (username, seen)
+        assert sum("checklist_runs" in s and "checklist_items" in s for s in seen) == 1, username
+
+
+@pytest.mark.parametrize("username", ["waterbar", "modelroom", "concierge", "security"])
+def test_staff_checklists_read_as_day_status_does(app, demo, username):
+    """The screen's one read gives each round the run, counts and state that day_status gives it, a weekly round
+    given to the post and a monthly one given to the person included."""
+    with app.app_context():
+        user = db.session.scalars(db.select(User).where(User.username == username)).one()
+        cleaning = {t.recurrence: t for t in db.session.scalars(db.select(ChecklistTemplate).where(
+            ChecklistTemplate.kind == "cleaning", ChecklistTemplate.active))}
+        cleaning["weekly"].assignee, cleaning["weekly"].post = "post", user.post
+        cleaning["monthly"].assignee, cleaning["monthly"].person_id = "person", user.id
+        db.session.commit()
+    _fill_today(app)
+    with app.test_request_context():
+        site = db.session.scalars(db.select(Site)).first()
+        user = db.session.scalars(db.select(User).where(User.username == username)).one()
+        day = site.today()
+        own = routines.own_round_templates(site, user)
+        expected = checklists.day_status(site, day, checklists.routines(site.id, user.post) + own)
+        of_post, own_rounds = checklist_statuses(site, user, day)
+
+        def key(s):
+            return s.template.id, s.slot, s.run.id if s.run else None, s.answered, s.total, s.state
+        assert [key(s) for s in of_post] == [key(s) for s in expected if s.template not in own]
+        assert [key(s) for s in own_rounds] == [key(s) for s in expected if s.template in own]
+        assert any(s.run for s in expected) and any(s.total for s in expected)
+        assert {"weekly", "monthly"} <= {s.template.recurrence for s in own_rounds if s.run}

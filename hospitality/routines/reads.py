@@ -24,12 +24,13 @@ _CLEANERS = (select(ChecklistTemplate).where(ChecklistTemplate.site_id == bindpa
              .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
 # A today screen's own rounds, in one read: the rounds given to the post (the lounge rounds, to the water bar: an
 # area round of its post, or a cleaning checklist given to it) and whatever checklist is given to this person by name.
-_OWN_ROUNDS = (select(ChecklistTemplate).where(
+OWN_ROUNDS_WHERE = and_(  # also read by the staff today screen's one checklist statement (today/reads.py)
     ChecklistTemplate.site_id == bindparam("site_id"), ChecklistTemplate.active.is_(True),
     or_(and_(ChecklistTemplate.assignee == "person", ChecklistTemplate.person_id == bindparam("user_id")),
         and_(ChecklistTemplate.assignee == "post", ChecklistTemplate.post == bindparam("post"),
              ChecklistTemplate.kind.in_(FILLED_AS_AREA), ChecklistTemplate.shift_id.is_(None))))
-    .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+_OWN_ROUNDS = (select(ChecklistTemplate).where(OWN_ROUNDS_WHERE)
+               .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
 _NAMES = select(User.id, User.name).where(User.id.in_(bindparam("ids", expanding=True)))
 
 

@@ -89,7 +89,7 @@ def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
 # the lounge rounds given to the post, the checklists given to the person), each marked, with their runs and counts
 # (checklists.with_runs). The conditions stay in their capabilities' statements (routines/reads.py keeps the own
 # rounds' rule).
-_OWN_ROUNDS_WHERE = routines._OWN_ROUNDS.whereclause
+_OWN_ROUNDS_WHERE = routines.OWN_ROUNDS_WHERE
 _STAFF_CHECKLISTS = checklists.with_runs(
     select(ChecklistTemplate, case((_OWN_ROUNDS_WHERE, True), else_=False).label("own"))
     .where(or_(checklists.POST_ROUTINES_WHERE, _OWN_ROUNDS_WHERE))
