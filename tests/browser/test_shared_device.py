@@ -48,9 +48,11 @@ def _people(app) -> dict:
 
 def _switch(page: Page, base: str, badge: str, name: str) -> None:
     """Two taps from any page: Switch user in the device bar, then badge + PIN and Go."""
+    landed(page)  # nothing of the last page still on its way (a Back's history restore, lazy sections)
     bar = page.locator("#device-bar")
     bar.get_by_role("button").tap()  # the Switch user link-button
     page.wait_for_url(f"{base}/login")
+    expect(page.locator("#badge_no")).to_be_visible()  # the switch screen itself, not only its address
     assert_fits_phone(page)
     page.locator("#badge_no").fill(badge)
     page.locator("#pin").fill(PIN)
@@ -92,6 +94,7 @@ def test_two_people_switch_on_the_bar_tablet(app, live_server, phone, say):
     # Back from the switch: the previous person's routine page is not shown from any cache, and nobody but the
     # person now logged in appears.
     tablet.go_back()
+    landed(tablet)
     expect(tablet.locator("header.bar summary")).to_contain_text(lead[1])
     expect(tablet.locator("header.bar summary")).not_to_contain_text(bar[1])
 

@@ -15,6 +15,9 @@ def _wrong_password(page: Page, base: str, username: str) -> None:
     # Wait for this attempt's answer: the previous attempt's error is already on the page.
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/login")):
         page.locator("form:has(#password) button[type=submit]").tap()
+    # The answer has arrived; htmx swaps it in just after. Typing before the swap would go into the form being
+    # replaced, and the next attempt would send empty fields (not counted against this account).
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")).to_have_count(0)
     expect(page.locator("#password-err")).to_be_visible()
     assert page.url == f"{base}/login"
 
