@@ -188,7 +188,7 @@ def test_what_was_kept_is_sent_when_a_page_opens_again_without_an_online_event(a
     assert attendance_of(app, user) == []
 
     again = context.new_page()
-    again.goto(f"{base}/")
+    again.goto(f"{base}/")  # the person opens the app again from its icon: the manifest's start_url
     landed(again, TODAY)  # the log-in was kept
     sent(again, say)
     expect(again.locator("#clock .att-on_duty")).to_be_visible()
@@ -210,7 +210,7 @@ def test_two_taps_kept_offline_arrive_in_the_order_they_were_made(app, live_serv
     today = phone(service_workers="block")
     login(today, base, env.names["water_bar"])
     report = today.context.new_page()
-    report.goto(f"{base}/")
+    report.goto(f"{base}/")  # a second tab of the app, opened from its icon (start_url), logged in already
     landed(report, TODAY)
     fill_incident(report)
 
