@@ -188,8 +188,10 @@ def test_what_was_kept_is_sent_when_a_page_opens_again_without_an_online_event(a
     assert attendance_of(app, user) == []
 
     again = context.new_page()
-    again.goto(f"{base}/")  # the person opens the app again from its icon: the manifest's start_url
-    landed(again, TODAY)  # the log-in was kept
+    # The person opens the app again at its entry, the login screen: still logged in, it shows the today screen.
+    again.goto(f"{base}/login")
+    again.wait_for_url(f"{base}/")
+    landed(again, TODAY)
     sent(again, say)
     expect(again.locator("#clock .att-on_duty")).to_be_visible()
     (att,) = attendance_of(app, user)
@@ -210,7 +212,8 @@ def test_two_taps_kept_offline_arrive_in_the_order_they_were_made(app, live_serv
     today = phone(service_workers="block")
     login(today, base, env.names["water_bar"])
     report = today.context.new_page()
-    report.goto(f"{base}/")  # a second tab of the app, opened from its icon (start_url), logged in already
+    report.goto(f"{base}/login")  # a second tab of the app at its entry: logged in already, the today screen
+    report.wait_for_url(f"{base}/")
     landed(report, TODAY)
     fill_incident(report)
 
