@@ -94,9 +94,18 @@ def test_fragment_is_small_and_cheap(app, env):
         assert bar.get(f"/visits/live?{query}", headers=HX).status_code == 204
     assert len(queries(seen)) <= 2, seen
     print(f"live fragment: {len(r.data)} bytes; unchanged: 204 in {len(queries(seen))} queries")
-    # A poll one event behind (what phones send) and the manager's (with its alerts): still 3 at most.
-    arrive(app, env)
-    for client in (bar, login(app, env.names["manager"])):
+    # A poll one event behind (what phones send), for every post: the manager's with its alerts, the concierge's
+    # with the umbrellas out on a group on site and on a group gone with them: still 3 at most.
+    on_site, gone = arrive(app, env, 2)
+    with app.test_request_context():
+        site, concierge = site_of(env), who(env, "concierge")
+        for vid, n in ((on_site, 2), (gone, 1)):
+            services.lend_umbrellas(site, concierge, db.session.get(Visit, vid), n)
+        services.depart(site, concierge, db.session.get(Visit, gone))
+    for post in ("water_bar", "model_room", "concierge", "security", "lead", "manager"):
+        client = bar if post == "water_bar" else login(app, env.names[post])
         with counting(app) as seen:
             r = client.get(f"/visits/live?{query}", headers=HX)
-        assert r.status_code == 200 and len(queries(seen)) <= 3, seen
+        assert r.status_code == 200 and len(queries(seen)) <= 3, (post, seen)
+        if post == "concierge":  # both halves of its one statement reach the element
+            assert r.text.count('class="umb"') == 2 and r.text.count('class="gone"') == 1, r.text

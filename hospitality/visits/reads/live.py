@@ -4,7 +4,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, and_, bindparam, exists, func, select, text, true
+from sqlalchemy import (Boolean, Integer, Row, and_, bindparam, cast, exists, func, literal, null, select, text, true,
+                        union_all)
 
 from ...clock import day_bounds, utcnow
 from ...database import select_rows
@@ -35,11 +36,6 @@ _UMBRELLA_VISITS = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.p
                     .order_by(Visit.arrived_at.desc()).limit(LIVE_LIMIT))
 
 
-def umbrella_visits(site_id: int) -> Sequence[Row]:
-    """The groups with umbrellas out: rows of id, arrived_at, party_size, plate, out; latest first."""
-    return select_rows(_UMBRELLA_VISITS, {"site_id": site_id}).all()
-
-
 _VERSION = select(func.coalesce(func.max(VisitEvent.id), 0)).where(VisitEvent.site_id == bindparam("site_id"))
 
 
@@ -64,6 +60,24 @@ def live_rows(site: Site, post: str) -> Sequence[Row]:
     party_size, plate, last_refill_at, greeted_at, seen, vip."""
     start, _end = day_bounds(site, site.today())
     return select_rows(_LIVE_ROWS, {"post": post, "site_id": site.id, "start": start}).all()
+
+
+def _live_and_umbrellas():
+    """The concierge's element in one statement (the poll's budget): the live rows, then the groups with umbrellas
+    out, each half with its own order and limit; `umbrellas` tells the halves apart (the live columns of the second
+    are NULL, its `out` is the umbrellas the group has)."""
+    live = _LIVE_ROWS.subquery()
+    out = _UMBRELLA_VISITS.subquery()
+    first = select(*live.c, literal(False, Boolean).label("umbrellas"), cast(null(), Integer).label("out"))
+    second = select(out.c.id, out.c.arrived_at, out.c.party_size, out.c.plate,
+                    cast(null(), Visit.last_refill_at.type), cast(null(), Visit.greeted_at.type),
+                    literal(False, Boolean), cast(null(), VipNotice.note.type), literal(True, Boolean),
+                    cast(out.c.out, Integer))
+    both = union_all(first, second).subquery()
+    return select(both).order_by(both.c.umbrellas, both.c.arrived_at.desc())
+
+
+_LIVE_AND_UMBRELLAS = _live_and_umbrellas()
 
 
 def _disc_after_visits(fn):
@@ -128,7 +142,14 @@ def live_panel(site: Site, post: str, state: LiveState | None = None) -> dict:
     """What the live element renders: the version it was built at, rows, and when a refill falls due.
     `state` is live_state() when the caller has read it already (the poll compares it first)."""
     state = state or live_state(site, post)
-    rows = live_rows(site, post)
+    both = post_can(post, "visits.umbrellas")  # the concierge: the groups with umbrellas out come with the rows
+    if both:
+        start, _end = day_bounds(site, site.today())
+        both_rows = select_rows(_LIVE_AND_UMBRELLAS, {"post": post, "site_id": site.id, "start": start}).all()
+        rows = [r for r in both_rows if not r.umbrellas]
+        umbrellas = [r for r in both_rows if r.umbrellas]
+    else:
+        rows, umbrellas = live_rows(site, post), []
     now = utcnow()
     due_ids, next_due, upcoming = set(), None, {}
     for r in rows:
@@ -142,7 +163,6 @@ def live_panel(site: Site, post: str, state: LiveState | None = None) -> dict:
             if next_due is None or when < next_due:
                 next_due = when
     bar = post_can(post, "visits.serve")  # who refills sees when each group's refill falls due
-    umbrellas = umbrella_visits(site.id) if post_can(post, "visits.umbrellas") else []
     on_list = {r.id for r in rows}
     # The bar's rows show the due time itself (always right without a reload); when the earliest one
     # passes, the poll re-renders the element (live_next) and that row turns due.
