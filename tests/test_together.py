@@ -1,0 +1,68 @@
+"""database.Together: several reads of a screen in one statement give each read exactly the rows it gives alone, in
+its own order and limit, with its own types, on SQLite and PostgreSQL."""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import bindparam, exists, func, select
+
+from hospitality.database import Together, select_rows, write_tx
+from hospitality.extensions import db
+from hospitality.models import Location, Site, User
+from hospitality.models.attendance import Attendance
+from tests.factories import make_site, make_user
+from tests.harness import counting
+
+NEWEST_FIRST = (select(User.id, User.name, User.active, User.created_at)
+                .where(User.site_id == bindparam("site_id")).order_by(User.id.desc()).limit(3))
+LOCATIONS = (select(Location.id, Location.name, exists().where(User.site_id == Location.site_id).label("staffed"))
+             .where(Location.site_id == bindparam("site_id")).order_by(Location.name))
+CLOCKED = (select(Attendance.day, Attendance.late_minutes)
+           .where(Attendance.user_id == bindparam("user_id")).order_by(Attendance.day))
+HOW_MANY = select(func.count(User.id).label("n")).where(User.site_id == bindparam("site_id"))
+
+
+def _plain(rows) -> list[tuple]:
+    return [tuple(r) for r in rows]
+
+
+def test_each_part_gets_its_own_rows_in_its_own_order_in_one_statement(app):
+    with app.test_request_context():
+        site = make_site()
+        users = [make_user(site.id, "water_bar") for _ in range(5)]
+        with write_tx():
+            db.session.add(Attendance(site_id=site.id, user_id=users[0].id, day=date(2026, 12, 5),
+                                      clock_in_at=datetime(2026, 12, 5, 1, 0), late_minutes=7))
+            db.session.add(Attendance(site_id=site.id, user_id=users[0].id, day=date(2026, 12, 4),
+                                      clock_in_at=datetime(2026, 12, 4, 1, 0), late_minutes=0))
+        params = {"site_id": site.id, "user_id": users[0].id}
+        together = Together(newest=NEWEST_FIRST, locations=LOCATIONS, clocked=CLOCKED, how_many=HOW_MANY,
+                            nobody=CLOCKED)
+        with counting(app) as seen:
+            got = together.read({**params})
+        assert len([s for s in seen if s.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]) == 1, seen
+        alone = {name: _plain(select_rows(stmt, params)) for name, stmt in
+                 (("newest", NEWEST_FIRST), ("locations", LOCATIONS), ("clocked", CLOCKED), ("how_many", HOW_MANY))}
+        for name, rows in alone.items():
+            assert _plain(got[name]) == rows, name
+        assert [u.id for u in got["newest"]] == [u.id for u in users[::-1][:3]]  # its ORDER BY and LIMIT
+        assert [a.day for a in got["clocked"]] == [date(2026, 12, 4), date(2026, 12, 5)]  # dates, in order
+        assert isinstance(got["newest"][0].created_at, datetime) and got["newest"][0].active is True
+        assert got["locations"] and all(loc.staffed is True for loc in got["locations"])
+        assert got["how_many"][0].n == 5
+        # A part with no rows is an empty list; a part read twice under two names gets its rows under each.
+        other = {**params, "user_id": users[1].id}
+        assert together.read(other)["nobody"] == [] and together.read(other)["clocked"] == []
+        assert _plain(got["nobody"]) == alone["clocked"]
+
+
+def test_the_clock_card_reads_its_three_in_one(app):
+    """The today screens' clock card (attendance.reads.days.today_card) costs one statement."""
+    from hospitality.attendance.reads import days
+    with app.test_request_context():
+        site = make_site()
+        user = make_user(site.id, "water_bar")
+        site = db.session.get(Site, site.id)
+        with counting(app) as seen:
+            card = days.today_card(site, user, datetime(2026, 12, 6, 2, 0) + timedelta(0))
+        reads = [s for s in seen if s.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+        assert len(reads) == 1, reads
+        assert card["state"] and card["can_clock_in"] in (True, False)
