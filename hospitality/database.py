@@ -138,8 +138,10 @@ class Together:
 
     def __init__(self, **parts):
         self.names = list(parts)
+        self.single = next(iter(parts.values()))
         subs = [stmt.subquery() for stmt in parts.values()]
-        self.shapes = [namedtuple(f"{name.title()}Row", [c.name for c in sub.c]) for name, sub in zip(parts, subs)]
+        self.shapes = [namedtuple(f"{name.title()}Row", [c.name for c in sub.c])
+                       for name, sub in zip(parts, subs, strict=True)]
         self.slices, width = [], 0
         for sub in subs:
             self.slices.append(slice(width + 2, width + 2 + len(sub.c)))
@@ -154,6 +156,8 @@ class Together:
         self.statement = select(union).order_by(union.c.part, union.c.n)
 
     def read(self, params: dict) -> dict[str, list]:
+        if len(self.names) == 1:  # nothing to put together
+            return {self.names[0]: [self.shapes[0]._make(row) for row in select_rows(self.single, params)]}
         out = {name: [] for name in self.names}
         for row in select_rows(self.statement, params):
             n = row[0]

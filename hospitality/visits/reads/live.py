@@ -4,11 +4,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import (Boolean, Integer, Row, and_, bindparam, cast, exists, func, literal, null, select, text, true,
-                        union_all)
+from sqlalchemy import Row, and_, bindparam, exists, func, select, text, true
 
 from ...clock import day_bounds, utcnow
-from ...database import select_rows
+from ...database import Together, select_rows
 from ...incidents import reads as incidents
 from ...models import Discrepancy, Site, UmbrellaLoan, Visit, VisitEvent, VisitSeen
 from ...models.guests import UNSATISFIED, GuestFeedback, VipNotice
@@ -62,24 +61,6 @@ def live_rows(site: Site, post: str) -> Sequence[Row]:
     return select_rows(_LIVE_ROWS, {"post": post, "site_id": site.id, "start": start}).all()
 
 
-def _live_and_umbrellas():
-    """The concierge's element in one statement (the poll's budget): the live rows, then the groups with umbrellas
-    out, each half with its own order and limit; `umbrellas` tells the halves apart (the live columns of the second
-    are NULL, its `out` is the umbrellas the group has)."""
-    live = _LIVE_ROWS.subquery()
-    out = _UMBRELLA_VISITS.subquery()
-    first = select(*live.c, literal(False, Boolean).label("umbrellas"), cast(null(), Integer).label("out"))
-    second = select(out.c.id, out.c.arrived_at, out.c.party_size, out.c.plate,
-                    cast(null(), Visit.last_refill_at.type), cast(null(), Visit.greeted_at.type),
-                    literal(False, Boolean), cast(null(), VipNotice.note.type), literal(True, Boolean),
-                    cast(out.c.out, Integer))
-    both = union_all(first, second).subquery()
-    return select(both).order_by(both.c.umbrellas, both.c.arrived_at.desc())
-
-
-_LIVE_AND_UMBRELLAS = _live_and_umbrellas()
-
-
 def _disc_after_visits(fn):
     return (select(fn).where(Discrepancy.site_id == bindparam("site_id"), Discrepancy.status != "closed",
                              Discrepancy.visit_id.is_not(None)).scalar_subquery())
@@ -123,33 +104,61 @@ class LiveState(NamedTuple):
     unsatisfied: int = 0  # guests who left unsatisfied, not handled yet
 
 
-def live_state(site: Site, post: str) -> LiveState:
-    """The live element's version and, for the posts it alerts, the open alerts: one statement."""
+_VERSION_ROW = select(_VERSION.scalar_subquery().label("version"))
+
+
+def _state_statement(post: str):
+    """The statement of a post's live state: the version, with the alerts of the posts it alerts."""
     disc = post_can(post, "visits.alerts")
     if post_can(post, "incidents.watch"):
-        rows = select_rows(_WATCH_ALERTS if disc else _WATCH, {"site_id": site.id}).all()
-        row = rows[0]
+        return _WATCH_ALERTS if disc else _WATCH
+    return _VERSION_ALERTS if disc else _VERSION_ROW
+
+
+def _state_of(rows, post: str) -> LiveState:
+    row = rows[0]
+    if post_can(post, "incidents.watch"):
+        disc = post_can(post, "visits.alerts")
         return LiveState(row.version, row.alerts if disc else 0, row.alert_id if disc else None,
                          tuple(r for r in rows if r.incident_id is not None), row.urgent,
                          row.unsatisfied if disc else 0)
-    if disc:
-        row = select_rows(_VERSION_ALERTS, {"site_id": site.id}).one()
+    if post_can(post, "visits.alerts"):
         return LiveState(row.version, row.alerts, row.alert_id, unsatisfied=row.unsatisfied)
-    return LiveState(version(site.id))
+    return LiveState(row.version)
+
+
+def live_state(site: Site, post: str) -> LiveState:
+    """The live element's version and, for the posts it alerts, the open alerts: one statement."""
+    return _state_of(select_rows(_state_statement(post), {"site_id": site.id}).all(), post)
+
+
+_PANEL_READS: dict[tuple, Together] = {}
+
+
+def _panel_reads(state_statement, umbrellas: bool) -> Together:
+    """The element's reads as one statement: the state (unless the poll has read it), the rows and, for the
+    concierge, the groups with umbrellas out (built once per combination)."""
+    key = (id(state_statement), umbrellas)
+    if key not in _PANEL_READS:
+        parts = {"live": _LIVE_ROWS}
+        if state_statement is not None:
+            parts["state"] = state_statement
+        if umbrellas:
+            parts["umbrellas"] = _UMBRELLA_VISITS
+        _PANEL_READS[key] = Together(**parts)
+    return _PANEL_READS[key]
 
 
 def live_panel(site: Site, post: str, state: LiveState | None = None) -> dict:
     """What the live element renders: the version it was built at, rows, and when a refill falls due.
-    `state` is live_state() when the caller has read it already (the poll compares it first)."""
-    state = state or live_state(site, post)
-    both = post_can(post, "visits.umbrellas")  # the concierge: the groups with umbrellas out come with the rows
-    if both:
-        start, _end = day_bounds(site, site.today())
-        both_rows = select_rows(_LIVE_AND_UMBRELLAS, {"post": post, "site_id": site.id, "start": start}).all()
-        rows = [r for r in both_rows if not r.umbrellas]
-        umbrellas = [r for r in both_rows if r.umbrellas]
-    else:
-        rows, umbrellas = live_rows(site, post), []
+    `state` is live_state() when the caller has read it already (the poll compares it first); the rest is one
+    statement whatever the post (a today screen reads the state with it)."""
+    start, _end = day_bounds(site, site.today())
+    both = post_can(post, "visits.umbrellas")  # the concierge sees umbrellas out on the rows and groups gone with some
+    got = _panel_reads(None if state else _state_statement(post), both).read(
+        {"post": post, "site_id": site.id, "start": start})
+    state = state or _state_of(got["state"], post)
+    rows, umbrellas = got["live"], got.get("umbrellas", [])
     now = utcnow()
     due_ids, next_due, upcoming = set(), None, {}
     for r in rows:
