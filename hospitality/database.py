@@ -1,7 +1,9 @@
 """Engine set-up and the one way services open a write transaction."""
 from collections import namedtuple
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Date, Integer, Interval, bindparam, cast, event, func, literal, null, select, union_all
 from sqlalchemy.engine import Engine
@@ -163,6 +165,38 @@ class Together:
             n = row[0]
             out[self.names[n]].append(self.shapes[n]._make(row[self.slices[n]]))
         return out
+
+
+class Reads(NamedTuple):
+    """What one panel of a screen reads, for a screen that reads all its panels at once (read_panels): its
+    statements by name, their bound parameters, and what makes the panel's context of their rows."""
+    parts: dict
+    params: dict
+    build: Callable[[dict], dict]
+
+
+_PANELS: dict[tuple, Together] = {}
+
+
+def read_panels(*reads: Reads) -> dict:
+    """The panels' contexts, merged, from one statement for all their reads (a Together built once per set of
+    statements). Parameters are shared by name: two panels binding one name to two values is a programming error."""
+    parts, params = {}, {}
+    for n, r in enumerate(reads):
+        parts |= {f"r{n}_{name}": stmt for name, stmt in r.parts.items()}
+        for key, value in r.params.items():
+            if params.get(key, value) != value:
+                raise ValueError(f"two panels bind {key!r} to different values")
+            params[key] = value
+    key = tuple((name, id(stmt)) for name, stmt in parts.items())
+    together = _PANELS.get(key)
+    if together is None:
+        together = _PANELS[key] = Together(**parts)
+    got = together.read(params)
+    out = {}
+    for n, r in enumerate(reads):
+        out |= r.build({name: got[f"r{n}_{name}"] for name in r.parts})
+    return out
 
 
 def _typed_null(col):

@@ -6,7 +6,7 @@ from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from ..clock import day_bounds
-from ..database import select_rows
+from ..database import Reads, select_rows
 from ..models import SalesRep, Site, User, manager_sites
 from ..models.core import POSTS
 from ..models.guests import VipNotice
@@ -72,6 +72,11 @@ def day_done(site: Site, day: date) -> list[Row]:
 def mine(site_id: int, user_id: int) -> list[Row]:
     """The open messages for a person: a section of their today screen."""
     return select_rows(_MINE, {"site_id": site_id, "user_id": user_id}).all()
+
+
+def mine_reads(site_id: int, user_id: int) -> Reads:
+    """mine(), for a screen that reads its panels at once: `desk_mine`."""
+    return Reads({"mine": _MINE}, {"site_id": site_id, "user_id": user_id}, lambda got: {"desk_mine": got["mine"]})
 
 
 def people(site_id: int) -> list[Row]:

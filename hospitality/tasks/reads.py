@@ -7,7 +7,7 @@ from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..clock import range_bounds
-from ..database import select_rows
+from ..database import Reads, read_panels, select_rows
 from ..models import Location, Site, User, manager_sites
 from ..models.core import POSTS
 from ..models.tasks import ASSIGNEE_POSTS, OPEN_STATES, Task
@@ -64,11 +64,19 @@ def task(site_id: int, task_id: int) -> Row | None:
 def panel(site: Site, user: User, limit: int = PANEL_SHOWN) -> dict:
     """A today screen's task panel in one statement: the oldest open tasks for the post or the person (every open
     one for the lead and the manager) and how many there are."""
+    return read_panels(panel_reads(site, user, limit))
+
+
+def panel_reads(site: Site, user: User, limit: int = PANEL_SHOWN) -> Reads:
+    """The panel's read, for a screen that reads its panels at once: `task_rows` and `task_total`."""
     params = {"site_id": site.id, "limit": limit}
     if can(user, "tasks.all"):
-        rows = select_rows(_PANEL_ALL, params).all()
-    else:
-        rows = select_rows(_PANEL, params | {"post": user.post, "user_id": user.id}).all()
+        return Reads({"tasks": _PANEL_ALL}, params, _panel_of)
+    return Reads({"tasks": _PANEL}, params | {"post": user.post, "user_id": user.id}, _panel_of)
+
+
+def _panel_of(got: dict) -> dict:
+    rows = got["tasks"]
     return {"task_rows": rows, "task_total": rows[0].total if rows else 0}
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, case, func, or_, select
 
 from ..attendance import reads as attendance
 from ..checklists import reads as checklists
-from ..database import select_rows
+from ..database import Reads, read_panels, select_rows
 from ..desk import reads as desk
 from ..extensions import db
 from ..handover import reads as handover
@@ -20,7 +20,7 @@ from ..permissions import can
 from ..routines import reads as routines
 from ..tasks import reads as tasks
 from ..visits.reads import report as visit_reports
-from ..visits.reads.live import live_panel
+from ..visits.reads.live import panel_reads as live_reads
 from ..workers import reads as workers
 
 URGENCY = {"overdue": 0, "missing": 0, "in_progress": 1, "pending": 2, "late": 3, "done": 3}
@@ -59,19 +59,23 @@ def stock_panel(site: Site, user: User) -> dict:
     return panel
 
 
-def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
-    """The cards every post's screen carries around its routines: the clock, the handover, workers in the
-    model rooms, open tasks, its own rounds (their statuses given); and for the lead and manager the day at a
-    glance."""
-    overseer = can(user, "today.board")
-    if overseer:
-        panels = {}
-    else:
-        panels = {"handover_card": handover.today_card(site, user), **tasks.panel(site, user)}
-    panels["desk_mine"] = desk.mine(site.id, user.id)  # calls and messages for this person, open
-    panels |= routines.today_panel(site, user, own_rounds)  # rounds given to the post or person; linen away
+def panel_reads(site: Site, user: User) -> list[Reads]:
+    """The cards whose reads go to the database together (read_panels: one statement): the live element, the
+    calls and messages for this person, the clock card, and a post's open tasks."""
+    reads = [live_reads(site, user.post), desk.mine_reads(site.id, user.id)]
     if can(user, "attendance.own"):
-        panels["att_clock"] = attendance.today_card(site, user)
+        reads.append(attendance.card_reads(site, user))
+    if not can(user, "today.board"):
+        reads.append(tasks.panel_reads(site, user))
+    return reads
+
+
+def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
+    """The other cards every post's screen carries around its routines: the handover, workers in the model rooms,
+    its own rounds (their statuses given); and for the lead and manager the day at a glance."""
+    overseer = can(user, "today.board")
+    panels = {} if overseer else {"handover_card": handover.today_card(site, user)}
+    panels |= routines.today_panel(site, user, own_rounds)  # rounds given to the post or person; linen away
     if can(user, "workers.doors"):
         panels |= workers.inside_panel(site)
     if can(user, "incidents.watch") and not overseer:  # the lead's and manager's load after the page
@@ -125,5 +129,5 @@ def screen(site: Site, user: User) -> tuple[str, dict]:
         # What is due now comes first; finished routines sink to the bottom.
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
         template, ctx = "today/staff.html", {"statuses": statuses, "day": day}
-    panels = stock_panel(site, user) | live_panel(site, user.post) | shift_panels(site, user, own_rounds)
+    panels = stock_panel(site, user) | read_panels(*panel_reads(site, user)) | shift_panels(site, user, own_rounds)
     return template, ctx | panels

@@ -8,6 +8,7 @@ from .days import (
     PersonDay,
     ShiftTimes,
     board_summary,
+    card_reads,
     my_shifts,
     on_duty,
     on_duty_ids,
@@ -22,7 +23,7 @@ from .sheets import SHEET_TOTALS, Sheet, month_bounds, month_overview, month_she
 
 __all__ = [
     "BOARD_LISTS", "SHEET_TOTALS", "DayEntry", "LeaveView", "Person", "PersonDay", "Sheet", "ShiftRow", "ShiftTimes",
-    "StripDay", "board_summary", "leave_queue", "month_bounds", "month_overview", "month_sheets", "month_totals",
-    "my_requests", "my_shifts", "on_duty", "on_duty_ids", "on_duty_select", "person_day", "post_names",
-    "roster_week", "rostered_people", "sheet_people", "site_shifts", "today_card",
+    "StripDay", "board_summary", "card_reads", "leave_queue", "month_bounds", "month_overview", "month_sheets",
+    "month_totals", "my_requests", "my_shifts", "on_duty", "on_duty_ids", "on_duty_select", "person_day",
+    "post_names", "roster_week", "rostered_people", "sheet_people", "site_shifts", "today_card",
 ]

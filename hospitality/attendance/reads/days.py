@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Row, bindparam, func, select
 
-from ...database import Together, select_rows
+from ...database import Reads, read_panels, select_rows
 from ...extensions import db
 from ...handover.reads import shift_handover
 from ...models import Site, User
@@ -105,7 +105,8 @@ def person_day(site: Site, user: User | Person, day: date, entry: DayEntry | Non
 
 
 # A person's clock card reads their last two days of roster and clock-ins and today's approved leave: three small
-# prebuilt statements of plain rows, sent as one (_MY_CARD). Their next shifts read the same roster.
+# prebuilt statements of plain rows, read with the screen's other panels (card_reads). Their next shifts read the same
+# roster.
 _MY_ROSTER = (select(RosterEntry.id, RosterEntry.day, RosterEntry.post, Shift.name.label("shift_name"), Shift.starts,
                      Shift.ends)
               .join(Shift, Shift.id == RosterEntry.shift_id)
@@ -120,20 +121,28 @@ _MY_LEAVE_TODAY = (select(LeaveRequest.id, LeaveRequest.starts, LeaveRequest.end
     LeaveRequest.user_id == bindparam("user_id"), LeaveRequest.status == "approved",
     LeaveRequest.starts <= bindparam("last"), LeaveRequest.ends >= bindparam("last")).limit(1))
 
-_MY_CARD = Together(roster=_MY_ROSTER, attendance=_MY_ATTENDANCE, leave=_MY_LEAVE_TODAY)
-
 HANDOVER_REMINDER = timedelta(hours=1)  # before the shift's end, the card reminds a post that hands over
 
 
 def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
     """The clock card of a person's today screen: their shift, whether they are in, and the one button."""
+    return read_panels(card_reads(site, user, now))["att_clock"]
+
+
+def card_reads(site: Site, user: User, now: datetime | None = None) -> Reads:
+    """The clock card's reads (its three statements), for a screen that reads its panels at once: `att_clock`."""
     now = moment(site, now)
     today = now.date()
     params = {"user_id": user.id, "first": today - timedelta(days=1), "last": today}
-    card = _MY_CARD.read(params)
-    entries = {e.day: day_entry(e) for e in card["roster"]}
-    atts = {a.day: a for a in card["attendance"]}
-    leave = card["leave"][0] if card["leave"] else None
+    return Reads({"roster": _MY_ROSTER, "attendance": _MY_ATTENDANCE, "leave": _MY_LEAVE_TODAY}, params,
+                 lambda got: {"att_clock": _card(site, user, now, got)})
+
+
+def _card(site: Site, user: User, now: datetime, got: dict) -> dict:
+    today = now.date()
+    entries = {e.day: day_entry(e) for e in got["roster"]}
+    atts = {a.day: a for a in got["attendance"]}
+    leave = got["leave"][0] if got["leave"] else None
     running = open_attendance(site, atts, now)
     if running is not None:
         day = running.day

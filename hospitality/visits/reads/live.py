@@ -7,7 +7,7 @@ from typing import NamedTuple
 from sqlalchemy import Row, and_, bindparam, exists, func, select, text, true
 
 from ...clock import day_bounds, utcnow
-from ...database import Together, select_rows
+from ...database import Reads, read_panels, select_rows
 from ...incidents import reads as incidents
 from ...models import Discrepancy, Site, UmbrellaLoan, Visit, VisitEvent, VisitSeen
 from ...models.guests import UNSATISFIED, GuestFeedback, VipNotice
@@ -132,33 +132,28 @@ def live_state(site: Site, post: str) -> LiveState:
     return _state_of(select_rows(_state_statement(post), {"site_id": site.id}).all(), post)
 
 
-_PANEL_READS: dict[tuple, Together] = {}
-
-
-def _panel_reads(state_statement, umbrellas: bool) -> Together:
-    """The element's reads as one statement: the state (unless the poll has read it), the rows and, for the
-    concierge, the groups with umbrellas out (built once per combination)."""
-    key = (id(state_statement), umbrellas)
-    if key not in _PANEL_READS:
-        parts = {"live": _LIVE_ROWS}
-        if state_statement is not None:
-            parts["state"] = state_statement
-        if umbrellas:
-            parts["umbrellas"] = _UMBRELLA_VISITS
-        _PANEL_READS[key] = Together(**parts)
-    return _PANEL_READS[key]
+def panel_reads(site: Site, post: str, state: LiveState | None = None) -> Reads:
+    """The live element's reads, for a screen that reads its panels at once: the state (unless the poll has read it:
+    `state`), today's groups on site and, for the concierge, the groups with umbrellas out."""
+    start, _end = day_bounds(site, site.today())
+    parts = {"live": _LIVE_ROWS}
+    if state is None:
+        parts["state"] = _state_statement(post)
+    if post_can(post, "visits.umbrellas"):  # the concierge sees umbrellas out on the rows and groups gone with some
+        parts["umbrellas"] = _UMBRELLA_VISITS
+    return Reads(parts, {"post": post, "site_id": site.id, "start": start},
+                 lambda got: _panel(site, post, state or _state_of(got["state"], post), got["live"],
+                                    got.get("umbrellas", [])))
 
 
 def live_panel(site: Site, post: str, state: LiveState | None = None) -> dict:
     """What the live element renders: the version it was built at, rows, and when a refill falls due.
     `state` is live_state() when the caller has read it already (the poll compares it first); the rest is one
-    statement whatever the post (a today screen reads the state with it)."""
-    start, _end = day_bounds(site, site.today())
-    both = post_can(post, "visits.umbrellas")  # the concierge sees umbrellas out on the rows and groups gone with some
-    got = _panel_reads(None if state else _state_statement(post), both).read(
-        {"post": post, "site_id": site.id, "start": start})
-    state = state or _state_of(got["state"], post)
-    rows, umbrellas = got["live"], got.get("umbrellas", [])
+    statement whatever the post (a today screen reads it with its other panels)."""
+    return read_panels(panel_reads(site, post, state))
+
+
+def _panel(site: Site, post: str, state: LiveState, rows: list, umbrellas: list) -> dict:
     now = utcnow()
     due_ids, next_due, upcoming = set(), None, {}
     for r in rows:
