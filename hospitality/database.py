@@ -3,9 +3,25 @@ from collections import namedtuple
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, Interval, bindparam, cast, event, func, literal, null, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    Interval,
+    String,
+    Text,
+    Unicode,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import NullType
 
@@ -134,9 +150,10 @@ class Together:
     on PostgreSQL a statement costs the worker and the server about as much as rendering a card).
 
     Each part is a prebuilt Core SELECT of named columns, with its own WHERE, ORDER BY and LIMIT; the parts share
-    their bound parameters by name. They run as a UNION ALL in which each part keeps its own columns (NULL in the
-    other parts' rows) and a part number; read() gives each part's rows as named tuples of its own columns, in the
-    part's own order (the parts' ORDER BY is kept by numbering the rows of each)."""
+    their bound parameters by name. They run as a UNION ALL of rows carrying a part number, the row's number in its
+    part (the part's own order) and the part's columns. Columns of one type share places across the parts (NULL in
+    the places another part uses), so the statement is as wide as its widest part, not all of them: PostgreSQL plans
+    a wide union slowly. read() gives each part's rows as named tuples of its own columns, in the part's own order."""
 
     def __init__(self, **parts):
         self.names = list(parts)
@@ -144,27 +161,43 @@ class Together:
         subs = [stmt.subquery() for stmt in parts.values()]
         self.shapes = [namedtuple(f"{name.title()}Row", [c.name for c in sub.c])
                        for name, sub in zip(parts, subs, strict=True)]
-        self.slices, width = [], 0
+        slots = []  # (type key, a column of that type)
+        self.places = []  # per part: the place of each of its columns in a row (after the part and its number)
         for sub in subs:
-            self.slices.append(slice(width + 2, width + 2 + len(sub.c)))
-            width += len(sub.c)
+            used: dict[str, int] = {}
+            places = []
+            for col in sub.c:
+                key = _slot_key(col.type)
+                of_type = [i for i, (k, _c) in enumerate(slots) if k == key]
+                nth = used[key] = used.get(key, -1) + 1
+                if nth == len(of_type):
+                    slots.append((key, col))
+                    of_type.append(len(slots) - 1)
+                places.append(of_type[nth] + 2)
+            self.places.append(places)
         selects = []
         for n, sub in enumerate(subs):
+            mine = dict(zip(self.places[n], sub.c, strict=True))
             cols = [literal(n, Integer).label("part"), func.row_number().over().label("n")]
-            for m, other in enumerate(subs):
-                cols += [(col if m == n else _typed_null(col)).label(f"p{m}_{i}") for i, col in enumerate(other.c)]
+            cols += [(mine[i + 2] if i + 2 in mine else _typed_null(col)).label(f"s{i}")
+                     for i, (_key, col) in enumerate(slots)]
             selects.append(select(*cols).select_from(sub))
-        union = union_all(*selects).subquery()
-        self.statement = select(union).order_by(union.c.part, union.c.n)
+        self.statement = union_all(*selects)
 
     def read(self, params: dict) -> dict[str, list]:
         if len(self.names) == 1:  # nothing to put together
             return {self.names[0]: [self.shapes[0]._make(row) for row in select_rows(self.single, params)]}
         out = {name: [] for name in self.names}
-        for row in select_rows(self.statement, params):
+        for row in sorted(select_rows(self.statement, params), key=itemgetter(0, 1)):
             n = row[0]
-            out[self.names[n]].append(self.shapes[n]._make(row[self.slices[n]]))
+            out[self.names[n]].append(self.shapes[n]._make([row[i] for i in self.places[n]]))
         return out
+
+
+def _slot_key(type_) -> str:
+    """Columns whose values come back the same way share a place: every string, else one exact type (a decimal's
+    scale, a date or a time)."""
+    return "String" if type(type_) in (String, Text, Unicode) else repr(type_)
 
 
 class Reads(NamedTuple):
