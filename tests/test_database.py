@@ -75,3 +75,32 @@ def test_pending_changes_and_failed_requests_are_not_committed(app):
         assert not db.session().in_transaction()
     with app.app_context():
         assert db.session.scalar(select(Site.name).where(Site.id == site_id)) == "原名"
+
+
+def test_word_constants_go_inline_so_postgresql_can_keep_one_plan(app):
+    """A SELECT's word constants are written in its text (a generic plan can use the partial index on status =
+    'open'); values given at execution, numbers and anything typed with a quote or a space stay parameters; an
+    UPDATE keeps its values as parameters."""
+    from sqlalchemy import bindparam
+
+    from hospitality.models import StockCount, User
+    seen = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            db.session.execute(select(StockCount.id).where(StockCount.location_id == bindparam("loc"),
+                                                           StockCount.status == "open"), {"loc": 1}).all()
+            db.session.execute(select(User.id).where(User.name == "O'Brien; DROP", User.post.in_(["lead", "manager"]),
+                                                     User.id == 7)).all()
+            db.session.execute(update(User).where(User.id == -1).values(name="plain"))
+            db.session.rollback()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+    (first, first_params), (second, second_params), (third, third_params) = seen[-3:]
+    assert "status = 'open'" in first and first_params == {"loc": 1}
+    assert "IN ('lead', 'manager')" in second
+    assert "O'Brien; DROP" in second_params.values() and 7 in second_params.values()
+    assert "plain" in third_params.values() and "'plain'" not in third
