@@ -1,10 +1,9 @@
 """The live element every post polls, and the umbrella figures of the today screens: prebuilt statements, a
 fixed number of queries however many groups are on site."""
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, and_, bindparam, exists, func, select, text, true
+from sqlalchemy import and_, bindparam, exists, func, select, text, true
 
 from ...clock import day_bounds, utcnow
 from ...database import Reads, read_panels, select_rows
@@ -52,13 +51,6 @@ _LIVE_ROWS = (select(Visit.id, Visit.arrived_at, Visit.party_size, Visit.plate, 
               .where(Visit.site_id == bindparam("site_id"), Visit.status == "active",
                      Visit.arrived_at >= bindparam("start"))
               .order_by(Visit.arrived_at.desc()).limit(LIVE_LIMIT))
-
-
-def live_rows(site: Site, post: str) -> Sequence[Row]:
-    """Today's groups on site with an 'unseen by my post' flag and a VIP note, in one query: rows of id, arrived_at,
-    party_size, plate, last_refill_at, greeted_at, seen, vip."""
-    start, _end = day_bounds(site, site.today())
-    return select_rows(_LIVE_ROWS, {"post": post, "site_id": site.id, "start": start}).all()
 
 
 def _disc_after_visits(fn):
