@@ -6,7 +6,7 @@ from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from ..clock import day_bounds
-from ..database import Reads, select_rows
+from ..database import Reads, read_panels, select_rows
 from ..models import SalesRep, Site, User, manager_sites
 from ..models.core import POSTS
 from ..models.guests import VipNotice
@@ -69,9 +69,9 @@ def day_done(site: Site, day: date) -> list[Row]:
     return select_rows(_DAY_DONE, {"site_id": site.id, "start": start, "end": end}).all()
 
 
-def mine(site_id: int, user_id: int) -> list[Row]:
+def mine(site_id: int, user_id: int) -> list:
     """The open messages for a person: a section of their today screen."""
-    return select_rows(_MINE, {"site_id": site_id, "user_id": user_id}).all()
+    return read_panels(mine_reads(site_id, user_id))["desk_mine"]
 
 
 def mine_reads(site_id: int, user_id: int) -> Reads:
