@@ -5,7 +5,7 @@ from flask_login import current_user
 from ..access import current_site, site_get_or_404
 from ..auth.services import switch_site
 from ..clock import utcnow
-from ..forms import apply_form
+from ..forms import apply_form, idem
 from ..htmx import render_page_or_fragment
 from ..i18n import text as _
 from ..models import Location, SalesRep, User
@@ -39,9 +39,11 @@ def new_site():
     form = NewSiteForm()
     made = {}
     ok, status = _apply(form, lambda: made.setdefault("site", services.create_site(
-        current_user, form.name.data, form.code.data, form.timezone.data, form.model_rooms.data)))
+        current_user, form.name.data, form.code.data, form.timezone.data, form.model_rooms.data,
+        idem_key=idem())))
     if ok:
-        switch_site(current_user, made["site"].id)
+        if current_user.current_site_id != made["site"].id:  # a replay finds the first answer's switch done
+            switch_site(current_user, made["site"].id)
         flash(_("Sales center created. You are now working on it."))
         return redirect(url_for(".site"))
     return render_template("admin/new_site.html", form=form), status
@@ -54,7 +56,7 @@ def location(location_id=None):
     loc = site_get_or_404(Location, location_id) if location_id else None
     form = LocationForm(obj=loc)
     ok, status = _apply(form, lambda: services.save_location(
-        current_site(), loc, form.kind.data, form.name.data, form.active.data))
+        current_site(), loc, form.kind.data, form.name.data, form.active.data, idem_key=idem()))
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".site"))
@@ -97,7 +99,7 @@ def person(user_id=None):
             return services.create_staff(site, current_user, username=form.username.data,
                                          name=form.name.data, badge_no=form.badge_no.data,
                                          phone=form.phone.data or "", post=form.post.data,
-                                         password=form.password.data)
+                                         password=form.password.data, idem_key=idem())
         return services.update_staff(site, user, name=form.name.data, badge_no=form.badge_no.data,
                                      phone=form.phone.data or "", post=form.post.data,
                                      active=form.active.data, password=form.password.data or None,
@@ -128,7 +130,7 @@ def reps(rep_id=None):
     form = RepForm(obj=rep)
     # The add form has no switch (a new rep is in use): an absent checkbox would read as "not in use".
     ok, status = _apply(form, lambda: services.save_rep(current_site(), rep, form.name.data, form.phone.data or "",
-                                                        form.active.data if rep else True))
+                                                        form.active.data if rep else True, idem_key=idem()))
     if ok:
         flash(_("Saved."))
         return redirect(url_for(".reps"))

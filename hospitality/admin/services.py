@@ -1,6 +1,7 @@
 """Rules for setting up a site and its people; every write is audited."""
 from sqlalchemy import func, select
 
+from .. import idempotency
 from ..audit import record
 from ..auth import lockout
 from ..auth.services import end_all_sessions
@@ -28,11 +29,16 @@ def _taken(model, field: str, value, site_id: int | None = None, exclude_id: int
     return db.session.scalar(q.limit(1)) is not None
 
 
-def create_site(manager: User, name: str, code: str, timezone: str, model_rooms: int) -> Site:
-    """A new sales center with default locations and routines, managed by its creator."""
+def create_site(manager: User, name: str, code: str, timezone: str, model_rooms: int,
+                idem_key: str | None = None) -> Site:
+    """A new sales center with default locations and routines, managed by its creator. The same form sent twice
+    creates one: its key is held under the creator's home site, which (unlike the site they work on, the new one
+    after the first answer) is the same for the replay."""
     from ..seed import add_default_content
     code = code.strip().upper()
     with write_tx():
+        if (earlier := idempotency.claim(idem_key, "site", manager.site_id)) is not None:
+            return db.session.get(Site, earlier)
         if _taken(Site, "code", code):
             raise AdminError(_("This code is used by another site."), "code")
         site = Site(name=name.strip(), code=code, timezone=timezone)
@@ -40,6 +46,7 @@ def create_site(manager: User, name: str, code: str, timezone: str, model_rooms:
         db.session.flush()
         add_default_content(site, model_rooms)
         db.session.get(User, manager.id).managed_sites.append(site)
+        idempotency.done(idem_key, "site", manager.site_id, site.id)
         record("create", "site", site.id, site_id=site.id, name=site.name, code=code)
     return site
 
@@ -58,11 +65,14 @@ def update_site(site: Site, name: str, timezone: str, auto_approve_below=None, r
 
 
 def save_location(site: Site, location: Location | None, kind: str, name: str,
-                  active: bool = True) -> Location:
+                  active: bool = True, idem_key: str | None = None) -> Location:
+    """Add a location, or change one. The same add form sent twice adds one."""
     if kind not in LOCATION_KINDS:
         raise AdminError(_("Choose a kind of location."), "kind")
     name = name.strip()
     with write_tx():
+        if location is None and (earlier := idempotency.claim(idem_key, "location", site.id)) is not None:
+            return db.session.get(Location, earlier)
         if _taken(Location, "name", name, site.id, location.id if location else None):
             raise AdminError(_("This site already has a location of that name."), "name")
         if location is None:
@@ -75,6 +85,8 @@ def save_location(site: Site, location: Location | None, kind: str, name: str,
             action = "update"
         location.kind, location.name, location.active = kind, name, active
         db.session.flush()
+        if action == "create":
+            idempotency.done(idem_key, "location", site.id, location.id)
         record(action, "location", location.id, site_id=site.id, kind=kind, name=name,
                active=active)
     return location
@@ -87,9 +99,12 @@ def _check_post(post: str, actor: User | None) -> None:
 
 
 def create_staff(site: Site, actor: User | None, *, username: str, name: str, badge_no: str,
-                 phone: str, post: str, password: str) -> User:
+                 phone: str, post: str, password: str, idem_key: str | None = None) -> User:
+    """Add a person of the site with a login. The same form sent twice adds one."""
     _check_post(post, actor)
     with write_tx():
+        if (earlier := idempotency.claim(idem_key, "user", site.id)) is not None:
+            return db.session.get(User, earlier)
         if _taken(User, "username", username.strip()):
             raise AdminError(_("This username is taken."), "username")
         if _taken(User, "badge_no", badge_no.strip(), site.id):
@@ -101,6 +116,7 @@ def create_staff(site: Site, actor: User | None, *, username: str, name: str, ba
             user.managed_sites.append(db.session.get(Site, site.id))
         db.session.add(user)
         db.session.flush()
+        idempotency.done(idem_key, "user", site.id, user.id)
         record("create", "user", user.id, site_id=site.id, user_id=actor.id if actor else None,
                username=user.username, name=user.name, post=post)
     return user
@@ -141,9 +157,13 @@ def unlock_staff(site: Site, user: User, actor: User) -> None:
         lockout.unlock(user.id)
 
 
-def save_rep(site: Site, rep: SalesRep | None, name: str, phone: str, active: bool = True) -> SalesRep:
+def save_rep(site: Site, rep: SalesRep | None, name: str, phone: str, active: bool = True,
+             idem_key: str | None = None) -> SalesRep:
+    """Add a sales rep, or change one. The same add form sent twice adds one."""
     name = name.strip()
     with write_tx():
+        if rep is None and (earlier := idempotency.claim(idem_key, "sales_rep", site.id)) is not None:
+            return db.session.get(SalesRep, earlier)
         if _taken(SalesRep, "name", name, site.id, rep.id if rep else None):
             raise AdminError(_("This site already has a sales rep of that name."), "name")
         if rep is None:
@@ -155,5 +175,7 @@ def save_rep(site: Site, rep: SalesRep | None, name: str, phone: str, active: bo
             action = "update"
         rep.name, rep.phone, rep.active = name, phone.strip(), active
         db.session.flush()
+        if action == "create":
+            idempotency.done(idem_key, "sales_rep", site.id, rep.id)
         record(action, "sales_rep", rep.id, site_id=site.id, name=name, active=active)
     return rep

@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 
 from ..access import current_site, site_get_or_404
-from ..forms import apply_form
+from ..forms import apply_form, idem
 from ..i18n import text as _
 from ..models import User
 from ..models.devices import Device
@@ -34,7 +34,7 @@ def index():
     form = DeviceForm()
     made = {}
     ok, status = _apply(form, lambda: made.update(zip(("device", "token"), services.register(
-        site, current_user, form.name.data, form.idle_minutes.data), strict=True)))
+        site, current_user, form.name.data, form.idle_minutes.data, idem_key=idem()), strict=True)))
     if ok:
         flash(_("This device is registered as %(name)s. Staff switch user on it with badge number and PIN.",
                 name=made["device"].name))

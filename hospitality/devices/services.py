@@ -1,12 +1,16 @@
 """Rules of shared devices and PINs: registering, renaming and retiring a device, setting and resetting a PIN, and
 switching user on a device with badge number and PIN. Every write is audited."""
+import base64
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 
+from .. import idempotency
 from ..audit import record
 from ..auth.services import end_session, start_session
 from ..database import write_tx
@@ -55,19 +59,37 @@ def _check_minutes(minutes: int) -> None:
         raise DeviceError(_("Enter 1 to 60 minutes."), "idle_minutes")
 
 
-def register(site: Site, manager: User, name: str, idle_minutes: int = 5) -> tuple[Device, str]:
+def _keyed_token(device_id: int, key: str) -> str:
+    """The cookie token of a device registered by a keyed form: the same form sent again (its first answer lost on a
+    weak signal) must set the same cookie, and the token is never stored, so it is derived from the form's key and
+    the device with the app's secret (which signs the sessions too: whoever holds it opens everything anyway)."""
+    secret = current_app.secret_key
+    secret = secret.encode() if isinstance(secret, str) else secret
+    mac = hmac.new(secret, f"device-token\0{device_id}\0{key}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
+def register(site: Site, manager: User, name: str, idle_minutes: int = 5,
+             idem_key: str | None = None) -> tuple[Device, str]:
     """Register the browser the manager is using as a device of the site; returns the device and the token its
-    cookie carries (never stored as such)."""
+    cookie carries (never stored as such). The same form sent twice registers one device, and answers with the
+    same token."""
     name = name.strip()
     _check_minutes(idle_minutes)
     token = secrets.token_urlsafe(32)
     with write_tx():
+        if (earlier := idempotency.claim(idem_key, "device", site.id)) is not None:
+            return db.session.get(Device, earlier), _keyed_token(earlier, idem_key)
         if _name_taken(site.id, name):
             raise DeviceError(_("Another device of this site has this name."))
         device = Device(site_id=site.id, name=name, token_hash=hash_token(token), idle_minutes=idle_minutes,
                         registered_by_id=manager.id, registered_at=utcnow(), last_seen_at=utcnow())
         db.session.add(device)
         db.session.flush()
+        if idem_key:  # the id is known now: the token a replay can give again
+            token = _keyed_token(device.id, idem_key)
+            device.token_hash = hash_token(token)
+        idempotency.done(idem_key, "device", site.id, device.id)
         record("register", "device", device.id, site_id=site.id, name=name, idle_minutes=idle_minutes)
     return device, token
 

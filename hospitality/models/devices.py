@@ -10,8 +10,9 @@ from .core import utcnow
 
 
 class Device(db.Model):
-    """A registered device. Its cookie holds a long random token; only the token's SHA-256 is stored, so a copy of
-    the database opens no device. Retired: the cookie stops working."""
+    """A registered device. Its cookie holds a long token nobody can guess (random, or an HMAC under the app's secret
+    key of the device and the registering form's key, so that a resent registration answers with the same cookie);
+    only the token's SHA-256 is stored, so a copy of the database opens no device. Retired: the cookie stops working."""
     __tablename__ = "devices"
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
