@@ -117,7 +117,7 @@ def _roster_write(day: date, action, done: str):
 def roster_add():
     return _roster_write(_form_day(), lambda: services.add_entry(
         current_site(), current_user, request.form.get("user_id"), request.form.get("day"),
-        request.form.get("shift_id"), request.form.get("post") or None), _("Added to the roster."))
+        request.form.get("shift_id"), request.form.get("post") or None, idem_key=idem()), _("Added to the roster."))
 
 
 @bp.post("/roster/<int:entry_id>/delete")

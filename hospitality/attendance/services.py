@@ -200,8 +200,11 @@ def _refuse_on_leave(person: User, day: date, field: str) -> None:
                                 first=leave.starts.isoformat(), last=leave.ends.isoformat()), field)
 
 
-def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=None) -> RosterEntry:
-    """Put a person on a shift and post for a day; a repeated tap for the same entry changes nothing."""
+def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=None,
+              idem_key: str | None = None) -> RosterEntry | None:
+    """Put a person on a shift and post for a day; a repeated tap for the same entry changes nothing. The same form
+    sent again (its key) answers with the entry it made, even moved since (None: removed since), and writes
+    nothing."""
     day = _date(day_raw, "day", _("Choose a day."))
     person = _person(site, person_raw)
     shift = _shift(site, shift_raw)
@@ -209,12 +212,15 @@ def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=N
     if not post_can(post, "attendance.own"):
         raise AttendanceError(_("Choose a post."), "post")
     with write_tx():
+        if (earlier := idempotency.claim(idem_key, "roster_entry", site.id)) is not None:
+            return db.session.get(RosterEntry, earlier)
         _lock_user(person.id)
         _refuse_on_leave(person, day, "user_id")
         existing = db.session.scalar(select(RosterEntry).where(RosterEntry.user_id == person.id,
                                                                RosterEntry.day == day))
         if existing is not None:
             if existing.shift_id == shift.id and existing.post == post:
+                idempotency.done(idem_key, "roster_entry", site.id, existing.id)
                 return existing
             raise AttendanceError(_("%(name)s is already on the roster that day: move that entry to another shift.",
                                     name=person.name), "user_id")
@@ -226,6 +232,7 @@ def add_entry(site: Site, user: User, person_raw, day_raw, shift_raw, post_raw=N
         except IntegrityError:  # the same person added at the same moment from another phone
             raise AttendanceError(_("%(name)s is already on the roster that day: move that entry to another shift.",
                                     name=person.name), "user_id") from None
+        idempotency.done(idem_key, "roster_entry", site.id, entry.id)
         # A clock-in made before the person was rostered belongs to this entry now.
         att = db.session.scalar(select(Attendance).where(Attendance.user_id == person.id, Attendance.day == day))
         if att is not None and att.roster_id is None:

@@ -230,12 +230,13 @@ def item_form(item_id=None):
                 pack_size=form.pack_size.data, par_level=form.par_level.data or 0,
                 unit_price=form.unit_price.data or 0, discard_at_close=form.discard_at_close.data,
                 expected_qty=form.expected_qty.data, active=form.active.data,
-                initial_qty=form.initial_qty.data if form.initial_qty else None, serve_as=form.serve_as.data)
-            if name:
-                services.set_item_photo(site, saved, name)
+                initial_qty=form.initial_qty.data if form.initial_qty else None, serve_as=form.serve_as.data,
+                photo=name, idem_key=idem())
         except BaseException:
             photos.remove("items", name)
             raise
+        if name and saved.photo != name:  # a new-item form sent again: its first item keeps its own photo
+            photos.remove("items", name)
     ok, status = apply_form(form, save, (StockError, photos.PhotoError), "name")
     if ok:
         flash(_("Saved."))

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import photos
+from .. import idempotency, photos
 from ..alerts.services import emit as alert
 from ..audit import record
 from ..database import next_position, write_tx
@@ -97,8 +97,10 @@ def may_see_count(user: User, count: StockCount) -> bool:
 def save_item(site: Site, user: User, item: Item | None, *, location_id: int, kind: str, name: str,
               name_en: str | None, unit: str, whole: bool, pack_size: int, par_level: Decimal,
               unit_price: Decimal, discard_at_close: bool, expected_qty: Decimal | None,
-              active: bool = True, initial_qty: Decimal | None = None, serve_as: str | None = "drink") -> Item:
-    """Create or edit an item; a new item's starting stock is an 'opening' ledger row."""
+              active: bool = True, initial_qty: Decimal | None = None, serve_as: str | None = "drink",
+              photo: str | None = None, idem_key: str | None = None) -> Item:
+    """Create or edit an item; a new item's starting stock is an 'opening' ledger row; `photo`: its new photo, stored
+    already (the old file stays). A new-item form sent twice (its key) adds one; an edit saved twice records one."""
     location = db.session.get(Location, location_id)
     if location is None or location.site_id != site.id or location.kind not in STOCK_LOCATION_KINDS:
         raise StockError(_("Choose the water bar or a model room."), "location_id")
@@ -107,7 +109,15 @@ def save_item(site: Site, user: User, item: Item | None, *, location_id: int, ki
         raise StockError(_("Choose how the serve form offers it."), "serve_as")
     if kind != "consumable" or location.kind != "water_bar":
         serve_as = None  # only the bar's consumables are served to guests
+    values = dict(location_id=location_id, kind=kind, name=name.strip(), name_en=(name_en or "").strip() or None,
+                  unit=unit.strip(), whole=whole, pack_size=pack_size, par_level=par_level, unit_price=unit_price,
+                  discard_at_close=discard_at_close, expected_qty=expected_qty, active=active, serve_as=serve_as)
     with write_tx():
+        if item is None and (earlier := idempotency.claim(idem_key, "stock_item", site.id)) is not None:
+            return db.session.get(Item, earlier)
+        current = db.session.get(Item, item.id, populate_existing=True) if item is not None else None
+        if current is not None and photo is None and all(getattr(current, k) == v for k, v in values.items()):
+            return current  # the same edit saved again: nothing changes, nothing is recorded
         dup = select(Item.id).where(Item.location_id == location_id, func.lower(Item.name) == name.strip().lower())
         if item is not None:
             dup = dup.where(Item.id != item.id)
@@ -124,12 +134,10 @@ def save_item(site: Site, user: User, item: Item | None, *, location_id: int, ki
             ledger.lock_items(sorted({item.id, *db.session.scalars(
                 select(RecipeLine.item_id).where(RecipeLine.raw_item_id == item.id))}))
             item = db.session.get(Item, item.id)
-        item.location_id, item.kind, item.name = location_id, kind, name.strip()
-        item.name_en = (name_en or "").strip() or None
-        item.unit, item.whole, item.pack_size = unit.strip(), whole, pack_size
-        item.par_level, item.unit_price, item.discard_at_close = par_level, unit_price, discard_at_close
-        item.expected_qty, item.active, item.serve_as = expected_qty, active, serve_as
+        for key, value in values.items():
+            setattr(item, key, value)
         db.session.flush()
+        idempotency.done(idem_key, "stock_item", site.id, item.id)  # names the new item (an edit claims no key)
         reprice(item.id)
         start = initial_qty if initial_qty is not None else (expected_qty if kind == "fixture" else None)
         if action == "create" and start:
@@ -137,6 +145,9 @@ def save_item(site: Site, user: User, item: Item | None, *, location_id: int, ki
         record(action, "item", item.id, site_id=site.id, name=item.name, kind=kind, location=location.name,
                par_level=par_level, unit_price=item.unit_price, active=active, initial_qty=start,
                serve_as=serve_as)
+        if photo:
+            before, item.photo = item.photo, photo
+            record("photo", "item", item.id, site_id=site.id, photo=photo, before=before)
     return item
 
 
@@ -158,14 +169,6 @@ def reprice(item_id: int, field: str = "unit_price") -> None:
             raise StockError(_("A unit made by this recipe would cost more than ¥%(max)s.", max=MAX_PRICE), field)
         db.session.get(Item, r.item_id).unit_price = price
     db.session.flush()
-
-
-def set_item_photo(site: Site, item: Item, name: str) -> None:
-    """Point an item at its new reference photo (the file is already stored); the old file stays."""
-    with write_tx():
-        item = db.session.get(Item, item.id)
-        before, item.photo = item.photo, name
-        record("photo", "item", item.id, site_id=site.id, photo=name, before=before)
 
 
 def record_moves(site: Site, user: User, location: Location, reason: str, quantities: dict[int, str],

@@ -233,7 +233,7 @@ def add_checkpoint():
     f = request.form
     try:
         services.add_checkpoint(current_site(), current_user, name=f.get("name"), location_id=f.get("location_id"),
-                                require_photo=f.get("require_photo") == "1")
+                                require_photo=f.get("require_photo") == "1", idem_key=idem())
     except PatrolError as e:
         return _checkpoints_page(messages(e), f, 422)
     flash(_("Checkpoint added. Print its code from the sheet."))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from .. import fields, photos
+from .. import fields, idempotency, photos
 from ..audit import record
 from ..checklists import reads as checklists
 from ..checklists.services import locked_round
@@ -383,15 +383,20 @@ def _name(site: Site, raw, checkpoint_id: int | None = None) -> str:
     return name
 
 
-def add_checkpoint(site: Site, user: User, *, name, location_id, require_photo=False) -> Checkpoint:
+def add_checkpoint(site: Site, user: User, *, name, location_id, require_photo=False,
+                   idem_key: str | None = None) -> Checkpoint:
+    """Add a checkpoint (its name unique on the site). The same form sent twice (its key) adds one."""
     place = _location(site, location_id)
     with write_tx():
+        if (earlier := idempotency.claim(idem_key, "checkpoint", site.id)) is not None:
+            return db.session.get(Checkpoint, earlier)
         name = _name(site, name)
         cp = Checkpoint(site_id=site.id, location_id=place.id, name=name, token=secrets.token_urlsafe(16),
                         require_photo=bool(require_photo),
                         position=next_position(Checkpoint.position, Checkpoint.site_id == site.id))
         db.session.add(cp)
         db.session.flush()
+        idempotency.done(idem_key, "checkpoint", site.id, cp.id)
         record("add", "checkpoint", cp.id, site_id=site.id, name=name)
     return cp
 
