@@ -17,24 +17,24 @@ from tests.harness import HX, login, snapshot
 KEYED = "keyed"  # makes a row, a ledger movement or counts something: its form carries an idem key
 ONCE = "once"  # makes at most one row per thing (per visit, per count, per link): a replay finds that row
 STATE = "state"  # sets a state (a setting, an edit, accept/close/done): a replay sets it again and records nothing
-UNIQUE = "unique"  # makes a row whose name (or person and day) is unique: a replay is refused, nothing saved
 READ = "read"  # shows personal data and logs each showing: a replay is another reading, logged as such
 SESSION = "session"  # signs in or out, or changes the session's language or site: no business row
 
 WRITE_ROUTES = {
-    # Admin, devices, auth (helper D's): settings and people; a new place, site, person or rep has a unique name.
-    "admin.location": UNIQUE, "admin.new_site": UNIQUE, "admin.person": UNIQUE, "admin.reps": UNIQUE,
+    # Admin, devices, auth: settings and people; a new place, site, person or rep (a unique name) is keyed, so a
+    # resent form answers as the first did instead of "name taken" (tests/test_replays_admin.py).
+    "admin.location": KEYED, "admin.new_site": KEYED, "admin.person": KEYED, "admin.reps": KEYED,
     "admin.site": STATE, "admin.unlock": STATE,
-    # Shared devices: a device's name is unique on its site; its settings, retiring it and PINs set a state;
-    # the idle lock ends the session.
-    "devices.index": UNIQUE, "devices.edit": STATE, "devices.retire": STATE, "devices.reset_pin": STATE,
+    # Shared devices: registering one is keyed (a resent form gets the same cookie); its settings, retiring it and
+    # PINs set a state; the idle lock ends the session.
+    "devices.index": KEYED, "devices.edit": STATE, "devices.retire": STATE, "devices.reset_pin": STATE,
     "devices.pin": STATE, "devices.lock": SESSION,
     "auth.language": SESSION, "auth.login": SESSION, "auth.logout": SESSION, "auth.switch_site": SESSION,
     # Alerts.
     "alerts.add": KEYED, "alerts.edit": STATE, "alerts.remove": STATE,
     # Attendance (clock-in and out are the offline outbox's: helper S).
     "attendance.clock_in": KEYED, "attendance.clock_out": KEYED, "attendance.leave": KEYED,
-    "attendance.decide": STATE, "attendance.leave_cancel": STATE, "attendance.roster_add": UNIQUE,
+    "attendance.decide": STATE, "attendance.leave_cancel": STATE, "attendance.roster_add": KEYED,
     "attendance.roster_copy": ONCE, "attendance.roster_move": STATE, "attendance.roster_remove": STATE,
     "attendance.settings": KEYED,  # its form can add a shift
     # Checklists and routines.
@@ -58,7 +58,7 @@ WRITE_ROUTES = {
     "guests.show_qr": ONCE, "guests.to_complaint": ONCE, "guests.visit_section": ONCE,
     "guests_public.answer": ONCE,
     # Shift handover.
-    "handover.start": KEYED, "handover.add_line": KEYED, "handover.count": ONCE, "handover.accept": STATE,
+    "handover.start": KEYED, "handover.add_line": KEYED, "handover.count": ONCE, "handover.accept": KEYED,
     "handover.cancel": STATE, "handover.check": STATE, "handover.delete_line": STATE, "handover.dispute": STATE,
     "handover.fixtures_ok": STATE, "handover.resolve": STATE, "handover.submit": STATE, "handover.undispute": STATE,
     # Incidents (the offline outbox's report: helper S).
@@ -70,14 +70,14 @@ WRITE_ROUTES = {
     # Stock (the count's submit: helper S).
     "inventory.moves": KEYED, "inventory.prepare": KEYED, "inventory.close_bar": KEYED, "inventory.count": KEYED,
     "inventory.start_count": ONCE, "inventory.cancel_count": STATE, "inventory.close": STATE,
-    "inventory.confirm": STATE, "inventory.item_form": UNIQUE, "inventory.recipe": STATE, "inventory.reverse": ONCE,
+    "inventory.confirm": STATE, "inventory.item_form": KEYED, "inventory.recipe": STATE, "inventory.reverse": ONCE,
     # Patrol (the scan is the offline outbox's: helper S).
-    "patrol.checkpoint": KEYED, "patrol.tap": KEYED, "patrol.add_checkpoint": UNIQUE, "patrol.edit_checkpoint": STATE,
+    "patrol.checkpoint": KEYED, "patrol.tap": KEYED, "patrol.add_checkpoint": KEYED, "patrol.edit_checkpoint": STATE,
     "patrol.place": STATE, "patrol.setup": STATE, "patrol.task_done": STATE, "patrol.to_incident": ONCE,
     "patrol.to_morning": ONCE,
     # Purchasing.
     "purchasing.new": KEYED, "purchasing.receive": KEYED, "purchasing.releases": KEYED, "purchasing.decide": STATE,
-    "purchasing.decide_release": STATE, "purchasing.edit": STATE, "purchasing.sign": STATE,
+    "purchasing.decide_release": STATE, "purchasing.edit": KEYED, "purchasing.sign": STATE,
     # Repairs.
     "repairs.new": KEYED, "repairs.assign": KEYED, "repairs.check": KEYED, "repairs.fixed": KEYED,
     # Tasks.
@@ -91,12 +91,12 @@ WRITE_ROUTES = {
     "workers.new": KEYED, "workers.count_in": ONCE, "workers.count_out": ONCE, "workers.cancel": STATE,
     "workers.go_in": STATE, "workers.out": STATE,
 }
-CLASSES = {KEYED, ONCE, STATE, UNIQUE, READ, SESSION}
+CLASSES = {KEYED, ONCE, STATE, READ, SESSION}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def test_every_write_route_has_a_class(app):
-    """A write route missing from the list (or a class that is not one of the six) fails: say how its replay
+    """A write route missing from the list (or a class that is not one of the five) fails: say how its replay
     behaves before adding it."""
     writes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.methods & WRITE_METHODS}
     unclassed = writes - WRITE_ROUTES.keys()

@@ -171,7 +171,7 @@ def cancel(handover_id):
 @requires("handover.hand")
 def accept(handover_id):
     handover = _handover(handover_id)
-    return _act(handover, lambda: services.accept(current_site(), current_user, handover),
+    return _act(handover, lambda: services.accept(current_site(), current_user, handover, idem()),
                 done=_("Handover accepted. The shift is yours."))
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import idempotency
 from ..audit import record
 from ..clock import to_local
 from ..database import next_position, select_rows, write_tx
@@ -315,7 +316,11 @@ def cancel(site: Site, user: User, handover: Handover) -> Handover:
 
 def _reviewing(site: Site, handover_id: int, user: User) -> Handover:
     """The handover, locked, if it is addressed to this user and waits for them."""
-    handover = _locked(handover_id)
+    return _waits_for(site, _locked(handover_id), user)
+
+
+def _waits_for(site: Site, handover: Handover, user: User) -> Handover:
+    """The (locked) handover if it is addressed to this user and waits for them, else why not."""
     if handover.to_user_id != user.id:
         raise HandoverError(_("This handover is addressed to %(name)s.", name=handover.to_user.name))
     if handover.status == "accepted":
@@ -326,15 +331,32 @@ def _reviewing(site: Site, handover_id: int, user: User) -> Handover:
     return handover
 
 
-def accept(site: Site, user: User, handover: Handover) -> Handover:
-    """The incoming person accepts: the outgoing shift closes. Disputed lines stay open for the lead."""
+def accept(site: Site, user: User, handover: Handover, idem_key: str | None = None) -> Handover:
+    """The incoming person accepts: the outgoing shift closes. Disputed lines stay open for the lead.
+
+    The same accept form sent again (its key: a double tap, a retry after a time-out) answers as the accept did and
+    records nothing, while the handover is as that accept left it; another form, another person, or a replay after
+    a line of it was resolved is told it is accepted already."""
     with write_tx():
-        handover = _reviewing(site, handover.id, user)
+        handover = _locked(handover.id)
+        if (idempotency.claim(idem_key, "handover_accept", site.id) == handover.id
+                and _as_accepted(handover, user)):
+            return handover
+        handover = _waits_for(site, handover, user)
         handover.status, handover.accepted_at = "accepted", utcnow()
         disputes = db.session.scalar(select(func.count(HandoverLine.id)).where(
             HandoverLine.handover_id == handover.id, HandoverLine.disputed.is_(True)))
+        idempotency.done(idem_key, "handover_accept", site.id, handover.id)
         record("accept", "handover", handover.id, site_id=site.id, disputes=disputes)
     return handover
+
+
+def _as_accepted(handover: Handover, user: User) -> bool:
+    """Whether the handover is still as this user's accept left it: theirs, accepted, no line resolved since."""
+    return (handover.status == "accepted" and handover.to_user_id == user.id and handover.accepted_at is not None
+            and not db.session.scalar(select(HandoverLine.id).where(
+                HandoverLine.handover_id == handover.id,
+                HandoverLine.resolved_at > handover.accepted_at).limit(1)))
 
 
 def _natural_state(line: HandoverLine) -> str:

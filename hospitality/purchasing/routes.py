@@ -59,7 +59,7 @@ def edit(request_id):
     req = _request(request_id)
     try:
         services.update_request(current_site(), current_user, req, request.form.get("version", type=int) or 0,
-                                qty_fields(request.form), request.form.get("note"))
+                                qty_fields(request.form), request.form.get("note"), idem())
     except PurchaseError as e:
         conflict = isinstance(e, services.PurchaseConflict)
         return detail(request_id, errors={e.field or "form": e.message}, status=409 if conflict else 422)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import idempotency
 from ..audit import record
 from ..database import write_tx
 from ..extensions import db
@@ -91,14 +92,17 @@ def create_request(site: Site, user: User, quantities: dict[int, str], note: str
 
 
 def update_request(site: Site, user: User, req: PurchaseRequest, version: int, quantities: dict[int, str],
-                   note: str | None) -> PurchaseRequest:
-    """The requester changes a request that is still waiting; approved requests are frozen."""
+                   note: str | None, idem_key: str | None = None) -> PurchaseRequest:
+    """The requester changes a request that is still waiting; approved requests are frozen. The same form sent
+    again (its key) answers as the first did and saves nothing: its version is the one the first replaced."""
     lines = _lines_from_form(site, quantities)
     note = limited(note, 500, "note", PurchaseError)
     with write_tx():
         req = _locked(req.id)
         if req.requested_by_id != user.id:
             raise PurchaseError(_("Only the person who asked can change this request."))
+        if idempotency.claim(idem_key, "purchase_edit", site.id) == req.id:
+            return req
         if req.status not in EDITABLE:
             raise PurchaseConflict(_("This request has been decided and can no longer be changed."))
         if req.version != version:
@@ -114,6 +118,7 @@ def update_request(site: Site, user: User, req: PurchaseRequest, version: int, q
         req.version += 1
         db.session.flush()
         db.session.refresh(req)
+        idempotency.done(idem_key, "purchase_edit", site.id, req.id)
         record("update", "purchase_request", req.id, site_id=site.id, before=before,
                lines={item.name: str(q) for item, q in lines})
     return req
