@@ -27,18 +27,26 @@ def seed_demo(site: Site) -> None:
     points = list(db.session.scalars(select(Checkpoint).where(Checkpoint.site_id == site.id, Checkpoint.active)
                                      .order_by(Checkpoint.position)))
     now = site.now().replace(tzinfo=None)
-    for back in range(NIGHTS, 0, -1):
-        night = reads.night_of(patrol, now) - timedelta(days=back)
+    current = reads.night_of(patrol, now)  # tonight once the night shift has begun, else the night that began yesterday
+    last = current if all(r.due_at <= now for r in schedule(patrol, current)) else current - timedelta(days=1)
+    # The last NIGHTS nights that are over, the last one with its mishaps; and, seeded at night, tonight's rounds
+    # that have closed, all walked (the open one is left to the guard).
+    nights = [last - timedelta(days=back) for back in range(NIGHTS - 1, -1, -1)] + ([current] if current > last else [])
+    for night in nights:
+        back = 1 if night == last else 0 if night > last else 2
         guard_id = db.session.scalar(select(RosterEntry.user_id).where(
             RosterEntry.site_id == site.id, RosterEntry.day == night, RosterEntry.shift_id == patrol.shift_id))
         if guard_id is None:
             continue
-        rounds = schedule(patrol, night)
-        missed = rnd.randrange(2, len(rounds))
+        rounds = [r for r in schedule(patrol, night) if r.due_at <= now]
+        if not rounds:
+            continue
+        # Last night has a round missed, the night before a round late; tonight none.
+        odd = rnd.randrange(2, len(rounds)) if back and len(rounds) > 2 else -1
         for n, r in enumerate(rounds):
-            if n == missed and back == 1:
+            if n == odd and back == 1:
                 continue  # a round nobody walked: the report and the lead's screen show it missed
-            start = r.opens_at + timedelta(minutes=rnd.randint(2, 12) + (70 if n == missed else 0))
+            start = r.opens_at + timedelta(minutes=rnd.randint(2, 12) + (70 if n == odd else 0))
             run = ChecklistRun(site_id=site.id, template_id=patrol.id, shift_date=night, slot=r.slot,
                                started_by_id=guard_id, started_at=to_utc(start.replace(tzinfo=site.tz)))
             db.session.add(run)

@@ -106,6 +106,8 @@ class Tonight:
     next_day: date | None = None
     next_round: checklists.Round | None = None
     statuses: list = field(default_factory=list)  # the night's rounds with their states
+    night: date | None = None  # the night those rounds belong to
+    ended: bool = False  # that night is over (by day: last night's rounds, said so on the screen)
 
     @property
     def done(self) -> bool:
@@ -125,7 +127,9 @@ def tonight(site: Site, patrol: ChecklistTemplate, moment: datetime | None = Non
     upcoming = checklists.next_round(patrol, moment)
     if upcoming is not None:
         out.next_day, out.next_round = upcoming
-    out.statuses = checklists.day_status(site, out.day or night_of(patrol, moment), [patrol], moment, counts=False)
+    out.night = out.day or night_of(patrol, moment)
+    out.ended = out.current is None and (out.next_day is None or out.next_day > out.night)
+    out.statuses = checklists.day_status(site, out.night, [patrol], moment, counts=False)
     return out
 
 

@@ -85,6 +85,22 @@ def test_outside_the_rounds_the_page_names_the_next_one(app, env):
     assert 'class="patrol-todo"' not in page
 
 
+def test_by_day_the_rounds_shown_are_said_to_be_last_nights(app, env):
+    """At noon the night is over: its rounds are labelled as last night's (with its date), a link to that night's
+    report for the lead; at night they are tonight's, unlabelled."""
+    night = env.at(23, 0).date()
+    with at(env, 11, 0):
+        guard_page = phone(app, env, "guard").get("/").text
+        lead_page = phone(app, env, "lead").get("/patrol").text
+    section = guard_page.split('id="patrol-tonight"')[1].split("</section>")[0]
+    assert 'class="patrol-last"' in section and f"{night.month}月{night.day}日" in section
+    assert "/patrol/night" not in section  # the guard has no report: a label, not a link
+    assert f'href="/patrol/night?day={night.isoformat()}"' in lead_page
+    with at(env, 23, 40):
+        page = phone(app, env, "guard").get("/").text
+    assert 'class="patrol-last"' not in page.split('id="patrol-tonight"')[1].split("</section>")[0]
+
+
 def test_a_code_opens_the_scan_form_and_all_normal_is_recorded(app, env):
     """The guard's code page has "All normal" and the problem picks; one tap records a scan and goes to the round."""
     with at(env, 23, 40):
