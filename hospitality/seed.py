@@ -77,6 +77,9 @@ DEFAULT_ROUTINES = [
         ("门窗已锁闭", "Doors and windows locked", C, {}),
     ]),
 ]
+# Security works a day and a night shift: its opening is the day guard's, its closing the night guard's (each sees
+# only their own on the today screen: checklists.reads.ON_PERSONS_SHIFT_WHERE). Shift codes: attendance's defaults.
+DEFAULT_ROUTINE_SHIFTS = {("security", "opening"): "day", ("security", "closing"): "night"}
 
 
 def add_default_content(site: Site, model_rooms: int = 2) -> None:
@@ -85,10 +88,12 @@ def add_default_content(site: Site, model_rooms: int = 2) -> None:
     kinds += DEFAULT_LOCATIONS[1:]
     for pos, (kind, name) in enumerate(kinds):
         db.session.add(Location(site=site, kind=kind, name=name, position=pos))
+    routines = []
     for pos, (post, kind, name, name_en, due, items) in enumerate(DEFAULT_ROUTINES):
         t = ChecklistTemplate(site_id=site.id, post=post, kind=kind, name=name, name_en=name_en,
                               due_time=due, position=pos)
         db.session.add(t)
+        routines.append(t)
         for ipos, (text, text_en, atype, extra) in enumerate(items):
             t.items.append(ChecklistItem(position=ipos, text=text, text_en=text_en, answer_type=atype,
                                          unit=extra.get("unit"), max_value=extra.get("max"),
@@ -99,7 +104,9 @@ def add_default_content(site: Site, model_rooms: int = 2) -> None:
     from .inspections.seed import seed_templates
     from .patrol.seed import seed_patrol
     from .routines.seed import seed_cleaning
-    default_shifts(site)
+    shift_ids = {s.code: s.id for s in default_shifts(site)}
+    for t in routines:
+        t.shift_id = shift_ids.get(DEFAULT_ROUTINE_SHIFTS.get((t.post, t.kind)))
     seed_templates(site)
     seed_patrol(site)
     seed_cleaning(site)  # the cleaners' daily, weekly, half-monthly and monthly rota (seed 002)

@@ -10,6 +10,7 @@ from ..database import next_position, write_tx
 from ..extensions import db
 from ..i18n import text as _
 from ..models import ChecklistItem, ChecklistTemplate, Location, Site, User
+from ..models.attendance import Shift
 from ..models.checklists import ANSWER_TYPES, ASSIGNEES, KINDS, LAST, RECURRENCES, ROUTINE_KINDS
 from ..models.core import POSTS
 from .services import ChecklistError
@@ -90,13 +91,27 @@ def _person(site: Site, assignee: str, person_id) -> int | None:
     return person.id
 
 
+def _shift(site: Site, kind: str, shift_id):
+    """The shift an opening or closing routine belongs to (a shift of this site, or None: any shift). Other
+    checklists have none, but a patrol keeps the one its set-up gave it (hospitality.patrol)."""
+    if kind == "patrol":
+        return KEEP
+    if kind not in ROUTINE_KINDS or shift_id is None:
+        return None
+    shift = db.session.get(Shift, shift_id) if isinstance(shift_id, int) else None
+    if shift is None or shift.site_id != site.id or not shift.active:
+        raise ChecklistError(_("Choose a shift of this site."), "shift_id")
+    return shift.id
+
+
 def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, name_en: str | None,
                   kind: str, post: str, due_time: time | None, active: bool, times=KEEP, location_id=KEEP,
-                  for_posts=KEEP, recurrence=KEEP, assignee=KEEP, person_id=None,
+                  for_posts=KEEP, recurrence=KEEP, assignee=KEEP, person_id=None, shift_id=KEEP,
                   idem_key: str | None = None) -> ChecklistTemplate:
     """Create or change a template. `times`: text of round times; `location_id`: an area of this site or
     None; `for_posts`: the posts a grooming list is for (empty: all); `recurrence`: a (recurrence, on_days)
-    pair from parse_recurrence(); `assignee`: "post", "cleaners" or "person" (then `person_id`, of this site).
+    pair from parse_recurrence(); `assignee`: "post", "cleaners" or "person" (then `person_id`, of this site);
+    `shift_id`: the shift an opening or closing routine is done on (None: any), for a post that works in shifts.
     The same new-checklist form sent twice creates one."""
     if kind not in KINDS:
         raise ChecklistError(_("Choose a kind."), "kind")
@@ -106,6 +121,8 @@ def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, 
         person_id = _person(site, assignee, person_id)
     if times is not KEEP:
         times = parse_times(times)
+    if shift_id is not KEEP:
+        shift_id = _shift(site, kind, shift_id)
     given = assignee if assignee is not KEEP else (template.assignee if template is not None else "post")
     rounds = times if times is not KEEP else (template.times if template is not None else None)
     if given == "cleaners" and rounds and kind not in ROUTINE_KINDS:
@@ -135,7 +152,8 @@ def save_template(site: Site, template: ChecklistTemplate | None, *, name: str, 
         template.name, template.name_en = name.strip(), (name_en or "").strip() or None
         template.kind, template.post, template.due_time, template.active = kind, post, due_time, active
         changed = {}
-        for attr, value in (("times", times), ("location_id", location_id), ("for_posts", for_posts)):
+        for attr, value in (("times", times), ("location_id", location_id), ("for_posts", for_posts),
+                            ("shift_id", shift_id)):
             if value is not KEEP:
                 setattr(template, attr, value)
                 changed[attr] = value

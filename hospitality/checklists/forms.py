@@ -38,6 +38,8 @@ class TemplateForm(FlaskForm):
     assignee = SelectField(_l("Done by"), choices=list(ASSIGNEES.items()), default="post", validate_choice=False)
     person_id = SelectField(_l("Person"), choices=[], coerce=lambda v: "" if v in (None, "") else str(v),
                             validate_choice=False)
+    shift_id = SelectField(_l("Shift"), choices=[], coerce=lambda v: "" if v in (None, "") else str(v),
+                           validate_choice=False)
 
 
 class ItemForm(FlaskForm):

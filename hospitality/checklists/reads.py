@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import DateTime, Interval, Select, String, and_, bindparam, case, cast, func, select
+from sqlalchemy import DateTime, Interval, Select, String, and_, bindparam, case, cast, exists, func, or_, select
 from sqlalchemy.engine import Row
 
 from ..clock import to_local
@@ -10,6 +10,7 @@ from ..database import local_time, select_rows
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Location, Site, User
+from ..models.attendance import RosterEntry
 from ..models.checklists import RECURRENCES, ROUTINE_KINDS, period_of
 
 STATE_LABELS = {"done": _l("Done"), "late": _l("Done late"), "missing": _l("Missing"),
@@ -46,6 +47,14 @@ _ROUTINES = (select(ChecklistTemplate)
 _ROUTINES_OF_POST = _ROUTINES.where(ChecklistTemplate.post == bindparam("post"),
                                     ChecklistTemplate.assignee == "post")
 POST_ROUTINES_WHERE = _ROUTINES_OF_POST.whereclause  # for a screen that reads them with other checklists at once
+# A routine given to a shift (security's day opening, its night closing) is the work of whoever is rostered on that
+# shift: a person's today screen shows it when their roster entry of the day (`day`) is on that shift, or when they
+# have none (someone covering without a roster entry sees all their post's routines). Routines of no shift: everyone.
+_MY_ROSTER = (RosterEntry.site_id == bindparam("site_id"), RosterEntry.user_id == bindparam("user_id"),
+              RosterEntry.day == bindparam("day"))
+ON_PERSONS_SHIFT_WHERE = or_(ChecklistTemplate.shift_id.is_(None),
+                             ChecklistTemplate.shift_id.in_(select(RosterEntry.shift_id).where(*_MY_ROSTER)),
+                             ~exists().where(*_MY_ROSTER))
 _DAY_RUNS = select(ChecklistRun.id, ChecklistRun.template_id, ChecklistRun.slot, ChecklistRun.completed_at,
                    ChecklistRun.failed_count, ChecklistRun.completed_by_id).where(
     ChecklistRun.template_id.in_(bindparam("ids", expanding=True)), ChecklistRun.shift_date == bindparam("day"))

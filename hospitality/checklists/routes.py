@@ -115,6 +115,10 @@ def template(template_id=None):
     form.location_id.choices = [("", "—")] + [(str(loc.id), loc.name) for loc in reads.locations(site.id)]
     form.person_id.choices = [("", "—")] + [(str(p.id), f"{p.name} · {POSTS.get(p.post, p.post)}")
                                             for p in reads.people(site.id)]
+    from ..attendance.reads import site_shifts  # here: attendance's reads import the checklist engine's
+    form.shift_id.choices = [("", _("Any shift"))] + [
+        (str(s.id), f"{s.name} {s.starts:%H:%M}–{s.ends:%H:%M}") for s in site_shifts(site.id)
+        if s.active or (tpl is not None and tpl.shift_id == s.id)]
     if tpl is not None and not form.is_submitted():
         form.times.data = " ".join((tpl.times or "").split(","))
         form.grooming_posts.data = tpl.post_list
@@ -128,7 +132,8 @@ def template(template_id=None):
             form.recurrence.data or "daily", weekdays=form.weekdays.data or [], weekday=form.weekday.data,
             month_day=form.month_day.data, first_half=form.first_half.data, second_half=form.second_half.data),
         assignee=form.assignee.data or "post",
-        person_id=int(form.person_id.data) if (form.person_id.data or "").isdigit() else None, idem_key=idem())),
+        person_id=int(form.person_id.data) if (form.person_id.data or "").isdigit() else None,
+        shift_id=int(form.shift_id.data) if (form.shift_id.data or "").isdigit() else None, idem_key=idem())),
         (services.ChecklistError,), "name")
     if ok:
         flash(_("Saved."))
@@ -141,6 +146,7 @@ def _recurrence_fields(form: TemplateForm, tpl: ChecklistTemplate) -> None:
     """The recurrence's days into the field its kind uses (on_days: see models/checklists.py period_of)."""
     days = [d for d in (tpl.on_days or "").split(",") if d]
     form.person_id.data = str(tpl.person_id or "")
+    form.shift_id.data = str(tpl.shift_id or "")
     if tpl.recurrence == "weekdays":
         form.weekdays.data = days
     elif tpl.recurrence == "weekly" and days:

@@ -2,7 +2,7 @@
 from datetime import date, time
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from ..attendance import reads as attendance
 from ..checklists import reads as checklists
@@ -89,14 +89,14 @@ def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
     return panels
 
 
-# A staff screen's checklists in one read: the post's routines and its own rounds (routines.own_round_templates:
-# the lounge rounds given to the post, the checklists given to the person), each marked, with their runs and counts
-# (checklists.with_runs). The conditions stay in their capabilities' statements (routines/reads.py keeps the own
-# rounds' rule).
+# A staff screen's checklists in one read: the post's routines of the person's shift and its own rounds
+# (routines.own_round_templates: the lounge rounds given to the post, the checklists given to the person), each
+# marked, with their runs and counts (checklists.with_runs). The conditions stay in their capabilities' statements
+# (checklists/reads.py keeps the shift's rule, routines/reads.py the own rounds').
 _OWN_ROUNDS_WHERE = routines.OWN_ROUNDS_WHERE
 _STAFF_CHECKLISTS = checklists.with_runs(
     select(ChecklistTemplate, case((_OWN_ROUNDS_WHERE, True), else_=False).label("own"))
-    .where(or_(checklists.POST_ROUTINES_WHERE, _OWN_ROUNDS_WHERE))
+    .where(or_(and_(checklists.POST_ROUTINES_WHERE, checklists.ON_PERSONS_SHIFT_WHERE), _OWN_ROUNDS_WHERE))
     .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
 
 
@@ -109,7 +109,7 @@ def checklist_statuses(site: Site, user: User, day: date) -> tuple[list, list]:
         own_ids = {t.id for t in own}
     else:
         rows = db.session.execute(_STAFF_CHECKLISTS, {"site_id": site.id, "user_id": user.id, "post": user.post,
-                                                      "days": checklists.run_days(day)}).all()
+                                                      "day": day, "days": checklists.run_days(day)}).all()
         statuses = checklists.day_status_of_rows(site, day, rows)
         own_ids = {r.tid for r in rows if r.own}
     return ([s for s in statuses if s.template.id not in own_ids],

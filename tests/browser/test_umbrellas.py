@@ -31,13 +31,13 @@ def test_concierge_returns_umbrellas_in_part(app, live_server, phone):
     # It rains: two umbrellas.
     card.locator("input[name=qty]").fill("2")
     card.get_by_role("button", name="借出雨伞").tap()
-    expect(card.locator(".umbrellas-out")).to_have_text("伞: 2 把未还")
+    expect(card.locator(".umbrellas-out")).to_have_text("伞：2 把未还")
     expect(card.locator("input[name=return_qty]")).to_have_value("2")
 
     # One comes back.
     card.locator("input[name=return_qty]").fill("1")
     card.get_by_role("button", name="归还雨伞").tap()
-    expect(card.locator(".umbrellas-out")).to_have_text("伞: 1 把未还")
+    expect(card.locator(".umbrellas-out")).to_have_text("伞：1 把未还")
     expect(card.locator(".timeline")).to_contain_text("归还 1 把伞")
     assert_fits_phone(desk)
 
@@ -45,11 +45,11 @@ def test_concierge_returns_umbrellas_in_part(app, live_server, phone):
     card.locator("input[name=return_qty]").fill("3")
     card.get_by_role("button", name="归还雨伞").tap()
     expect(card.locator(".umbrella-return + small.error")).to_contain_text("可归还 1 到 1 把")
-    expect(card.locator(".umbrellas-out")).to_have_text("伞: 1 把未还")
+    expect(card.locator(".umbrellas-out")).to_have_text("伞：1 把未还")
 
     # The today screen shows the group with one still out; tapping the line opens the visit.
     home(desk)
-    line = desk.locator("#visits-live a", has_text="伞: 1 把未还")
+    line = desk.locator("#visits-live a", has_text="伞：1 把未还")
     expect(line).to_be_visible()
     follow(desk, line, "2人")
     assert desk.url == visit_url

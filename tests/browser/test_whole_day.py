@@ -173,7 +173,7 @@ def test_a_whole_day_on_seven_phones(app, live_server, phone):
     expect(desk.locator("#visit .sub")).to_contain_text("李顾问")
     desk.locator("#visit input[name=qty]").fill("2")
     desk.locator("#visit").get_by_role("button", name="借出雨伞").tap()
-    expect(desk.locator("#visit .umbrellas-out")).to_have_text("伞: 2 把未还")
+    expect(desk.locator("#visit .umbrellas-out")).to_have_text("伞：2 把未还")
 
     # The water bar: no tea brewed yet, so the group's page links 制作; two pots, back to the group.
     home(bar)
@@ -240,7 +240,7 @@ def test_a_whole_day_on_seven_phones(app, live_server, phone):
     ret = desk.locator("#visit input[name=return_qty]")
     ret.fill("1")
     desk.locator("#visit").get_by_role("button", name="归还雨伞").tap()
-    expect(desk.locator("#visit .umbrellas-out")).to_have_text("伞: 1 把未还")
+    expect(desk.locator("#visit .umbrellas-out")).to_have_text("伞：1 把未还")
     expect(ret).to_have_value("1")
     desk.locator("#visit").get_by_role("button", name="归还雨伞").tap()
     expect(desk.locator("#visit .umbrellas-out")).to_have_count(0)

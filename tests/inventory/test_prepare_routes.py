@@ -58,7 +58,7 @@ def test_short_stock_is_422_with_the_message_under_the_count(app, env):
     assert r.status_code == 422
     card = r.text[r.text.index(f'id="prepare-{env.plate}"'):]
     card = card[:card.index("</article>")]
-    assert "水果不足,无法制作5 份:需要7.5 斤,库存只有6 斤。" in card and 'aria-invalid="true"' in card
+    assert "水果不足，无法制作5 份：需要7.5 斤，库存只有6 斤。" in card and 'aria-invalid="true"' in card
     assert 'aria-invalid="true"' not in r.text[r.text.index(f'id="prepare-{env.pot}"'):][:600]
     with app.app_context():
         assert count_rows(StockMove) == before and count_rows(Preparation) == 0
@@ -113,7 +113,7 @@ def test_bad_recipe_is_422_with_messages_next_to_the_fields(app, env):
     leaves_row = r.text[r.text.index(f'name="qty-{env.leaves}"'):][:400]
     candy_row = r.text[r.text.index(f'name="qty-{env.candy}"'):][:400]
     assert "只能按整包计数" in leaves_row and 'aria-invalid="true"' in leaves_row
-    assert "请输入大于零的数量,或留空。" in candy_row
+    assert "请输入大于零的数量，或留空。" in candy_row
     r = boss.post(f"/stock/items/{env.pot}/recipe", data={f"qty-{env.pot}": "1"})
     assert r.status_code == 422 and "物品不能用自己做原料。" in r.text
     with app.app_context():

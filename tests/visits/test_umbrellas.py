@@ -144,14 +144,14 @@ def test_return_form_swaps_the_card_with_what_is_still_out(app, env):
     vid = group_with_two_out(app, env)
     desk = login(app, env.names["concierge"])
     page = desk.get(f"/visits/{vid}").text
-    assert "伞: 2 把未还" in page and 'name="return_qty"' in page and "借出 2 把伞" in page
+    assert "伞：2 把未还" in page and 'name="return_qty"' in page and "借出 2 把伞" in page
     r = desk.post(f"/visits/{vid}/umbrellas/return", data={"return_qty": "1", "idem": "cardkey0001"}, headers=HX)
     assert r.status_code == 200 and r.text.lstrip().startswith('<article id="visit"')
-    assert "伞: 1 把未还" in r.text and "归还 1 把伞" in r.text
+    assert "伞：1 把未还" in r.text and "归还 1 把伞" in r.text
     assert re.search(r'name="return_qty"[^>]*value="1"', r.text)  # all that is out is the default
     again = desk.post(f"/visits/{vid}/umbrellas/return", data={"return_qty": "1", "idem": "cardkey0001"},
                       headers=HX)
-    assert again.status_code == 200 and "伞: 1 把未还" in again.text  # the double tap counted once
+    assert again.status_code == 200 and "伞：1 把未还" in again.text  # the double tap counted once
     r = desk.post(f"/visits/{vid}/umbrellas/return", data={"return_qty": "1", "idem": "cardkey0002"}, headers=HX)
     assert "未还" not in r.text and 'name="return_qty"' not in r.text
 
@@ -190,7 +190,7 @@ def test_concierge_today_screen_lists_groups_with_umbrellas_out(app, env):
         ids = here.id, gone.id
     html = login(app, env.names["concierge"]).get("/").text
     for vid, n in zip(ids, (1, 1), strict=True):
-        assert re.search(rf'<a href="/visits/{vid}">[^<]*<small class="umb">伞: {n} 把未还</small></a>', html)
+        assert re.search(rf'<a href="/visits/{vid}">[^<]*<small class="umb">伞：{n} 把未还</small></a>', html)
     live = login(app, env.names["concierge"]).get("/visits/live", headers={"HX-Request": "true"}).text
     assert live.count('class="umb"') == 2
     assert 'class="umb"' not in login(app, env.names["water_bar"]).get("/").text
