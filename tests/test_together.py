@@ -66,3 +66,30 @@ def test_the_clock_card_reads_its_three_in_one(app):
         reads = [s for s in seen if s.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
         assert len(reads) == 1, reads
         assert card["state"] and card["can_clock_in"] in (True, False)
+
+
+def test_a_clocked_in_persons_card_says_where_their_handover_stands_in_the_same_statement(app):
+    """On duty, the card says the person's handover is waiting for acceptance: read with the card's other rows, so
+    the card stays one statement whatever the hour (it was two once the person had clocked in)."""
+    from hospitality.attendance.reads import days
+    from hospitality.models.handover import Handover
+    from tests.factories import roster
+    with app.test_request_context():
+        site = make_site()
+        user, colleague = make_user(site.id, "water_bar"), make_user(site.id, "water_bar")
+        site = db.session.get(Site, site.id)
+        now = datetime(2026, 12, 6, 12, 0)  # the site's wall clock, mid-shift
+        day = now.date()
+        roster(site.id, user.id, day)
+        with write_tx():
+            db.session.add(Attendance(site_id=site.id, user_id=user.id, day=day,
+                                      clock_in_at=datetime(2026, 12, 6, 0, 25), late_minutes=0))
+            db.session.add(Handover(site_id=site.id, post="water_bar", day=day - timedelta(days=1),
+                                    from_user_id=user.id, to_user_id=colleague.id, status="accepted"))
+            db.session.add(Handover(site_id=site.id, post="water_bar", day=day, from_user_id=user.id,
+                                    to_user_id=colleague.id, status="submitted"))
+        with counting(app) as seen:
+            card = days.today_card(site, db.session.get(User, user.id), now)
+        reads = [s for s in seen if s.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+        assert len(reads) == 1, reads
+        assert card["can_clock_out"] and card["handover"] == "waiting"  # today's, not yesterday's accepted one

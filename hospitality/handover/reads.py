@@ -328,18 +328,23 @@ def board_summary(site: Site, day: date) -> dict:
 
 
 # By person and day only (ix_handovers_from_day: a person hands over once or twice a day); with the site and
-# status in the WHERE too, SQLite without statistics would walk the site's accepted handovers instead.
-_SHIFT_HANDOVERS = select(Handover.site_id, Handover.status).where(
-    Handover.from_user_id == bindparam("user_id"), Handover.day == bindparam("day"))
+# status in the WHERE too, SQLite without statistics would walk the site's accepted handovers instead. The days
+# first..last: the clock card reads it with its own rows (attendance.reads.card_reads), before it knows which day
+# the person's running shift is.
+SHIFT_HANDOVERS = select(Handover.site_id, Handover.status, Handover.day).where(
+    Handover.from_user_id == bindparam("user_id"), Handover.day >= bindparam("first"),
+    Handover.day <= bindparam("last"))
 
 
-def shift_handover(site: Site, user: User, day: date) -> str:
+def shift_handover(site: Site, user: User, day: date, rows: list | None = None) -> str:
     """Where the user's handover of that day stands: "closed" (accepted, or a post that does not hand over),
-    "waiting" (handed over, not accepted yet), "draft" (being prepared) or "none" (not started)."""
+    "waiting" (handed over, not accepted yet), "draft" (being prepared) or "none" (not started). `rows`: the
+    SHIFT_HANDOVERS rows of days around `day`, when the caller read them already."""
     if not can(user, "handover.hand"):
         return "closed"
-    statuses = {r.status for r in select_rows(_SHIFT_HANDOVERS, {"user_id": user.id, "day": day})
-                if r.site_id == site.id}
+    if rows is None:
+        rows = select_rows(SHIFT_HANDOVERS, {"user_id": user.id, "first": day, "last": day}).all()
+    statuses = {r.status for r in rows if r.site_id == site.id and r.day == day}
     return next((state for status, state in (("accepted", "closed"), ("submitted", "waiting"), ("draft", "draft"))
                  if status in statuses), "none")
 

@@ -7,7 +7,7 @@ from sqlalchemy import Row, bindparam, func, select
 
 from ...database import Reads, read_panels, select_rows
 from ...extensions import db
-from ...handover.reads import shift_handover
+from ...handover.reads import SHIFT_HANDOVERS, shift_handover
 from ...models import Site, User
 from ...models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
 from ...models.core import POSTS
@@ -104,9 +104,9 @@ def person_day(site: Site, user: User | Person, day: date, entry: DayEntry | Non
     return pd
 
 
-# A person's clock card reads their last two days of roster and clock-ins and today's approved leave: three small
-# prebuilt statements of plain rows, read with the screen's other panels (card_reads). Their next shifts read the same
-# roster.
+# A person's clock card reads their last two days of roster, clock-ins and handovers and today's approved leave: four
+# small prebuilt statements of plain rows, read with the screen's other panels (card_reads). Their next shifts read
+# the same roster.
 _MY_ROSTER = (select(RosterEntry.id, RosterEntry.day, RosterEntry.post, Shift.name.label("shift_name"), Shift.starts,
                      Shift.ends)
               .join(Shift, Shift.id == RosterEntry.shift_id)
@@ -130,11 +130,12 @@ def today_card(site: Site, user: User, now: datetime | None = None) -> dict:
 
 
 def card_reads(site: Site, user: User, now: datetime | None = None) -> Reads:
-    """The clock card's reads (its three statements), for a screen that reads its panels at once: `att_clock`."""
+    """The clock card's reads (its four statements), for a screen that reads its panels at once: `att_clock`."""
     now = moment(site, now)
     today = now.date()
     params = {"user_id": user.id, "first": today - timedelta(days=1), "last": today}
-    return Reads({"roster": _MY_ROSTER, "attendance": _MY_ATTENDANCE, "leave": _MY_LEAVE_TODAY}, params,
+    return Reads({"roster": _MY_ROSTER, "attendance": _MY_ATTENDANCE, "leave": _MY_LEAVE_TODAY,
+                  "handovers": SHIFT_HANDOVERS}, params,
                  lambda got: {"att_clock": _card(site, user, now, got)})
 
 
@@ -153,7 +154,7 @@ def _card(site: Site, user: User, now: datetime, got: dict) -> dict:
     # The seeds: hand over before leaving (按时交接班). While on duty the card says where the person's own
     # handover stands once they have started one (waiting for acceptance, or still a draft); before that there
     # is nothing to say (right after clocking in no handover exists yet).
-    handover = shift_handover(site, user, day) if running is not None else "closed"
+    handover = shift_handover(site, user, day, got["handovers"]) if running is not None else "closed"
     if handover == "none" and pd.end is not None and now >= pd.end - HANDOVER_REMINDER:
         handover = "due"  # the shift ends within the hour and nothing is handed over yet
     return {"pd": pd, "state": pd.state, "day": day, "now": now, "late_by": late_by,
