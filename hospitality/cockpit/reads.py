@@ -5,7 +5,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
+from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 
 from ..attendance.reads import days as attendance
@@ -158,12 +160,28 @@ class Series:
         found = [n for _d, n in self.points if n is not None]
         return round(sum(found) / len(found)) if found else 0
 
-    @property
-    def bars(self) -> list[tuple[str, int, float]]:
-        """(MM-DD, number, the bar's height in the chart's 38 units) per day, formatted once here: the chart shows
-        each day three times (its bar's tooltip, the chart's accessible name, the table)."""
-        top = self.top
-        return [(f"{d.month:02d}-{d.day:02d}", n, round(n / top * 38, 1) if top else 0) for d, n in self.points]
+    @cached_property
+    def drawn(self) -> "Drawn":
+        """The chart's per-day markup, made here in one pass (cockpit/_chart.html places it): each day shows three
+        times (its bar with a tooltip, the chart's accessible name, the table), 30 days × 6 charts, which as
+        template expressions were a quarter of the manager's day's CPU. Only numbers and MM-DD go in: nothing to
+        escape."""
+        top, aria, rects, rows = self.top, [], [], []
+        for i, (d, n) in enumerate(self.points):
+            day, h = f"{d.month:02d}-{d.day:02d}", round(n / top * 38, 1) if top else 0
+            aria.append(f"{day} {n}")
+            rects.append(f'<rect x="{i * 10 + 1}" y="{40 - h}" width="8" height="{h}" fill="currentColor" '
+                         f'data-n="{n}"><title>{day}: {n}</title></rect>')
+            rows.append(f"<tr><td>{day}</td><td>{n}</td></tr>")
+        return Drawn(len(self.points) * 10, ", ".join(aria), Markup("".join(rects)), Markup("".join(rows)))
+
+
+@dataclass(frozen=True)
+class Drawn:
+    width: int  # the chart's viewBox width: 10 units a day
+    aria: str  # "12-01 3, 12-02 5, …" after the chart's title
+    rects: Markup  # a bar per day
+    rows: Markup  # the by-day table's rows
 
 
 def _day(value) -> date:
