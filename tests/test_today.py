@@ -122,7 +122,7 @@ def _fill_today(app):
 
 # The first response of each staff screen (every card in it): the statements on SQLite's demo, 2026-12-06 (the
 # live element, the clock card, the messages and the tasks read together: database.read_panels).
-STAFF_STATEMENTS = {"waterbar": 5, "modelroom": 7, "concierge": 3, "security": 11}
+STAFF_STATEMENTS = {"waterbar": 5, "modelroom": 6, "concierge": 3, "security": 8}
 
 
 def test_staff_screen_statements_stay_few_as_rounds_are_worked(app, demo):

@@ -9,7 +9,7 @@ from sqlalchemy import Integer, Row, bindparam, case, func, select, text
 from sqlalchemy.orm import aliased
 
 from ..clock import local_start
-from ..database import select_rows
+from ..database import Reads, select_rows
 from ..filters import Filters, RangeStatements
 from ..models import Location, Site, User, Visit
 from ..models.incidents import ALERTING, Drill, DrillPerson, Incident, IncidentEvent, IncidentPhoto
@@ -110,6 +110,11 @@ _OPEN = (_ROWS.where(Incident.site_id == bindparam("site_id"), Incident.status !
 def open_incidents(site_id: int) -> list[Row]:
     """The site's incidents not closed yet, newest first (the partial index ix_incidents_site_open)."""
     return select_rows(_OPEN, {"site_id": site_id}).all()
+
+
+def open_reads(site_id: int) -> Reads:
+    """open_incidents() for a screen that reads its panels at once (database.read_panels): `open_incidents`."""
+    return Reads({"open": _OPEN}, {"site_id": site_id}, lambda got: {"open_incidents": got["open"]})
 
 
 # The list's statements per filters in use (filters.RangeStatements: built once each, run with bound values).

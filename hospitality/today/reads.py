@@ -51,9 +51,7 @@ _PENDING_REQUESTS = select(func.count().label("n")).select_from(PurchaseRequest)
 def stock_panel(site: Site, user: User) -> dict:
     """What the stock capability shows on a post's screen: its locations and what waits on it."""
     panel = {"stock_locations": stock_reads.stock_locations(site.id, inventory.worked_kinds(user))
-             if can(user, "stock.keep") else []}
-    if can(user, "today.discrepancies"):
-        panel["discrepancies"] = stock_reads.open_discrepancies(site.id)
+             if can(user, "stock.keep") else []}  # (its open discrepancies: panel_reads)
     if can(user, "purchases.decide"):
         panel["pending_requests"] = select_rows(_PENDING_REQUESTS, {"site_id": site.id}).one().n
     return panel
@@ -61,25 +59,29 @@ def stock_panel(site: Site, user: User) -> dict:
 
 def panel_reads(site: Site, user: User) -> list[Reads]:
     """The cards whose reads go to the database together (read_panels: one statement): the live element, the
-    calls and messages for this person, the clock card, and a post's open tasks."""
+    calls and messages for this person, the clock card, a post's open tasks, the open discrepancies, the workers in
+    the model rooms and the open incidents."""
+    overseer = can(user, "today.board")
     reads = [live_reads(site, user.post), desk.mine_reads(site.id, user.id)]
     if can(user, "attendance.own"):
         reads.append(attendance.card_reads(site, user))
-    if not can(user, "today.board"):
+    if not overseer:
         reads.append(tasks.panel_reads(site, user))
+    if can(user, "today.discrepancies"):
+        reads.append(stock_reads.discrepancies_reads(site.id))
+    if can(user, "workers.doors"):
+        reads.append(workers.inside_reads(site))
+    if can(user, "incidents.watch") and not overseer:  # the lead's and manager's load after the page
+        reads.append(incidents.open_reads(site.id))
     return reads
 
 
 def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
-    """The other cards every post's screen carries around its routines: the handover, workers in the model rooms,
-    its own rounds (their statuses given); and for the lead and manager the day at a glance."""
+    """The other cards every post's screen carries around its routines: the handover, its own rounds (their
+    statuses given), security's patrol; and for the lead and manager the day at a glance."""
     overseer = can(user, "today.board")
     panels = {} if overseer else {"handover_card": handover.today_card(site, user)}
     panels |= routines.today_panel(site, user, own_rounds)  # rounds given to the post or person; linen away
-    if can(user, "workers.doors"):
-        panels |= workers.inside_panel(site)
-    if can(user, "incidents.watch") and not overseer:  # the lead's and manager's load after the page
-        panels["open_incidents"] = incidents.open_incidents(site.id)
     if can(user, "patrol.rounds") and not overseer:  # security: tonight's round; the others' night report
         panels |= patrol.panel(site)
     if overseer:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
 from ..clock import day_bounds, utcnow
-from ..database import select_rows
+from ..database import Reads, select_rows
 from ..i18n import lazy_gettext as _l
 from ..models import Discrepancy, Location, Site, StockCount, User
 from ..models.core import POSTS
@@ -227,9 +227,10 @@ def inside_version(rows: list[Row]) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:12]
 
 
-def inside_panel(site: Site) -> dict:
-    """What `workers/_inside.html` needs: the crews not closed yet, room by room, and the poll's version."""
-    rows = inside_now(site)
+def inside_panel(site: Site, rows: list[Row] | None = None) -> dict:
+    """What `workers/_inside.html` needs: the crews not closed yet, room by room, and the poll's version (`rows`:
+    inside_now's, when the caller read them already)."""
+    rows = inside_now(site) if rows is None else rows
     rooms, by_room = [], {}
     for crew in group(rows):
         first = crew.first
@@ -238,6 +239,11 @@ def inside_panel(site: Site) -> dict:
             rooms.append((Room(first.location_id, first.room), by_room[first.location_id]))
         by_room[first.location_id].append(crew)
     return {"workers_inside": rooms, "workers_v": inside_version(rows), "steps": STEPS, "step_css": STEP_CSS}
+
+
+def inside_reads(site: Site) -> Reads:
+    """inside_panel() for a screen that reads its panels at once (database.read_panels)."""
+    return Reads({"inside": _INSIDE_NOW}, {"site_id": site.id}, lambda got: inside_panel(site, got["inside"]))
 
 
 def crew_story(entry: WorkerEntry) -> CrewStory:

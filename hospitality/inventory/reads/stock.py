@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ...database import select_rows
+from ...database import Reads, select_rows
 from ...extensions import db
 from ...models import Discrepancy, Item, Location, StockCount, StockMove, User
 from ...models.checklists import _localized
@@ -86,6 +86,11 @@ _OPEN_DISCREPANCIES = (
 def open_discrepancies(site_id: int) -> list[Row]:
     """Rows of id, status, opened_at, location_name and counted_by, newest first."""
     return select_rows(_OPEN_DISCREPANCIES, {"site_id": site_id}).all()
+
+
+def discrepancies_reads(site_id: int) -> Reads:
+    """open_discrepancies() for a screen that reads its panels at once (database.read_panels): `discrepancies`."""
+    return Reads({"open": _OPEN_DISCREPANCIES}, {"site_id": site_id}, lambda got: {"discrepancies": got["open"]})
 
 
 def discrepancy_of(count_id: int) -> int | None:
