@@ -4,6 +4,7 @@ movement, audit row or timeline event."""
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -159,7 +160,7 @@ def _keyed_cases() -> dict[str, Callable]:
         "desk.new": lambda env: Replay(env.names["concierge"], "/desk/new", {
             "kind": "call", "caller_name": "李先生", "caller_phone": "13812345678",
             "for_whom": f"user-{env.users['water_bar']}", "text": "请回电", "call_back_time": "15:30",
-            "call_back_day": ""}),
+            "call_back_day": (site_of(env).today() + timedelta(days=1)).isoformat()}),  # ahead at any hour
         "repairs.new": lambda env: Replay(env.names["model_room"], "/repairs/new", {
             "kind": "fitting", "spot": "主卫", "description": "卫生间水龙头漏水", "location_id": str(env.room)}),
         "complaints.new": lambda env: Replay(env.names["water_bar"], "/complaints/new", {

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from hospitality.checklists import reads as checklists
 from hospitality.extensions import db
 from hospitality.models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
+from hospitality.models.attendance import RosterEntry
 from hospitality.routines import reads as routines
 from hospitality.today.reads import checklist_statuses
 
@@ -103,13 +104,18 @@ def _statements(app, client, url="/"):
 
 def _fill_today(app):
     """A run of every checklist of the site on today's round (its period's first day), the first one completed,
-    each with every required item answered."""
+    each with every required item answered (a round the demo has walked already, tonight's patrol when seeded at
+    night, keeps its own run)."""
     with app.app_context():
         site = db.session.scalars(db.select(Site)).first()
         user = db.session.scalars(db.select(User).where(User.username == "waterbar")).one()
         today = site.today()
+        walked = set(db.session.execute(db.select(ChecklistRun.template_id, ChecklistRun.shift_date,
+                                                  ChecklistRun.slot)).tuples())
         for i, t in enumerate(db.session.scalars(db.select(ChecklistTemplate).where(ChecklistTemplate.active))):
             for r in checklists.schedule(t, today):
+                if (t.id, r.run_day or today, r.slot) in walked:
+                    continue
                 run = ChecklistRun(site_id=site.id, template_id=t.id, shift_date=r.run_day or today, slot=r.slot,
                                    started_by_id=user.id, completed_at=db.func.now() if i == 0 else None)
                 db.session.add(run)
@@ -157,7 +163,13 @@ def test_staff_checklists_read_as_day_status_does(app, demo, username):
         user = db.session.scalars(db.select(User).where(User.username == username)).one()
         day = site.today()
         own = routines.own_round_templates(site, user)
-        expected = checklists.day_status(site, day, checklists.routines(site.id, user.post) + own)
+        # The post's routines of the person's shift today (all of them when not rostered: checklists.reads
+        # ON_PERSONS_SHIFT_WHERE); the demo's guards work a day and a night shift.
+        shift = db.session.scalar(db.select(RosterEntry.shift_id).where(RosterEntry.user_id == user.id,
+                                                                        RosterEntry.day == day))
+        of_shift = [t for t in checklists.routines(site.id, user.post)
+                    if t.shift_id is None or shift is None or t.shift_id == shift]
+        expected = checklists.day_status(site, day, of_shift + own)
         of_post, own_rounds = checklist_statuses(site, user, day)
 
         def key(s):
