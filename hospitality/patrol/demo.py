@@ -33,7 +33,7 @@ def seed_demo(site: Site) -> None:
     # that have closed, all walked (the open one is left to the guard).
     nights = [last - timedelta(days=back) for back in range(NIGHTS - 1, -1, -1)] + ([current] if current > last else [])
     for night in nights:
-        back = 1 if night == last else 0 if night > last else 2
+        mishap = "missed" if night == last else "late" if night < last else None  # tonight: none
         guard_id = db.session.scalar(select(RosterEntry.user_id).where(
             RosterEntry.site_id == site.id, RosterEntry.day == night, RosterEntry.shift_id == patrol.shift_id))
         if guard_id is None:
@@ -41,10 +41,9 @@ def seed_demo(site: Site) -> None:
         rounds = [r for r in schedule(patrol, night) if r.due_at <= now]
         if not rounds:
             continue
-        # Last night has a round missed, the night before a round late; tonight none.
-        odd = rnd.randrange(2, len(rounds)) if back and len(rounds) > 2 else -1
+        odd = rnd.randrange(2, len(rounds)) if mishap and len(rounds) > 2 else -1  # the round of the mishap
         for n, r in enumerate(rounds):
-            if n == odd and back == 1:
+            if n == odd and mishap == "missed":
                 continue  # a round nobody walked: the report and the lead's screen show it missed
             start = r.opens_at + timedelta(minutes=rnd.randint(2, 12) + (70 if n == odd else 0))
             run = ChecklistRun(site_id=site.id, template_id=patrol.id, shift_date=night, slot=r.slot,
@@ -57,9 +56,9 @@ def seed_demo(site: Site) -> None:
                 scan = PatrolScan(site_id=site.id, day=night, slot=r.slot, run_id=run.id, checkpoint_id=cp.id,
                                   user_id=guard_id, at=to_utc(at.replace(tzinfo=site.tz)), status="ok",
                                   method="tap" if rnd.random() < 0.03 else "scan", flags="no_position")
-                if back == 1 and n == 1 and cp.location.kind == "water_bar":
+                if mishap == "missed" and n == 1 and cp.location.kind == "water_bar":
                     scan.status, scan.problem, scan.note, scan.morning_task = "problem", "ac", "水吧空调未关", True
-                if back == 1 and n == 3 and cp.name == "配电房":
+                if mishap == "missed" and n == 3 and cp.name == "配电房":
                     scan.status, scan.problem, scan.note = "problem", "fire", "配电房门口堆放纸箱"
                     scan.incident_id = _incident(site, cp, guard_id, scan.at, scan.note)
                 db.session.add(scan)
