@@ -22,6 +22,12 @@ def _routine(template_id: int) -> ChecklistTemplate:
     return template
 
 
+def _day():
+    """The day whose runs the person fills: their night shift's until it ends (as their today screen shows)."""
+    from ..attendance.reads import shift_day  # here: attendance's reads import the checklists' (circular at load)
+    return shift_day(current_site(), current_user)
+
+
 def _template_for_user(template_id: int) -> tuple[ChecklistTemplate, bool]:
     """The template (of this site) and whether the user may fill it in; 403 if not theirs."""
     template = site_get_or_404(ChecklistTemplate, template_id)
@@ -40,8 +46,7 @@ def fill(template_id):
         return redirect(url_for("inspections.index") if kind == "grooming"
                         else url_for("inspections.area", template_id=template_id))
     template, can_answer = _template_for_user(template_id)
-    site = current_site()
-    run = reads.find_run(template, site.today())
+    run = reads.find_run(template, _day())
     return render_template("checklists/fill.html", template=template, run=run,
                            answers=reads.answers_by_item(run), can_answer=can_answer,
                            items=template.active_items)
@@ -55,17 +60,17 @@ def answer(template_id, item_id):
     if not can_answer:
         abort(403)
     item = child_get_or_404(ChecklistItem, item_id, "template", of=template)
-    error, status = None, 200
+    error, status, day = None, 200, _day()
     try:
         services.answer_item(current_site(), current_user, template, item, request.form.get("ok"),
-                             request.form.get("number"), request.form.get("note"))
+                             request.form.get("number"), request.form.get("note"), day)
     except services.ChecklistError as e:
         error, status = e, 422
     if not is_htmx():
         if error:
             flash(error.message, "error")
         return redirect(url_for(".fill", template_id=template.id))
-    run = reads.find_run(template, current_site().today())
+    run = reads.find_run(template, day)
     answers = reads.answers_by_item(run)
     return render_template("checklists/_fragments/answer.html", template=template, item=item,
                            answer=answers.get(item.id), error=error, form=request.form,
@@ -80,7 +85,7 @@ def complete(template_id):
     if not can_answer:
         abort(403)
     try:
-        services.complete_run(current_site(), current_user, template)
+        services.complete_run(current_site(), current_user, template, _day())
     except services.ChecklistError as e:
         flash(e.message, "error")
         return redirect(url_for(".fill", template_id=template.id))

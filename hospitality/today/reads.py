@@ -121,8 +121,12 @@ def checklist_statuses(site: Site, user: User, day: date) -> tuple[list, list]:
 def screen(site: Site, user: User) -> tuple[str, dict]:
     """The user's today screen: its template (the lead's and manager's own, or the staff's) and its context."""
     day = site.today()
+    panels = stock_panel(site, user) | read_panels(*panel_reads(site, user))
+    # The routines of the shift the person works (the clock card's day): after midnight a night guard's are still
+    # those of the night, which began the day before.
+    routine_day = panels["att_clock"]["day"] if "att_clock" in panels else day
     # The post's routines and the rounds given to the post or the person: one read for both sections.
-    statuses, own_rounds = checklist_statuses(site, user, day)
+    statuses, own_rounds = checklist_statuses(site, user, routine_day)
     if can(user, "today.board"):
         # A lead or manager may have routines of their own (the manager can add them); the routines board of
         # every post loads after the page (/board).
@@ -130,6 +134,5 @@ def screen(site: Site, user: User) -> tuple[str, dict]:
     else:
         # What is due now comes first; finished routines sink to the bottom.
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
-        template, ctx = "today/staff.html", {"statuses": statuses, "day": day}
-    panels = stock_panel(site, user) | read_panels(*panel_reads(site, user)) | shift_panels(site, user, own_rounds)
-    return template, ctx | panels
+        template, ctx = "today/staff.html", {"statuses": statuses, "day": day, "routine_day": routine_day}
+    return template, ctx | panels | shift_panels(site, user, own_rounds)

@@ -1,19 +1,21 @@
 """A routine given to a shift: security's day opening is the day guard's, its night closing the night guard's. Each
 sees only their own shift's on the today screen; someone not rostered sees all of the post's; the manager sets the
 shift in the editor."""
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
+from hospitality import clock
 from hospitality.checklists import editor
 from hospitality.checklists.services import ChecklistError
 from hospitality.database import write_tx
 from hospitality.extensions import db
-from hospitality.models import ChecklistTemplate, Site
+from hospitality.models import ChecklistRun, ChecklistTemplate, Site
 from hospitality.models.attendance import RosterEntry, Shift
-from tests.factories import make_site, make_user, routine
-from tests.harness import login
+from tests.factories import at, make_site, make_user, routine
+from tests.harness import HX, login
 
 DAY_OPENING, NIGHT_CLOSING = "白班上岗(大门/停车场)", "夜班闭场检查"
 
@@ -132,3 +134,52 @@ def test_only_routines_take_a_shift_and_a_patrol_keeps_its_own(app, guards):
             editor.save_template(site, tpl, name=tpl.name, name_en=None, kind="opening", post="security",
                                  due_time=None, active=True, shift_id=10 ** 6)
         assert refused.value.field == "shift_id"
+
+
+# After midnight the night guard still works the night that began the day before: their screen and the routine they
+# fill are that night's, until the shift ends (the default night shift: 17:30 to 08:30).
+NIGHT = date(2026, 3, 4)
+
+
+@pytest.fixture
+def night(app):
+    """A new site whose night guard is rostered on the night of NIGHT, and a day guard on the day shift of NIGHT."""
+    with app.app_context():
+        site = make_site()
+        shifts = {s.code: s.id for s in db.session.scalars(select(Shift).where(Shift.site_id == site.id))}
+        guard, day_guard, manager = (make_user(site.id, p) for p in ("security", "security", "manager"))
+        with write_tx():
+            for user, code in ((guard, "night"), (day_guard, "day")):
+                db.session.add(RosterEntry(site_id=site.id, user_id=user.id, day=NIGHT, shift_id=shifts[code],
+                                           post="security", created_by_id=manager.id))
+        closing = routine(site.id, "security", "closing")
+        return SimpleNamespace(site=site.id, guard=guard.username, day_guard=day_guard.username,
+                               closing=closing.id, item=closing.active_items[0].id)
+
+
+def test_after_midnight_the_night_guard_sees_and_fills_the_nights_routine(app, night):
+    with clock.travel_to(at(2026, 3, 5, 2, 0), frozen=True):
+        client = login(app, night.guard)
+        body = _routines_on_today(app, night.guard)
+        assert NIGHT_CLOSING in body and DAY_OPENING not in body  # the night's own routine, not the coming day's
+        assert 'class="muted routine-day"' in body  # and it says which shift's they are
+        r = client.post(f"/checklists/{night.closing}/items/{night.item}", data={"ok": "1"}, headers=HX)
+        assert r.status_code == 200
+        assert '<progress value="1"' in client.get(f"/checklists/{night.closing}").get_data(as_text=True)
+    with app.app_context():
+        days = db.session.scalars(select(ChecklistRun.shift_date).where(ChecklistRun.template_id == night.closing))
+        assert list(days) == [NIGHT]  # the run of the night that began on NIGHT, not of the calendar day
+
+
+def test_once_the_night_shift_ends_the_guard_has_the_new_days_routines(app, night):
+    with clock.travel_to(at(2026, 3, 5, 9, 0), frozen=True):
+        body = _routines_on_today(app, night.guard)
+    assert DAY_OPENING in body and NIGHT_CLOSING in body  # not rostered on the new day: every routine of the post
+    assert "routine-day" not in body
+
+
+def test_after_midnight_the_day_guard_has_the_calendar_days_routines(app, night):
+    """Only a shift still running carries its day past midnight: the day guard's ended the evening before."""
+    with clock.travel_to(at(2026, 3, 5, 2, 0), frozen=True):
+        body = _routines_on_today(app, night.day_guard)
+    assert "routine-day" not in body

@@ -15,6 +15,7 @@ from .days import (
     on_duty_select,
     person_day,
     post_names,
+    shift_day,
     today_card,
 )
 from .leave import LeaveView, leave_queue, my_requests
@@ -25,5 +26,5 @@ __all__ = [
     "BOARD_LISTS", "SHEET_TOTALS", "DayEntry", "LeaveView", "Person", "PersonDay", "Sheet", "ShiftRow", "ShiftTimes",
     "StripDay", "board_summary", "card_reads", "leave_queue", "month_bounds", "month_overview", "month_sheets",
     "month_totals", "my_requests", "my_shifts", "on_duty", "on_duty_ids", "on_duty_select", "person_day",
-    "post_names", "roster_week", "rostered_people", "sheet_people", "site_shifts", "today_card",
+    "post_names", "roster_week", "rostered_people", "sheet_people", "shift_day", "site_shifts", "today_card",
 ]

@@ -139,16 +139,31 @@ def card_reads(site: Site, user: User, now: datetime | None = None) -> Reads:
                  lambda got: {"att_clock": _card(site, user, now, got)})
 
 
+def _shift_day(site: Site, entries: dict, atts: dict, now: datetime):
+    """The day of the shift a person is working or about to clock into, and their running clock-in: a night shift
+    belongs to the day it started, after midnight too."""
+    running = open_attendance(site, atts, now)
+    if running is not None:
+        return running.day, running
+    return clock_target(site, entries, atts, now)[0], None
+
+
+def shift_day(site: Site, user: User, now: datetime | None = None) -> date:
+    """The day whose routines a person works now: their night shift's day until it ends, else today (two small
+    reads: their roster and clock-ins of yesterday and today). The today screen takes it off the clock card."""
+    now = moment(site, now)
+    params = {"user_id": user.id, "first": now.date() - timedelta(days=1), "last": now.date()}
+    entries = {e.day: day_entry(e) for e in select_rows(_MY_ROSTER, params)}
+    atts = {a.day: a for a in select_rows(_MY_ATTENDANCE, params)}
+    return _shift_day(site, entries, atts, now)[0]
+
+
 def _card(site: Site, user: User, now: datetime, got: dict) -> dict:
     today = now.date()
     entries = {e.day: day_entry(e) for e in got["roster"]}
     atts = {a.day: a for a in got["attendance"]}
     leave = got["leave"][0] if got["leave"] else None
-    running = open_attendance(site, atts, now)
-    if running is not None:
-        day = running.day
-    else:
-        day, _entry = clock_target(site, entries, atts, now)
+    day, running = _shift_day(site, entries, atts, now)
     pd = person_day(site, user, day, entries.get(day), atts.get(day), leave if day == today else None, now)
     late_by = int((now - pd.start).total_seconds() // 60) if pd.state == "missing" else 0
     # The seeds: hand over before leaving (按时交接班). While on duty the card says where the person's own
