@@ -345,6 +345,7 @@ def seed_year(app, days: int = HISTORY_DAYS, seed: int = 7, analyze: bool = Fals
     """Add the year of stock data and visits to every site that has no stock history yet; returns figures."""
     from sqlalchemy import event, func, select, update
 
+    from hospitality.clock import utcnow
     from hospitality.extensions import db
     from hospitality.inventory import ledger, rollup
     from hospitality.models import (
@@ -381,7 +382,7 @@ def seed_year(app, days: int = HISTORY_DAYS, seed: int = 7, analyze: bool = Fals
         today = sites[0].today()
         first_day = today - timedelta(days=days)
         start_at = _utc(tz, first_day, dtime(8, 0))
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utcnow()  # the app's clock (the bench's --clock), not the machine's
         demo_weights = {**DEMO_WEIGHTS, **{row[0]: row[9] for row in EXTRA_BAR_ITEMS}}
 
         # ---------------------------------------------------------------- items
@@ -1009,6 +1010,7 @@ def seed_shift_year(app, days: int = HISTORY_DAYS, seed: int = 11, analyze: bool
     ahead), clock-ins, leave, handovers, grooming checks, inspection rounds and their tasks; returns figures."""
     from sqlalchemy import select
 
+    from hospitality.clock import utcnow
     from hospitality.extensions import db
     from hospitality.models import ChecklistAnswer, ChecklistRun, Site, User
     from hospitality.models.attendance import RosterEntry
@@ -1025,7 +1027,7 @@ def seed_shift_year(app, days: int = HISTORY_DAYS, seed: int = 11, analyze: bool
         if not plans:
             return {"sites": 0, "seconds": time.monotonic() - t0, "skipped": True}
         writer = _Writer(db)
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = utcnow()  # the app's clock (the bench's --clock), not the machine's
         ids = {"roster_entries": _next_id(db, RosterEntry), "handovers": _next_id(db, Handover),
                "checklist_runs": _next_id(db, ChecklistRun), "checklist_answers": _next_id(db, ChecklistAnswer)}
         gen = _Shifts(rng, writer, now, ids)
