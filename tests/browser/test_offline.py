@@ -67,6 +67,8 @@ def test_a_count_and_a_scan_made_offline_land_once_when_the_signal_is_back(app, 
     env, base = night_with_a_bar(app), live_server.url
     bar = phone(service_workers="block")
     guard = phone(service_workers="block", geolocation=HERE, permissions=["geolocation"])
+    for page in (bar, guard):  # the phones' clocks agree with the app's: the outbox sends the time a tap was made
+        page.clock.set_fixed_time(env.at(23, 35))
     with clock.travel_to(env.at(23, 35)):
         login(bar, base, env.login["bar"])
         count_id = start_bar_count(bar)
@@ -117,6 +119,7 @@ def test_a_count_whose_book_moved_while_offline_comes_back_as_a_conflict_to_disc
     the chip's list shows the server's message, and Discard takes it off the phone."""
     env, base = night_with_a_bar(app), live_server.url
     bar = phone(service_workers="block")
+    bar.clock.set_fixed_time(env.at(23, 35))  # the phone's clock agrees with the app's
     with clock.travel_to(env.at(23, 35)):
         login(bar, base, env.login["bar"])
         count_id = start_bar_count(bar)
