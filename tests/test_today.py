@@ -126,19 +126,23 @@ def _fill_today(app):
         db.session.commit()
 
 
-# The first response of each staff screen (every card in it): the statements on SQLite's demo, 2026-12-06 (the
-# live element, the clock card, the messages and the tasks read together: database.read_panels).
-STAFF_STATEMENTS = {"waterbar": 5, "modelroom": 6, "concierge": 3, "security": 8}
+# The first response of each staff screen (every card in it): the statements on the demo, 2026-12-07. PostgreSQL reads
+# the live element, the clock card, the messages and the tasks as one statement (database.read_panels); SQLite, in
+# the process, reads them one by one (database.SQLITE_UNION_MAX), cheaper there.
+STAFF_STATEMENTS = {"postgresql": {"waterbar": 5, "modelroom": 6, "concierge": 3, "security": 8},
+                    "sqlite": {"waterbar": 12, "modelroom": 14, "concierge": 11, "security": 17}}
 
 
 def test_staff_screen_statements_stay_few_as_rounds_are_worked(app, demo):
     """A staff screen reads its routines, own rounds, their runs and counts in one statement, however many are run."""
-    clients = {u: _login(app, u) for u in STAFF_STATEMENTS}
+    with app.app_context():
+        most = STAFF_STATEMENTS[db.engine.dialect.name]
+    clients = {u: _login(app, u) for u in most}
     before = {}
     for username, c in clients.items():
         c.get("/")
         before[username] = len(_statements(app, c))
-        assert before[username] <= STAFF_STATEMENTS[username], (username, before[username])
+        assert before[username] <= most[username], (username, before[username])
     _fill_today(app)
     for username, c in clients.items():
         seen = _statements(app, c)
