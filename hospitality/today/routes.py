@@ -15,7 +15,8 @@ from . import bp, reads
 def index():
     if can(current_user, "hq.view"):  # head office works no site's screen: its "today" is the comparison
         return comparison_page()
-    template, ctx = reads.screen(current_site(), current_user)
+    # The user itself, not the current_user proxy: the screen's reads ask for its post and id some fifty times.
+    template, ctx = reads.screen(current_site(), current_user._get_current_object())
     return render_template(template, **ctx)
 
 
