@@ -16,8 +16,9 @@ from flask import url_for as flask_url_for
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from . import fields, i18n, internals
+from . import clock, fields, i18n, internals
 from .access import current_site
+from .i18n import text as _
 
 CSRF_RESIGN_SECONDS = 300
 
@@ -119,8 +120,26 @@ def _local(context, value):
 
 @pass_context
 def when(context, value) -> str:
-    """A stored UTC time as the site's wall clock, 2026-11-25 09:45 (cheaper than Babel's)."""
-    return _local(context, value).strftime("%Y-%m-%d %H:%M") if value else ""
+    """A stored UTC time as the site's wall clock, as short as it stays clear on a phone: "today 09:45" (今天 09:45),
+    "11-25 09:45" earlier this year, "2025-11-25 09:45" before (cheaper than Babel's)."""
+    if not value:
+        return ""
+    local = _local(context, value)
+    today, word = _today(context, local.tzinfo)
+    if local.date() == today:
+        return f"{word} {local:%H:%M}"
+    return local.strftime("%m-%d %H:%M" if local.year == today.year else "%Y-%m-%d %H:%M")
+
+
+def _today(context, tz) -> tuple:
+    """The site's calendar day and the word for it, once per request (a list shows dozens of times)."""
+    g = context.get("g")
+    kept = g.get("when_today") if g is not None else None
+    if kept is None or kept[0] is not tz:
+        kept = (tz, clock.now(tz).date(), _("today"))
+        if g is not None:
+            g.when_today = kept
+    return kept[1], kept[2]
 
 
 @pass_context

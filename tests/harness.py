@@ -49,6 +49,17 @@ def msg(app, msgid: str, **kw) -> str:
         return gettext(msgid, **kw)
 
 
+def shown_when(app, stored, tz) -> str:
+    """A stored UTC time as the pages' `when` filter shows it at the app's clock now, in the site's zone (today:
+    今天 09:45; this year: 11-25 09:45): call it under the same clock as the page it is compared with."""
+    from types import SimpleNamespace
+
+    from flask import g, render_template_string
+    with app.test_request_context("/"):
+        g.site = SimpleNamespace(tz=tz)
+        return render_template_string("{{ t|when }}", t=stored)
+
+
 def text(app, msgid: str, **kw) -> str:
     """A message as a page shows it (HTML-escaped)."""
     return str(escape(msg(app, msgid, **kw)))

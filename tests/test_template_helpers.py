@@ -80,20 +80,28 @@ def test_url_for_fills_in_only_what_it_can_write_as_flask_does():
         assert render_url("pair", a=5, b=5) == url_for("pair", a=5, b=5) == "/pair/5/5"
 
 
-def test_times_are_shown_on_the_sites_clock(app):
+@pytest.mark.parametrize("now, shown", [
+    ((2026, 11, 25, 20, 0), "今天 09:45"),  # today at the site: the time is enough
+    ((2026, 11, 26, 0, 30), "11-25 09:45"),  # after the site's midnight (UTC still the 25th): this year's day
+    ((2027, 1, 3, 10, 0), "2026-11-25 09:45"),  # another year: the full date
+])
+def test_times_are_shown_on_the_sites_clock(app, now, shown):
     """The when and hm filters turn a stored UTC time to the site's clock, from a page (Flask's context) and from a
-    template rendered without it (an imported macro)."""
+    template rendered without it (an imported macro); `when` says as much of the date as the day needs."""
     from datetime import datetime
     from types import SimpleNamespace
     from zoneinfo import ZoneInfo
 
     from flask import g
+
+    from hospitality import clock
+    shanghai = ZoneInfo("Asia/Shanghai")
     stored = datetime(2026, 11, 25, 1, 45)
-    with app.test_request_context("/"):
-        g.site = SimpleNamespace(tz=ZoneInfo("Asia/Shanghai"))
+    with clock.travel_to(datetime(*now, tzinfo=shanghai), frozen=True), app.test_request_context("/"):
+        g.site = SimpleNamespace(tz=shanghai)
         src = "{{ t|when }}|{{ t|hm }}|{{ none|when }}"
-        assert render_template_string(src, t=stored) == "2026-11-25 09:45|09:45|"
-        assert app.jinja_env.from_string(src).render(t=stored) == "2026-11-25 09:45|09:45|"
+        assert render_template_string(src, t=stored) == f"{shown}|09:45|"
+        assert app.jinja_env.from_string(src).render(t=stored) == f"{shown}|09:45|"
 
 
 def test_app_has_no_url_defaults(app):

@@ -117,7 +117,7 @@ def test_an_incident_with_a_photo_reported_offline_lands_once_with_the_phones_ti
         home(guard)
         follow(guard, guard.locator("#incidents-open a.inc-card", has_text=KIND), f"{KIND} · {place}")
         expect(guard.locator("#incident .made")).to_have_text(
-            say("made %(made)s · arrived %(time)s", made="2026-03-04 02:55", time="2026-03-04 03:10"))
+            say("made %(made)s · arrived %(time)s", made="今天 02:55", time="今天 03:10"))
         expect(guard.locator(".inc-timeline img.thumb")).to_have_count(1)
         expect(guard.locator(".inc-what")).to_have_text("停车场入口水管漏水")
         assert_fits_phone(guard)

@@ -18,7 +18,7 @@ from hospitality.templating import day
 from hospitality.visits import services as visits
 from tests import factories
 from tests.browser.walk import assert_fits_phone, follow, landed, login, menu, pick, tap_link
-from tests.harness import count_rows, msg
+from tests.harness import count_rows, msg, shown_when
 
 pytestmark = pytest.mark.browser
 PLATE, NAME, TYPED, PHONE, MASKED = "粤B24680", "李四", "139 0000 1111", "13900001111", "139****1111"
@@ -61,7 +61,7 @@ class Cast:
         """The group's arrival as the pages show it, in the site's time."""
         with self.app.app_context():
             site, v = db.session.get(Site, self.site_id), db.session.get(Visit, visit_id)
-            return v.arrived_at.replace(tzinfo=UTC).astimezone(site.tz).strftime("%Y-%m-%d %H:%M")
+            return shown_when(self.app, v.arrived_at, site.tz)
 
     def phone_of(self, phone, post: str) -> Page:
         page = phone()

@@ -17,7 +17,7 @@ from hospitality.models import AuditLog, Site, User, Visit
 from hospitality.models.complaints import Complaint, ComplaintEvent, FollowUp
 from hospitality.visits import services as visits
 from tests.factories import make_user, site_of, visit_env, who
-from tests.harness import HX, count_rows, in_threads, login, snapshot, text
+from tests.harness import HX, count_rows, in_threads, login, shown_when, snapshot, text
 
 # A Tuesday morning at a Shanghai site: 10:00 local is 02:00 UTC; a call planned then is due on Friday 13 March.
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -349,7 +349,7 @@ def test_the_calls_list_shows_the_visit_masked_for_the_front_desk(app, env):
     fu = planned(app, env, visit_id)
     with app.app_context():
         arrived = db.session.get(Visit, visit_id).arrived_at
-    local = arrived.replace(tzinfo=UTC).astimezone(site_tz(app, env)).strftime("%Y-%m-%d %H:%M")
+    local = shown_when(app, arrived, site_tz(app, env))
     html = login(app, env.names["concierge"]).get("/complaints/follow-ups").text
     assert f'<a href="/visits/{visit_id}">{text(app, "Visit of %(t)s · %(n)s ppl", t=local, n=3)}</a>' in html
     assert "李*" in html and NAME not in html and MASKED in html and PHONE not in html
