@@ -1,6 +1,6 @@
 """What the manager's day reads: what waits for the manager (one statement of counts), attendance, routines and
-inspections now (the capabilities' own reads), and the trends of the last days grouped in SQL by the site's local
-day. A fixed number of statements however many rows there are."""
+inspections now (the capabilities' own reads), and the trends of the last days (head office's kept figures per site
+and day). A fixed number of statements however many rows there are."""
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -8,18 +8,18 @@ from decimal import Decimal
 from functools import cached_property
 
 from markupsafe import Markup
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 
 from ..attendance.reads import days as attendance
 from ..checklists import reads as checklists
-from ..clock import range_bounds, utcnow
-from ..database import local_day, local_offset, select_rows
-from ..extensions import db
+from ..clock import utcnow
+from ..database import select_rows
+from ..hq import reads as hq
 from ..inspections import reads as inspections
 from ..inventory.reads import stock as stock_reads
 from ..inventory.reads.consumption import USED
-from ..models import Discrepancy, Item, Location, PurchaseRequest, Site, User, Visit
-from ..models.attendance import Attendance, LeaveRequest
+from ..models import Discrepancy, Item, Location, PurchaseRequest, Site, User
+from ..models.attendance import LeaveRequest
 from ..models.budgets import Budget
 from ..models.complaints import Complaint
 from ..models.incidents import Incident
@@ -116,30 +116,6 @@ def visits_today(site: Site, day: date) -> visit_reports.Summary:
     return visit_reports.day_figures(site, day)
 
 
-_TREND_CACHE: dict = {}
-
-
-def _trend_statements() -> dict:
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _TREND_CACHE:
-        vday, dday = local_day(Visit.arrived_at).label("day"), local_day(Discrepancy.opened_at).label("day")
-        in_range = (bindparam("start"), bindparam("end"))
-        _TREND_CACHE[dialect] = {
-            "visits": select(vday, func.count().label("groups"),
-                             func.coalesce(func.sum(Visit.party_size), 0).label("guests"),
-                             func.coalesce(func.sum(Visit.served_cost), 0).label("cost"))
-            .where(Visit.site_id == _SITE, Visit.arrived_at >= in_range[0], Visit.arrived_at < in_range[1])
-            .group_by(vday),
-            "discrepancies": select(dday, func.count().label("n"))
-            .where(Discrepancy.site_id == _SITE, Discrepancy.opened_at >= in_range[0],
-                   Discrepancy.opened_at < in_range[1]).group_by(dday),
-            "late": select(Attendance.day, func.sum(case((Attendance.late_minutes > 0, 1), else_=0)).label("n"))
-            .where(Attendance.site_id == _SITE, Attendance.day >= bindparam("first"),
-                   Attendance.day <= bindparam("last")).group_by(Attendance.day),
-        }
-    return _TREND_CACHE[dialect]
-
-
 @dataclass(frozen=True)
 class Series:
     key: str
@@ -190,28 +166,31 @@ def _day(value) -> date:
 
 def trends(site: Site, last: date, days: int) -> list[Series]:
     """Groups, guests, consumable cost per group (yuan), discrepancies opened, people late and routines done on time
-    (%) per local day, the `days` days up to `last` (four statements)."""
+    (%) per local day, the `days` days up to `last`: head office's kept figures of the site (hq.reads.site_days: the
+    days before today at most an hour old, today's read now)."""
     first = last - timedelta(days=days - 1)
-    start, end = range_bounds(site, first, last)
-    params = {"site_id": site.id, "start": start, "end": end, "first": first, "last": last,
-              **local_offset(site, last)}
-    st = _trend_statements()
-    groups, guests, per_group, discs, late, on_time = {}, {}, {}, {}, {}, {}
-    for r in select_rows(st["visits"], params):
-        d = _day(r.day)
-        groups[d], guests[d] = r.groups, int(r.guests)
-        per_group[d] = round(Decimal(str(r.cost or 0)) / r.groups) if r.groups else 0
-    for r in select_rows(st["discrepancies"], params):
-        discs[_day(r.day)] = r.n
-    for r in select_rows(st["late"], params):
-        late[_day(r.day)] = int(r.n or 0)
-    for r in select_rows(checklists.routines_on_time(), params | {"ids": [site.id]}):
-        on_time[_day(r.day)] = round(100 * int(r.on_time or 0) / r.routines) if r.routines else 0
+    found = hq.site_days(site, first, last, site.today())
     span = [first + timedelta(days=i) for i in range(days)]
-    return [Series(key, [(d, found.get(d, 0)) for d in span], summed)
-            for key, found, summed in (("groups", groups, True), ("guests", guests, True),
-                                       ("cost_per_group", per_group, False), ("discrepancies", discs, True),
-                                       ("late", late, True), ("on_time", on_time, False))]
+
+    def per_day(figure) -> list:
+        return [(d, figure(found[d]) if d in found else 0) for d in span]
+
+    return [Series("groups", per_day(lambda f: int(f.get("groups") or 0))),
+            Series("guests", per_day(lambda f: int(f.get("guests") or 0))),
+            Series("cost_per_group", per_day(_cost_per_group), False),
+            Series("discrepancies", per_day(lambda f: int(f.get("discrepancies") or 0))),
+            Series("late", per_day(lambda f: int(f.get("late") or 0))),
+            Series("on_time", per_day(_on_time), False)]
+
+
+def _cost_per_group(f: dict) -> int:
+    groups = int(f.get("groups") or 0)
+    return round(Decimal(str(f.get("cost") or 0)) / groups) if groups else 0
+
+
+def _on_time(f: dict) -> int:
+    routines = int(f.get("routines") or 0)
+    return round(100 * int(f.get("on_time") or 0) / routines) if routines else 0
 
 
 

@@ -191,10 +191,12 @@ def _params(probe: Site, ids: list[int], first: date, last: date, today: date) -
             "done": min(last, today - timedelta(days=1)), **local_offset(probe, last)}
 
 
-def _by_day(params: dict) -> dict[tuple[int, date], dict]:
-    """Every family's figures per (site, local day) over the params' range."""
+def _by_day(params: dict, names=None) -> dict[tuple[int, date], dict]:
+    """Every family's figures (or those `names`) per (site, local day) over the params' range."""
     out: dict[tuple[int, date], dict] = {}
-    for st in _families().values():
+    for name, st in _families().items():
+        if names is not None and name not in names:
+            continue
         for r in select_rows(st, params):
             values = r._asdict()
             key = (values.pop("site_id"), _as_date(values.pop("day")))
@@ -249,12 +251,42 @@ def figures(site_rows: list, first: date, last: date, today: date, now: datetime
     for ids in zones.values():
         probe = db.session.get(Site, ids[0])
         for part_first, part_last, age in parts:
-            params = _params(probe, ids, part_first, part_last, today)
-            days = (part_last - part_first).days + 1
-            fresh = {r.site_id: r.n for r in select_rows(_FRESH, params | {"fresh_after": now - age})}
-            stale = [i for i in ids if fresh.get(i, 0) < days]
-            if stale:
-                _keep(_by_day(params | {"ids": stale}), stale, part_first, part_last, now)
+            _refresh(probe, ids, part_first, part_last, today, now, age)
         for r in select_rows(_KEPT, _params(probe, ids, first, last, today)):
             _add(out[r.site_id], r._asdict())
     return list(out.values())
+
+
+def _refresh(probe: Site, ids: list[int], first: date, last: date, today: date, now: datetime,
+             age: timedelta) -> None:
+    """Rebuild the kept days first..last of those sites (of one time zone: `probe`'s) where one is missing or older
+    than `age` (one statement per family over those days)."""
+    params = _params(probe, ids, first, last, today)
+    fresh = {r.site_id: r.n for r in select_rows(_FRESH, params | {"fresh_after": now - age})}
+    stale = [i for i in ids if fresh.get(i, 0) < (last - first).days + 1]
+    if stale:
+        _keep(_by_day(params | {"ids": stale}), stale, first, last, now)
+
+
+# The manager's trends (cockpit/reads.py) per day: groups, guests and their cost, discrepancies opened, people late,
+# routines done and on time; what head office keeps per site and day.
+TREND_FAMILIES = ("visits", "discrepancies", "attendance", "routines")
+_KEPT_DAYS = (select(SiteDay.day, SiteDay.cost, *(getattr(SiteDay, k) for k in COUNTS))
+              .where(SiteDay.site_id.in_(_IDS), SiteDay.day >= _FIRST, SiteDay.day <= _LAST)
+              .order_by(SiteDay.day))
+
+
+def site_days(site: Site, first: date, last: date, today: date, now: datetime | None = None) -> dict[date, dict]:
+    """One site's figures per local day first..last (a dict of the COUNTS and cost, missing days: none): the days
+    before today as kept (rebuilt as figures() keeps them, at most KEEP_FOR old), today's read now from the families
+    of TREND_FAMILIES."""
+    now = now or utcnow()
+    out: dict[date, dict] = {}
+    past_last = min(last, today - timedelta(days=1))
+    if first <= past_last:
+        _refresh(site, [site.id], first, past_last, today, now, KEEP_FOR)
+        for r in select_rows(_KEPT_DAYS, _params(site, [site.id], first, past_last, today)):
+            out[_as_date(r.day)] = r._asdict()
+    if first <= today <= last:
+        out[today] = _by_day(_params(site, [site.id], today, today, today), TREND_FAMILIES).get((site.id, today), {})
+    return out

@@ -5,14 +5,17 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete
 
 from hospitality import clock
 from hospitality.cockpit import reads
 from hospitality.database import write_tx
 from hospitality.extensions import db
+from hospitality.hq import reads as hq_reads
 from hospitality.models import ChecklistRun, Discrepancy, PurchaseRequest, Site, Visit
 from hospitality.models.attendance import LeaveRequest
 from hospitality.models.core import POSTS
+from hospitality.models.hq import SiteDay
 from hospitality.models.inventory import StockCount
 from hospitality.models.tasks import Task
 from tests.factories import at, location, make_incident, make_site, make_user, routine
@@ -89,11 +92,13 @@ def test_the_waiting_counts_and_trends_are_the_sites_own(app, world, frozen):
 
 def test_the_on_time_trend_is_the_share_of_routines_done_by_their_due_time(app, world, frozen):
     """Yesterday the bar's opening was done before its due time and the closing after: 50 %; the other days had
-    none done (0, left out of the average)."""
+    none done (0, left out of the average). The days before today are head office's kept figures: a change to
+    yesterday shows once they are an hour old, as the page says."""
     with app.app_context():
         site = db.session.get(Site, world["site"])
         yesterday = site.today() - timedelta(days=1)
         opening, closing = routine(site.id, "water_bar"), routine(site.id, "water_bar", "closing")
+        reads.trends(site, site.today(), 7)  # the days are kept now, before the runs
         with write_tx():
             opening.due_time, closing.due_time = time(9, 30), time(21, 0)
             runs = [ChecklistRun(site_id=site.id, template_id=opening.id, shift_date=yesterday,
@@ -105,11 +110,15 @@ def test_the_on_time_trend_is_the_share_of_routines_done_by_their_due_time(app, 
             db.session.add_all(runs)
         try:
             trend = next(s for s in reads.trends(site, site.today(), 7) if s.key == "on_time")
+            assert dict(trend.points)[yesterday] == 0  # kept before the runs, and not an hour old yet
+            with clock.travel_to(NOW + hq_reads.KEEP_FOR + timedelta(minutes=1), frozen=True):
+                trend = next(s for s in reads.trends(site, site.today(), 7) if s.key == "on_time")
             assert dict(trend.points)[yesterday] == 50 and not trend.summed
         finally:
             with write_tx():
                 for r in runs:
                     db.session.delete(db.session.merge(r))
+                db.session.execute(delete(SiteDay).where(SiteDay.site_id == site.id))  # kept with the runs
 
 
 def test_the_page_shows_the_figures_linked_to_their_lists(app, world, frozen):
@@ -122,6 +131,7 @@ def test_the_page_shows_the_figures_linked_to_their_lists(app, world, frozen):
     assert len(bars) == 7 * 6
     assert ("2", "12-07", "2") in bars and ("1", "12-06", "1") in bars
     assert "12-06 1" in html  # the chart's accessible name lists the days' numbers
+    assert 'id="trends-freshness"' in html  # and how fresh the kept days are
 
 
 @pytest.mark.parametrize("raw,days", [("30", 30), ("7", 7), ("14", 7), ("abc", 7), ("-1", 7), ("", 7)])
