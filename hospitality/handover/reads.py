@@ -257,6 +257,16 @@ _OVERSEER_CARD = select(
     .scalar_subquery().label("disputed"))
 
 
+# The post's handover in progress as the today screen's card and the handover page show it: plain columns, both
+# people's names.
+_OPEN_ROW = (select(Handover.id, Handover.status, Handover.from_user_id, Handover.to_user_id, Handover.submitted_at,
+                    _FROM.name.label("from_name"), _TO.name.label("to_name"))
+             .join(_FROM, _FROM.id == Handover.from_user_id).outerjoin(_TO, _TO.id == Handover.to_user_id)
+             .where(Handover.site_id == bindparam("site_id"), Handover.post == bindparam("post"),
+                    Handover.status.in_(OPEN_STATUSES))
+             .limit(1))
+
+
 def today_card(site: Site, user: User) -> dict:
     """What the "today" screen shows about handovers: for staff, handovers addressed to them and their own in
     progress; for the lead and manager, how many wait and how many disputed lines are open."""
@@ -267,7 +277,7 @@ def today_card(site: Site, user: User) -> dict:
     if not can(user, "handover.hand"):
         return {"show": False, "overseer": False, "incoming": [], "mine": None, "current": None}
     # One handover of a post is open at a time: the one addressed to this user, or theirs, is that one.
-    current = open_for_post(site.id, user.post)
+    current = select_rows(_OPEN_ROW, {"site_id": site.id, "post": user.post}).first()
     incoming = [current] if current is not None and current.to_user_id == user.id else []
     mine = current if current is not None and current.from_user_id == user.id else None
     return {"show": True, "overseer": False, "incoming": incoming, "mine": mine, "current": current}

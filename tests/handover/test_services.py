@@ -351,7 +351,8 @@ def test_today_card_for_both_sides_and_the_lead(ctx, env):
     card_in = reads.today_card(site_of(env), who(env, "wb_in"))
     assert [x.id for x in card_in["incoming"]] == [h.id] and card_in["mine"] is None
     card_out = reads.today_card(site_of(env), who(env, "wb_out"))
-    assert card_out["mine"].id == h.id and card_out["mine"].to_user.id == env.users["wb_in"]
+    assert card_out["mine"].id == h.id and card_out["mine"].to_user_id == env.users["wb_in"]
+    assert card_out["mine"].to_name == db.session.get(User, env.users["wb_in"]).name  # the card names who takes over
     assert reads.today_card(site_of(env), who(env, "desk"))["show"] is False
     [key] = lines(h.id, kind="key")
     services.dispute(site_of(env), who(env, "wb_in"), key, "不对")
