@@ -15,7 +15,7 @@ from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...models import CountLine, Item, Site, StockCount, StockMove
 from ...models.inventory import REASONS, StockDay
-from .stock import prepared_ids
+from .stock import BarItem, prepared_ids
 
 IN_FLOW = ("received", "prepared", "moved_in")
 OUT_FLOW = ("served", "prep_used", "discarded", "damaged", "moved_out")
@@ -91,7 +91,7 @@ def _size(reason: str, signed: Decimal) -> Decimal:
     return -signed if reason in OUT_FLOW else signed
 
 
-def _cost(item: Item, flow: dict, prepared: bool) -> Decimal:
+def _cost(item: BarItem, flow: dict, prepared: bool) -> Decimal:
     if prepared:
         return Decimal("0.00")
     return (sum((flow[r] for r in USED), Decimal(0)) * (item.unit_price or 0)).quantize(Decimal("0.01"))
@@ -101,7 +101,7 @@ def _cost(item: Item, flow: dict, prepared: bool) -> Decimal:
 class DayLine:
     """One item on one day. Its figures below are worked out once, when first read: after consumption() built it
     (a page reads each several times)."""
-    item: Item
+    item: BarItem
     day: date
     prepared: bool = False  # made at the bar from a recipe: its cost is in its raw items' lines
     opening: Decimal | None = None
@@ -136,7 +136,7 @@ class DayLine:
         return _cost(self.item, self.flow, self.prepared)
 
 
-def consumption(site: Site, items: list[Item], first: date, last: date) -> list[DayLine]:
+def consumption(site: Site, items: list[BarItem], first: date, last: date) -> list[DayLine]:
     """One line per day and item with counts, flows and variance: the daily totals, the counts and one aggregate of
     the ledger (what moved outside the counts)."""
     if not items:
@@ -176,7 +176,7 @@ def consumption(site: Site, items: list[Item], first: date, last: date) -> list[
 @dataclass
 class RangeLine:
     """One item over several days: what came in and went out, and what it cost."""
-    item: Item
+    item: BarItem
     prepared: bool = False
     flow: dict = field(default_factory=lambda: defaultdict(Decimal))
 
@@ -200,7 +200,7 @@ _DAY_COSTS = (select(StockDay.day, func.sum((StockDay.qty + StockDay.reversed) *
               .group_by(StockDay.day).order_by(StockDay.day))
 
 
-def range_summary(site: Site, items: list[Item], first: date,
+def range_summary(site: Site, items: list[BarItem], first: date,
                   last: date) -> tuple[list[RangeLine], list[tuple[date, Decimal]]]:
     """Per item totals and the cost per day over a range, from the ledger's daily totals (rollup.py): two small
     aggregates, a row per item and reason and a row per day, whatever the range. The day-by-day lines with counts
