@@ -1,6 +1,7 @@
 """What the checklist pages and screens read: routines, a template's runs and answers, each round's state."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import DateTime, Interval, Select, String, and_, bindparam, case, cast, exists, func, or_, select
 from sqlalchemy.engine import Row
@@ -156,19 +157,26 @@ def schedule(template: ChecklistTemplate, day: date) -> list[Round]:
     if shift is None and template.recurrence not in (None, "daily"):
         return _periodic(template, day)
     if shift is not None:
-        step = timedelta(minutes=template.every_minutes)
-        opens = datetime.combine(day, shift.starts)
-        ends = datetime.combine(day + timedelta(days=1 if shift.ends <= shift.starts else 0), shift.ends)
-        out = []
-        while opens < ends:
-            due = min(opens + step, ends)
-            out.append(Round(opens.strftime("%H:%M"), due.time(), due, opens))
-            opens += step
-        return out
+        return list(_shift_rounds(day, shift.starts, shift.ends, template.every_minutes))
     times = template.time_list if template.kind not in ROUTINE_KINDS else []
     if times:
         return [Round(t.strftime("%H:%M"), t, datetime.combine(day, t)) for t in times]
     return [Round("", template.due_time, datetime.combine(day, template.due_time or END_OF_DAY))]
+
+
+@lru_cache(maxsize=512)
+def _shift_rounds(day: date, starts: time, ends: time, every_minutes: int) -> tuple[Round, ...]:
+    """A round every `every_minutes` of a shift on a day (see schedule()); worked out once per day and shift: the
+    night guard's screen asks for a patrol's rounds of three days on every load."""
+    step = timedelta(minutes=every_minutes)
+    opens = datetime.combine(day, starts)
+    end = datetime.combine(day + timedelta(days=1 if ends <= starts else 0), ends)
+    out = []
+    while opens < end:
+        due = min(opens + step, end)
+        out.append(Round(opens.strftime("%H:%M"), due.time(), due, opens))
+        opens += step
+    return tuple(out)
 
 
 def _periodic(template: ChecklistTemplate, day: date) -> list[Round]:
