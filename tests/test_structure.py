@@ -47,3 +47,19 @@ def test_modules_stay_readable():
     """No module grows far past ~400 lines: split it along actions and reads (CTFd's lesson)."""
     assert not [f"{p.relative_to(ROOT)}: {n}" for p in _python_files()
                 if (n := len(p.read_text().splitlines())) > 450]
+
+
+def test_a_template_included_per_row_does_not_import_for_each_row():
+    """A `{% from %}`/`{% import %}` in a template costs a look through every template global each time it runs:
+    one included inside a loop imports only when its page did not (`{% if x is not defined %}`), and the page
+    imports once."""
+    templates = ROOT / "templates"
+    files = {p.relative_to(templates).as_posix(): p.read_text(encoding="utf-8") for p in templates.rglob("*.html")}
+    bare_import = re.compile(r"^{%-?\s*(from|import)\s", re.M)
+    offenders = []
+    for name, text in files.items():
+        for loop in re.finditer(r"{%-?\s*for\b.*?{%-?\s*endfor", text, re.S):
+            for included in re.findall(r'include\s+"([^"]+)"', loop.group(0)):
+                if bare_import.search(files.get(included, "")):
+                    offenders.append(f"{name} → {included}")
+    assert not offenders, offenders
