@@ -40,9 +40,12 @@ def count_locations(site_id: int, post: str) -> list[Location]:
     return list(db.session.scalars(_COUNT_LOCATIONS, {"site_id": site_id, "kinds": list(kinds)}))
 
 
-_OPEN_FOR_POST = (select(Handover).where(
-    Handover.site_id == bindparam("site_id"), Handover.post == bindparam("post"), Handover.status.in_(OPEN_STATUSES))
-    .options(joinedload(Handover.from_user), joinedload(Handover.to_user)))
+# A post's handover in progress (one at a time): the services lock and change it as a mapped object, the screens read
+# it as a plain row (_OPEN_ROW below).
+_OPEN_WHERE = (Handover.site_id == bindparam("site_id"), Handover.post == bindparam("post"),
+               Handover.status.in_(OPEN_STATUSES))
+_OPEN_FOR_POST = (select(Handover).where(*_OPEN_WHERE)
+                  .options(joinedload(Handover.from_user), joinedload(Handover.to_user)))
 
 
 def open_for_post(site_id: int, post: str) -> Handover | None:
@@ -262,9 +265,7 @@ _OVERSEER_CARD = select(
 _OPEN_ROW = (select(Handover.id, Handover.status, Handover.from_user_id, Handover.to_user_id, Handover.submitted_at,
                     _FROM.name.label("from_name"), _TO.name.label("to_name"))
              .join(_FROM, _FROM.id == Handover.from_user_id).outerjoin(_TO, _TO.id == Handover.to_user_id)
-             .where(Handover.site_id == bindparam("site_id"), Handover.post == bindparam("post"),
-                    Handover.status.in_(OPEN_STATUSES))
-             .limit(1))
+             .where(*_OPEN_WHERE).limit(1))
 
 
 def today_card(site: Site, user: User) -> dict:

@@ -263,9 +263,15 @@ def _refresh(probe: Site, ids: list[int], first: date, last: date, today: date, 
     than `age` (one statement per family over those days)."""
     params = _params(probe, ids, first, last, today)
     fresh = {r.site_id: r.n for r in select_rows(_FRESH, params | {"fresh_after": now - age})}
-    stale = [i for i in ids if fresh.get(i, 0) < (last - first).days + 1]
+    stale = [i for i in ids if _stale(fresh.get(i, 0), first, last)]
     if stale:
         _keep(_by_day(params | {"ids": stale}), stale, first, last, now)
+
+
+def _stale(fresh: int, first: date, last: date) -> bool:
+    """The kept days first..last of a site need rebuilding: fewer of them are fresh (computed within their age) than
+    there are days (a day missing or old)."""
+    return fresh < (last - first).days + 1
 
 
 # The manager's trends (cockpit/reads.py) per day: groups, guests and their cost, discrepancies opened, people late,
@@ -298,7 +304,7 @@ def site_days(site: Site, first: date, last: date, today: date, now: datetime | 
     out: dict[date, dict] = {}
     if "kept" in got:
         rows = got["kept"]
-        if len(rows) < (past_last - first).days + 1 or any(r.computed_at < now - KEEP_FOR for r in rows):
+        if _stale(sum(r.computed_at >= now - KEEP_FOR for r in rows), first, past_last):
             found = _by_day(_params(site, [site.id], first, past_last, today))
             _keep(found, [site.id], first, past_last, now)
             out = {d: values for (_site, d), values in found.items()}
