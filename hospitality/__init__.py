@@ -87,7 +87,7 @@ def register_extensions(app: Flask) -> None:
     csp = {
         "default-src": "'self'",
         "img-src": "'self' data: blob:",
-        "style-src": "'self'",
+        "style-src": "'self' " + static_files.style_hash(app),  # a phone's first page carries the stylesheets
         "script-src": "'self'",
         "connect-src": "'self'",
         "form-action": "'self'",

@@ -424,6 +424,17 @@ def login(port: int, username: str) -> str:
     return client.cookies["session"]
 
 
+def styles_cookie(port: int) -> str:
+    """The cookie of a phone that has the stylesheets (hospitality/static_files.py): a phone's first page carries
+    them inline, every later one links them. The measured pages are a phone's everyday ones."""
+    client = Client(port)
+    client.request("GET", "/login")
+    version = client.cookies.get("styles")
+    if not version:
+        raise SystemExit("bench: the login page set no styles cookie")
+    return f"styles={version}"
+
+
 def start_count(port: int, cookie: str, location_id: int) -> str:
     """Start a spot count of a location the way a phone does; returns the count page's path."""
     client = Client(port)
@@ -732,6 +743,7 @@ def main() -> int:
         proc = start_gunicorn(port, args.workers, env, tmp / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         sessions = {u: login(port, u) for u in ALL_LOGINS}
+        styles = styles_cookie(port)
         count_path = start_count(port, sessions["waterbar"], fixture["bar"])
         incident_path = report_incident(port, sessions["waterbar"])
         pf = fixture.get("patrol") or {}
@@ -960,8 +972,7 @@ def main() -> int:
             method = "GET" if form is None else "POST"
             if form is not None:
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
-            if user:
-                headers["Cookie"] = f"session={sessions[user]}"
+            headers["Cookie"] = f"session={sessions[user]}; {styles}" if user else styles
             probe = Client(port)
             resp, body = probe.request(method, path, body=form, headers={**headers, "Accept-Encoding": "gzip, br"})
             if resp.status != (expect[0] if expect else 200):
@@ -990,7 +1001,8 @@ def main() -> int:
             print(f"  {label}: p50 {r['p50'] / 1000:.1f} ms, p95 {r['p95'] / 1000:.1f} ms, {rps:.0f} req/s",
                   file=sys.stderr, flush=True)
 
-        # First load of a staff page: the HTML and every stylesheet and script it references.
+        # First load of a staff page (no styles cookie: the stylesheets come inside it): the HTML and every
+        # stylesheet and script it references.
         client = Client(port)
         hdr = {"Cookie": f"session={sessions['waterbar']}", "Accept-Encoding": "br, gzip"}
         resp, body = client.request("GET", "/", headers=hdr)

@@ -8,13 +8,14 @@ import os
 from contextlib import nullcontext
 
 import pytest
+from flask.testing import FlaskClient
 from flask_babel import force_locale
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 import hospitality.models.core as core_models
-from hospitality import create_app
+from hospitality import create_app, static_files
 from hospitality.extensions import db as _db
 from tests import factories
 from tests.harness import Auth, empty_tables
@@ -73,6 +74,15 @@ def database_url(tmp_path_factory):
     return _database_url(tmp_path_factory)
 
 
+class PhoneClient(FlaskClient):
+    """A test client as an everyday phone: it has the stylesheets, so a page links them instead of carrying them
+    (hospitality/static_files.py); the tests of a phone's first page delete the cookie."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_cookie(static_files.STYLES_COOKIE, static_files.styles_version(self.application))
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     app = create_app({
@@ -84,6 +94,7 @@ def app(database_url, tmp_path_factory):
         "DEMO_CLOCK": None,  # a DEMO_CLOCK left in the shell does not move the suite's clock
     })
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    app.test_client_class = PhoneClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()

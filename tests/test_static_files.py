@@ -1,16 +1,94 @@
-"""Static files go out compressed once at the best level; pages are still compressed per response."""
+"""Static files go out compressed once at the best level; pages are still compressed per response; a phone's first
+page carries the stylesheets, allowed by their hash in the CSP, and every later page links them."""
+import base64
 import gzip
+import hashlib
 import re
 from pathlib import Path
 
 import brotli
 
+from hospitality import static_files
+
 STATIC = Path(__file__).resolve().parent.parent / "hospitality" / "static"
+STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 
 def _asset_urls(client) -> list[str]:
     html = client.get("/login").text
     return re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+
+
+def _styles_cookie(resp) -> str | None:
+    for value in resp.headers.getlist("Set-Cookie"):
+        if value.startswith(static_files.STYLES_COOKIE + "="):
+            return value
+    return None
+
+
+def test_a_phones_first_page_carries_the_stylesheets_and_later_pages_link_them(client):
+    """No cookie: the page holds pico's and our stylesheet's text and links neither, and says the phone has them
+    now; with the cookie the same page links both and holds no <style>."""
+    client.delete_cookie(static_files.STYLES_COOKIE)  # the suite's clients are everyday phones (conftest)
+    first = client.get("/login")
+    html = first.text
+    inline = STYLE.findall(html)
+    assert len(inline) == 1
+    for name in static_files.STYLESHEETS:
+        assert (STATIC / name).read_text(encoding="utf-8") in inline[0], name
+    assert 'rel="stylesheet"' not in html
+    cookie = _styles_cookie(first)
+    assert cookie and "HttpOnly" in cookie and "Max-Age=31536000" in cookie and "SameSite=Lax" in cookie
+
+    again = client.get("/login")
+    assert not STYLE.search(again.text)
+    linked = re.findall(r'<link rel="stylesheet" href="/static/([^"?]+)\?v=', again.text)
+    assert linked == list(static_files.STYLESHEETS)
+    assert _styles_cookie(again) is None
+
+
+def test_the_csp_allows_the_inline_stylesheets_by_their_hash_and_nothing_else(client):
+    """style-src names the sha256 of exactly the text in the page's <style>: no 'unsafe-inline'."""
+    client.delete_cookie(static_files.STYLES_COOKIE)
+    resp = client.get("/login")
+    text = STYLE.search(resp.text).group(1)
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    policy = {d.split()[0]: d.split()[1:] for d in resp.headers["Content-Security-Policy"].split(";") if d.strip()}
+    assert policy["style-src"] == ["'self'", f"'sha256-{digest}'"]
+
+
+def test_changed_stylesheets_come_inline_once_more(client):
+    """A cookie naming another version (a deploy changed the stylesheets since): the page carries them again."""
+    client.set_cookie(static_files.STYLES_COOKIE, "0123456789ab")
+    resp = client.get("/login")
+    assert STYLE.search(resp.text) and _styles_cookie(resp)
+
+
+def test_htmx_requests_never_carry_the_stylesheets(app, client, auth):
+    """A fragment or a boosted page swaps into a page that has them already: no <style>, no cookie."""
+    from tests.factories import make_site, make_user
+    with app.app_context():
+        make_user(make_site().id, "water_bar", username="bar")
+    assert auth.login("bar").status_code == 302
+    client.delete_cookie(static_files.STYLES_COOKIE)
+    resp = client.get("/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert resp.status_code == 200 and not STYLE.search(resp.text) and _styles_cookie(resp) is None
+
+
+def test_the_first_page_is_compressed_harder_than_other_pages(client):
+    """The page with the stylesheets (~110 KB) goes out at brotli 5 or gzip 5; it decodes to the same page."""
+    client.delete_cookie(static_files.STYLES_COOKIE)
+    br = client.get("/login", headers={"Accept-Encoding": "gzip, br"})
+    assert br.headers["Content-Encoding"] == "br" and "Accept-Encoding" in br.headers["Vary"]
+    html = brotli.decompress(br.data)
+    assert STYLE.search(html.decode())
+    assert len(br.data) <= len(brotli.compress(html, quality=4))
+    client.delete_cookie(static_files.STYLES_COOKIE)
+    gz = client.get("/login", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip" and STYLE.search(gzip.decompress(gz.data).decode())
+    client.delete_cookie(static_files.STYLES_COOKIE)
+    plain = client.get("/login", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and STYLE.search(plain.text)
 
 
 def test_static_files_are_sent_precompressed_for_each_encoding(client):

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..static_files import STYLESHEETS
+
 # Every page's stylesheets and scripts (base.html) and the icons of the manifest: kept at install time, so a page
 # opened without signal still has its look, and the offline page its scripts (the outbox's count).
-PRECACHE = ("vendor/pico-2.1.1.min.css", "app.css", "vendor/htmx-2.0.11.min.js", "app.js")
+PRECACHE = STYLESHEETS + ("vendor/htmx-2.0.11.min.js", "app.js")
 ICONS = (("icons/icon-192.png", 192, "any"), ("icons/icon-512.png", 512, "any"),
          ("icons/icon-maskable-512.png", 512, "maskable"))
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "pwa"

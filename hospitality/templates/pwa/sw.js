@@ -11,10 +11,14 @@ const OFFLINE = {{ offline|tojson }};
 const STATIC = {{ static_prefix|tojson }};
 
 self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(CACHE).then(function (cache) {
+  // Chromium's static routing: a static file comes from the cache without waking this script (one hop less per
+  // file on every page); a file not kept goes to the network. Other browsers use the fetch handler below.
+  const routed = event.addRoutes && typeof URLPattern === "function" ? event.addRoutes(
+    {condition: {urlPattern: new URLPattern({pathname: STATIC + "*"})}, source: "cache"}).catch(function () {}) : null;
+  event.waitUntil(Promise.all([routed, caches.open(CACHE).then(function (cache) {
     // Without cookies: the offline page is the same for everyone and must carry nobody's name.
     return cache.addAll(PRECACHE.concat([new Request(OFFLINE, {credentials: "omit"})]));
-  }).then(function () { return self.skipWaiting(); }));
+  })]).then(function () { return self.skipWaiting(); }));
 });
 
 self.addEventListener("activate", function (event) {
