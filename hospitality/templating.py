@@ -11,7 +11,8 @@ import uuid
 from datetime import UTC, timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, has_app_context, render_template, request, session
+from flask import g as flask_g
 from flask import url_for as flask_url_for
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -111,10 +112,20 @@ def num(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _g(context):
+    """The request's `g`: the template's own (a dict lookup; the proxy costs more and a list converts dozens of
+    times), or Flask's in a macro module imported without the page's context."""
+    found = context.get("g")
+    if found is None and has_app_context():
+        found = flask_g._get_current_object()
+    return found
+
+
 def _local(context, value):
-    """A stored UTC time in the site's zone: the site the request loaded, read off the template's `g` (as the
-    request in _script_root: a list page converts dozens of times)."""
-    site = context.get("g").get("site")
+    """A stored UTC time in the site's zone: the site the request loaded (read off `g`, as the request in
+    _script_root)."""
+    g = _g(context)
+    site = g.get("site") if g is not None else None
     return value.replace(tzinfo=UTC).astimezone((site or current_site()).tz)
 
 
@@ -133,7 +144,7 @@ def when(context, value) -> str:
 
 def _today(context, tz) -> tuple:
     """The site's calendar day and the word for it, once per request (a list shows dozens of times)."""
-    g = context.get("g")
+    g = _g(context)
     kept = g.get("when_today") if g is not None else None
     if kept is None or kept[0] is not tz:
         kept = (tz, clock.now(tz).date(), _("today"))

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, Row, bindparam, case, func, select, text
+from sqlalchemy import Integer, Row, and_, bindparam, case, func, select, text
 from sqlalchemy.orm import aliased
 
 from ..clock import local_start
@@ -16,6 +16,7 @@ from ..models.incidents import ALERTING, Drill, DrillPerson, Incident, IncidentE
 
 PAGE_SIZE = 25
 OPEN_LIMIT = 50  # the open panel and a handover list at most this many (a site has a handful)
+TODAY_OPEN = 5  # security's today screen: the most pressing open incidents, and a link to all of them
 LIVE_ALERTS = 3  # urgent incidents the live element shows as rows; the rest as a count (its 2 KB budget)
 EXPORT_LIMIT = 20_000
 
@@ -112,9 +113,23 @@ def open_incidents(site_id: int) -> list[Row]:
     return select_rows(_OPEN, {"site_id": site_id}).all()
 
 
+# Security's today screen: the urgent ones nobody has acknowledged first, then the newest, at most TODAY_OPEN, each
+# row with the number of all the open ones (counted before the limit).
+_TODAY_OPEN = (_ROWS.add_columns(func.count().over().label("open_total"))
+               .where(Incident.site_id == bindparam("site_id"), Incident.status != "closed")
+               .order_by(case((and_(Incident.level == "urgent", Incident.acknowledged_at.is_(None)), 0), else_=1),
+                         Incident.id.desc()).limit(TODAY_OPEN))
+
+
+def _today_open(got: dict) -> dict:
+    rows = got["open"]
+    return {"open_incidents": rows, "open_incidents_total": rows[0].open_total if rows else 0}
+
+
 def open_reads(site_id: int) -> Reads:
-    """open_incidents() for a screen that reads its panels at once (database.read_panels): `open_incidents`."""
-    return Reads({"open": _OPEN}, {"site_id": site_id}, lambda got: {"open_incidents": got["open"]})
+    """For security's today screen, which reads its panels at once (database.read_panels): `open_incidents`, the
+    most pressing open ones (_TODAY_OPEN), and `open_incidents_total`, how many are open."""
+    return Reads({"open": _TODAY_OPEN}, {"site_id": site_id}, _today_open)
 
 
 # The list's statements per filters in use (filters.RangeStatements: built once each, run with bound values).

@@ -60,3 +60,26 @@ def test_urgent_incident_from_the_water_bar_is_acknowledged_on_the_leads_screen(
     expect(lead.locator(".inc-what")).to_have_text("水吧台下水管漏水，地面有积水")
     assert_fits_phone(lead)
     assert_thumb_sized(lead)
+
+
+def test_the_guard_taps_through_from_the_five_most_pressing_to_all_open_incidents(app, live_server, phone):
+    """Seven open incidents: the guard's today screen shows five cards, the urgent one first, and a link to all
+    seven; tapping it opens the list with every one of them, each card a tap to its page."""
+    with app.app_context():
+        site = factories.make_site()
+        guard = factories.make_user(site.id, "security")
+        bar = factories.make_user(site.id, "water_bar")
+    with app.test_request_context():
+        factories.make_incident(site.id, bar.id, kind="utility", level="urgent", description="水管漏水")
+        for n in range(6):
+            factories.make_incident(site.id, bar.id, description=f"门口推销第{n}次")
+    page = phone()
+    login(page, live_server.url, guard.username)
+    cards = page.locator("#incidents-open a.inc-card")
+    expect(cards).to_have_count(5)
+    expect(cards.first).to_contain_text("漏水或停电")
+    assert_fits_phone(page)
+    assert_thumb_sized(page, "#incidents-open")
+    tap_link(page, "全部 7 起未关闭的事件", "未关闭的事件")
+    expect(page.locator("main a.inc-card")).to_have_count(7)
+    follow(page, page.locator("main a.inc-card", has_text="漏水或停电"), "漏水或停电")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hospitality.extensions import db
 from hospitality.i18n import ptext
 from hospitality.incidents import services
-from hospitality.models import Location
+from hospitality.models import Location, User
 from hospitality.models.incidents import Incident, IncidentPhoto
 from tests.factories import Upload, location, make_incident, png, site_of, visit_env, who
 from tests.harness import HX, count_rows, login, snapshot, text
@@ -256,6 +256,32 @@ def test_security_and_overseers_see_the_open_incidents(app, env):
     bar = login(app, env.names["water_bar"]).get("/").text
     assert 'id="incidents-open"' not in bar and "/incidents/new" in bar
     assert count_rows(Incident, app=app) == 1
+
+
+def test_securitys_screen_shows_the_most_pressing_open_incidents_and_a_link_to_all(app, env):
+    """Seven open: security's today screen shows five, the urgent one nobody has acknowledged first although it is
+    the oldest, then the newest, and "All 7 open incidents" to the list of all of them; with five open, no link."""
+    with app.test_request_context():
+        urgent = make_incident(env.site, env.users["concierge"], kind="utility", level="urgent").id
+        notes = [make_incident(env.site, env.users["water_bar"], description=f"第{n}件").id for n in range(6)]
+    guard = login(app, env.names["security"])
+    html = guard.get("/").text
+    section = html[html.index('id="incidents-open"'):]
+    section = section[:section.index("</section>")]
+    shown = [int(i) for i in re.findall(r'href="/incidents/(\d+)"', section)]
+    assert shown == [urgent, *notes[::-1][:4]]
+    with app.test_request_context():
+        words = text(app, "All %(count)s open incidents") % {"count": 7}
+    assert words in section and 'href="/incidents/open"' in section
+    listed = guard.get("/incidents/open").text
+    assert all(f'href="/incidents/{i}"' in listed for i in [urgent, *notes])
+
+    with app.test_request_context():
+        lead = db.session.get(User, env.users["lead"])
+        for incident_id in notes[:2]:
+            services.close(lead.site, lead, db.session.get(Incident, incident_id), "已处理")
+    section = guard.get("/").text
+    assert len(re.findall(r'class="card inc-card', section)) == 5 and "more-open" not in section
 
 
 def test_typed_text_that_looks_like_a_formula_is_exported_as_text(app, env):
