@@ -126,3 +126,11 @@ def test_pages_are_still_compressed(client):
 def test_a_missing_static_file_is_a_plain_404(client):
     r = client.get("/static/nope.css", headers={"Accept-Encoding": "br"})
     assert r.status_code == 404
+
+
+def test_the_offline_page_links_the_stylesheets_even_without_the_cookie(client):
+    """The worker fetches the offline page without cookies and keeps it beside the stylesheets: it links them."""
+    client.delete_cookie(static_files.STYLES_COOKIE)
+    resp = client.get("/offline?lang=zh_Hans")
+    assert resp.status_code == 200 and not STYLE.search(resp.text) and _styles_cookie(resp) is None
+    assert re.findall(r'<link rel="stylesheet" href="/static/([^"?]+)\?v=', resp.text) == list(static_files.STYLESHEETS)
