@@ -28,14 +28,20 @@ WATCH_CSP = """document.addEventListener("securitypolicyviolation", function (e)
   (window.__csp = window.__csp || []).push(e.violatedDirective + " " + e.blockedURI); });"""
 
 
-def test_service_worker_installs_and_serves_the_offline_page(app, live_server, phone, say):
-    """Logged in, the worker is active and controls the page; offline, a menu page shows the offline page from
-    the cache, without a CSP violation; back online, Try again lands on the today screen."""
+def _water_bar_phone(app, phone, service_workers: str):
+    """A water bar person of a new site, and a phone that keeps the CSP's reports (WATCH_CSP)."""
     with app.app_context():
         site = factories.make_site()
         username = factories.make_user(site.id, "water_bar").username
-    page = phone(service_workers="allow")
+    page = phone(service_workers=service_workers)
     page.context.add_init_script(WATCH_CSP)
+    return page, username
+
+
+def test_service_worker_installs_and_serves_the_offline_page(app, live_server, phone, say):
+    """Logged in, the worker is active and controls the page; offline, a menu page shows the offline page from
+    the cache, without a CSP violation; back online, Try again lands on the today screen."""
+    page, username = _water_bar_phone(app, phone, "allow")
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -97,11 +103,7 @@ def test_the_first_page_brings_its_look_and_later_pages_link_it(app, live_server
     """A phone that never had the stylesheets gets them inside the login page (one round trip less on a weak
     signal), allowed by the CSP; the today screen it lands on links them and looks the same; Chinese text is set
     in a named Chinese font, not left to the browser's fallback."""
-    with app.app_context():
-        site = factories.make_site()
-        username = factories.make_user(site.id, "water_bar").username
-    page = phone(service_workers="block")
-    page.context.add_init_script(WATCH_CSP)
+    page, username = _water_bar_phone(app, phone, "block")
     stylesheets = []
     page.on("request", lambda r: stylesheets.append(r.url) if r.resource_type == "stylesheet" else None)
 
