@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import and_, bindparam, case, exists, func, select
 
 from ...database import select_rows
 from ...models import Site, User
@@ -63,6 +63,28 @@ _MONTH_LEAVE = (select(LeaveRequest.user_id, LeaveRequest.starts, LeaveRequest.e
                 .where(LeaveRequest.site_id == bindparam("site_id"), LeaveRequest.user_id.in_(_IDS),
                        LeaveRequest.status == "approved", LeaveRequest.starts <= bindparam("last"),
                        LeaveRequest.ends >= bindparam("first")))
+
+
+# Everyone's totals over a range (range_totals), grouped in SQL: the days rostered; and from the clock cards the days
+# worked, late (any minute late) and left early (clocked out before the shift's end), their minutes, and the days
+# worked without a roster entry.
+_TOTALS_ROSTERED = (select(RosterEntry.user_id, func.count().label("n"))
+                    .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.user_id.in_(_IDS),
+                           RosterEntry.day >= bindparam("first"), RosterEntry.day <= bindparam("last"))
+                    .group_by(RosterEntry.user_id))
+_LEFT = Attendance.clock_out_at.is_not(None)
+_TOTALS_WORKED = (select(Attendance.user_id, func.count().label("worked"),
+                         func.sum(case((Attendance.late_minutes > 0, 1), else_=0)).label("late_days"),
+                         func.sum(Attendance.late_minutes).label("late_minutes"),
+                         func.sum(case((and_(_LEFT, Attendance.early_minutes > 0), 1), else_=0)).label("early_days"),
+                         func.sum(case((_LEFT, Attendance.early_minutes), else_=0)).label("early_minutes"),
+                         func.sum(case((~exists().where(RosterEntry.site_id == Attendance.site_id,
+                                                        RosterEntry.user_id == Attendance.user_id,
+                                                        RosterEntry.day == Attendance.day), 1),
+                                       else_=0)).label("unrostered"))
+                  .where(Attendance.site_id == bindparam("site_id"), Attendance.user_id.in_(_IDS),
+                         Attendance.day >= bindparam("first"), Attendance.day <= bindparam("last"))
+                  .group_by(Attendance.user_id))
 
 
 # Rostered days without a clock-in at the site or approved leave, with their shift's times (the caller checks the
@@ -131,37 +153,28 @@ def month_totals(site: Site, users: list[User | Person], month: date,
 
 def range_totals(site: Site, users: list[User | Person], first: date, last: date,
                  now: datetime | None = None) -> list[tuple[User | Person, dict[str, int]]]:
-    """(person, totals) over days first..last for everyone at once, from plain rows (no per-day objects): the one
-    home of the rule for late and left early; the days absent are absences(). Only a person's days with a roster
-    entry, a clock-in or leave are walked: any other day adds nothing."""
+    """(person, totals) over days first..last for everyone at once: the one home of the rule for late and left
+    early (_TOTALS_WORKED, counted in SQL: a person has one roster entry and one clock card a day), the days on
+    leave from the few approved requests, the days absent from absences()."""
     now = moment(site, now)
     if not users:
         return []
     params = {"site_id": site.id, "ids": [u.id for u in users], "first": first, "last": last}
-    shifts = _shift_times(site.id)
-    rostered = {(e.user_id, e.day): shifts[e.shift_id] for e in select_rows(_MONTH_ROSTER, params)}
-    atts = {(a.user_id, a.day): a for a in select_rows(_MONTH_ATTENDANCE, params)}
-    off = {(lv.user_id, d) for lv in select_rows(_MONTH_LEAVE, params)
-           for d in _days(max(lv.starts, first), min(lv.ends, last))}
+    rostered = dict(select_rows(_TOTALS_ROSTERED, params).all())
+    worked = {r.user_id: r for r in select_rows(_TOTALS_WORKED, params)}
+    off: dict[int, set[date]] = {}
+    for lv in select_rows(_MONTH_LEAVE, params):
+        off.setdefault(lv.user_id, set()).update(_days(max(lv.starts, first), min(lv.ends, last)))
     missing = absences(site, first, last, now)
-    days_of: dict[int, set[date]] = {}
-    for uid, d in (*rostered, *atts, *off):
-        days_of.setdefault(uid, set()).add(d)
     out = []
     for u in users:
         t = dict.fromkeys(SHEET_TOTALS, 0)
-        for d in days_of.get(u.id, ()):
-            shift, att, on_leave = rostered.get((u.id, d)), atts.get((u.id, d)), (u.id, d) in off
-            t["rostered"] += shift is not None
-            t["leave_days"] += on_leave
-            if att:
-                early = att.early_minutes if att.clock_out_at else 0
-                t["worked"] += 1
-                t["late_days"] += att.late_minutes > 0
-                t["late_minutes"] += att.late_minutes
-                t["early_days"] += early > 0
-                t["early_minutes"] += early
-                t["unrostered"] += shift is None
+        t["rostered"] = rostered.get(u.id, 0)
+        t["leave_days"] = len(off.get(u.id, ()))
+        w = worked.get(u.id)
+        if w is not None:
+            for name in ("worked", "late_days", "late_minutes", "early_days", "early_minutes", "unrostered"):
+                t[name] = int(getattr(w, name) or 0)
         t["missing"] = missing.get(u.id, 0)
         out.append((u, t))
     return out
