@@ -2,12 +2,16 @@
 missed, discrepancies of their counts, left early, absent; the same rows at another site never count."""
 from datetime import time, timedelta
 
+from sqlalchemy import select
+
+from hospitality.attendance.reads.sheets import month_bounds
 from hospitality.checklists.reads import routines
+from hospitality.clock import utcnow
 from hospitality.database import write_tx
 from hospitality.evaluation import reads
 from hospitality.extensions import db
-from hospitality.models import ChecklistRun, Discrepancy, Site
-from hospitality.models.attendance import Attendance
+from hospitality.models import ChecklistRun, ChecklistTemplate, Discrepancy, Site
+from hospitality.models.attendance import Attendance, RosterEntry, Shift
 from hospitality.models.inventory import StockCount
 from tests.factories import (
     clock_in,
@@ -93,3 +97,56 @@ def test_grooming_routines_discrepancies_early_and_absent_count(app):
         room_counts = _counts(site.id, month, room.id)
         assert (room_counts["absent"], room_counts["late"]) == (1, 0)
         assert _counts(site.id, month, desk.id)["absent"] == 0
+
+
+def _shift(site_id, code, starts, ends):
+    found = db.session.scalar(select(Shift).where(Shift.site_id == site_id, Shift.code == code))
+    if found is None:
+        with write_tx():
+            found = Shift(site_id=site_id, code=code, name=code, starts=starts, ends=ends)
+            db.session.add(found)
+    return found
+
+
+def test_routines_given_to_a_person_or_to_a_shift_count_for_their_people(app):
+    """A daily routine given to a person by name is missed by them on each day of the month it was due and not done
+    (rostered or not), and done after its due time it is late for whoever did it; a post's routine bound to the
+    night shift is missed by the post's night guard, not by its day guard; the days after today count nothing."""
+    with app.app_context():
+        site = seeded_site(make_site().id)
+        today = site.today()
+        day = today - timedelta(days=1)
+        month = day.replace(day=1)
+        guard, day_guard, bar, helper = (make_user(site.id, "security"), make_user(site.id, "security"),
+                                         make_user(site.id, "water_bar"), make_user(site.id, "water_bar"))
+        night = _shift(site.id, "night", time(17, 30), time(8, 30))
+        with write_tx():
+            db.session.add(RosterEntry(site_id=site.id, user_id=guard.id, day=day, shift_id=night.id,
+                                       post="security", created_by_id=guard.id))
+        roster(site.id, day_guard.id, day)
+        before = {p.id: _counts(site.id, month, p.id) for p in (guard, day_guard)}
+
+        with write_tx():
+            mine = ChecklistTemplate(site_id=site.id, kind="closing", post="water_bar", name="关灯检查",
+                                     due_time=time(0, 1), assignee="person", person_id=bar.id)
+            nightly = ChecklistTemplate(site_id=site.id, kind="closing", post="security", name="夜班锁门",
+                                        due_time=time(23, 0), shift_id=night.id)
+            db.session.add_all([mine, nightly])
+        # The named routine: done late by the helper on `day`, not done on the month's other days so far.
+        with write_tx():
+            db.session.add(ChecklistRun(site_id=site.id, template_id=mine.id, shift_date=day, started_by_id=helper.id,
+                                        completed_by_id=helper.id, completed_at=local_utc(site, day, time(9))))
+        now = utcnow()
+        last = min(month_bounds(month)[1], today)
+        due_days = [d for d in (month + timedelta(days=n) for n in range((last - month).days + 1))
+                    if local_utc(site, d, time(0, 1)) < now]
+        assert _counts(site.id, month, bar.id)["routine_missed"] == len(due_days) - 1  # `day` was done
+        helper_counts = _counts(site.id, month, helper.id)
+        assert (helper_counts["routine_late"], helper_counts["routine_missed"]) == (1, 0)
+        # The night routine on `day`: the night guard's, missed; none of the day guard's.
+        assert _counts(site.id, month, guard.id)["routine_missed"] == before[guard.id]["routine_missed"] + 1
+        assert _counts(site.id, month, day_guard.id) == before[day_guard.id]
+        with write_tx():
+            db.session.add(ChecklistRun(site_id=site.id, template_id=nightly.id, shift_date=day, started_by_id=guard.id,
+                                        completed_by_id=guard.id, completed_at=local_utc(site, day, time(22))))
+        assert _counts(site.id, month, guard.id) == before[guard.id]  # done on time: neither missed nor late
