@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import DateTime, Interval, String, bindparam, cast, func, select
 
 from ..attendance.reads.sheets import month_bounds, month_totals, sheet_people
-from ..checklists.reads import schedule
+from ..checklists.reads import END_OF_DAY
 from ..clock import range_bounds, to_local, utcnow
-from ..database import select_rows
+from ..database import local_offset, local_time, select_rows
 from ..extensions import db
 from ..models import ChecklistRun, ChecklistTemplate, Discrepancy, Site
 from ..models.attendance import RosterEntry
@@ -46,14 +46,15 @@ _DISCREPANCIES = (select(StockCount.started_by_id.label("user_id"), func.count()
 _TASKS = select(Task.assignee_user_id, Task.created_at, Task.target_minutes, Task.done_at, Task.status).where(
     Task.site_id == _SITE, Task.assignee_user_id.is_not(None), Task.target_minutes.is_not(None),
     Task.created_at >= bindparam("start"), Task.created_at < bindparam("end"))
-_ROUTINES = select(ChecklistTemplate).where(
-    ChecklistTemplate.site_id == _SITE, ChecklistTemplate.kind.in_(ROUTINE_KINDS),
-    ChecklistTemplate.active.is_(True), ChecklistTemplate.recurrence == "daily",
-    ChecklistTemplate.assignee.in_(("post", "person")))
-_RUNS = select(ChecklistRun.template_id, ChecklistRun.shift_date, ChecklistRun.slot, ChecklistRun.completed_at,
-               ChecklistRun.completed_by_id).where(
+_ROUTINE = (ChecklistTemplate.site_id == _SITE, ChecklistTemplate.kind.in_(ROUTINE_KINDS),
+            ChecklistTemplate.active.is_(True), ChecklistTemplate.recurrence == "daily",
+            ChecklistTemplate.assignee.in_(("post", "person")))
+_ROUTINES = select(ChecklistTemplate.id, ChecklistTemplate.post, ChecklistTemplate.shift_id,
+                   ChecklistTemplate.due_time, ChecklistTemplate.assignee, ChecklistTemplate.person_id).where(*_ROUTINE)
+_DONE_DAYS = select(ChecklistRun.template_id, ChecklistRun.shift_date).where(
     ChecklistRun.site_id == _SITE, ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
-    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"))
+    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"),
+    ChecklistRun.slot == "", ChecklistRun.completed_at.is_not(None))
 _ROSTER = select(RosterEntry.user_id, RosterEntry.day, RosterEntry.post, RosterEntry.shift_id).where(
     RosterEntry.site_id == _SITE, RosterEntry.day >= bindparam("first"), RosterEntry.day <= bindparam("last"))
 _ADJUSTMENTS = (select(EvaluationAdjustment).where(EvaluationAdjustment.site_id == _SITE,
@@ -116,37 +117,62 @@ class Month:
         return sum(a.yuan if a.kind == "reward" else -a.yuan for a in self.adjustments)
 
 
+def _late_statement():
+    """Own routines completed after their due time, by who completed them: a daily opening or closing routine has
+    one round a day, due by its due time or else by the end of the day (checklists.reads.schedule), on the site's
+    wall clock. Parameters: site_id, first, last and database.local_offset's values."""
+    due = func.coalesce(ChecklistTemplate.due_time, END_OF_DAY)
+    if db.session.get_bind().dialect.name == "sqlite":
+        due_at = func.datetime(cast(ChecklistRun.shift_date, String) + " " + cast(due, String))
+    else:
+        due_at = cast(ChecklistRun.shift_date, DateTime) + cast(due, Interval)
+    return (select(ChecklistRun.completed_by_id.label("user_id"), func.count().label("n"))
+            .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
+            .where(*_ROUTINE, ChecklistRun.site_id == _SITE, ChecklistRun.slot == "",
+                   ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"),
+                   ChecklistRun.completed_by_id.is_not(None), ChecklistRun.completed_at.is_not(None),
+                   local_time(ChecklistRun.completed_at) > due_at)
+            .group_by(ChecklistRun.completed_by_id))
+
+
+_LATE: dict = {}
+
+
 def _routines(site: Site, first: date, last: date, today: date, now_local: datetime) -> dict[str, dict[int, int]]:
-    """Own routines late (by who completed them) and missed (by who was rostered for them): three statements."""
-    late: dict[int, int] = {}
+    """Own routines late (by who completed them: counted in SQL) and missed (not completed once due: by who was on
+    the post's roster that day, on the routine's shift when it names one, or by the person it is given to, rostered
+    or not), from a few compact rows: the month's roster, the routines, the days each was done."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _LATE:
+        _LATE[dialect] = _late_statement()
+    last = min(last, today)  # the days after today have nothing late or missed yet
+    params = {"site_id": site.id, "first": first, "last": last} | local_offset(site, first)
+    late = {r.user_id: r.n for r in select_rows(_LATE[dialect], params)}
     missed: dict[int, int] = {}
-    templates = list(db.session.scalars(_ROUTINES, {"site_id": site.id}))
+    templates = select_rows(_ROUTINES, params).all()
     if not templates:
         return {"routine_late": late, "routine_missed": missed}
-    last = min(last, today)  # the days after today have nothing late or missed yet
-    params = {"site_id": site.id, "first": first, "last": last}
-    runs = {(r.template_id, r.shift_date, r.slot): r
-            for r in select_rows(_RUNS, params | {"ids": [t.id for t in templates]})}
-    roster: dict[tuple[date, str], list] = {}  # (day, post): who was rostered there
+    done = set(select_rows(_DONE_DAYS, params | {"ids": [t.id for t in templates]}).all())
+    now_day, now_time = now_local.date(), now_local.time()
+
+    def due(t, day: date) -> bool:  # its round of that day is due by now (schedule(): by its due time that day)
+        return day < now_day or (day == now_day and now_time > (t.due_time or END_OF_DAY))
+
+    of_post: dict[str, list] = {}
+    for t in templates:
+        if t.assignee == "post":
+            of_post.setdefault(t.post, []).append(t)
     for e in select_rows(_ROSTER, params):
-        roster.setdefault((e.day, e.post), []).append(e)
-    day = first
-    while day <= last:
-        for t in templates:
-            for r in schedule(t, day):
-                run = runs.get((t.id, day, r.slot))
-                if run is not None and run.completed_at is not None:
-                    if run.completed_by_id and to_local(site, run.completed_at).replace(tzinfo=None) > r.due_at:
-                        late[run.completed_by_id] = late.get(run.completed_by_id, 0) + 1
-                elif now_local > r.due_at:
-                    if t.assignee == "person":
-                        owners = {t.person_id} if t.person_id else set()
-                    else:
-                        owners = {e.user_id for e in roster.get((day, t.post), ())
-                                  if t.shift_id is None or e.shift_id == t.shift_id}
-                    for uid in owners:
-                        missed[uid] = missed.get(uid, 0) + 1
-        day += timedelta(days=1)
+        for t in of_post.get(e.post, ()):
+            if (t.shift_id is None or t.shift_id == e.shift_id) and (t.id, e.day) not in done and due(t, e.day):
+                missed[e.user_id] = missed.get(e.user_id, 0) + 1
+    for t in templates:
+        if t.assignee == "person" and t.person_id:
+            day = first
+            while day <= last:
+                if (t.id, day) not in done and due(t, day):
+                    missed[t.person_id] = missed.get(t.person_id, 0) + 1
+                day += timedelta(days=1)
     return {"routine_late": late, "routine_missed": missed}
 
 

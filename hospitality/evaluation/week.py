@@ -20,17 +20,22 @@ from ..complaints.services import overdue as complaint_overdue
 from ..database import select_rows
 from ..incidents import reads as incidents
 from ..inventory.reads.stock import open_discrepancies
-from ..models import Discrepancy, Site
+from ..models import ChecklistRun, Discrepancy, Site
 from ..models.attendance import Attendance
 from ..models.complaints import Complaint
 from ..models.incidents import Incident
 from ..repairs import reads as repairs
 from ..tasks import reads as tasks
 from ..visits.reads import report as visit_reports
-from .reads import _RUNS
 
 _SITE = bindparam("site_id")
 _START, _END = bindparam("start"), bindparam("end")
+
+# The week's runs of the daily routines (templates by id), for the rounds' on time, late and missed.
+_RUNS = select(ChecklistRun.template_id, ChecklistRun.shift_date, ChecklistRun.slot, ChecklistRun.completed_at,
+               ChecklistRun.completed_by_id).where(
+    ChecklistRun.site_id == bindparam("site_id"), ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
+    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"))
 
 
 def _count(model, *where):
