@@ -99,15 +99,20 @@ _LOCATIONS = (select(Location.id, Location.name).where(Location.site_id == bindp
               .order_by(Location.position, Location.id))
 
 
+def due_at_sql(day, default: time = END_OF_DAY):
+    """SQL for the wall-clock moment a daily opening or closing routine's one round of `day` is due (see schedule()):
+    its due time that day, or `default` without one."""
+    due = func.coalesce(ChecklistTemplate.due_time, default)
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.datetime(cast(day, String) + " " + cast(due, String))
+    return cast(day, DateTime) + cast(due, Interval)
+
+
 def _on_time_statement():
     """Opening and closing routines completed per site and day, and those done by their due time on their day (no due
     time: by the day's end). Parameters: ids (sites), first, last (days), and database.local_offset's values."""
-    due = func.coalesce(ChecklistTemplate.due_time, time(23, 59, 59))
     done_local = local_time(ChecklistRun.completed_at)
-    if db.session.get_bind().dialect.name == "sqlite":
-        due_at = func.datetime(cast(ChecklistRun.shift_date, String) + " " + cast(due, String))
-    else:
-        due_at = cast(ChecklistRun.shift_date, DateTime) + cast(due, Interval)
+    due_at = due_at_sql(ChecklistRun.shift_date, time(23, 59, 59))
     return (select(ChecklistRun.site_id, ChecklistRun.shift_date.label("day"), func.count().label("routines"),
                    func.sum(case((done_local <= due_at, 1), else_=0)).label("on_time"))
             .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import DateTime, Interval, String, bindparam, cast, func, select
+from sqlalchemy import bindparam, func, select
 
 from ..attendance.reads.sheets import month_bounds, month_totals, sheet_people
-from ..checklists.reads import END_OF_DAY
+from ..checklists.reads import END_OF_DAY, due_at_sql
 from ..clock import range_bounds, to_local, utcnow
 from ..database import local_offset, local_time, select_rows
 from ..extensions import db
@@ -121,17 +121,12 @@ def _late_statement():
     """Own routines completed after their due time, by who completed them: a daily opening or closing routine has
     one round a day, due by its due time or else by the end of the day (checklists.reads.schedule), on the site's
     wall clock. Parameters: site_id, first, last and database.local_offset's values."""
-    due = func.coalesce(ChecklistTemplate.due_time, END_OF_DAY)
-    if db.session.get_bind().dialect.name == "sqlite":
-        due_at = func.datetime(cast(ChecklistRun.shift_date, String) + " " + cast(due, String))
-    else:
-        due_at = cast(ChecklistRun.shift_date, DateTime) + cast(due, Interval)
     return (select(ChecklistRun.completed_by_id.label("user_id"), func.count().label("n"))
             .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
             .where(*_ROUTINE, ChecklistRun.site_id == _SITE, ChecklistRun.slot == "",
                    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"),
                    ChecklistRun.completed_by_id.is_not(None), ChecklistRun.completed_at.is_not(None),
-                   local_time(ChecklistRun.completed_at) > due_at)
+                   local_time(ChecklistRun.completed_at) > due_at_sql(ChecklistRun.shift_date))
             .group_by(ChecklistRun.completed_by_id))
 
 
