@@ -55,8 +55,10 @@ _DONE_DAYS = select(ChecklistRun.template_id, ChecklistRun.shift_date).where(
     ChecklistRun.site_id == _SITE, ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
     ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"),
     ChecklistRun.slot == "", ChecklistRun.completed_at.is_not(None))
+_PEOPLE = bindparam("people", expanding=True)  # the ids of the people evaluated (everyone, or one person)
 _ROSTER = select(RosterEntry.user_id, RosterEntry.day, RosterEntry.post, RosterEntry.shift_id).where(
-    RosterEntry.site_id == _SITE, RosterEntry.day >= bindparam("first"), RosterEntry.day <= bindparam("last"))
+    RosterEntry.site_id == _SITE, RosterEntry.user_id.in_(_PEOPLE), RosterEntry.day >= bindparam("first"),
+    RosterEntry.day <= bindparam("last"))
 _ADJUSTMENTS = (select(EvaluationAdjustment).where(EvaluationAdjustment.site_id == _SITE,
                                                     EvaluationAdjustment.month == bindparam("month"))
                 .order_by(EvaluationAdjustment.created_at, EvaluationAdjustment.id))
@@ -120,12 +122,12 @@ class Month:
 def _late_statement():
     """Own routines completed after their due time, by who completed them: a daily opening or closing routine has
     one round a day, due by its due time or else by the end of the day (checklists.reads.schedule), on the site's
-    wall clock. Parameters: site_id, first, last and database.local_offset's values."""
+    wall clock. Parameters: site_id, people, first, last and database.local_offset's values."""
     return (select(ChecklistRun.completed_by_id.label("user_id"), func.count().label("n"))
             .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
             .where(*_ROUTINE, ChecklistRun.site_id == _SITE, ChecklistRun.slot == "",
                    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"),
-                   ChecklistRun.completed_by_id.is_not(None), ChecklistRun.completed_at.is_not(None),
+                   ChecklistRun.completed_by_id.in_(_PEOPLE), ChecklistRun.completed_at.is_not(None),
                    local_time(ChecklistRun.completed_at) > due_at_sql(ChecklistRun.shift_date))
             .group_by(ChecklistRun.completed_by_id))
 
@@ -133,7 +135,8 @@ def _late_statement():
 _LATE: dict = {}
 
 
-def _routines(site: Site, first: date, last: date, today: date, now_local: datetime) -> dict[str, dict[int, int]]:
+def _routines(site: Site, people: list[int], first: date, last: date, today: date,
+              now_local: datetime) -> dict[str, dict[int, int]]:
     """Own routines late (by who completed them: counted in SQL) and missed (not completed once due: by who was on
     the post's roster that day, on the routine's shift when it names one, or by the person it is given to, rostered
     or not), from a few compact rows: the month's roster, the routines, the days each was done."""
@@ -141,7 +144,7 @@ def _routines(site: Site, first: date, last: date, today: date, now_local: datet
     if dialect not in _LATE:
         _LATE[dialect] = _late_statement()
     last = min(last, today)  # the days after today have nothing late or missed yet
-    params = {"site_id": site.id, "first": first, "last": last} | local_offset(site, first)
+    params = {"site_id": site.id, "people": people, "first": first, "last": last} | local_offset(site, first)
     late = {r.user_id: r.n for r in select_rows(_LATE[dialect], params)}
     missed: dict[int, int] = {}
     templates = select_rows(_ROUTINES, params).all()
@@ -162,7 +165,7 @@ def _routines(site: Site, first: date, last: date, today: date, now_local: datet
             if (t.shift_id is None or t.shift_id == e.shift_id) and (t.id, e.day) not in done and due(t, e.day):
                 missed[e.user_id] = missed.get(e.user_id, 0) + 1
     for t in templates:
-        if t.assignee == "person" and t.person_id:
+        if t.assignee == "person" and t.person_id in people:
             day = first
             while day <= last:
                 if (t.id, day) not in done and due(t, day):
@@ -193,7 +196,7 @@ def counts(site: Site, month: date, people: list, now: datetime | None = None) -
         out["left_early"][person.id] = t["early_days"]
         out["absent"][person.id] = t["missing"]
     out["grooming"] = {r.user_id: r.n for r in select_rows(_GROOMING, params)}
-    out |= _routines(site, first, last, site.today(), to_local(site, now).replace(tzinfo=None))
+    out |= _routines(site, [p.id for p in people], first, last, site.today(), to_local(site, now).replace(tzinfo=None))
     out["discrepancy"] = {r.user_id: r.n for r in select_rows(_DISCREPANCIES, params)}
     out["task_overdue"] = _tasks_overdue(site.id, start, end, now)
     return out
