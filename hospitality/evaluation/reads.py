@@ -5,9 +5,11 @@ The rules, stated once:
 - late / left early / absent: the attendance sheets' month totals (late days, early days, rostered days missed
   without approved leave), hospitality.attendance.reads.sheets.month_totals;
 - grooming: grooming checks of the person in the month with at least one failed item;
-- own routine late: a daily opening/closing routine run the person completed after its due time;
+- own routine late: a daily opening/closing routine run the person completed after its due time (on the site's wall
+  clock at the month's first day's UTC offset, as the manager's routines on time);
 - own post's routine missed: a daily opening/closing routine of the post they were rostered at (on that shift, when
-  the routine names one; or named to them) with no completed run by its due time, on a past day;
+  the routine names one), or given to them by name (rostered or not), with no completed run once its due time has
+  passed (today's too);
 - discrepancy: a discrepancy opened in the month from a count the person started;
 - task overdue: a task assigned to them by name, created in the month with a target time, done after it or still
   open past it.
