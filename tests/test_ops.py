@@ -1,7 +1,11 @@
 """Operations: /healthz, /readyz naming the part that is down, /metrics behind its token, and one structured log
-line per request carrying its id, the user, the site and the duration."""
+line per request carrying its id, the user, the site and the duration; the WSGI entry's garbage collector."""
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +122,16 @@ def test_with_redis_down_logins_go_on_and_readyz_says_so(database_url, tmp_path)
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def test_the_wsgi_entry_hides_the_apps_own_objects_from_the_garbage_collector(tmp_path):
+    """`gunicorn app:app` freezes what the app holds for the process's life: a full collection then walks only what
+    requests leave behind (a worker stalled 115 ms on one before)."""
+    probe = "import gc; from app import app; print(gc.get_freeze_count())"
+    env = {**os.environ, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite'}"}
+    for name in ("HOSPITALITY_DEMO", "DEMO_CLOCK", "DEMO_CLOCK_SET_AT"):
+        env.pop(name, None)
+    run = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                         text=True, timeout=60, env=env)
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout.strip()) > 50_000
