@@ -109,7 +109,8 @@ def routines_today(site: Site, day: date, now: datetime | None = None) -> dict:
 
 
 def inspections_today(site: Site, day: date, now: datetime | None = None) -> dict:
-    return inspections.board_summary(site, day, now, open_tasks=0)["inspections"]
+    """The day's inspection rounds: done on time, late, missed, to do."""
+    return inspections.rounds_summary(site, day, now)
 
 
 def visits_today(site: Site, day: date) -> visit_reports.Summary:

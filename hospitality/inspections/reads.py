@@ -349,6 +349,14 @@ _OPEN_TASK_COUNT = select(func.count()).select_from(Task).where(Task.site_id == 
 _SUMMED = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}  # others: to do
 
 
+def rounds_summary(site: Site, day: date, now: datetime | None = None) -> dict[str, int]:
+    """The day's inspection rounds by state: done, late, missed, to do (the manager's day shows only these)."""
+    counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
+    for s in day_status(site, day, area_templates(site.id), now, counts=False):
+        counts[_SUMMED.get(s.state, "to_do")] += 1
+    return counts
+
+
 def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks: int | None = None) -> dict:
     """Grooming checked x of y on duty, inspection rounds done / late / missed / to do, open tasks (pass
     `open_tasks` when the caller has counted them already, e.g. with tasks_panel() of a lead)."""
@@ -356,9 +364,7 @@ def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks
     groomed = 0
     if ids:
         groomed = select_rows(_GROOMED, {"site_id": site.id, "day": day, "ids": ids}).scalar()
-    counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
-    for s in day_status(site, day, area_templates(site.id), now, counts=False):
-        counts[_SUMMED.get(s.state, "to_do")] += 1
+    counts = rounds_summary(site, day, now)
     if open_tasks is None:
         open_tasks = select_rows(_OPEN_TASK_COUNT, {"site_id": site.id}).scalar()
     return {"day": day, "on_duty": len(ids), "groomed": groomed, "inspections": counts,
