@@ -132,6 +132,7 @@ def seed_extra(url: str, year: bool = False, analyze: bool = False, days: int = 
         if db.session.scalar(select(Site.id).where(Site.code == "BENCH01")) is not None:
             from hospitality.seed import add_demo_hq  # a database seeded before head office existed gets its login
             add_demo_hq(demo)
+            close_earlier_incidents(demo, users)
             db.session.commit()
             stock_fixture(app, fixture)
             visit_fixture(app, fixture)
@@ -452,6 +453,24 @@ def start_count(port: int, cookie: str, location_id: int) -> str:
     return "/stock/counts/" + where.rsplit("/stock/counts/", 1)[1]
 
 
+BENCH_INCIDENT = "bench: 水吧台下漏水"  # what report_incident() says; a reused database keeps earlier runs' ones
+
+
+def close_earlier_incidents(site, users: dict) -> None:
+    """Close the urgent incidents earlier runs on a reused database reported (report_incident, one a run), so each
+    run measures the one it reports, as on a fresh database, not every run's piled up on security's screen."""
+    from sqlalchemy import select
+
+    from hospitality.clock import utcnow
+    from hospitality.extensions import db
+    from hospitality.models.incidents import Incident
+    guard = users.get("security")
+    for incident in db.session.scalars(select(Incident).where(
+            Incident.site_id == site.id, Incident.status != "closed", Incident.description == BENCH_INCIDENT)):
+        incident.status, incident.closed_at, incident.outcome = "closed", utcnow(), "bench: closed by the next run"
+        incident.closed_by_id = guard.id if guard else None
+
+
 def report_incident(port: int, cookie: str) -> str:
     """Report an urgent incident at the first place the form offers, as a phone does; returns its page's path (the
     lead's, the manager's and security's live elements then carry its alert)."""
@@ -464,7 +483,7 @@ def report_incident(port: int, cookie: str) -> str:
     if resp.status != 200 or not token or not place:
         raise SystemExit(f"bench: no report form at /incidents/new (HTTP {resp.status})")
     body = urlencode({"csrf_token": token.group(1), "kind": "utility", "location_id": place.group(1),
-                      "level": "urgent", "description": "bench: 水吧台下漏水", "idem": f"bench{os.getpid()}x"})
+                      "level": "urgent", "description": BENCH_INCIDENT, "idem": f"bench{os.getpid()}x"})
     resp, _ = client.request("POST", "/incidents/new", body=body,
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
     where = resp.headers.get("Location", "")
