@@ -1,5 +1,6 @@
 """PostgreSQL: a request that only read ends its transaction with COMMIT (psycopg forgets the connection's
-prepared statements on every ROLLBACK); one that wrote, has changes pending or failed still rolls back."""
+prepared statements on every ROLLBACK); one that wrote, has changes pending or failed still rolls back; prepared
+statements are planned once."""
 import pytest
 from sqlalchemy import event, select, update
 
@@ -104,3 +105,12 @@ def test_word_constants_go_inline_so_postgresql_can_keep_one_plan(app):
     assert "IN ('lead', 'manager')" in second
     assert "O'Brien; DROP" in second_params.values() and 7 in second_params.values()
     assert "plain" in third_params.values() and "'plain'" not in third
+
+
+def test_statements_prepared_on_a_connection_are_planned_once(app):
+    """The app's connections plan a prepared statement once (a generic plan), never afresh on each run: the
+    staff screen's routines read was planned on every request before."""
+    with app.app_context():
+        mode = db.session.execute(db.text("SHOW plan_cache_mode")).scalar()
+        db.session.rollback()
+    assert mode == "force_generic_plan"
