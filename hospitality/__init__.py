@@ -10,7 +10,6 @@ from . import clock, htmx, i18n, internals, static_files, templating
 from .config import Config
 from .extensions import compress, csrf, db, limiter, login_manager, migrate, talisman
 
-
 # Every PostgreSQL connection the app opens (a startup option: no round trip; behind PgBouncer, which refuses unknown
 # startup options, set it on the role instead: ALTER ROLE … SET plan_cache_mode = force_generic_plan).
 GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
