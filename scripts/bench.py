@@ -457,18 +457,17 @@ BENCH_INCIDENT = "bench: 水吧台下漏水"  # what report_incident() says; a r
 
 
 def close_earlier_incidents(site, users: dict) -> None:
-    """Close the urgent incidents earlier runs on a reused database reported (report_incident, one a run), so each
-    run measures the one it reports, as on a fresh database, not every run's piled up on security's screen."""
+    """The lead closes the urgent incidents earlier runs on a reused database reported (report_incident, one a run),
+    so each run measures the one it reports, as on a fresh database, not every run's piled up on security's screen."""
     from sqlalchemy import select
 
-    from hospitality.clock import utcnow
     from hospitality.extensions import db
+    from hospitality.incidents import services as incidents
     from hospitality.models.incidents import Incident
-    guard = users.get("security")
-    for incident in db.session.scalars(select(Incident).where(
-            Incident.site_id == site.id, Incident.status != "closed", Incident.description == BENCH_INCIDENT)):
-        incident.status, incident.closed_at, incident.outcome = "closed", utcnow(), "bench: closed by the next run"
-        incident.closed_by_id = guard.id if guard else None
+    earlier = db.session.scalars(select(Incident).where(
+        Incident.site_id == site.id, Incident.status != "closed", Incident.description == BENCH_INCIDENT)).all()
+    for incident in earlier:
+        incidents.close(site, users["lead"], incident, "bench: closed by the next run")
 
 
 def report_incident(port: int, cookie: str) -> str:
