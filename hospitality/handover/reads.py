@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Row, bindparam, exists, func, select, union
 from sqlalchemy.orm import aliased, joinedload
 
-from ..database import select_rows
+from ..database import Reads, select_rows
 from ..extensions import db
 from ..incidents import reads as incident_reads
 from ..inventory import services as inventory
@@ -276,12 +276,26 @@ def today_card(site: Site, user: User) -> dict:
         return {"show": True, "overseer": True, "waiting": r.waiting, "disputed": r.disputed,
                 "incoming": [], "mine": None, "current": None}
     if not can(user, "handover.hand"):
-        return {"show": False, "overseer": False, "incoming": [], "mine": None, "current": None}
-    # One handover of a post is open at a time: the one addressed to this user, or theirs, is that one.
-    current = select_rows(_OPEN_ROW, {"site_id": site.id, "post": user.post}).first()
-    incoming = [current] if current is not None and current.to_user_id == user.id else []
-    mine = current if current is not None and current.from_user_id == user.id else None
+        return no_card()
+    return _staff_card(select_rows(_OPEN_ROW, {"site_id": site.id, "post": user.post}).first(), user.id)
+
+
+def no_card() -> dict:
+    """The card of someone who does not hand over: not shown."""
+    return {"show": False, "overseer": False, "incoming": [], "mine": None, "current": None}
+
+
+def _staff_card(current: Row | None, user_id: int) -> dict:
+    """One handover of a post is open at a time: the one addressed to this user, or theirs, is that one."""
+    incoming = [current] if current is not None and current.to_user_id == user_id else []
+    mine = current if current is not None and current.from_user_id == user_id else None
     return {"show": True, "overseer": False, "incoming": incoming, "mine": mine, "current": current}
+
+
+def card_reads(site: Site, user: User) -> Reads:
+    """today_card() of a post's staff who hand over, for a screen that reads its panels at once (`handover_card`)."""
+    return Reads({"open": _OPEN_ROW}, {"site_id": site.id, "post": user.post},
+                 lambda got: {"handover_card": _staff_card(got["open"][0] if got["open"] else None, user.id)})
 
 
 def staff_index(site: Site, user: User) -> dict:

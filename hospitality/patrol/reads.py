@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from .. import fields
 from ..checklists import reads as checklists
-from ..database import select_rows
+from ..database import Reads, select_rows
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import ChecklistTemplate, Location, Site, User
@@ -196,10 +196,16 @@ def open_tasks(site_id: int) -> list[Row]:
     return select_rows(_OPEN_TASKS, {"site_id": site_id}).all()
 
 
+def tasks_reads(site_id: int) -> Reads:
+    """open_tasks() for a screen that reads its panels at once (`patrol_tasks`)."""
+    return Reads({"tasks": _OPEN_TASKS}, {"site_id": site_id}, lambda got: {"patrol_tasks": got["tasks"]})
+
+
 def panel(site: Site) -> dict:
-    """Security's today screen: tonight's round (when the site has a patrol) and what patrols left for the morning."""
+    """Security's today screen: tonight's round (when the site has a patrol); what patrols left for the morning comes
+    with the screen's other panels (tasks_reads)."""
     patrol = template(site.id)
-    out = {"patrol_tasks": open_tasks(site.id), "problems": PROBLEMS, "round_states": ROUND_STATES}
+    out = {"problems": PROBLEMS, "round_states": ROUND_STATES}
     if patrol is not None:
         out["patrol_tonight"] = tonight(site, patrol)
     return out

@@ -59,14 +59,18 @@ def stock_panel(site: Site, user: User) -> dict:
 
 def panel_reads(site: Site, user: User) -> list[Reads]:
     """The cards whose reads go to the database together (read_panels: one statement): the live element, the
-    calls and messages for this person, the clock card, a post's open tasks, the open discrepancies, the workers in
-    the model rooms and the open incidents."""
+    calls and messages for this person, the clock card, a post's open tasks and its handover in progress, the open
+    discrepancies, the workers in the model rooms, the open incidents and what patrols left for the morning."""
     overseer = can(user, "today.board")
     reads = [live_reads(site, user.post), desk.mine_reads(site.id, user.id)]
     if can(user, "attendance.own"):
         reads.append(attendance.card_reads(site, user))
     if not overseer:
         reads.append(tasks.panel_reads(site, user))
+        if can(user, "handover.hand"):
+            reads.append(handover.card_reads(site, user))
+        if can(user, "patrol.rounds"):  # security: what patrols left for the morning
+            reads.append(patrol.tasks_reads(site.id))
     if can(user, "today.discrepancies"):
         reads.append(stock_reads.discrepancies_reads(site.id))
     if can(user, "workers.doors"):
@@ -77,10 +81,10 @@ def panel_reads(site: Site, user: User) -> list[Reads]:
 
 
 def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
-    """The other cards every post's screen carries around its routines: the handover, its own rounds (their
-    statuses given), security's patrol; and for the lead and manager the day at a glance."""
+    """The other cards every post's screen carries around its routines: its own rounds (their statuses given),
+    security's patrol; and for the lead and manager the day at a glance."""
     overseer = can(user, "today.board")
-    panels = {} if overseer else {"handover_card": handover.today_card(site, user)}
+    panels = {} if overseer or can(user, "handover.hand") else {"handover_card": handover.no_card()}  # (panel_reads)
     panels |= routines.today_panel(site, user, own_rounds)  # rounds given to the post or person; linen away
     if can(user, "patrol.rounds") and not overseer:  # security: tonight's round; the others' night report
         panels |= patrol.panel(site)
