@@ -293,7 +293,10 @@ def _staff_card(current: Row | None, user_id: int) -> dict:
 
 
 def card_reads(site: Site, user: User) -> Reads:
-    """today_card() of a post's staff who hand over, for a screen that reads its panels at once (`handover_card`)."""
+    """today_card() of a post's staff, for a screen that reads its panels at once (`handover_card`): nothing to read
+    for someone who does not hand over."""
+    if not can(user, "handover.hand"):
+        return Reads({}, {}, lambda _got: {"handover_card": no_card()})
     return Reads({"open": _OPEN_ROW}, {"site_id": site.id, "post": user.post},
                  lambda got: {"handover_card": _staff_card(got["open"][0] if got["open"] else None, user.id)})
 

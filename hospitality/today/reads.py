@@ -67,8 +67,7 @@ def panel_reads(site: Site, user: User) -> list[Reads]:
         reads.append(attendance.card_reads(site, user))
     if not overseer:
         reads.append(tasks.panel_reads(site, user))
-        if can(user, "handover.hand"):
-            reads.append(handover.card_reads(site, user))
+        reads.append(handover.card_reads(site, user))
         if can(user, "patrol.rounds"):  # security: what patrols left for the morning
             reads.append(patrol.tasks_reads(site.id))
     if can(user, "today.discrepancies"):
@@ -84,8 +83,7 @@ def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
     """The other cards every post's screen carries around its routines: its own rounds (their statuses given),
     security's patrol; and for the lead and manager the day at a glance."""
     overseer = can(user, "today.board")
-    panels = {} if overseer or can(user, "handover.hand") else {"handover_card": handover.no_card()}  # (panel_reads)
-    panels |= routines.today_panel(site, user, own_rounds)  # rounds given to the post or person; linen away
+    panels = routines.today_panel(site, user, own_rounds)  # rounds given to the post or person; linen away
     if can(user, "patrol.rounds") and not overseer:  # security: tonight's round; the others' night report
         panels |= patrol.panel(site)
     if overseer:
