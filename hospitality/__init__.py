@@ -9,6 +9,7 @@ from sqlalchemy import event
 from . import clock, htmx, i18n, internals, static_files, templating
 from .config import Config
 from .extensions import compress, csrf, db, limiter, login_manager, migrate, talisman
+from .pwa import kept
 
 # Every PostgreSQL connection the app opens (a startup option: no round trip; behind PgBouncer, which refuses unknown
 # startup options, set it on the role instead: ALTER ROLE … SET plan_cache_mode = force_generic_plan).
@@ -93,6 +94,7 @@ def register_extensions(app: Flask) -> None:
     internals.drop_limiter_check_before_requests(app, limiter)
     compress.init_app(app)
     static_files.init_app(app)  # after Compress: its hook runs first and marks static files as compressed
+    kept.init_app(app)
     csp = {
         "default-src": "'self'",
         "img-src": "'self' data: blob:",

@@ -76,13 +76,15 @@ class Measure:
 # Each row's budgets: (figure kind, the most it may be).
 BUDGETS = {
     FIRST: [("lcp", 600.0)],
-    REPEAT: [("lcp", 300.0), ("bytes", 5 * 1024.0)],
+    # A repeat visit paints the page's kept copy (the service worker's, read-only) at its LCP; "ms" is when the
+    # fresh page has replaced it: within the first load's budget.
+    REPEAT: [("lcp", 300.0), ("bytes", 5 * 1024.0), ("ms", 600.0)],
     TAP: [("ms", 350.0)],
     OFFLINE: [("ms", 5000.0)],
 }
 LABELS = {
     FIRST: "staff today `/` (water bar), first load, cold cache",
-    REPEAT: "the same page again (HTTP cache and service worker warm)",
+    REPEAT: "the same page again (HTTP cache and service worker warm): its kept copy's LCP, the fresh page in",
     TAP: "checklist tap: \"OK\" to the answered item swapped in",
     OFFLINE: "a count made offline: reconnect to the count on the server",
 }
@@ -110,6 +112,8 @@ def budget_text(key: str) -> str:
             parts.append(f"LCP ≤ {limit:.0f} ms")
         elif kind == "bytes":
             parts.append(f"≤ {limit / 1024:.0f} KB")
+        elif kind == "ms" and "lcp" in dict(BUDGETS.get(key, [])):
+            parts.append(f"fresh ≤ {limit:.0f} ms")
         elif kind == "ms" and limit >= 1000:
             parts.append(f"≤ {limit / 1000:.0f} s")
         else:
@@ -234,6 +238,20 @@ LCP_JS = """() => new Promise(resolve => {
   setTimeout(() => resolve(last ? last.startTime : null), 300);
 })"""
 
+# A page shown from its kept copy (app.js, templates/pwa/sw.js): when the fresh page replaced it (the page's
+# "kept-fresh" mark), None for a page that came from the network, "stale" when it is still the copy after 10 s.
+FRESH_JS = """() => new Promise(resolve => {
+  const began = Date.now();
+  const look = () => {
+    const mark = performance.getEntriesByName('kept-fresh')[0];
+    if (mark) return resolve(mark.startTime);
+    if (!document.body.dataset.kept) return resolve(null);
+    if (Date.now() - began > 10000) return resolve('stale');
+    setTimeout(look, 20);
+  };
+  look();
+})"""
+
 # The tap's moment (the finger down) and the moment the answered item is in the page, on the page's clock.
 TAP_WATCH_JS = """id => {
   window.__tapAt = null;
@@ -334,9 +352,10 @@ class Phone:
         relay.reset()
         self.page.goto(url, wait_until="load")
         lcp = self.page.evaluate(LCP_JS)
+        fresh = self.page.evaluate(FRESH_JS)
         time.sleep(0.3)  # the last bytes of late requests (a service worker's install) reach the relay
-        return {"lcp": lcp, "bytes": relay.down, "requests": relay.requests, "page_bytes": self.page_bytes,
-                "page_requests": self.page_requests}
+        return {"lcp": lcp, "fresh": fresh, "bytes": relay.down, "requests": relay.requests,
+                "page_bytes": self.page_bytes, "page_requests": self.page_requests}
 
     def close(self) -> None:
         self.context.close()
@@ -430,6 +449,13 @@ def one_run(browser, relay: Relay, base: str, cookie: str, port: int, url: str, 
                 m.notes.append("no LCP entry")
             else:
                 m.add("lcp", figures["lcp"])
+            if key == REPEAT:
+                if figures["fresh"] is None:
+                    m.notes.append("not shown from its kept copy")
+                elif figures["fresh"] == "stale":
+                    m.notes.append("the fresh page never came")
+                else:
+                    m.add("ms", figures["fresh"])
         ms = tap_ms(phone, base, routines)
         if ms is None:
             measures[TAP].notes.append("every item answered")

@@ -13,8 +13,9 @@ bp.add_app_template_global(current_device, "current_device")
 
 @bp.after_app_request
 def _no_store(response):
-    """A person's pages are never kept by the browser (its cache, or Back after someone else took the shared
-    device): every logged-in HTML response says no-store. Static files and the login page keep their caching."""
+    """A person's pages are never kept by the browser's HTTP cache (nor shown by Back after someone else took the
+    shared device): every logged-in HTML response says no-store. Static files and the login page keep their
+    caching. The service worker keeps copies on a personal phone only, under rules of its own (pwa/kept.py)."""
     if response.mimetype == "text/html" and "Cache-Control" not in response.headers \
             and request.endpoint != "static" and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"

@@ -8,7 +8,7 @@ from flask_babel import force_locale, gettext
 
 from .. import templating
 from ..i18n import request_locale
-from . import assets, bp
+from . import assets, bp, kept
 
 THEME = "#0172ad"  # pico's primary (app.css builds on it): the installed app's title bar
 BACKGROUND = "#ffffff"  # pico's light background: the splash screen behind the icon
@@ -53,7 +53,8 @@ def sw():
     offline = url_for("pwa.offline", lang=_lang(request_locale()))
     precache = [_static(name) for name in assets.PRECACHE] + [_static(name) for name, _s, _p in assets.ICONS]
     body = render_template("pwa/sw.js", version=assets.version(), precache=precache, offline=offline,
-                           static_prefix=current_app.static_url_path + "/")
+                           static_prefix=current_app.static_url_path + "/", keep_header=kept.HEADER,
+                           forget=kept.forget_paths())
     response = Response(body, mimetype="text/javascript")
     response.cache_control.no_cache = True  # the browser asks every time: a deploy is seen on the next visit
     response.vary.add("Cookie")

@@ -67,7 +67,7 @@
     }
   }
   window.addEventListener("offline", function () { net(false); });
-  window.addEventListener("online", function () { net(true); flush(); });
+  window.addEventListener("online", function () { net(true); if (kept()) freshen(); else flush(); });
 
   // A tap that got no answer (no signal, or none within htmx.config.timeout) says so and offers Retry, which sends
   // the same request again: a form is submitted again as it stands (same idem key), a link is followed again.
@@ -311,9 +311,63 @@
     restoreDrafts(root);
   }
   function start() {
+    if (kept()) return freshen();
     ready(document);
     if (!navigator.onLine) net(false);
     refresh().then(flush).catch(function () {});
+  }
+
+  // A kept page (templates/pwa/sw.js): the phone's last copy of this page, shown at once on reopening the app
+  // while the fresh one comes over the network. Read-only until then: the worker marks its body hx-disable (htmx
+  // leaves it alone) and main is inert. The fresh page replaces it whole, its CSRF token included. Without signal
+  // the copy stays, saying the time it shows, with Retry.
+  function kept() { return document.body && document.body.dataset.kept; }
+  function keptBanner(key) {
+    var el = $("net"), at = kept();
+    if (!el) return;
+    clearTimeout(el._t);
+    el.textContent = el.dataset[key].replace("{t}", at ? hhmm(at) : "");
+    el.className = key === "stale" ? "off" : "kept";
+    el.hidden = false;
+    if (key !== "stale") return;
+    var b = add(el, "button", say("retry"));
+    b.type = "button";
+    b.className = "retry";
+    b.addEventListener("click", function () { location.reload(); });
+  }
+  var freshening = false, tries = 0, again = null;
+  function freshen() {
+    var body = document.body, main = document.querySelector("main");
+    if (freshening) return;
+    freshening = true;
+    clearTimeout(again);
+    if (main) main.inert = true;
+    keptBanner("updating");
+    var ctl = window.AbortController ? new AbortController() : null;
+    var timer = ctl && setTimeout(function () { ctl.abort(); }, htmx.config.timeout || 8000);
+    fetch(location.href, {credentials: "same-origin", headers: {"X-Kept-Refresh": "1"},
+                          signal: ctl ? ctl.signal : undefined})
+      .then(function (r) {
+        clearTimeout(timer);
+        if (r.status !== 200 || r.redirected) return location.reload();  // logged out: the copy is gone by now
+        return r.text().then(function (html) {
+          var doc = parse(html);
+          document.title = doc.title;
+          body.setAttribute("hx-headers", doc.body.getAttribute("hx-headers") || "{}");
+          body.removeAttribute("hx-disable");
+          delete body.dataset.kept;
+          body.replaceChildren.apply(body, [].slice.call(doc.body.childNodes));
+          htmx.process(body);
+          if (window.performance && performance.mark) performance.mark("kept-fresh");  // for bench_network
+          start();
+        });
+      }, function () {
+        clearTimeout(timer);
+        keptBanner("stale");
+        // The phone says it has signal but the page did not come (a weak one): try again, less and less often.
+        if (navigator.onLine) again = setTimeout(freshen, Math.min(30000, 2000 * Math.pow(2, tries++)));
+      })
+      .then(function () { freshening = false; });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
   document.addEventListener("htmx:load", function (evt) {

@@ -50,7 +50,9 @@ def test_service_worker_installs_and_serves_the_offline_page(app, live_server, p
     state = page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)")
     assert state == f"{live_server.url}/sw.js"
     assert page.evaluate(CONTROLLED)  # clients.claim(): this very page
-    cached = page.evaluate("""caches.keys().then(names => Promise.all(names.map(n => caches.open(n)
+    # The static files' cache (the person's kept pages have their own, tests/browser/test_kept_pages.py).
+    cached = page.evaluate("""caches.keys().then(names => Promise.all(names
+        .filter(n => n.indexOf("hospitality-pages-") !== 0).map(n => caches.open(n)
         .then(c => c.keys()).then(rs => [n, rs.map(r => new URL(r.url).pathname + new URL(r.url).search)]))))""")
     assert len(cached) == 1 and cached[0][0].startswith("hospitality-")
     kept = cached[0][1]

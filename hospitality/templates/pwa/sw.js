@@ -1,14 +1,21 @@
 // The service worker (rendered by hospitality/pwa/routes.py; a deploy changes VERSION, so the browser installs
 // the new worker, which takes over at once and drops the old caches).
-// Kept on the phone: the static files by version and the offline page, nothing else. Pages are personal (a
-// user's name, a site's figures): a navigation goes to the network, and only when the network fails does the
-// offline page answer. htmx fragments, form posts and any other request are left to the browser untouched.
+// Kept on the phone: the static files by version, the offline page, and the person's last pages (hospitality/
+// pwa/kept.py says which): reopening the app shows the kept copy of the page at once, read-only (app.js), while
+// the fresh one comes over the network and replaces it. htmx fragments, form posts and any other request are
+// left to the browser untouched.
 "use strict";
 const VERSION = {{ version|tojson }};
 const CACHE = "hospitality-" + VERSION;
 const PRECACHE = {{ precache|tojson }};
 const OFFLINE = {{ offline|tojson }};
 const STATIC = {{ static_prefix|tojson }};
+const PAGES = "hospitality-pages-" + VERSION;
+const KEEP = {{ keep_header|tojson }};  // the server's stamp on a page that may be kept: whose, where, what language
+const FORGET = {{ forget|tojson }};  // a write to these (log out, log in, lock, language, site) drops the kept pages
+const STAMP = "/kept-stamp";  // the kept pages' stamp, kept beside them
+const MOST = 30;  // pages kept at most: the oldest go first
+const waiting = new Map();  // a page shown from its kept copy -> its fresh answer, for app.js's X-Kept-Refresh
 
 self.addEventListener("install", function (event) {
   // Chromium's static routing: a static file comes from the cache without waking this script (one hop less per
@@ -29,8 +36,22 @@ self.addEventListener("activate", function (event) {
   }).then(function () {
     // The page's request starts while the worker wakes up, not after: a cold worker adds nothing to a navigation.
     return self.registration.navigationPreload ? self.registration.navigationPreload.enable() : null;
-  }).then(function () { return self.clients.claim(); }));
+  }).then(function () { return self.clients.claim(); }).then(keepOpenPages));
 });
+
+// The pages open when this worker takes over were fetched before it: fetched once more (a plain GET, the
+// stylesheets linked) so that reopening the app on them shows their kept copy. What note() decides.
+function keepOpenPages() {
+  return self.clients.matchAll({type: "window"}).then(function (clients) {
+    return Promise.all(clients.map(function (client) {
+      const url = new URL(client.url);
+      if (url.origin !== self.location.origin || url.pathname.indexOf(STATIC) === 0) { return null; }
+      return fetch(url.href, {credentials: "same-origin"}).then(function (response) {
+        return note(pageKey(url.href), response);
+      }).catch(function () {});
+    }));
+  });
+}
 
 function fromCacheFirst(request) {
   return caches.open(CACHE).then(function (cache) {
@@ -55,22 +76,108 @@ function offlinePage() {
   });
 }
 
+function forgetPages() { return caches.delete(PAGES); }
+
+// What a page's fresh answer does to the kept pages. A page with the stamp is kept (and the pages kept under
+// another stamp go); a page without one says nothing may be kept (logged out, a shared device); an error, a
+// redirect or a download keeps nothing new and drops this address's copy.
+function note(key, response) {
+  const type = response.headers.get("Content-Type") || "";
+  const stamp = response.headers.get(KEEP);
+  const page = response.status === 200 && response.type === "basic" && !response.redirected;
+  if (!page || type.indexOf("text/html") !== 0) {
+    return caches.open(PAGES).then(function (cache) { return cache.delete(key); });
+  }
+  if (!stamp) { return forgetPages(); }
+  return caches.open(PAGES).then(function (cache) {
+    return cache.match(STAMP).then(function (hit) { return hit ? hit.text() : null; }).then(function (kept) {
+      if (kept === stamp) { return cache; }
+      return forgetPages().then(function () { return caches.open(PAGES); }).then(function (fresh) {
+        return fresh.put(STAMP, new Response(stamp)).then(function () { return fresh; });
+      });
+    });
+  }).then(function (cache) {
+    return response.text().then(function (html) {
+      const headers = new Headers(response.headers);
+      headers.delete("Content-Encoding");  // the text is decoded, and its length another
+      headers.delete("Content-Length");
+      headers.set("X-Kept-At", new Date().toISOString());
+      return cache.delete(key).then(function () {
+        return cache.put(key, new Response(html, {status: 200, headers: headers}));
+      }).then(function () { return cache.keys(); }).then(function (keys) {
+        const pages = keys.filter(function (r) { return new URL(r.url).pathname !== STAMP; });
+        return Promise.all(pages.slice(0, Math.max(0, pages.length - MOST)).map(function (r) {
+          return cache.delete(r);
+        }));
+      });
+    });
+  });
+}
+
+// The kept copy of a page, marked for app.js (body data-kept: when it was fresh; hx-disable: nothing in it
+// acts until the fresh page replaces it), or null.
+function keptPage(key) {
+  return caches.open(PAGES).then(function (cache) { return cache.match(key); }).then(function (hit) {
+    if (!hit) { return null; }
+    return hit.text().then(function (html) {
+      const mark = '<body data-kept="' + (hit.headers.get("X-Kept-At") || "") + '" hx-disable ';
+      return new Response(html.replace("<body ", mark), {status: 200, headers: hit.headers});
+    });
+  });
+}
+
+function pageKey(url) {
+  const u = new URL(url);
+  u.hash = "";
+  return u.href;
+}
+
 self.addEventListener("fetch", function (event) {
   const request = event.request;
-  if (request.method !== "GET") { return; }
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
+  if (request.method !== "GET") {
+    // Logging out or in, the lock, a language or site switch, any full-page form: the kept pages go first.
+    if (request.mode === "navigate" || FORGET.some(function (path) { return url.pathname.indexOf(path) === 0; })) {
+      event.waitUntil(forgetPages());
+    }
+    return;
+  }
   if (url.pathname.indexOf(STATIC) === 0) {
     event.respondWith(fromCacheFirst(request));
     return;
   }
-  // A page: a real navigation, or htmx's boosted one (a tapped link or menu entry). Never cached.
+  const key = pageKey(request.url);
+  if (request.headers.get("X-Kept-Refresh")) {
+    // app.js, on a page shown from its kept copy, asks for the fresh one: the answer already on its way.
+    const coming = waiting.get(key);
+    waiting.delete(key);
+    event.respondWith(coming ? coming.then(function (fresh) {
+      // A redirect (logged out) cannot answer a fetch: app.js reloads, and the kept copy is gone by then.
+      return fresh.stored.catch(function () {}).then(function () {
+        return fresh.response.type === "opaqueredirect" ? new Response(null, {status: 205}) : fresh.response;
+      });
+    }) : fetch(request));
+    return;
+  }
+  // A page: a real navigation (opening the app, a reload), or htmx's boosted one (a tapped link or menu entry).
   if (request.mode === "navigate") {
-    event.respondWith(Promise.resolve(event.preloadResponse).then(function (preloaded) {
+    const fresh = Promise.resolve(event.preloadResponse).then(function (preloaded) {
       return preloaded || fetch(request);
-    }).catch(offlinePage));
+    }).then(function (response) { return {response: response, stored: note(key, response.clone())}; });
+    event.waitUntil(fresh.then(function (f) { return f.stored; }).catch(function () {}));
+    event.respondWith(keptPage(key).catch(function () { return null; }).then(function (kept) {
+      if (!kept) { return fresh.then(function (f) { return f.response; }).catch(offlinePage); }
+      waiting.set(key, fresh);
+      setTimeout(function () { if (waiting.get(key) === fresh) { waiting.delete(key); } }, 60000);
+      return kept;
+    }));
   } else if (request.headers.get("HX-Boosted") === "true") {
-    event.respondWith(fetch(request).catch(offlinePage));
+    // A page reached by a tap is kept too (and its stamp checked): the app reopened on it shows it at once.
+    event.respondWith(fetch(request).then(function (response) {
+      event.waitUntil(note(key, response.clone()).catch(function () {}));
+      return response;
+    }).catch(offlinePage));
   }
 });
 

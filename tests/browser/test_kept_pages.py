@@ -1,0 +1,124 @@
+"""The app reopened on a weak signal (issue 18): the service worker shows the phone's kept copy of the page at once,
+read-only, and the fresh page replaces it as soon as it comes; without signal the copy stays, saying the time it
+shows; logging out drops every kept page, so the next person on the phone never sees the last one's screen."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from hospitality.database import write_tx
+from hospitality.extensions import db
+from hospitality.models import User
+from tests import factories
+from tests.browser.test_install import CONTROLLED
+from tests.browser.walk import TODAY, landed, login, menu
+
+pytestmark = pytest.mark.browser
+# What the page showed as it was first parsed (before the fresh page could replace it): the header's name, and
+# whether it was the kept copy. Recorded by an init script, which runs outside the page's CSP.
+FIRST_SEEN = """document.addEventListener("DOMContentLoaded", function () {
+  var who = document.querySelector("header.bar summary");
+  window.__first = {who: who ? who.textContent : null, kept: !!document.body.dataset.kept,
+                    inert: !!(document.querySelector("main") || {}).inert};
+});"""
+KEPT_PATHS = """caches.keys().then(function (names) {
+  return Promise.all(names.filter(function (n) { return n.indexOf("hospitality-pages-") === 0; }).map(function (n) {
+    return caches.open(n).then(function (c) { return c.keys(); });
+  }));
+}).then(function (lists) {
+  return [].concat.apply([], lists).map(function (r) { return new URL(r.url).pathname; })
+    .filter(function (p) { return p !== "/kept-stamp"; });
+})"""
+# Until the worker has kept this page (it does so once the fresh answer is in, after the page showed).
+KEPT_NOW = "path => new Promise(function (done) { (function look() { (" + KEPT_PATHS + """).then(function (paths) {
+  if (paths.indexOf(path) >= 0) { done(paths); } else { setTimeout(look, 50); } }); })(); })"""
+
+
+def _rename(app, username: str, name: str) -> None:
+    with app.app_context(), write_tx():
+        db.session.execute(db.update(User).where(User.username == username).values(name=name))
+
+
+def test_reopening_shows_the_kept_page_at_once_then_the_fresh_one(app, live_server, phone, say):
+    """Opened again, the today screen comes first from the phone (as it was), read-only, then the fresh one
+    replaces it: a change made meanwhile shows, and taps work again."""
+    with app.app_context():
+        site = factories.make_site()
+        username = factories.make_user(site.id, "water_bar").username
+    page = phone(service_workers="allow")
+    page.context.add_init_script(FIRST_SEEN)
+    login(page, live_server.url, username)
+    assert page.evaluate(CONTROLLED)
+    page.reload()  # the app opened again: the worker, in control now, keeps the fresh answer
+    landed(page, TODAY)
+    assert "/" in page.evaluate(KEPT_NOW, "/")
+    before = page.locator("header.bar summary").text_content()
+
+    _rename(app, username, "换了名字")
+    page.reload()
+    landed(page, TODAY)
+    first = page.evaluate("window.__first")
+    assert first == {"who": before, "kept": True, "inert": True}  # the kept copy, as it was, read-only
+    expect(page.locator("header.bar summary")).to_contain_text("换了名字")  # then the fresh page
+    assert page.evaluate("document.body.dataset.kept") is None
+    assert page.evaluate("document.querySelector('main').inert") is False
+    assert page.evaluate("performance.getEntriesByName('kept-fresh').length") == 1
+    expect(page.locator("#net")).to_be_hidden()
+    menu(page, say("Stock"))  # htmx wired up the fresh page: the menu's links navigate
+
+
+def test_without_signal_the_kept_page_stays_and_the_signal_brings_the_fresh_one(app, live_server, phone, say):
+    """Reopened without signal, the kept today screen shows read-only under "No signal: this screen is as it was at
+    HH:MM" with Retry; when the signal returns, the fresh page replaces it by itself."""
+    with app.app_context():
+        site = factories.make_site()
+        username = factories.make_user(site.id, "water_bar").username
+    page = phone(service_workers="allow")
+    login(page, live_server.url, username)
+    assert page.evaluate(CONTROLLED)
+    page.reload()
+    landed(page, TODAY)
+    page.evaluate(KEPT_NOW, "/")
+
+    page.context.set_offline(True)
+    page.reload()
+    landed(page, TODAY)
+    banner = page.locator("#net")
+    before, after = say("No signal: this screen is as it was at %(time)s", time="{t}").split("{t}")
+    expect(banner).to_have_text(re.compile(re.escape(before) + r"\d\d:\d\d" + re.escape(after + say("Retry"))))
+    expect(banner.get_by_role("button", name=say("Retry"))).to_be_visible()
+    assert page.evaluate("document.querySelector('main').inert") is True
+
+    page.context.set_offline(False)
+    expect(page.locator("body[data-kept]")).to_have_count(0)
+    assert page.evaluate("document.querySelector('main').inert") is False
+    expect(page.locator("main h2")).to_contain_text(TODAY)
+
+
+def test_logging_out_drops_the_kept_pages_and_the_next_person_never_sees_them(app, live_server, phone, say):
+    """After the water bar logs out on the phone, nothing of theirs is kept; the guard who logs in next and reopens
+    the app sees only their own screen, from the first paint on."""
+    with app.app_context():
+        site = factories.make_site()
+        bar = factories.make_user(site.id, "water_bar")
+        guard = factories.make_user(site.id, "security")
+        bar_name, guard_name = bar.name, guard.name
+    page = phone(service_workers="allow")
+    page.context.add_init_script(FIRST_SEEN)
+    login(page, live_server.url, bar.username)
+    assert page.evaluate(CONTROLLED)
+    page.reload()
+    landed(page, TODAY)
+    page.evaluate(KEPT_NOW, "/")
+
+    page.locator("header.bar details.menu > summary").tap()
+    page.locator("header.bar details.menu").get_by_role("button", name=say("Log out")).tap()
+    page.wait_for_url(f"{live_server.url}/login")
+    assert page.evaluate(KEPT_PATHS) == []
+
+    login(page, live_server.url, guard.username)
+    page.reload()
+    landed(page, TODAY)
+    first = page.evaluate("window.__first")
+    assert guard_name in first["who"] and bar_name not in first["who"]
+    expect(page.locator("header.bar summary")).to_contain_text(guard_name)
