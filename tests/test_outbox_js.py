@@ -53,6 +53,9 @@ def test_every_page_carries_the_outbox_and_signal_strings_for_its_person(app, cl
     tags = _Tags(client.get("/").text)
     net = tags.by_id["net"]
     assert net["data-off"] == msg(app, "No signal") and net["data-on"] == msg(app, "Back online")
+    # The kept copy's banner (app.js puts the copy's time in place of {t}).
+    assert net["data-updating"] == msg(app, "Updating: this screen is as it was at %(time)s", time="{t}")
+    assert net["data-stale"] == msg(app, "No signal: this screen is as it was at %(time)s", time="{t}")
     assert "outbox" in tags.in_header
     box = tags.by_id["outbox"]
     assert box["data-user"] == str(user_id) and "hidden" in box

@@ -311,7 +311,10 @@
     restoreDrafts(root);
   }
   function start() {
-    if (kept()) return freshen();
+    if (kept()) {  // what waits on the phone shows on the kept copy too; it is sent once the fresh page is in
+      refresh().catch(function () {});
+      return freshen();
+    }
     ready(document);
     if (!navigator.onLine) net(false);
     refresh().then(flush).catch(function () {});
