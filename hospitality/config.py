@@ -19,6 +19,7 @@ class Config:
     DEMO_CLOCK_SET_AT = os.environ.get("DEMO_CLOCK_SET_AT") or None
     LANGUAGES = ("zh_Hans", "en")
     PERMANENT_SESSION_LIFETIME = timedelta(hours=14)  # one long shift
+    KEPT_PAGES_MAX_AGE = None  # the oldest page copy the service worker shows (None: a session's lifetime)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("HTTPS", "0") == "1"

@@ -3,6 +3,9 @@ of who, where and in what language; fragments, the login page, error pages, writ
 and the worker is told where writes end the kept pages (logging out or in, the lock, a language or site switch)."""
 import json
 import re
+from datetime import timedelta
+
+from flask_login import login_user
 
 from hospitality.database import write_tx
 from hospitality.extensions import db
@@ -52,6 +55,17 @@ def test_no_stamp_without_a_person_or_on_an_error_or_a_write(app, client):
     assert kept.HEADER not in person.get("/login").headers
 
 
+def test_only_a_get_is_stamped(app):
+    """A write's answer is never kept, whatever it renders (the stamp asks the method first)."""
+    bar, _guard, _boss, _other = _people(app)
+    with app.test_request_context("/", method="GET"):
+        login_user(db.session.execute(db.select(User).filter_by(username=bar)).scalar_one())
+        assert kept.stamp()
+    with app.test_request_context("/", method="POST"):
+        login_user(db.session.execute(db.select(User).filter_by(username=bar)).scalar_one())
+        assert kept.stamp() is None
+
+
 def test_the_stamp_changes_with_the_person_the_site_and_the_language(app):
     """Another person, a manager's other site, the same person in English: another stamp, so the worker drops
     what it kept before."""
@@ -87,3 +101,11 @@ def test_the_worker_knows_the_stamp_and_where_writes_end_the_kept_pages(client):
     assert 'const PAGES = "hospitality-pages-" + VERSION;' in body
     forget = json.loads(re.search(r"^const FORGET = (.*);  //", body, re.M).group(1))
     assert forget == ["/logout", "/login", "/devices/lock", "/site", "/language/"]
+    max_age = json.loads(re.search(r"^const MAX_AGE = (.*);  //", body, re.M).group(1))
+    assert max_age == 14 * 3600 * 1000  # a session's lifetime
+
+
+def test_the_oldest_copy_shown_can_be_set_apart_from_the_session(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "KEPT_PAGES_MAX_AGE", timedelta(minutes=30))
+    body = client.get("/sw.js").get_data(as_text=True)
+    assert "const MAX_AGE = 1800000;" in body

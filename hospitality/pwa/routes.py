@@ -54,7 +54,7 @@ def sw():
     precache = [_static(name) for name in assets.PRECACHE] + [_static(name) for name, _s, _p in assets.ICONS]
     body = render_template("pwa/sw.js", version=assets.version(), precache=precache, offline=offline,
                            static_prefix=current_app.static_url_path + "/", keep_header=kept.HEADER,
-                           forget=kept.forget_paths())
+                           forget=kept.forget_paths(), max_age_ms=kept.max_age_ms())
     response = Response(body, mimetype="text/javascript")
     response.cache_control.no_cache = True  # the browser asks every time: a deploy is seen on the next visit
     response.vary.add("Cookie")

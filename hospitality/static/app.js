@@ -290,7 +290,8 @@
       });
   }
   function flush() {
-    if (flushing || !navigator.onLine || !me() || !window.indexedDB) return;
+    // Not from a kept copy (its CSRF token may have expired): once the fresh page is in.
+    if (flushing || kept() || !navigator.onLine || !me() || !window.indexedDB) return;
     flushing = true;
     refresh().then(function () {
       var todo = cache.filter(function (e) { return mine(e) && e.state !== "needs"; });
@@ -340,21 +341,23 @@
   }
   var freshening = false, tries = 0, again = null;
   function freshen() {
-    var body = document.body, main = document.querySelector("main");
+    var body = document.body;
     if (freshening) return;
     freshening = true;
     clearTimeout(again);
-    if (main) main.inert = true;
+    ["header.bar", "main"].forEach(function (sel) {  // its links and forms carry the copy's CSRF token
+      var el = document.querySelector(sel);
+      if (el) el.inert = true;
+    });
     keptBanner("updating");
-    var ctl = window.AbortController ? new AbortController() : null;
-    var timer = ctl && setTimeout(function () { ctl.abort(); }, htmx.config.timeout || 8000);
-    fetch(location.href, {credentials: "same-origin", headers: {"X-Kept-Refresh": "1"},
-                          signal: ctl ? ctl.signal : undefined})
+    // A weak signal may take long: after htmx's time-out the banner says so, with Retry, and the page still comes.
+    var slow = setTimeout(function () { keptBanner("stale"); }, htmx.config.timeout || 8000);
+    fetch(location.href, {credentials: "same-origin", headers: {"X-Kept-Refresh": "1"}})
       .then(function (r) {
-        clearTimeout(timer);
         if (r.status !== 200 || r.redirected) return location.reload();  // logged out: the copy is gone by now
         return r.text().then(function (html) {
           var doc = parse(html);
+          clearTimeout(slow);
           document.title = doc.title;
           body.setAttribute("hx-headers", doc.body.getAttribute("hx-headers") || "{}");
           body.removeAttribute("hx-disable");
@@ -364,8 +367,10 @@
           if (window.performance && performance.mark) performance.mark("kept-fresh");  // for bench_network
           start();
         });
-      }, function () {
-        clearTimeout(timer);
+      })
+      .catch(function () {
+        clearTimeout(slow);
+        if (!kept()) return;  // in place already: what failed came after
         keptBanner("stale");
         // The phone says it has signal but the page did not come (a weak one): try again, less and less often.
         if (navigator.onLine) again = setTimeout(freshen, Math.min(30000, 2000 * Math.pow(2, tries++)));

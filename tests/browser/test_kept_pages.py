@@ -2,10 +2,13 @@
 read-only, and the fresh page replaces it as soon as it comes; without signal the copy stays, saying the time it
 shows; logging out drops every kept page, so the next person on the phone never sees the last one's screen."""
 import re
+import time
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from hospitality import templating
 from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import User
@@ -33,15 +36,33 @@ KEPT_PATHS = """caches.keys().then(function (names) {
 KEPT_NOW = "path => new Promise(function (done) { (function look() { (" + KEPT_PATHS + """).then(function (paths) {
   if (paths.indexOf(path) >= 0) { done(paths); } else { setTimeout(look, 50); } }); })(); })"""
 
+# Until the kept pages are gone (False after 5 s).
+GONE_NOW = "new Promise(function (done) { var began = Date.now(); (function look() { (" + KEPT_PATHS + """).then(
+  function (paths) { if (!paths.length) { done(true); } else if (Date.now() - began > 5000) { done(false); }
+  else { setTimeout(look, 50); } }); })(); })"""
+
 
 def _rename(app, username: str, name: str) -> None:
     with app.app_context(), write_tx():
         db.session.execute(db.update(User).where(User.username == username).values(name=name))
 
 
-def test_reopening_shows_the_kept_page_at_once_then_the_fresh_one(app, live_server, phone, say):
+def _count_today(app, monkeypatch) -> list:
+    """The live server's GETs of the today screen (it serves `app` in this process), as a growing list."""
+    seen, wsgi = [], app.wsgi_app
+
+    def counting(environ, start_response):
+        if environ["REQUEST_METHOD"] == "GET" and environ["PATH_INFO"] == "/":
+            seen.append(environ.get("HTTP_X_KEPT_REFRESH", "page"))
+        return wsgi(environ, start_response)
+    monkeypatch.setattr(app, "wsgi_app", counting)
+    return seen
+
+
+def test_reopening_shows_the_kept_page_at_once_then_the_fresh_one(app, live_server, phone, say, monkeypatch):
     """Opened again, the today screen comes first from the phone (as it was), read-only, then the fresh one
-    replaces it: a change made meanwhile shows, and taps work again."""
+    replaces it, asked for once: a change made meanwhile shows, the page carries the fresh CSRF token, and htmx
+    works on it again."""
     with app.app_context():
         site = factories.make_site()
         username = factories.make_user(site.id, "water_bar").username
@@ -55,16 +76,25 @@ def test_reopening_shows_the_kept_page_at_once_then_the_fresh_one(app, live_serv
     before = page.locator("header.bar summary").text_content()
 
     _rename(app, username, "换了名字")
+    time.sleep(1.1)  # a CSRF token names its second: the fresh page's differs from the copy's
+    templating._signed_tokens.clear()  # signed anew, not the one the server reuses for a few minutes
+    today = _count_today(app, monkeypatch)
     page.reload()
     landed(page, TODAY)
     first = page.evaluate("window.__first")
     assert first == {"who": before, "kept": True, "inert": True}  # the kept copy, as it was, read-only
     expect(page.locator("header.bar summary")).to_contain_text("换了名字")  # then the fresh page
     assert page.evaluate("document.body.dataset.kept") is None
-    assert page.evaluate("document.querySelector('main').inert") is False
+    assert page.evaluate("[document.querySelector('main').inert, document.querySelector('header.bar').inert]") == \
+        [False, False]
     assert page.evaluate("performance.getEntriesByName('kept-fresh').length") == 1
+    assert today == ["page"]  # the page asked for the fresh one, and the worker gave the answer already coming
+    token = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']")
+    assert token == page.locator("header.bar input[name=csrf_token]").first.get_attribute("value")
     expect(page.locator("#net")).to_be_hidden()
-    menu(page, say("Stock"))  # htmx wired up the fresh page: the menu's links navigate
+    page.evaluate("window.__stayed = true")
+    menu(page, say("Stock"))
+    assert page.evaluate("window.__stayed") is True  # a boosted swap: htmx wired up the fresh page
 
 
 def test_without_signal_the_kept_page_stays_and_the_signal_brings_the_fresh_one(app, live_server, phone, say):
@@ -114,7 +144,7 @@ def test_logging_out_drops_the_kept_pages_and_the_next_person_never_sees_them(ap
     page.locator("header.bar details.menu > summary").tap()
     page.locator("header.bar details.menu").get_by_role("button", name=say("Log out")).tap()
     page.wait_for_url(f"{live_server.url}/login")
-    assert page.evaluate(KEPT_PATHS) == []
+    assert page.evaluate(GONE_NOW)
 
     login(page, live_server.url, guard.username)
     page.reload()
@@ -122,3 +152,42 @@ def test_logging_out_drops_the_kept_pages_and_the_next_person_never_sees_them(ap
     first = page.evaluate("window.__first")
     assert guard_name in first["who"] and bar_name not in first["who"]
     expect(page.locator("header.bar summary")).to_contain_text(guard_name)
+
+
+def test_a_log_out_sent_by_a_script_drops_the_kept_pages_before_any_page_comes(app, live_server, phone):
+    """As the shared device's lock does (a script's POST, its redirect not followed), a log-out the worker sees go
+    out drops the kept pages by itself: no login page comes back to do it."""
+    with app.app_context():
+        site = factories.make_site()
+        username = factories.make_user(site.id, "water_bar").username
+    page = phone(service_workers="allow")
+    login(page, live_server.url, username)
+    assert page.evaluate(CONTROLLED)
+    page.reload()
+    landed(page, TODAY)
+    page.evaluate(KEPT_NOW, "/")
+    status = page.evaluate("""fetch("/logout", {method: "POST", credentials: "same-origin", redirect: "manual",
+        headers: {"X-CSRFToken": JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]}})
+        .then(function (r) { return r.type; })""")
+    assert status == "opaqueredirect"
+    assert page.evaluate(GONE_NOW)
+
+
+def test_a_copy_older_than_its_time_is_not_shown(app, live_server, phone, say, monkeypatch):
+    """Past the oldest age the worker shows (a session's lifetime; 1 s here), a reopening without signal gets the
+    offline page, not the old copy."""
+    monkeypatch.setitem(app.config, "KEPT_PAGES_MAX_AGE", timedelta(seconds=1))
+    with app.app_context():
+        site = factories.make_site()
+        username = factories.make_user(site.id, "water_bar").username
+    page = phone(service_workers="allow")
+    login(page, live_server.url, username)
+    assert page.evaluate(CONTROLLED)
+    page.reload()
+    landed(page, TODAY)
+    page.evaluate(KEPT_NOW, "/")
+    time.sleep(1.2)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("main h1")).to_have_text(say("No signal"))
+    assert page.evaluate("document.body.dataset.kept") is None

@@ -16,6 +16,8 @@ const FORGET = {{ forget|tojson }};  // a write to these (log out, log in, lock,
 const STAMP = "/kept-stamp";  // the kept pages' stamp, kept beside them
 const MOST = 30;  // pages kept at most: the oldest go first
 const waiting = new Map();  // a page shown from its kept copy -> its fresh answer, for app.js's X-Kept-Refresh
+const MAX_AGE = {{ max_age_ms|tojson }};  // a copy older than a session is never shown: whoever it was may be gone
+let forgets = 0;  // how many times the kept pages were dropped: a page noted before a drop is not kept after it
 
 self.addEventListener("install", function (event) {
   // Chromium's static routing: a static file comes from the cache without waking this script (one hop less per
@@ -76,12 +78,16 @@ function offlinePage() {
   });
 }
 
-function forgetPages() { return caches.delete(PAGES); }
+function forgetPages() {
+  forgets += 1;
+  return caches.delete(PAGES);
+}
 
 // What a page's fresh answer does to the kept pages. A page with the stamp is kept (and the pages kept under
 // another stamp go); a page without one says nothing may be kept (logged out, a shared device); an error, a
 // redirect or a download keeps nothing new and drops this address's copy.
 function note(key, response) {
+  let epoch = forgets;
   const type = response.headers.get("Content-Type") || "";
   const stamp = response.headers.get(KEEP);
   const page = response.status === 200 && response.type === "basic" && !response.redirected;
@@ -92,16 +98,22 @@ function note(key, response) {
   return caches.open(PAGES).then(function (cache) {
     return cache.match(STAMP).then(function (hit) { return hit ? hit.text() : null; }).then(function (kept) {
       if (kept === stamp) { return cache; }
-      return forgetPages().then(function () { return caches.open(PAGES); }).then(function (fresh) {
+      if (epoch !== forgets) { return null; }
+      return forgetPages().then(function () {
+        epoch = forgets;
+        return caches.open(PAGES);
+      }).then(function (fresh) {
         return fresh.put(STAMP, new Response(stamp)).then(function () { return fresh; });
       });
     });
   }).then(function (cache) {
+    if (!cache) { return null; }
     return response.text().then(function (html) {
       const headers = new Headers(response.headers);
       headers.delete("Content-Encoding");  // the text is decoded, and its length another
       headers.delete("Content-Length");
       headers.set("X-Kept-At", new Date().toISOString());
+      if (epoch !== forgets) { return null; }  // dropped meanwhile (logged out): this page goes with the rest
       return cache.delete(key).then(function () {
         return cache.put(key, new Response(html, {status: 200, headers: headers}));
       }).then(function () { return cache.keys(); }).then(function (keys) {
@@ -119,6 +131,10 @@ function note(key, response) {
 function keptPage(key) {
   return caches.open(PAGES).then(function (cache) { return cache.match(key); }).then(function (hit) {
     if (!hit) { return null; }
+    const at = Date.parse(hit.headers.get("X-Kept-At") || "");
+    if (!(Date.now() - at < MAX_AGE)) {
+      return caches.open(PAGES).then(function (cache) { return cache.delete(key); }).then(function () { return null; });
+    }
     return hit.text().then(function (html) {
       const mark = '<body data-kept="' + (hit.headers.get("X-Kept-At") || "") + '" hx-disable ';
       return new Response(html.replace("<body ", mark), {status: 200, headers: hit.headers});
@@ -153,7 +169,8 @@ self.addEventListener("fetch", function (event) {
     const coming = waiting.get(key);
     waiting.delete(key);
     event.respondWith(coming ? coming.then(function (fresh) {
-      // A redirect (logged out) cannot answer a fetch: app.js reloads, and the kept copy is gone by then.
+      if (fresh.response.status === 200) { return fresh.response; }
+      // Not a page (logged out: a redirect, which cannot answer a fetch): app.js reloads, once the copy is gone.
       return fresh.stored.catch(function () {}).then(function () {
         return fresh.response.type === "opaqueredirect" ? new Response(null, {status: 205}) : fresh.response;
       });
