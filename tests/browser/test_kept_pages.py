@@ -47,6 +47,21 @@ def _rename(app, username: str, name: str) -> None:
         db.session.execute(db.update(User).where(User.username == username).values(name=name))
 
 
+def _water_bar(app) -> str:
+    with app.app_context():
+        return factories.make_user(factories.make_site().id, "water_bar").username
+
+
+def _kept_today(page, live_server, username: str) -> None:
+    """Log in on a phone with the service worker, and reopen the app once: the worker, in control by then, keeps
+    the today screen's fresh answer (the login's own pages came before it took over)."""
+    login(page, live_server.url, username)
+    assert page.evaluate(CONTROLLED)
+    page.reload()
+    landed(page, TODAY)
+    assert "/" in page.evaluate(KEPT_NOW, "/")
+
+
 def _count_today(app, monkeypatch) -> list:
     """The live server's GETs of the today screen (it serves `app` in this process), as a growing list."""
     seen, wsgi = [], app.wsgi_app
@@ -63,16 +78,10 @@ def test_reopening_shows_the_kept_page_at_once_then_the_fresh_one(app, live_serv
     """Opened again, the today screen comes first from the phone (as it was), read-only, then the fresh one
     replaces it, asked for once: a change made meanwhile shows, the page carries the fresh CSRF token, and htmx
     works on it again."""
-    with app.app_context():
-        site = factories.make_site()
-        username = factories.make_user(site.id, "water_bar").username
+    username = _water_bar(app)
     page = phone(service_workers="allow")
     page.context.add_init_script(FIRST_SEEN)
-    login(page, live_server.url, username)
-    assert page.evaluate(CONTROLLED)
-    page.reload()  # the app opened again: the worker, in control now, keeps the fresh answer
-    landed(page, TODAY)
-    assert "/" in page.evaluate(KEPT_NOW, "/")
+    _kept_today(page, live_server, username)
     before = page.locator("header.bar summary").text_content()
 
     _rename(app, username, "换了名字")
@@ -100,15 +109,8 @@ def test_reopening_shows_the_kept_page_at_once_then_the_fresh_one(app, live_serv
 def test_without_signal_the_kept_page_stays_and_the_signal_brings_the_fresh_one(app, live_server, phone, say):
     """Reopened without signal, the kept today screen shows read-only under "No signal: this screen is as it was at
     HH:MM" with Retry; when the signal returns, the fresh page replaces it by itself."""
-    with app.app_context():
-        site = factories.make_site()
-        username = factories.make_user(site.id, "water_bar").username
     page = phone(service_workers="allow")
-    login(page, live_server.url, username)
-    assert page.evaluate(CONTROLLED)
-    page.reload()
-    landed(page, TODAY)
-    page.evaluate(KEPT_NOW, "/")
+    _kept_today(page, live_server, _water_bar(app))
 
     page.context.set_offline(True)
     page.reload()
@@ -135,11 +137,7 @@ def test_logging_out_drops_the_kept_pages_and_the_next_person_never_sees_them(ap
         bar_name, guard_name = bar.name, guard.name
     page = phone(service_workers="allow")
     page.context.add_init_script(FIRST_SEEN)
-    login(page, live_server.url, bar.username)
-    assert page.evaluate(CONTROLLED)
-    page.reload()
-    landed(page, TODAY)
-    page.evaluate(KEPT_NOW, "/")
+    _kept_today(page, live_server, bar.username)
 
     page.locator("header.bar details.menu > summary").tap()
     page.locator("header.bar details.menu").get_by_role("button", name=say("Log out")).tap()
@@ -157,15 +155,8 @@ def test_logging_out_drops_the_kept_pages_and_the_next_person_never_sees_them(ap
 def test_a_log_out_sent_by_a_script_drops_the_kept_pages_before_any_page_comes(app, live_server, phone):
     """As the shared device's lock does (a script's POST, its redirect not followed), a log-out the worker sees go
     out drops the kept pages by itself: no login page comes back to do it."""
-    with app.app_context():
-        site = factories.make_site()
-        username = factories.make_user(site.id, "water_bar").username
     page = phone(service_workers="allow")
-    login(page, live_server.url, username)
-    assert page.evaluate(CONTROLLED)
-    page.reload()
-    landed(page, TODAY)
-    page.evaluate(KEPT_NOW, "/")
+    _kept_today(page, live_server, _water_bar(app))
     status = page.evaluate("""fetch("/logout", {method: "POST", credentials: "same-origin", redirect: "manual",
         headers: {"X-CSRFToken": JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]}})
         .then(function (r) { return r.type; })""")
@@ -177,15 +168,8 @@ def test_a_copy_older_than_its_time_is_not_shown(app, live_server, phone, say, m
     """Past the oldest age the worker shows (a session's lifetime; 1 s here), a reopening without signal gets the
     offline page, not the old copy."""
     monkeypatch.setitem(app.config, "KEPT_PAGES_MAX_AGE", timedelta(seconds=1))
-    with app.app_context():
-        site = factories.make_site()
-        username = factories.make_user(site.id, "water_bar").username
     page = phone(service_workers="allow")
-    login(page, live_server.url, username)
-    assert page.evaluate(CONTROLLED)
-    page.reload()
-    landed(page, TODAY)
-    page.evaluate(KEPT_NOW, "/")
+    _kept_today(page, live_server, _water_bar(app))
     time.sleep(1.2)
     page.context.set_offline(True)
     page.reload()
