@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hospitality import templating
+from hospitality.auth import services as auth_services
 from hospitality.database import write_tx
 from hospitality.extensions import db
 from hospitality.models import User
@@ -175,3 +176,20 @@ def test_a_copy_older_than_its_time_is_not_shown(app, live_server, phone, say, m
     page.reload()
     expect(page.locator("main h1")).to_have_text(say("No signal"))
     assert page.evaluate("document.body.dataset.kept") is None
+
+
+def test_a_session_ended_on_the_server_takes_the_reopened_app_to_the_login_and_drops_the_copies(
+        app, live_server, phone):
+    """The account's sessions ended elsewhere (a password reset, a deactivation): reopened, the app shows the copy
+    for a moment, then the login screen, and nothing of the person stays on the phone."""
+    with app.app_context():
+        user = factories.make_user(factories.make_site().id, "water_bar")
+        username, user_id = user.username, user.id
+    page = phone(service_workers="allow")
+    _kept_today(page, live_server, username)
+    with app.app_context(), write_tx():
+        auth_services.end_all_sessions(user_id)
+    page.reload()
+    page.wait_for_url(re.compile(re.escape(live_server.url) + r"/login(\?|$)"))
+    expect(page.locator("#username")).to_be_visible()
+    assert page.evaluate(GONE_NOW)

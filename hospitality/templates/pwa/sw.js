@@ -168,13 +168,18 @@ self.addEventListener("fetch", function (event) {
     // app.js, on a page shown from its kept copy, asks for the fresh one: the answer already on its way.
     const coming = waiting.get(key);
     waiting.delete(key);
-    event.respondWith(coming ? coming.then(function (fresh) {
-      if (fresh.response.status === 200) { return fresh.response; }
-      // Not a page (logged out: a redirect, which cannot answer a fetch): app.js reloads, once the copy is gone.
+    // Asked again (a retry, or a worker started anew): from the network, noted like a navigation's answer.
+    const answer = coming || fetch(request).then(function (response) {
+      return {response: response, stored: note(key, response.clone())};
+    });
+    event.respondWith(answer.then(function (fresh) {
+      if (fresh.response.status === 200 && !fresh.response.redirected) { return fresh.response; }
+      // Not this page (logged out: a redirect, which cannot answer a fetch; an error): app.js reloads, and the
+      // copy is gone by then, so the reload shows what the server says.
       return fresh.stored.catch(function () {}).then(function () {
         return fresh.response.type === "opaqueredirect" ? new Response(null, {status: 205}) : fresh.response;
       });
-    }) : fetch(request));
+    }));
     return;
   }
   // A page: a real navigation (opening the app, a reload), or htmx's boosted one (a tapped link or menu entry).
