@@ -339,16 +339,19 @@
     b.className = "retry";
     b.addEventListener("click", function () { location.reload(); });
   }
+  function readOnly() {
+    ["header.bar", "main"].forEach(function (sel) {  // its links and forms carry the copy's CSRF token
+      var el = document.querySelector(sel);
+      if (el) el.inert = true;
+    });
+  }
   var freshening = false, tries = 0, again = null;
   function freshen() {
     var body = document.body;
     if (freshening) return;
     freshening = true;
     clearTimeout(again);
-    ["header.bar", "main"].forEach(function (sel) {  // its links and forms carry the copy's CSRF token
-      var el = document.querySelector(sel);
-      if (el) el.inert = true;
-    });
+    readOnly();
     keptBanner("updating");
     // A weak signal may take long: after htmx's time-out the banner says so, with Retry, and the page still comes.
     var slow = setTimeout(function () { keptBanner("stale"); }, htmx.config.timeout || 8000);
@@ -377,6 +380,17 @@
       })
       .then(function () { freshening = false; });
   }
+  // A page tapped without signal comes as its kept copy if the phone has one (the worker's answer says X-Kept-At):
+  // read-only like a reopened one, and replaced once the signal is back.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var xhr = evt.detail.xhr, at = xhr && xhr.getResponseHeader("X-Kept-At");
+    if (!at || evt.detail.target !== document.body) return;
+    document.body.dataset.kept = at;
+    readOnly();
+    keptBanner("stale");
+    clearTimeout(again);
+    if (navigator.onLine) again = setTimeout(freshen, 2000);
+  });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
   document.addEventListener("htmx:load", function (evt) {
     if (evt.detail.elt.querySelectorAll) ready(evt.detail.elt);

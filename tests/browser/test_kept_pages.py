@@ -15,7 +15,7 @@ from hospitality.extensions import db
 from hospitality.models import User
 from tests import factories
 from tests.browser.test_install import CONTROLLED
-from tests.browser.walk import TODAY, landed, login, menu
+from tests.browser.walk import TODAY, home, landed, login, menu
 
 pytestmark = pytest.mark.browser
 # What the page showed as it was first parsed (before the fresh page could replace it): the header's name, and
@@ -193,3 +193,25 @@ def test_a_session_ended_on_the_server_takes_the_reopened_app_to_the_login_and_d
     page.wait_for_url(re.compile(re.escape(live_server.url) + r"/login(\?|$)"))
     expect(page.locator("#username")).to_be_visible()
     assert page.evaluate(GONE_NOW)
+
+
+def test_a_page_tapped_without_signal_comes_as_its_kept_copy(app, live_server, phone, say):
+    """Out of signal, a menu page the person opened before comes from the phone, read-only under the "No signal"
+    banner (a page never opened gets the offline page); the signal back, the fresh one replaces it."""
+    page = phone(service_workers="allow")
+    _kept_today(page, live_server, _water_bar(app))
+    menu(page, say("Stock"))
+    page.evaluate(KEPT_NOW, "/stock/")
+    home(page)
+
+    page.context.set_offline(True)
+    menu(page, say("Stock"))
+    expect(page.locator("body[data-kept]")).to_have_count(1)
+    before, after = say("No signal: this screen is as it was at %(time)s", time="{t}").split("{t}")
+    expect(page.locator("#net")).to_contain_text(before)
+    assert page.evaluate("document.querySelector('main').inert") is True
+
+    page.context.set_offline(False)
+    expect(page.locator("body[data-kept]")).to_have_count(0)
+    assert page.evaluate("document.querySelector('main').inert") is False
+    assert page.url == f"{live_server.url}/stock/"

@@ -196,10 +196,13 @@ self.addEventListener("fetch", function (event) {
     }));
   } else if (request.headers.get("HX-Boosted") === "true") {
     // A page reached by a tap is kept too (and its stamp checked): the app reopened on it shows it at once.
+    // Without signal, its kept copy if there is one (app.js shows it read-only: the X-Kept-At header says so).
     event.respondWith(fetch(request).then(function (response) {
       event.waitUntil(note(key, response.clone()).catch(function () {}));
       return response;
-    }).catch(offlinePage));
+    }).catch(function () {
+      return keptPage(key).catch(function () { return null; }).then(function (kept) { return kept || offlinePage(); });
+    }));
   }
 });
 
