@@ -23,6 +23,12 @@ RELEASE_STATES = {"pending": _l("Waiting for approval"), "approved": _l("Approve
                   "rejected": _l("Rejected")}
 
 
+def line_amount(qty_approved: Decimal | None, qty_requested: Decimal, unit_price: Decimal | None) -> Decimal:
+    """A request line's amount: the approved quantity (the requested one until then) at its unit price, in fen."""
+    qty = qty_approved if qty_approved is not None else qty_requested
+    return (qty * (unit_price or 0)).quantize(Decimal("0.01"))
+
+
 class PurchaseRequest(db.Model):
     __tablename__ = "purchase_requests"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +84,7 @@ class PurchaseLine(db.Model):
 
     @property
     def amount(self) -> Decimal:
-        return (self.qty * (self.unit_price or 0)).quantize(Decimal("0.01"))
+        return line_amount(self.qty_approved, self.qty_requested, self.unit_price)
 
 
 class Receipt(db.Model):

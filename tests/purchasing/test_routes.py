@@ -8,7 +8,7 @@ from sqlalchemy import select
 from hospitality.extensions import db
 from hospitality.models import FixtureRelease, PurchaseLine, PurchaseRequest, Receipt, StockMove
 from tests.factories import on_hand, route_env, user_id
-from tests.harness import count_rows, login
+from tests.harness import count_rows, login, msg
 
 
 @pytest.fixture
@@ -79,6 +79,36 @@ def test_request_approve_receive_sign(app, env):
         rows = db.session.scalars(select(StockMove).where(StockMove.ref_type == "receipt")).all()
         assert [(m.item_id, m.qty, m.reason) for m in rows if m.site_id == env.site] == [
             (env.water, Decimal(24), "received")]
+
+
+def _card(queue: str, req_id: int) -> str:
+    m = re.search(rf'<a class="card[^"]*" href="/purchases/{req_id}">(.*?)</a>', queue, re.S)
+    assert m, queue
+    return " ".join(m.group(1).split())
+
+
+def test_the_queue_shows_who_asked_the_lines_and_the_total_pending_first(app, env):
+    """Each card: who asked, how many items, the total at the approved quantities once decided (the requested ones
+    before), as the request's own page counts it; the requests waiting for the manager come first."""
+    wb = login(app, env.wb)
+    first = _new_request(app, env, wb)
+    boss = login(app, env.boss)
+    line = _line_id(app, first, env.water)
+    with app.app_context():
+        asked = db.session.get(PurchaseRequest, first)
+        requested_total, name = asked.total, asked.requested_by.name
+    card = _card(boss.get("/purchases/").get_data(as_text=True), first)
+    assert f"¥{requested_total}" in card and name in card and msg(app, "%(n)d item(s)", n=1) in card, card
+    assert boss.post(f"/purchases/{first}/decide", data={"version": "1", "action": "approve",
+                                                        f"qty-{line}": "48"}).status_code == 302
+    r = wb.post("/purchases/new", data={f"qty-{env.water}": "24", "note": "", "idem": "req7654321"})
+    second = int(re.search(r"/purchases/(\d+)$", r.location).group(1))
+    with app.app_context():
+        approved_total = db.session.get(PurchaseRequest, first).total
+    assert approved_total == 2 * requested_total != 0
+    queue = boss.get("/purchases/").get_data(as_text=True)
+    assert f"¥{approved_total}" in _card(queue, first)
+    assert queue.index(f'href="/purchases/{second}"') < queue.index(f'href="/purchases/{first}"')
 
 
 def test_decide_with_a_stale_version_is_409(app, env):
