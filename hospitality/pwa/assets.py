@@ -13,7 +13,9 @@ from ..static_files import STYLESHEETS
 
 # Every page's stylesheets and scripts (base.html) and the icons of the manifest: kept at install time, so a page
 # opened without signal still has its look, and the offline page its scripts (the outbox's count).
-PRECACHE = STYLESHEETS + ("vendor/htmx-2.0.11.min.js", "app.js")
+# idiomorph: loaded by app.js only to bring a kept page up to date (it keeps what did not change, so nothing moves).
+MORPH = "vendor/idiomorph-0.8.0.min.js"
+PRECACHE = STYLESHEETS + ("vendor/htmx-2.0.11.min.js", "app.js", MORPH)
 ICONS = (("icons/icon-192.png", 192, "any"), ("icons/icon-512.png", 512, "any"),
          ("icons/icon-maskable-512.png", 512, "maskable"))
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "pwa"

@@ -345,6 +345,21 @@
       if (el) el.inert = true;
     });
   }
+  // idiomorph (vendored, kept by the service worker), loaded only when a kept page is brought up to date.
+  var morphing = null;
+  function morpher() {
+    if (window.Idiomorph) return Promise.resolve(window.Idiomorph);
+    if (!morphing) {
+      morphing = new Promise(function (done) {
+        var s = document.createElement("script");
+        s.src = document.body.dataset.morph;
+        s.onload = function () { done(window.Idiomorph || null); };
+        s.onerror = function () { morphing = null; done(null); };
+        document.head.appendChild(s);
+      });
+    }
+    return morphing;
+  }
   var freshening = false, tries = 0, again = null;
   function freshen() {
     var body = document.body;
@@ -358,14 +373,17 @@
     fetch(location.href, {credentials: "same-origin", headers: {"X-Kept-Refresh": "1"}})
       .then(function (r) {
         if (r.status !== 200 || r.redirected) return location.reload();  // logged out: the copy is gone by now
-        return r.text().then(function (html) {
-          var doc = parse(html);
+        return Promise.all([r.text(), morpher()]).then(function (got) {
+          var doc = parse(got[0]), morph = got[1];
           clearTimeout(slow);
           document.title = doc.title;
           body.setAttribute("hx-headers", doc.body.getAttribute("hx-headers") || "{}");
           body.removeAttribute("hx-disable");
           delete body.dataset.kept;
-          body.replaceChildren.apply(body, [].slice.call(doc.body.childNodes));
+          // What did not change stays as it is (no flash, the scroll and an open menu kept); without idiomorph, the
+          // whole body is replaced.
+          if (morph) morph.morph(body, doc.body.childNodes, {morphStyle: "innerHTML"});
+          else body.replaceChildren.apply(body, [].slice.call(doc.body.childNodes));
           htmx.process(body);
           if (window.performance && performance.mark) performance.mark("kept-fresh");  // for bench_network
           start();

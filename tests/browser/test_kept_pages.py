@@ -21,7 +21,8 @@ pytestmark = pytest.mark.browser
 # What the page showed as it was first parsed (before the fresh page could replace it): the header's name, and
 # whether it was the kept copy. Recorded by an init script, which runs outside the page's CSP.
 FIRST_SEEN = """document.addEventListener("DOMContentLoaded", function () {
-  var who = document.querySelector("header.bar summary");
+  var who = document.querySelector("header.bar summary"), title = document.querySelector("main h2");
+  if (title) title.__first = true;
   window.__first = {who: who ? who.textContent : null, kept: !!document.body.dataset.kept,
                     inert: !!(document.querySelector("main") || {}).inert};
 });"""
@@ -102,6 +103,9 @@ def test_reopening_shows_the_kept_page_at_once_then_the_fresh_one(app, live_serv
     token = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']")
     assert token == page.locator("header.bar input[name=csrf_token]").first.get_attribute("value")
     expect(page.locator("#net")).to_be_hidden()
+    # Brought up to date in place (idiomorph): the title that did not change is the very element first shown.
+    assert page.evaluate("!!window.Idiomorph") is True
+    assert page.evaluate("document.querySelector('main h2').__first") is True
     page.evaluate("window.__stayed = true")
     menu(page, say("Stock"))
     assert page.evaluate("window.__stayed") is True  # a boosted swap: htmx wired up the fresh page
