@@ -80,7 +80,8 @@ def test_vendor_files_are_pinned_and_served_locally(client):
         assert re.fullmatch(r"[a-z][a-z0-9_-]*-\d+\.\d+\.\d+(\.min)?\.(js|css)", name), name
     html = client.get("/login").text
     refs = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html) + \
-        re.findall(r'<link[^>]*\shref="([^"]+)"', html)
+        re.findall(r'<link[^>]*\shref="([^"]+)"', html) + \
+        re.findall(r'<body[^>]*\sdata-morph="([^"]+)"', html)  # idiomorph: app.js loads it for a kept page
     assert refs
     for ref in refs:
         assert not re.match(r"(https?:)?//", ref), ref
