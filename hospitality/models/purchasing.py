@@ -23,6 +23,11 @@ RELEASE_STATES = {"pending": _l("Waiting for approval"), "approved": _l("Approve
                   "rejected": _l("Rejected")}
 
 
+def request_state_label(status: str):
+    """A request's state as people read it (the status itself for one without a label)."""
+    return REQUEST_STATES.get(status, status)
+
+
 def line_amount(qty_approved: Decimal | None, qty_requested: Decimal, unit_price: Decimal | None) -> Decimal:
     """A request line's amount: the approved quantity (the requested one until then) at its unit price, in fen."""
     qty = qty_approved if qty_approved is not None else qty_requested
@@ -59,7 +64,7 @@ class PurchaseRequest(db.Model):
 
     @property
     def state_label(self):
-        return REQUEST_STATES.get(self.status, self.status)
+        return request_state_label(self.status)
 
 
 class PurchaseLine(db.Model):

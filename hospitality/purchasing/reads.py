@@ -15,7 +15,7 @@ from ..inventory import ledger
 from ..inventory.reads.consumption import served_by_weekday
 from ..models import FixtureRelease, Item, Location, PurchaseLine, PurchaseRequest, Receipt, Site, User
 from ..models.inventory import RecipeLine
-from ..models.purchasing import REQUEST_STATES, line_amount
+from ..models.purchasing import line_amount, request_state_label
 
 REQUESTS_SHOWN = 30
 RELEASES_SHOWN = 50
@@ -76,7 +76,7 @@ class RequestRow(NamedTuple):
 
     @property
     def state_label(self):
-        return REQUEST_STATES.get(self.status, self.status)
+        return request_state_label(self.status)
 
 
 _REQUESTS = (select(PurchaseRequest.id, PurchaseRequest.status, PurchaseRequest.for_date,

@@ -2,8 +2,8 @@
 // the new worker, which takes over at once and drops the old caches).
 // Kept on the phone: the static files by version, the offline page, and the person's last pages (hospitality/
 // pwa/kept.py says which): reopening the app shows the kept copy of the page at once, read-only (app.js), while
-// the fresh one comes over the network and replaces it. htmx fragments, form posts and any other request are
-// left to the browser untouched.
+// the fresh one comes over the network and brings it up to date. A write that ends or changes whose pages these
+// are drops them as it goes out; htmx fragments and every other request are left to the browser untouched.
 "use strict";
 const VERSION = {{ version|tojson }};
 const CACHE = "hospitality-" + VERSION;
@@ -14,9 +14,10 @@ const PAGES = "hospitality-pages-" + VERSION;
 const KEEP = {{ keep_header|tojson }};  // the server's stamp on a page that may be kept: whose, where, what language
 const FORGET = {{ forget|tojson }};  // a write to these (log out, log in, lock, language, site) drops the kept pages
 const STAMP = "/kept-stamp";  // the kept pages' stamp, kept beside them
+const KEPT_AT = "X-Kept-At";  // when a copy was fresh: on the copy, and on a tapped page's answer for app.js
 const MOST = 30;  // pages kept at most: the oldest go first
-const waiting = new Map();  // a page shown from its kept copy -> its fresh answer, for app.js's X-Kept-Refresh
 const MAX_AGE = {{ max_age_ms|tojson }};  // a copy older than a session is never shown: whoever it was may be gone
+const waiting = new Map();  // a page shown from its kept copy -> its fresh answer, for app.js's X-Kept-Refresh
 let forgets = 0;  // how many times the kept pages were dropped: a page noted before a drop is not kept after it
 
 self.addEventListener("install", function (event) {
@@ -112,7 +113,7 @@ function note(key, response) {
       const headers = new Headers(response.headers);
       headers.delete("Content-Encoding");  // the text is decoded, and its length another
       headers.delete("Content-Length");
-      headers.set("X-Kept-At", new Date().toISOString());
+      headers.set(KEPT_AT, new Date().toISOString());
       if (epoch !== forgets) { return null; }  // dropped meanwhile (logged out): this page goes with the rest
       return cache.delete(key).then(function () {
         return cache.put(key, new Response(html, {status: 200, headers: headers}));
@@ -131,12 +132,12 @@ function note(key, response) {
 function keptPage(key) {
   return caches.open(PAGES).then(function (cache) { return cache.match(key); }).then(function (hit) {
     if (!hit) { return null; }
-    const at = Date.parse(hit.headers.get("X-Kept-At") || "");
+    const at = Date.parse(hit.headers.get(KEPT_AT) || "");
     if (!(Date.now() - at < MAX_AGE)) {
       return caches.open(PAGES).then(function (cache) { return cache.delete(key); }).then(function () { return null; });
     }
     return hit.text().then(function (html) {
-      const mark = '<body data-kept="' + (hit.headers.get("X-Kept-At") || "") + '" hx-disable ';
+      const mark = '<body data-kept="' + (hit.headers.get(KEPT_AT) || "") + '" hx-disable ';
       return new Response(html.replace("<body ", mark), {status: 200, headers: hit.headers});
     });
   });
