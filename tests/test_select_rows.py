@@ -1,0 +1,110 @@
+"""database.select_rows: a prebuilt statement read again goes straight to the driver (database._Prepared) and gives
+exactly what Connection.execute gives (keys, rows, typed values, IN lists, a union), is seen by the engine's events,
+raises the driver's errors as SQLAlchemy's; a statement built per call stays on Connection.execute. Both engines."""
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Boolean, Date, DateTime, Numeric, bindparam, func, literal, select, union_all
+from sqlalchemy.exc import DBAPIError
+
+from hospitality import database
+from hospitality.database import select_rows
+from hospitality.extensions import db
+from hospitality.models import Site, User
+from tests.factories import make_site, make_user
+from tests.harness import counting
+
+TYPED = select(literal(7).label("n"), literal(date(2026, 12, 7), Date).label("day"),
+               bindparam("when", type_=DateTime).label("when"), literal(Decimal("12.50"), Numeric(10, 2)).label("yuan"),
+               literal(True, Boolean).label("yes"), bindparam("nothing", type_=Date).label("empty"))
+NAMED = (select(User.id, User.name, User.post, User.active, User.created_at, Site.id,
+                func.count().over().label("total"))
+         .join(Site, Site.id == User.site_id)
+         .where(User.site_id == bindparam("site_id"), User.post.in_(["water_bar", "security"]),
+                User.id.in_(bindparam("ids", expanding=True)))
+         .order_by(User.id))
+BOTH = union_all(select(User.id.label("id"), User.name.label("name")).where(User.id == bindparam("first")),
+                 select(Site.id, Site.name).where(Site.id == bindparam("site_id")))
+BROKEN = select(func.no_such_function(bindparam("x")).label("y"))
+
+
+def _twice(statement, params: dict):
+    """The first read (Connection.execute: seen once) and the second (prepared), as keys and plain rows."""
+    first = select_rows(statement, params)
+    keys_1, rows_1 = list(first.keys()), [tuple(r) for r in first]
+    second = select_rows(statement, params)
+    assert database._PREPARED.get((id(statement), db.session.get_bind().dialect.name)).statement is statement
+    return (keys_1, rows_1), (list(second.keys()), [tuple(r) for r in second])
+
+
+def test_a_statement_read_again_gives_the_same_keys_and_typed_values(app):
+    with app.app_context():
+        when = datetime(2026, 12, 7, 9, 30, 15, 123456)
+        first, second = _twice(TYPED, {"when": when, "nothing": None})
+        assert second == first
+        assert second[0] == ["n", "day", "when", "yuan", "yes", "empty"]
+        (n, day, at, yuan, yes, nothing), = second[1]
+        assert (n, day, at, yuan, yes, nothing) == (7, date(2026, 12, 7), when, Decimal("12.50"), True, None)
+        assert type(day) is date and type(at) is datetime and type(yuan) is Decimal and yes is True
+
+
+def test_in_lists_joins_and_duplicate_column_names_read_as_connection_execute_reads_them(app):
+    with app.app_context():
+        site = make_site()
+        bar, guard, lead = (make_user(site.id, post) for post in ("water_bar", "security", "lead"))
+        params = {"site_id": site.id, "ids": [bar.id, guard.id, lead.id]}
+        first, second = _twice(NAMED, params)
+        assert second == first
+        assert second[0] == ["id", "name", "post", "active", "created_at", "id_1", "total"]
+        assert [r[0] for r in second[1]] == [bar.id, guard.id]  # the lead is not of the two posts
+        assert all(r[5] == site.id and r[6] == 2 and r[3] is True for r in second[1])
+        # Another IN list of another length on the same prepared statement
+        again = select_rows(NAMED, {"site_id": site.id, "ids": [guard.id]}).all()
+        assert [(r.id, r.post) for r in again] == [(guard.id, "security")]
+        assert select_rows(NAMED, {"site_id": site.id, "ids": []}).all() == []
+
+
+def test_a_union_and_the_result_methods(app):
+    with app.app_context():
+        site = make_site(name="联合测试")
+        user = make_user(site.id, "water_bar")
+        params = {"first": user.id, "site_id": site.id}
+        first, second = _twice(BOTH, params)
+        assert sorted(second[1]) == sorted(first[1]) == sorted([(user.id, user.name), (site.id, "联合测试")])
+        assert select_rows(BOTH, params).first() is not None
+        assert sorted(select_rows(BOTH, params).scalars().all()) == sorted([user.id, site.id])
+        one = select_rows(NAMED, {"site_id": site.id, "ids": [user.id]}).one()
+        assert one.name == user.name and one._asdict()["post"] == "water_bar"
+        assert select_rows(NAMED, {"site_id": site.id, "ids": [0]}).one_or_none() is None
+        assert select_rows(TYPED, {"when": None, "nothing": None}).scalar() == 7
+
+
+def test_prepared_reads_are_seen_by_the_engine_events(app):
+    with app.app_context():
+        site = make_site()
+        select_rows(NAMED, {"site_id": site.id, "ids": [1]})
+        with counting(app) as seen:
+            select_rows(NAMED, {"site_id": site.id, "ids": [1, 2]})
+            select_rows(NAMED, {"site_id": site.id, "ids": [3]})
+        reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+        assert len(reads) == 2 and "users.post IN" in reads[0]
+
+
+def test_a_driver_error_is_raised_as_sqlalchemy_s(app):
+    with app.app_context():
+        for _ in range(2):  # the first on Connection.execute, the second prepared
+            with pytest.raises(DBAPIError, match="no_such_function"):
+                select_rows(BROKEN, {"x": 1})
+            db.session.rollback()
+        assert (id(BROKEN), db.session.get_bind().dialect.name) in database._PREPARED
+
+
+def test_a_statement_built_per_call_stays_on_connection_execute(app):
+    with app.app_context():
+        site = make_site()
+        before = len(database._PREPARED)
+        for _ in range(3):
+            rows = select_rows(select(Site.name).where(Site.id == site.id)).all()
+            assert rows == [(site.name,)]
+        assert len(database._PREPARED) == before
