@@ -18,6 +18,7 @@ GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_environment = i18n.TranslatedEnvironment  # before app.jinja_env is first made (below)
     register_input_guards(app)
     app.config.from_object(Config)
     if test_config is None:

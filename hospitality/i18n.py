@@ -1,5 +1,6 @@
 """Languages: which one a request speaks (Flask-Babel's selectors), and the templates' _() and ngettext() on
-Flask-Babel's translations, looked up once per locale.
+Flask-Babel's translations, looked up once per locale; and the templates compiled once per language with their
+constant texts translated then (TranslatedEnvironment).
 
 Through Jinja's i18n extension a template's _() goes alias -> gettext -> "newstyle" wrapper -> Flask-Babel,
 which finds the translations object anew each time (request context, locale selector, catalog cache key):
@@ -8,12 +9,16 @@ themselves, with the same newstyle meaning (the text is Markup under autoescape,
 escaped; `%` formatting always applied), and keep Flask-Babel's translations object per locale (the locale
 still comes from Flask-Babel, so force_locale() and refresh() work).
 """
+import weakref
+
 from babel import Locale
 from flask import has_request_context, request
+from flask.templating import Environment as FlaskEnvironment
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
-from jinja2 import pass_eval_context
+from jinja2 import nodes, pass_eval_context
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from .config import Config
@@ -124,6 +129,81 @@ def pgettext(eval_ctx, context: str, string: str, **variables) -> str:
     if eval_ctx.autoescape:
         rv = Markup(rv)
     return rv % variables
+
+
+class TranslatedEnvironment(FlaskEnvironment):
+    """Templates compiled once per language, their constant texts translated when they are compiled.
+
+    A page calls _() about a hundred times, nearly always on a literal text: each call looks the text up, makes it
+    Markup and applies its `%` (about 2 µs). Here a template is compiled for the request's language (the template
+    cache's key carries it), and `_("text")`, `gettext("text")` and `pgettext("context", "text")` with literal texts
+    become that language's text itself, as gettext() above would give it: Markup under autoescape, `%` applied (its
+    %(name)s values, when given, are still filled in and escaped on each render). Jinja then writes such a text with
+    the template's own text, as if it were typed there. A text that is not a literal (`_(label)`), ngettext(), and
+    any template compiled outside a request (CLI commands) or made from a string (from_string(), not kept per language)
+    keep the calls, looked up on each render."""
+
+    def __init__(self, *args, **options):
+        options.setdefault("cache_size", 1000)  # the templates (about 200) once per language
+        super().__init__(*args, **options)
+
+    def _load_template(self, name, globals):
+        # jinja2.Environment._load_template, with the language in the cache key.
+        if self.loader is None:
+            raise TypeError("no loader for this environment specified")
+        cache_key = (weakref.ref(self.loader), name, _template_language())
+        if self.cache is not None:
+            template = self.cache.get(cache_key)
+            if template is not None and (not self.auto_reload or template.is_up_to_date):
+                if globals:
+                    template.globals.update(globals)
+                return template
+        template = self.loader.load(self, name, self.make_globals(globals))
+        if self.cache is not None:
+            self.cache[cache_key] = template
+        return template
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        if name is None or _template_language() is None:  # from_string(): not cached per language
+            return tree
+        return _Translate(_translations()).visit(tree)
+
+
+def _template_language():
+    """The language a template is compiled for now: the request's, or None outside a request (no texts fixed)."""
+    return request_locale() if has_request_context() else None
+
+
+class _Translate(NodeTransformer):
+    """Calls of _(), gettext() and pgettext() on literal texts replaced by the translated text (see
+    TranslatedEnvironment)."""
+
+    def __init__(self, translations):
+        self.translations = translations
+
+    def visit_Call(self, node):
+        node = self.generic_visit(node)
+        if not (isinstance(node.node, nodes.Name) and node.node.name in ("_", "gettext", "pgettext")
+                and node.dyn_args is None and node.dyn_kwargs is None
+                and all(isinstance(a, nodes.Const) and type(a.value) is str for a in node.args)):
+            return node
+        if node.node.name == "pgettext" and len(node.args) == 2:
+            text = self.translations.upgettext(node.args[0].value, node.args[1].value)
+        elif node.node.name != "pgettext" and len(node.args) == 1:
+            text = self.translations.ugettext(node.args[0].value)
+        else:
+            return node
+        if node.kwargs:
+            values = nodes.Dict([nodes.Pair(nodes.Const(k.key), k.value, lineno=k.lineno) for k in node.kwargs],
+                                lineno=node.lineno)
+            return nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text), lineno=node.lineno), values,
+                             lineno=node.lineno)
+        try:
+            text = text % {}  # as gettext() applies `%` to a text without values ("%%" is "%")
+        except (ValueError, TypeError):
+            return node  # the call raises on each render, as before
+        return nodes.MarkSafeIfAutoescape(nodes.Const(text), lineno=node.lineno)
 
 
 def init_app(app) -> None:

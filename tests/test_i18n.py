@@ -190,3 +190,28 @@ def test_stock_items_and_checklist_items_read_apart(app, client, auth):
     assert re.search(r'href="/stock/items">物品</a>', html)
     page = client.get("/stock/items").get_data(as_text=True)
     assert "添加物品" in page and "检查项" not in page
+
+
+def test_a_template_s_literal_texts_are_translated_when_it_is_compiled(app):
+    """i18n.TranslatedEnvironment: a template from a file is compiled for the request's language with its literal
+    _() and pgettext() texts already translated; a text that is not a literal and ngettext() stay calls."""
+    src = ("{{ _('Today') }}|{{ _('in %(time)s', time=t) }}|{{ _(word) }}|"
+           "{{ ngettext('%(num)s worker', '%(num)s workers', n) }}")
+    with app.test_request_context("/", headers={"Cookie": "lang=zh_Hans"}):
+        code = app.jinja_env.compile(src, name="probe.html", raw=True)
+        assert "今日" in code and "'Today'" not in code and "'in %(time)s'" not in code
+        assert "resolve('_')" in code and "resolve('ngettext')" in code  # _(word) and the plural
+        template = app.jinja_env.from_string(src)  # from a string: every text looked up at render
+        html = template.render(t="<b>", word="Today", n=2)
+        assert html.startswith("今日|") and "&lt;b&gt;" in html and html.count("今日") == 2
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        code = app.jinja_env.compile(src, name="probe.html", raw=True)
+        assert "'Today|'" in code or "Today|" in code
+        assert "今日" not in code
+
+
+def test_each_language_has_its_own_compiled_templates(app, client):
+    for lang, mine, other in [("en", "Log in", "登录"), ("zh_Hans", "登录", "Log in"), ("en", "Log in", "登录")]:
+        client.set_cookie("lang", lang)
+        html = client.get("/login").get_data(as_text=True)
+        assert mine in html and other not in html
