@@ -12,6 +12,9 @@ anything shows (150 ms and more), and the page cannot paint without it. Every la
 come from the service worker's cache (it stores them when it installs, just after that first page) or the
 HTTP cache. The cookie names the stylesheets' version, so a phone gets them inline once more after a deploy
 changed them.
+
+Our own stylesheets and scripts (not the vendored *.min.* ones) are sent minified (rcssmin, rjsmin: comments and
+spaces out, about a third of app.js and a sixth of app.css once compressed): the files stay readable in the tree.
 """
 import base64
 import gzip
@@ -19,6 +22,8 @@ import hashlib
 from pathlib import Path
 
 import brotli
+import rcssmin
+import rjsmin
 from flask import Flask, current_app, g, request
 from markupsafe import Markup
 
@@ -27,10 +32,22 @@ STYLES_COOKIE = "styles"
 _styles: dict[str, tuple[Markup, str, str]] = {}  # static folder -> (the text, its version, its CSP hash source)
 
 
+def minified(name: str, raw: bytes) -> bytes:
+    """A static file as it is sent: our own CSS and JS minified, anything else (a vendored *.min.* file, an icon)
+    as it is."""
+    if ".min." in name:
+        return raw
+    if name.endswith(".css"):
+        return rcssmin.cssmin(raw.decode("utf-8")).encode("utf-8")
+    if name.endswith(".js"):
+        return rjsmin.jsmin(raw.decode("utf-8")).encode("utf-8")
+    return raw
+
+
 def _load_styles(folder: str) -> tuple[Markup, str, str]:
     found = _styles.get(folder)
     if found is None:
-        text = "\n".join(Path(folder, name).read_text(encoding="utf-8") for name in STYLESHEETS)
+        text = "\n".join(minified(name, Path(folder, name).read_bytes()).decode("utf-8") for name in STYLESHEETS)
         digest = hashlib.sha256(text.encode()).digest()
         found = _styles[folder] = (Markup(text), digest.hex()[:12],
                                    f"'sha256-{base64.b64encode(digest).decode()}'")
@@ -100,18 +117,18 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" or response.status_code != 200 or response.mimetype not in TYPES:
             return response
         enc = _encoding(request.headers.get("Accept-Encoding", ""))
-        if enc is None:
-            return response
         filename = (request.view_args or {}).get("filename", "")
         body = packed.get((filename, enc))
         if body is None:
             # send_static_file has found this file inside the static folder already (safe_join).
-            raw = Path(app.static_folder, filename).read_bytes()
-            body = _compress(raw, enc, quality=11)
+            body = minified(filename, Path(app.static_folder, filename).read_bytes())
+            if enc is not None:
+                body = _compress(body, enc, quality=11)
             packed[(filename, enc)] = body
         response.close()  # the file send_file opened
         response.direct_passthrough = False
         response.set_data(body)
-        response.headers["Content-Encoding"] = enc
-        response.vary.add("Accept-Encoding")
+        if enc is not None:
+            response.headers["Content-Encoding"] = enc
+            response.vary.add("Accept-Encoding")
         return response

@@ -1,5 +1,6 @@
-"""Static files go out compressed once at the best level; pages are still compressed per response; a phone's first
-page carries the stylesheets, allowed by their hash in the CSP, and every later page links them."""
+"""Static files go out compressed once at the best level, our own CSS and JS minified; pages are still compressed per
+response; a phone's first page carries the stylesheets, allowed by their hash in the CSP, and every later page links
+them."""
 import base64
 import gzip
 import hashlib
@@ -12,6 +13,11 @@ from hospitality import static_files
 
 STATIC = Path(__file__).resolve().parent.parent / "hospitality" / "static"
 STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+def _sent(name: str) -> bytes:
+    """A static file as it goes out: ours minified, a vendored *.min.* one as it is."""
+    return static_files.minified(name, (STATIC / name).read_bytes())
 
 
 def _asset_urls(client) -> list[str]:
@@ -35,7 +41,7 @@ def test_a_phones_first_page_carries_the_stylesheets_and_later_pages_link_them(c
     inline = STYLE.findall(html)
     assert len(inline) == 1
     for name in static_files.STYLESHEETS:
-        assert (STATIC / name).read_text(encoding="utf-8") in inline[0], name
+        assert _sent(name).decode() in inline[0], name
     assert 'rel="stylesheet"' not in html
     cookie = _styles_cookie(first)
     assert cookie and "HttpOnly" in cookie and "Max-Age=31536000" in cookie and "SameSite=Lax" in cookie
@@ -95,7 +101,7 @@ def test_static_files_are_sent_precompressed_for_each_encoding(client):
     urls = _asset_urls(client)
     assert len(urls) == 4  # pico, app.css, htmx, app.js
     for url in urls:
-        raw = (STATIC / url.split("?")[0].removeprefix("/static/")).read_bytes()
+        raw = _sent(url.split("?")[0].removeprefix("/static/"))
         br = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
         assert br.status_code == 200 and br.headers["Content-Encoding"] == "br", url
         assert brotli.decompress(br.data) == raw
@@ -107,6 +113,28 @@ def test_static_files_are_sent_precompressed_for_each_encoding(client):
         assert "Content-Encoding" not in plain.headers and plain.data == raw
         # the second request is served from memory: the same bytes
         assert client.get(url, headers={"Accept-Encoding": "br"}).data == br.data
+
+
+def test_our_own_css_and_js_go_out_minified_and_the_vendored_ones_as_they_are(client):
+    """app.js and app.css without their comments and indentation (rjsmin, rcssmin), the same code; pico and htmx
+    byte for byte."""
+    for name, kept in [("app.js", "function"), ("app.css", "#net"), ("device.js", "function")]:
+        source = (STATIC / name).read_text(encoding="utf-8")
+        sent = client.get(f"/static/{name}", headers={"Accept-Encoding": "identity"}).data.decode()
+        assert "/*" in source or "//" in source, name  # the file in the tree keeps its comments ...
+        assert len(sent) < 0.85 * len(source) and "\n  " not in sent and kept in sent, name  # ... they do not go out
+        assert "/* " not in sent, name
+    # Every identifier of app.js goes out: minifying took out spaces and comments only
+    source = (STATIC / "app.js").read_text(encoding="utf-8")
+    code = re.sub(r"//[^\n]*|/\*.*?\*/", "", source, flags=re.S)
+    sent = client.get("/static/app.js", headers={"Accept-Encoding": "br"})
+    words = set(re.findall(r"[A-Za-z_$][\w$]{3,}", brotli.decompress(sent.data).decode()))
+    assert set(re.findall(r"[A-Za-z_$][\w$]{3,}", code)) - words <= set()
+    for url in _asset_urls(client):
+        name = url.split("?")[0].removeprefix("/static/")
+        if ".min." in name:
+            sent = client.get(url, headers={"Accept-Encoding": "identity"}).data
+            assert sent == (STATIC / name).read_bytes(), name
 
 
 def test_the_vendored_css_is_compressed_harder_than_pages_are(client):
