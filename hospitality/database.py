@@ -260,7 +260,7 @@ _KEPT = 2000
 def _prepared(conn, statement) -> _Prepared | None:
     if not isinstance(statement, (Select, CompoundSelect)) or statement._execution_options or conn._echo:
         return None
-    key = (id(statement), conn.dialect.name)
+    key = (id(statement), conn.dialect.name, conn.dialect.driver)
     found = _PREPARED.get(key)
     if found is not None and found.statement is statement:
         return found

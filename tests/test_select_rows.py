@@ -29,12 +29,17 @@ BOTH = union_all(select(User.id.label("id"), User.name.label("name")).where(User
 BROKEN = select(func.no_such_function(bindparam("x")).label("y"))
 
 
+def _prepared_for(statement):
+    dialect = db.session.get_bind().dialect
+    return database._PREPARED.get((id(statement), dialect.name, dialect.driver))
+
+
 def _twice(statement, params: dict):
     """The first read (Connection.execute: seen once) and the second (prepared), as keys and plain rows."""
     first = select_rows(statement, params)
     keys_1, rows_1 = list(first.keys()), [tuple(r) for r in first]
     second = select_rows(statement, params)
-    assert database._PREPARED.get((id(statement), db.session.get_bind().dialect.name)).statement is statement
+    assert _prepared_for(statement).statement is statement
     return (keys_1, rows_1), (list(second.keys()), [tuple(r) for r in second])
 
 
@@ -97,7 +102,7 @@ def test_a_driver_error_is_raised_as_sqlalchemy_s(app):
             with pytest.raises(DBAPIError, match="no_such_function"):
                 select_rows(BROKEN, {"x": 1})
             db.session.rollback()
-        assert (id(BROKEN), db.session.get_bind().dialect.name) in database._PREPARED
+        assert _prepared_for(BROKEN) is not None
 
 
 def test_a_statement_built_per_call_stays_on_connection_execute(app):
