@@ -130,5 +130,5 @@ def init_app(app: Flask) -> None:
         response.set_data(body)
         if enc is not None:
             response.headers["Content-Encoding"] = enc
-            response.vary.add("Accept-Encoding")
+        response.vary.add("Accept-Encoding")
         return response
