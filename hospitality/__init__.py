@@ -58,12 +58,13 @@ def _fill_defaults(app: Flask) -> None:
                                                    **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     else:
         # LIFO: a worker keeps reusing its most recent connection, whose prepared statements are warm
-        # (database.end_request), and connections it no longer needs stay idle at the back of the pool.
+        # (database._track_writes), and connections it no longer needs stay idle at the back of the pool.
         # Generic plans: a statement psycopg has prepared (its fifth run on a connection) is planned once, not on
         # every run when PostgreSQL judges a custom plan cheaper (the staff screen's routines, the busiest read,
         # were planned afresh each time: 0.4 ms of the server's CPU). The values that pick an index are in the
         # statements' text already (database._constants_inline).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10, "pool_use_lifo": True,
+        # No pool_pre_ping: a connection idle for a while is pinged at checkout instead (database._track_writes).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 10, "pool_use_lifo": True,
                                                    "connect_args": {"options": GENERIC_PLANS},
                                                    **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not app.config.get("SECRET_KEY"):
@@ -119,10 +120,8 @@ def register_extensions(app: Flask) -> None:
     from . import ops
     ops.init_app(app)  # request ids, one log line per request, the request metrics
     with app.app_context():
-        from .database import configure_engine, end_request
+        from .database import configure_engine
         configure_engine(db.engine)
-        if db.engine.dialect.name == "postgresql":
-            app.teardown_request(end_request)
         if app.config["SQL_COUNT_HEADER"]:
             _count_queries(app)
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
+from time import monotonic as time_monotonic
 from typing import NamedTuple
 
 from sqlalchemy import (
@@ -25,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import CompoundSelect, Select
@@ -36,7 +38,7 @@ IMMEDIATE = "hospitality_immediate"
 
 
 def configure_engine(engine: Engine) -> None:
-    """Tune SQLite for concurrent phones; on PostgreSQL, note which transactions wrote (see end_request)."""
+    """Tune SQLite for concurrent phones; on PostgreSQL, read in autocommit, write in transactions (_track_writes)."""
     if engine.dialect.name == "postgresql":
         _track_writes(engine)
     if engine.dialect.name != "sqlite":
@@ -86,33 +88,59 @@ def _constants_inline(element, compiler, **kw):
     return compiler.visit_bindparam(element, **kw)
 
 
-WROTE = "hospitality_wrote"
+# A connection back in the pool for longer than this is pinged before it is used again (see _track_writes).
+PING_AFTER_IDLE = 5.0
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+
+
+def _writes(statement: str) -> bool:
+    """A statement that must run inside a transaction: anything but a SELECT, and a SELECT that takes row locks
+    (its locking clause closes it: `FOR UPDATE [OF …] [NOWAIT | SKIP LOCKED]`; only the end is searched, as a
+    whole page's statements are searched on every request)."""
+    return not statement.startswith("SELECT") or _LOCKING.search(statement, max(0, len(statement) - 120)) is not None
+
+
+def transaction_for_writes(dbapi_conn) -> None:
+    """PostgreSQL: make the connection open a transaction at its next statement (it reads in autocommit)."""
+    if dbapi_conn.autocommit:
+        dbapi_conn.autocommit = False
 
 
 def _track_writes(engine: Engine) -> None:
-    """Mark a connection whose transaction sent anything but a SELECT (cleared when the transaction ends)."""
+    """PostgreSQL: a connection reads in autocommit and opens a transaction only to write; it is pinged at
+    checkout only after it sat idle.
+
+    At READ COMMITTED every statement reads its own snapshot, so a transaction around a page's reads holds nothing
+    together: it only cost two more round trips per request (BEGIN and COMMIT; a ROLLBACK would also make psycopg
+    forget the connection's prepared statements). A connection checked out of the pool is in autocommit; `write_tx`
+    turns that off before its first statement, and a statement that writes or locks rows outside `write_tx` does
+    just before it runs, so every write is in a transaction that commits or rolls back whole, as before.
+
+    SQLAlchemy's pre-ping sends a statement at every checkout, a third round trip per request. A connection used in
+    the last few seconds is as good as a pinged one; one that sat idle longer is pinged, and a dead one is replaced
+    before the request uses it (DisconnectionError makes the pool connect afresh). If the database restarts under
+    load, a statement on a connection used just before fails once, and the pool then drops every connection opened
+    before the failure (SQLAlchemy's disconnect handling)."""
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):
+        if not dbapi_conn.autocommit:
+            dbapi_conn.autocommit = True
+        used = record.info.get("used")
+        if used is None or time_monotonic() - used > PING_AFTER_IDLE:
+            try:
+                dbapi_conn.execute("SELECT 1")
+            except dbapi_conn.Error as e:
+                raise DisconnectionError() from e
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record):
+        if record is not None:
+            record.info["used"] = time_monotonic()
+
     @event.listens_for(engine, "before_cursor_execute")
-    def _mark(conn, _cursor, statement, _params, _context, _many):
-        if not statement.startswith("SELECT"):
-            conn.info[WROTE] = True
-
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _clear(conn):
-        conn.info.pop(WROTE, None)
-
-
-def end_request(exc: BaseException | None) -> None:
-    """PostgreSQL: end a request's read-only transaction with COMMIT rather than the ROLLBACK the session's
-    close would send. psycopg forgets every prepared statement of the connection on a ROLLBACK, so pages that
-    only read would have every query parsed and planned afresh on every request (and a DEALLOCATE ALL sent).
-    A transaction that wrote, or has changes pending, or a request that failed still rolls back."""
-    session = db.session()
-    if exc is not None or not session.in_transaction() or session.new or session.dirty or session.deleted:
-        return
-    if session.get_bind().dialect.name != "postgresql" or session.connection().info.get(WROTE):
-        return
-    session.commit()
+    def _transaction_for_writes(_conn, cursor, statement, _params, _context, _many):
+        if _writes(statement):
+            transaction_for_writes(cursor.connection)
 
 
 WRITE_FLAG = "hospitality_write"
@@ -137,6 +165,8 @@ def write_tx():
         session.commit()
     if not session.in_transaction():
         begin_write(session)
+    if session.get_bind().dialect.name == "postgresql":
+        transaction_for_writes(session.connection().connection.dbapi_connection)
     try:
         yield session
         session.commit()

@@ -1,7 +1,8 @@
-"""PostgreSQL: a request that only read ends its transaction with COMMIT (psycopg forgets the connection's
-prepared statements on every ROLLBACK); one that wrote, has changes pending or failed still rolls back; prepared
-statements are planned once."""
+"""PostgreSQL: a connection reads in autocommit (no BEGIN, COMMIT or ROLLBACK around a page's reads, so psycopg
+keeps its prepared statements) and every write runs in a transaction that commits or rolls back whole; a connection
+is pinged only after it sat idle; prepared statements are planned once."""
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event, select, update
 
 from hospitality import database
@@ -14,68 +15,114 @@ from tests.harness import login
 @pytest.fixture(autouse=True)
 def _postgresql_only(database_url):
     if not database_url.startswith("postgres"):
-        pytest.skip("PostgreSQL only: SQLite's driver keeps its statement cache across a rollback")
+        pytest.skip("PostgreSQL only: SQLite reads in a transaction and its driver keeps its statement cache")
 
 
 @pytest.fixture
-def ends(app):
-    """How transactions ended on the engine while the test ran."""
-    seen = {"commit": 0, "rollback": 0}
+def statements(app):
+    """Each statement the engine ran while the test did, with whether a transaction was open on the server then
+    and whether the driver was in autocommit."""
+    seen = []
 
-    def count(name):
-        return lambda _conn: seen.__setitem__(name, seen[name] + 1)
-    listeners = [(name, count(name)) for name in seen]
+    def keep(_conn, cursor, statement, *_args):
+        seen.append((statement, cursor.connection.info.transaction_status, cursor.connection.autocommit))
     with app.app_context():
-        for name, fn in listeners:
-            event.listen(db.engine, name, fn)
+        event.listen(db.engine, "after_cursor_execute", keep)
     yield seen
     with app.app_context():
-        for name, fn in listeners:
-            event.remove(db.engine, name, fn)
+        event.remove(db.engine, "after_cursor_execute", keep)
 
 
-def test_a_page_that_only_reads_commits_and_keeps_prepared_statements(app, ends):
+def _sent(client, monkeypatch) -> list[bytes]:
+    """The transaction control the driver sends (BEGIN, COMMIT, ROLLBACK) during a request of the client."""
+    import psycopg._connection_base as base
+    sent, original = [], base.BaseConnection._exec_command
+
+    def spy(self, command, *args, **kwargs):
+        sent.append(bytes(command) if isinstance(command, (bytes, bytearray)) else command)
+        return original(self, command, *args, **kwargs)
+    monkeypatch.setattr(base.BaseConnection, "_exec_command", spy)
+    assert client.get("/").status_code == 200
+    monkeypatch.undo()
+    return sent
+
+
+def test_a_page_that_only_reads_sends_no_transaction_control_and_keeps_prepared_statements(app, statements,
+                                                                                           monkeypatch):
     with app.app_context():
         site = make_site()
         user = make_user(site.id, "water_bar")
     client = login(app, user.username)
-    ends.update(commit=0, rollback=0)
     for _ in range(8):  # more than psycopg's prepare threshold (5): the login-session lookup gets prepared
         assert client.get("/").status_code == 200
-    assert ends == {"commit": 8, "rollback": 0}
+    statements.clear()
+    assert _sent(client, monkeypatch) == []
+    assert statements and all(status == TransactionStatus.IDLE and auto for _s, status, auto in statements)
     with app.app_context():
         prepared = db.session.execute(db.text("SELECT count(*) FROM pg_prepared_statements")).scalar()
         db.session.rollback()
     assert prepared > 0
 
 
-def test_a_transaction_that_wrote_is_not_committed(app):
+def test_write_tx_holds_its_reads_and_writes_in_one_transaction(app, statements):
+    """Reads before the action run in autocommit; everything inside write_tx, its reads first, in one
+    transaction, and an error inside it undoes every write of it."""
     with app.app_context():
-        site_id = make_site(name="原名").id
+        first, second = make_site(name="甲").id, make_site(name="乙").id
     with app.test_request_context():
-        db.session.execute(update(Site).where(Site.id == site_id).values(name="改了"))
-        database.end_request(None)
-        assert db.session().in_transaction()  # left to the session's close: a rollback
-        db.session.rollback()
-        assert db.session.scalar(select(Site.name).where(Site.id == site_id)) == "原名"
+        db.session.scalar(select(Site.name).where(Site.id == first))
+        statements.clear()
+        with pytest.raises(RuntimeError), database.write_tx():
+            db.session.scalar(select(Site.name).where(Site.id == second))
+            db.session.execute(update(Site).where(Site.id == first).values(name="改甲"))
+            db.session.execute(update(Site).where(Site.id == second).values(name="改乙"))
+            raise RuntimeError("the rule said no")
+        assert [status for _s, status, _a in statements] == [TransactionStatus.INTRANS] * 3
+        assert db.session.scalars(select(Site.name).where(Site.id.in_([first, second])).order_by(Site.id)).all() \
+            == ["甲", "乙"]
+        with database.write_tx():
+            database.locked(Site, first).name = "新甲"
+        assert db.session.scalar(select(Site.name).where(Site.id == first)) == "新甲"
 
 
-def test_pending_changes_and_failed_requests_are_not_committed(app):
+def test_a_write_or_a_row_lock_outside_write_tx_opens_a_transaction(app, statements):
+    """A statement that writes or locks rows outside write_tx starts a transaction before it runs: the session's
+    rollback (the end of a request that did not commit) takes the write back, and the lock is held until then."""
     with app.app_context():
         site_id = make_site(name="原名").id
-    with app.test_request_context():
-        db.session.get(Site, site_id).name = "改了"
-        database.end_request(None)
-        assert db.session().in_transaction() and db.session.dirty
-        db.session.rollback()
     with app.test_request_context():
         db.session.scalar(select(Site.name).where(Site.id == site_id))
-        database.end_request(RuntimeError("the view failed"))
-        assert db.session().in_transaction()
-        database.end_request(None)  # the same reads, on success: committed
-        assert not db.session().in_transaction()
-    with app.app_context():
+        db.session.execute(update(Site).where(Site.id == site_id).values(name="改了"))
+        assert statements[-2][1:] == (TransactionStatus.IDLE, True)
+        assert statements[-1][1:] == (TransactionStatus.INTRANS, False)
+        db.session.rollback()
         assert db.session.scalar(select(Site.name).where(Site.id == site_id)) == "原名"
+        db.session.execute(select(Site.id).where(Site.id == site_id).with_for_update()).all()
+        assert statements[-1][1] == TransactionStatus.INTRANS
+        db.session.rollback()
+
+
+def test_a_dead_connection_that_sat_idle_is_replaced_before_a_request_uses_it(app, database_url):
+    """A pooled connection idle for longer than PING_AFTER_IDLE is pinged at checkout: one the server ended (a
+    restart, an idle timeout) is replaced and the request goes through."""
+    import psycopg
+    with app.app_context():
+        site = make_site()
+        user = make_user(site.id, "water_bar")
+    client = login(app, user.username)
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        pid = db.session.execute(db.text("SELECT pg_backend_pid()")).scalar()
+        db.session.rollback()  # back to the pool, the one the next request takes (LIFO)
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+    with app.app_context():
+        for record in list(db.engine.pool._pool.queue):
+            record.info["used"] -= database.PING_AFTER_IDLE + 1
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        assert db.session.execute(db.text("SELECT pg_backend_pid()")).scalar() != pid
+        db.session.rollback()
 
 
 def test_word_constants_go_inline_so_postgresql_can_keep_one_plan(app):
