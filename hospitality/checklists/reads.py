@@ -3,7 +3,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import DateTime, Interval, Select, String, and_, bindparam, case, cast, exists, func, or_, select
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Interval,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Row
 
 from ..clock import to_local
@@ -47,6 +62,7 @@ _ROUTINES = (select(ChecklistTemplate)
 # A post's own: not those given to the cleaners (routines/reads.py rota) or to a named person (today_panel).
 _ROUTINES_OF_POST = _ROUTINES.where(ChecklistTemplate.post == bindparam("post"),
                                     ChecklistTemplate.assignee == "post")
+ROUTINES_WHERE = _ROUTINES.whereclause  # for a screen that reads them with other checklists at once
 POST_ROUTINES_WHERE = _ROUTINES_OF_POST.whereclause  # for a screen that reads them with other checklists at once
 # A routine given to a shift (security's day opening, its night closing) is the work of whoever is rostered on that
 # shift: a person's today screen shows it when their roster entry of the day (`day`) is on that shift, or when they
@@ -78,12 +94,17 @@ _RUN_COLUMNS = (ChecklistTemplate.id.label("tid"), _REQUIRED_TOTAL.label("total"
                 ChecklistRun.shift_date, ChecklistRun.completed_by_id, _REQUIRED_ANSWERED.label("answered"))
 _RUNS_OF_DAYS = and_(ChecklistRun.template_id == ChecklistTemplate.id,
                      ChecklistRun.shift_date.in_(bindparam("days", expanding=True)))
+# Without the counts (a summary of states): zeros in their places, which cost the server a count per row.
+_RUN_COLUMNS_UNCOUNTED = tuple(literal(0, Integer).label(c.name) if c.name in ("total", "answered") else c
+                               for c in _RUN_COLUMNS)
 
 
-def with_runs(templates: Select) -> Select:
+def with_runs(templates: Select, *, counts: bool = True) -> Select:
     """A statement of templates (ChecklistTemplate first, in screen order) that also reads each one's runs on the
-    days `days` (see run_days()) and the counts of day_status: its rows go to day_status_of_rows."""
-    return templates.add_columns(*_RUN_COLUMNS).outerjoin(ChecklistRun, _RUNS_OF_DAYS)
+    days `days` (see run_days()) and the counts of day_status (counts=False: zeros): its rows go to
+    day_status_of_rows."""
+    return (templates.add_columns(*(_RUN_COLUMNS if counts else _RUN_COLUMNS_UNCOUNTED))
+            .outerjoin(ChecklistRun, _RUNS_OF_DAYS))
 
 
 _COUNTED_RUNS = with_runs(select().select_from(ChecklistTemplate)

@@ -1,6 +1,6 @@
 """What the manager's day reads: what waits for the manager (one statement of counts), attendance, routines and
 inspections now (the capabilities' own reads), and the trends of the last days (head office's kept figures per site
-and day). A fixed number of statements however many rows there are."""
+and day). A fixed number of statements however many rows there are: today's figures are read at once (day_panels)."""
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,14 +13,16 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select
 from ..attendance.reads import days as attendance
 from ..checklists import reads as checklists
 from ..clock import utcnow
-from ..database import select_rows
+from ..database import Reads, read_panels, select_rows
+from ..extensions import db
 from ..hq import reads as hq
 from ..inspections import reads as inspections
 from ..inventory.reads import stock as stock_reads
 from ..inventory.reads.consumption import USED
-from ..models import Discrepancy, Item, Location, PurchaseRequest, Site, User
+from ..models import ChecklistTemplate, Discrepancy, Item, Location, PurchaseRequest, Site, User
 from ..models.attendance import LeaveRequest
 from ..models.budgets import Budget
+from ..models.checklists import AREA_KINDS, ROUTINE_KINDS
 from ..models.complaints import Complaint
 from ..models.incidents import Incident
 from ..models.inventory import RecipeLine, StockDay
@@ -77,12 +79,20 @@ class Waiting:
 
 
 def waiting(site: Site, now: datetime | None = None) -> Waiting:
-    """The counts of what waits for the manager at the site (two statements)."""
+    """The counts of what waits for the manager at the site (two reads)."""
+    return read_panels(waiting_reads(site, now))["waiting"]
+
+
+def waiting_reads(site: Site, now: datetime | None = None) -> Reads:
+    """waiting()'s reads, for a screen that reads its panels at once: `waiting`."""
     now = now or utcnow()
-    row = select_rows(_WAITING, {"site_id": site.id, "now": now}).one()
-    tasks = select_rows(_OPEN_TASKS, {"site_id": site.id}).all()
+    return Reads({"counts": _WAITING, "tasks": _OPEN_TASKS}, {"site_id": site.id, "now": now},
+                 lambda got: {"waiting": _waiting(got["counts"][0], got["tasks"], now)})
+
+
+def _waiting(counts, tasks: list, now: datetime) -> Waiting:
     overdue = sum(1 for t in tasks if t.target_minutes and t.created_at + timedelta(minutes=t.target_minutes) < now)
-    return Waiting(**row._asdict(), tasks=len(tasks), tasks_overdue=overdue)
+    return Waiting(**counts._asdict(), tasks=len(tasks), tasks_overdue=overdue)
 
 
 def below_par(site: Site) -> int:
@@ -92,7 +102,10 @@ def below_par(site: Site) -> int:
 
 def attendance_now(site: Site, day: date, now: datetime | None = None) -> dict:
     """On duty, late and absent today, in numbers (the lead's board's reads)."""
-    b = attendance.board_summary(site, day, now)
+    return _attendance_counts(attendance.board_summary(site, day, now))
+
+
+def _attendance_counts(b: dict) -> dict:
     return {"rostered": b["rostered"], "on_duty": len(b["on_duty"]), "late": len(b["late"]),
             "absent": len(b["missing"]), "on_leave": len(b["on_leave"])}
 
@@ -102,8 +115,12 @@ _STATE = {"done": "done", "late": "late", "missing": "missed", "overdue": "misse
 
 def routines_today(site: Site, day: date, now: datetime | None = None) -> dict:
     """The posts' routines today: done on time, late, missed, to do."""
+    return _routine_counts(checklists.day_status(site, day, checklists.routines(site.id), now, counts=False))
+
+
+def _routine_counts(statuses: list) -> dict:
     counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
-    for s in checklists.day_status(site, day, checklists.routines(site.id), now, counts=False):
+    for s in statuses:
         counts[_STATE.get(s.state, "to_do")] += 1
     return counts
 
@@ -115,6 +132,30 @@ def inspections_today(site: Site, day: date, now: datetime | None = None) -> dic
 
 def visits_today(site: Site, day: date) -> visit_reports.Summary:
     return visit_reports.day_figures(site, day)
+
+
+# The posts' routines and the day's inspection rounds, with their runs, in one read (their conditions stay in their
+# capabilities' statements).
+_CHECKLISTS_TODAY = checklists.with_runs(
+    select(ChecklistTemplate).where(or_(checklists.ROUTINES_WHERE, inspections.AREA_TEMPLATES_WHERE))
+    .order_by(ChecklistTemplate.position, ChecklistTemplate.id), counts=False)
+
+
+def day_panels(site: Site, day: date, now: datetime | None = None) -> dict:
+    """The manager's day's figures of today: visits, what waits, attendance, routines, inspections, the month's
+    spend and stock below par. On PostgreSQL three statements: the checklists with their runs, and one for the rest
+    (database.read_panels), where each figure read on its own was a round trip and its own work on both sides."""
+    now = now or utcnow()
+    got = read_panels(visit_reports.day_reads(site, day), waiting_reads(site, now),
+                      attendance.board_reads(site, day, pending=False), month_reads(site, day),
+                      stock_reads.below_par_reads(site.id))
+    rows = db.session.execute(_CHECKLISTS_TODAY, {"site_id": site.id, "days": checklists.run_days(day)}).all()
+    statuses = checklists.day_status_of_rows(site, day, rows)
+    return {"visits": got["visit_figures"], "waiting": got["waiting"],
+            "attendance": _attendance_counts(got["att_board"]), "budget": got["budget"],
+            "below_par": got["below_par"],
+            "routines": _routine_counts([s for s in statuses if s.template.kind in ROUTINE_KINDS]),
+            "inspections": inspections.summed([s for s in statuses if s.template.kind in AREA_KINDS])}
 
 
 @dataclass(frozen=True)
@@ -202,7 +243,8 @@ def _on_time(f: dict) -> int:
 _SPEND = (select(func.coalesce(func.sum((StockDay.qty + StockDay.reversed) * Item.unit_price), 0))
           .select_from(StockDay).join(Item, Item.id == StockDay.item_id)
           .join(Location, Location.id == Item.location_id)
-          .where(StockDay.site_id == _SITE, StockDay.day >= bindparam("month"), StockDay.day <= bindparam("day"),
+          .where(StockDay.site_id == _SITE, Item.site_id == _SITE,  # the site's items: a seek, not every site's
+                 StockDay.day >= bindparam("month"), StockDay.day <= bindparam("day"),
                  StockDay.reason.in_(USED), Item.kind == "consumable", Location.kind == "water_bar",
                  ~exists().where(RecipeLine.item_id == Item.id))
           .scalar_subquery())
@@ -279,7 +321,16 @@ class MonthSpend:
 
 def month_spend(site: Site, day: date) -> MonthSpend:
     """The site's consumables spend from the first of `day`'s month to `day`, and its budget (one statement)."""
-    row = select_rows(_MONTH, {"site_id": site.id, "day": day, "month": month_start(day)}).one()
+    return read_panels(month_reads(site, day))["budget"]
+
+
+def month_reads(site: Site, day: date) -> Reads:
+    """month_spend's read, for a screen that reads its panels at once: `budget`."""
+    return Reads({"month": _MONTH}, {"site_id": site.id, "day": day, "month": month_start(day)},
+                 lambda got: {"budget": _month_spend(day, got["month"][0])})
+
+
+def _month_spend(day: date, row) -> MonthSpend:
     spend = (-Decimal(str(row.spend))).quantize(Decimal("0.01")) + 0  # + 0: no "-0.00"
     budget = None if row.budget is None else Decimal(str(row.budget)).quantize(Decimal("0.01"))
     return MonthSpend(day, spend, budget, _day(row.budget_month) if row.budget_month else None)

@@ -21,10 +21,7 @@ def index():
     raw = request.args.get("days", "")
     days = int(raw) if raw in {str(d) for d in reads.TREND_DAYS} else reads.TREND_DAYS[0]
     return render_template("cockpit/index.html", site=site, day=day, days=days, trend_days=reads.TREND_DAYS,
-                           visits=reads.visits_today(site, day), waiting=reads.waiting(site, now),
-                           attendance=reads.attendance_now(site, day), routines=reads.routines_today(site, day),
-                           inspections=reads.inspections_today(site, day), trends=reads.trends(site, day, days),
-                           budget=reads.month_spend(site, day), below_par=reads.below_par(site))
+                           trends=reads.trends(site, day, days), **reads.day_panels(site, day, now))
 
 
 def _budget_page(site, form: dict, errors: dict, status: int = 200):

@@ -41,6 +41,7 @@ def _active_templates(*kinds: str):
 
 _GROOMING_TEMPLATES = _active_templates("grooming")
 _AREA_TEMPLATES = _active_templates(*AREA_KINDS).where(ChecklistTemplate.shift_id.is_(None))
+AREA_TEMPLATES_WHERE = _AREA_TEMPLATES.whereclause  # for a screen that reads them with other checklists at once
 
 
 def grooming_templates(site_id: int) -> list[ChecklistTemplate]:
@@ -351,8 +352,13 @@ _SUMMED = {"done": "done", "late": "late", "missing": "missed", "overdue": "miss
 
 def rounds_summary(site: Site, day: date, now: datetime | None = None) -> dict[str, int]:
     """The day's inspection rounds by state: done, late, missed, to do (the manager's day shows only these)."""
+    return summed(day_status(site, day, area_templates(site.id), now, counts=False))
+
+
+def summed(statuses: list[RoutineStatus]) -> dict[str, int]:
+    """Inspection rounds by state: done, late, missed, to do."""
     counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
-    for s in day_status(site, day, area_templates(site.id), now, counts=False):
+    for s in statuses:
         counts[_SUMMED.get(s.state, "to_do")] += 1
     return counts
 

@@ -194,7 +194,8 @@ _RANGE_FLOWS = (select(StockDay.item_id, StockDay.reason, func.sum(StockDay.qty)
 # Used stock costs money (its rows are negative); a reversal of a used row (positive) gives it back.
 _DAY_COSTS = (select(StockDay.day, func.sum((StockDay.qty + StockDay.reversed) * Item.unit_price).label("cost"))
               .join(Item, Item.id == StockDay.item_id)
-              .where(StockDay.site_id == bindparam("site_id"), StockDay.day >= bindparam("first"),
+              .where(StockDay.site_id == bindparam("site_id"), Item.site_id == bindparam("site_id"),
+                     StockDay.day >= bindparam("first"),
                      StockDay.day <= bindparam("last"), StockDay.item_id.in_(bindparam("ids", expanding=True)),
                      StockDay.reason.in_(USED))
               .group_by(StockDay.day).order_by(StockDay.day))

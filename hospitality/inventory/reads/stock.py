@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ...database import Reads, select_rows
+from ...database import Reads, read_panels, select_rows
 from ...extensions import db
 from ...models import Discrepancy, Item, Location, StockCount, StockMove, User
 from ...models.checklists import _localized
@@ -228,7 +228,7 @@ _BELOW_PAR = (select(Item.id, Item.name, Item.name_en, Item.unit, Item.par_level
                      _ON_HAND_SQL.label("on_hand"), Location.name.label("location_name"))
               .join(Location, Location.id == Item.location_id).where(*_BELOW_PAR_WHERE)
               .order_by(Location.position, Item.position, Item.id))
-_BELOW_PAR_COUNT = (select(func.count(Item.id)).select_from(Item)
+_BELOW_PAR_COUNT = (select(func.count(Item.id).label("below_par")).select_from(Item)
                     .join(Location, Location.id == Item.location_id).where(*_BELOW_PAR_WHERE))
 
 
@@ -246,4 +246,10 @@ def below_par(site_id: int) -> list[BelowPar]:
 
 def below_par_count(site_id: int) -> int:
     """How many of the site's consumables are below par (one counting statement, the list's conditions)."""
-    return select_rows(_BELOW_PAR_COUNT, {"site_id": site_id}).scalar_one()
+    return read_panels(below_par_reads(site_id))["below_par"]
+
+
+def below_par_reads(site_id: int) -> Reads:
+    """below_par_count's read, for a screen that reads its panels at once: `below_par`."""
+    return Reads({"count": _BELOW_PAR_COUNT}, {"site_id": site_id},
+                 lambda got: {"below_par": got["count"][0].below_par})

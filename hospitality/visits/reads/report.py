@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, Row, bindparam, case, func, select
 
 from ...clock import range_bounds, to_local, utcnow
-from ...database import select_rows
+from ...database import Reads, read_panels, select_rows
 from ...errors import RuleError
 from ...forms import iso_day
 from ...i18n import lazy_gettext as _l
@@ -224,11 +224,20 @@ _RANGE_TOTALS = select(*_TOTALS).where(*_PAGE_WHERE)
 def summary(site: Site, f: Filters) -> Summary:
     """Groups, guests, groups still on site and consumable cost of the whole filtered list: one query."""
     if not f.filtered:
-        start, end = range_bounds(site, f.first, f.last)
-        row = select_rows(_RANGE_TOTALS, {"site_id": site.id, "start": start, "end": end}).one()
-    else:
-        row = select_rows(select(*_TOTALS).where(*_where(site, f))).one()
+        return read_panels(day_reads(site, f.first, f.last))["visit_figures"]
+    return _summary(select_rows(select(*_TOTALS).where(*_where(site, f))).one())
+
+
+def _summary(row) -> Summary:
     return Summary(row.groups, int(row.guests), int(row.on_site), Decimal(str(row.cost)).quantize(CENT) + 0)
+
+
+def day_reads(site: Site, first: date, last: date | None = None) -> Reads:
+    """The figures of the days first..last (one day by default), for a screen that reads its panels at once:
+    `visit_figures`."""
+    start, end = range_bounds(site, first, last or first)
+    return Reads({"totals": _RANGE_TOTALS}, {"site_id": site.id, "start": start, "end": end},
+                 lambda got: {"visit_figures": _summary(got["totals"][0])})
 
 
 def summary_of(rows: list[ListRow]) -> Summary:
