@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 
-from ..attendance.reads.sheets import month_bounds, month_totals, sheet_people
+from ..attendance.reads.sheets import month_bounds, sheet_people, totals_reads
 from ..checklists.reads import END_OF_DAY, due_at_sql
 from ..clock import range_bounds, to_local, utcnow
-from ..database import local_offset, local_time, select_rows
+from ..database import Reads, local_offset, local_time, read_panels
 from ..extensions import db
 from ..models import ChecklistRun, ChecklistTemplate, Discrepancy, Site
 from ..models.attendance import RosterEntry
@@ -53,14 +53,15 @@ _ROUTINE = (ChecklistTemplate.site_id == _SITE, ChecklistTemplate.kind.in_(ROUTI
             ChecklistTemplate.assignee.in_(("post", "person")))
 _ROUTINES = select(ChecklistTemplate.id, ChecklistTemplate.post, ChecklistTemplate.shift_id,
                    ChecklistTemplate.due_time, ChecklistTemplate.assignee, ChecklistTemplate.person_id).where(*_ROUTINE)
+# The days each of those routines was done (`until`: the month's last day, today at the latest).
 _DONE_DAYS = select(ChecklistRun.template_id, ChecklistRun.shift_date).where(
-    ChecklistRun.site_id == _SITE, ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
-    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"),
+    ChecklistRun.site_id == _SITE, ChecklistRun.template_id.in_(select(ChecklistTemplate.id).where(*_ROUTINE)),
+    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("until"),
     ChecklistRun.slot == "", ChecklistRun.completed_at.is_not(None))
 _PEOPLE = bindparam("people", expanding=True)  # the ids of the people evaluated (everyone, or one person)
 _ROSTER = select(RosterEntry.user_id, RosterEntry.day, RosterEntry.post, RosterEntry.shift_id).where(
     RosterEntry.site_id == _SITE, RosterEntry.user_id.in_(_PEOPLE), RosterEntry.day >= bindparam("first"),
-    RosterEntry.day <= bindparam("last"))
+    RosterEntry.day <= bindparam("until"))
 _ADJUSTMENTS = (select(EvaluationAdjustment).where(EvaluationAdjustment.site_id == _SITE,
                                                     EvaluationAdjustment.month == bindparam("month"))
                 .order_by(EvaluationAdjustment.created_at, EvaluationAdjustment.id))
@@ -78,7 +79,14 @@ def parse_month(raw: str | None, today: date) -> date:
 
 def weights(site_id: int) -> dict[str, int]:
     """The points one occurrence of each rule costs at the site (the defaults where the manager set none)."""
-    return DEFAULT_WEIGHTS | {r.rule: r.points for r in select_rows(_WEIGHTS, {"site_id": site_id}) if r.rule in RULES}
+    return read_panels(weights_reads(site_id))["eval_weights"]
+
+
+def weights_reads(site_id: int) -> Reads:
+    """weights()' read, for a screen that reads its panels at once: `eval_weights`."""
+    return Reads({"weights": _WEIGHTS}, {"site_id": site_id},
+                 lambda got: {"eval_weights": DEFAULT_WEIGHTS | {r.rule: r.points for r in got["weights"]
+                                                                  if r.rule in RULES}})
 
 
 @dataclass
@@ -124,11 +132,11 @@ class Month:
 def _late_statement():
     """Own routines completed after their due time, by who completed them: a daily opening or closing routine has
     one round a day, due by its due time or else by the end of the day (checklists.reads.schedule), on the site's
-    wall clock. Parameters: site_id, people, first, last and database.local_offset's values."""
+    wall clock. Parameters: site_id, people, first, until and database.local_offset's values."""
     return (select(ChecklistRun.completed_by_id.label("user_id"), func.count().label("n"))
             .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
             .where(*_ROUTINE, ChecklistRun.site_id == _SITE, ChecklistRun.slot == "",
-                   ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"),
+                   ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("until"),
                    ChecklistRun.completed_by_id.in_(_PEOPLE), ChecklistRun.completed_at.is_not(None),
                    local_time(ChecklistRun.completed_at) > due_at_sql(ChecklistRun.shift_date))
             .group_by(ChecklistRun.completed_by_id))
@@ -137,22 +145,22 @@ def _late_statement():
 _LATE: dict = {}
 
 
-def _routines(site: Site, people: list[int], first: date, last: date, today: date,
-              now_local: datetime) -> dict[str, dict[int, int]]:
-    """Own routines late (by who completed them: counted in SQL) and missed (not completed once due: by who was on
-    the post's roster that day, on the routine's shift when it names one, or by the person it is given to, rostered
-    or not), from a few compact rows: the month's roster, the routines, the days each was done."""
+def _late() -> Select:
     dialect = db.session.get_bind().dialect.name
     if dialect not in _LATE:
         _LATE[dialect] = _late_statement()
-    last = min(last, today)  # the days after today have nothing late or missed yet
-    params = {"site_id": site.id, "people": people, "first": first, "last": last} | local_offset(site, first)
-    late = {r.user_id: r.n for r in select_rows(_LATE[dialect], params)}
+    return _LATE[dialect]
+
+
+def _routines(got: dict, people: list[int], first: date, last: date, now_local: datetime) -> dict[str, dict[int, int]]:
+    """Own routines late (by who completed them: counted in SQL) and missed (not completed once due: by who was on
+    the post's roster that day, on the routine's shift when it names one, or by the person it is given to, rostered
+    or not), from a few compact rows: the month's roster, the routines, the days each was done (`last`: the month's
+    last day, today at the latest)."""
+    late = {r.user_id: r.n for r in got["late"]}
     missed: dict[int, int] = {}
-    templates = select_rows(_ROUTINES, params).all()
-    if not templates:
-        return {"routine_late": late, "routine_missed": missed}
-    done = set(select_rows(_DONE_DAYS, params | {"ids": [t.id for t in templates]}).all())
+    templates = got["routines"]
+    done = {(r.template_id, r.shift_date) for r in got["done"]}
     now_day, now_time = now_local.date(), now_local.time()
 
     def due(t, day: date) -> bool:  # its round of that day is due by now (schedule(): by its due time that day)
@@ -162,7 +170,7 @@ def _routines(site: Site, people: list[int], first: date, last: date, today: dat
     for t in templates:
         if t.assignee == "post":
             of_post.setdefault(t.post, []).append(t)
-    for e in select_rows(_ROSTER, params):
+    for e in got["roster"]:
         for t in of_post.get(e.post, ()):
             if (t.shift_id is None or t.shift_id == e.shift_id) and (t.id, e.day) not in done and due(t, e.day):
                 missed[e.user_id] = missed.get(e.user_id, 0) + 1
@@ -176,9 +184,9 @@ def _routines(site: Site, people: list[int], first: date, last: date, today: dat
     return {"routine_late": late, "routine_missed": missed}
 
 
-def _tasks_overdue(site_id: int, start: datetime, end: datetime, now: datetime) -> dict[int, int]:
+def _tasks_overdue(tasks: list, now: datetime) -> dict[int, int]:
     out: dict[int, int] = {}
-    for t in select_rows(_TASKS, {"site_id": site_id, "start": start, "end": end}):
+    for t in tasks:
         target = t.created_at + timedelta(minutes=t.target_minutes)
         finished = t.done_at if t.done_at is not None else (None if t.status == "cancelled" else now)
         if finished is not None and finished > target:
@@ -187,21 +195,37 @@ def _tasks_overdue(site_id: int, start: datetime, end: datetime, now: datetime) 
 
 
 def counts(site: Site, month: date, people: list, now: datetime | None = None) -> dict[str, dict[int, int]]:
-    """Each rule's occurrences in the month by person id."""
+    """Each rule's occurrences in the month by person id (people: at least one)."""
+    return read_panels(*count_reads(site, month, people, now))["eval_counts"]
+
+
+def count_reads(site: Site, month: date, people: list, now: datetime | None = None) -> list[Reads]:
+    """counts()' reads, for a screen that reads its panels at once (one statement on PostgreSQL): `eval_counts`
+    (and the attendance totals on the way, `att_totals`)."""
     now = now or utcnow()
+    local_now = to_local(site, now)
     first, last = month_bounds(month)
     start, end = range_bounds(site, first, last)
-    params = {"site_id": site.id, "first": first, "last": last, "start": start, "end": end}
-    out: dict[str, dict[int, int]] = {"late": {}, "left_early": {}, "absent": {}}
-    for person, t in month_totals(site, people, month, to_local(site, now)):
-        out["late"][person.id] = t["late_days"]
-        out["left_early"][person.id] = t["early_days"]
-        out["absent"][person.id] = t["missing"]
-    out["grooming"] = {r.user_id: r.n for r in select_rows(_GROOMING, params)}
-    out |= _routines(site, [p.id for p in people], first, last, site.today(), to_local(site, now).replace(tzinfo=None))
-    out["discrepancy"] = {r.user_id: r.n for r in select_rows(_DISCREPANCIES, params)}
-    out["task_overdue"] = _tasks_overdue(site.id, start, end, now)
-    return out
+    until = min(last, local_now.date())  # the days after today have nothing late or missed yet
+    ids = [p.id for p in people]
+    params = {"site_id": site.id, "people": ids, "first": first, "until": until, "last": last, "start": start,
+              "end": end} | local_offset(site, first)
+    parts = {"grooming": _GROOMING, "late": _late(), "routines": _ROUTINES, "done": _DONE_DAYS, "roster": _ROSTER,
+             "discrepancies": _DISCREPANCIES, "tasks": _TASKS}
+    totals = totals_reads(site, people, first, last, local_now)
+
+    def build(got: dict) -> dict:
+        out: dict[str, dict[int, int]] = {"late": {}, "left_early": {}, "absent": {}}
+        for person, t in totals.build({name: got[f"att_{name}"] for name in totals.parts})["att_totals"]:
+            out["late"][person.id] = t["late_days"]
+            out["left_early"][person.id] = t["early_days"]
+            out["absent"][person.id] = t["missing"]
+        out["grooming"] = {r.user_id: r.n for r in got["grooming"]}
+        out |= _routines(got, ids, first, until, local_now.replace(tzinfo=None))
+        out["discrepancy"] = {r.user_id: r.n for r in got["discrepancies"]}
+        out["task_overdue"] = _tasks_overdue(got["tasks"], now)
+        return {"eval_counts": out}
+    return [Reads(parts | {f"att_{name}": stmt for name, stmt in totals.parts.items()}, params | totals.params, build)]
 
 
 def people(site_id: int) -> list:
@@ -216,8 +240,8 @@ def months(site: Site, month: date, only: int | None = None, now: datetime | Non
     chosen = [p for p in everyone if only is None or p.id == only]
     if not chosen:
         return []
-    found = counts(site, month, chosen, now)
-    w = weights(site.id)
+    got = read_panels(*count_reads(site, month, chosen, now), weights_reads(site.id))
+    found, w = got["eval_counts"], got["eval_weights"]
     adjustments: dict[int, list] = {}
     for a in db.session.scalars(_ADJUSTMENTS, {"site_id": site.id, "month": month}):
         adjustments.setdefault(a.user_id, []).append(a)

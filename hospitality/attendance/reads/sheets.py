@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, exists, func, select
 
-from ...database import select_rows
+from ...database import Reads, read_panels, select_rows
 from ...models import Site, User
 from ...models.attendance import Attendance, LeaveRequest, RosterEntry, Shift
 from ..services import moment
@@ -92,7 +92,7 @@ _TOTALS_WORKED = (select(Attendance.user_id, func.count().label("worked"),
 _NOT_CLOCKED_IN = (select(RosterEntry.user_id, RosterEntry.day, Shift.name, Shift.starts, Shift.ends)
                    .join(Shift, Shift.id == RosterEntry.shift_id)
                    .where(RosterEntry.site_id == bindparam("site_id"), RosterEntry.day >= bindparam("first"),
-                          RosterEntry.day <= bindparam("last"),
+                          RosterEntry.day <= bindparam("until"),
                           ~exists().where(Attendance.site_id == RosterEntry.site_id,
                                           Attendance.user_id == RosterEntry.user_id,
                                           Attendance.day == RosterEntry.day),
@@ -105,11 +105,21 @@ _NOT_CLOCKED_IN = (select(RosterEntry.user_id, RosterEntry.day, Shift.name, Shif
 def absences(site: Site, first: date, last: date, now: datetime | None = None) -> dict[int, int]:
     """Days absent per person over first..last: rostered, no clock-in, no approved leave, once the shift's start and
     the site's grace have passed (the one home of this rule: the sheets, the staff evaluation, the meeting sheet)."""
+    return read_panels(absences_reads(site, first, last, now))["absences"]
+
+
+def absences_reads(site: Site, first: date, last: date, now: datetime | None = None) -> Reads:
+    """absences()' read, for a screen that reads its panels at once: `absences` (its last day is `until`, today at
+    the latest)."""
     now = moment(site, now)
+    return Reads({"not_in": _NOT_CLOCKED_IN}, {"site_id": site.id, "first": first, "until": min(last, now.date())},
+                 lambda got: {"absences": _absences(site, got["not_in"], now)})
+
+
+def _absences(site: Site, rows: list, now: datetime) -> dict[int, int]:
     grace = timedelta(minutes=site.grace_minutes)
     out: dict[int, int] = {}
-    params = {"site_id": site.id, "first": first, "last": min(last, now.date())}
-    for e in select_rows(_NOT_CLOCKED_IN, params):
+    for e in rows:
         if now >= window(site, e.day, ShiftTimes(e.name, e.starts, e.ends))[0] + grace:
             out[e.user_id] = out.get(e.user_id, 0) + 1
     return out
@@ -156,16 +166,28 @@ def range_totals(site: Site, users: list[User | Person], first: date, last: date
     """(person, totals) over days first..last for everyone at once: the one home of the rule for late and left
     early (_TOTALS_WORKED, counted in SQL: a person has one roster entry and one clock card a day), the days on
     leave from the few approved requests, the days absent from absences()."""
-    now = moment(site, now)
     if not users:
         return []
-    params = {"site_id": site.id, "ids": [u.id for u in users], "first": first, "last": last}
-    rostered = dict(select_rows(_TOTALS_ROSTERED, params).all())
-    worked = {r.user_id: r for r in select_rows(_TOTALS_WORKED, params)}
+    return read_panels(totals_reads(site, users, first, last, now))["att_totals"]
+
+
+def totals_reads(site: Site, users: list[User | Person], first: date, last: date,
+                 now: datetime | None = None) -> Reads:
+    """range_totals' reads (users: at least one), for a screen that reads its panels at once: `att_totals`."""
+    now = moment(site, now)
+    params = {"site_id": site.id, "ids": [u.id for u in users], "first": first, "last": last,
+              "until": min(last, now.date())}
+    return Reads({"rostered": _TOTALS_ROSTERED, "worked": _TOTALS_WORKED, "leave": _MONTH_LEAVE,
+                  "not_in": _NOT_CLOCKED_IN}, params,
+                 lambda got: {"att_totals": _totals(users, first, last, got, _absences(site, got["not_in"], now))})
+
+
+def _totals(users: list, first: date, last: date, got: dict, missing: dict[int, int]) -> list:
+    rostered = {r.user_id: r.n for r in got["rostered"]}
+    worked = {r.user_id: r for r in got["worked"]}
     off: dict[int, set[date]] = {}
-    for lv in select_rows(_MONTH_LEAVE, params):
+    for lv in got["leave"]:
         off.setdefault(lv.user_id, set()).update(_days(max(lv.starts, first), min(lv.ends, last)))
-    missing = absences(site, first, last, now)
     out = []
     for u in users:
         t = dict.fromkeys(SHEET_TOTALS, 0)
