@@ -9,7 +9,7 @@ from sqlalchemy import Row, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..clock import range_bounds, utcnow
-from ..database import select_rows
+from ..database import Reads, select_rows
 from ..models import Site, User, Visit
 from ..models.complaints import TOPICS, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRemedy, FollowUp
 
@@ -120,6 +120,11 @@ def listing(site: Site, f: Filters, page: int = 0) -> tuple[list[Row], bool]:
 def open_complaints(site_id: int) -> list[Row]:
     """Every open complaint of the site, oldest first (a site has a handful): its deadlines are flagged."""
     return select_rows(_OPEN, {"site_id": site_id}).all()
+
+
+def open_reads(site_id: int) -> Reads:
+    """open_complaints() for a screen that reads its panels at once: `open_complaints`."""
+    return Reads({"open": _OPEN}, {"site_id": site_id}, lambda got: {"open_complaints": got["open"]})
 
 
 def visit_call(visit_id: int) -> Row | None:

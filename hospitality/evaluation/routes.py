@@ -119,7 +119,7 @@ def week_sheet():
     site = current_site()
     today = site.today()
     first = week.monday(request.args.get("week"), today)
-    figures, problems = week.figures(site, first), week.problems(site)
+    figures, problems = week.sheet(site, first)
     if request.args.get("format") == "xlsx":
         name = f"meeting-{first.isoformat()}.xlsx"
         return Response(export.week_book(site, first, figures, problems), mimetype=export.XLSX,

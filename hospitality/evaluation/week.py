@@ -9,18 +9,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
-from ..attendance.reads.sheets import absences
+from ..attendance.reads.sheets import absences_reads
 from ..checklists import reads as checklists
 from ..clock import range_bounds, to_local, utcnow
 from ..cockpit import reads as cockpit
 from ..complaints import reads as complaints
 from ..complaints.services import overdue as complaint_overdue
-from ..database import select_rows
+from ..database import Reads, read_panels
+from ..extensions import db
 from ..incidents import reads as incidents
-from ..inventory.reads.stock import open_discrepancies
-from ..models import ChecklistRun, Discrepancy, Site
+from ..inventory.reads.stock import discrepancies_reads
+from ..models import ChecklistRun, ChecklistTemplate, Discrepancy, Site
 from ..models.attendance import Attendance
 from ..models.complaints import Complaint
 from ..models.incidents import Incident
@@ -31,10 +32,15 @@ from ..visits.reads import report as visit_reports
 _SITE = bindparam("site_id")
 _START, _END = bindparam("start"), bindparam("end")
 
-# The week's runs of the daily routines (templates by id), for the rounds' on time, late and missed.
+# The daily routines (the checklists' own conditions), and their runs of the week, for the rounds' on time, late and
+# missed.
+_DAILY = and_(checklists.ROUTINES_WHERE, or_(ChecklistTemplate.recurrence.is_(None),
+                                             ChecklistTemplate.recurrence == "daily"))
+_DAILY_ROUTINES = select(ChecklistTemplate).where(_DAILY).order_by(ChecklistTemplate.position, ChecklistTemplate.id)
 _RUNS = select(ChecklistRun.template_id, ChecklistRun.shift_date, ChecklistRun.slot, ChecklistRun.completed_at,
                ChecklistRun.completed_by_id).where(
-    ChecklistRun.site_id == bindparam("site_id"), ChecklistRun.template_id.in_(bindparam("ids", expanding=True)),
+    ChecklistRun.site_id == bindparam("site_id"),
+    ChecklistRun.template_id.in_(select(ChecklistTemplate.id).where(_DAILY)),
     ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"))
 
 
@@ -52,11 +58,6 @@ _COUNTS = select(
     _count(Attendance, Attendance.day >= bindparam("first"), Attendance.day <= bindparam("last"),
            Attendance.late_minutes > 0).label("late"),
 )
-
-
-def _absent(site: Site, first: date, last: date, now: datetime) -> int:
-    """People-days absent in the week: the attendance sheets' rule."""
-    return sum(absences(site, first, last, to_local(site, now)).values())
 
 
 def monday(raw: str | None, today: date) -> date:
@@ -108,13 +109,12 @@ class Problems:
         return sum(len(v) for v in (self.discrepancies, self.complaints, self.repairs, self.tasks, self.incidents))
 
 
-def _routines(site: Site, first: date, last: date, now_local: datetime) -> tuple[int, int, int]:
-    """The daily routines' rounds of the week up to now: done on time, done late, missed (two statements)."""
-    templates = [t for t in checklists.routines(site.id) if t.recurrence in (None, "daily")]
+def _routines(site: Site, templates: list, runs: list, first: date, last: date,
+              now_local: datetime) -> tuple[int, int, int]:
+    """The daily routines' rounds of the week up to now: done on time, done late, missed."""
     if not templates:
         return 0, 0, 0
-    runs = {(r.template_id, r.shift_date, r.slot): r for r in select_rows(
-        _RUNS, {"site_id": site.id, "first": first, "last": last, "ids": [t.id for t in templates]})}
+    runs = {(r.template_id, r.shift_date, r.slot): r for r in runs}
     on_time = late = missed = 0
     day = first
     while day <= min(last, now_local.date()):
@@ -132,34 +132,37 @@ def _routines(site: Site, first: date, last: date, now_local: datetime) -> tuple
     return on_time, late, missed
 
 
-def figures(site: Site, first: date, now: datetime | None = None) -> Figures:
-    """The week's figures from `first` (a Monday) to its Sunday."""
+def sheet(site: Site, first: date, now: datetime | None = None) -> tuple["Figures", "Problems"]:
+    """The week's figures from `first` (a Monday) to its Sunday, and the problems open now: the daily routines, and
+    one statement for everything else on PostgreSQL (database.read_panels), read through the capabilities' own
+    statements."""
     now = now or utcnow()
     last = first + timedelta(days=6)
     start, end = range_bounds(site, first, last)
-    now_local = to_local(site, now).replace(tzinfo=None)
-    visits = visit_reports.summary(site, visit_reports.Filters(first, last))
-    row = select_rows(_COUNTS, {"site_id": site.id, "start": start, "end": end, "first": first, "last": last}).one()
-    waiting = cockpit.waiting(site, now)
-    on_time, late, missed = _routines(site, first, last, now_local)
-    return Figures(visits.groups, visits.guests, visits.cost, row.discrepancies, row.late,
-                   _absent(site, first, last, now), on_time, late, missed, row.complaints_opened,
-                   row.complaints_closed, row.incidents, row.urgent, waiting.tasks, waiting.tasks_overdue,
-                   waiting.repairs)
+    local_now = to_local(site, now)
+    templates = list(db.session.scalars(_DAILY_ROUTINES, {"site_id": site.id}))
+    got = read_panels(
+        visit_reports.day_reads(site, first, last), cockpit.waiting_reads(site, now),
+        absences_reads(site, first, last, local_now),
+        Reads({"counts": _COUNTS, "runs": _RUNS},
+              {"site_id": site.id, "start": start, "end": end, "first": first, "last": last}, lambda got: got),
+        discrepancies_reads(site.id), complaints.open_reads(site.id), repairs.open_reads(site.id),
+        tasks.every_open_reads(site), incidents.every_open_reads(site.id))
+    visits, row, waiting = got["visit_figures"], got["counts"][0], got["waiting"]
+    on_time, late, missed = _routines(site, templates, got["runs"], first, last, local_now.replace(tzinfo=None))
+    figures = Figures(visits.groups, visits.guests, visits.cost, row.discrepancies, row.late,
+                      sum(got["absences"].values()), on_time, late, missed, row.complaints_opened,
+                      row.complaints_closed, row.incidents, row.urgent, waiting.tasks, waiting.tasks_overdue,
+                      waiting.repairs)
+    problems = Problems(
+        discrepancies=got["discrepancies"],
+        complaints=[(c, complaint_overdue(c, now)) for c in got["open_complaints"]],
+        repairs=got["open_repairs"],
+        tasks=[t for t in got["tasks_open"] if _overdue(t, now)],
+        incidents=[i for i in got["incidents_open"] if i.level == "urgent"],
+    )
+    return figures, problems
 
 
 def _overdue(task, now: datetime) -> bool:
     return bool(task.target_minutes) and task.created_at + timedelta(minutes=task.target_minutes) < now
-
-
-def problems(site: Site, now: datetime | None = None) -> Problems:
-    """The problems open now: discrepancies not closed, complaints open (flagged past a deadline), repairs not
-    checked, tasks past their target, urgent incidents not closed (one statement each)."""
-    now = now or utcnow()
-    return Problems(
-        discrepancies=open_discrepancies(site.id),
-        complaints=[(c, complaint_overdue(c, now)) for c in complaints.open_complaints(site.id)],
-        repairs=repairs.open_repairs(site.id),
-        tasks=[t for t in tasks.every_open(site) if _overdue(t, now)],
-        incidents=[i for i in incidents.open_incidents(site.id) if i.level == "urgent"],
-    )

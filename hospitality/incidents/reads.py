@@ -113,6 +113,11 @@ def open_incidents(site_id: int) -> list[Row]:
     return select_rows(_OPEN, {"site_id": site_id}).all()
 
 
+def every_open_reads(site_id: int) -> Reads:
+    """open_incidents() for a screen that reads its panels at once: `incidents_open`."""
+    return Reads({"open": _OPEN}, {"site_id": site_id}, lambda got: {"incidents_open": got["open"]})
+
+
 # Security's today screen: the urgent ones nobody has acknowledged first, then the newest, at most TODAY_OPEN, each
 # row with the number of all the open ones (counted before the limit).
 _TODAY_OPEN = (_ROWS.add_columns(func.count().over().label("open_total"))

@@ -9,7 +9,7 @@ from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..clock import utcnow
-from ..database import select_rows
+from ..database import Reads, select_rows
 from ..filters import Filters, RangeStatements
 from ..models import Location, Site, User
 from ..models.incidents import Incident
@@ -140,6 +140,11 @@ def open_repairs(site_id: int, kind: str = "", place: int | None = None) -> list
     if place:
         stmt = stmt.where(Repair.location_id == place)
     return select_rows(stmt, {"site_id": site_id}).all()
+
+
+def open_reads(site_id: int) -> Reads:
+    """open_repairs() of the whole site for a screen that reads its panels at once: `open_repairs`."""
+    return Reads({"open": _OPEN}, {"site_id": site_id}, lambda got: {"open_repairs": got["open"]})
 
 
 @dataclass(frozen=True)

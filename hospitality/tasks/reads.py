@@ -90,6 +90,12 @@ def every_open(site: Site) -> list[Row]:
     return select_rows(_PANEL_ALL, {"site_id": site.id, "limit": OPEN_SHOWN}).all()
 
 
+def every_open_reads(site: Site) -> Reads:
+    """every_open() for a screen that reads its panels at once: `tasks_open`."""
+    return Reads({"open": _PANEL_ALL}, {"site_id": site.id, "limit": OPEN_SHOWN},
+                 lambda got: {"tasks_open": got["open"]})
+
+
 def raised_by(site: Site, user: User) -> list[Row]:
     """The tasks a person raised, newest first, whatever their state."""
     return select_rows(_RAISED, {"site_id": site.id, "user_id": user.id}).all()

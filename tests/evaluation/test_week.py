@@ -57,9 +57,8 @@ def test_figures_and_problems_of_the_site_only(app):
     with app.app_context():
         site = db.session.get(Site, w["site"])
         first = week.monday(None, w["today"])
-        f = week.figures(site, first)
+        f, p = week.sheet(site, first)
         assert (f.discrepancies, f.late, f.incidents, f.urgent, f.tasks_overdue) == (1, 1, 1, 1, 1)
-        p = week.problems(site)
         assert (len(p.discrepancies), len(p.incidents), len(p.tasks)) == (1, 1, 1)
     r = login(app, w["lead"]).get("/evaluation/week")
     assert r.status_code == 200
@@ -93,7 +92,7 @@ def test_excel_has_figures_and_problems(app):
 
 
 def test_statements_stay_fixed_as_rows_grow(app):
-    """The sheet reads the same number of statements with one or many problems."""
+    """The sheet reads the same number of statements with one or many problems (3 on PostgreSQL)."""
     w = _world(app)
     client = login(app, w["lead"])
 
@@ -116,3 +115,8 @@ def test_statements_stay_fixed_as_rows_grow(app):
             _overdue_task(w["site"], lead_id, f"任务{n}")
             _discrepancy(w["site"], lead_id, w["today"])
     assert statements() == before
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # The week's figures and its open problems in one statement, with the daily routines and the session: each
+        # figure and list read on its own was a round trip.
+        assert before <= 3
+
