@@ -94,10 +94,12 @@ _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b
 
 
 def _writes(statement: str) -> bool:
-    """A statement that must run inside a transaction: anything but a SELECT, and a SELECT that takes row locks
-    (its locking clause closes it: `FOR UPDATE [OF …] [NOWAIT | SKIP LOCKED]`; only the end is searched, as a
-    whole page's statements are searched on every request)."""
-    return not statement.startswith("SELECT") or _LOCKING.search(statement, max(0, len(statement) - 120)) is not None
+    """A statement that must run inside a transaction: anything but a SELECT (a union of SELECTs may open with a
+    parenthesis), and a SELECT that takes row locks (its locking clause closes it: `FOR UPDATE [OF …] [NOWAIT |
+    SKIP LOCKED]`; only the end is searched, as a whole page's statements are searched on every request). A SELECT
+    that writes through a function (nextval, an advisory lock) would run in autocommit: the app sends none."""
+    return (not statement.lstrip("(").startswith("SELECT")
+            or _LOCKING.search(statement, max(0, len(statement) - 120)) is not None)
 
 
 def transaction_for_writes(dbapi_conn) -> None:
@@ -121,16 +123,19 @@ def _track_writes(engine: Engine) -> None:
     before the request uses it (DisconnectionError makes the pool connect afresh). If the database restarts under
     load, a statement on a connection used just before fails once, and the pool then drops every connection opened
     before the failure (SQLAlchemy's disconnect handling)."""
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_conn, record):
+        record.info["used"] = time_monotonic()  # just opened: as good as pinged
+
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_conn, record, _proxy):
-        if not dbapi_conn.autocommit:
-            dbapi_conn.autocommit = True
-        used = record.info.get("used")
-        if used is None or time_monotonic() - used > PING_AFTER_IDLE:
-            try:
+        try:
+            if not dbapi_conn.autocommit:
+                dbapi_conn.autocommit = True
+            if time_monotonic() - record.info.get("used", 0) > PING_AFTER_IDLE:
                 dbapi_conn.execute("SELECT 1")
-            except dbapi_conn.Error as e:
-                raise DisconnectionError() from e
+        except dbapi_conn.Error as e:
+            raise DisconnectionError() from e
 
     @event.listens_for(engine, "checkin")
     def _checkin(_dbapi_conn, record):
