@@ -6,7 +6,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from ..attendance import reads as attendance
 from ..checklists import reads as checklists
-from ..database import Reads, read_panels, select_rows
+from ..database import Reads, read_panels
 from ..desk import reads as desk
 from ..extensions import db
 from ..handover import reads as handover
@@ -48,21 +48,28 @@ _PENDING_REQUESTS = select(func.count().label("n")).select_from(PurchaseRequest)
     PurchaseRequest.site_id == bindparam("site_id"), PurchaseRequest.status == "pending")
 
 
-def stock_panel(site: Site, user: User) -> dict:
-    """What the stock capability shows on a post's screen: its locations and what waits on it."""
-    panel = {"stock_locations": stock_reads.stock_locations(site.id, inventory.worked_kinds(user))
-             if can(user, "stock.keep") else []}  # (its open discrepancies: panel_reads)
+def stock_panel_reads(site: Site, user: User) -> list[Reads]:
+    """What the stock capability shows on a post's screen: its locations and what waits on it (its open
+    discrepancies: panel_reads)."""
+    reads = []
+    kinds = list(inventory.worked_kinds(user)) if can(user, "stock.keep") else []
+    if kinds:
+        reads.append(stock_reads.locations_reads(site.id, kinds))
     if can(user, "purchases.decide"):
-        panel["pending_requests"] = select_rows(_PENDING_REQUESTS, {"site_id": site.id}).one().n
-    return panel
+        reads.append(Reads({"pending": _PENDING_REQUESTS}, {"site_id": site.id},
+                           lambda got: {"pending_requests": got["pending"][0].n}))
+    return reads
 
 
 def panel_reads(site: Site, user: User) -> list[Reads]:
     """The cards whose reads go to the database together (read_panels: one statement): the live element, the
     calls and messages for this person, the clock card, a post's open tasks and its handover in progress, the open
-    discrepancies, the workers in the model rooms, the open incidents and what patrols left for the morning."""
+    discrepancies, the workers in the model rooms, the open incidents, what patrols left for the morning, the stock
+    tiles and the purchase requests waiting, and for the lead and manager the day's visit figures."""
     overseer = can(user, "today.board")
-    reads = [live_reads(site, user.post), desk.mine_reads(site.id, user.id)]
+    reads = [live_reads(site, user.post), desk.mine_reads(site.id, user.id), *stock_panel_reads(site, user)]
+    if overseer:
+        reads.append(visit_reports.day_reads(site, site.today()))
     if can(user, "attendance.own"):
         reads.append(attendance.card_reads(site, user))
     if not overseer:
@@ -86,10 +93,9 @@ def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
     panels = routines.today_panel(site, user, own_rounds)  # rounds given to the post or person; linen away
     if can(user, "patrol.rounds") and not overseer:  # security: tonight's round; the others' night report
         panels |= patrol.panel(site)
-    if overseer:
-        # The rest of their day at a glance (attendance, inspections and tasks, handovers, workers, the
-        # routines board) loads as fragments of those capabilities right after the page.
-        panels["visit_figures"] = visit_reports.day_figures(site, site.today())
+    # For the lead and manager, the rest of their day at a glance (attendance, inspections and tasks, handovers,
+    # workers, the routines board) loads as fragments of those capabilities right after the page; the day's visit
+    # figures come with panel_reads.
     return panels
 
 
@@ -123,7 +129,7 @@ def checklist_statuses(site: Site, user: User, day: date) -> tuple[list, list]:
 def screen(site: Site, user: User) -> tuple[str, dict]:
     """The user's today screen: its template (the lead's and manager's own, or the staff's) and its context."""
     day = site.today()
-    panels = stock_panel(site, user) | read_panels(*panel_reads(site, user))
+    panels = {"stock_locations": []} | read_panels(*panel_reads(site, user))
     # The routines of the shift the person works (the clock card's day): after midnight a night guard's are still
     # those of the night, which began the day before.
     routine_day = panels["att_clock"]["day"] if "att_clock" in panels else day

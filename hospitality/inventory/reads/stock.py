@@ -34,6 +34,12 @@ def stock_locations(site_id: int, kinds: Iterable[str] = STOCK_LOCATION_KINDS) -
     return select_rows(_STOCK_LOCATIONS, {"site_id": site_id, "kinds": list(kinds)}).all()
 
 
+def locations_reads(site_id: int, kinds: Iterable[str]) -> Reads:
+    """stock_locations() (kinds: at least one) for a screen that reads its panels at once: `stock_locations`."""
+    return Reads({"locations": _STOCK_LOCATIONS}, {"site_id": site_id, "kinds": list(kinds)},
+                 lambda got: {"stock_locations": got["locations"]})
+
+
 _WATER_BAR = (select(Location).where(Location.site_id == bindparam("site_id"), Location.active.is_(True),
                                      Location.kind == "water_bar").order_by(Location.position).limit(1))
 
