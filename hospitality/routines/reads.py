@@ -24,11 +24,15 @@ _CLEANERS = (select(ChecklistTemplate).where(ChecklistTemplate.site_id == bindpa
              .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
 # A today screen's own rounds, in one read: the rounds given to the post (the lounge rounds, to the water bar: an
 # area round of its post, or a cleaning checklist given to it) and whatever checklist is given to this person by name.
+_GIVEN_BY_NAME = and_(ChecklistTemplate.assignee == "person", ChecklistTemplate.person_id == bindparam("user_id"))
 OWN_ROUNDS_WHERE = and_(  # also read by the staff today screen's one checklist statement (today/reads.py)
     ChecklistTemplate.site_id == bindparam("site_id"), ChecklistTemplate.active.is_(True),
-    or_(and_(ChecklistTemplate.assignee == "person", ChecklistTemplate.person_id == bindparam("user_id")),
+    or_(_GIVEN_BY_NAME,
         and_(ChecklistTemplate.assignee == "post", ChecklistTemplate.post == bindparam("post"),
              ChecklistTemplate.kind.in_(FILLED_AS_AREA), ChecklistTemplate.shift_id.is_(None))))
+# The lead's and manager's own rounds: only what is given to them by name (the post's rounds are on their board).
+GIVEN_BY_NAME_WHERE = and_(ChecklistTemplate.site_id == bindparam("site_id"), ChecklistTemplate.active.is_(True),
+                           _GIVEN_BY_NAME)
 _OWN_ROUNDS = (select(ChecklistTemplate).where(OWN_ROUNDS_WHERE)
                .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
 _NAMES = select(User.id, User.name).where(User.id.in_(bindparam("ids", expanding=True)))

@@ -108,20 +108,21 @@ _STAFF_CHECKLISTS = checklists.with_runs(
     select(ChecklistTemplate, case((_OWN_ROUNDS_WHERE, True), else_=False).label("own"))
     .where(or_(and_(checklists.POST_ROUTINES_WHERE, checklists.ON_PERSONS_SHIFT_WHERE), _OWN_ROUNDS_WHERE))
     .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+# The lead's and manager's: their post's routines (of any shift) and what is given to them by name.
+_OVERSEER_CHECKLISTS = checklists.with_runs(
+    select(ChecklistTemplate, case((routines.GIVEN_BY_NAME_WHERE, True), else_=False).label("own"))
+    .where(or_(checklists.POST_ROUTINES_WHERE, routines.GIVEN_BY_NAME_WHERE))
+    .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
 
 
 def checklist_statuses(site: Site, user: User, day: date) -> tuple[list, list]:
-    """The statuses on a day of a post's routines and of its own rounds (see _STAFF_CHECKLISTS). An overseer's own
-    rounds are only those given by name (routines.own_round_templates), so theirs take two reads and day_status."""
-    if can(user, "today.board"):
-        own = routines.own_round_templates(site, user)
-        statuses = checklists.day_status(site, day, checklists.routines(site.id, user.post) + own)
-        own_ids = {t.id for t in own}
-    else:
-        rows = db.session.execute(_STAFF_CHECKLISTS, {"site_id": site.id, "user_id": user.id, "post": user.post,
-                                                      "day": day, "days": checklists.run_days(day)}).all()
-        statuses = checklists.day_status_of_rows(site, day, rows)
-        own_ids = {r.tid for r in rows if r.own}
+    """The statuses on a day of a post's routines and of its own rounds, in one read (see _STAFF_CHECKLISTS and
+    _OVERSEER_CHECKLISTS)."""
+    statement = _OVERSEER_CHECKLISTS if can(user, "today.board") else _STAFF_CHECKLISTS
+    rows = db.session.execute(statement, {"site_id": site.id, "user_id": user.id, "post": user.post,
+                                          "day": day, "days": checklists.run_days(day)}).all()
+    statuses = checklists.day_status_of_rows(site, day, rows)
+    own_ids = {r.tid for r in rows if r.own}
     return ([s for s in statuses if s.template.id not in own_ids],
             [s for s in statuses if s.template.id in own_ids])
 
