@@ -11,7 +11,7 @@ from sqlalchemy import String, bindparam, cast, func, literal, select
 from sqlalchemy.engine import Row
 
 from ..attendance.reads import Person, on_duty_ids, on_duty_select
-from ..checklists.reads import RoutineStatus, day_status, find_run, rounds
+from ..checklists.reads import RoutineStatus, day_status, day_status_of_rows, find_run, rounds, run_days, with_runs
 from ..database import select_rows
 from ..extensions import db
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
@@ -42,6 +42,9 @@ def _active_templates(*kinds: str):
 _GROOMING_TEMPLATES = _active_templates("grooming")
 _AREA_TEMPLATES = _active_templates(*AREA_KINDS).where(ChecklistTemplate.shift_id.is_(None))
 AREA_TEMPLATES_WHERE = _AREA_TEMPLATES.whereclause  # for a screen that reads them with other checklists at once
+# The area templates with their runs of the day (run_days), in one read: with the rounds' counts, and without.
+_AREA_WITH_RUNS = with_runs(_AREA_TEMPLATES)
+_AREA_WITH_RUNS_UNCOUNTED = with_runs(_AREA_TEMPLATES, counts=False)
 
 
 def grooming_templates(site_id: int) -> list[ChecklistTemplate]:
@@ -198,8 +201,11 @@ def valid_slot(template: ChecklistTemplate, slot: str, day: date) -> bool:
 def area_status(site: Site, day: date, templates: list[ChecklistTemplate] | None = None,
                 now: datetime | None = None) -> list[RoutineStatus]:
     """Every inspection round of a day with its due time and state (done, late, missing…), by due time."""
-    templates = area_templates(site.id) if templates is None else templates
-    out = day_status(site, day, templates, now)
+    if templates is None:
+        rows = db.session.execute(_AREA_WITH_RUNS, {"site_id": site.id, "days": run_days(day)}).all()
+        out = day_status_of_rows(site, day, rows, now)
+    else:
+        out = day_status(site, day, templates, now)
     out.sort(key=lambda s: (s.due or time.max, s.template.position))
     return out
 
@@ -352,7 +358,8 @@ _SUMMED = {"done": "done", "late": "late", "missing": "missed", "overdue": "miss
 
 def rounds_summary(site: Site, day: date, now: datetime | None = None) -> dict[str, int]:
     """The day's inspection rounds by state: done, late, missed, to do (the manager's day shows only these)."""
-    return summed(day_status(site, day, area_templates(site.id), now, counts=False))
+    rows = db.session.execute(_AREA_WITH_RUNS_UNCOUNTED, {"site_id": site.id, "days": run_days(day)}).all()
+    return summed(day_status_of_rows(site, day, rows, now))
 
 
 def summed(statuses: list[RoutineStatus]) -> dict[str, int]:
