@@ -135,8 +135,8 @@ def _fill_today(app):
 # The first response of each staff screen (every card in it): the statements on the demo, 2026-12-07. PostgreSQL reads
 # the live element, the clock card, the messages and the tasks as one statement (database.read_panels); SQLite, in
 # the process, reads them one by one (database.SQLITE_UNION_MAX), cheaper there.
-STAFF_STATEMENTS = {"postgresql": {"waterbar": 3, "modelroom": 4, "concierge": 3, "security": 6},
-                    "sqlite": {"waterbar": 12, "modelroom": 14, "concierge": 11, "security": 18}}
+STAFF_STATEMENTS = {"postgresql": {"waterbar": 3, "modelroom": 4, "concierge": 3, "security": 5},
+                    "sqlite": {"waterbar": 12, "modelroom": 14, "concierge": 11, "security": 17}}
 
 
 def test_staff_screen_statements_stay_few_as_rounds_are_worked(app, demo):

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from ..clock import to_local
-from ..database import local_time, select_rows
+from ..database import Reads, local_time, select_rows
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Location, Site, User
@@ -261,6 +261,22 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: d
         runs = {(r.template_id, r.shift_date, r.slot): r
                 for r in select_rows(_PERIOD_RUNS, {"ids": ids, "days": sorted(days)})}
     return _statuses(site, day, entries, [], now, runs)
+
+
+def day_runs_reads(templates: list[ChecklistTemplate], day: date) -> Reads | None:
+    """day_status(counts=False)'s read of the runs, for a screen that reads its panels at once (`day_runs`: give
+    them to day_status_of_runs), or None when a template keeps its run on another day (weekly and longer)."""
+    if any(r.run_day is not None for t in templates for r in schedule(t, day)):
+        return None
+    return Reads({"runs": _DAY_RUNS}, {"ids": [t.id for t in templates], "day": day},
+                 lambda got: {"day_runs": got["runs"]})
+
+
+def day_status_of_runs(site: Site, day: date, templates: list[ChecklistTemplate], runs: list,
+                       now: datetime | None = None) -> list[RoutineStatus]:
+    """day_status(counts=False) from the runs day_runs_reads read."""
+    entries = [(t, r) for t in templates for r in schedule(t, day)]
+    return _statuses(site, day, entries, [], now, {(r.template_id, day, r.slot): r for r in runs})
 
 
 def run_days(day: date) -> list[date]:

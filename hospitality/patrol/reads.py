@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from .. import fields
 from ..checklists import reads as checklists
-from ..database import Reads, select_rows
+from ..database import Reads, read_panels, select_rows
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import ChecklistTemplate, Location, Site, User
@@ -119,17 +119,29 @@ def tonight(site: Site, patrol: ChecklistTemplate, moment: datetime | None = Non
     moment = moment or wall_clock(site)
     out = Tonight(patrol)
     found = checklists.round_at(patrol, moment)
-    if found is not None:
-        out.day, out.current = found
-        points = select_rows(_ROUND_POINTS, {"site_id": site.id, "day": out.day, "slot": out.current.slot}).all()
-        out.to_visit = [p for p in points if not p.seen]
-        out.total, out.visited = len(points), len(points) - len(out.to_visit)
     upcoming = checklists.next_round(patrol, moment)
     if upcoming is not None:
         out.next_day, out.next_round = upcoming
-    out.night = out.day or night_of(patrol, moment)
+    out.night = found[0] if found is not None else night_of(patrol, moment)
+    # The open round's checkpoints and the night's runs: one statement on PostgreSQL (the round is the night's).
+    reads = []
+    if found is not None:
+        out.day, out.current = found
+        reads.append(Reads({"points": _ROUND_POINTS}, {"site_id": site.id, "day": out.day, "slot": out.current.slot},
+                           lambda got: {"round_points": got["points"]}))
+    runs = checklists.day_runs_reads([patrol], out.night)
+    if runs is not None:
+        reads.append(runs)
+    got = read_panels(*reads) if reads else {}
+    if runs is not None:
+        out.statuses = checklists.day_status_of_runs(site, out.night, [patrol], got["day_runs"], moment)
+    else:
+        out.statuses = checklists.day_status(site, out.night, [patrol], moment, counts=False)
+    if out.current is not None:
+        points = got["round_points"]
+        out.to_visit = [p for p in points if not p.seen]
+        out.total, out.visited = len(points), len(points) - len(out.to_visit)
     out.ended = out.current is None and (out.next_day is None or out.next_day > out.night)
-    out.statuses = checklists.day_status(site, out.night, [patrol], moment, counts=False)
     return out
 
 
