@@ -263,6 +263,17 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: d
     return _statuses(site, day, entries, [], now, runs)
 
 
+_COUNTED_AS = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}  # the rest: to do
+
+
+def state_counts(statuses: list[RoutineStatus]) -> dict[str, int]:
+    """Rounds by state, as the summaries count them: done (on time), late, missed, to do."""
+    counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
+    for s in statuses:
+        counts[_COUNTED_AS.get(s.state, "to_do")] += 1
+    return counts
+
+
 def day_runs_reads(templates: list[ChecklistTemplate], day: date) -> Reads | None:
     """day_status(counts=False)'s read of the runs, for a screen that reads its panels at once (`day_runs`: give
     them to day_status_of_runs), or None when a template keeps its run on another day (weekly and longer)."""

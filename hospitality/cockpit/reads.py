@@ -95,43 +95,9 @@ def _waiting(counts, tasks: list, now: datetime) -> Waiting:
     return Waiting(**counts._asdict(), tasks=len(tasks), tasks_overdue=overdue)
 
 
-def below_par(site: Site) -> int:
-    """Consumables below their par level (the stock pages' own count)."""
-    return stock_reads.below_par_count(site.id)
-
-
-def attendance_now(site: Site, day: date, now: datetime | None = None) -> dict:
-    """On duty, late and absent today, in numbers (the lead's board's reads)."""
-    return _attendance_counts(attendance.board_summary(site, day, now))
-
-
 def _attendance_counts(b: dict) -> dict:
     return {"rostered": b["rostered"], "on_duty": len(b["on_duty"]), "late": len(b["late"]),
             "absent": len(b["missing"]), "on_leave": len(b["on_leave"])}
-
-
-_STATE = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}  # the rest: to do
-
-
-def routines_today(site: Site, day: date, now: datetime | None = None) -> dict:
-    """The posts' routines today: done on time, late, missed, to do."""
-    return _routine_counts(checklists.day_status(site, day, checklists.routines(site.id), now, counts=False))
-
-
-def _routine_counts(statuses: list) -> dict:
-    counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
-    for s in statuses:
-        counts[_STATE.get(s.state, "to_do")] += 1
-    return counts
-
-
-def inspections_today(site: Site, day: date, now: datetime | None = None) -> dict:
-    """The day's inspection rounds: done on time, late, missed, to do."""
-    return inspections.rounds_summary(site, day, now)
-
-
-def visits_today(site: Site, day: date) -> visit_reports.Summary:
-    return visit_reports.day_figures(site, day)
 
 
 # The posts' routines and the day's inspection rounds, with their runs, in one read (their conditions stay in their
@@ -143,7 +109,7 @@ _CHECKLISTS_TODAY = checklists.with_runs(
 
 def day_panels(site: Site, day: date, now: datetime | None = None) -> dict:
     """The manager's day's figures of today: visits, what waits, attendance, routines, inspections, the month's
-    spend and stock below par. On PostgreSQL three statements: the checklists with their runs, and one for the rest
+    spend and stock below par. On PostgreSQL two statements: the checklists with their runs, and one for the rest
     (database.read_panels), where each figure read on its own was a round trip and its own work on both sides."""
     now = now or utcnow()
     got = read_panels(visit_reports.day_reads(site, day), waiting_reads(site, now),
@@ -154,8 +120,8 @@ def day_panels(site: Site, day: date, now: datetime | None = None) -> dict:
     return {"visits": got["visit_figures"], "waiting": got["waiting"],
             "attendance": _attendance_counts(got["att_board"]), "budget": got["budget"],
             "below_par": got["below_par"],
-            "routines": _routine_counts([s for s in statuses if s.template.kind in ROUTINE_KINDS]),
-            "inspections": inspections.summed([s for s in statuses if s.template.kind in AREA_KINDS])}
+            "routines": checklists.state_counts([s for s in statuses if s.template.kind in ROUTINE_KINDS]),
+            "inspections": checklists.state_counts([s for s in statuses if s.template.kind in AREA_KINDS])}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,16 @@ from sqlalchemy import String, bindparam, cast, func, literal, select
 from sqlalchemy.engine import Row
 
 from ..attendance.reads import Person, on_duty_ids, on_duty_select
-from ..checklists.reads import RoutineStatus, day_status, day_status_of_rows, find_run, rounds, run_days, with_runs
+from ..checklists.reads import (
+    RoutineStatus,
+    day_status,
+    day_status_of_rows,
+    find_run,
+    rounds,
+    run_days,
+    state_counts,
+    with_runs,
+)
 from ..database import select_rows
 from ..extensions import db
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
@@ -353,21 +362,10 @@ _GROOMED = (select(func.count(func.distinct(ChecklistRun.subject_user_id))).join
                    ChecklistRun.subject_user_id.in_(bindparam("ids", expanding=True))))
 _OPEN_TASK_COUNT = select(func.count()).select_from(Task).where(Task.site_id == bindparam("site_id"),
                                                                 Task.status.in_(OPEN_STATES))
-_SUMMED = {"done": "done", "late": "late", "missing": "missed", "overdue": "missed"}  # others: to do
-
-
 def rounds_summary(site: Site, day: date, now: datetime | None = None) -> dict[str, int]:
     """The day's inspection rounds by state: done, late, missed, to do (the manager's day shows only these)."""
     rows = db.session.execute(_AREA_WITH_RUNS_UNCOUNTED, {"site_id": site.id, "days": run_days(day)}).all()
-    return summed(day_status_of_rows(site, day, rows, now))
-
-
-def summed(statuses: list[RoutineStatus]) -> dict[str, int]:
-    """Inspection rounds by state: done, late, missed, to do."""
-    counts = {"done": 0, "late": 0, "missed": 0, "to_do": 0}
-    for s in statuses:
-        counts[_SUMMED.get(s.state, "to_do")] += 1
-    return counts
+    return state_counts(day_status_of_rows(site, day, rows, now))
 
 
 def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks: int | None = None) -> dict:

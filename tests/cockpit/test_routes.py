@@ -74,7 +74,7 @@ def test_the_waiting_counts_and_trends_are_the_sites_own(app, world, frozen):
     with app.app_context():
         site = db.session.get(Site, world["site"])
         day = site.today()
-        v = reads.visits_today(site, day)
+        v = reads.day_panels(site, day, clock.to_utc(NOW))["visits"]
         assert (v.groups, v.guests, v.on_site, v.cost) == (2, 6, 1, Decimal("25"))
         w = reads.waiting(site, clock.to_utc(NOW))
         assert (w.requests, w.discrepancies, w.leave, w.urgent, w.tasks, w.tasks_overdue) == (1, 1, 1, 1, 1, 1)
