@@ -256,10 +256,9 @@ def day_status(site: Site, day: date, templates: list[ChecklistTemplate], now: d
     if counts:
         return _statuses(site, day, entries, select_rows(_COUNTED_RUNS, {"ids": ids, "days": sorted(days)}), now)
     if days == {day}:
-        runs = {(r.template_id, day, r.slot): r for r in select_rows(_DAY_RUNS, {"ids": ids, "day": day})}
-    else:
-        runs = {(r.template_id, r.shift_date, r.slot): r
-                for r in select_rows(_PERIOD_RUNS, {"ids": ids, "days": sorted(days)})}
+        return day_status_of_runs(site, day, templates, select_rows(_DAY_RUNS, {"ids": ids, "day": day}).all(), now)
+    runs = {(r.template_id, r.shift_date, r.slot): r
+            for r in select_rows(_PERIOD_RUNS, {"ids": ids, "days": sorted(days)})}
     return _statuses(site, day, entries, [], now, runs)
 
 
@@ -285,7 +284,8 @@ def day_runs_reads(templates: list[ChecklistTemplate], day: date) -> Reads | Non
 
 def day_status_of_runs(site: Site, day: date, templates: list[ChecklistTemplate], runs: list,
                        now: datetime | None = None) -> list[RoutineStatus]:
-    """day_status(counts=False) from the runs day_runs_reads read."""
+    """day_status(counts=False) of templates whose runs all fall on `day`, from those runs (_DAY_RUNS' rows, e.g.
+    read by day_runs_reads)."""
     entries = [(t, r) for t in templates for r in schedule(t, day)]
     return _statuses(site, day, entries, [], now, {(r.template_id, day, r.slot): r for r in runs})
 
@@ -294,6 +294,14 @@ def run_days(day: date) -> list[date]:
     """The days a run covering `day` may be kept on, whatever the template's recurrence: the day, and the first
     day of its week, half-month and month (models/checklists.py period_of)."""
     return sorted({day} | {p.start for rec in RECURRENCES if (p := period_of(rec, "", day)) is not None})
+
+
+def read_day_status(statement: Select, site: Site, day: date, params: dict,
+                    now: datetime | None = None) -> tuple[list[RoutineStatus], list[Row]]:
+    """Run a with_runs() statement for `day` (its `days` are bound here) and give day_status_of_rows' statuses,
+    with the rows (for the statement's own extra columns)."""
+    rows = db.session.execute(statement, params | {"days": run_days(day)}).all()
+    return day_status_of_rows(site, day, rows, now), rows
 
 
 def day_status_of_rows(site: Site, day: date, rows: list[Row], now: datetime | None = None) -> list[RoutineStatus]:

@@ -14,7 +14,6 @@ from ..attendance.reads import days as attendance
 from ..checklists import reads as checklists
 from ..clock import utcnow
 from ..database import Reads, read_panels, select_rows
-from ..extensions import db
 from ..hq import reads as hq
 from ..inspections import reads as inspections
 from ..inventory.reads import stock as stock_reads
@@ -115,8 +114,7 @@ def day_panels(site: Site, day: date, now: datetime | None = None) -> dict:
     got = read_panels(visit_reports.day_reads(site, day), waiting_reads(site, now),
                       attendance.board_reads(site, day, pending=False), month_reads(site, day),
                       stock_reads.below_par_reads(site.id))
-    rows = db.session.execute(_CHECKLISTS_TODAY, {"site_id": site.id, "days": checklists.run_days(day)}).all()
-    statuses = checklists.day_status_of_rows(site, day, rows)
+    statuses = checklists.read_day_status(_CHECKLISTS_TODAY, site, day, {"site_id": site.id})[0]  # at the site's now
     return {"visits": got["visit_figures"], "waiting": got["waiting"],
             "attendance": _attendance_counts(got["att_board"]), "budget": got["budget"],
             "below_par": got["below_par"],

@@ -196,36 +196,40 @@ def _tasks_overdue(tasks: list, now: datetime) -> dict[int, int]:
 
 def counts(site: Site, month: date, people: list, now: datetime | None = None) -> dict[str, dict[int, int]]:
     """Each rule's occurrences in the month by person id (people: at least one)."""
-    return read_panels(*count_reads(site, month, people, now))["eval_counts"]
+    return counts_of(read_panels(*count_reads(site, month, people, now)))
 
 
 def count_reads(site: Site, month: date, people: list, now: datetime | None = None) -> list[Reads]:
-    """counts()' reads, for a screen that reads its panels at once (one statement on PostgreSQL): `eval_counts`
-    (and the attendance totals on the way, `att_totals`)."""
+    """counts()' reads, for a screen that reads its panels at once (one statement on PostgreSQL): the attendance
+    totals (`att_totals`) and the other rules' (`eval_own`); counts_of() makes the counts of what they read."""
     now = now or utcnow()
     local_now = to_local(site, now)
     first, last = month_bounds(month)
     start, end = range_bounds(site, first, last)
     until = min(last, local_now.date())  # the days after today have nothing late or missed yet
     ids = [p.id for p in people]
-    params = {"site_id": site.id, "people": ids, "first": first, "until": until, "last": last, "start": start,
+    params = {"site_id": site.id, "people": ids, "first": first, "until": until, "start": start,
               "end": end} | local_offset(site, first)
     parts = {"grooming": _GROOMING, "late": _late(), "routines": _ROUTINES, "done": _DONE_DAYS, "roster": _ROSTER,
              "discrepancies": _DISCREPANCIES, "tasks": _TASKS}
-    totals = totals_reads(site, people, first, last, local_now)
 
-    def build(got: dict) -> dict:
-        out: dict[str, dict[int, int]] = {"late": {}, "left_early": {}, "absent": {}}
-        for person, t in totals.build({name: got[f"att_{name}"] for name in totals.parts})["att_totals"]:
-            out["late"][person.id] = t["late_days"]
-            out["left_early"][person.id] = t["early_days"]
-            out["absent"][person.id] = t["missing"]
-        out["grooming"] = {r.user_id: r.n for r in got["grooming"]}
+    def own(got: dict) -> dict:
+        out = {"grooming": {r.user_id: r.n for r in got["grooming"]}}
         out |= _routines(got, ids, first, until, local_now.replace(tzinfo=None))
         out["discrepancy"] = {r.user_id: r.n for r in got["discrepancies"]}
         out["task_overdue"] = _tasks_overdue(got["tasks"], now)
-        return {"eval_counts": out}
-    return [Reads(parts | {f"att_{name}": stmt for name, stmt in totals.parts.items()}, params | totals.params, build)]
+        return {"eval_own": out}
+    return [totals_reads(site, people, first, last, local_now), Reads(parts, params, own)]
+
+
+def counts_of(got: dict) -> dict[str, dict[int, int]]:
+    """The month's counts per rule and person from what count_reads read."""
+    out: dict[str, dict[int, int]] = {"late": {}, "left_early": {}, "absent": {}}
+    for person, t in got["att_totals"]:
+        out["late"][person.id] = t["late_days"]
+        out["left_early"][person.id] = t["early_days"]
+        out["absent"][person.id] = t["missing"]
+    return out | got["eval_own"]
 
 
 def people(site_id: int) -> list:
@@ -241,7 +245,7 @@ def months(site: Site, month: date, only: int | None = None, now: datetime | Non
     if not chosen:
         return []
     got = read_panels(*count_reads(site, month, chosen, now), weights_reads(site.id))
-    found, w = got["eval_counts"], got["eval_weights"]
+    found, w = counts_of(got), got["eval_weights"]
     adjustments: dict[int, list] = {}
     for a in db.session.scalars(_ADJUSTMENTS, {"site_id": site.id, "month": month}):
         adjustments.setdefault(a.user_id, []).append(a)

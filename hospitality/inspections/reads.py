@@ -14,10 +14,9 @@ from ..attendance.reads import Person, on_duty_ids, on_duty_select
 from ..checklists.reads import (
     RoutineStatus,
     day_status,
-    day_status_of_rows,
     find_run,
+    read_day_status,
     rounds,
-    run_days,
     state_counts,
     with_runs,
 )
@@ -211,8 +210,7 @@ def area_status(site: Site, day: date, templates: list[ChecklistTemplate] | None
                 now: datetime | None = None) -> list[RoutineStatus]:
     """Every inspection round of a day with its due time and state (done, late, missing…), by due time."""
     if templates is None:
-        rows = db.session.execute(_AREA_WITH_RUNS, {"site_id": site.id, "days": run_days(day)}).all()
-        out = day_status_of_rows(site, day, rows, now)
+        out = read_day_status(_AREA_WITH_RUNS, site, day, {"site_id": site.id}, now)[0]
     else:
         out = day_status(site, day, templates, now)
     out.sort(key=lambda s: (s.due or time.max, s.template.position))
@@ -362,10 +360,11 @@ _GROOMED = (select(func.count(func.distinct(ChecklistRun.subject_user_id))).join
                    ChecklistRun.subject_user_id.in_(bindparam("ids", expanding=True))))
 _OPEN_TASK_COUNT = select(func.count()).select_from(Task).where(Task.site_id == bindparam("site_id"),
                                                                 Task.status.in_(OPEN_STATES))
+
+
 def rounds_summary(site: Site, day: date, now: datetime | None = None) -> dict[str, int]:
-    """The day's inspection rounds by state: done, late, missed, to do (the manager's day shows only these)."""
-    rows = db.session.execute(_AREA_WITH_RUNS_UNCOUNTED, {"site_id": site.id, "days": run_days(day)}).all()
-    return state_counts(day_status_of_rows(site, day, rows, now))
+    """The day's inspection rounds by state: done, late, missed, to do (the lead's board)."""
+    return state_counts(read_day_status(_AREA_WITH_RUNS_UNCOUNTED, site, day, {"site_id": site.id}, now)[0])
 
 
 def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks: int | None = None) -> dict:

@@ -8,7 +8,6 @@ from ..attendance import reads as attendance
 from ..checklists import reads as checklists
 from ..database import Reads, read_panels
 from ..desk import reads as desk
-from ..extensions import db
 from ..handover import reads as handover
 from ..incidents import reads as incidents
 from ..inventory import services as inventory
@@ -119,9 +118,8 @@ def checklist_statuses(site: Site, user: User, day: date) -> tuple[list, list]:
     """The statuses on a day of a post's routines and of its own rounds, in one read (see _STAFF_CHECKLISTS and
     _OVERSEER_CHECKLISTS)."""
     statement = _OVERSEER_CHECKLISTS if can(user, "today.board") else _STAFF_CHECKLISTS
-    rows = db.session.execute(statement, {"site_id": site.id, "user_id": user.id, "post": user.post,
-                                          "day": day, "days": checklists.run_days(day)}).all()
-    statuses = checklists.day_status_of_rows(site, day, rows)
+    statuses, rows = checklists.read_day_status(statement, site, day,
+                                                {"site_id": site.id, "user_id": user.id, "post": user.post, "day": day})
     own_ids = {r.tid for r in rows if r.own}
     return ([s for s in statuses if s.template.id not in own_ids],
             [s for s in statuses if s.template.id in own_ids])

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select, update
 from werkzeug.datastructures import MultiDict
 
-from hospitality.database import write_tx
+from hospitality.database import read_panels, write_tx
 from hospitality.extensions import db
 from hospitality.inventory import ledger
 from hospitality.models import Discrepancy, SalesRep, StockCount, StockMove, Visit
@@ -454,6 +454,7 @@ def test_day_figures_for_the_board(ctx, env):
     visit(env, size=2, serve={env.water: "1"}, stay=10)
     visit(env, size=3)
     visit(env, size=9, days_ago=1)
-    fig = report.day_figures(site_of(env))
+    site = site_of(env)
+    fig = read_panels(report.day_reads(site, site.today()))["visit_figures"]
     assert (fig.groups, fig.guests, fig.on_site, fig.cost) == (2, 5, 1, Decimal("2.00"))
     assert report.summary_of(report.page(site_of(env), filters(env))[0]) == fig

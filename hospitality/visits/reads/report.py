@@ -246,12 +246,6 @@ def summary_of(rows: list[ListRow]) -> Summary:
                    sum((r.cost for r in rows), Decimal("0.00")))
 
 
-def day_figures(site: Site, day: date | None = None) -> Summary:
-    """A day's visit figures for the lead's board (today by default)."""
-    day = day or site.today()
-    return summary(site, Filters(day, day))
-
-
 _SITE_REPS = select(SalesRep.id, SalesRep.name, SalesRep.active).where(
     SalesRep.site_id == bindparam("site_id")).order_by(SalesRep.active.desc(), SalesRep.name)
 
