@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, _anonymous_label
 from sqlalchemy.sql.selectable import CompoundSelect, Select
 from sqlalchemy.types import NullType
 
@@ -225,7 +225,8 @@ class _Prepared:
     of the tests and the benchmark, PostgreSQL's write tracking), driver errors raised as SQLAlchemy's own. Its
     result is a Result with the same keys and rows (all(), first(), scalars(), attribute access)."""
 
-    __slots__ = ("statement", "compiled", "meta", "postcompile", "escaped", "columns", "row_processors")
+    __slots__ = ("statement", "compiled", "meta", "postcompile", "escaped", "columns", "row_processors", "sql",
+                 "arrays")
 
     def __init__(self, statement, dialect):
         self.statement = statement  # held: the cache is keyed by its id()
@@ -235,14 +236,21 @@ class _Prepared:
         self.escaped = compiled.escaped_bind_names
         self.columns = [c.type for c in compiled._result_columns]
         self.row_processors = None  # [(index, processor)], from the first execution's cursor description
+        self.sql, self.arrays = compiled.string, None
+        if self.postcompile and dialect.name == "postgresql":
+            self.sql, self.arrays = _as_arrays(compiled, dialect)
+            self.postcompile = self.arrays is None
 
     def run(self, conn, params: dict):
         compiled = self.compiled
         values = compiled.construct_params(params, escape_names=False)
         processors = compiled._bind_processors
-        sql = compiled.string
+        sql = self.sql
         order = compiled.positiontup
-        if self.postcompile:
+        if self.arrays:
+            for name, element in self.arrays.items():  # an IN list as one array value
+                values[name] = [element(v) for v in values[name]] if element else list(values[name])
+        elif self.postcompile:
             state = compiled._process_parameters_for_postcompile(values)  # fills `values` in place
             sql, order = state.statement, state.positiontup
             processors = {**processors, **state.processors}
@@ -275,6 +283,49 @@ class _Prepared:
         if self.row_processors:
             rows = [_processed(row, self.row_processors) for row in rows]
         return IteratorResult(self.meta, iter(rows))
+
+
+# An IN list on PostgreSQL: `x IN (__[POSTCOMPILE_ids])`, which Core renders anew at every execution (a placeholder and
+# a cast per value) and whose text changes with the list's length (a new prepared statement each length).
+_IN_LIST = re.compile(r"(NOT )?IN \(__\[POSTCOMPILE_(\w+)\]\)")
+
+
+def _as_arrays(compiled, dialect) -> tuple[str, dict | None]:
+    """The statement with each IN list bound as one array (`x = ANY (%(ids)s::INTEGER[])`, `NOT IN` as `<> ALL`):
+    one text whatever the list's length, nothing rendered per execution. Same answers, NULLs and empty lists
+    included. A constant list (`reason IN ('served', …)`, rendered inline for the planner) is written in once here.
+    Returns the statement unchanged and None when something else is rendered at execution (a tuple IN, an inline
+    value given by name), which stays on Core's way. The dict gives each list's element bind processor (or None)."""
+    names = {compiled.bind_names[b]: b for b in compiled.post_compile_params}
+    if not all(b.expanding and not b.type._is_tuple_type for b in names.values()):
+        return compiled.string, None
+    sql = compiled.string
+    for bind in compiled.literal_execute_params:  # a constant list or value written in the statement: once, here
+        if not isinstance(bind.key, _anonymous_label) or bind.callable is not None:
+            return compiled.string, None  # a named one may be given at execution
+        if bind.expanding:
+            _, text = compiled._literal_execute_expanding_parameter_literal_binds(bind, bind.value)
+        else:
+            text = compiled.render_literal_value(bind.value, bind.type)
+        sql = sql.replace(f"__[POSTCOMPILE_{compiled.bind_names[bind]}]", text)
+    escaped = compiled.escaped_bind_names or {}
+    arrays, casts = {}, {}
+    for name, bind in names.items():
+        if isinstance(bind.type, NullType):
+            return compiled.string, None
+        impl = bind.type.dialect_impl(dialect)
+        casts[name] = dialect.type_compiler_instance.process(getattr(impl, "impl_instance", impl))
+        arrays[name] = bind.type._cached_bind_processor(dialect)
+
+    def array(m):
+        name = m.group(2)
+        op = "<> ALL" if m.group(1) else "= ANY"
+        return f"{op} (%({escaped.get(name, name)})s::{casts[name]}[])" if name in casts else m.group(0)
+
+    sql = _IN_LIST.sub(array, sql)  # a list used twice (one name) is bound twice
+    if "POSTCOMPILE" in sql:
+        return compiled.string, None
+    return sql, arrays
 
 
 def _processed(row, processors):

@@ -154,6 +154,35 @@ def test_word_constants_go_inline_so_postgresql_can_keep_one_plan(app):
     assert "plain" in third_params.values() and "'plain'" not in third
 
 
+def test_an_in_list_is_one_array_so_one_statement_text_serves_every_length(app):
+    """A prepared read's IN list goes as one array parameter (`= ANY`): the same text for a list of one or of thirty
+    (psycopg prepares each text once), nothing rendered per value; a constant list stays written in."""
+    from sqlalchemy import bindparam
+
+    from hospitality.models import User
+    ids = bindparam("ids", expanding=True)
+    statement = select(User.id).where(User.id.in_(ids), User.post.not_in(bindparam("posts", expanding=True)),
+                                      User.post.in_(["lead", "manager"]), User.id.in_(ids) | User.id.is_(None))
+    seen = []
+
+    def keep(_conn, _cursor, sql, parameters, *_args):
+        seen.append((sql, parameters))
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            for ids in ([1], [1], list(range(30)), []):
+                database.select_rows(statement, {"ids": ids, "posts": ["security"]}).all()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        db.session.rollback()
+    prepared = seen[1:]  # the first went through Connection.execute
+    assert len({sql for sql, _ in prepared}) == 1
+    sql = prepared[0][0]
+    assert sql.count("users.id = ANY (%(ids)s::INTEGER[])") == 2 and "<> ALL (%(posts)s::VARCHAR(" in sql
+    assert "IN ('lead', 'manager')" in sql and "POSTCOMPILE" not in sql
+    assert [p["ids"] for _, p in prepared] == [[1], list(range(30)), []]
+
+
 def test_statements_prepared_on_a_connection_are_planned_once(app):
     """The app's connections plan a prepared statement once (a generic plan), never afresh on each run: the
     staff screen's routines read was planned on every request before."""

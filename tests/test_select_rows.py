@@ -24,6 +24,12 @@ NAMED = (select(User.id, User.name, User.post, User.active, User.created_at, Sit
          .where(User.site_id == bindparam("site_id"), User.post.in_(["water_bar", "security"]),
                 User.id.in_(bindparam("ids", expanding=True)))
          .order_by(User.id))
+# Lists of every kind a page binds: numbers, words, days, NOT IN, a constant list, and empty ones.
+LISTS = (select(User.id).where(User.site_id == bindparam("site_id"), User.id.in_(bindparam("ids", expanding=True)),
+                               User.post.not_in(bindparam("posts", expanding=True)),
+                               func.date(User.created_at).in_(bindparam("days", expanding=True)) | (User.id < 0),
+                               User.active.in_([True]))
+         .order_by(User.id))
 BOTH = union_all(select(User.id.label("id"), User.name.label("name")).where(User.id == bindparam("first")),
                  select(Site.id, Site.name).where(Site.id == bindparam("site_id")))
 BROKEN = select(func.no_such_function(bindparam("x")).label("y"))
@@ -68,6 +74,26 @@ def test_in_lists_joins_and_duplicate_column_names_read_as_connection_execute_re
         again = select_rows(NAMED, {"site_id": site.id, "ids": [guard.id]}).all()
         assert [(r.id, r.post) for r in again] == [(guard.id, "security")]
         assert select_rows(NAMED, {"site_id": site.id, "ids": []}).all() == []
+
+
+def test_in_and_not_in_lists_of_numbers_words_and_days_empty_or_not(app):
+    """Whatever the lists' lengths, on the prepared statement: PostgreSQL binds each as one array (= ANY, <> ALL),
+    SQLite as one value per element; the answers are the same."""
+    with app.app_context():
+        site = make_site()
+        bar, guard, lead = (make_user(site.id, post) for post in ("water_bar", "security", "lead"))
+        ids = [bar.id, guard.id, lead.id]
+        days = [u.created_at.date() for u in (bar, guard, lead)] + [date(2000, 1, 1)]
+        base = {"site_id": site.id, "ids": ids, "posts": [], "days": days}
+        for params, expected in ((base, ids), (base, ids),  # seen once, then prepared
+                                 (base | {"posts": ["security"]}, [bar.id, lead.id]),
+                                 (base | {"posts": ["security", "lead", "water_bar"]}, []),
+                                 (base | {"ids": [guard.id]}, [guard.id]),
+                                 (base | {"ids": []}, []),
+                                 (base | {"days": []}, []),
+                                 (base | {"days": [date(2000, 1, 1)]}, [])):
+            assert select_rows(LISTS, params).scalars().all() == expected
+        assert _prepared_for(LISTS) is not None
 
 
 def test_a_union_and_the_result_methods(app):
