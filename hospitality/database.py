@@ -398,6 +398,8 @@ class Together:
                     of_type.append(len(slots) - 1)
                 places.append(of_type[nth] + 2)
             self.places.append(places)
+        # A part's columns out of a row of the union, picked in C: itemgetter of one place gives the value, not a tuple.
+        self.pickers = [itemgetter(*places) if len(places) > 1 else _one(places[0]) for places in self.places]
         selects = []
         for n, sub in enumerate(subs):
             mine = dict(zip(self.places[n], sub.c, strict=True))
@@ -422,10 +424,15 @@ class Together:
     def read_one(self, params: dict) -> dict[str, list]:
         """The parts as one statement (see the class)."""
         out = {name: [] for name in self.names}
+        names, shapes, pickers = self.names, self.shapes, self.pickers
         for row in sorted(select_rows(self.statement, params), key=itemgetter(0, 1)):
             n = row[0]
-            out[self.names[n]].append(self.shapes[n]._make([row[i] for i in self.places[n]]))
+            out[names[n]].append(shapes[n]._make(pickers[n](row)))
         return out
+
+
+def _one(place: int) -> Callable:
+    return lambda row: (row[place],)
 
 
 def _slot_key(type_) -> str:

@@ -204,12 +204,16 @@ def _on_time(f: dict) -> int:
 # range_summary), read off the ledger's daily totals: what the water bar's consumables used (served, used to prepare,
 # discarded, damaged), less what was reversed of those, at the items' prices; a prepared item costs nothing of its
 # own (its raw items do).
-_SPEND = (select(func.coalesce(func.sum((StockDay.qty + StockDay.reversed) * Item.unit_price), 0))
-          .select_from(StockDay).join(Item, Item.id == StockDay.item_id)
+# The month's rows are summed per item first (one pass over the site's days in the key's order), then priced: joined
+# the other way, each item sought its days among all the site's (a month-end day read every row of the month per item).
+_USED_BY_ITEM = (select(StockDay.item_id, func.sum(StockDay.qty + StockDay.reversed).label("used"))
+                 .where(StockDay.site_id == _SITE, StockDay.day >= bindparam("month"), StockDay.day <= bindparam("day"),
+                        StockDay.reason.in_(USED))
+                 .group_by(StockDay.item_id).subquery())
+_SPEND = (select(func.coalesce(func.sum(_USED_BY_ITEM.c.used * Item.unit_price), 0))
+          .select_from(_USED_BY_ITEM).join(Item, Item.id == _USED_BY_ITEM.c.item_id)
           .join(Location, Location.id == Item.location_id)
-          .where(StockDay.site_id == _SITE, Item.site_id == _SITE,  # the site's items: a seek, not every site's
-                 StockDay.day >= bindparam("month"), StockDay.day <= bindparam("day"),
-                 StockDay.reason.in_(USED), Item.kind == "consumable", Location.kind == "water_bar",
+          .where(Item.site_id == _SITE, Item.kind == "consumable", Location.kind == "water_bar",
                  ~exists().where(RecipeLine.item_id == Item.id))
           .scalar_subquery())
 
