@@ -6,8 +6,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import Integer, Numeric, and_, bindparam, case, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import Grouping
 
 from ...clock import range_bounds
 from ...database import local_day, local_offset, select_rows
@@ -192,13 +194,27 @@ _RANGE_FLOWS = (select(StockDay.item_id, StockDay.reason, func.sum(StockDay.qty)
                        StockDay.reason.in_(FLOW))
                 .group_by(StockDay.item_id, StockDay.reason))
 # Used stock costs money (its rows are negative); a reversal of a used row (positive) gives it back.
-_DAY_COSTS = (select(StockDay.day, func.sum((StockDay.qty + StockDay.reversed) * Item.unit_price).label("cost"))
-              .join(Item, Item.id == StockDay.item_id)
-              .where(StockDay.site_id == bindparam("site_id"), Item.site_id == bindparam("site_id"),
-                     StockDay.day >= bindparam("first"),
-                     StockDay.day <= bindparam("last"), StockDay.item_id.in_(bindparam("ids", expanding=True)),
-                     StockDay.reason.in_(USED))
-              .group_by(StockDay.day).order_by(StockDay.day))
+_DAY_USED_WHERE = (StockDay.site_id == bindparam("site_id"), StockDay.day >= bindparam("first"),
+                   StockDay.day <= bindparam("last"), StockDay.item_id.in_(bindparam("ids", expanding=True)),
+                   StockDay.reason.in_(USED))
+def _once(array):
+    """An array parameter read once per statement (a sub-select), not converted again for each row."""
+    return select(array).scalar_subquery()
+
+
+_DAY_COSTS = {
+    # SQLite: each row priced by its item.
+    "sqlite": (select(StockDay.day, func.sum((StockDay.qty + StockDay.reversed) * Item.unit_price).label("cost"))
+               .join(Item, Item.id == StockDay.item_id).where(Item.site_id == bindparam("site_id"), *_DAY_USED_WHERE)
+               .group_by(StockDay.day).order_by(StockDay.day)),
+    # PostgreSQL: the prices come with the statement as an array beside the items' ids (the page has them), so no
+    # join: a generic plan knows nothing of the range's size and sought the item of each of a month's rows (820 index
+    # reads, 1.7 ms for 30 days).
+    "postgresql": (select(StockDay.day, func.sum((StockDay.qty + StockDay.reversed) * Grouping(
+                       _once(bindparam("prices", type_=ARRAY(Numeric))))[func.array_position(
+                           _once(bindparam("price_ids", type_=ARRAY(Integer))), StockDay.item_id)]).label("cost"))
+                   .where(*_DAY_USED_WHERE).group_by(StockDay.day).order_by(StockDay.day)),
+}
 
 
 def range_summary(site: Site, items: list[BarItem], first: date,
@@ -215,8 +231,9 @@ def range_summary(site: Site, items: list[BarItem], first: date,
     for r in select_rows(_RANGE_FLOWS, params):
         out[r.item_id].flow[r.reason] += abs(Decimal(r.moved)) - abs(Decimal(r.undone))
     paid = [i for i in by_id if i not in prepared]
+    prices = {"ids": paid, "price_ids": paid, "prices": [by_id[i].unit_price or Decimal(0) for i in paid]}
     costs = [(_as_date(r.day), abs(Decimal(r.cost or 0)).quantize(Decimal("0.01")))
-             for r in select_rows(_DAY_COSTS, params | {"ids": paid})] if paid else []
+             for r in select_rows(_DAY_COSTS[db.session.get_bind().dialect.name], params | prices)] if paid else []
     return [rl for rl in out.values() if rl.flow], costs
 
 
