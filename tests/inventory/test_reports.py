@@ -134,6 +134,24 @@ def test_range_summary_totals_per_item_and_cost_per_day(env):
     assert costs == [(d1, Decimal("10.00")), (d2, Decimal("16.00"))]
 
 
+def test_range_cost_per_day_leaves_out_days_without_use_and_counts_reversals(env):
+    """A day that only received goods has no cost; a reversed serving gives its cost back; an item without a
+    price costs nothing; the per item totals still count the receipt."""
+    site, today = env.site, env.site.today()
+    d0, d1 = today - timedelta(days=3), today - timedelta(days=2)
+    free = make_item(site.id, name="赠品", stock=5)  # no price
+    insert_move(env.water, env.wb.id, 12, "received", local_utc(site, d0, time(10)))
+    insert_move(env.tea, env.wb.id, -3, "served", local_utc(site, d1, time(10)))
+    insert_move(free, env.wb.id, -2, "served", local_utc(site, d1, time(11)))
+    served = services.record_moves(site, env.wb, env.bar, "served", {env.tea.id: "1"}, None, None)
+    services.reverse_move(site, env.wb, served[0], "录错了")
+    items, costs = reports.range_summary(site, [env.water, env.tea, free], d0, today)
+    assert costs == [(d1, Decimal("24.00")), (today, Decimal("0.00"))]  # 3 × ¥8; today's serving undone
+    by_id = {rl.item.id: rl for rl in items}
+    assert by_id[env.water.id].flow["received"] == 12 and by_id[free.id].flow["served"] == 2
+    assert by_id[env.tea.id].flow["served"] == 3 and by_id[free.id].cost == 0
+
+
 def test_manager_range_page_shows_item_totals(app, client):
     """The manager's range view lists each item once with its totals, and links the exports."""
     from tests.harness import login as login_as

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import Integer, Numeric, and_, bindparam, case, func, or_, select
+from sqlalchemy import Integer, Numeric, and_, bindparam, case, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import Grouping
@@ -187,53 +187,61 @@ class RangeLine:
         return _cost(self.item, self.flow, self.prepared)
 
 
-_RANGE_FLOWS = (select(StockDay.item_id, StockDay.reason, func.sum(StockDay.qty).label("moved"),
-                       func.sum(StockDay.reversed).label("undone"))
-                .where(StockDay.site_id == bindparam("site_id"), StockDay.day >= bindparam("first"),
-                       StockDay.day <= bindparam("last"), StockDay.item_id.in_(bindparam("ids", expanding=True)),
-                       StockDay.reason.in_(FLOW))
-                .group_by(StockDay.item_id, StockDay.reason))
-# Used stock costs money (its rows are negative); a reversal of a used row (positive) gives it back.
-_DAY_USED_WHERE = (StockDay.site_id == bindparam("site_id"), StockDay.day >= bindparam("first"),
-                   StockDay.day <= bindparam("last"), StockDay.item_id.in_(bindparam("ids", expanding=True)),
-                   StockDay.reason.in_(USED))
+_RANGE_WHERE = (StockDay.site_id == bindparam("site_id"), StockDay.day >= bindparam("first"),
+                StockDay.day <= bindparam("last"), StockDay.item_id.in_(bindparam("ids", expanding=True)))
+_MOVED, _UNDONE = func.sum(StockDay.qty).label("moved"), func.sum(StockDay.reversed).label("undone")
+_RANGE_FLOWS = (select(StockDay.item_id, StockDay.reason, _MOVED, _UNDONE)
+                .where(*_RANGE_WHERE, StockDay.reason.in_(FLOW)).group_by(StockDay.item_id, StockDay.reason))
+# Used stock costs money (its rows are negative); a reversal of a used row (positive) gives it back. On SQLite each
+# row is priced by its item (a join).
+_DAY_COSTS = (select(StockDay.day, func.sum((StockDay.qty + StockDay.reversed) * Item.unit_price).label("cost"))
+              .join(Item, Item.id == StockDay.item_id)
+              .where(Item.site_id == bindparam("site_id"), *_RANGE_WHERE, StockDay.reason.in_(USED),
+                     StockDay.item_id.in_(bindparam("paid", expanding=True)))
+              .group_by(StockDay.day).order_by(StockDay.day))
+
+
 def _once(array):
     """An array parameter read once per statement (a sub-select), not converted again for each row."""
     return select(array).scalar_subquery()
 
 
-_DAY_COSTS = {
-    # SQLite: each row priced by its item.
-    "sqlite": (select(StockDay.day, func.sum((StockDay.qty + StockDay.reversed) * Item.unit_price).label("cost"))
-               .join(Item, Item.id == StockDay.item_id).where(Item.site_id == bindparam("site_id"), *_DAY_USED_WHERE)
-               .group_by(StockDay.day).order_by(StockDay.day)),
-    # PostgreSQL: the prices come with the statement as an array beside the items' ids (the page has them), so no
-    # join: a generic plan knows nothing of the range's size and sought the item of each of a month's rows (820 index
-    # reads, 1.7 ms for 30 days).
-    "postgresql": (select(StockDay.day, func.sum((StockDay.qty + StockDay.reversed) * Grouping(
-                       _once(bindparam("prices", type_=ARRAY(Numeric))))[func.array_position(
-                           _once(bindparam("price_ids", type_=ARRAY(Integer))), StockDay.item_id)]).label("cost"))
-                   .where(*_DAY_USED_WHERE).group_by(StockDay.day).order_by(StockDay.day)),
-}
+# On PostgreSQL both in one pass over the range's daily totals (GROUPING SETS): a row per item and reason (day NULL)
+# and a row per day (item NULL) with its cost. The paid items' prices come as an array beside their ids (the page
+# has them; a prepared item has none, so its rows cost NULL, left out of the sum): joined to the items instead, a
+# generic plan, blind to the range's size, sought the item of each of a month's rows (820 index reads).
+_PRICE = Grouping(_once(bindparam("prices", type_=ARRAY(Numeric))))[
+    func.array_position(_once(bindparam("paid", type_=ARRAY(Integer))), StockDay.item_id)]
+_RANGE_PG = (select(StockDay.item_id, StockDay.reason, StockDay.day, _MOVED, _UNDONE,
+                    func.sum(case((StockDay.reason.in_(USED), (StockDay.qty + StockDay.reversed) * _PRICE)))
+                    .label("cost"))
+             .where(*_RANGE_WHERE, StockDay.reason.in_(FLOW))
+             .group_by(func.grouping_sets(tuple_(StockDay.item_id, StockDay.reason), tuple_(StockDay.day))))
 
 
 def range_summary(site: Site, items: list[BarItem], first: date,
                   last: date) -> tuple[list[RangeLine], list[tuple[date, Decimal]]]:
-    """Per item totals and the cost per day over a range, from the ledger's daily totals (rollup.py): two small
-    aggregates, a row per item and reason and a row per day, whatever the range. The day-by-day lines with counts
-    and variance (consumption()) are for one day and the exports."""
+    """Per item totals and the cost per day over a range, from the ledger's daily totals (rollup.py): a row per
+    item and reason and a row per day, whatever the range (one statement on PostgreSQL, two on SQLite). The
+    day-by-day lines with counts and variance (consumption()) are for one day and the exports."""
     if not items:
         return [], []
     by_id = {i.id: i for i in items}
     prepared = prepared_ids(by_id)
-    params = {"site_id": site.id, "first": first, "last": last, "ids": list(by_id)}
-    out: dict[int, RangeLine] = {i.id: RangeLine(i, i.id in prepared) for i in items}
-    for r in select_rows(_RANGE_FLOWS, params):
-        out[r.item_id].flow[r.reason] += abs(Decimal(r.moved)) - abs(Decimal(r.undone))
     paid = [i for i in by_id if i not in prepared]
-    prices = {"ids": paid, "price_ids": paid, "prices": [by_id[i].unit_price or Decimal(0) for i in paid]}
-    costs = [(_as_date(r.day), abs(Decimal(r.cost or 0)).quantize(Decimal("0.01")))
-             for r in select_rows(_DAY_COSTS[db.session.get_bind().dialect.name], params | prices)] if paid else []
+    params = {"site_id": site.id, "first": first, "last": last, "ids": list(by_id), "paid": paid,
+              "prices": [by_id[i].unit_price or Decimal(0) for i in paid]}
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = select_rows(_RANGE_PG, params).all()
+        flows = [r for r in rows if r.day is None]
+        days = sorted((r for r in rows if r.day is not None and r.cost is not None), key=lambda r: r.day)
+    else:
+        flows = select_rows(_RANGE_FLOWS, params)
+        days = select_rows(_DAY_COSTS, params) if paid else []
+    out: dict[int, RangeLine] = {i.id: RangeLine(i, i.id in prepared) for i in items}
+    for r in flows:
+        out[r.item_id].flow[r.reason] += abs(Decimal(r.moved)) - abs(Decimal(r.undone))
+    costs = [(_as_date(r.day), abs(Decimal(r.cost or 0)).quantize(Decimal("0.01"))) for r in days]
     return [rl for rl in out.values() if rl.flow], costs
 
 
