@@ -123,3 +123,21 @@ def test_query_count_is_constant_as_data_grows(app, who, url):
     _grow(app, env)
     large = _measure(app, client, url)
     assert large == small, f"{url}: {small} statements with little data, {large} with thousands of rows"
+
+
+# On PostgreSQL each statement is a round trip: the day's page reads the session, the bar's items, then the rest at
+# once; the range adds which items are prepared before its one aggregate (their prices go with it).
+PG_STATEMENTS = {"/stock/consumption": 3, "/stock/consumption?from={first}&to={last}": 4}
+
+
+@pytest.mark.parametrize("url", list(PG_STATEMENTS))
+def test_the_consumption_pages_read_in_few_statements_on_postgresql(app, url, database_url):
+    if not database_url.startswith("postgres"):
+        pytest.skip("PostgreSQL: SQLite runs the reads one by one (no round trips to save)")
+    env = route_env(app)
+    with app.app_context():
+        today = db.session.get(Site, env.site).today()
+    client = login(app, env.boss)
+    address = url.format(first=(today - timedelta(days=30)).isoformat(), last=today.isoformat())
+    client.get(address)  # the statements are prepared from their second reading
+    assert _measure(app, client, address) == PG_STATEMENTS[url]

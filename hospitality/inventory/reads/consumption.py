@@ -12,12 +12,12 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import Grouping
 
 from ...clock import range_bounds
-from ...database import local_day, local_offset, select_rows
+from ...database import Together, local_day, local_offset, select_rows
 from ...extensions import db
 from ...i18n import lazy_gettext as _l
 from ...models import CountLine, Item, Site, StockCount, StockMove
 from ...models.inventory import REASONS, StockDay
-from .stock import BarItem, prepared_ids
+from .stock import PREPARED_AMONG, BarItem, prepared_ids
 
 IN_FLOW = ("received", "prepared", "moved_in")
 OUT_FLOW = ("served", "prep_used", "discarded", "damaged", "moved_out")
@@ -76,6 +76,20 @@ def _statements() -> dict:
     if dialect not in _DAY_STATEMENTS:
         _DAY_STATEMENTS[dialect] = _day_statements()
     return _DAY_STATEMENTS[dialect]
+
+
+_DAY_READS: dict = {}
+
+
+def _day_reads() -> Together:
+    """consumption()'s reads of the items `ids`: which are prepared, the daily totals, the flows outside the counts
+    and the counts (one statement on PostgreSQL)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _DAY_READS:
+        st = _statements()
+        _DAY_READS[dialect] = Together(prepared=PREPARED_AMONG, flows=_DAY_FLOWS, outside=st["outside"],
+                                       counts=st["counts"])
+    return _DAY_READS[dialect]
 
 
 _DAY_FLOWS = (select(StockDay.item_id, StockDay.day, StockDay.reason, StockDay.qty, StockDay.reversed)
@@ -140,15 +154,15 @@ class DayLine:
 
 def consumption(site: Site, items: list[BarItem], first: date, last: date) -> list[DayLine]:
     """One line per day and item with counts, flows and variance: the daily totals, the counts and one aggregate of
-    the ledger (what moved outside the counts)."""
+    the ledger (what moved outside the counts), read together (_day_reads)."""
     if not items:
         return []
     by_id = {i.id: i for i in items}
     start, end = range_bounds(site, first, last)
     params = {"site_id": site.id, "first": first, "last": last, "start": start, "end": end, "ids": list(by_id),
               **local_offset(site, first)}
-    st = _statements()
-    prepared = prepared_ids(by_id)
+    got = _day_reads().read(params)
+    prepared = {r.item_id for r in got["prepared"]}
     lines: dict[tuple[int, date], DayLine] = {}
 
     def line(item_id, d) -> DayLine:
@@ -158,14 +172,14 @@ def consumption(site: Site, items: list[BarItem], first: date, last: date) -> li
         return lines[key]
 
     # The day's flows and what was reversed of them: the ledger's daily totals (rollup.py).
-    for r in select_rows(_DAY_FLOWS, params):
+    for r in got["flows"]:
         if r.qty:
             line(r.item_id, r.day).flow[r.reason] += abs(Decimal(r.qty))
         if r.reversed:
             line(r.item_id, r.day).flow[r.reason] -= abs(Decimal(r.reversed))
-    for r in select_rows(st["outside"], params):
+    for r in got["outside"]:
         line(r.item_id, r.day).outside[r.reason] += _size(r.reason, Decimal(r.total))
-    for r in select_rows(st["counts"], params):  # in the order they were submitted
+    for r in got["counts"]:  # in the order they were submitted
         dl = line(r.item_id, r.day)
         if r.kind == "opening" and dl.opening is None:
             dl.opening = r.counted  # the first opening count of the day

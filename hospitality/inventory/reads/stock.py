@@ -166,7 +166,9 @@ def recipe_of(item_id: int) -> list[RecipeLine]:
                                    .options(joinedload(RecipeLine.raw_item)).order_by(RecipeLine.id)))
 
 
-_PREPARED = select(RecipeLine.item_id).where(RecipeLine.item_id.in_(bindparam("ids", expanding=True))).distinct()
+# Which of the items `ids` are prepared (a statement another screen's reads can go with).
+PREPARED_AMONG = (select(RecipeLine.item_id).where(RecipeLine.item_id.in_(bindparam("ids", expanding=True)))
+                  .distinct())
 
 
 def prepared_ids(item_ids) -> set[int]:
@@ -174,7 +176,7 @@ def prepared_ids(item_ids) -> set[int]:
     ids = list(item_ids)
     if not ids:
         return set()
-    return {r.item_id for r in select_rows(_PREPARED, {"ids": ids})}
+    return {r.item_id for r in select_rows(PREPARED_AMONG, {"ids": ids})}
 
 
 def ingredient_choices(item: Item) -> list[Item]:
