@@ -106,16 +106,18 @@ _CHECKLISTS_TODAY = checklists.with_runs(
     .order_by(ChecklistTemplate.position, ChecklistTemplate.id), counts=False)
 
 
-def day_panels(site: Site, day: date, now: datetime | None = None) -> dict:
+def day_panels(site: Site, day: date, now: datetime | None = None, trend_days: int | None = None) -> dict:
     """The manager's day's figures of today: visits, what waits, attendance, routines, inspections, the month's
-    spend and stock below par. On PostgreSQL two statements: the checklists with their runs, and one for the rest
-    (database.read_panels), where each figure read on its own was a round trip and its own work on both sides."""
+    spend and stock below par, and with trend_days the trends of those days (`trends`). On PostgreSQL two
+    statements: the checklists with their runs, and one for the rest (database.read_panels), where each figure
+    read on its own was a round trip and its own work on both sides."""
     now = now or utcnow()
+    trends = [trends_reads(site, day, trend_days)] if trend_days else []
     got = read_panels(visit_reports.day_reads(site, day), waiting_reads(site, now),
                       attendance.board_reads(site, day, pending=False), month_reads(site, day),
-                      stock_reads.below_par_reads(site.id))
+                      stock_reads.below_par_reads(site.id), *trends)
     statuses = checklists.read_day_status(_CHECKLISTS_TODAY, site, day, {"site_id": site.id})[0]  # at the site's now
-    return {"visits": got["visit_figures"], "waiting": got["waiting"],
+    return {**({"trends": got["trends"]} if trends else {}), "visits": got["visit_figures"], "waiting": got["waiting"],
             "attendance": _attendance_counts(got["att_board"]), "budget": got["budget"],
             "below_par": got["below_par"],
             "routines": checklists.state_counts([s for s in statuses if s.template.kind in ROUTINE_KINDS]),
@@ -174,8 +176,20 @@ def trends(site: Site, last: date, days: int) -> list[Series]:
     """Groups, guests, consumable cost per group (yuan), discrepancies opened, people late and routines done on time
     (%) per local day, the `days` days up to `last`: head office's kept figures of the site (hq.reads.site_days: the
     days before today at most an hour old, today's read now)."""
+    reads = trends_reads(site, last, days)
+    return (read_panels(reads) if reads.parts else reads.build({}))["trends"]
+
+
+def trends_reads(site: Site, last: date, days: int) -> Reads:
+    """trends()' reads, for a screen that reads its panels at once: `trends`."""
     first = last - timedelta(days=days - 1)
-    found = hq.site_days(site, first, last, site.today())
+    reads = hq.site_days_reads(site, first, last, site.today())
+    if reads is None:
+        return Reads({}, {}, lambda _got: {"trends": _series(first, days, {})})
+    return Reads(reads.parts, reads.params, lambda got: {"trends": _series(first, days, reads.build(got)["site_days"])})
+
+
+def _series(first: date, days: int, found: dict) -> list[Series]:
     span = [first + timedelta(days=i) for i in range(days)]
 
     def per_day(figure) -> list:

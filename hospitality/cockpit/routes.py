@@ -21,7 +21,7 @@ def index():
     raw = request.args.get("days", "")
     days = int(raw) if raw in {str(d) for d in reads.TREND_DAYS} else reads.TREND_DAYS[0]
     return render_template("cockpit/index.html", site=site, day=day, days=days, trend_days=reads.TREND_DAYS,
-                           trends=reads.trends(site, day, days), **reads.day_panels(site, day, now))
+                           **reads.day_panels(site, day, now, trend_days=days))
 
 
 def _budget_page(site, form: dict, errors: dict, status: int = 200):

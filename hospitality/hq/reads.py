@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..checklists import reads as checklists
 from ..clock import range_bounds, utcnow
-from ..database import Together, local_day, local_offset, select_rows, write_tx
+from ..database import Reads, local_day, local_offset, read_panels, select_rows, write_tx
 from ..extensions import db
 from ..models import CountLine, Discrepancy, Item, Site, Visit
 from ..models.attendance import Attendance, RosterEntry
@@ -281,38 +281,40 @@ _KEPT_DAYS = (select(SiteDay.day, SiteDay.computed_at, SiteDay.cost, *(getattr(S
               .where(SiteDay.site_id == bindparam("site_id"), SiteDay.day >= bindparam("kept_first"),
                      SiteDay.day <= bindparam("kept_last"))
               .order_by(SiteDay.day))
-_SITE_DAYS: dict = {}  # (dialect, parts) -> Together
-
-
 def site_days(site: Site, first: date, last: date, today: date, now: datetime | None = None) -> dict[date, dict]:
     """One site's figures per local day first..last (a dict of the COUNTS and cost; a day without any: missing): the
     days before today as kept (rebuilt as figures() keeps them when one is missing or over KEEP_FOR old), today's
-    read now from the families of TREND_FAMILIES. One statement (read_panels' Together) unless days are rebuilt."""
+    read now from the families of TREND_FAMILIES. One statement (read_panels) unless days are rebuilt."""
+    reads = site_days_reads(site, first, last, today, now)
+    return read_panels(reads)["site_days"] if reads else {}
+
+
+def site_days_reads(site: Site, first: date, last: date, today: date, now: datetime | None = None) -> Reads | None:
+    """site_days()' reads, for a screen that reads its panels at once: `site_days` (None: no day to read)."""
     now = now or utcnow()
     past_last = min(last, today - timedelta(days=1))
     names = (("kept",) if first <= past_last else ()) + (TREND_FAMILIES if first <= today <= last else ())
     if not names:
-        return {}
-    dialect = db.session.get_bind().dialect.name
-    together = _SITE_DAYS.get((dialect, names))
-    if together is None:
-        families = _families()
-        together = _SITE_DAYS[(dialect, names)] = Together(
-            **{n: _KEPT_DAYS if n == "kept" else families[n] for n in names})
-    got = together.read(_params(site, [site.id], today, today, today)
-                        | {"site_id": site.id, "kept_first": first, "kept_last": past_last})
-    out: dict[date, dict] = {}
-    if "kept" in got:
-        rows = got["kept"]
-        if _stale(sum(r.computed_at >= now - KEEP_FOR for r in rows), first, past_last):
-            found = _by_day(_params(site, [site.id], first, past_last, today))
-            _keep(found, [site.id], first, past_last, now)
-            out = {d: values for (_site, d), values in found.items()}
-        else:
-            out = {_as_date(r.day): r._asdict() for r in rows}
-    for name in TREND_FAMILIES:
-        for r in got.get(name, ()):
-            values = r._asdict()
-            values.pop("site_id")
-            out.setdefault(_as_date(values.pop("day")), {}).update(values)
-    return out
+        return None
+    families = _families()
+    parts = {n: _KEPT_DAYS if n == "kept" else families[n] for n in names}
+    params = (_params(site, [site.id], today, today, today)
+              | {"site_id": site.id, "kept_first": first, "kept_last": past_last})
+
+    def build(got: dict) -> dict:
+        out: dict[date, dict] = {}
+        if "kept" in got:
+            rows = got["kept"]
+            if _stale(sum(r.computed_at >= now - KEEP_FOR for r in rows), first, past_last):
+                found = _by_day(_params(site, [site.id], first, past_last, today))
+                _keep(found, [site.id], first, past_last, now)
+                out = {d: values for (_site, d), values in found.items()}
+            else:
+                out = {_as_date(r.day): r._asdict() for r in rows}
+        for name in TREND_FAMILIES:
+            for r in got.get(name, ()):
+                values = r._asdict()
+                values.pop("site_id")
+                out.setdefault(_as_date(values.pop("day")), {}).update(values)
+        return {"site_days": out}
+    return Reads(parts, params, build)
