@@ -4,7 +4,7 @@ refused scans) and the tasks a patrol left for the morning."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, and_, bindparam, select
 from sqlalchemy.orm import aliased, joinedload
 
 from .. import fields
@@ -43,7 +43,8 @@ _SCANS = (select(PatrolScan.id, PatrolScan.slot, PatrolScan.checkpoint_id, Patro
                  _DONE_BY.name.label("task_done_by"))
           .join(User, User.id == PatrolScan.user_id)
           .outerjoin(Checkpoint, Checkpoint.id == PatrolScan.checkpoint_id)
-          .outerjoin(Incident, Incident.id == PatrolScan.incident_id)
+          # The site's incidents only: PostgreSQL then hashes a few hundred, not every site's.
+          .outerjoin(Incident, and_(Incident.id == PatrolScan.incident_id, Incident.site_id == bindparam("site_id")))
           .outerjoin(_DONE_BY, _DONE_BY.id == PatrolScan.task_done_by_id)
           .where(PatrolScan.site_id == bindparam("site_id"), PatrolScan.day == bindparam("day"))
           .order_by(PatrolScan.at, PatrolScan.id))
