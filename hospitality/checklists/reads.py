@@ -138,6 +138,7 @@ def _on_time_statement():
                    func.sum(case((done_local <= due_at, 1), else_=0)).label("on_time"))
             .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
             .where(ChecklistRun.site_id.in_(bindparam("ids", expanding=True)),
+                   ChecklistTemplate.site_id.in_(bindparam("ids", expanding=True)),  # the sites' templates: a seek
                    ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"),
                    ChecklistRun.completed_at.is_not(None), ChecklistTemplate.kind.in_(ROUTINE_KINDS))
             .group_by(ChecklistRun.site_id, ChecklistRun.shift_date))

@@ -36,7 +36,8 @@ _SITE = bindparam("site_id")
 _WEIGHTS = select(EvaluationWeight.rule, EvaluationWeight.points).where(EvaluationWeight.site_id == _SITE)
 _GROOMING = (select(ChecklistRun.subject_user_id.label("user_id"), func.count().label("n"))
              .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistRun.template_id)
-             .where(ChecklistRun.site_id == _SITE, ChecklistTemplate.kind == "grooming",
+             .where(ChecklistRun.site_id == _SITE, ChecklistTemplate.site_id == _SITE,  # a seek, not every site's
+                    ChecklistTemplate.kind == "grooming",
                     ChecklistRun.failed_count > 0, ChecklistRun.subject_user_id.is_not(None),
                     ChecklistRun.shift_date >= bindparam("first"), ChecklistRun.shift_date <= bindparam("last"))
              .group_by(ChecklistRun.subject_user_id))
