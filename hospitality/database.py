@@ -25,14 +25,13 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import BindParameter, _anonymous_label
-from sqlalchemy.sql.selectable import CompoundSelect, Select
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import NullType
 
 from .extensions import db
+from .prepared import prepared_for
 
 IMMEDIATE = "hospitality_immediate"
 
@@ -201,164 +200,16 @@ def select_rows(statement, params: dict | None = None):
 
     The hot reads of the pages are prebuilt statements of plain columns: the Session's per-statement ORM work
     (execution options, events, bind lookup) costs more than SQLite's own work on them, so they go to the
-    connection directly, and a statement read again goes straight to the driver (_Prepared). Pending changes are
+    connection directly, and a statement read again goes straight to the driver (prepared.Prepared). Pending changes are
     flushed first, as the Session's autoflush would."""
     session = db.session()
     if session.new or session.dirty or session.deleted:
         session.flush()
     conn = session.connection()
-    prepared = _prepared(conn, statement)
+    prepared = prepared_for(conn, statement)
     if prepared is None:
         return conn.execute(statement, params or {})
     return prepared.run(conn, params or {})
-
-
-class _Prepared:
-    """A prebuilt SELECT compiled once for a dialect and run on the driver's cursor.
-
-    Connection.execute() finds a statement's compiled form anew on every execution (its cache key is the statement's
-    whole tree, walked each time), builds an execution context and a cursor result: about 40 µs of Python a
-    statement, as much as SQLite's own work on a screen's small reads, and a page sends 10 to 20 of them. This keeps
-    what they do that matters here: the bound values through the types' bind processors, IN lists and inline
-    constants rendered as Core renders them (SQLCompiler._process_parameters_for_postcompile), the values read back
-    through the types' result processors, the engine's before/after_cursor_execute events (the statement counters
-    of the tests and the benchmark, PostgreSQL's write tracking), driver errors raised as SQLAlchemy's own. Its
-    result is a Result with the same keys and rows (all(), first(), scalars(), attribute access)."""
-
-    __slots__ = ("statement", "compiled", "meta", "postcompile", "escaped", "columns", "row_processors", "sql",
-                 "arrays")
-
-    def __init__(self, statement, dialect):
-        self.statement = statement  # held: the cache is keyed by its id()
-        self.compiled = compiled = statement.compile(dialect=dialect)
-        self.meta = SimpleResultMetaData([c.keyname for c in compiled._result_columns])
-        self.postcompile = bool(compiled.literal_execute_params or compiled.post_compile_params)
-        self.escaped = compiled.escaped_bind_names
-        self.columns = [c.type for c in compiled._result_columns]
-        self.row_processors = None  # [(index, processor)], from the first execution's cursor description
-        self.sql, self.arrays = compiled.string, None
-        if self.postcompile and dialect.name == "postgresql":
-            self.sql, self.arrays = _as_arrays(compiled, dialect)
-            self.postcompile = self.arrays is None
-
-    def run(self, conn, params: dict):
-        compiled = self.compiled
-        values = compiled.construct_params(params, escape_names=False)
-        processors = compiled._bind_processors
-        sql = self.sql
-        order = compiled.positiontup
-        if self.arrays:
-            for name, element in self.arrays.items():  # an IN list as one array value
-                values[name] = [element(v) for v in values[name]] if element else list(values[name])
-        elif self.postcompile:
-            state = compiled._process_parameters_for_postcompile(values)  # fills `values` in place
-            sql, order = state.statement, state.positiontup
-            processors = {**processors, **state.processors}
-        if compiled.positional:
-            args = conn.dialect.execute_sequence_format(
-                [processors[k](values[k]) if k in processors else values[k] for k in order])
-        else:
-            escaped = self.escaped or {}
-            args = {escaped.get(k, k): processors[k](v) if k in processors else v for k, v in values.items()}
-        events = conn._has_events or conn.engine._has_events
-        cursor = conn.connection.dbapi_connection.cursor()
-        try:
-            if events:
-                for fn in conn.dispatch.before_cursor_execute:
-                    fn(conn, cursor, sql, args, None, False)
-            cursor.execute(sql, args)
-            if events:
-                for fn in conn.dispatch.after_cursor_execute:
-                    fn(conn, cursor, sql, args, None, False)
-            if self.row_processors is None:
-                dialect = conn.dialect
-                self.row_processors = [
-                    (i, p) for i, (type_, desc) in enumerate(zip(self.columns, cursor.description, strict=True))
-                    if (p := type_._cached_result_processor(dialect, desc[1])) is not None]
-            rows = cursor.fetchall()
-        except conn.dialect.loaded_dbapi.Error as e:
-            conn._handle_dbapi_exception(e, sql, args, cursor, None)
-        finally:
-            cursor.close()
-        if self.row_processors:
-            rows = [_processed(row, self.row_processors) for row in rows]
-        return IteratorResult(self.meta, iter(rows))
-
-
-# An IN list on PostgreSQL: `x IN (__[POSTCOMPILE_ids])`, which Core renders anew at every execution (a placeholder and
-# a cast per value) and whose text changes with the list's length (a new prepared statement each length).
-_IN_LIST = re.compile(r"(NOT )?IN \(__\[POSTCOMPILE_(\w+)\]\)")
-
-
-def _as_arrays(compiled, dialect) -> tuple[str, dict | None]:
-    """The statement with each IN list bound as one array (`x = ANY (%(ids)s::INTEGER[])`, `NOT IN` as `<> ALL`):
-    one text whatever the list's length, nothing rendered per execution. Same answers, NULLs and empty lists
-    included. A constant list (`reason IN ('served', …)`, rendered inline for the planner) is written in once here.
-    Returns the statement unchanged and None when something else is rendered at execution (a tuple IN, an inline
-    value given by name), which stays on Core's way. The dict gives each list's element bind processor (or None)."""
-    names = {compiled.bind_names[b]: b for b in compiled.post_compile_params}
-    if not all(b.expanding and not b.type._is_tuple_type for b in names.values()):
-        return compiled.string, None
-    sql = compiled.string
-    for bind in compiled.literal_execute_params:  # a constant list or value written in the statement: once, here
-        if not isinstance(bind.key, _anonymous_label) or bind.callable is not None:
-            return compiled.string, None  # a named one may be given at execution
-        if bind.expanding:
-            _, text = compiled._literal_execute_expanding_parameter_literal_binds(bind, bind.value)
-        else:
-            text = compiled.render_literal_value(bind.value, bind.type)
-        sql = sql.replace(f"__[POSTCOMPILE_{compiled.bind_names[bind]}]", text)
-    escaped = compiled.escaped_bind_names or {}
-    arrays, casts = {}, {}
-    for name, bind in names.items():
-        if isinstance(bind.type, NullType):
-            return compiled.string, None
-        impl = bind.type.dialect_impl(dialect)
-        casts[name] = dialect.type_compiler_instance.process(getattr(impl, "impl_instance", impl))
-        arrays[name] = bind.type._cached_bind_processor(dialect)
-
-    def array(m):
-        name = m.group(2)
-        op = "<> ALL" if m.group(1) else "= ANY"
-        return f"{op} (%({escaped.get(name, name)})s::{casts[name]}[])" if name in casts else m.group(0)
-
-    sql = _IN_LIST.sub(array, sql)  # a list used twice (one name) is bound twice
-    if "POSTCOMPILE" in sql:
-        return compiled.string, None
-    return sql, arrays
-
-
-def _processed(row, processors):
-    row = list(row)
-    for i, p in processors:
-        row[i] = p(row[i])
-    return row
-
-
-# Statements seen once, then prepared when seen again: a page's reads are module-level statements, read on every
-# request, while a statement built per call (a search's filters) is seen once and stays on Connection.execute (which
-# finds its compiled form by cache key). Both maps hold the statements (so an id() is never another's) and are bounded.
-_SEEN: dict[tuple, object] = {}
-_PREPARED: dict[tuple, _Prepared] = {}
-_KEPT = 2000
-
-
-def _prepared(conn, statement) -> _Prepared | None:
-    if not isinstance(statement, (Select, CompoundSelect)) or statement._execution_options or conn._echo:
-        return None
-    key = (id(statement), conn.dialect.name, conn.dialect.driver)
-    found = _PREPARED.get(key)
-    if found is not None and found.statement is statement:
-        return found
-    if _SEEN.get(key) is not statement:
-        if len(_SEEN) >= _KEPT:
-            _SEEN.clear()
-        _SEEN[key] = statement
-        return None
-    if len(_PREPARED) >= _KEPT:
-        _PREPARED.clear()
-    found = _PREPARED[key] = _Prepared(statement, conn.dialect)
-    return found
 
 
 # SQLite runs a screen's reads as one statement up to this many (two cost about what two statements cost), and one by

@@ -33,6 +33,20 @@ def statements(app):
         event.remove(db.engine, "after_cursor_execute", keep)
 
 
+@pytest.fixture
+def sent(app):
+    """Each statement the engine sends while the test runs, with its parameters."""
+    seen = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+    yield seen
+    with app.app_context():
+        event.remove(db.engine, "before_cursor_execute", keep)
+
+
 def _sent(client, monkeypatch) -> list[bytes]:
     """The transaction control the driver sends (BEGIN, COMMIT, ROLLBACK) during a request of the client."""
     import psycopg._connection_base as base
@@ -125,36 +139,28 @@ def test_a_dead_connection_that_sat_idle_is_replaced_before_a_request_uses_it(ap
         db.session.rollback()
 
 
-def test_word_constants_go_inline_so_postgresql_can_keep_one_plan(app):
+def test_word_constants_go_inline_so_postgresql_can_keep_one_plan(app, sent):
     """A SELECT's word constants are written in its text (a generic plan can use the partial index on status =
     'open'); values given at execution, numbers and anything typed with a quote or a space stay parameters; an
     UPDATE keeps its values as parameters."""
     from sqlalchemy import bindparam
 
     from hospitality.models import StockCount, User
-    seen = []
-
-    def keep(_conn, _cursor, statement, parameters, *_args):
-        seen.append((statement, parameters))
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", keep)
-        try:
-            db.session.execute(select(StockCount.id).where(StockCount.location_id == bindparam("loc"),
-                                                           StockCount.status == "open"), {"loc": 1}).all()
-            db.session.execute(select(User.id).where(User.name == "O'Brien; DROP", User.post.in_(["lead", "manager"]),
-                                                     User.id == 7)).all()
-            db.session.execute(update(User).where(User.id == -1).values(name="plain"))
-            db.session.rollback()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", keep)
-    (first, first_params), (second, second_params), (third, third_params) = seen[-3:]
+        db.session.execute(select(StockCount.id).where(StockCount.location_id == bindparam("loc"),
+                                                       StockCount.status == "open"), {"loc": 1}).all()
+        db.session.execute(select(User.id).where(User.name == "O'Brien; DROP", User.post.in_(["lead", "manager"]),
+                                                 User.id == 7)).all()
+        db.session.execute(update(User).where(User.id == -1).values(name="plain"))
+        db.session.rollback()
+    (first, first_params), (second, second_params), (third, third_params) = sent[-3:]
     assert "status = 'open'" in first and first_params == {"loc": 1}
     assert "IN ('lead', 'manager')" in second
     assert "O'Brien; DROP" in second_params.values() and 7 in second_params.values()
     assert "plain" in third_params.values() and "'plain'" not in third
 
 
-def test_an_in_list_is_one_array_so_one_statement_text_serves_every_length(app):
+def test_an_in_list_is_one_array_so_one_statement_text_serves_every_length(app, sent):
     """A prepared read's IN list goes as one array parameter (`= ANY`): the same text for a list of one or of thirty
     (psycopg prepares each text once), nothing rendered per value; a constant list stays written in."""
     from sqlalchemy import bindparam
@@ -163,19 +169,11 @@ def test_an_in_list_is_one_array_so_one_statement_text_serves_every_length(app):
     ids = bindparam("ids", expanding=True)
     statement = select(User.id).where(User.id.in_(ids), User.post.not_in(bindparam("posts", expanding=True)),
                                       User.post.in_(["lead", "manager"]), User.id.in_(ids) | User.id.is_(None))
-    seen = []
-
-    def keep(_conn, _cursor, sql, parameters, *_args):
-        seen.append((sql, parameters))
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", keep)
-        try:
-            for ids in ([1], [1], list(range(30)), []):
-                database.select_rows(statement, {"ids": ids, "posts": ["security"]}).all()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", keep)
+        for ids in ([1], [1], list(range(30)), []):
+            database.select_rows(statement, {"ids": ids, "posts": ["security"]}).all()
         db.session.rollback()
-    prepared = seen[1:]  # the first went through Connection.execute
+    prepared = sent[1:]  # the first went through Connection.execute
     assert len({sql for sql, _ in prepared}) == 1
     sql = prepared[0][0]
     assert sql.count("users.id = ANY (%(ids)s::INTEGER[])") == 2 and "<> ALL (%(posts)s::VARCHAR(" in sql

@@ -1,4 +1,4 @@
-"""database.select_rows: a prebuilt statement read again goes straight to the driver (database._Prepared) and gives
+"""database.select_rows: a prebuilt statement read again goes straight to the driver (prepared.Prepared) and gives
 exactly what Connection.execute gives (keys, rows, typed values, IN lists, a union), is seen by the engine's events,
 raises the driver's errors as SQLAlchemy's; a statement built per call stays on Connection.execute. Both engines."""
 from datetime import date, datetime
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Boolean, Date, DateTime, Numeric, bindparam, func, literal, select, union_all
 from sqlalchemy.exc import DBAPIError
 
-from hospitality import database
+from hospitality import prepared
 from hospitality.database import select_rows
 from hospitality.extensions import db
 from hospitality.models import Site, User
@@ -37,7 +37,7 @@ BROKEN = select(func.no_such_function(bindparam("x")).label("y"))
 
 def _prepared_for(statement):
     dialect = db.session.get_bind().dialect
-    return database._PREPARED.get((id(statement), dialect.name, dialect.driver))
+    return prepared.PREPARED.get((id(statement), dialect.name, dialect.driver))
 
 
 def _twice(statement, params: dict):
@@ -134,8 +134,8 @@ def test_a_driver_error_is_raised_as_sqlalchemy_s(app):
 def test_a_statement_built_per_call_stays_on_connection_execute(app):
     with app.app_context():
         site = make_site()
-        before = len(database._PREPARED)
+        before = len(prepared.PREPARED)
         for _ in range(3):
             rows = select_rows(select(Site.name).where(Site.id == site.id)).all()
             assert rows == [(site.name,)]
-        assert len(database._PREPARED) == before
+        assert len(prepared.PREPARED) == before
