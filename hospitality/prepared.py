@@ -15,7 +15,8 @@ class Prepared:
     whole tree, walked each time), builds an execution context and a cursor result: about 40 µs of Python a
     statement, as much as SQLite's own work on a screen's small reads, and a page sends 10 to 20 of them. This keeps
     what they do that matters here: the bound values through the types' bind processors, IN lists and inline
-    constants rendered as Core renders them (SQLCompiler._process_parameters_for_postcompile), the values read back
+    constants rendered as Core renders them (SQLCompiler._process_parameters_for_postcompile; on PostgreSQL an IN
+    list is one array and the constants are written in once: as_arrays), the values read back
     through the types' result processors, the engine's before/after_cursor_execute events (the statement counters
     of the tests and the benchmark, PostgreSQL's write tracking), driver errors raised as SQLAlchemy's own. Its
     result is a Result with the same keys and rows (all(), first(), scalars(), attribute access)."""

@@ -281,6 +281,8 @@ _KEPT_DAYS = (select(SiteDay.day, SiteDay.computed_at, SiteDay.cost, *(getattr(S
               .where(SiteDay.site_id == bindparam("site_id"), SiteDay.day >= bindparam("kept_first"),
                      SiteDay.day <= bindparam("kept_last"))
               .order_by(SiteDay.day))
+
+
 def site_days(site: Site, first: date, last: date, today: date, now: datetime | None = None) -> dict[date, dict]:
     """One site's figures per local day first..last (a dict of the COUNTS and cost; a day without any: missing): the
     days before today as kept (rebuilt as figures() keeps them when one is missing or over KEEP_FOR old), today's
