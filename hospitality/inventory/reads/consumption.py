@@ -36,9 +36,10 @@ COLUMNS = {"date": _l("Date"), "item": _l("Item"), "unit": _l("Unit"), "opening"
 Original = aliased(StockMove)
 
 
-def _day_statements() -> dict:
-    """The one-day (and export) statements, built once per dialect: the day's counts, and the flows outside each
-    day's counts (before its first opening count or after its last closing count), one grouped pass each."""
+def _build_day_reads() -> Together:
+    """consumption()'s reads of the items `ids`, built once per dialect (one statement on PostgreSQL): which are
+    prepared, the daily totals, the day's counts, and the flows outside each day's counts (before its first opening
+    count or after its last closing count), one grouped pass each."""
     day = local_day(StockMove.at).label("day")
     cday = local_day(StockCount.submitted_at).label("day")
     in_range = (StockCount.submitted_at >= bindparam("start"), StockCount.submitted_at < bindparam("end"))
@@ -50,45 +51,31 @@ def _day_statements() -> dict:
               .group_by(StockCount.location_id, cday).subquery())
     reason = func.coalesce(Original.reason, StockMove.reason).label("reason")
     ids = bindparam("ids", expanding=True)
-    return {
-        "counts": select(CountLine.item_id, cday, StockCount.kind, CountLine.counted)
+    return Together(
+        prepared=PREPARED_AMONG, flows=_DAY_FLOWS,
+        counts=select(CountLine.item_id, cday, StockCount.kind, CountLine.counted)
         .join(StockCount, CountLine.count_id == StockCount.id)
         .where(StockCount.site_id == bindparam("site_id"), StockCount.kind.in_(("opening", "closing")),
                StockCount.status.in_(SUBMITTED), CountLine.item_id.in_(ids), *in_range)
         .order_by(StockCount.submitted_at),
         # Goods received after the closing count are in the next opening count, not in this day's variance.
-        "outside": select(StockMove.item_id, day, reason, func.sum(StockMove.qty).label("total"))
+        outside=select(StockMove.item_id, day, reason, func.sum(StockMove.qty).label("total"))
         .join(Item, Item.id == StockMove.item_id).outerjoin(Original, StockMove.reverses_id == Original.id)
         .join(bounds, and_(bounds.c.location_id == Item.location_id, bounds.c.day == day))
         .where(StockMove.site_id == bindparam("site_id"), StockMove.item_id.in_(ids),
                StockMove.at >= bindparam("start"), StockMove.at < bindparam("end"),
                or_(StockMove.reason.in_(FLOW), and_(StockMove.reason == "reversal", Original.reason.in_(FLOW))),
                or_(StockMove.at > bounds.c.last_close, StockMove.at < bounds.c.first_open))
-        .group_by(StockMove.item_id, day, reason),
-    }
-
-
-_DAY_STATEMENTS: dict = {}
-
-
-def _statements() -> dict:
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _DAY_STATEMENTS:
-        _DAY_STATEMENTS[dialect] = _day_statements()
-    return _DAY_STATEMENTS[dialect]
+        .group_by(StockMove.item_id, day, reason))
 
 
 _DAY_READS: dict = {}
 
 
 def _day_reads() -> Together:
-    """consumption()'s reads of the items `ids`: which are prepared, the daily totals, the flows outside the counts
-    and the counts (one statement on PostgreSQL)."""
     dialect = db.session.get_bind().dialect.name
     if dialect not in _DAY_READS:
-        st = _statements()
-        _DAY_READS[dialect] = Together(prepared=PREPARED_AMONG, flows=_DAY_FLOWS, outside=st["outside"],
-                                       counts=st["counts"])
+        _DAY_READS[dialect] = _build_day_reads()
     return _DAY_READS[dialect]
 
 
