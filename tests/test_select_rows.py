@@ -33,6 +33,11 @@ LISTS = (select(User.id).where(User.site_id == bindparam("site_id"), User.id.in_
 BOTH = union_all(select(User.id.label("id"), User.name.label("name")).where(User.id == bindparam("first")),
                  select(Site.id, Site.name).where(Site.id == bindparam("site_id")))
 BROKEN = select(func.no_such_function(bindparam("x")).label("y"))
+# Longer than the 4,096 characters psycopg caches the placeholders of, with a percent sign (modulo) and a name used
+# in two places: PostgreSQL gets it with its own numbered placeholders (prepared.numbered).
+LONG = select(User.id, (User.id % bindparam("every")).label("rest"),
+              *(literal(n).label(f"padding_number_{n:04d}") for n in range(180))).where(
+    User.site_id == bindparam("site_id"), (User.id % bindparam("every")) == bindparam("rest")).order_by(User.id)
 
 
 def _prepared_for(statement):
@@ -129,6 +134,33 @@ def test_a_driver_error_is_raised_as_sqlalchemy_s(app):
                 select_rows(BROKEN, {"x": 1})
             db.session.rollback()
         assert _prepared_for(BROKEN) is not None
+
+
+def test_a_long_statement_with_a_percent_sign_and_a_name_used_twice(app):
+    with app.app_context():
+        site = make_site("LONG1")
+        ids = sorted(make_user(site.id, "water_bar").id for _ in range(5))
+        db.session.commit()
+        odd = {"site_id": site.id, "every": 2, "rest": 1}
+        first, second = _twice(LONG, odd)
+        assert second == first
+        assert [(r[0], r[1], r[2], r[-1]) for r in second[1]] == [(i, 1, 0, 179) for i in ids if i % 2]
+        assert len(str(LONG.compile(db.session.get_bind()))) > 4096
+        with counting(app) as seen:
+            select_rows(LONG, {"site_id": site.id, "every": 3, "rest": 0}).all()
+        if db.session.get_bind().dialect.name == "postgresql":
+            assert seen[0].count("users.id % $1::INTEGER") == 2 and seen[0].count("%") == 2
+
+
+def test_numbered_placeholders():
+    """A pyformat statement in PostgreSQL's numbering: a name keeps its number, `%%` is one percent sign, an escaped
+    name is given by its own name, and a placeholder psycopg would read another way is refused (None)."""
+    assert prepared.numbered("SELECT %(a)s, %(b_1)s %% 7, %(a)s LIKE 'x%%'", {}) == (
+        "SELECT $1, $2 % 7, $1 LIKE 'x%'", ["a", "b_1"])
+    assert prepared.numbered("WHERE x = %(x_2)s", {"x.y": "x_2"}) == ("WHERE x = $1", ["x.y"])
+    assert prepared.numbered("WHERE x = %s", {}) is None
+    assert prepared.numbered("WHERE x = %(x)b", {}) is None
+    assert prepared.numbered("SELECT 1", {}) == ("SELECT 1", [])
 
 
 def test_a_statement_built_per_call_stays_on_connection_execute(app):
