@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from .. import fields, photos
 from ..access import child_get_or_404, current_site, site_get_or_404
@@ -61,9 +62,9 @@ def below_par():
 @requires("stock.keep")
 def location(location_id, errors=None, status=200):
     loc = _location(location_id)
-    items = reads.location_items(loc.id)
-    return render_template("inventory/location.html", location=loc, items=items,
-                           stock=ledger.on_hand(i.id for i in items), open_count=reads.open_count(loc.id),
+    stock = reads.location_stock(loc.id)
+    return render_template("inventory/location.html", location=loc, items=stock.items,
+                           stock=stock.on_hand, open_count=reads.open_count(loc.id),
                            count_kinds=COUNT_KINDS, errors=errors or {}, form=request.form), status
 
 
@@ -93,7 +94,7 @@ def moves(location_id):
 
 
 def _count_for_user(count_id: int) -> StockCount:
-    count = site_get_or_404(StockCount, count_id)
+    count = site_get_or_404(StockCount, count_id, joinedload(StockCount.location))  # the pages name its place
     if not services.may_see_count(current_user, count):
         abort(403)
     return count
@@ -119,11 +120,13 @@ def count(count_id):
             errors, status = {e.field or "form": e.message}, 422
         else:
             return _after_count(count)
-    items = reads.location_items(count.location_id)
-    book = ledger.on_hand(i.id for i in items) if count.status == "open" else {}
-    lines = {} if count.status == "open" else {line.item_id: line for line in count.lines}
-    return render_template("inventory/count.html", count=count, items=items, book=book, lines=lines,
-                           book_mark=reads.book_mark(count.location_id) if count.status == "open" else None,
+    if count.status == "open":
+        items, book, mark = reads.location_stock(count.location_id)
+        lines = {}
+    else:
+        items, book, mark = reads.location_items(count.location_id), {}, None
+        lines = {line.item_id: line for line in count.lines}
+    return render_template("inventory/count.html", count=count, items=items, book=book, lines=lines, book_mark=mark,
                            errors=errors, form=request.form, kinds=COUNT_KINDS, line_problems=LINE_PROBLEMS), status
 
 

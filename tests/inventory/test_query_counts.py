@@ -141,3 +141,27 @@ def test_the_consumption_pages_read_in_few_statements_on_postgresql(app, url, da
     address = url.format(first=(today - timedelta(days=30)).isoformat(), last=today.isoformat())
     client.get(address)  # the statements are prepared from their second reading
     assert _measure(app, client, address) == PG_STATEMENTS[url]
+
+
+def test_the_count_form_and_the_location_page_read_their_items_with_their_stock_at_once(app):
+    """The count form reads the session, the count with its place, then the items with their stock and the book
+    mark in one statement; the location page the same plus its count in progress. The form shows each item's book
+    quantity and carries the location's newest ledger row (the outbox's conflict check), as before."""
+    env = route_env(app)
+    with app.app_context():
+        site = db.session.get(Site, env.site)
+        wb_user = db.session.get(User, user_id(env.wb))
+        services.record_moves(site, wb_user, location(env.site), "served", {env.water: "2"}, None, None)
+        count_id = services.start_count(site, wb_user, location(env.site), "spot").id
+        newest = db.session.scalar(db.select(db.func.max(StockMove.id)).join(Item, Item.id == StockMove.item_id)
+                                   .where(Item.location_id == env.bar, Item.active.is_(True)))
+        water = db.session.get(Item, env.water)
+        on_hand = db.session.scalar(db.select(StockMove.balance_after).where(StockMove.item_id == env.water)
+                                    .order_by(StockMove.id.desc()).limit(1))
+    client = login(app, env.wb)
+    for url, statements in ((f"/stock/counts/{count_id}", 3), (f"/stock/loc/{env.bar}", 4)):
+        client.get(url)
+        assert _measure(app, client, url) == statements, url
+    page = client.get(f"/stock/counts/{count_id}").text
+    assert f'name="book" value="{newest}"' in page
+    assert f'data-book="{on_hand.normalize():f}"' in page and water.label in page
