@@ -31,13 +31,14 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import NullType
 
 from .extensions import db
-from .prepared import prepared_for
+from .prepared import LazyDescriptionCursor, prepared_for
 
 IMMEDIATE = "hospitality_immediate"
 
 
 def configure_engine(engine: Engine) -> None:
-    """Tune SQLite for concurrent phones; on PostgreSQL, read in autocommit, write in transactions (_track_writes)."""
+    """Tune SQLite for concurrent phones; on PostgreSQL, read in autocommit, write in transactions (_track_writes),
+    with cursors that make a result's description when it is read (prepared.LazyDescriptionCursor)."""
     if engine.dialect.name == "postgresql":
         _track_writes(engine)
     if engine.dialect.name != "sqlite":
@@ -123,8 +124,9 @@ def _track_writes(engine: Engine) -> None:
     load, a statement on a connection used just before fails once, and the pool then drops every connection opened
     before the failure (SQLAlchemy's disconnect handling)."""
     @event.listens_for(engine, "connect")
-    def _connected(_dbapi_conn, record):
+    def _connected(dbapi_conn, record):
         record.info["used"] = time_monotonic()  # just opened: as good as pinged
+        dbapi_conn.cursor_factory = LazyDescriptionCursor
 
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_conn, record, _proxy):

@@ -189,3 +189,36 @@ def test_statements_prepared_on_a_connection_are_planned_once(app):
         mode = db.session.execute(db.text("SHOW plan_cache_mode")).scalar()
         db.session.rollback()
     assert mode == "force_generic_plan"
+
+
+def test_the_connections_cursors_describe_a_result_when_asked(app):
+    """On PostgreSQL the app's cursors make a result's description when it is read: the same columns psycopg
+    describes (names, type codes, slices), none for a command, the right one after the cursor moved on; an entity
+    read through the ORM gives the same values."""
+    import psycopg
+
+    from hospitality.models import User
+    from hospitality.prepared import LazyDescriptionCursor
+    with app.app_context():
+        make_user(make_site().id, "water_bar")
+        db.session.commit()
+        dbapi = db.session.connection().connection.dbapi_connection
+        assert dbapi.cursor_factory is LazyDescriptionCursor
+        cur = dbapi.cursor()
+        plain = psycopg.Cursor(dbapi)
+        query = "SELECT 1 AS one, 'two'::text AS two, now()::date AS three"
+        cur.execute(query)
+        plain.execute(query)
+        lazy, eager = cur.description, plain.description
+        assert len(lazy) == 3 and [c.name for c in lazy] == ["one", "two", "three"]
+        assert [(c.name, c.type_code) for c in lazy] == [(c.name, c.type_code) for c in eager]
+        assert lazy[1][0] == "two" and [c.name for c in lazy[-2:]] == ["two", "three"]
+        unread = cur.description
+        cur.execute("SELECT 5 AS five")
+        assert [c.name for c in unread] == ["one", "two", "three"] and cur.description[0].name == "five"
+        cur.execute("DO $$ BEGIN END $$")
+        assert cur.description is None
+        db.session.rollback()
+        created = db.session.execute(db.select(User.username, User.created_at).order_by(User.id)).all()
+        again = [(u.username, u.created_at) for u in db.session.scalars(db.select(User).order_by(User.id))]
+        assert [tuple(r) for r in created] == again and again
