@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     DateTime,
@@ -26,7 +27,7 @@ from ..database import Reads, local_time, select_rows
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Location, Site, User
-from ..models.attendance import RosterEntry
+from ..models.attendance import RosterEntry, Shift
 from ..models.checklists import RECURRENCES, ROUTINE_KINDS, period_of
 
 STATE_LABELS = {"done": _l("Done"), "late": _l("Done late"), "missing": _l("Missing"),
@@ -297,6 +298,49 @@ def run_days(day: date) -> list[date]:
     return sorted({day} | {p.start for rec in RECURRENCES if (p := period_of(rec, "", day)) is not None})
 
 
+class Scheduled(NamedTuple):
+    """What schedule() and a round's state read of a template, as plain columns: a summary that only counts states
+    (the manager's day, the lead's board) reads these with the runs (scheduled_with_runs) instead of mapped
+    templates. Its rules are the template's own (time_list, period)."""
+    id: int
+    kind: str
+    due_time: time | None
+    times: str | None
+    shift_id: int | None
+    every_minutes: int | None
+    recurrence: str
+    on_days: str | None
+    starts: time | None  # its shift's, if it has one
+    ends: time | None
+
+    time_list = ChecklistTemplate.time_list
+    period = ChecklistTemplate.period
+
+    @property
+    def shift(self):
+        """The shift's times (starts, ends), or None."""
+        return self if self.starts is not None else None
+
+
+_SCHEDULED = (ChecklistTemplate.kind, ChecklistTemplate.due_time, ChecklistTemplate.times, ChecklistTemplate.shift_id,
+              ChecklistTemplate.every_minutes, ChecklistTemplate.recurrence, ChecklistTemplate.on_days, Shift.starts,
+              Shift.ends)
+
+
+def scheduled_with_runs(where) -> Select:
+    """with_runs(counts=False) of the templates `where` picks (in screen order), their Scheduled columns in place of
+    the mapped template: rows for day_status_of_rows(..., scheduled=True)."""
+    return with_runs(select(*_SCHEDULED).select_from(ChecklistTemplate)
+                     .outerjoin(Shift, Shift.id == ChecklistTemplate.shift_id).where(where)
+                     .order_by(ChecklistTemplate.position, ChecklistTemplate.id), counts=False)
+
+
+def scheduled_reads(statement: Select, day: date, params: dict, name: str) -> Reads:
+    """A scheduled_with_runs() statement for `day` (its `days` bound here), for a screen that reads its panels at
+    once: its rows as `name` (give them to day_status_of_rows with scheduled=True)."""
+    return Reads({"rows": statement}, params | {"days": run_days(day)}, lambda got: {name: got["rows"]})
+
+
 def read_day_status(statement: Select, site: Site, day: date, params: dict,
                     now: datetime | None = None) -> tuple[list[RoutineStatus], list[Row]]:
     """Run a with_runs() statement for `day` (its `days` are bound here) and give day_status_of_rows' statuses,
@@ -305,9 +349,14 @@ def read_day_status(statement: Select, site: Site, day: date, params: dict,
     return day_status_of_rows(site, day, rows, now), rows
 
 
-def day_status_of_rows(site: Site, day: date, rows: list[Row], now: datetime | None = None) -> list[RoutineStatus]:
-    """day_status() of the templates a with_runs() statement read with days=run_days(day), from its rows."""
-    templates = list({r.tid: r[0] for r in rows}.values())
+def day_status_of_rows(site: Site, day: date, rows: list[Row], now: datetime | None = None, *,
+                       scheduled: bool = False) -> list[RoutineStatus]:
+    """day_status() of the templates a with_runs() statement read with days=run_days(day), from its rows
+    (scheduled: a scheduled_with_runs() statement's, whose statuses' templates are Scheduled)."""
+    if scheduled:
+        templates = list({r.tid: Scheduled(r.tid, *r[:9]) for r in rows}.values())
+    else:
+        templates = list({r.tid: r[0] for r in rows}.values())
     entries = [(t, r) for t in templates for r in schedule(t, day)]
     if not {r.run_day or day for _t, r in entries} <= set(run_days(day)):  # a recurrence run_days does not know
         return day_status(site, day, templates, now)

@@ -18,7 +18,7 @@ from ..hq import reads as hq
 from ..inspections import reads as inspections
 from ..inventory.reads import stock as stock_reads
 from ..inventory.reads.consumption import USED
-from ..models import ChecklistTemplate, Discrepancy, Item, Location, PurchaseRequest, Site, User
+from ..models import Discrepancy, Item, Location, PurchaseRequest, Site, User
 from ..models.attendance import LeaveRequest
 from ..models.budgets import Budget
 from ..models.checklists import AREA_KINDS, ROUTINE_KINDS
@@ -101,22 +101,21 @@ def _attendance_counts(b: dict) -> dict:
 
 # The posts' routines and the day's inspection rounds, with their runs, in one read (their conditions stay in their
 # capabilities' statements).
-_CHECKLISTS_TODAY = checklists.with_runs(
-    select(ChecklistTemplate).where(or_(checklists.ROUTINES_WHERE, inspections.AREA_TEMPLATES_WHERE))
-    .order_by(ChecklistTemplate.position, ChecklistTemplate.id), counts=False)
+_CHECKLISTS_TODAY = checklists.scheduled_with_runs(or_(checklists.ROUTINES_WHERE, inspections.AREA_TEMPLATES_WHERE))
 
 
 def day_panels(site: Site, day: date, now: datetime | None = None, trend_days: int | None = None) -> dict:
     """The manager's day's figures of today: visits, what waits, attendance, routines, inspections, the month's
-    spend and stock below par, and with trend_days the trends of those days (`trends`). On PostgreSQL two
-    statements: the checklists with their runs, and one for the rest (database.read_panels), where each figure
-    read on its own was a round trip and its own work on both sides."""
+    spend and stock below par, and with trend_days the trends of those days (`trends`). On PostgreSQL one
+    statement (database.read_panels), the checklists with their runs included, where each figure read on its own
+    was a round trip and its own work on both sides."""
     now = now or utcnow()
     trends = [trends_reads(site, day, trend_days)] if trend_days else []
     got = read_panels(visit_reports.day_reads(site, day), waiting_reads(site, now),
                       attendance.board_reads(site, day, pending=False), month_reads(site, day),
-                      stock_reads.below_par_reads(site.id), *trends)
-    statuses = checklists.read_day_status(_CHECKLISTS_TODAY, site, day, {"site_id": site.id})[0]  # at the site's now
+                      stock_reads.below_par_reads(site.id),
+                      checklists.scheduled_reads(_CHECKLISTS_TODAY, day, {"site_id": site.id}, "checklists"), *trends)
+    statuses = checklists.day_status_of_rows(site, day, got["checklists"], scheduled=True)  # at the site's now
     return {**({"trends": got["trends"]} if trends else {}), "visits": got["visit_figures"], "waiting": got["waiting"],
             "attendance": _attendance_counts(got["att_board"]), "budget": got["budget"],
             "below_par": got["below_par"],

@@ -14,9 +14,12 @@ from ..attendance.reads import Person, on_duty_ids, on_duty_select
 from ..checklists.reads import (
     RoutineStatus,
     day_status,
+    day_status_of_rows,
     find_run,
     read_day_status,
     rounds,
+    run_days,
+    scheduled_with_runs,
     state_counts,
     with_runs,
 )
@@ -50,9 +53,10 @@ def _active_templates(*kinds: str):
 _GROOMING_TEMPLATES = _active_templates("grooming")
 _AREA_TEMPLATES = _active_templates(*AREA_KINDS).where(ChecklistTemplate.shift_id.is_(None))
 AREA_TEMPLATES_WHERE = _AREA_TEMPLATES.whereclause  # for a screen that reads them with other checklists at once
-# The area templates with their runs of the day (run_days), in one read: with the rounds' counts, and without.
+# The area templates with their runs of the day (run_days), in one read: with the rounds' counts, and for a summary of
+# their states only what the states need (plain rows, not mapped templates).
 _AREA_WITH_RUNS = with_runs(_AREA_TEMPLATES)
-_AREA_WITH_RUNS_UNCOUNTED = with_runs(_AREA_TEMPLATES, counts=False)
+_AREA_SCHEDULED = scheduled_with_runs(AREA_TEMPLATES_WHERE)
 
 
 def grooming_templates(site_id: int) -> list[ChecklistTemplate]:
@@ -364,7 +368,8 @@ _OPEN_TASK_COUNT = select(func.count()).select_from(Task).where(Task.site_id == 
 
 def rounds_summary(site: Site, day: date, now: datetime | None = None) -> dict[str, int]:
     """The day's inspection rounds by state: done, late, missed, to do (the lead's board)."""
-    return state_counts(read_day_status(_AREA_WITH_RUNS_UNCOUNTED, site, day, {"site_id": site.id}, now)[0])
+    rows = select_rows(_AREA_SCHEDULED, {"site_id": site.id, "days": run_days(day)}).all()
+    return state_counts(day_status_of_rows(site, day, rows, now, scheduled=True))
 
 
 def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks: int | None = None) -> dict:

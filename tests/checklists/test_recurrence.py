@@ -8,6 +8,7 @@ from hospitality.checklists import editor, reads, services
 from hospitality.checklists.services import ChecklistError
 from hospitality.extensions import db
 from hospitality.models import ChecklistRun, ChecklistTemplate, Site
+from hospitality.models.attendance import Shift
 from hospitality.models.checklists import Period, period_of
 from tests.factories import make_site, make_user, routine
 from tests.harness import count_rows
@@ -144,3 +145,35 @@ def test_daily_routines_keep_their_time(weekly):
     db.session.commit()
     [s] = reads.day_status(site, date(2026, 12, 2), [tpl], datetime(2026, 12, 2, 8))
     assert s.due_at == datetime.combine(date(2026, 12, 2), tpl.due_time or time(23, 59))
+
+
+def test_a_summary_read_as_plain_rows_gives_the_states_the_templates_give(weekly):
+    """scheduled_with_runs (the manager's day, the lead's board): the rounds, their runs and states of every kind of
+    template (weekly and done, daily, a patrol's rounds across its night shift) are those day_status gives from
+    the mapped templates."""
+    from sqlalchemy import bindparam
+
+    from hospitality.database import select_rows
+    site, user, tpl = weekly
+    _complete(site, user, tpl, date(2026, 12, 1))
+    patrol = ChecklistTemplate(site_id=site.id, kind="patrol", post="security", name="巡逻", every_minutes=120,
+                               shift_id=db.session.scalar(db.select(Shift.id).where(Shift.site_id == site.id)
+                                                          .order_by(Shift.id.desc()).limit(1)))
+    db.session.add(patrol)
+    db.session.commit()
+    statement = reads.scheduled_with_runs(ChecklistTemplate.site_id == bindparam("site_id"))
+    templates = db.session.scalars(db.select(ChecklistTemplate).where(ChecklistTemplate.site_id == site.id)
+                                   .order_by(ChecklistTemplate.position, ChecklistTemplate.id)).all()
+    assert {t.recurrence for t in templates} >= {"weekly", "daily"} and patrol.shift is not None
+    for day, now in ((date(2026, 12, 3), datetime(2026, 12, 3, 20)), (date(2026, 12, 5), datetime(2026, 12, 5, 9))):
+        rows = select_rows(statement, {"site_id": site.id, "days": reads.run_days(day)}).all()
+        plain = reads.day_status_of_rows(site, day, rows, now, scheduled=True)
+        mapped = reads.day_status(site, day, templates, now, counts=False)
+
+        def seen(statuses):
+            return [(s.template.id, s.template.kind, s.slot, s.state, s.due_at, s.opens_at,
+                     s.run.id if s.run else None) for s in statuses]
+        assert seen(plain) == seen(mapped)
+        assert sum(1 for s in plain if s.template.id == patrol.id) > 1  # a round every two hours of the night
+        assert any(s.template.id == tpl.id and s.run is not None for s in plain)
+        assert reads.state_counts(plain) == reads.state_counts(mapped)
