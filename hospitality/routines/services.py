@@ -131,7 +131,8 @@ def return_linen(site: Site, user: User, batch: LinenBatch, quantities: dict[str
         raise RoutineError(_("Count at least one piece back in."), "qty")
     counted = select(LinenCount.id).where(LinenCount.idem == idem, LinenCount.batch_id == batch.id).limit(1)
     if idem and db.session.scalar(counted) is not None:
-        return batch
+        # A double tap whose first has counted: the batch as that left it (the one given may have been read before).
+        return db.session.get(LinenBatch, batch.id, populate_existing=True)
     try:
         with write_tx():
             row = locked(LinenBatch, batch.id)  # returns of one batch queue here
