@@ -9,11 +9,12 @@ from sqlalchemy import event
 
 from hospitality import clock
 from hospitality.checklists import reads as checklists
+from hospitality.database import read_panels
 from hospitality.extensions import db
 from hospitality.models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
 from hospitality.models.attendance import RosterEntry
 from hospitality.routines import reads as routines
-from hospitality.today.reads import checklist_statuses
+from hospitality.today.reads import checklist_reads, checklist_statuses
 
 HX = {"HX-Request": "true"}
 # placeholder id -> the URL it loads
@@ -135,7 +136,7 @@ def _fill_today(app):
 # The first response of each staff screen (every card in it): the statements on the demo, 2026-12-07. PostgreSQL reads
 # the live element, the clock card, the messages and the tasks as one statement (database.read_panels); SQLite, in
 # the process, reads them one by one (database.SQLITE_UNION_MAX), cheaper there.
-STAFF_STATEMENTS = {"postgresql": {"waterbar": 3, "modelroom": 4, "concierge": 3, "security": 5},
+STAFF_STATEMENTS = {"postgresql": {"waterbar": 2, "modelroom": 3, "concierge": 2, "security": 4},
                     "sqlite": {"waterbar": 12, "modelroom": 14, "concierge": 11, "security": 17}}
 
 
@@ -185,7 +186,8 @@ def test_staff_checklists_read_as_day_status_does(app, demo, username):
         of_shift = [t for t in checklists.routines(site.id, user.post)
                     if t.shift_id is None or shift is None or t.shift_id == shift]
         expected = checklists.day_status(site, day, of_shift + own)
-        of_post, own_rounds = checklist_statuses(site, user, day)
+        rows = read_panels(checklist_reads(site, user, day))["checklist_rows"]
+        of_post, own_rounds = checklist_statuses(site, day, rows)
 
         def key(s):
             return s.template.id, s.slot, s.run.id if s.run else None, s.answered, s.total, s.state

@@ -298,12 +298,16 @@ def run_days(day: date) -> list[date]:
     return sorted({day} | {p.start for rec in RECURRENCES if (p := period_of(rec, "", day)) is not None})
 
 
-class Scheduled(NamedTuple):
-    """What schedule() and a round's state read of a template, as plain columns: a summary that only counts states
-    (the manager's day, the lead's board) reads these with the runs (scheduled_with_runs) instead of mapped
-    templates. Its rules are the template's own (time_list, period)."""
+class PlainTemplate(NamedTuple):
+    """A template as plain columns: what a round's card shows and what schedule() and a round's state read. The
+    today screens and the summaries that count states read these with the runs (plain_with_runs) instead of
+    mapped templates. Its rules and labels are the template's own."""
     id: int
     kind: str
+    post: str
+    name: str
+    name_en: str | None
+    position: int
     due_time: time | None
     times: str | None
     shift_id: int | None
@@ -313,8 +317,12 @@ class Scheduled(NamedTuple):
     starts: time | None  # its shift's, if it has one
     ends: time | None
 
+    label = ChecklistTemplate.label
+    kind_label = ChecklistTemplate.kind_label
+    recurrence_label = ChecklistTemplate.recurrence_label
     time_list = ChecklistTemplate.time_list
     period = ChecklistTemplate.period
+    run_day = ChecklistTemplate.run_day
 
     @property
     def shift(self):
@@ -322,22 +330,26 @@ class Scheduled(NamedTuple):
         return self if self.starts is not None else None
 
 
-_SCHEDULED = (ChecklistTemplate.kind, ChecklistTemplate.due_time, ChecklistTemplate.times, ChecklistTemplate.shift_id,
-              ChecklistTemplate.every_minutes, ChecklistTemplate.recurrence, ChecklistTemplate.on_days, Shift.starts,
-              Shift.ends)
+_PLAIN = (ChecklistTemplate.kind, ChecklistTemplate.post, ChecklistTemplate.name, ChecklistTemplate.name_en,
+          ChecklistTemplate.position, ChecklistTemplate.due_time, ChecklistTemplate.times, ChecklistTemplate.shift_id,
+          ChecklistTemplate.every_minutes, ChecklistTemplate.recurrence, ChecklistTemplate.on_days, Shift.starts,
+          Shift.ends)
 
 
-def scheduled_with_runs(where) -> Select:
-    """with_runs(counts=False) of the templates `where` picks (in screen order), their Scheduled columns in place of
-    the mapped template: rows for day_status_of_rows(..., scheduled=True)."""
-    return with_runs(select(*_SCHEDULED).select_from(ChecklistTemplate)
+_PLAIN_WIDTH = len(_PLAIN)
+
+
+def plain_with_runs(where, *extra, counts: bool = False) -> Select:
+    """with_runs() of the templates `where` picks (in screen order), their PlainTemplate columns (then `extra`
+    columns) in place of the mapped template: rows for day_status_of_rows(..., plain=True)."""
+    return with_runs(select(*_PLAIN, *extra).select_from(ChecklistTemplate)
                      .outerjoin(Shift, Shift.id == ChecklistTemplate.shift_id).where(where)
-                     .order_by(ChecklistTemplate.position, ChecklistTemplate.id), counts=False)
+                     .order_by(ChecklistTemplate.position, ChecklistTemplate.id), counts=counts)
 
 
-def scheduled_reads(statement: Select, day: date, params: dict, name: str) -> Reads:
-    """A scheduled_with_runs() statement for `day` (its `days` bound here), for a screen that reads its panels at
-    once: its rows as `name` (give them to day_status_of_rows with scheduled=True)."""
+def plain_reads(statement: Select, day: date, params: dict, name: str) -> Reads:
+    """A plain_with_runs() statement for `day` (its `days` bound here), for a screen that reads its panels at once:
+    its rows as `name` (give them to day_status_of_rows with plain=True)."""
     return Reads({"rows": statement}, params | {"days": run_days(day)}, lambda got: {name: got["rows"]})
 
 
@@ -350,11 +362,11 @@ def read_day_status(statement: Select, site: Site, day: date, params: dict,
 
 
 def day_status_of_rows(site: Site, day: date, rows: list[Row], now: datetime | None = None, *,
-                       scheduled: bool = False) -> list[RoutineStatus]:
+                       plain: bool = False) -> list[RoutineStatus]:
     """day_status() of the templates a with_runs() statement read with days=run_days(day), from its rows
-    (scheduled: a scheduled_with_runs() statement's, whose statuses' templates are Scheduled)."""
-    if scheduled:
-        templates = list({r.tid: Scheduled(r.tid, *r[:9]) for r in rows}.values())
+    (plain: a plain_with_runs() statement's, whose statuses' templates are PlainTemplates)."""
+    if plain:
+        templates = list({r.tid: PlainTemplate(r.tid, *r[:_PLAIN_WIDTH]) for r in rows}.values())
     else:
         templates = list({r.tid: r[0] for r in rows}.values())
     entries = [(t, r) for t in templates for r in schedule(t, day)]

@@ -101,7 +101,7 @@ def _attendance_counts(b: dict) -> dict:
 
 # The posts' routines and the day's inspection rounds, with their runs, in one read (their conditions stay in their
 # capabilities' statements).
-_CHECKLISTS_TODAY = checklists.scheduled_with_runs(or_(checklists.ROUTINES_WHERE, inspections.AREA_TEMPLATES_WHERE))
+_CHECKLISTS_TODAY = checklists.plain_with_runs(or_(checklists.ROUTINES_WHERE, inspections.AREA_TEMPLATES_WHERE))
 
 
 def day_panels(site: Site, day: date, now: datetime | None = None, trend_days: int | None = None) -> dict:
@@ -114,8 +114,8 @@ def day_panels(site: Site, day: date, now: datetime | None = None, trend_days: i
     got = read_panels(visit_reports.day_reads(site, day), waiting_reads(site, now),
                       attendance.board_reads(site, day, pending=False), month_reads(site, day),
                       stock_reads.below_par_reads(site.id),
-                      checklists.scheduled_reads(_CHECKLISTS_TODAY, day, {"site_id": site.id}, "checklists"), *trends)
-    statuses = checklists.day_status_of_rows(site, day, got["checklists"], scheduled=True)  # at the site's now
+                      checklists.plain_reads(_CHECKLISTS_TODAY, day, {"site_id": site.id}, "checklists"), *trends)
+    statuses = checklists.day_status_of_rows(site, day, got["checklists"], plain=True)  # at the site's now
     return {**({"trends": got["trends"]} if trends else {}), "visits": got["visit_figures"], "waiting": got["waiting"],
             "attendance": _attendance_counts(got["att_board"]), "budget": got["budget"],
             "below_par": got["below_par"],

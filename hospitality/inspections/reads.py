@@ -16,10 +16,10 @@ from ..checklists.reads import (
     day_status,
     day_status_of_rows,
     find_run,
+    plain_with_runs,
     read_day_status,
     rounds,
     run_days,
-    scheduled_with_runs,
     state_counts,
     with_runs,
 )
@@ -56,7 +56,7 @@ AREA_TEMPLATES_WHERE = _AREA_TEMPLATES.whereclause  # for a screen that reads th
 # The area templates with their runs of the day (run_days), in one read: with the rounds' counts, and for a summary of
 # their states only what the states need (plain rows, not mapped templates).
 _AREA_WITH_RUNS = with_runs(_AREA_TEMPLATES)
-_AREA_SCHEDULED = scheduled_with_runs(AREA_TEMPLATES_WHERE)
+_AREA_PLAIN = plain_with_runs(AREA_TEMPLATES_WHERE)
 
 
 def grooming_templates(site_id: int) -> list[ChecklistTemplate]:
@@ -368,8 +368,8 @@ _OPEN_TASK_COUNT = select(func.count()).select_from(Task).where(Task.site_id == 
 
 def rounds_summary(site: Site, day: date, now: datetime | None = None) -> dict[str, int]:
     """The day's inspection rounds by state: done, late, missed, to do (the lead's board)."""
-    rows = select_rows(_AREA_SCHEDULED, {"site_id": site.id, "days": run_days(day)}).all()
-    return state_counts(day_status_of_rows(site, day, rows, now, scheduled=True))
+    rows = select_rows(_AREA_PLAIN, {"site_id": site.id, "days": run_days(day)}).all()
+    return state_counts(day_status_of_rows(site, day, rows, now, plain=True))
 
 
 def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks: int | None = None) -> dict:

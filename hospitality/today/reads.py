@@ -12,7 +12,7 @@ from ..handover import reads as handover
 from ..incidents import reads as incidents
 from ..inventory import services as inventory
 from ..inventory.reads import stock as stock_reads
-from ..models import ChecklistTemplate, PurchaseRequest, Site, User
+from ..models import PurchaseRequest, Site, User
 from ..models.core import POSTS
 from ..patrol import reads as patrol
 from ..permissions import can
@@ -100,26 +100,30 @@ def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
 
 # A staff screen's checklists in one read: the post's routines of the person's shift and its own rounds
 # (routines.own_round_templates: the lounge rounds given to the post, the checklists given to the person), each
-# marked, with their runs and counts (checklists.with_runs). The conditions stay in their capabilities' statements
-# (checklists/reads.py keeps the shift's rule, routines/reads.py the own rounds').
+# marked, with their runs and counts (checklists.plain_with_runs: plain rows, read with the screen's other panels).
+# The conditions stay in their capabilities' statements (checklists/reads.py keeps the shift's rule, routines/reads.py
+# the own rounds').
 _OWN_ROUNDS_WHERE = routines.OWN_ROUNDS_WHERE
-_STAFF_CHECKLISTS = checklists.with_runs(
-    select(ChecklistTemplate, case((_OWN_ROUNDS_WHERE, True), else_=False).label("own"))
-    .where(or_(and_(checklists.POST_ROUTINES_WHERE, checklists.ON_PERSONS_SHIFT_WHERE), _OWN_ROUNDS_WHERE))
-    .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+_STAFF_CHECKLISTS = checklists.plain_with_runs(
+    or_(and_(checklists.POST_ROUTINES_WHERE, checklists.ON_PERSONS_SHIFT_WHERE), _OWN_ROUNDS_WHERE),
+    case((_OWN_ROUNDS_WHERE, True), else_=False).label("own"), counts=True)
 # The lead's and manager's: their post's routines (of any shift) and what is given to them by name.
-_OVERSEER_CHECKLISTS = checklists.with_runs(
-    select(ChecklistTemplate, case((routines.GIVEN_BY_NAME_WHERE, True), else_=False).label("own"))
-    .where(or_(checklists.POST_ROUTINES_WHERE, routines.GIVEN_BY_NAME_WHERE))
-    .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+_OVERSEER_CHECKLISTS = checklists.plain_with_runs(
+    or_(checklists.POST_ROUTINES_WHERE, routines.GIVEN_BY_NAME_WHERE),
+    case((routines.GIVEN_BY_NAME_WHERE, True), else_=False).label("own"), counts=True)
 
 
-def checklist_statuses(site: Site, user: User, day: date) -> tuple[list, list]:
-    """The statuses on a day of a post's routines and of its own rounds, in one read (see _STAFF_CHECKLISTS and
-    _OVERSEER_CHECKLISTS)."""
+def checklist_reads(site: Site, user: User, day: date) -> Reads:
+    """The read of a post's routines and of its own rounds on a day (see _STAFF_CHECKLISTS and
+    _OVERSEER_CHECKLISTS), for a screen that reads its panels at once: `checklist_rows`."""
     statement = _OVERSEER_CHECKLISTS if can(user, "today.board") else _STAFF_CHECKLISTS
-    statuses, rows = checklists.read_day_status(statement, site, day,
-                                                {"site_id": site.id, "user_id": user.id, "post": user.post, "day": day})
+    return checklists.plain_reads(statement, day, {"site_id": site.id, "user_id": user.id, "post": user.post,
+                                                   "day": day}, "checklist_rows")
+
+
+def checklist_statuses(site: Site, day: date, rows: list) -> tuple[list, list]:
+    """The statuses on a day of a post's routines and of its own rounds, from checklist_reads' rows."""
+    statuses = checklists.day_status_of_rows(site, day, rows, plain=True)
     own_ids = {r.tid for r in rows if r.own}
     return ([s for s in statuses if s.template.id not in own_ids],
             [s for s in statuses if s.template.id in own_ids])
@@ -128,12 +132,15 @@ def checklist_statuses(site: Site, user: User, day: date) -> tuple[list, list]:
 def screen(site: Site, user: User) -> tuple[str, dict]:
     """The user's today screen: its template (the lead's and manager's own, or the staff's) and its context."""
     day = site.today()
-    panels = {"stock_locations": []} | read_panels(*panel_reads(site, user))
-    # The routines of the shift the person works (the clock card's day): after midnight a night guard's are still
-    # those of the night, which began the day before.
+    # The post's routines and the rounds given to the post or the person (one read for both sections) come with
+    # the other panels, read for today.
+    panels = {"stock_locations": []} | read_panels(*panel_reads(site, user), checklist_reads(site, user, day))
+    # The routines are those of the shift the person works (the clock card's day): after midnight a night guard's
+    # are still those of the night, which began the day before, and are read for that day.
     routine_day = panels["att_clock"]["day"] if "att_clock" in panels else day
-    # The post's routines and the rounds given to the post or the person: one read for both sections.
-    statuses, own_rounds = checklist_statuses(site, user, routine_day)
+    if routine_day != day:
+        panels |= read_panels(checklist_reads(site, user, routine_day))
+    statuses, own_rounds = checklist_statuses(site, routine_day, panels.pop("checklist_rows"))
     if can(user, "today.board"):
         # A lead or manager may have routines of their own (the manager can add them); the routines board of
         # every post loads after the page (/board).

@@ -148,9 +148,9 @@ def test_daily_routines_keep_their_time(weekly):
 
 
 def test_a_summary_read_as_plain_rows_gives_the_states_the_templates_give(weekly):
-    """scheduled_with_runs (the manager's day, the lead's board): the rounds, their runs and states of every kind of
-    template (weekly and done, daily, a patrol's rounds across its night shift) are those day_status gives from
-    the mapped templates."""
+    """plain_with_runs (the today screens, the manager's day, the lead's board): the rounds, their runs and states
+    of every kind of template (weekly and done, daily, a patrol's rounds across its night shift) are those
+    day_status gives from the mapped templates."""
     from sqlalchemy import bindparam
 
     from hospitality.database import select_rows
@@ -161,13 +161,13 @@ def test_a_summary_read_as_plain_rows_gives_the_states_the_templates_give(weekly
                                                           .order_by(Shift.id.desc()).limit(1)))
     db.session.add(patrol)
     db.session.commit()
-    statement = reads.scheduled_with_runs(ChecklistTemplate.site_id == bindparam("site_id"))
+    statement = reads.plain_with_runs(ChecklistTemplate.site_id == bindparam("site_id"))
     templates = db.session.scalars(db.select(ChecklistTemplate).where(ChecklistTemplate.site_id == site.id)
                                    .order_by(ChecklistTemplate.position, ChecklistTemplate.id)).all()
     assert {t.recurrence for t in templates} >= {"weekly", "daily"} and patrol.shift is not None
     for day, now in ((date(2026, 12, 3), datetime(2026, 12, 3, 20)), (date(2026, 12, 5), datetime(2026, 12, 5, 9))):
         rows = select_rows(statement, {"site_id": site.id, "days": reads.run_days(day)}).all()
-        plain = reads.day_status_of_rows(site, day, rows, now, scheduled=True)
+        plain = reads.day_status_of_rows(site, day, rows, now, plain=True)
         mapped = reads.day_status(site, day, templates, now, counts=False)
 
         def seen(statuses):
