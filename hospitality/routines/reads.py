@@ -7,7 +7,7 @@ from sqlalchemy.engine import Row
 
 from ..checklists.reads import RoutineStatus, day_status
 from ..clock import to_local
-from ..database import select_rows
+from ..database import Reads, select_rows
 from ..extensions import db
 from ..models import ChecklistTemplate, Location, Site, User
 from ..models.checklists import FILLED_AS_AREA, Period
@@ -100,16 +100,23 @@ def own_round_templates(site: Site, user: User) -> list[ChecklistTemplate]:
 
 def today_panel(site: Site, user: User, own_rounds: list[RoutineStatus] | None = None) -> dict:
     """The today screen's own rounds by due time (the statuses of own_round_templates: the today screen reads them
-    with the post's routines and passes them; read here when not given); the model room's linen still away."""
+    with the post's routines and passes them; read here when not given). The model room's linen still away comes
+    with the screen's other panels (linen_reads)."""
     if own_rounds is None:
         templates = own_round_templates(site, user)
         own_rounds = day_status(site, site.today(), templates) if templates else []
     panel = {}
     if own_rounds:
         panel["own_rounds"] = sorted(own_rounds, key=lambda st: (st.due or time.max, st.template.position))
-    if can(user, "linen.move") and not can(user, "today.board"):
-        panel["linen_away"] = away(site.id)
     return panel
+
+
+def linen_reads(site: Site, user: User) -> list[Reads]:
+    """The linen still away (away()), on the screen of those who send it (not the lead's and manager's), for a screen
+    that reads its panels at once: `linen_away`."""
+    if not can(user, "linen.move") or can(user, "today.board"):
+        return []
+    return [Reads({"away": _AWAY}, {"site_id": site.id}, lambda got: {"linen_away": _batches(got["away"])})]
 
 
 # Linen
@@ -149,8 +156,12 @@ class AwayBatch:
 
 def away(site_id: int) -> list[AwayBatch]:
     """Every open batch of a site with what is still away per kind, oldest first (one query)."""
+    return _batches(select_rows(_AWAY, {"site_id": site_id}))
+
+
+def _batches(rows) -> list[AwayBatch]:
     out: dict[int, AwayBatch] = {}
-    for r in select_rows(_AWAY, {"site_id": site_id}):
+    for r in rows:
         b = out.setdefault(r.batch_id, AwayBatch(r.batch_id, r.place, r.sent_at, []))
         b.kinds.append((r.kind, LINEN_KINDS.get(r.kind, r.kind), r.sent, r.back, r.sent - r.back))
     return list(out.values())

@@ -64,7 +64,8 @@ def panel_reads(site: Site, user: User) -> list[Reads]:
     """The cards whose reads go to the database together (read_panels: one statement): the live element, the
     calls and messages for this person, the clock card, a post's open tasks and its handover in progress, the open
     discrepancies, the workers in the model rooms, the open incidents, what patrols left for the morning, the stock
-    tiles and the purchase requests waiting, and for the lead and manager the day's visit figures."""
+    tiles and the purchase requests waiting, the linen still away, and for the lead and manager the day's visit
+    figures."""
     overseer = can(user, "today.board")
     reads = [live_reads(site, user.post), desk.mine_reads(site.id, user.id), *stock_panel_reads(site, user)]
     if overseer:
@@ -82,14 +83,14 @@ def panel_reads(site: Site, user: User) -> list[Reads]:
         reads.append(workers.inside_reads(site))
     if can(user, "incidents.watch") and not overseer:  # the lead's and manager's load after the page
         reads.append(incidents.open_reads(site.id))
-    return reads
+    return reads + routines.linen_reads(site, user)
 
 
 def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
     """The other cards every post's screen carries around its routines: its own rounds (their statuses given),
     security's patrol; and for the lead and manager the day at a glance."""
     overseer = can(user, "today.board")
-    panels = routines.today_panel(site, user, own_rounds)  # rounds given to the post or person; linen away
+    panels = routines.today_panel(site, user, own_rounds)  # rounds given to the post or person
     if can(user, "patrol.rounds") and not overseer:  # security: tonight's round; the others' night report
         panels |= patrol.panel(site)
     # For the lead and manager, the rest of their day at a glance (attendance, inspections and tasks, handovers,
