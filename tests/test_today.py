@@ -136,7 +136,7 @@ def _fill_today(app):
 # The first response of each staff screen (every card in it): the statements on the demo, 2026-12-07. PostgreSQL reads
 # the live element, the clock card, the messages and the tasks as one statement (database.read_panels); SQLite, in
 # the process, reads them one by one (database.SQLITE_UNION_MAX), cheaper there.
-STAFF_STATEMENTS = {"postgresql": {"waterbar": 2, "modelroom": 2, "concierge": 2, "security": 4},
+STAFF_STATEMENTS = {"postgresql": {"waterbar": 2, "modelroom": 2, "concierge": 2, "security": 3},
                     "sqlite": {"waterbar": 12, "modelroom": 14, "concierge": 11, "security": 17}}
 
 

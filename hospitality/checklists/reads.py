@@ -339,6 +339,18 @@ _PLAIN = (ChecklistTemplate.kind, ChecklistTemplate.post, ChecklistTemplate.name
 _PLAIN_WIDTH = len(_PLAIN)
 
 
+def plain_templates(where) -> Select:
+    """The templates `where` picks (in screen order) as PlainTemplate's columns: rows for plain_template()."""
+    return (select(*_PLAIN, ChecklistTemplate.id.label("tid")).select_from(ChecklistTemplate)
+            .outerjoin(Shift, Shift.id == ChecklistTemplate.shift_id).where(where)
+            .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+
+
+def plain_template(row) -> PlainTemplate:
+    """The PlainTemplate of a plain_templates() or plain_with_runs() row."""
+    return PlainTemplate(row.tid, *row[:_PLAIN_WIDTH])
+
+
 def plain_with_runs(where, *extra, counts: bool = False) -> Select:
     """with_runs() of the templates `where` picks (in screen order), their PlainTemplate columns (then `extra`
     columns) in place of the mapped template: rows for day_status_of_rows(..., plain=True)."""
@@ -366,7 +378,7 @@ def day_status_of_rows(site: Site, day: date, rows: list[Row], now: datetime | N
     """day_status() of the templates a with_runs() statement read with days=run_days(day), from its rows
     (plain: a plain_with_runs() statement's, whose statuses' templates are PlainTemplates)."""
     if plain:
-        templates = list({r.tid: PlainTemplate(r.tid, *r[:_PLAIN_WIDTH]) for r in rows}.values())
+        templates = list({r.tid: plain_template(r) for r in rows}.values())
     else:
         templates = list({r.tid: r[0] for r in rows}.values())
     entries = [(t, r) for t in templates for r in schedule(t, day)]

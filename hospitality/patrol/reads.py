@@ -71,6 +71,16 @@ def template(site_id: int) -> ChecklistTemplate | None:
     return db.session.scalar(_TEMPLATE, {"site_id": site_id})
 
 
+_PLAIN_TEMPLATE = checklists.plain_templates(_TEMPLATE.whereclause).limit(1)
+
+
+def template_reads(site_id: int) -> Reads:
+    """template() as a checklists.PlainTemplate (or None), for a screen that reads its panels at once (security's:
+    give it to panel()): `patrol_template`."""
+    return Reads({"patrol": _PLAIN_TEMPLATE}, {"site_id": site_id},
+                 lambda got: {"patrol_template": next(map(checklists.plain_template, got["patrol"]), None)})
+
+
 def checkpoints(site_id: int, active_only: bool = True) -> list[Row]:
     """The site's checkpoints in walking order (id, name, token, active, require_photo, lat, lng, placed_at,
     location_id, place); with active_only=False the retired ones too, after the others."""
@@ -214,10 +224,10 @@ def tasks_reads(site_id: int) -> Reads:
     return Reads({"tasks": _OPEN_TASKS}, {"site_id": site_id}, lambda got: {"patrol_tasks": got["tasks"]})
 
 
-def panel(site: Site) -> dict:
-    """Security's today screen: tonight's round (when the site has a patrol); what patrols left for the morning comes
-    with the screen's other panels (tasks_reads)."""
-    patrol = template(site.id)
+def panel(site: Site, patrol) -> dict:
+    """Security's today screen: tonight's round of the site's patrol (template_reads' `patrol_template`, None when
+    the site has none); the patrol and what patrols left for the morning come with the screen's other panels
+    (template_reads, tasks_reads)."""
     out = {"problems": PROBLEMS, "round_states": ROUND_STATES}
     if patrol is not None:
         out["patrol_tonight"] = tonight(site, patrol)

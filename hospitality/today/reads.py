@@ -75,8 +75,8 @@ def panel_reads(site: Site, user: User) -> list[Reads]:
     if not overseer:
         reads.append(tasks.panel_reads(site, user))
         reads.append(handover.card_reads(site, user))
-        if can(user, "patrol.rounds"):  # security: what patrols left for the morning
-            reads.append(patrol.tasks_reads(site.id))
+        if can(user, "patrol.rounds"):  # security: the patrol, and what patrols left for the morning
+            reads += [patrol.template_reads(site.id), patrol.tasks_reads(site.id)]
     if can(user, "today.discrepancies"):
         reads.append(stock_reads.discrepancies_reads(site.id))
     if can(user, "workers.doors"):
@@ -86,17 +86,17 @@ def panel_reads(site: Site, user: User) -> list[Reads]:
     return reads + routines.linen_reads(site, user)
 
 
-def shift_panels(site: Site, user: User, own_rounds: list) -> dict:
+def shift_panels(site: Site, user: User, own_rounds: list, panels: dict) -> dict:
     """The other cards every post's screen carries around its routines: its own rounds (their statuses given),
-    security's patrol; and for the lead and manager the day at a glance."""
+    security's patrol (from the screen's panels); and for the lead and manager the day at a glance."""
     overseer = can(user, "today.board")
-    panels = routines.today_panel(site, user, own_rounds)  # rounds given to the post or person
+    out = routines.today_panel(site, user, own_rounds)  # rounds given to the post or person
     if can(user, "patrol.rounds") and not overseer:  # security: tonight's round; the others' night report
-        panels |= patrol.panel(site)
+        out |= patrol.panel(site, panels.pop("patrol_template"))
     # For the lead and manager, the rest of their day at a glance (attendance, inspections and tasks, handovers,
     # workers, the routines board) loads as fragments of those capabilities right after the page; the day's visit
     # figures come with panel_reads.
-    return panels
+    return out
 
 
 # A staff screen's checklists in one read: the post's routines of the person's shift and its own rounds
@@ -150,4 +150,5 @@ def screen(site: Site, user: User) -> tuple[str, dict]:
         # What is due now comes first; finished routines sink to the bottom.
         statuses.sort(key=lambda s: (URGENCY[s.state], s.template.due_time or time.max))
         template, ctx = "today/staff.html", {"statuses": statuses, "day": day, "routine_day": routine_day}
-    return template, ctx | panels | shift_panels(site, user, own_rounds)
+    shift = shift_panels(site, user, own_rounds, panels)
+    return template, ctx | panels | shift
