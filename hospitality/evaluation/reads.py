@@ -17,6 +17,7 @@ The rules, stated once:
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select
 
@@ -25,7 +26,7 @@ from ..checklists.reads import END_OF_DAY, due_at_sql
 from ..clock import range_bounds, to_local, utcnow
 from ..database import Reads, local_offset, local_time, read_panels
 from ..extensions import db
-from ..models import ChecklistRun, ChecklistTemplate, Discrepancy, Site
+from ..models import ChecklistRun, ChecklistTemplate, Discrepancy, Site, User
 from ..models.attendance import RosterEntry
 from ..models.checklists import ROUTINE_KINDS
 from ..models.evaluation import DEFAULT_WEIGHTS, RULES, START_SCORE, EvaluationAdjustment, EvaluationWeight
@@ -63,9 +64,38 @@ _PEOPLE = bindparam("people", expanding=True)  # the ids of the people evaluated
 _ROSTER = select(RosterEntry.user_id, RosterEntry.day, RosterEntry.post, RosterEntry.shift_id).where(
     RosterEntry.site_id == _SITE, RosterEntry.user_id.in_(_PEOPLE), RosterEntry.day >= bindparam("first"),
     RosterEntry.day <= bindparam("until"))
-_ADJUSTMENTS = (select(EvaluationAdjustment).where(EvaluationAdjustment.site_id == _SITE,
-                                                    EvaluationAdjustment.month == bindparam("month"))
+_ADJUSTMENTS = (select(EvaluationAdjustment.id, EvaluationAdjustment.user_id, EvaluationAdjustment.kind,
+                       EvaluationAdjustment.points, EvaluationAdjustment.yuan, EvaluationAdjustment.reason,
+                       EvaluationAdjustment.created_at, User.name.label("by_name"))
+                .join(User, User.id == EvaluationAdjustment.created_by_id)
+                .where(EvaluationAdjustment.site_id == _SITE, EvaluationAdjustment.month == bindparam("month"))
                 .order_by(EvaluationAdjustment.created_at, EvaluationAdjustment.id))
+
+
+class Adjustment(NamedTuple):
+    """A reward or penalty of the month as the pages show it (plain columns, read with the month's counts), with
+    the model's own rules."""
+    id: int
+    user_id: int
+    kind: str
+    points: int
+    yuan: int
+    reason: str
+    created_at: datetime
+    by_name: str  # who gave it
+
+    signed_points = EvaluationAdjustment.signed_points
+    kind_label = EvaluationAdjustment.kind_label
+
+
+def adjustments_reads(site_id: int, month: date) -> Reads:
+    """The month's adjustments by person, for a screen that reads its panels at once: `eval_adjustments`."""
+    def build(got):
+        out: dict[int, list[Adjustment]] = {}
+        for r in got["adjustments"]:
+            out.setdefault(r.user_id, []).append(Adjustment(*r))
+        return {"eval_adjustments": out}
+    return Reads({"adjustments": _ADJUSTMENTS}, {"site_id": site_id, "month": month}, build)
 
 
 def parse_month(raw: str | None, today: date) -> date:
@@ -245,11 +275,9 @@ def months(site: Site, month: date, only: int | None = None, now: datetime | Non
     chosen = [p for p in everyone if only is None or p.id == only]
     if not chosen:
         return []
-    got = read_panels(*count_reads(site, month, chosen, now), weights_reads(site.id))
-    found, w = counts_of(got), got["eval_weights"]
-    adjustments: dict[int, list] = {}
-    for a in db.session.scalars(_ADJUSTMENTS, {"site_id": site.id, "month": month}):
-        adjustments.setdefault(a.user_id, []).append(a)
+    got = read_panels(*count_reads(site, month, chosen, now), weights_reads(site.id),
+                      adjustments_reads(site.id, month))
+    found, w, adjustments = counts_of(got), got["eval_weights"], got["eval_adjustments"]
     out = [Month(p, [Item(rule, found[rule].get(p.id, 0), w[rule]) for rule in RULES], adjustments.get(p.id, []))
            for p in chosen]
     return sorted(out, key=lambda m: (-m.score, m.person.name))
