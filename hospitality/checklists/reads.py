@@ -334,16 +334,19 @@ _PLAIN = (ChecklistTemplate.kind, ChecklistTemplate.post, ChecklistTemplate.name
           ChecklistTemplate.position, ChecklistTemplate.due_time, ChecklistTemplate.times, ChecklistTemplate.shift_id,
           ChecklistTemplate.every_minutes, ChecklistTemplate.recurrence, ChecklistTemplate.on_days, Shift.starts,
           Shift.ends)
-
-
 _PLAIN_WIDTH = len(_PLAIN)
+
+
+def _plain(where, *columns) -> Select:
+    """The templates `where` picks, in screen order: PlainTemplate's columns (but the id), then `columns`."""
+    return (select(*_PLAIN, *columns).select_from(ChecklistTemplate)
+            .outerjoin(Shift, Shift.id == ChecklistTemplate.shift_id).where(where)
+            .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
 
 
 def plain_templates(where) -> Select:
     """The templates `where` picks (in screen order) as PlainTemplate's columns: rows for plain_template()."""
-    return (select(*_PLAIN, ChecklistTemplate.id.label("tid")).select_from(ChecklistTemplate)
-            .outerjoin(Shift, Shift.id == ChecklistTemplate.shift_id).where(where)
-            .order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+    return _plain(where, ChecklistTemplate.id.label("tid"))
 
 
 def plain_template(row) -> PlainTemplate:
@@ -354,9 +357,7 @@ def plain_template(row) -> PlainTemplate:
 def plain_with_runs(where, *extra, counts: bool = False) -> Select:
     """with_runs() of the templates `where` picks (in screen order), their PlainTemplate columns (then `extra`
     columns) in place of the mapped template: rows for day_status_of_rows(..., plain=True)."""
-    return with_runs(select(*_PLAIN, *extra).select_from(ChecklistTemplate)
-                     .outerjoin(Shift, Shift.id == ChecklistTemplate.shift_id).where(where)
-                     .order_by(ChecklistTemplate.position, ChecklistTemplate.id), counts=counts)
+    return with_runs(_plain(where, *extra), counts=counts)
 
 
 def plain_reads(statement: Select, day: date, params: dict, name: str) -> Reads:
