@@ -101,9 +101,8 @@ _RUN_COLUMNS_UNCOUNTED = tuple(literal(0, Integer).label(c.name) if c.name in ("
 
 
 def with_runs(templates: Select, *, counts: bool = True) -> Select:
-    """A statement of templates (ChecklistTemplate first, in screen order) that also reads each one's runs on the
-    days `days` (see run_days()) and the counts of day_status (counts=False: zeros): its rows go to
-    day_status_of_rows."""
+    """A statement of templates (in screen order) that also reads each one's runs on the days `days` (see
+    run_days()) and the counts of day_status (counts=False: zeros): day_status' read, and plain_with_runs'."""
     return (templates.add_columns(*(_RUN_COLUMNS if counts else _RUN_COLUMNS_UNCOUNTED))
             .outerjoin(ChecklistRun, _RUNS_OF_DAYS))
 
@@ -356,32 +355,20 @@ def plain_template(row) -> PlainTemplate:
 
 def plain_with_runs(where, *extra, counts: bool = False) -> Select:
     """with_runs() of the templates `where` picks (in screen order), their PlainTemplate columns (then `extra`
-    columns) in place of the mapped template: rows for day_status_of_rows(..., plain=True)."""
+    columns) in place of the mapped template: rows for day_status_of_rows()."""
     return with_runs(_plain(where, *extra), counts=counts)
 
 
 def plain_reads(statement: Select, day: date, params: dict, name: str) -> Reads:
     """A plain_with_runs() statement for `day` (its `days` bound here), for a screen that reads its panels at once:
-    its rows as `name` (give them to day_status_of_rows with plain=True)."""
+    its rows as `name` (give them to day_status_of_rows)."""
     return Reads({"rows": statement}, params | {"days": run_days(day)}, lambda got: {name: got["rows"]})
 
 
-def read_day_status(statement: Select, site: Site, day: date, params: dict,
-                    now: datetime | None = None) -> tuple[list[RoutineStatus], list[Row]]:
-    """Run a with_runs() statement for `day` (its `days` are bound here) and give day_status_of_rows' statuses,
-    with the rows (for the statement's own extra columns)."""
-    rows = db.session.execute(statement, params | {"days": run_days(day)}).all()
-    return day_status_of_rows(site, day, rows, now), rows
-
-
-def day_status_of_rows(site: Site, day: date, rows: list[Row], now: datetime | None = None, *,
-                       plain: bool = False) -> list[RoutineStatus]:
-    """day_status() of the templates a with_runs() statement read with days=run_days(day), from its rows
-    (plain: a plain_with_runs() statement's, whose statuses' templates are PlainTemplates)."""
-    if plain:
-        templates = list({r.tid: plain_template(r) for r in rows}.values())
-    else:
-        templates = list({r.tid: r[0] for r in rows}.values())
+def day_status_of_rows(site: Site, day: date, rows: list[Row], now: datetime | None = None) -> list[RoutineStatus]:
+    """day_status() of the templates a plain_with_runs() statement read with days=run_days(day), from its rows (the
+    statuses' templates are PlainTemplates)."""
+    templates = list({r.tid: plain_template(r) for r in rows}.values())
     entries = [(t, r) for t in templates for r in schedule(t, day)]
     if not {r.run_day or day for _t, r in entries} <= set(run_days(day)):  # a recurrence run_days does not know
         return day_status(site, day, templates, now)

@@ -115,7 +115,7 @@ def day_panels(site: Site, day: date, now: datetime | None = None, trend_days: i
                       attendance.board_reads(site, day, pending=False), month_reads(site, day),
                       stock_reads.below_par_reads(site.id),
                       checklists.plain_reads(_CHECKLISTS_TODAY, day, {"site_id": site.id}, "checklists"), *trends)
-    statuses = checklists.day_status_of_rows(site, day, got["checklists"], plain=True)  # at the site's now
+    statuses = checklists.day_status_of_rows(site, day, got["checklists"])  # at the site's now
     return {**({"trends": got["trends"]} if trends else {}), "visits": got["visit_figures"], "waiting": got["waiting"],
             "attendance": _attendance_counts(got["att_board"]), "budget": got["budget"],
             "below_par": got["below_par"],

@@ -17,11 +17,9 @@ from ..checklists.reads import (
     day_status_of_rows,
     find_run,
     plain_with_runs,
-    read_day_status,
     rounds,
     run_days,
     state_counts,
-    with_runs,
 )
 from ..database import select_rows
 from ..extensions import db
@@ -53,9 +51,9 @@ def _active_templates(*kinds: str):
 _GROOMING_TEMPLATES = _active_templates("grooming")
 _AREA_TEMPLATES = _active_templates(*AREA_KINDS).where(ChecklistTemplate.shift_id.is_(None))
 AREA_TEMPLATES_WHERE = _AREA_TEMPLATES.whereclause  # for a screen that reads them with other checklists at once
-# The area templates with their runs of the day (run_days), in one read: with the rounds' counts, and for a summary of
-# their states only what the states need (plain rows, not mapped templates).
-_AREA_WITH_RUNS = with_runs(_AREA_TEMPLATES)
+# The area templates with their runs of the day (run_days), in one read of plain rows (not mapped templates): with the
+# rounds' counts for the inspections page, without them for a summary of their states.
+_AREA_WITH_RUNS = plain_with_runs(AREA_TEMPLATES_WHERE, counts=True)
 _AREA_PLAIN = plain_with_runs(AREA_TEMPLATES_WHERE)
 
 
@@ -214,7 +212,8 @@ def area_status(site: Site, day: date, templates: list[ChecklistTemplate] | None
                 now: datetime | None = None) -> list[RoutineStatus]:
     """Every inspection round of a day with its due time and state (done, late, missing…), by due time."""
     if templates is None:
-        out = read_day_status(_AREA_WITH_RUNS, site, day, {"site_id": site.id}, now)[0]
+        rows = select_rows(_AREA_WITH_RUNS, {"site_id": site.id, "days": run_days(day)}).all()
+        out = day_status_of_rows(site, day, rows, now)
     else:
         out = day_status(site, day, templates, now)
     out.sort(key=lambda s: (s.due or time.max, s.template.position))
@@ -369,7 +368,7 @@ _OPEN_TASK_COUNT = select(func.count()).select_from(Task).where(Task.site_id == 
 def rounds_summary(site: Site, day: date, now: datetime | None = None) -> dict[str, int]:
     """The day's inspection rounds by state: done, late, missed, to do (the lead's board)."""
     rows = select_rows(_AREA_PLAIN, {"site_id": site.id, "days": run_days(day)}).all()
-    return state_counts(day_status_of_rows(site, day, rows, now, plain=True))
+    return state_counts(day_status_of_rows(site, day, rows, now))
 
 
 def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks: int | None = None) -> dict:

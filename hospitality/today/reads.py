@@ -124,7 +124,7 @@ def checklist_reads(site: Site, user: User, day: date) -> Reads:
 
 def checklist_statuses(site: Site, day: date, rows: list) -> tuple[list, list]:
     """The statuses on a day of a post's routines and of its own rounds, from checklist_reads' rows."""
-    statuses = checklists.day_status_of_rows(site, day, rows, plain=True)
+    statuses = checklists.day_status_of_rows(site, day, rows)
     own_ids = {r.tid for r in rows if r.own}
     return ([s for s in statuses if s.template.id not in own_ids],
             [s for s in statuses if s.template.id in own_ids])

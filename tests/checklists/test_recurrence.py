@@ -167,7 +167,7 @@ def test_a_summary_read_as_plain_rows_gives_the_states_the_templates_give(weekly
     assert {t.recurrence for t in templates} >= {"weekly", "daily"} and patrol.shift is not None
     for day, now in ((date(2026, 12, 3), datetime(2026, 12, 3, 20)), (date(2026, 12, 5), datetime(2026, 12, 5, 9))):
         rows = select_rows(statement, {"site_id": site.id, "days": reads.run_days(day)}).all()
-        plain = reads.day_status_of_rows(site, day, rows, now, plain=True)
+        plain = reads.day_status_of_rows(site, day, rows, now)
         mapped = reads.day_status(site, day, templates, now, counts=False)
 
         def seen(statuses):
