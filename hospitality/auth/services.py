@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash
 
 from ..audit import record
-from ..database import write_tx
+from ..database import Reads, write_tx
 from ..errors import RuleError
 from ..extensions import db
 from ..i18n import text as _
@@ -173,6 +173,16 @@ def set_locale(user: User | None, locale: str) -> None:
         with write_tx():
             db.session.get(User, user.id).locale = locale
         user.locale = locale
+
+
+# The sites a manager manages, by name: the manager's today screen offers them to switch to.
+_MANAGED_SITES = (select(Site.id, Site.name).join(core.manager_sites, core.manager_sites.c.site_id == Site.id)
+                  .where(core.manager_sites.c.user_id == bindparam("user_id")).order_by(Site.name))
+
+
+def managed_sites_reads(user: User) -> Reads:
+    """The sites the user manages (id, name), for a screen that reads its panels at once: `managed_sites`."""
+    return Reads({"sites": _MANAGED_SITES}, {"user_id": user.id}, lambda got: {"managed_sites": got["sites"]})
 
 
 def switch_site(user: User, site_id: int) -> bool:

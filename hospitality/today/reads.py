@@ -5,6 +5,7 @@ from typing import NamedTuple
 from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from ..attendance import reads as attendance
+from ..auth import services as auth
 from ..checklists import reads as checklists
 from ..database import Reads, read_panels
 from ..desk import reads as desk
@@ -64,12 +65,14 @@ def panel_reads(site: Site, user: User) -> list[Reads]:
     """The cards whose reads go to the database together (read_panels: one statement): the live element, the
     calls and messages for this person, the clock card, a post's open tasks and its handover in progress, the open
     discrepancies, the workers in the model rooms, the open incidents, what patrols left for the morning, the stock
-    tiles and the purchase requests waiting, the linen still away, and for the lead and manager the day's visit
-    figures."""
+    tiles and the purchase requests waiting, the linen still away, for the lead and manager the day's visit figures,
+    and the manager's sites."""
     overseer = can(user, "today.board")
     reads = [live_reads(site, user.post), desk.mine_reads(site.id, user.id), *stock_panel_reads(site, user)]
     if overseer:
         reads.append(visit_reports.day_reads(site, site.today()))
+        if user.post == "manager":  # the sites to switch to, on the manager's screen (today/manager.html)
+            reads.append(auth.managed_sites_reads(user))
     if can(user, "attendance.own"):
         reads.append(attendance.card_reads(site, user))
     if not overseer:
