@@ -191,16 +191,24 @@ FLAGGED = frozenset({"far", "fast"})
 
 def night_report(site: Site, patrol: ChecklistTemplate, day: date, moment: datetime | None = None) -> NightReport:
     """A night's patrol: its rounds on time, late or missed, every scan (flagged ones marked), the checkpoints never
-    visited, the problems found and what became of them, and the refused scans. Four queries, whatever the size."""
-    statuses = checklists.day_status(site, day, [patrol], moment or wall_clock(site), counts=False)
-    rows = in_time_order(select_rows(_SCANS, {"site_id": site.id, "day": day}))
+    visited, the problems found and what became of them, and the refused scans. The rounds' runs, the scans and the
+    checkpoints in one read (database.read_panels; SQLite reads them one by one), whatever the size."""
+    moment = moment or wall_clock(site)
+    runs = checklists.day_runs_reads([patrol], day)
+    got = read_panels(Reads({"scans": _SCANS, "points": _CHECKPOINTS}, {"site_id": site.id, "day": day},
+                            lambda got: got), *([runs] if runs is not None else []))
+    if runs is not None:
+        statuses = checklists.day_status_of_runs(site, day, [patrol], got["day_runs"], moment)
+    else:
+        statuses = checklists.day_status(site, day, [patrol], moment, counts=False)
+    rows = in_time_order(got["scans"])
     scans = [r for r in rows if r.status != "refused"]
     visited = {r.checkpoint_id for r in scans}
     counts = {"on_time": sum(s.state == "done" for s in statuses), "late": sum(s.state == "late" for s in statuses),
               "missed": sum(s.state in MISSED for s in statuses), "rounds": len(statuses)}
     return NightReport(day, statuses, scans, [r for r in rows if r.status == "refused"],
                        [r for r in scans if r.status == "problem"],
-                       [p for p in checkpoints(site.id) if p.id not in visited], counts)
+                       [p for p in got["points"] if p.active and p.id not in visited], counts)
 
 
 def round_scans(site_id: int, day: date, slot: str) -> list[Row]:
