@@ -18,7 +18,6 @@ from ..cockpit import reads as cockpit
 from ..complaints import reads as complaints
 from ..complaints.services import overdue as complaint_overdue
 from ..database import Reads, read_panels
-from ..extensions import db
 from ..incidents import reads as incidents
 from ..inventory.reads.stock import discrepancies_reads
 from ..models import ChecklistRun, ChecklistTemplate, Discrepancy, Site
@@ -36,7 +35,7 @@ _START, _END = bindparam("start"), bindparam("end")
 # missed.
 _DAILY = and_(checklists.ROUTINES_WHERE, or_(ChecklistTemplate.recurrence.is_(None),
                                              ChecklistTemplate.recurrence == "daily"))
-_DAILY_ROUTINES = select(ChecklistTemplate).where(_DAILY).order_by(ChecklistTemplate.position, ChecklistTemplate.id)
+_DAILY_ROUTINES = checklists.plain_templates(_DAILY)  # plain rows, read with the rest
 _RUNS = select(ChecklistRun.template_id, ChecklistRun.shift_date, ChecklistRun.slot, ChecklistRun.completed_at,
                ChecklistRun.completed_by_id).where(
     ChecklistRun.site_id == bindparam("site_id"),
@@ -133,22 +132,21 @@ def _routines(site: Site, templates: list, runs: list, first: date, last: date,
 
 
 def sheet(site: Site, first: date, now: datetime | None = None) -> tuple["Figures", "Problems"]:
-    """The week's figures from `first` (a Monday) to its Sunday, and the problems open now: the daily routines, and
-    one statement for everything else on PostgreSQL (database.read_panels), read through the capabilities' own
-    statements."""
+    """The week's figures from `first` (a Monday) to its Sunday, and the problems open now: one statement on
+    PostgreSQL (database.read_panels), read through the capabilities' own statements."""
     now = now or utcnow()
     last = first + timedelta(days=6)
     start, end = range_bounds(site, first, last)
     local_now = to_local(site, now)
-    templates = list(db.session.scalars(_DAILY_ROUTINES, {"site_id": site.id}))
     got = read_panels(
         visit_reports.day_reads(site, first, last), cockpit.waiting_reads(site, now),
         absences_reads(site, first, last, local_now),
-        Reads({"counts": _COUNTS, "runs": _RUNS},
+        Reads({"counts": _COUNTS, "runs": _RUNS, "templates": _DAILY_ROUTINES},
               {"site_id": site.id, "start": start, "end": end, "first": first, "last": last}, lambda got: got),
         discrepancies_reads(site.id), complaints.open_reads(site.id), repairs.open_reads(site.id),
         tasks.every_open_reads(site), incidents.every_open_reads(site.id))
     visits, row, waiting = got["visit_figures"], got["counts"][0], got["waiting"]
+    templates = [checklists.plain_template(r) for r in got["templates"]]
     on_time, late, missed = _routines(site, templates, got["runs"], first, last, local_now.replace(tzinfo=None))
     figures = Figures(visits.groups, visits.guests, visits.cost, row.discrepancies, row.late,
                       sum(got["absences"].values()), on_time, late, missed, row.complaints_opened,
