@@ -57,7 +57,7 @@ def main() -> int:
     try:
         for name, root in (("base", base_tree), ("this", here)):
             port, proc = serve(root, env, work / f"{name}.log")
-            sessions = {user: bench.login(port, user) for user, _path in pages}
+            sessions = {user: bench.login(port, user) for user in dict.fromkeys(u for u, _path in pages)}  # once each
             servers[name] = (port, proc, sessions, bench.styles_cookie(port))
         for n in range(args.rounds):
             for user, path in pages:
