@@ -248,8 +248,11 @@ class BelowPar(NamedTuple):
 
 # Stock on hand is the ledger's newest balance (ledger.NEWEST_BALANCE, its one home); an item never moved has none.
 _ON_HAND_SQL = func.coalesce(ledger.NEWEST_BALANCE, 0)
-_BELOW_PAR_WHERE = (Item.site_id == bindparam("site_id"), Item.kind == "consumable", Item.active.is_(True),
-                    Location.active.is_(True), Item.par_level > 0, _ON_HAND_SQL < Item.par_level)
+# The location's site too (it is the item's): a generic plan then seeks the site's locations instead of joining the
+# site's items to every site's (231 locations, 2,070 rows filtered away on the bench).
+_BELOW_PAR_WHERE = (Item.site_id == bindparam("site_id"), Location.site_id == bindparam("site_id"),
+                    Item.kind == "consumable", Item.active.is_(True), Location.active.is_(True), Item.par_level > 0,
+                    _ON_HAND_SQL < Item.par_level)
 _BELOW_PAR = (select(Item.id, Item.name, Item.name_en, Item.unit, Item.par_level,
                      _ON_HAND_SQL.label("on_hand"), Location.name.label("location_name"))
               .join(Location, Location.id == Item.location_id).where(*_BELOW_PAR_WHERE)
