@@ -204,14 +204,29 @@ def select_rows(statement, params: dict | None = None):
     (execution options, events, bind lookup) costs more than SQLite's own work on them, so they go to the
     connection directly, and a statement read again goes straight to the driver (prepared.Prepared). Pending changes are
     flushed first, as the Session's autoflush would."""
+    conn, prepared = _connection_for(statement)
+    if prepared is None:
+        return conn.execute(statement, params or {})
+    return prepared.run(conn, params or {})
+
+
+def select_tuples(statement, params: dict | None = None) -> list:
+    """select_rows' rows as plain tuples, for a caller that picks its columns by place (Together): no result object
+    and no keyed row built per row."""
+    conn, prepared = _connection_for(statement)
+    if prepared is None:
+        return [tuple(row) for row in conn.execute(statement, params or {})]
+    return prepared.rows(conn, params or {})
+
+
+def _connection_for(statement):
+    """The session's connection (pending changes flushed first, as the Session's autoflush would) and the
+    statement's Prepared on it, if any."""
     session = db.session()
     if session.new or session.dirty or session.deleted:
         session.flush()
     conn = session.connection()
-    prepared = prepared_for(conn, statement)
-    if prepared is None:
-        return conn.execute(statement, params or {})
-    return prepared.run(conn, params or {})
+    return conn, prepared_for(conn, statement)
 
 
 # SQLite runs a screen's reads as one statement up to this many (two cost about what two statements cost), and one by
@@ -278,7 +293,7 @@ class Together:
         """The parts as one statement (see the class)."""
         out = {name: [] for name in self.names}
         names, shapes, pickers = self.names, self.shapes, self.pickers
-        for row in sorted(select_rows(self.statement, params), key=itemgetter(0, 1)):
+        for row in sorted(select_tuples(self.statement, params), key=itemgetter(0, 1)):
             n = row[0]
             out[names[n]].append(shapes[n]._make(pickers[n](row)))
         return out

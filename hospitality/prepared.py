@@ -43,6 +43,11 @@ class Prepared:
             self.numbered = numbered(self.sql, self.escaped or {})
 
     def run(self, conn, params: dict):
+        """The statement's result, as Connection.execute gives it."""
+        return IteratorResult(self.meta, iter(self.rows(conn, params)))
+
+    def rows(self, conn, params: dict) -> list:
+        """The statement's rows as the driver gives them (tuples; lists where a column's values were converted)."""
         compiled = self.compiled
         values = compiled.construct_params(params, escape_names=False)
         processors = compiled._bind_processors
@@ -89,7 +94,7 @@ class Prepared:
             cursor.close()
         if self.row_processors:
             rows = [_processed(row, self.row_processors) for row in rows]
-        return IteratorResult(self.meta, iter(rows))
+        return rows
 
 
 # An IN list on PostgreSQL: `x IN (__[POSTCOMPILE_ids])`, which Core renders anew at every execution (a placeholder and

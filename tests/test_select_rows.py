@@ -171,3 +171,21 @@ def test_a_statement_built_per_call_stays_on_connection_execute(app):
             rows = select_rows(select(Site.name).where(Site.id == site.id)).all()
             assert rows == [(site.name,)]
         assert len(prepared.PREPARED) == before
+
+
+def test_select_tuples_gives_the_rows_select_rows_gives(app):
+    """select_tuples (Together's read): the same values in the same places, on the first read (Connection.execute)
+    and on the prepared ones."""
+    from hospitality.database import select_tuples
+    with app.app_context():
+        site = make_site()
+        ids = sorted(make_user(site.id, "water_bar").id for _ in range(3))
+        db.session.commit()
+        params = {"site_id": site.id, "ids": ids}
+        expected = [tuple(r) for r in select_rows(NAMED, params)]
+        assert len(expected) == 3
+        for _ in range(3):  # seen once, then prepared
+            assert [tuple(r) for r in select_tuples(NAMED, params)] == expected
+        when = datetime(2026, 12, 7, 9, 30)
+        assert [tuple(r) for r in select_tuples(TYPED, {"when": when, "nothing": None})] == [
+            (7, date(2026, 12, 7), when, Decimal("12.50"), True, None)]
