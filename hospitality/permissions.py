@@ -163,6 +163,7 @@ RULES: dict[str, frozenset[str]] = {
     "patrol.checkpoints": MANAGER_ONLY,  # place checkpoints, print their codes, set each one's position
     # the manager's day and alerts out (issue 17)
     "cockpit.view": MANAGER_ONLY,  # the manager's day: today's and the month's figures, trends, each to its list
+    "sites.switch": MANAGER_ONLY,  # move the session to another site they manage (the today screen offers them)
     "alerts.settings": MANAGER_ONLY,  # the site's group robots (WeCom, DingTalk, Feishu), which events, delivery state
     "budget.set": MANAGER_ONLY,  # the site's monthly consumables budget
     # staff evaluation: everyone rostered sees their own month; the manager scores, weighs and exports

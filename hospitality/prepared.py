@@ -1,5 +1,6 @@
-"""Prebuilt reads run straight on the driver (select_rows' fast path): compiled once per dialect, their IN lists bound
-as arrays on PostgreSQL."""
+"""Prebuilt reads run straight on the driver (select_rows' fast path): compiled once per dialect, on PostgreSQL their
+IN lists bound as arrays and their placeholders numbered once; and the PostgreSQL connections' cursors, which
+describe a result only when asked."""
 import re
 from collections.abc import Sequence
 

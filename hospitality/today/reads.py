@@ -71,7 +71,7 @@ def panel_reads(site: Site, user: User) -> list[Reads]:
     reads = [live_reads(site, user.post), desk.mine_reads(site.id, user.id), *stock_panel_reads(site, user)]
     if overseer:
         reads.append(visit_reports.day_reads(site, site.today()))
-        if user.post == "manager":  # the sites to switch to, on the manager's screen (today/manager.html)
+        if can(user, "sites.switch"):  # the sites to switch to, on the manager's screen (today/manager.html)
             reads.append(auth.managed_sites_reads(user))
     if can(user, "attendance.own"):
         reads.append(attendance.card_reads(site, user))
