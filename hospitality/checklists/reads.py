@@ -365,6 +365,12 @@ def plain_reads(statement: Select, day: date, params: dict, name: str) -> Reads:
     return Reads({"rows": statement}, params | {"days": run_days(day)}, lambda got: {name: got["rows"]})
 
 
+def read_plain_status(statement: Select, site: Site, day: date, params: dict,
+                      now: datetime | None = None) -> list[RoutineStatus]:
+    """Run a plain_with_runs() statement for `day` (its `days` bound here): day_status_of_rows' statuses."""
+    return day_status_of_rows(site, day, select_rows(statement, params | {"days": run_days(day)}).all(), now)
+
+
 def day_status_of_rows(site: Site, day: date, rows: list[Row], now: datetime | None = None) -> list[RoutineStatus]:
     """day_status() of the templates a plain_with_runs() statement read with days=run_days(day), from its rows (the
     statuses' templates are PlainTemplates)."""

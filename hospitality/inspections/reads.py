@@ -14,11 +14,10 @@ from ..attendance.reads import Person, on_duty_ids, on_duty_select
 from ..checklists.reads import (
     RoutineStatus,
     day_status,
-    day_status_of_rows,
     find_run,
     plain_with_runs,
+    read_plain_status,
     rounds,
-    run_days,
     state_counts,
 )
 from ..database import select_rows
@@ -53,8 +52,8 @@ _AREA_TEMPLATES = _active_templates(*AREA_KINDS).where(ChecklistTemplate.shift_i
 AREA_TEMPLATES_WHERE = _AREA_TEMPLATES.whereclause  # for a screen that reads them with other checklists at once
 # The area templates with their runs of the day (run_days), in one read of plain rows (not mapped templates): with the
 # rounds' counts for the inspections page, without them for a summary of their states.
-_AREA_WITH_RUNS = plain_with_runs(AREA_TEMPLATES_WHERE, counts=True)
-_AREA_PLAIN = plain_with_runs(AREA_TEMPLATES_WHERE)
+_AREA_ROUNDS = plain_with_runs(AREA_TEMPLATES_WHERE, counts=True)
+_AREA_STATES = plain_with_runs(AREA_TEMPLATES_WHERE)
 
 
 def grooming_templates(site_id: int) -> list[ChecklistTemplate]:
@@ -212,8 +211,7 @@ def area_status(site: Site, day: date, templates: list[ChecklistTemplate] | None
                 now: datetime | None = None) -> list[RoutineStatus]:
     """Every inspection round of a day with its due time and state (done, late, missing…), by due time."""
     if templates is None:
-        rows = select_rows(_AREA_WITH_RUNS, {"site_id": site.id, "days": run_days(day)}).all()
-        out = day_status_of_rows(site, day, rows, now)
+        out = read_plain_status(_AREA_ROUNDS, site, day, {"site_id": site.id}, now)
     else:
         out = day_status(site, day, templates, now)
     out.sort(key=lambda s: (s.due or time.max, s.template.position))
@@ -367,8 +365,7 @@ _OPEN_TASK_COUNT = select(func.count()).select_from(Task).where(Task.site_id == 
 
 def rounds_summary(site: Site, day: date, now: datetime | None = None) -> dict[str, int]:
     """The day's inspection rounds by state: done, late, missed, to do (the lead's board)."""
-    rows = select_rows(_AREA_PLAIN, {"site_id": site.id, "days": run_days(day)}).all()
-    return state_counts(day_status_of_rows(site, day, rows, now))
+    return state_counts(read_plain_status(_AREA_STATES, site, day, {"site_id": site.id}, now))
 
 
 def board_summary(site: Site, day: date, now: datetime | None = None, open_tasks: int | None = None) -> dict:
