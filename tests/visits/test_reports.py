@@ -449,6 +449,19 @@ def test_query_count_is_constant_as_visits_grow(app, env, who_, url, headers):
     assert large == small, f"{url}: {small} statements with few visits, {large} with hundreds"
 
 
+def test_a_visits_page_reads_its_parts_at_once_on_postgresql(app, env, database_url):
+    """A visit's page reads the session, the visit, then its timeline, rooms, what was served, the umbrellas out and
+    the pickers of this post's forms as one statement (database.read_panels), for every post."""
+    if not database_url.startswith("postgres"):
+        pytest.skip("PostgreSQL: SQLite runs the reads one by one (no round trips to save)")
+    with app.test_request_context():
+        vid = visit(env, purpose="first", serve={env.water: "1"}, rooms=[env.room], stay=15)
+    for post in env.names:
+        c = login(app, env.names[post])
+        c.get(f"/visits/{vid}")  # the statements are prepared from their second reading
+        assert _measure(app, c, f"/visits/{vid}") == 3, post
+
+
 def test_day_figures_for_the_board(ctx, env):
     """Today's groups, guests, groups on site and cost, for the lead's board."""
     visit(env, size=2, serve={env.water: "1"}, stay=10)

@@ -8,7 +8,7 @@ from sqlalchemy import Row, and_, bindparam, exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ...clock import utcnow
-from ...database import select_rows
+from ...database import Reads, read_panels, select_rows
 from ...extensions import db
 from ...i18n import text as _
 from ...inventory.ledger import NEWEST_BALANCE
@@ -58,7 +58,7 @@ _ROOMS_OF = (select(RoomVisit.id, RoomVisit.admitted_at, RoomVisit.left_at, Room
              .join(Location, Location.id == RoomVisit.location_id)
              .outerjoin(SalesRep, SalesRep.id == RoomVisit.rep_id)
              .where(RoomVisit.visit_id == bindparam("visit_id")).order_by(RoomVisit.id))
-_UMBRELLAS_OUT_OF = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
+_UMBRELLAS_OUT_OF = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0).label("out")).where(
     UmbrellaLoan.visit_id == bindparam("visit_id"), UmbrellaLoan.returned_at.is_(None))
 
 
@@ -135,8 +135,12 @@ class ServedItem:
 
 def served(visit: Visit) -> tuple[list[tuple[ServedItem, Decimal]], Decimal]:
     """What the bar served this group, net of reversals, and its consumable cost (at the day's prices)."""
+    return _served(visit, select_rows(SERVED_OF, {"visit_id": visit.id}))
+
+
+def _served(visit: Visit, rows) -> tuple[list[tuple[ServedItem, Decimal]], Decimal]:
     lines = [(ServedItem(r.id, _localized(r.name, r.name_en), r.unit, r.unit_price), -Decimal(str(r.net)))
-             for r in select_rows(SERVED_OF, {"visit_id": visit.id}) if r.net]
+             for r in rows if r.net]
     return lines, visit.served_cost or Decimal(0)
 
 
@@ -165,8 +169,12 @@ _BAR_MENU = (select(Item, and_(_PREPARED, func.coalesce(NEWEST_BALANCE, 0) <= 0)
 
 def bar_choices(site: Site) -> list[Choice]:
     """The serve form's drinks and table items, read as plain rows."""
+    return _choices(select_rows(_BAR_MENU, {"site_id": site.id}))
+
+
+def _choices(rows) -> list[Choice]:
     return [Choice(r.id, _localized(r.name, r.name_en), r.whole, r.unit, r.serve_as == "drink", bool(r.out))
-            for r in select_rows(_BAR_MENU, {"site_id": site.id})]
+            for r in rows]
 
 
 def bar_menu(site: Site) -> dict[int, Item]:
@@ -179,11 +187,6 @@ _REP_CHOICES = (select(SalesRep.id, SalesRep.name)
 # The site's model rooms: the rooms themselves for an action that takes one, their columns for a picker.
 _MODEL_ROOMS = (select(Location).where(Location.site_id == bindparam("site_id"), Location.kind == "model_room",
                                       Location.active.is_(True)).order_by(Location.position))
-
-
-def rep_choices(site_id: int) -> Sequence[Row]:
-    """The site's active reps as a page's picker lists them: rows of id, name."""
-    return select_rows(_REP_CHOICES, {"site_id": site_id}).all()
 
 
 def room_choices(site_id: int) -> Sequence[Row]:
@@ -220,17 +223,31 @@ def refill_due(visit: Visit, site: Site) -> bool:
 
 def page(site: Site, visit: Visit, post: str) -> dict:
     """What the visit's page shows someone of this post: the timeline, rooms, what was served, the waits and the
-    pickers of the forms this post may use (each read only for the post that gets the form)."""
-    lines, cost = served(visit)
-    events, rooms = timeline(visit), rooms_of(visit)
-    out = {"visit": visit, "events": events, "event_labels": event_labels(), "served": lines, "cost": cost,
-           "rooms": rooms, "durations": durations(visit, events, rooms), "refill_due": refill_due(visit, site),
-           "next_refill": next_refill_at(visit.last_refill_at, site) if visit.status == "active" else None,
-           "umbrellas_out": umbrellas_out_of(visit), "seen": seen_in(events, post)}
+    pickers of the forms this post may use (each read only for the post that gets the form), read at once
+    (database.read_panels: one statement on PostgreSQL)."""
+    return read_panels(page_reads(site, visit, post))
+
+
+def page_reads(site: Site, visit: Visit, post: str) -> Reads:
+    parts = {"served": SERVED_OF, "events": _TIMELINE, "rooms": _ROOMS_OF, "umbrellas": _UMBRELLAS_OUT_OF}
     if post_can(post, "visits.greet") or post_can(post, "visits.rooms"):
-        out["reps"] = rep_choices(site.id)
+        parts["reps"] = _REP_CHOICES
     if post_can(post, "visits.serve"):
-        out["bar_items"] = bar_choices(site)
+        parts["bar_items"] = _BAR_MENU
     if post_can(post, "visits.rooms"):
-        out["model_rooms"] = room_choices(site.id)
-    return out
+        parts["model_rooms"] = _MODEL_ROOMS
+
+    def build(got: dict) -> dict:
+        lines, cost = _served(visit, got["served"])
+        events, rooms = got["events"], got["rooms"]
+        out = {"visit": visit, "events": events, "event_labels": event_labels(), "served": lines, "cost": cost,
+               "rooms": rooms, "durations": durations(visit, events, rooms), "refill_due": refill_due(visit, site),
+               "next_refill": next_refill_at(visit.last_refill_at, site) if visit.status == "active" else None,
+               "umbrellas_out": got["umbrellas"][0].out, "seen": seen_in(events, post)}
+        for name in ("reps", "model_rooms"):
+            if name in got:
+                out[name] = got[name]
+        if "bar_items" in got:
+            out["bar_items"] = _choices(got["bar_items"])
+        return out
+    return Reads(parts, {"visit_id": visit.id, "site_id": site.id}, build)
