@@ -21,6 +21,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Row
+from sqlalchemy.orm import joinedload
 
 from ..clock import to_local
 from ..database import Reads, local_time, select_rows
@@ -111,6 +112,7 @@ _COUNTED_RUNS = with_runs(select().select_from(ChecklistTemplate)
                           .where(ChecklistTemplate.id.in_(bindparam("ids", expanding=True))))
 RUN = select(ChecklistRun).where(ChecklistRun.template_id == bindparam("template_id"),
                                  ChecklistRun.shift_date == bindparam("day"), ChecklistRun.slot == bindparam("slot"))
+_RUN_AND_ANSWERS = RUN.options(joinedload(ChecklistRun.answers))
 _ANSWERS = select(ChecklistAnswer).where(ChecklistAnswer.run_id == bindparam("run_id"))
 _TEMPLATES = (select(ChecklistTemplate).where(ChecklistTemplate.site_id == bindparam("site_id"))
               .order_by(ChecklistTemplate.active.desc(), ChecklistTemplate.position))
@@ -414,6 +416,14 @@ def find_run(template: ChecklistTemplate, day: date, slot: str = "") -> Checklis
     """The run of a template on a day (and round), if it was started: for a weekly, half-monthly or monthly
     template, the run of the period holding that day."""
     return db.session.scalar(RUN, {"template_id": template.id, "day": template.run_day(day), "slot": slot})
+
+
+def run_and_answers(template: ChecklistTemplate, day: date, slot: str = "") -> tuple[ChecklistRun | None, dict]:
+    """find_run() and answers_by_item() in one statement, for a page that reads them before anything is written in
+    its request (a run already loaded keeps the answers it has)."""
+    run = db.session.scalars(_RUN_AND_ANSWERS, {"template_id": template.id, "day": template.run_day(day),
+                                                "slot": slot}).unique().first()
+    return run, ({a.item_id: a for a in run.answers} if run is not None else {})
 
 
 def answers_by_item(run: ChecklistRun | None) -> dict[int, ChecklistAnswer]:

@@ -1,6 +1,7 @@
 """Opening and closing routines: fill one in, read a run; the manager edits the checklists."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ..access import child_get_or_404, current_site, site_get_or_404
 from ..forms import apply_form, idem
@@ -14,9 +15,9 @@ from . import bp, editor, reads, services
 from .forms import ItemForm, TemplateForm
 
 
-def _routine(template_id: int) -> ChecklistTemplate:
+def _routine(template_id: int, *options) -> ChecklistTemplate:
     """A routine to fill in here; grooming checks and inspections are filled in on their own pages (404)."""
-    template = site_get_or_404(ChecklistTemplate, template_id)
+    template = site_get_or_404(ChecklistTemplate, template_id, *options)
     if template.kind not in ROUTINE_KINDS:
         abort(404)
     return template
@@ -28,36 +29,34 @@ def _day():
     return shift_day(current_site(), current_user)
 
 
-def _template_for_user(template_id: int) -> tuple[ChecklistTemplate, bool]:
-    """The template (of this site) and whether the user may fill it in; 403 if not theirs."""
-    template = site_get_or_404(ChecklistTemplate, template_id)
+def _may_answer(template: ChecklistTemplate) -> bool:
+    """Whether the user may fill this template (of this site) in, or only read it (who oversees routines); 403 if
+    neither."""
     if services.is_own(current_user, template):
-        return template, True
+        return True
     if can(current_user, "routines.oversee"):
-        return template, False
+        return False
     abort(403)
 
 
 @bp.get("/<int:template_id>")
 @requires("routines.fill")
 def fill(template_id):
-    kind = site_get_or_404(ChecklistTemplate, template_id).kind
-    if kind not in ROUTINE_KINDS:  # several runs a day, or one per person: their own pages
-        return redirect(url_for("inspections.index") if kind == "grooming"
+    template = site_get_or_404(ChecklistTemplate, template_id, joinedload(ChecklistTemplate.items))
+    if template.kind not in ROUTINE_KINDS:  # several runs a day, or one per person: their own pages
+        return redirect(url_for("inspections.index") if template.kind == "grooming"
                         else url_for("inspections.area", template_id=template_id))
-    template, can_answer = _template_for_user(template_id)
-    run = reads.find_run(template, _day())
-    return render_template("checklists/fill.html", template=template, run=run,
-                           answers=reads.answers_by_item(run), can_answer=can_answer,
-                           items=template.active_items)
+    can_answer = _may_answer(template)
+    run, answers = reads.run_and_answers(template, _day())
+    return render_template("checklists/fill.html", template=template, run=run, answers=answers,
+                           can_answer=can_answer, items=template.active_items)
 
 
 @bp.post("/<int:template_id>/items/<int:item_id>")
 @requires("routines.fill")
 def answer(template_id, item_id):
-    _routine(template_id)
-    template, can_answer = _template_for_user(template_id)
-    if not can_answer:
+    template = _routine(template_id)
+    if not _may_answer(template):
         abort(403)
     item = child_get_or_404(ChecklistItem, item_id, "template", of=template)
     error, status, day = None, 200, _day()
@@ -80,9 +79,8 @@ def answer(template_id, item_id):
 @bp.post("/<int:template_id>/complete")
 @requires("routines.fill")
 def complete(template_id):
-    _routine(template_id)
-    template, can_answer = _template_for_user(template_id)
-    if not can_answer:
+    template = _routine(template_id)
+    if not _may_answer(template):
         abort(403)
     try:
         services.complete_run(current_site(), current_user, template, _day())
@@ -97,7 +95,8 @@ def complete(template_id):
 @requires("routines.fill")
 def run(run_id):
     run = site_get_or_404(ChecklistRun, run_id)
-    template, _can = _template_for_user(run.template_id)
+    template = site_get_or_404(ChecklistTemplate, run.template_id)
+    _may_answer(template)  # 403 unless theirs or overseen
     answers = reads.answers_by_item(run)
     # Retired items stay on the runs that answered them.
     return render_template("checklists/run.html", template=template, run=run, answers=answers,

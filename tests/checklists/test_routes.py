@@ -10,7 +10,7 @@ from hospitality.checklists import reads, services
 from hospitality.extensions import db
 from hospitality.models import AuditLog, ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
 from tests.factories import make_site, make_user, routine
-from tests.harness import Auth, count_rows
+from tests.harness import Auth, count_rows, counting
 
 HX = {"HX-Request": "true"}
 NOTE_NEEDED = "Describe the problem: a failed item needs a note."
@@ -65,6 +65,28 @@ def test_fill_page_shows_items(app, env, client, auth):
     for item_id in env.items:
         assert f'hx-post="/checklists/{env.tpl}/items/{item_id}"' in body
     assert 'id="progress"' in body
+
+
+def test_fill_page_reads_the_routine_its_items_and_the_run_with_its_answers_in_few_statements(app, env, client,
+                                                                                          auth):
+    """The fill page reads the session, the routine with its items, the person's shift day (roster and clock-ins at
+    once) and the run with its answers: the same statements before the run starts and once every item is answered,
+    four on PostgreSQL; the answers show."""
+    auth.login("wb")
+    client.get(f"/checklists/{env.tpl}")  # the statements are prepared from their second reading
+    with counting(app) as before:
+        assert client.get(f"/checklists/{env.tpl}").status_code == 200
+    _answer_all(app, env)
+    with counting(app) as after:
+        body = client.get(f"/checklists/{env.tpl}").get_data(as_text=True)
+    assert len(after) == len(before), (before, after)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        assert len(after) == 4, after
+    for item_id in env.items:
+        assert f'<li id="item-{item_id}" class="ck-item answered' in body, item_id
+    with app.app_context():
+        required = len([i for i in db.session.get(ChecklistTemplate, env.tpl).active_items if i.required])
+    assert f'<progress value="{required}" max="{required}">' in body
 
 
 def test_staff_cannot_open_another_posts_routine(app, env, client, auth):

@@ -149,13 +149,16 @@ def _shift_day(site: Site, entries: dict, atts: dict, now: datetime):
 
 
 def shift_day(site: Site, user: User, now: datetime | None = None) -> date:
-    """The day whose routines a person works now: their night shift's day until it ends, else today (two small
-    reads: their roster and clock-ins of yesterday and today). The today screen takes it off the clock card."""
+    """The day whose routines a person works now: their night shift's day until it ends, else today (their roster
+    and clock-ins of yesterday and today, read at once). The today screen takes it off the clock card."""
     now = moment(site, now)
-    params = {"user_id": user.id, "first": now.date() - timedelta(days=1), "last": now.date()}
-    entries = {e.day: day_entry(e) for e in select_rows(_MY_ROSTER, params)}
-    atts = {a.day: a for a in select_rows(_MY_ATTENDANCE, params)}
-    return _shift_day(site, entries, atts, now)[0]
+
+    def build(got: dict) -> dict:
+        entries = {e.day: day_entry(e) for e in got["roster"]}
+        return {"shift_day": _shift_day(site, entries, {a.day: a for a in got["attendance"]}, now)[0]}
+    return read_panels(Reads({"roster": _MY_ROSTER, "attendance": _MY_ATTENDANCE},
+                             {"user_id": user.id, "first": now.date() - timedelta(days=1), "last": now.date()},
+                             build))["shift_day"]
 
 
 def _card(site: Site, user: User, now: datetime, got: dict) -> dict:
