@@ -88,11 +88,14 @@ def checkpoints(site_id: int, active_only: bool = True) -> list[Row]:
     return [r for r in rows if r.active] if active_only else rows
 
 
+_BY_TOKEN = select(Checkpoint).options(joinedload(Checkpoint.location)).where(Checkpoint.token == bindparam("token"))
+
+
 def checkpoint_by_token(token: str) -> Checkpoint | None:
     """The checkpoint a printed code names, whatever its site (the caller compares sites)."""
     if not fields.token_ok(token):
         return None
-    return db.session.scalar(select(Checkpoint).where(Checkpoint.token == token))
+    return db.session.scalar(_BY_TOKEN, {"token": token})
 
 
 def on_night_roster(site_id: int, user_id: int, day: date, shift_id: int) -> bool:

@@ -3,6 +3,7 @@
 export, and the manager's checkpoints with their sheet of codes."""
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from .. import fields, photos, qr
 from ..access import current_site, site_get_or_404, site_places
@@ -100,7 +101,7 @@ def checkpoint(token):
 @requires("patrol.rounds")
 def tap(checkpoint_id):
     """The same form opened from the list when the code is damaged: recorded as tapped, not scanned."""
-    return _checkpoint_page(site_get_or_404(Checkpoint, checkpoint_id), "tap")
+    return _checkpoint_page(site_get_or_404(Checkpoint, checkpoint_id, joinedload(Checkpoint.location)), "tap")
 
 
 def _own_scan(scan_id: int) -> PatrolScan:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 
 from .. import fields, idempotency, photos
@@ -281,7 +282,8 @@ def _close_round_when_complete(site: Site, run, user: User, now: datetime) -> No
 
 
 def own_scan(site: Site, scan_id: int) -> PatrolScan | None:
-    row = db.session.get(PatrolScan, scan_id)
+    """A scan of this site (not a refusal), with its checkpoint and the person who made it (its page shows both)."""
+    row = db.session.get(PatrolScan, scan_id, options=[joinedload(PatrolScan.checkpoint), joinedload(PatrolScan.user)])
     return row if row is not None and row.site_id == site.id and row.status != "refused" else None
 
 

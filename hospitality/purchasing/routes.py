@@ -1,6 +1,7 @@
 """The purchasing pages: requests, the manager's decision, receiving and signing, and fixture releases."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ..access import current_site, site_get_or_404
 from ..forms import idem, qty_fields
@@ -41,7 +42,9 @@ def new():
 
 
 def _request(request_id: int) -> PurchaseRequest:
-    return site_get_or_404(PurchaseRequest, request_id)
+    """A request of this site, with who asked and who decided (its page names both)."""
+    return site_get_or_404(PurchaseRequest, request_id, joinedload(PurchaseRequest.requested_by),
+                           joinedload(PurchaseRequest.decided_by))
 
 
 @bp.get("/<int:request_id>")

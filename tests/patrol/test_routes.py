@@ -17,7 +17,7 @@ from hospitality.models import Location
 from hospitality.models.incidents import Incident
 from hospitality.models.patrol import Checkpoint, PatrolScan
 from tests.factories import location, make_site, patrol_env, png
-from tests.harness import HX, count_rows, login, msg, snapshot, text
+from tests.harness import HX, count_rows, counting, login, msg, snapshot, text
 
 NOT_FOUND = "Not found. It may belong to another site or have been removed."
 
@@ -227,6 +227,32 @@ def test_a_problem_goes_to_its_page_and_becomes_one_incident(app, env):
         assert (incident.kind, incident.level) == ("fire", "urgent")
         assert first.headers["Location"].endswith(f"/incidents/{incident.id}")
     assert count_rows(Incident, app=app) == 1
+
+
+def test_the_scan_form_and_a_problems_page_read_their_place_and_people_with_their_rows(app, env):
+    """The scan form reads its checkpoint with its place (the page names it), the patrol and the roster; a problem's
+    page the scan with its checkpoint and the guard who found it: no statement per relation shown, and on
+    PostgreSQL 4 and 2 statements with the session's."""
+    with at(env, 23, 40):
+        guard = phone(app, env, "guard")
+        r = guard.post(f"/c/{env.tokens[6]}", data={"ok": "0", "problem": "fire", "note": "消防通道堆了纸箱"})
+        problem = r.headers["Location"]
+        guard.get(f"/c/{env.tokens[1]}"), guard.get(problem)  # the statements are prepared from their second reading
+        with counting(app) as form:
+            page = guard.get(f"/c/{env.tokens[1]}").text
+        with counting(app) as found:
+            shown = guard.get(problem).text
+    with app.app_context():
+        point = db.session.get(Checkpoint, env.points[1])
+        place, name = point.location.name, point.name
+        six = db.session.get(Checkpoint, env.points[6])
+        guard_name = db.session.get(PatrolScan, int(problem.rsplit("/", 1)[1])).user.name
+    assert name in page and place in page
+    assert six.name in shown and guard_name in shown
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        assert (len(form), len(found)) == (4, 2), (form, found)
+    assert not [s for s in form if s.lstrip().upper().startswith("SELECT LOCATIONS")], form
+    assert not [s for s in found if s.lstrip().upper().startswith(("SELECT USERS", "SELECT CHECKPOINTS"))], found
 
 
 def test_a_morning_task_shows_on_security_today_until_marked_done(app, env):
