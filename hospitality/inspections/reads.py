@@ -6,6 +6,7 @@ an inspection round is a run with slot "" (once a day) or its due time "10:00" (
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import String, bindparam, cast, func, literal, select
 from sqlalchemy.engine import Row
@@ -14,13 +15,15 @@ from ..attendance.reads import Person, on_duty_ids, on_duty_select
 from ..checklists.reads import (
     RoutineStatus,
     day_status,
+    day_status_of_rows,
     find_run,
+    plain_reads,
     plain_with_runs,
     read_plain_status,
     rounds,
     state_counts,
 )
-from ..database import select_rows
+from ..database import Reads, read_panels, select_rows
 from ..extensions import db
 from ..models import ChecklistAnswer, ChecklistItem, ChecklistRun, ChecklistTemplate, Site, User
 from ..models.attendance import Attendance
@@ -97,7 +100,7 @@ class GroomingCheck:
 class GroomingRow:
     person: Person
     attendance: ClockIn | None
-    template: ChecklistTemplate | None
+    template: "ChecklistTemplate | GroomingList | None"
     run: GroomingCheck | None
 
     @property
@@ -112,29 +115,49 @@ _GROOMING_DAY = (
     .outerjoin(Attendance, (Attendance.user_id == User.id) & (Attendance.site_id == bindparam("site_id"))
                & (Attendance.day == bindparam("day")))
     # By the runs' unique key (list, day, slot "u<person id>", as grooming_slot() makes it).
-    .outerjoin(ChecklistRun, ChecklistRun.template_id.in_(bindparam("templates", expanding=True))
+    .outerjoin(ChecklistRun, ChecklistRun.template_id.in_(select(ChecklistTemplate.id)
+                                                           .where(_GROOMING_TEMPLATES.whereclause))
                & (ChecklistRun.shift_date == bindparam("day"))
                & (ChecklistRun.slot == literal("u") + cast(User.id, String))
                & (ChecklistRun.subject_user_id == User.id))
     .order_by(User.name, User.id))
 
 
+class GroomingList(NamedTuple):
+    """A grooming list as the overview needs it: which posts it is for (template_for() picks by them)."""
+    id: int
+    for_posts: str | None
+
+    post_list = ChecklistTemplate.post_list
+
+
+_GROOMING_LISTS = (select(ChecklistTemplate.id, ChecklistTemplate.for_posts)
+                   .where(_GROOMING_TEMPLATES.whereclause).order_by(ChecklistTemplate.position, ChecklistTemplate.id))
+
+
 def grooming_overview(site: Site, day: date) -> list[GroomingRow]:
-    """Each person on duty with their clock-in and their grooming check of the day: the site's grooming lists,
-    then one statement (a person has one roster entry and one clock-in a day, and one run per list)."""
-    templates = grooming_templates(site.id)
-    rows: dict[int, GroomingRow] = {}
-    for r in select_rows(_GROOMING_DAY, {"site_id": site.id, "day": day, "templates": [t.id for t in templates]}):
-        row = rows.get(r.user_id)
-        if row is None:
-            person = Person(r.user_id, r.name, r.post)
-            row = rows[r.user_id] = GroomingRow(
-                person, ClockIn(r.clock_in_at, r.late_minutes) if r.clock_in_at else None,
-                template_for(templates, person), None)
-        # Of several runs (the list of the person's post changed during the day), the current list's counts.
-        if r.run_id is not None and (row.run is None or (row.template and r.template_id == row.template.id)):
-            row.run = GroomingCheck(r.run_id, r.template_id, r.score, r.completed_at)
-    return list(rows.values())
+    """Each person on duty with their clock-in and their grooming check of the day (the site's grooming lists, and
+    a person has one roster entry and one clock-in a day, and one run per list)."""
+    return read_panels(grooming_reads(site, day))["grooming"]
+
+
+def grooming_reads(site: Site, day: date) -> Reads:
+    """grooming_overview() for a screen that reads its panels at once: `grooming`."""
+    def build(got: dict) -> dict:
+        templates = [GroomingList(*t) for t in got["lists"]]
+        rows: dict[int, GroomingRow] = {}
+        for r in got["people"]:
+            row = rows.get(r.user_id)
+            if row is None:
+                person = Person(r.user_id, r.name, r.post)
+                row = rows[r.user_id] = GroomingRow(
+                    person, ClockIn(r.clock_in_at, r.late_minutes) if r.clock_in_at else None,
+                    template_for(templates, person), None)
+            # Of several runs (the list of the person's post changed during the day), the current list's counts.
+            if r.run_id is not None and (row.run is None or (row.template and r.template_id == row.template.id)):
+                row.run = GroomingCheck(r.run_id, r.template_id, r.score, r.completed_at)
+        return {"grooming": list(rows.values())}
+    return Reads({"lists": _GROOMING_LISTS, "people": _GROOMING_DAY}, {"site_id": site.id, "day": day}, build)
 
 
 def grooming_run(template: ChecklistTemplate, person: User, day: date) -> ChecklistRun | None:
@@ -207,10 +230,18 @@ def valid_slot(template: ChecklistTemplate, slot: str, day: date) -> bool:
     return slot in {s for s, _due in rounds(template, day)}
 
 
+def area_status_reads(site: Site, day: date) -> Reads:
+    """area_status() rows for a screen that reads its panels at once: `area_rows` (give them to area_status())."""
+    return plain_reads(_AREA_ROUNDS, day, {"site_id": site.id}, "area_rows")
+
+
 def area_status(site: Site, day: date, templates: list[ChecklistTemplate] | None = None,
-                now: datetime | None = None) -> list[RoutineStatus]:
-    """Every inspection round of a day with its due time and state (done, late, missing…), by due time."""
-    if templates is None:
+                now: datetime | None = None, rows: list | None = None) -> list[RoutineStatus]:
+    """Every inspection round of a day with its due time and state (done, late, missing…), by due time (of the rows
+    area_status_reads() read, when given)."""
+    if rows is not None:
+        out = day_status_of_rows(site, day, rows, now)
+    elif templates is None:
         out = read_plain_status(_AREA_ROUNDS, site, day, {"site_id": site.id}, now)
     else:
         out = day_status(site, day, templates, now)
@@ -306,8 +337,16 @@ def my_tasks(site: Site, user: User, limit: int = OPEN_SHOWN) -> list[TaskCard]:
 def tasks_panel(site: Site, user: User, limit: int = PANEL_SHOWN) -> dict:
     """The context inspections/_tasks.html needs on a screen: the oldest open tasks and how many there are
     (one query: the total rides along each row as a window count)."""
-    rows = _cards("open", site, user, limit, with_total=True)
-    return {"open_tasks": [_card(r, user) for r in rows], "open_total": rows[0].total if rows else 0}
+    return read_panels(tasks_panel_reads(site, user, limit))
+
+
+def tasks_panel_reads(site: Site, user: User, limit: int = PANEL_SHOWN) -> Reads:
+    """tasks_panel() for a screen that reads its panels at once: `open_tasks`, `open_total`."""
+    def build(got: dict) -> dict:
+        rows = got["open_tasks"]
+        return {"open_tasks": [_card(r, user) for r in rows], "open_total": rows[0].total if rows else 0}
+    return Reads({"open_tasks": _task_cards("open", can(user, "tasks.all"), limit, True)},
+                 {"site_id": site.id, "post": user.post}, build)
 
 
 def recently_done(site: Site, user: User, limit: int = DONE_SHOWN) -> list[TaskCard]:

@@ -8,6 +8,7 @@ from .. import photos
 from ..access import child_get_or_404, current_site, site_get_or_404
 from ..checklists import reads as checklists
 from ..checklists.services import PHOTO_KIND, ChecklistError
+from ..database import read_panels
 from ..errors import RuleError
 from ..forms import idem
 from ..htmx import is_htmx
@@ -57,10 +58,12 @@ def _answer_fragment(template, item, run, error, answer_url, **extra):
 def index():
     site = current_site()
     day = site.today()
-    grooming = reads.grooming_overview(site, day)
+    got = read_panels(reads.grooming_reads(site, day), reads.area_status_reads(site, day),
+                      reads.tasks_panel_reads(site, current_user))
+    grooming, area_rows = got.pop("grooming"), got.pop("area_rows")
     return render_template("inspections/index.html", day=day, grooming=grooming,
                            groomed=sum(1 for row in grooming if row.done),
-                           statuses=reads.area_status(site, day), **reads.tasks_panel(site, current_user))
+                           statuses=reads.area_status(site, day, rows=area_rows), **got)
 
 
 @bp.get("/board")

@@ -86,6 +86,11 @@ def _grow(app, env, people=20, days=60, tasks=300):
         assert db.session.scalar(select(db.func.count()).select_from(Task)) >= 200
 
 
+def db_engine(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
+
+
 def _measure(app, client, url) -> int:
     with counting(app) as seen:
         r = client.get(url)
@@ -119,6 +124,7 @@ def test_query_count_is_constant_as_data_grows(app, who, url):
     large = _measure(app, client, url)
     assert large == small, f"{url}: {small} statements with little data, {large} with thousands of rows"
     if url == "/inspections/":
-        # The session, the grooming lists, the people on duty with their checks, the area rounds with their runs and
-        # counts (one read), the open tasks.
-        assert small == 5, small
+        # The session, then the grooming lists, the people on duty with their checks, the area rounds with their runs
+        # and counts and the open tasks: one statement on PostgreSQL (database.read_panels), four on SQLite (more
+        # than database.SQLITE_UNION_MAX reads run one by one there).
+        assert small == (2 if db_engine(app) == "postgresql" else 5), small
