@@ -58,16 +58,22 @@ def complaint(site_id: int, complaint_id: int) -> Row | None:
     return select_rows(_COMPLAINT, {"site_id": site_id, "complaint_id": complaint_id}).first()
 
 
-def timeline(complaint_id: int) -> tuple[list[Row], dict[int, list[int]]]:
-    """The steps in order, and the photo ids of each step by its event id."""
-    photos: dict[int, list[int]] = {}
-    for p in select_rows(_PHOTOS, {"complaint_id": complaint_id}):
-        photos.setdefault(p.event_id, []).append(p.id)
-    return select_rows(_TIMELINE, {"complaint_id": complaint_id}).all(), photos
+def complaint_reads(site_id: int, complaint_id: int) -> Reads:
+    """complaint() for a page that reads its parts at once: `complaint` (or None)."""
+    return Reads({"complaint": _COMPLAINT}, {"site_id": site_id, "complaint_id": complaint_id},
+                 lambda got: {"complaint": got["complaint"][0] if got["complaint"] else None})
 
 
-def remedies(complaint_id: int) -> list[Row]:
-    return select_rows(_REMEDIES, {"complaint_id": complaint_id}).all()
+def steps_reads(complaint_id: int) -> Reads:
+    """A complaint's timeline (`events`, `photo_ids`: a step's photos by its event id) and its `remedies`, for a page
+    that reads its parts at once."""
+    def build(got: dict) -> dict:
+        photos: dict[int, list[int]] = {}
+        for p in got["photos"]:
+            photos.setdefault(p.event_id, []).append(p.id)
+        return {"events": got["events"], "photo_ids": photos, "remedies": got["remedies"]}
+    return Reads({"photos": _PHOTOS, "events": _TIMELINE, "remedies": _REMEDIES}, {"complaint_id": complaint_id},
+                 build)
 
 
 @dataclass

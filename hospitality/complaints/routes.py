@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import fields, photos
 from ..access import child_get_or_404, current_site, site_get_or_404
 from ..clock import utcnow
+from ..database import read_panels
 from ..errors import RuleError, messages
 from ..forms import arg_date, idem, iso_day
 from ..htmx import is_htmx, render_page_or_fragment
@@ -63,25 +64,33 @@ def new():
 
 
 def _row(complaint_id: int):
+    return _allowed(reads.complaint(current_user.current_site_id, complaint_id))
+
+
+def _allowed(row):
     """The complaint of this site, if the user may see it: the overseers and the front desk any, others their own."""
-    row = reads.complaint(current_user.current_site_id, complaint_id)
     if row is None or not (can(current_user, "complaints.list") or row.registered_by_id == current_user.id):
         abort(404)
     return row
 
 
-def _show_ctx(row, errors=None, form=None) -> dict:
-    events, photo_ids = reads.timeline(row.id)
-    remedies = reads.remedies(row.id)
-    return _ctx(c=row, events=events, photo_ids=photo_ids, remedies=remedies, errors=errors or {}, form=form or {},
-                remedy_choices=[(r.id, r.text) for r in remedies], personal=can(current_user, "complaints.personal"))
+def _show_ctx(row, errors=None, form=None, steps: dict | None = None) -> dict:
+    """The page's context; `steps` as reads.steps_reads() gives them, read here unless given."""
+    steps = steps or read_panels(reads.steps_reads(row.id))
+    remedies = steps["remedies"]
+    return _ctx(c=row, events=steps["events"], photo_ids=steps["photo_ids"], remedies=remedies, errors=errors or {},
+                form=form or {}, remedy_choices=[(r.id, r.text) for r in remedies],
+                personal=can(current_user, "complaints.personal"))
 
 
 @bp.get("/<int:complaint_id>")
 @requires("complaints.view")
 def show(complaint_id):
-    """A complaint: who, what, its deadlines, the timeline of its steps, and the form of the step it is at."""
-    return render_template("complaints/show.html", **_show_ctx(_row(complaint_id)))
+    """A complaint: who, what, its deadlines, the timeline of its steps, and the form of the step it is at (read at
+    once: one statement on PostgreSQL; another site's complaint, or one the user may not see, is a 404)."""
+    got = read_panels(reads.complaint_reads(current_user.current_site_id, complaint_id),
+                      reads.steps_reads(complaint_id))
+    return render_template("complaints/show.html", **_show_ctx(_allowed(got["complaint"]), steps=got))
 
 
 def _act(complaint_id: int, action, done: str):

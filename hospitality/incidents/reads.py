@@ -9,7 +9,7 @@ from sqlalchemy import Integer, Row, and_, bindparam, case, func, select, text
 from sqlalchemy.orm import aliased
 
 from ..clock import local_start
-from ..database import Reads, select_rows
+from ..database import Reads, read_panels, select_rows
 from ..filters import Filters, RangeStatements
 from ..models import Location, Site, User, Visit
 from ..models.incidents import ALERTING, Drill, DrillPerson, Incident, IncidentEvent, IncidentPhoto
@@ -89,12 +89,25 @@ class Step:
 
 
 def timeline(incident_id: int) -> list[Step]:
-    """The incident's timeline, oldest first, each step with its photos (two queries)."""
-    photos: dict[int, list[int]] = {}
-    for p in select_rows(_PHOTOS, {"incident_id": incident_id}):
-        photos.setdefault(p.event_id, []).append(p.id)
-    return [Step(r.id, r.kind, r.at, r.handed_to, r.note, r.who, r.who_post, tuple(photos.get(r.id, ())))
-            for r in select_rows(_TIMELINE, {"incident_id": incident_id})]
+    """The incident's timeline, oldest first, each step with its photos."""
+    return read_panels(timeline_reads(incident_id))["steps"]
+
+
+def timeline_reads(incident_id: int) -> Reads:
+    """timeline() for a page that reads its parts at once: `steps`."""
+    def build(got: dict) -> dict:
+        photos: dict[int, list[int]] = {}
+        for p in got["photos"]:
+            photos.setdefault(p.event_id, []).append(p.id)
+        return {"steps": [Step(r.id, r.kind, r.at, r.handed_to, r.note, r.who, r.who_post,
+                               tuple(photos.get(r.id, ()))) for r in got["events"]]}
+    return Reads({"photos": _PHOTOS, "events": _TIMELINE}, {"incident_id": incident_id}, build)
+
+
+def incident_reads(site_id: int, incident_id: int) -> Reads:
+    """incident() for a page that reads its parts at once: `incident` (or None)."""
+    return Reads({"incident": _INCIDENT}, {"site_id": site_id, "incident_id": incident_id},
+                 lambda got: {"incident": got["incident"][0] if got["incident"] else None})
 
 
 # A row of every list: the open panel, the handover, the filtered list.

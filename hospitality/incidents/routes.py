@@ -8,6 +8,7 @@ from flask_login import current_user
 from .. import fields, photos
 from ..access import child_get_or_404, current_site, site_get_or_404, site_places, with_own_place
 from ..clock import utcnow
+from ..database import read_panels
 from ..errors import RuleError, error_response, messages
 from ..forms import idem
 from ..htmx import is_htmx, render_page_or_fragment, wants_fragment
@@ -55,8 +56,9 @@ def new():
     return render_template("incidents/new.html", **_report_ctx(site, {}, {}, visit_id), idem_key=None)
 
 
-def _show_ctx(site, row, errors=None, form=None) -> dict:
-    return {"i": row, "steps": reads.timeline(row.id), "errors": errors or {}, "form": form or {},
+def _show_ctx(site, row, errors=None, form=None, steps: list | None = None) -> dict:
+    return {"i": row, "steps": reads.timeline(row.id) if steps is None else steps, "errors": errors or {},
+            "form": form or {},
             "may_act": services.may_act(current_user, row), "handed_to": HANDED_TO, "max_photos": services.MAX_PHOTOS}
 
 
@@ -70,8 +72,13 @@ def _incident_row(incident_id: int):
 @bp.get("/<int:incident_id>")
 @requires("incidents.view")
 def show(incident_id):
-    """An incident: what, where, who reported it, its timeline with photos, and the forms the user may use."""
-    return render_template("incidents/show.html", **_show_ctx(current_site(), _incident_row(incident_id)))
+    """An incident: what, where, who reported it, its timeline with photos, and the forms the user may use (read at
+    once: one statement on PostgreSQL)."""
+    got = read_panels(reads.incident_reads(current_user.current_site_id, incident_id),
+                      reads.timeline_reads(incident_id))
+    if got["incident"] is None:
+        abort(404)
+    return render_template("incidents/show.html", **_show_ctx(current_site(), got["incident"], steps=got["steps"]))
 
 
 def _act(incident_id: int, action, done: str):

@@ -464,3 +464,5 @@ def test_the_complaint_pages_queries_stay_flat_with_its_timeline(app, env):
             make(env, "concierge")
     assert boss.get(f"/complaints/{big}").text.count('class="pick"') == 30
     assert _queries(app, boss, f"/complaints/{big}") == one
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        assert one == 2  # the session; the complaint, its steps, their photos and the remedies (database.read_panels)

@@ -16,7 +16,7 @@ from hospitality.incidents import services
 from hospitality.models import Location, User
 from hospitality.models.incidents import Incident, IncidentPhoto
 from tests.factories import Upload, location, make_incident, png, site_of, visit_env, who
-from tests.harness import HX, count_rows, login, snapshot, text
+from tests.harness import HX, count_rows, counting, login, snapshot, text
 
 
 @pytest.fixture
@@ -122,6 +122,11 @@ def test_acknowledge_hand_over_and_close_on_the_page(app, env):
     for word in ("Handed over", "Closed"):
         assert incident_text(app, word) in page
     assert "已劝离" in page
+    with counting(app) as seen:
+        again = lead.get(f"/incidents/{i}").text
+    assert "已劝离" in again and incident_text(app, "Handed over") in again
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        assert len(seen) == 2, seen  # the session; the incident, its steps and their photos (database.read_panels)
 
 
 def test_the_water_bar_sees_no_forms_of_others(app, env):
