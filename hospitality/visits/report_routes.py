@@ -5,6 +5,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from ..access import current_site, site_get_or_404
+from ..database import read_panels
 from ..htmx import is_htmx
 from ..models import SalesRep
 from ..models.visits import PURPOSES
@@ -23,15 +24,27 @@ def _xlsx(body: bytes, name: str) -> Response:
     return Response(body, mimetype=export.XLSX, headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 
 
-def _list_ctx(site, f, oversee: bool) -> dict:
-    rows, more = report.page(site, f)
-    today = site.today()
-    live = f.last >= today and f.page == 1
+def _live(site, f) -> bool:
+    """Whether the list polls for changes: its first page, up to today."""
+    return f.last >= site.today() and f.page == 1
+
+
+def _list_reads(site, f) -> list:
+    """The list's own reads that can go with a page's others (an unfiltered page and the live version)."""
+    return ([] if f.filtered else [report.page_reads(site, f)]) + ([live_reads.version_reads(site.id)]
+                                                                    if _live(site, f) else [])
+
+
+def _list_ctx(site, f, oversee: bool, got: dict | None = None) -> dict:
+    """The list's context; `got`: what read_panels() read of _list_reads() with the page's other parts."""
+    if got is None:
+        parts = _list_reads(site, f)
+        got = read_panels(*parts) if parts else {}
+    rows, more = got["page"] if "page" in got else report.page(site, f)
     # A list that fits on one page is its own summary; a longer one is summed in SQL.
     summary = report.summary(site, f) if more or f.page > 1 else report.summary_of(rows)
-    return {"rows": rows, "more": more, "f": f, "today": today, "summary": summary, "oversee": oversee,
-            "row_labels": report.row_labels(),
-            "live_v": live_reads.version(site.id) if live else None}
+    return {"rows": rows, "more": more, "f": f, "today": site.today(), "summary": summary, "oversee": oversee,
+            "row_labels": report.row_labels(), "live_v": got.get("live_v")}
 
 
 @bp.get("/")
@@ -66,12 +79,16 @@ def index():
 
 
 def _page_ctx(site, f, oversee: bool, errors=None) -> dict:
-    today = site.today()
-    ctx = {"f": f, "errors": errors or {}, "form": request.args, "today": today, "oversee": oversee,
-           "umbrellas_out": live_reads.umbrellas_out(site.id), "purposes": PURPOSES, "statuses": report.STATUSES,
-           "modes": report.MODES, "reps": report.site_reps(site.id) if oversee else []}
+    """The whole page: its parts read at once (one statement on PostgreSQL, but for a filtered list's rows and a
+    long list's summary)."""
+    parts = [live_reads.umbrellas_out_reads(site.id), *([report.site_reps_reads(site.id)] if oversee else []),
+             *(_list_reads(site, f) if f is not None else [])]
+    got = read_panels(*parts)
+    ctx = {"f": f, "errors": errors or {}, "form": request.args, "today": site.today(), "oversee": oversee,
+           "umbrellas_out": got["umbrellas_out"], "purposes": PURPOSES, "statuses": report.STATUSES,
+           "modes": report.MODES, "reps": got.get("reps", [])}
     if f is not None:
-        ctx |= _list_ctx(site, f, oversee)
+        ctx |= _list_ctx(site, f, oversee, got)
     return ctx
 
 

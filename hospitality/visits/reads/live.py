@@ -15,13 +15,19 @@ from ...permissions import post_can
 REFILL_MINUTES = 10  # the seeds: refill every ~10 minutes while guests sit (Site.refill_minutes)
 LIVE_LIMIT = 12
 
-_UMBRELLAS_OUT = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0)).where(
+_UMBRELLAS_OUT = select(func.coalesce(func.sum(UmbrellaLoan.qty), 0).label("out")).where(
     UmbrellaLoan.site_id == bindparam("site_id"), UmbrellaLoan.returned_at.is_(None))
 
 
 def umbrellas_out(site_id: int) -> int:
     """How many of the site's umbrellas are out (the sum of its open loans)."""
     return select_rows(_UMBRELLAS_OUT, {"site_id": site_id}).scalar()
+
+
+def umbrellas_out_reads(site_id: int) -> Reads:
+    """umbrellas_out() for a page that reads its parts at once: `umbrellas_out`."""
+    return Reads({"umbrellas": _UMBRELLAS_OUT}, {"site_id": site_id},
+                 lambda got: {"umbrellas_out": got["umbrellas"][0].out})
 
 
 # The concierge's today screen: each group with umbrellas out, on site or gone (guests often leave with them),
@@ -40,6 +46,11 @@ _VERSION = select(func.coalesce(func.max(VisitEvent.id), 0)).where(VisitEvent.si
 def version(site_id: int) -> int:
     """The newest timeline row of the site: the live panel changes only when it does (one index seek)."""
     return select_rows(_VERSION, {"site_id": site_id}).scalar()
+
+
+def version_reads(site_id: int) -> Reads:
+    """version() for a page that reads its parts at once: `live_v`."""
+    return Reads({"version": _VERSION_ROW}, {"site_id": site_id}, lambda got: {"live_v": got["version"][0].version})
 
 
 _SEEN_BY_POST = exists().where(and_(VisitSeen.visit_id == Visit.id, VisitSeen.post == bindparam("post")))

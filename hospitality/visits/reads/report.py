@@ -188,17 +188,28 @@ _PAGE_TODAY = (_LISTED.where(*_PAGE_WHERE).order_by(_ON_SITE_FIRST, *_NEWEST)
 def page(site: Site, f: Filters) -> tuple[list[ListRow], bool]:
     """One page of the filtered list (newest first; on today's list the groups still on site first)
     and whether there is another page."""
-    today_first = f.one_day and f.last == site.today()  # a range is read in arrival order, off the index
-    # The listed columns as plain rows (no ORM objects to build: a page is read in one light query).
     if not f.filtered:
-        start, end = range_bounds(site, f.first, f.last)
-        visits = select_rows(_PAGE_TODAY if today_first else _PAGE_RANGE,
-                             {"site_id": site.id, "start": start, "end": end, "limit": PAGE_SIZE + 1,
-                              "offset": (f.page - 1) * PAGE_SIZE}).all()
-    else:
-        order = [_ON_SITE_FIRST, *_NEWEST] if today_first else list(_NEWEST)
-        visits = select_rows(_LISTED.where(*_where(site, f)).order_by(*order)
-                             .limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)).all()
+        return read_panels(page_reads(site, f))["page"]
+    order = [_ON_SITE_FIRST, *_NEWEST] if _today_first(site, f) else list(_NEWEST)
+    return _page(site, select_rows(_LISTED.where(*_where(site, f)).order_by(*order)
+                                   .limit(PAGE_SIZE + 1).offset((f.page - 1) * PAGE_SIZE)).all())
+
+
+def page_reads(site: Site, f: Filters) -> Reads:
+    """page() of a list without filters (prebuilt statements) for a page that reads its parts at once: `page`."""
+    start, end = range_bounds(site, f.first, f.last)
+    return Reads({"visits": _PAGE_TODAY if _today_first(site, f) else _PAGE_RANGE},
+                 {"site_id": site.id, "start": start, "end": end, "limit": PAGE_SIZE + 1,
+                  "offset": (f.page - 1) * PAGE_SIZE},
+                 lambda got: {"page": _page(site, got["visits"])})
+
+
+def _today_first(site: Site, f: Filters) -> bool:
+    return f.one_day and f.last == site.today()  # a range is read in arrival order, off the index
+
+
+def _page(site: Site, visits: list) -> tuple[list[ListRow], bool]:
+    # The listed columns as plain rows (no ORM objects to build: a page is read in one light query).
     more = len(visits) > PAGE_SIZE
     now = utcnow()
     return [ListRow(v, (v.served_cost or Decimal(0)).quantize(CENT) + 0, _minutes(v, now),
@@ -253,6 +264,11 @@ _SITE_REPS = select(SalesRep.id, SalesRep.name, SalesRep.active).where(
 def site_reps(site_id: int) -> Sequence[Row]:
     """Every rep of the site, active first (the list's filter, the per-rep table): rows of id, name, active."""
     return select_rows(_SITE_REPS, {"site_id": site_id}).all()
+
+
+def site_reps_reads(site_id: int) -> Reads:
+    """site_reps() for a page that reads its parts at once: `reps`."""
+    return Reads({"reps": _SITE_REPS}, {"site_id": site_id}, lambda got: {"reps": got["reps"]})
 
 
 @dataclass
