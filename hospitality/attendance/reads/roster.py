@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, exists, func, select
 
-from ...database import select_rows
+from ...database import Reads, read_panels, select_rows
 from ...models import Site, User
 from ...models.attendance import Attendance, RosterEntry, Shift
 from ...permissions import posts_for
@@ -32,7 +32,11 @@ _SHIFT_ROWS = (select(Shift.id, Shift.name, Shift.starts, Shift.ends, Shift.acti
 
 def site_shifts(site_id: int) -> list[ShiftRow]:
     """The site's shifts by start time, those no longer in use included."""
-    return [ShiftRow(s.id, s.name, s.starts, s.ends, s.active) for s in select_rows(_SHIFT_ROWS, {"site_id": site_id})]
+    return _shift_rows(select_rows(_SHIFT_ROWS, {"site_id": site_id}))
+
+
+def _shift_rows(rows) -> list[ShiftRow]:
+    return [ShiftRow(s.id, s.name, s.starts, s.ends, s.active) for s in rows]
 
 
 # The people who are rostered (the posts that clock in), active first, then by post and name.
@@ -44,8 +48,11 @@ _ROSTERED = (select(User.id, User.name, User.post, User.active)
 def rostered_people(site_id: int, with_former: bool = False) -> list[Person]:
     """Who can be put on the roster: the site's active staff and leads, by post and name; `with_former` adds the
     people who left after them (they keep their monthly sheets)."""
-    return [Person(r.id, r.name, r.post, r.active) for r in select_rows(_ROSTERED, {"site_id": site_id})
-            if with_former or r.active]
+    return _people(select_rows(_ROSTERED, {"site_id": site_id}), with_former)
+
+
+def _people(rows, with_former: bool = False) -> list[Person]:
+    return [Person(r.id, r.name, r.post, r.active) for r in rows if with_former or r.active]
 
 
 _WEEK_COUNTS = (select(RosterEntry.day, func.count().label("entries"))
@@ -70,14 +77,21 @@ class StripDay:
 
 
 def roster_week(site: Site, day: date) -> dict:
-    """A week of the roster around `day`: counts per day for the strip, that day's people by shift, who is off."""
+    """A week of the roster around `day`: counts per day for the strip, that day's people by shift, who is off (read
+    at once: one statement on PostgreSQL)."""
     monday = week_of(day)
     sunday = monday + timedelta(days=6)
-    params = {"site_id": site.id, "first": monday, "last": sunday, "day": day}
-    per_day = {_as_date(r.day): r.entries for r in select_rows(_WEEK_COUNTS, params)}
-    of_day = select_rows(_ROSTER_OF_DAY, params).all()
-    leaves = select_rows(DAYS_LEAVE, params).all()  # rows of user_id, starts, ends, name, user_post
-    shifts = site_shifts(site.id)
+    return read_panels(Reads({"counts": _WEEK_COUNTS, "of_day": _ROSTER_OF_DAY, "leaves": DAYS_LEAVE,
+                              "shifts": _SHIFT_ROWS, "people": _ROSTERED},
+                             {"site_id": site.id, "first": monday, "last": sunday, "day": day},
+                             lambda got: _week(day, monday, got)))
+
+
+def _week(day: date, monday: date, got: dict) -> dict:
+    per_day = {_as_date(r.day): r.entries for r in got["counts"]}
+    of_day = got["of_day"]
+    leaves = got["leaves"]  # rows of user_id, starts, ends, name, user_post
+    shifts = _shift_rows(got["shifts"])
     starts = {s.id: s.starts for s in shifts}
     clocked = {e.user_id for e in of_day if e.clocked}
     days = []
@@ -90,7 +104,7 @@ def roster_week(site: Site, day: date) -> dict:
     return {"day": day, "monday": monday, "days": days, "by_shift": [(s, es) for s, es in by_shift
                                                                       if es or s.active],
             "on_leave": [lv for lv in leaves if lv.starts <= day <= lv.ends], "conflicts": on_leave_ids,
-            "clocked": clocked, "shifts": [s for s in shifts if s.active], "people": rostered_people(site.id),
+            "clocked": clocked, "shifts": [s for s in shifts if s.active], "people": _people(got["people"]),
             "rostered_ids": {e.user_id for e in of_day}, "posts": post_names()}
 
 
