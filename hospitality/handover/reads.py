@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Row, bindparam, exists, func, select, union
 from sqlalchemy.orm import aliased, joinedload
 
-from ..database import Reads, select_rows
+from ..database import Reads, read_panels, select_rows
 from ..extensions import db
 from ..incidents import reads as incident_reads
 from ..inventory import services as inventory
@@ -77,16 +77,20 @@ def colleagues(site: Site, user: User) -> list[Row]:
     return select_rows(_COLLEAGUES, {"site_id": site.id, "post": user.post, "user_id": user.id}).all()
 
 
-_HANDOVER_COUNTS = (
-    select(HandoverCount.handover_id, StockCount.id.label("count_id"), StockCount.status.label("count_status"),
-           StockCount.location_id, Location.name.label("place"), Discrepancy.id.label("disc_id"),
-           Discrepancy.status.label("disc_status"))
-    .select_from(StockCount)
-    .join(HandoverCount, HandoverCount.count_id == StockCount.id)
-    .join(Location, Location.id == StockCount.location_id)
-    .outerjoin(Discrepancy, Discrepancy.count_id == StockCount.id)
-    .where(HandoverCount.handover_id.in_(bindparam("ids", expanding=True)), StockCount.status != "cancelled")
-    .order_by(StockCount.id))
+def _counts_of(handover_ids):
+    """The counts of some handovers (`handover_ids`: bound ids or a subquery) with their places and discrepancies."""
+    return (select(HandoverCount.handover_id, StockCount.id.label("count_id"), StockCount.status.label("count_status"),
+                   StockCount.location_id, Location.name.label("place"), Discrepancy.id.label("disc_id"),
+                   Discrepancy.status.label("disc_status"))
+            .select_from(StockCount)
+            .join(HandoverCount, HandoverCount.count_id == StockCount.id)
+            .join(Location, Location.id == StockCount.location_id)
+            .outerjoin(Discrepancy, Discrepancy.count_id == StockCount.id)
+            .where(HandoverCount.handover_id.in_(handover_ids), StockCount.status != "cancelled")
+            .order_by(StockCount.id))
+
+
+_HANDOVER_COUNTS = _counts_of(bindparam("ids", expanding=True))
 
 
 def _count_state(count_status: str | None, disc_status: str | None) -> str:
@@ -205,9 +209,14 @@ def page(site: Site, user: User, handover: Handover) -> dict:
     }
 
 
-_DISPUTES_PER_HANDOVER = (select(HandoverLine.handover_id, func.count(HandoverLine.id).label("n"))
-                          .where(HandoverLine.handover_id.in_(bindparam("ids", expanding=True)),
-                                 HandoverLine.disputed.is_(True)).group_by(HandoverLine.handover_id))
+def _disputes_of(handover_ids):
+    """The number of disputed lines of some handovers (`handover_ids`: bound ids or a subquery)."""
+    return (select(HandoverLine.handover_id, func.count(HandoverLine.id).label("n"))
+            .where(HandoverLine.handover_id.in_(handover_ids), HandoverLine.disputed.is_(True))
+            .group_by(HandoverLine.handover_id))
+
+
+_DISPUTES_PER_HANDOVER = _disputes_of(bindparam("ids", expanding=True))
 
 
 def summaries(handovers: Sequence[Row | Handover]) -> tuple[dict[int, list[tuple[str, str]]], dict[int, int]]:
@@ -216,10 +225,14 @@ def summaries(handovers: Sequence[Row | Handover]) -> tuple[dict[int, list[tuple
     if not handovers:
         return {}, {}
     ids = [h.id for h in handovers]
+    return _summaries(select_rows(_HANDOVER_COUNTS, {"ids": ids}), select_rows(_DISPUTES_PER_HANDOVER, {"ids": ids}))
+
+
+def _summaries(count_rows, dispute_rows) -> tuple[dict[int, list[tuple[str, str]]], dict[int, int]]:
     counts: dict[int, dict[int, tuple[str, str]]] = {}
-    for r in select_rows(_HANDOVER_COUNTS, {"ids": ids}):
+    for r in count_rows:
         counts.setdefault(r.handover_id, {})[r.location_id] = (r.place, _count_state(r.count_status, r.disc_status))
-    disputes = {r.handover_id: r.n for r in select_rows(_DISPUTES_PER_HANDOVER, {"ids": ids})}
+    disputes = {r.handover_id: r.n for r in dispute_rows}
     return {hid: list(by_loc.values()) for hid, by_loc in counts.items()}, disputes
 
 
@@ -338,6 +351,7 @@ _BOARD_IDS = union(
     select(Handover.id).where(Handover.site_id == bindparam("site_id"), Handover.day == bindparam("day")),
     select(Handover.id).where(Handover.site_id == bindparam("site_id"), Handover.status.in_(OPEN_STATUSES)))
 _BOARD_HANDOVERS = _CARDS.where(Handover.id.in_(_BOARD_IDS)).order_by(Handover.id).limit(BOARD_LIMIT)
+_BOARD_COUNTS, _BOARD_DISPUTES = _counts_of(_BOARD_IDS), _disputes_of(_BOARD_IDS)
 
 
 def _disputed_line(r: Row) -> DisputedLine:
@@ -347,12 +361,15 @@ def _disputed_line(r: Row) -> DisputedLine:
 
 def board_summary(site: Site, day: date) -> dict:
     """The lead's view: disputed lines still open (to resolve), and the day's handovers per post with their
-    state, who → who, counts' results and disputes (a constant number of queries)."""
-    disputed = [_disputed_line(r) for r in select_rows(_DISPUTED_OPEN, {"site_id": site.id})]
-    handovers = select_rows(_BOARD_HANDOVERS, {"site_id": site.id, "day": day}).all()
-    counts, disputes = summaries(handovers)
-    by_post = {post: [h for h in handovers if h.post == post] for post in HANDOVER_POSTS}
-    return {"day": day, "disputed": disputed, "by_post": by_post, "counts": counts, "disputes": disputes}
+    state, who → who, counts' results and disputes (read at once: one statement on PostgreSQL)."""
+    def build(got: dict) -> dict:
+        handovers = got["handovers"]
+        counts, disputes = _summaries(got["counts"], got["disputes"]) if handovers else ({}, {})
+        by_post = {post: [h for h in handovers if h.post == post] for post in HANDOVER_POSTS}
+        return {"day": day, "disputed": [_disputed_line(r) for r in got["disputed"]], "by_post": by_post,
+                "counts": counts, "disputes": disputes}
+    return read_panels(Reads({"disputed": _DISPUTED_OPEN, "handovers": _BOARD_HANDOVERS, "counts": _BOARD_COUNTS,
+                              "disputes": _BOARD_DISPUTES}, {"site_id": site.id, "day": day}, build))
 
 
 # By person and day only (ix_handovers_from_day: a person hands over once or twice a day); with the site and
