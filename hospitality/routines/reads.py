@@ -3,11 +3,10 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
-from sqlalchemy.engine import Row
 
 from ..checklists.reads import RoutineStatus, day_status
 from ..clock import to_local
-from ..database import Reads, select_rows
+from ..database import Reads, read_panels, select_rows
 from ..extensions import db
 from ..models import ChecklistTemplate, Location, Site, User
 from ..models.checklists import FILLED_AS_AREA, Period
@@ -172,9 +171,9 @@ def batch_kinds(batch_id: int) -> dict[str, tuple[int, int]]:
     return {r.kind: (r.sent, r.back) for r in select_rows(_BATCH_KINDS, {"batch_id": batch_id})}
 
 
-def recent_closed(site_id: int) -> list[Row]:
-    return select_rows(_RECENT, {"site_id": site_id}).all()
-
-
-def model_rooms(site_id: int) -> list[Row]:
-    return select_rows(_ROOMS, {"site_id": site_id}).all()
+def linen_page(site_id: int) -> dict:
+    """The linen page's parts read at once (one statement on PostgreSQL): `batches` away (away()), the `rooms`
+    (the model rooms) and the last `closed` batches."""
+    return read_panels(Reads({"away": _AWAY, "rooms": _ROOMS, "closed": _RECENT}, {"site_id": site_id},
+                             lambda got: {"batches": _batches(got["away"]), "rooms": got["rooms"],
+                                          "closed": got["closed"]}))

@@ -64,9 +64,8 @@ def cleaning_setup():
 
 def _linen_page(errors=None, form=None, status=200):
     site = current_site()
-    return render_template("routines/linen.html", batches=reads.away(site.id), rooms=reads.model_rooms(site.id),
-                           kinds=LINEN_KINDS, closed=reads.recent_closed(site.id), errors=errors or {},
-                           form=form or {}), status
+    return render_template("routines/linen.html", **reads.linen_page(site.id), kinds=LINEN_KINDS,
+                           errors=errors or {}, form=form or {}), status
 
 
 @bp.get("/linen")
