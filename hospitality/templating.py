@@ -8,8 +8,9 @@ mount point, the post, the language).
 import hashlib
 import time
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
+from urllib.parse import quote_plus
 
 from flask import Flask, current_app, has_app_context, render_template, request, session
 from flask import g as flask_g
@@ -24,7 +25,7 @@ from .i18n import text as _
 CSRF_RESIGN_SECONDS = 300
 
 _plain_urls: dict[tuple[str, str], str] = {}
-_url_shapes: dict[tuple, str] = {}
+_url_shapes: dict[tuple, tuple | None] = {}
 _static_urls: dict[tuple[str, str], str] = {}
 _menus: dict[tuple, Markup] = {}
 _signed_tokens: dict[str, tuple[float, str]] = {}
@@ -32,10 +33,11 @@ _signed_tokens: dict[str, tuple[float, str]] = {}
 
 @pass_context
 def url_for(context, endpoint: str, **values) -> str:
-    """Flask's url_for, exactly, built once per endpoint for the links templates make most: a page without
-    arguments (the menu has twenty) and a row's page whose arguments are all integer path parts (a list of 25
-    rows builds two links a row), whose URL's shape is kept and filled in. Anything else (query arguments,
-    _external, an endpoint relative to the blueprint, no request) is Flask's url_for itself."""
+    """Flask's url_for, exactly, built once per endpoint and argument names for the links templates make most: a page
+    without arguments (the menu has twenty), and a page whose path parts are integers and whose query arguments are
+    texts, numbers or days (a list of 25 rows builds two links a row; the manager's day links its figures to ranges),
+    whose URL's shape is kept and filled in. Anything else (None, a list, a text path part, _external or _anchor, an
+    endpoint relative to the blueprint, no request) is Flask's url_for itself."""
     try:
         root = _script_root(context)
     except RuntimeError:  # no request: Flask's own (it knows SERVER_NAME)
@@ -48,16 +50,20 @@ def url_for(context, endpoint: str, **values) -> str:
         if url is None:
             url = _plain_urls[key] = flask_url_for(endpoint)
         return url
-    for value in values.values():
-        if type(value) is not int:  # bool too: `_external=True` is not a path part
-            return flask_url_for(endpoint, **values)
     key = (root, endpoint, *values)
     shape = _url_shapes.get(key)
     if shape is None:
         shape = _url_shapes[key] = _url_shape(endpoint, tuple(values))
-    if not shape:
+    if shape is None:
         return flask_url_for(endpoint, **values)
-    return shape.format_map(values)
+    path, in_path, in_query = shape
+    for name in in_path:
+        if type(values[name]) is not int:  # bool too: not a path part
+            return flask_url_for(endpoint, **values)
+    for name in in_query:
+        if type(values[name]) not in _QUERY_TYPES:  # None is left out, a list repeated: Flask's
+            return flask_url_for(endpoint, **values)
+    return _filled(shape, values)
 
 
 def _script_root(context) -> str:
@@ -66,20 +72,41 @@ def _script_root(context) -> str:
     return context.get("request").script_root
 
 
-def _url_shape(endpoint: str, names: tuple[str, ...]) -> str:
-    """Flask's URL of endpoint with {name} where each argument goes, or "" unless each is one path part written
-    as the number itself (not a query argument, not a padded number)."""
+_QUERY_TYPES = (str, int, date)
+_QUERY_SAFE = "!$'()*,/:;?@"  # what Werkzeug's URL building leaves unquoted in a query (werkzeug.urls._urlencode)
+
+
+def _filled(shape: tuple, values: dict) -> str:
+    path, _in_path, in_query = shape
+    url = path.format_map(values) if _in_path else path
+    if in_query:
+        url += "?" + "&".join(f"{name}={quote_plus(str(values[name]), safe=_QUERY_SAFE)}" for name in in_query)
+    return url
+
+
+def _url_shape(endpoint: str, names: tuple[str, ...]) -> tuple | None:
+    """Flask's URL of endpoint as (its path with {name} where each path part goes, the names in the path, the names
+    of the query in Flask's order), or None unless each argument is one path part written as the number itself (not
+    a padded number) or one query argument."""
+    if any(name.startswith("_") for name in names):
+        return None
     marks = {name: 987654321 + n for n, name in enumerate(names)}
-    shape = flask_url_for(endpoint, **marks)
-    if "?" in shape or "#" in shape:
-        return ""
-    shape = shape.replace("{", "{{").replace("}", "}}")
-    for name, mark in marks.items():
-        if shape.count(str(mark)) != 1:
-            return ""
-        shape = shape.replace(str(mark), "{" + name + "}")
+    url = flask_url_for(endpoint, **marks)
+    if "#" in url:
+        return None
+    path, _, query = url.partition("?")
+    in_query = tuple(pair.partition("=")[0] for pair in query.split("&")) if query else ()
+    if any(f"{name}={marks.get(name)}" not in query.split("&") for name in in_query):
+        return None
+    in_path = tuple(name for name in names if name not in in_query)
+    path = path.replace("{", "{{").replace("}", "}}")
+    for name in in_path:
+        if path.count(str(marks[name])) != 1:
+            return None
+        path = path.replace(str(marks[name]), "{" + name + "}")
+    shape = (path, in_path, in_query)
     small = {name: n for n, name in enumerate(names)}
-    return shape if shape.format_map(small) == flask_url_for(endpoint, **small) else ""
+    return shape if _filled(shape, small) == flask_url_for(endpoint, **small) else None
 
 
 @pass_context

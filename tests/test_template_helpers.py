@@ -1,4 +1,6 @@
 """The templates' url_for (hospitality/templating.py, fast for the common links) gives exactly Flask's url_for."""
+from datetime import date
+
 import pytest
 from flask import Flask, render_template_string, url_for
 
@@ -39,11 +41,37 @@ def test_url_for_with_integer_path_parts_is_flasks(app, endpoint, ids):
     ("today.index", {"_external": True}),
     ("static", {"filename": "app.css", "v": "abc"}),
     ("visits.index", {"day": "2026-11-25", "q": "a b&c"}),
+    ("visits.index", {"from": "2026-11-01", "to": "2026-11-30"}),
+    ("visits.index", {"to": date(2026, 11, 30), "from": date(2026, 11, 1), "page": 2}),  # Flask's order kept
+    ("visits.index", {"q": "粤B 12345/+%=#?;", "empty": "", "n": 0}),
+    ("visits.detail", {"visit_id": 7, "q": "x y"}),
+    ("visits.index", {"from": None, "to": "2026-11-30"}),  # None: left out (Flask's)
+    ("visits.index", {"status": ["a", "b"]}),  # a list: repeated (Flask's)
+    ("visits.index", {"flag": True}),
 ])
 def test_url_for_with_other_arguments_is_flasks(app, endpoint, values):
     """Query arguments, text parts, anchors and external URLs are Flask's url_for itself."""
     with app.test_request_context("/"):
         assert render_url(endpoint, **values) == render_url(endpoint, **values) == url_for(endpoint, **values)
+
+
+def test_url_for_fills_in_kept_query_shapes_without_flask(app, monkeypatch):
+    """Integer path parts and text, number or day query arguments are filled into the URL's kept shape: after the
+    first link, Flask's url_for is not called, and the links are Flask's."""
+    from hospitality import templating
+    cases = [("visits.index", {"from": "2026-11-01", "to": "2026-11-30"}),
+             ("visits.detail", {"visit_id": 7, "page": 3}), ("cockpit.index", {"days": 30})]
+    with app.test_request_context("/"):
+        expected = [url_for(e, **v) for e, v in cases]
+        for e, v in cases:
+            render_url(e, **v)
+        calls = []
+        real = templating.flask_url_for
+        monkeypatch.setattr(templating, "flask_url_for", lambda *a, **k: calls.append(a) or real(*a, **k))
+        assert [render_url(e, **v) for e, v in cases] == expected
+        assert render_url("visits.index", **{"from": "2026-12-01", "to": "2026-12-31"}) == \
+            url_for("visits.index", **{"from": "2026-12-01", "to": "2026-12-31"})
+    assert calls == []
 
 
 def test_url_for_without_flasks_context_is_flasks(app):
