@@ -104,8 +104,8 @@ def test_the_managers_screen_offers_the_sites_it_manages(app, demo):
     assert 'class="site-switch"' not in c.get("/").text
     with app.app_context():
         other = make_site(name="第二案场")
-        home = db.session.scalars(db.select(Site)).first()
         boss = db.session.scalars(db.select(User).where(User.username == "manager")).one()
+        home = db.session.get(Site, boss.site_id)  # the demo's site (a query's first row has no order)
         boss.managed_sites.append(other)
         db.session.commit()
         other_id, home_id, home_name = other.id, home.id, home.name

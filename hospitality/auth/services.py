@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash
 
 from ..audit import record
-from ..database import Reads, write_tx
+from ..database import Reads, select_tuples, write_tx
 from ..errors import RuleError
 from ..extensions import db
 from ..i18n import text as _
@@ -32,7 +35,12 @@ class SessionRef:
     site_id: int
 
 
-_LIVE_SESSION = (select(LoginSession.id, LoginSession.token, LoginSession.site_id, User, Site)
+_USER_KEYS = [a.key for a in sa_inspect(User).column_attrs]
+_SITE_KEYS = [a.key for a in sa_inspect(Site).column_attrs]
+# The session's columns, then the user's and the site's, as plain columns: the Session's ORM execution and loading
+# cost a request more than the statement itself (0.3 ms on PostgreSQL against 0.1 as a prepared read).
+_LIVE_SESSION = (select(LoginSession.id, LoginSession.token, LoginSession.site_id,
+                        *[getattr(User, k) for k in _USER_KEYS], *[getattr(Site, k) for k in _SITE_KEYS])
                  .join(User, LoginSession.user_id == User.id)
                  .join(Site, LoginSession.site_id == Site.id)
                  .where(LoginSession.token == bindparam("token"), LoginSession.revoked_at.is_(None),
@@ -42,13 +50,27 @@ _LIVE_SESSION = (select(LoginSession.id, LoginSession.token, LoginSession.site_i
 def load_user(token: str):
     """Flask-Login loader: the user behind a live, unrevoked session token, and the session's
     site, in one query."""
-    row = db.session.execute(_LIVE_SESSION, {"token": token, "now": utcnow()}).first()
-    if row is None:
+    rows = select_tuples(_LIVE_SESSION, {"token": token, "now": utcnow()})
+    if not rows:
         return None
-    user = row.User
-    user.login_session = SessionRef(row.id, row.token, row.site_id)
-    g.site = row.Site  # current_site() needs no query of its own
+    row, users = rows[0], len(_USER_KEYS)
+    user = _persistent(User, _USER_KEYS, row[3:3 + users])
+    user.login_session = SessionRef(row[0], row[1], row[2])
+    g.site = _persistent(Site, _SITE_KEYS, row[3 + users:])  # current_site() needs no query of its own
     return user
+
+
+def _persistent(model, keys: list[str], values) -> object:
+    """The row as the model's object in the session, as a query would give it: the one already there, else made
+    from the values and added as loaded from the database (nothing to write, its relations loaded when asked)."""
+    session = db.session()
+    found = session.identity_map.get(identity_key(model, values[keys.index("id")]))
+    if found is not None:
+        return found
+    obj = model(**dict(zip(keys, values, strict=True)))
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def unauthorized():
