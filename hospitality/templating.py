@@ -78,7 +78,7 @@ _QUERY_SAFE = "!$'()*,/:;?@"  # what Werkzeug's URL building leaves unquoted in 
 
 def _filled(shape: tuple, values: dict) -> str:
     path, _in_path, in_query = shape
-    url = path.format_map(values) if _in_path else path
+    url = path.format_map(values)
     if in_query:
         url += "?" + "&".join(f"{name}={quote_plus(str(values[name]), safe=_QUERY_SAFE)}" for name in in_query)
     return url

@@ -15,9 +15,9 @@ from . import bp, editor, reads, services
 from .forms import ItemForm, TemplateForm
 
 
-def _routine(template_id: int, *options) -> ChecklistTemplate:
+def _routine(template_id: int) -> ChecklistTemplate:
     """A routine to fill in here; grooming checks and inspections are filled in on their own pages (404)."""
-    template = site_get_or_404(ChecklistTemplate, template_id, *options)
+    template = site_get_or_404(ChecklistTemplate, template_id)
     if template.kind not in ROUTINE_KINDS:
         abort(404)
     return template

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from sqlalchemy import String, bindparam, cast, func, literal, select
 from sqlalchemy.engine import Row
+from sqlalchemy.orm import aliased
 
 from ..attendance.reads import Person, on_duty_ids, on_duty_select
 from ..checklists.reads import (
@@ -108,15 +109,18 @@ class GroomingRow:
         return self.run is not None and self.run.completed_at is not None
 
 
+_LIST = aliased(ChecklistTemplate)
 _GROOMING_DAY = (
     on_duty_select(User.id.label("user_id"), User.name, User.post, Attendance.clock_in_at, Attendance.late_minutes,
                    ChecklistRun.id.label("run_id"), ChecklistRun.template_id, ChecklistRun.score,
                    ChecklistRun.completed_at)
     .outerjoin(Attendance, (Attendance.user_id == User.id) & (Attendance.site_id == bindparam("site_id"))
                & (Attendance.day == bindparam("day")))
-    # By the runs' unique key (list, day, slot "u<person id>", as grooming_slot() makes it).
-    .outerjoin(ChecklistRun, ChecklistRun.template_id.in_(select(ChecklistTemplate.id)
-                                                           .where(_GROOMING_TEMPLATES.whereclause))
+    # Each of the site's grooming lists, then its run by the runs' unique key (list, day, slot "u<person id>", as
+    # grooming_slot() makes it): the lists joined rather than bound or as an IN subquery, which SQLite read off a
+    # person's every run (ix_checklist_runs_subject) instead of the key.
+    .outerjoin(_LIST, (_LIST.site_id == bindparam("site_id")) & (_LIST.kind == "grooming") & _LIST.active.is_(True))
+    .outerjoin(ChecklistRun, (ChecklistRun.template_id == _LIST.id)
                & (ChecklistRun.shift_date == bindparam("day"))
                & (ChecklistRun.slot == literal("u") + cast(User.id, String))
                & (ChecklistRun.subject_user_id == User.id))
