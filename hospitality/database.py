@@ -317,6 +317,12 @@ class Reads(NamedTuple):
     build: Callable[[dict], dict]
 
 
+def first_row(name: str, statement, params: dict) -> Reads:
+    """A statement's first row (or None) as `name`, for a page that reads it with its other parts (a record's page:
+    the record, then its timeline and photos)."""
+    return Reads({name: statement}, params, lambda got: {name: got[name][0] if got[name] else None})
+
+
 _PANELS: dict[tuple, Together] = {}
 
 

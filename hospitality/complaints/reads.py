@@ -9,7 +9,7 @@ from sqlalchemy import Row, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..clock import range_bounds, utcnow
-from ..database import Reads, read_panels, select_rows
+from ..database import Reads, first_row, read_panels, select_rows
 from ..models import Site, User, Visit
 from ..models.complaints import TOPICS, Complaint, ComplaintEvent, ComplaintPhoto, ComplaintRemedy, FollowUp
 
@@ -60,8 +60,7 @@ def complaint(site_id: int, complaint_id: int) -> Row | None:
 
 def complaint_reads(site_id: int, complaint_id: int) -> Reads:
     """complaint() for a page that reads its parts at once: `complaint` (or None)."""
-    return Reads({"complaint": _COMPLAINT}, {"site_id": site_id, "complaint_id": complaint_id},
-                 lambda got: {"complaint": got["complaint"][0] if got["complaint"] else None})
+    return first_row("complaint", _COMPLAINT, {"site_id": site_id, "complaint_id": complaint_id})
 
 
 def steps_reads(complaint_id: int) -> Reads:

@@ -9,7 +9,7 @@ from sqlalchemy import Integer, Row, and_, bindparam, case, func, select, text
 from sqlalchemy.orm import aliased
 
 from ..clock import local_start
-from ..database import Reads, read_panels, select_rows
+from ..database import Reads, first_row, read_panels, select_rows
 from ..filters import Filters, RangeStatements
 from ..models import Location, Site, User, Visit
 from ..models.incidents import ALERTING, Drill, DrillPerson, Incident, IncidentEvent, IncidentPhoto
@@ -106,8 +106,7 @@ def timeline_reads(incident_id: int) -> Reads:
 
 def incident_reads(site_id: int, incident_id: int) -> Reads:
     """incident() for a page that reads its parts at once: `incident` (or None)."""
-    return Reads({"incident": _INCIDENT}, {"site_id": site_id, "incident_id": incident_id},
-                 lambda got: {"incident": got["incident"][0] if got["incident"] else None})
+    return first_row("incident", _INCIDENT, {"site_id": site_id, "incident_id": incident_id})
 
 
 # A row of every list: the open panel, the handover, the filtered list.
